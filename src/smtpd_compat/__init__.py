@@ -1,0 +1,36 @@
+"""smtpd_compat: Python 3.11's ``smtpd``, served by aiosmtpd, on Python 3.8 to 3.13.
+
+``import smtpd_compat as smtpd`` and a legacy program runs unchanged. This module is
+the public face only: the legacy names, looked up here at run time
+(``DEBUGSTREAM``, ``__version__``), as programs and tests replace them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ._channel import DATA_SIZE_DEFAULT as DATA_SIZE_DEFAULT
+from ._channel import NEWLINE as NEWLINE
+from ._channel import SMTPChannel
+from ._server import DebuggingServer, PureProxy, SMTPServer
+from ._server import close_all as close_all
+from ._server import loop as loop
+
+__all__ = ["SMTPChannel", "SMTPServer", "DebuggingServer", "PureProxy"]
+
+program = sys.argv[0]
+__version__ = "Python SMTP proxy version 0.3"
+COMMASPACE = ", "
+
+
+class Devnull:
+    """Where debug output goes unless a program sets ``DEBUGSTREAM``."""
+
+    def write(self, msg: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+
+DEBUGSTREAM: object = Devnull()

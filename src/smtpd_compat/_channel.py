@@ -1,0 +1,536 @@
+"""The legacy SMTP dialogue: Python 3.11's ``smtpd.SMTPChannel``, socket-free.
+
+This module knows only the legacy world. The channel is the stdlib state machine
+(adapted from CPython 3.11 ``Lib/smtpd.py``, PSF licence) so that replies stay
+byte-identical and subclasses hook in exactly where they used to: every byte goes
+through ``collect_incoming_data``/``found_terminator`` as ``asynchat`` delivered it.
+It never touches a socket: input arrives through ``_feed()`` and output leaves
+through the connection object it was built with (see ``_bridge.LegacyConnection``).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import socket
+import sys
+from email._header_value_parser import get_addr_spec, get_angle_addr
+from typing import Any, DefaultDict, Dict, List, Optional, Tuple, Union
+
+__all__ = ["SMTPChannel", "DATA_SIZE_DEFAULT", "debug_print", "package"]
+
+DATA_SIZE_DEFAULT = 33554432
+NEWLINE = "\n"
+log = logging.getLogger("smtpd_compat")
+
+Terminator = Union[bytes, int, None]
+
+
+def package() -> Any:
+    """The public module, looked up at run time: tests and programs replace its
+    ``DEBUGSTREAM`` and ``__version__`` after import, as they did with ``smtpd``."""
+    return sys.modules["smtpd_compat"]
+
+
+def debug_print(*args: object) -> None:
+    """``print(..., file=DEBUGSTREAM)`` with the stream looked up at each write."""
+    print(*args, file=package().DEBUGSTREAM)
+
+
+def find_prefix_at_end(haystack: bytes, needle: bytes) -> int:
+    """asynchat's helper: length of the longest suffix of haystack that starts needle."""
+    n = len(needle) - 1
+    while n and not haystack.endswith(needle[:n]):
+        n -= 1
+    return n
+
+
+def _mangled_alias(name: str) -> property:
+    """A ``_SMTPChannel__<old>`` property: 3.11 kept these deprecated aliases."""
+
+    def get(self: Any) -> Any:
+        return getattr(self, name)
+
+    def set_(self: Any, value: Any) -> None:
+        setattr(self, name, value)
+
+    return property(get, set_)
+
+
+class SMTPChannel:
+    """One SMTP session, driven line by line exactly like the 3.11 channel."""
+
+    COMMAND = 0
+    DATA = 1
+
+    command_size_limit = 512
+    command_size_limits: DefaultDict[str, int] = collections.defaultdict(
+        lambda x=command_size_limit: x  # type: ignore[misc]
+    )
+
+    # Extra knobs of smtpd_compat, not in the stdlib channel.
+    ac_in_buffer_size = 65536
+
+    _SMTPChannel__server = _mangled_alias("smtp_server")
+    _SMTPChannel__line = _mangled_alias("received_lines")
+    _SMTPChannel__state = _mangled_alias("smtp_state")
+    _SMTPChannel__greeting = _mangled_alias("seen_greeting")
+    _SMTPChannel__mailfrom = _mangled_alias("mailfrom")
+    _SMTPChannel__rcpttos = _mangled_alias("rcpttos")
+    _SMTPChannel__data = _mangled_alias("received_data")
+    _SMTPChannel__fqdn = _mangled_alias("fqdn")
+    _SMTPChannel__peer = _mangled_alias("peer")
+    _SMTPChannel__conn = _mangled_alias("conn")
+    _SMTPChannel__addr = _mangled_alias("addr")
+
+    @property
+    def max_command_size_limit(self) -> int:
+        try:
+            return max(self.command_size_limits.values())
+        except ValueError:
+            return self.command_size_limit
+
+    def __init__(
+        self,
+        server: Any,
+        conn: Any,
+        addr: Any,
+        data_size_limit: int = DATA_SIZE_DEFAULT,
+        map: Optional[Dict[int, Any]] = None,
+        enable_SMTPUTF8: bool = False,
+        decode_data: bool = False,
+    ) -> None:
+        self._inbuf = b""
+        self._terminator: Terminator = b"\r\n"
+        self._map = map
+        self.smtp_server = server
+        self.conn = conn
+        self.addr = addr
+        self.data_size_limit = data_size_limit
+        self.enable_SMTPUTF8 = enable_SMTPUTF8
+        self._decode_data = decode_data
+        if enable_SMTPUTF8 and decode_data:
+            raise ValueError(
+                "decode_data and enable_SMTPUTF8 cannot be set to True at the same time"
+            )
+        self._emptystring: Any
+        if decode_data:
+            self._emptystring, self._linesep, self._dotsep = "", "\r\n", "."
+            self._newline: Any = NEWLINE
+        else:
+            self._emptystring, self._linesep, self._dotsep = b"", b"\r\n", ord(b".")
+            self._newline = b"\n"
+        self._set_rset_state()
+        self.seen_greeting = ""
+        self.extended_smtp = False
+        self.command_size_limits.clear()
+        self.fqdn = socket.getfqdn()
+        attach = getattr(conn, "attach_channel", None)
+        if attach is not None:
+            attach(self)
+        try:
+            self.peer = conn.getpeername()
+        except OSError:
+            self.close()
+            return
+        debug_print("Peer:", repr(self.peer))
+        self.push("220 %s %s" % (self.fqdn, package().__version__))
+
+    # -- state --------------------------------------------------------------
+
+    def _set_post_data_state(self) -> None:
+        """Reset state variables to their post-DATA state."""
+        self.smtp_state = self.COMMAND
+        self.mailfrom: Optional[str] = None
+        self.rcpttos: List[str] = []
+        self.require_SMTPUTF8 = False
+        self.num_bytes = 0
+        self.set_terminator(b"\r\n")
+
+    def _set_rset_state(self) -> None:
+        """Reset all state variables except the greeting."""
+        self._set_post_data_state()
+        self.received_data: Any = ""
+        self.received_lines: List[Any] = []
+
+    # -- asynchat surface ----------------------------------------------------
+
+    def set_terminator(self, term: Terminator) -> None:
+        if isinstance(term, int) and term < 0:
+            raise ValueError("the number of received bytes must be positive")
+        self._terminator = term
+
+    def get_terminator(self) -> Terminator:
+        return self._terminator
+
+    def push(self, msg: str) -> None:
+        """Send ``msg`` plus CRLF verbatim (multi-line strings included)."""
+        data = bytes(msg + "\r\n", "utf-8" if self.require_SMTPUTF8 else "ascii")
+        self.conn.send(data)
+
+    def close_when_done(self) -> None:
+        """Close the connection once everything pushed so far has been sent."""
+        self.conn.close_when_done()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def handle_close(self) -> None:
+        self.close()
+
+    def handle_error(self) -> None:
+        """Called inside the ``except`` block of a failing hook (legacy contract).
+
+        Legacy asyncore dropped the connection; we log, answer a temporary 451 so
+        the sender retries, reset the transaction and keep serving."""
+        log.exception("error in SMTP channel for %r", getattr(self, "peer", None))
+        self._set_rset_state()
+        self.push("451 Requested action aborted: error in processing")
+
+    def _feed(self, data: bytes) -> None:
+        """``async_chat.handle_read`` without the socket: split input on the terminator.
+
+        Stops early when the connection suspends the dialogue (a message handed to
+        ``process_message`` elsewhere); the rest waits in ``_inbuf``."""
+        self._inbuf += data
+        while self._inbuf and not self.conn.suspended:
+            if not self._split_once():
+                break
+
+    def _split_once(self) -> bool:
+        """Deliver input up to the next terminator; False when more input is needed."""
+        buf, term = self._inbuf, self._terminator
+        if not term:
+            self._inbuf = b""
+            self.collect_incoming_data(buf)
+            return True
+        if isinstance(term, int):
+            if len(buf) < term:
+                self._inbuf, self._terminator = b"", term - len(buf)
+                self.collect_incoming_data(buf)
+                return True
+            self._inbuf, self._terminator = buf[term:], 0
+            self.collect_incoming_data(buf[:term])
+            self.found_terminator()
+            return True
+        index = buf.find(term)
+        if index != -1:
+            self._inbuf = buf[index + len(term) :]
+            if index > 0:
+                self.collect_incoming_data(buf[:index])
+            self.found_terminator()
+            return True
+        keep = find_prefix_at_end(buf, term)
+        if keep == len(buf):
+            return False
+        self._inbuf = buf[len(buf) - keep :] if keep else b""
+        self.collect_incoming_data(buf[: len(buf) - keep])
+        return not keep
+
+    # -- the legacy state machine (3.11, unchanged but for marked fixes) -----
+
+    def collect_incoming_data(self, data: bytes) -> None:
+        limit = None
+        if self.smtp_state == self.COMMAND:
+            limit = self.max_command_size_limit
+        elif self.smtp_state == self.DATA:
+            limit = self.data_size_limit
+        if limit and self.num_bytes > limit:
+            return
+        elif limit:
+            self.num_bytes += len(data)
+        if self._decode_data:
+            self.received_lines.append(str(data, "utf-8"))
+        else:
+            self.received_lines.append(data)
+
+    def found_terminator(self) -> None:
+        line = self._emptystring.join(self.received_lines)
+        debug_print("Data:", repr(line))
+        self.received_lines = []
+        if self.smtp_state == self.COMMAND:
+            self._dispatch_command(line)
+        elif self.smtp_state != self.DATA:
+            self.push("451 Internal confusion")
+            self.num_bytes = 0
+        elif self.data_size_limit and self.num_bytes > self.data_size_limit:
+            # Fix: legacy stayed in DATA state here and ate the next commands.
+            self._set_post_data_state()
+            self.push("552 Error: Too much mail data")
+        else:
+            self.received_data = unstuff(line, self._linesep, self._newline)
+            self.conn.deliver(self, self._message_arguments())
+
+    def _dispatch_command(self, line: Any) -> None:
+        sz, self.num_bytes = self.num_bytes, 0
+        if not line:
+            self.push("500 Error: bad syntax")
+            return
+        if not self._decode_data:
+            line = str(line, "utf-8")
+        i = line.find(" ")
+        if i < 0:
+            command, arg = line.upper(), None
+        else:
+            command, arg = line[:i].upper(), line[i + 1 :].strip()
+        max_sz = self.command_size_limits[command] if self.extended_smtp else self.command_size_limit
+        if sz > max_sz:
+            self.push("500 Error: line too long")
+            return
+        method = getattr(self, "smtp_" + command, None)
+        if not method:
+            self.push('500 Error: command "%s" not recognized' % command)
+            return
+        if command == "EHLO" and self.conn.starttls_available():
+            mark = len(self.conn.outgoing)
+            method(arg)
+            self.conn.advertise_starttls_since(mark)
+            return
+        method(arg)
+
+    def _message_arguments(self) -> Tuple[tuple, Dict[str, Any]]:
+        args = (self.peer, self.mailfrom, self.rcpttos, self.received_data)
+        kwargs: Dict[str, Any] = {}
+        if not self._decode_data:
+            kwargs = {"mail_options": self.mail_options, "rcpt_options": self.rcpt_options}
+        return args, kwargs
+
+    def _message_done(self, status: Optional[str]) -> None:
+        """What legacy did after ``process_message`` returned."""
+        self._set_post_data_state()
+        self.push(status or "250 OK")
+
+    # SMTP and ESMTP commands
+
+    def smtp_HELO(self, arg: Optional[str]) -> None:
+        if not arg:
+            self.push("501 Syntax: HELO hostname")
+            return
+        if self.seen_greeting:
+            self.push("503 Duplicate HELO/EHLO")
+            return
+        self._set_rset_state()
+        self.seen_greeting = arg
+        self.push("250 %s" % self.fqdn)
+
+    def smtp_EHLO(self, arg: Optional[str]) -> None:
+        if not arg:
+            self.push("501 Syntax: EHLO hostname")
+            return
+        if self.seen_greeting:
+            self.push("503 Duplicate HELO/EHLO")
+            return
+        self._set_rset_state()
+        self.seen_greeting = arg
+        self.extended_smtp = True
+        self.push("250-%s" % self.fqdn)
+        if self.data_size_limit:
+            self.push("250-SIZE %s" % self.data_size_limit)
+            self.command_size_limits["MAIL"] += 26
+        if not self._decode_data:
+            self.push("250-8BITMIME")
+        if self.enable_SMTPUTF8:
+            self.push("250-SMTPUTF8")
+            self.command_size_limits["MAIL"] += 10
+        self.push("250 HELP")
+
+    def smtp_NOOP(self, arg: Optional[str]) -> None:
+        if arg:
+            self.push("501 Syntax: NOOP")
+        else:
+            self.push("250 OK")
+
+    def smtp_QUIT(self, arg: Optional[str]) -> None:
+        self.push("221 Bye")
+        self.close_when_done()
+
+    def smtp_STARTTLS(self, arg: Optional[str]) -> None:
+        """Not in the stdlib: offered only when the server has a TLS context."""
+        if not self.conn.starttls_available():
+            self.push('500 Error: command "STARTTLS" not recognized')
+        elif arg:
+            self.push("501 Syntax: STARTTLS")
+        else:
+            self.conn.start_tls(self)
+
+    def _strip_command_keyword(self, keyword: str, arg: str) -> str:
+        keylen = len(keyword)
+        if arg[:keylen].upper() == keyword:
+            return arg[keylen:].strip()
+        return ""
+
+    def _getaddr(self, arg: str) -> Tuple[Any, Any]:
+        if not arg:
+            return "", ""
+        if arg.lstrip().startswith("<"):
+            address, rest = get_angle_addr(arg)
+        else:
+            address, rest = get_addr_spec(arg)
+        if not address:
+            return address, rest
+        return address.addr_spec, rest
+
+    def _getparams(self, params: List[str]) -> Optional[Dict[str, Union[str, bool]]]:
+        result: Dict[str, Union[str, bool]] = {}
+        for param in params:
+            param, eq, value = param.partition("=")
+            if not param.isalnum() or eq and not value:
+                return None
+            result[param] = value if eq else True
+        return result
+
+    def smtp_HELP(self, arg: Optional[str]) -> None:
+        if not arg:
+            self.push("250 Supported commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY")
+            return
+        topic = arg.upper()
+        if topic in ("MAIL", "RCPT"):
+            syntax = HELP_SYNTAX[topic]
+            self.push(syntax + (" [SP <mail-parameters>]" if self.extended_smtp else ""))
+        elif topic in HELP_SYNTAX:
+            self.push(HELP_SYNTAX[topic])
+        else:
+            self.push("501 Supported commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY")
+
+    def smtp_VRFY(self, arg: Optional[str]) -> None:
+        if arg:
+            address, params = self._getaddr(arg)
+            if address:
+                self.push("252 Cannot VRFY user, but will accept message and attempt delivery")
+            else:
+                self.push("502 Could not VRFY %s" % arg)
+        else:
+            self.push("501 Syntax: VRFY <address>")
+
+    def smtp_MAIL(self, arg: Optional[str]) -> None:
+        if not self.seen_greeting:
+            self.push("503 Error: send HELO first")
+            return
+        debug_print("===> MAIL", arg)
+        syntaxerr = "501 Syntax: MAIL FROM: <address>"
+        if self.extended_smtp:
+            syntaxerr += " [SP <mail-parameters>]"
+        if arg is None:
+            self.push(syntaxerr)
+            return
+        arg = self._strip_command_keyword("FROM:", arg)
+        address, params = self._getaddr(arg)
+        if not address or (not self.extended_smtp and params):
+            self.push(syntaxerr)
+            return
+        if self.mailfrom:
+            self.push("503 Error: nested MAIL command")
+            return
+        self.mail_options = params.upper().split()
+        error = self._check_mail_params(self._getparams(self.mail_options), syntaxerr)
+        if error:
+            self.push(error)
+            return
+        self.mailfrom = address
+        debug_print("sender:", self.mailfrom)
+        self.push("250 OK")
+
+    def _check_mail_params(
+        self, params: Optional[Dict[str, Union[str, bool]]], syntaxerr: str
+    ) -> Optional[str]:
+        """Legacy MAIL parameter checks, in legacy order; the error reply or None."""
+        if params is None:
+            return syntaxerr
+        if not self._decode_data and params.pop("BODY", "7BIT") not in ("7BIT", "8BITMIME"):
+            return "501 Error: BODY can only be one of 7BIT, 8BITMIME"
+        if self.enable_SMTPUTF8:
+            smtputf8 = params.pop("SMTPUTF8", False)
+            if smtputf8 is True:
+                self.require_SMTPUTF8 = True
+            elif smtputf8 is not False:
+                return "501 Error: SMTPUTF8 takes no arguments"
+        size = params.pop("SIZE", None)
+        if size:
+            if not isinstance(size, str) or not size.isdigit():
+                return syntaxerr
+            if self.data_size_limit and int(size) > self.data_size_limit:
+                return "552 Error: message size exceeds fixed maximum message size"
+        if params:
+            return "555 MAIL FROM parameters not recognized or not implemented"
+        return None
+
+    def smtp_RCPT(self, arg: Optional[str]) -> None:
+        if not self.seen_greeting:
+            self.push("503 Error: send HELO first")
+            return
+        debug_print("===> RCPT", arg)
+        if not self.mailfrom:
+            self.push("503 Error: need MAIL command")
+            return
+        syntaxerr = "501 Syntax: RCPT TO: <address>"
+        if self.extended_smtp:
+            syntaxerr += " [SP <mail-parameters>]"
+        if arg is None:
+            self.push(syntaxerr)
+            return
+        arg = self._strip_command_keyword("TO:", arg)
+        address, params = self._getaddr(arg)
+        if not address or (not self.extended_smtp and params):
+            self.push(syntaxerr)
+            return
+        self.rcpt_options = params.upper().split()
+        parsed = self._getparams(self.rcpt_options)
+        if parsed is None:
+            self.push(syntaxerr)
+            return
+        if parsed:
+            self.push("555 RCPT TO parameters not recognized or not implemented")
+            return
+        self.rcpttos.append(address)
+        debug_print("recips:", self.rcpttos)
+        self.push("250 OK")
+
+    def smtp_RSET(self, arg: Optional[str]) -> None:
+        if arg:
+            self.push("501 Syntax: RSET")
+            return
+        self._set_rset_state()
+        self.push("250 OK")
+
+    def smtp_DATA(self, arg: Optional[str]) -> None:
+        if not self.seen_greeting:
+            self.push("503 Error: send HELO first")
+            return
+        if not self.rcpttos:
+            self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            self.push("501 Syntax: DATA")
+            return
+        self.smtp_state = self.DATA
+        self.set_terminator(b"\r\n.\r\n")
+        self.push("354 End data with <CR><LF>.<CR><LF>")
+
+    def smtp_EXPN(self, arg: Optional[str]) -> None:
+        self.push("502 EXPN not implemented")
+
+
+HELP_SYNTAX = {
+    "EHLO": "250 Syntax: EHLO hostname",
+    "HELO": "250 Syntax: HELO hostname",
+    "MAIL": "250 Syntax: MAIL FROM: <address>",
+    "RCPT": "250 Syntax: RCPT TO: <address>",
+    "DATA": "250 Syntax: DATA",
+    "RSET": "250 Syntax: RSET",
+    "NOOP": "250 Syntax: NOOP",
+    "QUIT": "250 Syntax: QUIT",
+    "VRFY": "250 Syntax: VRFY <address>",
+}
+
+
+def unstuff(body: Any, linesep: Any, newline: Any) -> Any:
+    """Legacy data: split on CRLF, drop one leading dot per line, join with LF.
+
+    The fast path gives the same result without a Python loop over the lines."""
+    dot = "." if isinstance(body, str) else b"."
+    if not body.startswith(dot) and (linesep + dot) not in body:
+        return body.replace(linesep, newline)
+    return newline.join(
+        text[1:] if text[:1] == dot else text for text in body.split(linesep)
+    )
+

@@ -1,0 +1,420 @@
+"""The legacy server classes: ``SMTPServer``, ``DebuggingServer``, ``PureProxy``.
+
+``SMTPServer`` binds and listens in ``__init__`` as the stdlib did, then hands the
+socket to the shared event-loop thread (``_bridge``). To the program it still looks
+like an asyncore dispatcher: while open it keeps an entry in its ``map`` (by
+default ``asyncore.socket_map``), keyed by a wake-up socket, so ``asyncore.loop()``
+blocks while it serves and returns once ``close()`` or ``asyncore.close_all()``
+has run, from any thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import socket
+import ssl
+import sys
+import threading
+import time
+import warnings
+from typing import Any, Dict, Iterable, Optional, Tuple
+
+from . import _bridge
+from ._channel import DATA_SIZE_DEFAULT, NEWLINE, SMTPChannel, debug_print
+
+log = logging.getLogger("smtpd_compat")
+
+SocketMap = Dict[int, Any]
+_fallback_map: SocketMap = {}
+
+TLS_CERT_ENV = "SMTPD_COMPAT_TLS_CERT"
+TLS_KEY_ENV = "SMTPD_COMPAT_TLS_KEY"
+REQUIRE_STARTTLS_ENV = "SMTPD_COMPAT_REQUIRE_STARTTLS"
+LISTEN_BACKLOG = 1024  # legacy used 5: bursts of connects hung without a banner
+
+
+def default_socket_map() -> SocketMap:
+    """``socket_map`` of the asyncore module the program uses (the stdlib one up to
+    3.11, pyasyncore's on 3.12+, or whatever is in ``sys.modules``)."""
+    module = sys.modules.get("asyncore")
+    if module is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                import asyncore as module  # type: ignore[no-redef]
+        except ImportError:
+            return _fallback_map
+    socket_map: SocketMap = module.socket_map
+    return socket_map
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def tls_context_from_env() -> Optional[ssl.SSLContext]:
+    """STARTTLS for a program nobody edited: certificate and key from the environment."""
+    cert = os.environ.get(TLS_CERT_ENV)
+    if not cert:
+        return None
+    return _bridge.tls_context_from_files(cert, os.environ.get(TLS_KEY_ENV) or None)
+
+
+class SMTPServer:
+    """Listens like the stdlib ``smtpd.SMTPServer``; override ``process_message``."""
+
+    channel_class = SMTPChannel
+    #: How many ``process_message`` calls (and channel hooks) may run at once.
+    #: 1 keeps the one-thread world legacy code was written for.
+    concurrency = 1
+    #: Seconds a client may stay silent before it is disconnected.
+    timeout: float = 300.0
+    #: Seconds ``close()`` lets a running ``process_message`` finish.
+    drain_timeout: float = 10.0
+
+    accepting = True
+    connected = False
+    addr: Any = None
+    debug = False
+
+    def __init__(
+        self,
+        localaddr: Tuple[Any, ...],
+        remoteaddr: Any,
+        data_size_limit: int = DATA_SIZE_DEFAULT,
+        map: Optional[SocketMap] = None,
+        enable_SMTPUTF8: bool = False,
+        decode_data: bool = False,
+        *,
+        tls_context: Optional[ssl.SSLContext] = None,
+        require_starttls: Optional[bool] = None,
+        concurrency: Optional[int] = None,
+        timeout: Optional[float] = None,
+    ) -> None:
+        self._localaddr = localaddr
+        self._remoteaddr = remoteaddr
+        self.data_size_limit = data_size_limit
+        self.enable_SMTPUTF8 = enable_SMTPUTF8
+        self._decode_data = decode_data
+        if enable_SMTPUTF8 and decode_data:
+            raise ValueError(
+                "decode_data and enable_SMTPUTF8 cannot be set to True at the same time"
+            )
+        self._map = default_socket_map() if map is None else map
+        self._close_lock = threading.Lock()
+        self._closed = False
+        self._connections: set = set()
+        self._pending_accept: Optional[Tuple[Any, Any]] = None
+        self._pending_exit: Optional[BaseException] = None
+        self.tls_context = tls_context if tls_context is not None else tls_context_from_env()
+        if require_starttls is None:
+            require_starttls = env_flag(REQUIRE_STARTTLS_ENV)
+        self.require_starttls = bool(require_starttls and self.tls_context)
+        if concurrency is not None:
+            self.concurrency = concurrency
+        if timeout is not None:
+            self.timeout = timeout
+        self.socket = self._listen(localaddr)
+        self.addr = self.socket.getsockname()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._start()
+        debug_print(
+            "%s started at %s\n\tLocal addr: %s\n\tRemote addr:%s"
+            % (self.__class__.__name__, time.ctime(time.time()), localaddr, remoteaddr)
+        )
+
+    # -- binding and serving -------------------------------------------------
+
+    @staticmethod
+    def _listen(localaddr: Tuple[Any, ...]) -> socket.socket:
+        """Create, bind and listen as legacy did: errors raise here, as OSError."""
+        family, socktype = socket.getaddrinfo(*localaddr, type=socket.SOCK_STREAM)[0][:2]
+        sock = socket.socket(family, socktype)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(localaddr)
+            sock.listen(LISTEN_BACKLOG)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def _start(self) -> None:
+        self._loop_thread = _bridge.EventLoopThread.acquire()
+        self._workers = _bridge.make_worker_pool(self.concurrency, "smtpd_compat-worker")
+        options = dict(
+            data_size_limit=self.data_size_limit,
+            enable_SMTPUTF8=self.enable_SMTPUTF8,
+            decode_data=self._decode_data,
+            hostname=socket.getfqdn(),
+            tls_context=self.tls_context,
+            require_starttls=self.require_starttls,
+            timeout=self.timeout,
+            loop=self._loop_thread.loop,
+        )
+        try:
+            self._aio_server = self._loop_thread.run(
+                _bridge.start_serving(self.socket, lambda: _bridge.LegacySMTP(self, **options))
+            )
+        except BaseException:
+            self.socket.close()
+            self._loop_thread.release()
+            raise
+        self._map[self._wake_r.fileno()] = self
+
+    def _accepts_inline(self) -> bool:
+        """Accepting runs on the loop only when no user code is involved."""
+        return (
+            _bridge.is_stock(self, "handle_accepted", SMTPServer)
+            and _bridge.is_stock(self, "handle_accept", SMTPServer)
+            and self.channel_class is SMTPChannel
+        )
+
+    def _accept_connection(self, conn: Any, addr: Any) -> None:
+        """On a worker: the legacy accept hooks, ``handle_accept`` first if overridden."""
+        if _bridge.is_stock(self, "handle_accept", SMTPServer):
+            self.handle_accepted(conn, addr)
+            return
+        self._pending_accept = (conn, addr)
+        try:
+            self.handle_accept()
+        finally:
+            self._pending_accept = None
+
+    # -- legacy hooks ----------------------------------------------------------
+
+    def handle_accept(self) -> None:
+        pair = self.accept()
+        if pair is not None:
+            self.handle_accepted(*pair)
+
+    def accept(self) -> Optional[Tuple[Any, Any]]:
+        """For Py2-style ``handle_accept`` overrides: the connection being accepted."""
+        return self._pending_accept
+
+    def handle_accepted(self, conn: Any, addr: Any) -> None:
+        debug_print("Incoming connection from %s" % repr(addr))
+        self.channel_class(
+            self,
+            conn,
+            addr,
+            self.data_size_limit,
+            self._map,
+            self.enable_SMTPUTF8,
+            self._decode_data,
+        )
+
+    def process_message(
+        self, peer: Any, mailfrom: str, rcpttos: list, data: Any, **kwargs: Any
+    ) -> Optional[str]:
+        """Override this to handle a message; return None for ``250 OK`` or a reply."""
+        raise NotImplementedError
+
+    def handle_error(self) -> None:
+        log.exception("error in %s", type(self).__name__)
+
+    # -- the asyncore face -----------------------------------------------------
+
+    def fileno(self) -> int:
+        return self.socket.fileno()
+
+    def getsockname(self) -> Any:
+        return self.socket.getsockname()
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def handle_read_event(self) -> None:
+        """The wake-up socket fired: drain it; re-raise an ``ExitNow`` from user code."""
+        try:
+            self._wake_r.recv(4096)
+        except OSError:
+            pass
+        exc, self._pending_exit = self._pending_exit, None
+        if exc is not None:
+            raise exc
+
+    def handle_write_event(self) -> None:
+        pass
+
+    def handle_expt_event(self) -> None:
+        pass
+
+    def handle_close(self) -> None:
+        self.close()
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass
+
+    def _exit_loop(self, exc: BaseException) -> None:
+        """User code raised ``asyncore.ExitNow``: end the program's loop, as before."""
+        self._pending_exit = exc
+        self._wake()
+
+    # -- shutdown ----------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop serving; returns once the port is released. Idempotent, any thread."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._map.pop(self._wake_r.fileno(), None)
+        self._wake()
+        in_worker = threading.current_thread().name.startswith("smtpd_compat-worker")
+        drain = 0.0 if in_worker else self.drain_timeout
+        try:
+            self._loop_thread.run(
+                _bridge.stop_serving(self._aio_server, self._connections, drain), drain + 10
+            )
+        finally:
+            self.socket.close()
+            _bridge.join_pool(self._workers, self.drain_timeout)
+            self._loop_thread.release()
+            self._wake_r.close()
+            self._wake_w.close()
+
+    def __enter__(self) -> "SMTPServer":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "<%s.%s listening %r>" % (__name__, type(self).__name__, self.addr)
+
+
+class DebuggingServer(SMTPServer):
+    """Prints each message to ``sys.stdout`` exactly as the stdlib did."""
+
+    def _print_message_content(self, peer: Any, data: Any) -> None:
+        inheaders = 1
+        for line in data.splitlines():
+            if inheaders and not line:
+                peerheader = "X-Peer: " + peer[0]
+                if not isinstance(data, str):
+                    peerheader = repr(peerheader.encode("utf-8"))
+                print(peerheader)
+                inheaders = 0
+            if not isinstance(data, str):
+                line = repr(line)
+            print(line)
+
+    def process_message(
+        self, peer: Any, mailfrom: str, rcpttos: list, data: Any, **kwargs: Any
+    ) -> Optional[str]:
+        print("---------- MESSAGE FOLLOWS ----------")
+        if kwargs:
+            if kwargs.get("mail_options"):
+                print("mail options: %s" % kwargs["mail_options"])
+            if kwargs.get("rcpt_options"):
+                print("rcpt options: %s\n" % kwargs["rcpt_options"])
+        self._print_message_content(peer, data)
+        print("------------ END MESSAGE ------------")
+        sys.stdout.flush()
+        return None
+
+
+class PureProxy(SMTPServer):
+    """Relays each message to ``remoteaddr`` with smtplib (on a worker thread)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("enable_SMTPUTF8"):
+            raise ValueError("PureProxy does not support SMTPUTF8.")
+        super().__init__(*args, **kwargs)
+
+    def process_message(
+        self, peer: Any, mailfrom: str, rcpttos: list, data: Any, **kwargs: Any
+    ) -> Optional[str]:
+        refused = self._deliver(mailfrom, rcpttos, add_peer_header(data, peer))
+        debug_print("we got some refusals:", refused)
+        if refused:
+            log.warning("relay to %r refused recipients: %r", self._remoteaddr, refused)
+        return None
+
+    def _deliver(self, mailfrom: str, rcpttos: list, data: Any) -> Dict[str, Any]:
+        import smtplib
+
+        refused: Dict[str, Any] = {}
+        try:
+            s = smtplib.SMTP()
+            s.connect(self._remoteaddr[0], self._remoteaddr[1])
+            try:
+                refused = s.sendmail(mailfrom, rcpttos, data)
+            finally:
+                s.quit()
+        except smtplib.SMTPRecipientsRefused as e:
+            debug_print("got SMTPRecipientsRefused")
+            refused = e.recipients
+        except (OSError, smtplib.SMTPException) as e:
+            debug_print("got", e.__class__)
+            errcode = getattr(e, "smtp_code", -1)
+            errmsg = getattr(e, "smtp_error", "ignore")
+            for r in rcpttos:
+                refused[r] = (errcode, errmsg)
+        return refused
+
+
+def add_peer_header(data: Any, peer: Any) -> Any:
+    """Insert ``X-Peer`` after the headers, for str and bytes data alike."""
+    text = isinstance(data, str)
+    newline = NEWLINE if text else NEWLINE.encode()
+    header = "X-Peer: %s" % peer[0]
+    lines = data.split(newline)
+    i = 0
+    for line in lines:
+        if not line:
+            break
+        i += 1
+    lines.insert(i, header if text else header.encode("ascii"))
+    return newline.join(lines)
+
+
+def loop(
+    timeout: float = 30.0,
+    use_poll: bool = False,
+    map: Optional[SocketMap] = None,
+    count: Optional[int] = None,
+) -> None:
+    """``asyncore.loop()`` for programs without asyncore: block while servers serve."""
+    socket_map = default_socket_map() if map is None else map
+    while socket_map and (count is None or count > 0):
+        _poll_once(timeout, socket_map)
+        if count is not None:
+            count -= 1
+
+
+def _poll_once(timeout: float, socket_map: SocketMap) -> None:
+    fds = [fd for fd, obj in list(socket_map.items()) if obj.readable()]
+    if not fds:
+        time.sleep(timeout)
+        return
+    ready, _, _ = select.select(fds, [], [], timeout)
+    for fd in ready:
+        obj = socket_map.get(fd)
+        if obj is not None:
+            obj.handle_read_event()
+
+
+def close_all(map: Optional[SocketMap] = None, ignore_all: bool = False) -> None:
+    """``asyncore.close_all()``: close every server in the map."""
+    socket_map = default_socket_map() if map is None else map
+    for obj in list(socket_map.values()):
+        try:
+            obj.close()
+        except OSError:
+            if not ignore_all:
+                raise
+    socket_map.clear()
+
+
+def all_servers(socket_map: SocketMap) -> Iterable[SMTPServer]:
+    return (obj for obj in socket_map.values() if isinstance(obj, SMTPServer))
