@@ -222,6 +222,9 @@ class LegacyConnection:
     def starttls_available(self) -> bool:
         return self._protocol.tls_context is not None and self._protocol.session.ssl is None
 
+    def starttls_required(self) -> bool:
+        return bool(self._protocol.require_starttls) and self._protocol.session.ssl is None
+
     def advertise_starttls_since(self, mark: int) -> None:
         """Make the EHLO reply pushed since ``mark`` offer STARTTLS, even when a
         subclass wrote that reply itself: add the line, keep the user's lines."""

@@ -277,6 +277,9 @@ class SMTPChannel:
         if sz > max_sz:
             self.push("500 Error: line too long")
             return
+        if command not in ALLOWED_BEFORE_STARTTLS and self.conn.starttls_required():
+            self.push("530 Must issue a STARTTLS command first")
+            return
         method = getattr(self, "smtp_" + command, None)
         if not method:
             self.push('500 Error: command "%s" not recognized' % command)
@@ -509,6 +512,8 @@ class SMTPChannel:
     def smtp_EXPN(self, arg: Optional[str]) -> None:
         self.push("502 EXPN not implemented")
 
+
+ALLOWED_BEFORE_STARTTLS = frozenset({"EHLO", "HELO", "NOOP", "QUIT", "RSET", "STARTTLS"})
 
 HELP_SYNTAX = {
     "EHLO": "250 Syntax: EHLO hostname",

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 import warnings
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from . import _bridge
 from ._channel import DATA_SIZE_DEFAULT, NEWLINE, SMTPChannel, debug_print
@@ -122,8 +122,15 @@ class SMTPServer:
         self._start()
         debug_print(
             "%s started at %s\n\tLocal addr: %s\n\tRemote addr:%s"
-            % (self.__class__.__name__, time.ctime(time.time()), localaddr, remoteaddr)
+            % (type(self).__name__, time.ctime(time.time()), self._shown_addr(), remoteaddr)
         )
+
+    def _shown_addr(self) -> Tuple[Any, ...]:
+        """The address as given, with the real port when port 0 was asked for."""
+        given = tuple(self._localaddr)
+        if len(given) >= 2 and given[1] == 0:
+            return given[:1] + (self.addr[1],) + given[2:]
+        return given
 
     # -- binding and serving -------------------------------------------------
 
@@ -415,6 +422,3 @@ def close_all(map: Optional[SocketMap] = None, ignore_all: bool = False) -> None
                 raise
     socket_map.clear()
 
-
-def all_servers(socket_map: SocketMap) -> Iterable[SMTPServer]:
-    return (obj for obj in socket_map.values() if isinstance(obj, SMTPServer))

@@ -1,0 +1,69 @@
+"""Resolve names bound by imports to the legacy API they stand for.
+
+``import smtpd as s``, ``from smtpd import SMTPServer as Base`` and
+``import smtpd_compat as smtpd`` all make a name stand for a legacy object: this
+module maps each local name to its canonical dotted name (``smtpd.SMTPServer``,
+``asyncore.loop``), treating ``smtpd_compat`` as ``smtpd``.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+import libcst as cst
+
+LEGACY_MODULES = ("smtpd", "asyncore", "asynchat")
+ALIASES = {"smtpd_compat": "smtpd"}
+
+
+def canonical_module(dotted: str) -> Optional[str]:
+    """``smtpd``/``smtpd_compat`` -> ``smtpd``; other legacy modules as is; else None."""
+    name = ALIASES.get(dotted, dotted)
+    return name if name in LEGACY_MODULES else None
+
+
+def dotted_name(node: cst.BaseExpression) -> Optional[str]:
+    """``a.b.c`` for a chain of Names and Attributes, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        head = dotted_name(node.value)
+        return None if head is None else f"{head}.{node.attr.value}"
+    return None
+
+
+class LegacyNames(cst.CSTVisitor):
+    """Collects, from every import in a module, local name -> canonical legacy name."""
+
+    def __init__(self) -> None:
+        self.table: Dict[str, str] = {}
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            module = canonical_module(dotted_name(alias.name) or "")
+            if module is None:
+                continue
+            local = alias.asname.name if alias.asname else alias.name
+            if isinstance(local, cst.Name):
+                self.table[local.value] = module
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+            return
+        module = canonical_module(dotted_name(node.module) or "")
+        if module is None:
+            return
+        for alias in node.names:
+            local = alias.asname.name if alias.asname else alias.name
+            if isinstance(local, cst.Name) and isinstance(alias.name, cst.Name):
+                self.table[local.value] = f"{module}.{alias.name.value}"
+
+    def resolve(self, node: cst.BaseExpression) -> Optional[str]:
+        """The canonical legacy name an expression stands for, if any."""
+        dotted = dotted_name(node)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        if head not in self.table:
+            return None
+        return f"{self.table[head]}.{rest}" if rest else self.table[head]

@@ -1,0 +1,456 @@
+"""Read a module once and decide what can be rewritten safely.
+
+The rules share one plan because their rewrites depend on each other: a server
+class may become a handler only if every place that starts it becomes a
+Controller, and ``asyncore.loop()`` may go only if no legacy server is left for
+it to serve. So the plan converts the servers of a module all together or not at
+all, and records a report for every construct that blocks the conversion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+
+from smtpd_compat.codemod._names import LegacyNames, dotted_name
+from smtpd_compat.codemod._report import Report
+
+# smtpd.SMTPServer(localaddr, remoteaddr, data_size_limit, map, enable_SMTPUTF8, decode_data)
+SERVER_PARAMS = ("localaddr", "remoteaddr", "data_size_limit", "map", "enable_SMTPUTF8", "decode_data")
+# Attributes smtpd.SMTPServer set in __init__ that the codemod carries over.
+LEGACY_ATTRS = {
+    "_localaddr": "localaddr",
+    "_remoteaddr": "remoteaddr",
+    "data_size_limit": "data_size_limit",
+    "enable_SMTPUTF8": "enable_SMTPUTF8",
+    "_decode_data": "decode_data",
+}
+# asyncore.dispatcher surface: a handler has no socket, so these cannot be carried over.
+DISPATCHER_ATTRS = frozenset(
+    "socket addr _map close accept accepting connected bind listen getsockname set_socket"
+    " create_socket set_reuse_addr add_channel del_channel readable writable channel_class"
+    " handle_accept handle_accepted handle_close handle_error handle_read handle_write"
+    " handle_expt handle_connect log log_info".split()
+)
+OPTION_KWARGS = ("mail_options", "rcpt_options")
+
+SECTION_HANDLER = "Rule handler: process_message becomes handle_DATA"
+SECTION_INIT = "Rule init: __init__ overrides"
+SECTION_STARTUP = "Rule startup: asyncore.loop becomes a Controller"
+SECTION_DEBUGGING = "Rule debugging: DebuggingServer and PureProxy"
+SECTION_CHANNEL = "Rule channel: SMTPChannel subclasses"
+SECTION_MANUAL = "What needs manual work"
+
+
+@dataclass
+class ServerClass:
+    """A subclass of smtpd.SMTPServer and what its rewrite needs."""
+
+    node: cst.ClassDef
+    process_message: cst.FunctionDef
+    init: Optional[cst.FunctionDef] = None
+    base_init: Optional[cst.SimpleStatementLine] = None
+    base_args: Dict[str, cst.BaseExpression] = field(default_factory=dict)
+    attrs_read: Set[str] = field(default_factory=set)
+    decode_data: Optional[bool] = None
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+    @property
+    def stateful(self) -> bool:
+        """True when the handler keeps the legacy constructor arguments."""
+        return self.init is not None or bool(self.attrs_read)
+
+    @property
+    def option_kwargs(self) -> Tuple[str, ...]:
+        """The keyword arguments smtpd passed that this process_message accepts."""
+        if self.decode_data:
+            return ()
+        params = self.process_message.params
+        if isinstance(params.star_kwarg, cst.Param):
+            return OPTION_KWARGS
+        names = {p.name.value for p in (*params.params, *params.kwonly_params)}
+        return tuple(k for k in OPTION_KWARGS if k in names)
+
+
+@dataclass
+class Instance:
+    """A statement that creates a legacy server: ``[target =] Server(...)``."""
+
+    statement: cst.SimpleStatementLine
+    call: cst.Call
+    server: Optional[ServerClass]  # None for smtpd.DebuggingServer
+    target: Optional[str]
+    args: Dict[str, cst.BaseExpression]
+    owner: cst.CSTNode
+    bound: bool = False
+
+    @property
+    def handler_name(self) -> str:
+        return self.target or "server"
+
+    @property
+    def controller_name(self) -> str:
+        return f"{self.handler_name}_controller"
+
+
+@dataclass
+class Plan:
+    """Everything the rules rewrite, by node identity in ``wrapper.module``."""
+
+    names: LegacyNames
+    servers: List[ServerClass] = field(default_factory=list)
+    instances: List[Instance] = field(default_factory=list)
+    loops: List[cst.SimpleStatementLine] = field(default_factory=list)
+    threads: List[cst.Call] = field(default_factory=list)
+    closes: Dict[cst.CSTNode, Instance] = field(default_factory=dict)
+    close_alls: List[cst.SimpleStatementLine] = field(default_factory=list)
+    sockets: Dict[cst.Attribute, Instance] = field(default_factory=dict)
+    channels: List[cst.ClassDef] = field(default_factory=list)
+    reports: List[Report] = field(default_factory=list)
+    convert: bool = False
+
+    @property
+    def needs_bound_controller(self) -> bool:
+        return any(i.bound for i in self.instances)
+
+    @property
+    def needs_debugging_handler(self) -> bool:
+        return any(i.server is None for i in self.instances)
+
+
+def literal_bool(node: Optional[cst.BaseExpression]) -> Optional[bool]:
+    """True/False for the literal names, False when absent, None otherwise."""
+    if node is None:
+        return False
+    if isinstance(node, cst.Name) and node.value in ("True", "False"):
+        return node.value == "True"
+    return None
+
+
+def bind_server_args(args: Sequence[cst.Arg]) -> Optional[Dict[str, cst.BaseExpression]]:
+    """Map call arguments to SMTPServer's parameters; None if that cannot be done statically."""
+    bound: Dict[str, cst.BaseExpression] = {}
+    for position, arg in enumerate(args):
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            if position >= len(SERVER_PARAMS):
+                return None
+            bound[SERVER_PARAMS[position]] = arg.value
+        elif arg.keyword.value in SERVER_PARAMS:
+            bound[arg.keyword.value] = arg.value
+        else:
+            return None
+    return bound if "localaddr" in bound else None
+
+
+class Planner(cst.CSTVisitor):
+    """Builds a Plan: one visit over the module, then whole-module decisions."""
+
+    METADATA_DEPENDENCIES = (PositionProvider, ParentNodeProvider)
+
+    def __init__(self, names: LegacyNames, enabled: Set[str]) -> None:
+        super().__init__()
+        self.plan = Plan(names)
+        self.enabled = enabled
+        self.blockers: List[Report] = []
+        self.calls: List[cst.Call] = []
+        self.attributes: List[cst.Attribute] = []
+        self.thread_targets: List[Tuple[cst.Call, cst.Arg]] = []
+        self.loop_calls: List[cst.Call] = []
+
+    # -- helpers -----------------------------------------------------------
+    def line(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+    def block(self, node: cst.CSTNode, message: str, section: str = SECTION_MANUAL) -> None:
+        self.blockers.append(Report(self.line(node), message, section))
+
+    def resolve(self, node: cst.BaseExpression) -> Optional[str]:
+        return self.plan.names.resolve(node)
+
+    def statement_of(self, node: cst.CSTNode) -> Optional[cst.SimpleStatementLine]:
+        """The one-statement line whose only statement contains ``node`` at its top."""
+        parent = self.get_metadata(ParentNodeProvider, node)
+        if isinstance(parent, (cst.Assign, cst.Expr)):
+            line = self.get_metadata(ParentNodeProvider, parent)
+            if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
+                return line
+        return None
+
+    def owner_of(self, statement: cst.CSTNode) -> cst.CSTNode:
+        """The block a statement runs in; a ``try`` body counts as its parent's block."""
+        owner = self.get_metadata(ParentNodeProvider, statement)
+        if isinstance(owner, cst.IndentedBlock):
+            holder = self.get_metadata(ParentNodeProvider, owner)
+            if isinstance(holder, cst.Try):
+                return self.owner_of(holder)
+        return owner
+
+    # -- visiting ----------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = [self.resolve(b.value) for b in node.bases]
+        if "smtpd.SMTPChannel" in bases:
+            self.plan.channels.append(node)
+        elif "smtpd.SMTPServer" in bases:
+            self.add_server(node)
+        elif any(b in ("smtpd.DebuggingServer", "smtpd.PureProxy") for b in bases):
+            self.block(node, f"class {node.name.value} subclasses a legacy server class")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+        name = self.resolve(node.func)
+        if name == "asyncore.loop":
+            self.loop_calls.append(node)
+        for arg in node.args:
+            if arg.keyword and arg.keyword.value == "target":
+                if self.resolve(arg.value) == "asyncore.loop":
+                    self.thread_targets.append((node, arg))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.attributes.append(node)
+
+    # -- server classes ----------------------------------------------------
+    def add_server(self, node: cst.ClassDef) -> None:
+        name = node.name.value
+        extra = [b for b in node.bases if self.resolve(b.value) != "smtpd.SMTPServer"]
+        if any(dotted_name(b.value) != "object" for b in extra) or node.keywords:
+            self.block(node, f"class {name} has other base classes besides smtpd.SMTPServer")
+            return
+        methods = {
+            s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)
+        }
+        process_message = methods.get("process_message")
+        if process_message is None or process_message.asynchronous:
+            self.block(node, f"class {name} has no synchronous process_message", SECTION_HANDLER)
+            return
+        server = ServerClass(node, process_message, methods.get("__init__"))
+        if self.check_class_body(server) and self.check_init(server):
+            self.plan.servers.append(server)
+
+    def check_class_body(self, server: ServerClass) -> bool:
+        collector = SelfAttributes()
+        server.node.visit(collector)
+        overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
+        unsupported = sorted((collector.read | set(overridden)) & DISPATCHER_ATTRS)
+        if unsupported:
+            what = ", ".join(unsupported)
+            self.block(server.node, f"class {server.name} uses the dispatcher's {what}")
+            return False
+        server.attrs_read = collector.read & set(LEGACY_ATTRS)
+        return True
+
+    def check_init(self, server: ServerClass) -> bool:
+        if server.init is None:
+            return True
+        calls = [s for s in server.init.body.body if self.is_base_init(s, server)]
+        if len(calls) != 1:
+            self.block(server.init, f"{server.name}.__init__ does not call the base "
+                       "__init__ exactly once at its top level", SECTION_INIT)
+            return False
+        call = base_init_call(calls[0])
+        args = list(call.args)
+        if dotted_name(call.func) != "super.__init__" and not isinstance(call.func.value, cst.Call):
+            args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
+        bound = bind_server_args(args)
+        decode_data = literal_bool((bound or {}).get("decode_data"))
+        if bound is None or "map" in bound or decode_data is None:
+            self.block(calls[0], f"{server.name}.__init__ passes arguments to smtpd.SMTPServer "
+                       "that cannot be read statically (star-args, map=, or a computed "
+                       "decode_data)", SECTION_INIT)
+            return False
+        server.base_init, server.base_args, server.decode_data = calls[0], bound, decode_data
+        return True
+
+    def is_base_init(self, statement: cst.BaseStatement, server: ServerClass) -> bool:
+        call = base_init_call(statement)
+        if call is None or not isinstance(call.func, cst.Attribute):
+            return False
+        if call.func.attr.value != "__init__":
+            return False
+        owner = call.func.value
+        if isinstance(owner, cst.Call):
+            return dotted_name(owner.func) == "super"
+        return self.resolve(owner) == "smtpd.SMTPServer"
+
+    # -- whole-module decisions --------------------------------------------
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if not self.plan.servers and not self.loop_calls and not self.thread_targets:
+            self.finish(False)
+            return
+        ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
+        ok = ok and self.rules_enabled()
+        self.finish(ok and not self.blockers)
+
+    def finish(self, convert: bool) -> None:
+        self.plan.convert = convert
+        self.plan.reports.extend(self.blockers)
+
+    def rules_enabled(self) -> bool:
+        needed = {"handler", "startup"}
+        if any(s.init is not None for s in self.plan.servers):
+            needed.add("init")
+        if self.plan.needs_debugging_handler:
+            needed.add("debugging")
+        return needed <= self.enabled
+
+    def find_instances(self) -> bool:
+        classes = {s.name: s for s in self.plan.servers}
+        for call in self.calls:
+            name = dotted_name(call.func)
+            legacy = self.resolve(call.func)
+            if name in classes:
+                self.add_instance(call, classes[name])
+            elif legacy == "smtpd.DebuggingServer":
+                self.add_instance(call, None)
+            elif legacy in ("smtpd.SMTPServer", "smtpd.PureProxy"):
+                self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
+        for server in self.plan.servers:
+            if not any(i.server is server for i in self.plan.instances):
+                self.block(server.node, f"class {server.name} is not instantiated in this "
+                           "module, so its start-up cannot be rewritten with it", SECTION_STARTUP)
+        return True
+
+    def add_instance(self, call: cst.Call, server: Optional[ServerClass]) -> None:
+        statement = self.statement_of(call)
+        what = server.name if server else "DebuggingServer"
+        if statement is None:
+            self.block(call, f"{what}(...) is not a statement of its own", SECTION_STARTUP)
+            return
+        small = statement.body[0]
+        target = None
+        if isinstance(small, cst.Assign):
+            if len(small.targets) != 1 or dotted_name(small.targets[0].target) is None:
+                self.block(call, f"{what}(...) is assigned to an unsupported target",
+                           SECTION_STARTUP)
+                return
+            target = dotted_name(small.targets[0].target)
+        args = bind_server_args(call.args) if server is None or server.init is None else {}
+        if args is None or "map" in args:
+            self.block(call, f"the arguments of {what}(...) cannot be read statically "
+                       "(star-args, extra arguments or map=)", SECTION_STARTUP)
+            return
+        decode_data = literal_bool(args.get("decode_data"))
+        if decode_data is None:
+            self.block(call, f"decode_data of {what}(...) is not a literal", SECTION_STARTUP)
+            return
+        if server is not None and server.init is None:
+            if server.decode_data not in (None, decode_data):
+                self.block(call, f"{what} is created with different decode_data values",
+                           SECTION_STARTUP)
+                return
+            server.decode_data = decode_data
+        owner = self.owner_of(statement)
+        self.plan.instances.append(Instance(statement, call, server, target, args, owner))
+
+    def find_loops(self) -> bool:
+        for call in self.loop_calls:
+            statement = self.statement_of(call)
+            bad = [a.keyword.value for a in call.args if a.keyword and a.keyword.value in
+                   ("map", "count")] or [a for a in call.args if a.keyword is None][3:]
+            if statement is None or not isinstance(statement.body[0], cst.Expr) or bad:
+                self.block(call, "this asyncore.loop() call is not a plain blocking loop "
+                           "statement (count=, map=, or part of an expression)", SECTION_STARTUP)
+                continue
+            if self.same_block(statement, "asyncore.loop()"):
+                self.plan.loops.append(statement)
+        for call, _ in self.thread_targets:
+            statement = self.statement_of(call) or call
+            if self.same_block(statement, "threading.Thread(target=asyncore.loop)", single=True):
+                self.plan.threads.append(call)
+        return True
+
+    def same_block(self, statement: cst.CSTNode, what: str, single: bool = False) -> bool:
+        owner = self.owner_of(statement)
+        here = [i for i in self.plan.instances if i.owner is owner]
+        if not here or len(here) != len(self.plan.instances) or (single and len(here) != 1):
+            self.block(statement, f"{what} does not follow the creation of "
+                       f"{'the only' if single else 'every'} server in the same block",
+                       SECTION_STARTUP)
+            return False
+        return True
+
+    def find_uses(self) -> bool:
+        by_target = {i.target: i for i in self.plan.instances if i.target}
+        for attribute in self.attributes:
+            instance = by_target.get(dotted_name(attribute.value) or "")
+            if instance is None:
+                continue
+            if attribute.attr.value == "socket":
+                self.plan.sockets[attribute] = instance
+                instance.bound = True
+            elif attribute.attr.value == "close":
+                self.add_close(attribute, instance)
+            elif attribute.attr.value in DISPATCHER_ATTRS:
+                self.block(attribute, f"{instance.target}.{attribute.attr.value} is the "
+                           "dispatcher's: a handler has no such attribute", SECTION_STARTUP)
+        for instance in self.plan.instances:
+            port = instance.args.get("localaddr")
+            if isinstance(port, cst.Tuple) and len(port.elements) == 2:
+                value = port.elements[1].value
+                instance.bound |= isinstance(value, cst.Integer) and value.value == "0"
+        for call in self.calls:
+            if self.resolve(call.func) == "asyncore.close_all":
+                statement = self.statement_of(call)
+                if statement is None:
+                    self.block(call, "asyncore.close_all() is part of an expression",
+                               SECTION_STARTUP)
+                else:
+                    self.plan.close_alls.append(statement)
+        return True
+
+    def add_close(self, attribute: cst.Attribute, instance: Instance) -> None:
+        call = self.get_metadata(ParentNodeProvider, attribute)
+        if isinstance(call, cst.Call) and not call.args:
+            self.plan.closes[call] = instance
+        else:
+            self.block(attribute, f"{instance.target}.close is not called directly",
+                       SECTION_STARTUP)
+
+
+class SelfAttributes(cst.CSTVisitor):
+    """``self.x`` reads and method names inside a class body."""
+
+    def __init__(self) -> None:
+        self.read: Set[str] = set()
+        self.defined: Set[str] = set()
+        self.depth = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.depth == 0:
+            self.defined.add(node.name.value)
+        self.depth += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.depth -= 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.depth == 0:
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    self.defined.add(target.target.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Name) and node.value.value == "self":
+            self.read.add(node.attr.value)
+
+
+def base_init_call(statement: cst.CSTNode) -> Optional[cst.Call]:
+    """The call of ``Base.__init__(...)`` / ``super().__init__(...)`` statement, if it is one."""
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        expr = statement.body[0]
+        if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
+            return expr.value
+    return None
+
+
+def make_plan(wrapper: MetadataWrapper, names: LegacyNames, enabled: Set[str]) -> Plan:
+    planner = Planner(names, enabled)
+    wrapper.visit(planner)
+    return planner.plan

@@ -1,0 +1,128 @@
+"""asyncore.loop() and smtpd_compat.loop() block while a server serves, as before."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import warnings
+from typing import Any, Callable
+
+import pytest
+from conftest import TIMEOUT, Recorder, smtp_client
+
+import smtpd_compat
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import asyncore
+
+
+def run_loop_in_thread(loop: Callable[..., Any], **kwargs: Any) -> threading.Thread:
+    thread = threading.Thread(target=loop, kwargs=kwargs, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("use_poll", [False, True])
+def test_asyncore_loop_returns_after_close(use_poll: bool) -> None:
+    server = Recorder(("127.0.0.1", 0), None)
+    thread = run_loop_in_thread(asyncore.loop, timeout=30, use_poll=use_poll)
+    with smtp_client(server) as client:
+        assert client.noop()[0] == 250
+    assert thread.is_alive()
+    server.close()
+    thread.join(TIMEOUT)
+    assert not thread.is_alive()
+
+
+def test_asyncore_close_all_ends_the_loop() -> None:
+    Recorder(("127.0.0.1", 0), None)
+    Recorder(("127.0.0.1", 0), None)
+    thread = run_loop_in_thread(asyncore.loop, timeout=30)
+    asyncore.close_all()
+    thread.join(TIMEOUT)
+    assert not thread.is_alive()
+    assert not asyncore.socket_map
+
+
+def test_private_map_and_count() -> None:
+    private: dict = {}
+    server = Recorder(("127.0.0.1", 0), None, map=private)
+    assert server._map is private and private
+    assert all(entry is not server for entry in asyncore.socket_map.values())
+    asyncore.loop(timeout=0.01, map=private, count=2)  # returns after two polls
+    thread = run_loop_in_thread(asyncore.loop, timeout=30, map=private)
+    with smtp_client(server) as client:
+        client.sendmail("a@b.c", ["d@e.f"], "hi")
+    server.close()
+    thread.join(TIMEOUT)
+    assert not thread.is_alive() and not private
+    assert len(server.calls) == 1
+
+
+def test_smtpd_compat_loop_and_close_all() -> None:
+    server = Recorder(("127.0.0.1", 0), None)
+    thread = run_loop_in_thread(smtpd_compat.loop, timeout=30)
+    with smtp_client(server) as client:
+        assert client.noop()[0] == 250
+    smtpd_compat.close_all()
+    thread.join(TIMEOUT)
+    assert not thread.is_alive()
+
+
+def test_servers_share_one_loop_thread() -> None:
+    first = Recorder(("127.0.0.1", 0), None)
+    second = Recorder(("127.0.0.1", 0), None)
+    try:
+        loops = [t for t in threading.enumerate() if t.name == "smtpd_compat-loop"]
+        assert len(loops) == 1
+    finally:
+        first.close()
+        second.close()
+    loops[0].join(TIMEOUT)
+    assert not loops[0].is_alive()
+
+
+PROGRAM = textwrap.dedent(
+    """
+    import asyncore, sys, warnings
+    warnings.simplefilter("ignore")
+    import smtpd_compat as smtpd
+
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, *args, **kwargs):
+            pass
+
+    server = Sink(("127.0.0.1", 0), None)
+    print(server.socket.getsockname()[1], flush=True)
+    try:
+        asyncore.loop()
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        server.close()
+    """
+)
+
+
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_signals_reach_the_main_thread(signame: str) -> None:
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PROGRAM], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert proc.stdout is not None
+        assert int(proc.stdout.readline())
+        proc.send_signal(getattr(signal, signame))
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(TIMEOUT)
+    if signame == "SIGINT":
+        assert out == b"interrupted\n" and proc.returncode == 0, err
+    else:
+        assert proc.returncode == -signal.SIGTERM
