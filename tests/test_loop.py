@@ -96,8 +96,8 @@ PROGRAM = textwrap.dedent(
             pass
 
     server = Sink(("127.0.0.1", 0), None)
-    print(server.socket.getsockname()[1], flush=True)
     try:
+        print(server.socket.getsockname()[1], flush=True)
         asyncore.loop()
     except KeyboardInterrupt:
         print("interrupted", flush=True)
