@@ -9,6 +9,7 @@ suite's smtpd). Every tox env thus checks its own Python's suites.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -111,8 +112,11 @@ def show(request: pytest.FixtureRequest, line: str) -> None:
     if reporter is None:
         print(line)
         return
-    reporter.ensure_newline()
-    reporter.write_line(line)
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    disabled = capture.global_and_fixture_disabled() if capture else contextlib.nullcontext()
+    with disabled:
+        reporter.ensure_newline()
+        reporter.write_line(line)
 
 
 @pytest.mark.parametrize("suite", ["smtplib", "logging", "smtpd"])
