@@ -112,6 +112,7 @@ class Plan:
     close_alls: List[cst.SimpleStatementLine] = field(default_factory=list)
     sockets: Dict[cst.Attribute, Instance] = field(default_factory=dict)
     channels: List[cst.ClassDef] = field(default_factory=list)
+    imports: Set[Tuple[str, Optional[str]]] = field(default_factory=set)
     reports: List[Report] = field(default_factory=list)
     convert: bool = False
 
@@ -172,7 +173,7 @@ class Planner(cst.CSTVisitor):
     def block(self, node: cst.CSTNode, message: str, section: str = SECTION_MANUAL) -> None:
         self.blockers.append(Report(self.line(node), message, section))
 
-    def resolve(self, node: cst.BaseExpression) -> Optional[str]:
+    def legacy(self, node: cst.BaseExpression) -> Optional[str]:
         return self.plan.names.resolve(node)
 
     def statement_of(self, node: cst.CSTNode) -> Optional[cst.SimpleStatementLine]:
@@ -195,7 +196,7 @@ class Planner(cst.CSTVisitor):
 
     # -- visiting ----------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        bases = [self.resolve(b.value) for b in node.bases]
+        bases = [self.legacy(b.value) for b in node.bases]
         if "smtpd.SMTPChannel" in bases:
             self.plan.channels.append(node)
         elif "smtpd.SMTPServer" in bases:
@@ -205,12 +206,12 @@ class Planner(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(node)
-        name = self.resolve(node.func)
+        name = self.legacy(node.func)
         if name == "asyncore.loop":
             self.loop_calls.append(node)
         for arg in node.args:
             if arg.keyword and arg.keyword.value == "target":
-                if self.resolve(arg.value) == "asyncore.loop":
+                if self.legacy(arg.value) == "asyncore.loop":
                     self.thread_targets.append((node, arg))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -219,7 +220,7 @@ class Planner(cst.CSTVisitor):
     # -- server classes ----------------------------------------------------
     def add_server(self, node: cst.ClassDef) -> None:
         name = node.name.value
-        extra = [b for b in node.bases if self.resolve(b.value) != "smtpd.SMTPServer"]
+        extra = [b for b in node.bases if self.legacy(b.value) != "smtpd.SMTPServer"]
         if any(dotted_name(b.value) != "object" for b in extra) or node.keywords:
             self.block(node, f"class {name} has other base classes besides smtpd.SMTPServer")
             return
@@ -255,8 +256,9 @@ class Planner(cst.CSTVisitor):
                        "__init__ exactly once at its top level", SECTION_INIT)
             return False
         call = base_init_call(calls[0])
+        assert call is not None and isinstance(call.func, cst.Attribute)
         args = list(call.args)
-        if dotted_name(call.func) != "super.__init__" and not isinstance(call.func.value, cst.Call):
+        if not isinstance(call.func.value, cst.Call):
             args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
         bound = bind_server_args(args)
         decode_data = literal_bool((bound or {}).get("decode_data"))
@@ -277,7 +279,7 @@ class Planner(cst.CSTVisitor):
         owner = call.func.value
         if isinstance(owner, cst.Call):
             return dotted_name(owner.func) == "super"
-        return self.resolve(owner) == "smtpd.SMTPServer"
+        return self.legacy(owner) == "smtpd.SMTPServer"
 
     # -- whole-module decisions --------------------------------------------
     def leave_Module(self, original_node: cst.Module) -> None:
@@ -304,7 +306,7 @@ class Planner(cst.CSTVisitor):
         classes = {s.name: s for s in self.plan.servers}
         for call in self.calls:
             name = dotted_name(call.func)
-            legacy = self.resolve(call.func)
+            legacy = self.legacy(call.func)
             if name in classes:
                 self.add_instance(call, classes[name])
             elif legacy == "smtpd.DebuggingServer":
@@ -347,7 +349,9 @@ class Planner(cst.CSTVisitor):
                 return
             server.decode_data = decode_data
         owner = self.owner_of(statement)
-        self.plan.instances.append(Instance(statement, call, server, target, args, owner))
+        instance = Instance(statement, call, server, target, args, owner)
+        instance.bound = not fixed_port(args.get("localaddr"))
+        self.plan.instances.append(instance)
 
     def find_loops(self) -> bool:
         for call in self.loop_calls:
@@ -390,13 +394,8 @@ class Planner(cst.CSTVisitor):
             elif attribute.attr.value in DISPATCHER_ATTRS:
                 self.block(attribute, f"{instance.target}.{attribute.attr.value} is the "
                            "dispatcher's: a handler has no such attribute", SECTION_STARTUP)
-        for instance in self.plan.instances:
-            port = instance.args.get("localaddr")
-            if isinstance(port, cst.Tuple) and len(port.elements) == 2:
-                value = port.elements[1].value
-                instance.bound |= isinstance(value, cst.Integer) and value.value == "0"
         for call in self.calls:
-            if self.resolve(call.func) == "asyncore.close_all":
+            if self.legacy(call.func) == "asyncore.close_all":
                 statement = self.statement_of(call)
                 if statement is None:
                     self.block(call, "asyncore.close_all() is part of an expression",
@@ -439,6 +438,14 @@ class SelfAttributes(cst.CSTVisitor):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             self.read.add(node.attr.value)
+
+
+def fixed_port(localaddr: Optional[cst.BaseExpression]) -> bool:
+    """True for a ``(host, port)`` literal with a non-zero integer port."""
+    if isinstance(localaddr, cst.Tuple) and len(localaddr.elements) == 2:
+        port = localaddr.elements[1].value
+        return isinstance(port, cst.Integer) and port.evaluated_value != 0
+    return False
 
 
 def base_init_call(statement: cst.CSTNode) -> Optional[cst.Call]:

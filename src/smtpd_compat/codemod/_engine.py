@@ -1,0 +1,106 @@
+"""Rewrite one module's source: plan, run the enabled rules, collect the reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Sequence, Set
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from smtpd_compat.codemod._names import LegacyNames
+from smtpd_compat.codemod._plan import SECTION_MANUAL, Plan, make_plan
+from smtpd_compat.codemod._report import Report
+from smtpd_compat.codemod._rule import Rule, RuleRunner
+from smtpd_compat.codemod.rules import RULES, channel, imports
+
+MENTIONS = ("smtpd", "asyncore", "asynchat")
+
+
+@dataclass
+class Outcome:
+    """The rewritten source and what was left for manual work."""
+
+    source: str
+    reports: List[Report] = field(default_factory=list)
+
+
+def mentions_legacy(source: str) -> bool:
+    """Cheap pre-filter: files that never mention a legacy module are not parsed."""
+    return any(word in source for word in MENTIONS)
+
+
+def fix_source(source: str, rules: Sequence[Rule] = RULES) -> Outcome:
+    """Rewrite ``source``; raises ``libcst.ParserSyntaxError`` on a syntax error."""
+    if not mentions_legacy(source):
+        return Outcome(source)
+    wrapper = MetadataWrapper(cst.parse_module(source))
+    names = LegacyNames()
+    wrapper.module.visit(names)
+    enabled = {rule.name for rule in rules}
+    plan = make_plan(wrapper, names, enabled)
+    module = wrapper.module
+    if plan.convert:
+        module = module.visit(RuleRunner(plan, [r for r in rules if r is not imports.RULE]))
+    if imports.RULE in rules:
+        module = imports.finish(plan, module)
+    reports = list(plan.reports) + leftovers(wrapper, plan, channel.RULE in rules)
+    return Outcome(module.code, sorted(set(reports)))
+
+
+def leftovers(wrapper: MetadataWrapper, plan: Plan, report_channels: bool) -> List[Report]:
+    """Reports for every legacy use that no rule rewrote and no report explains yet."""
+    finder = LeftoverFinder(plan)
+    wrapper.visit(finder)
+    reports: List[Report] = []
+    if report_channels:
+        reports += channel.channel_reports(plan, finder.channel_lines)
+    explained = {(r.line) for r in plan.reports + reports}
+    for line, name in finder.found:
+        if line not in explained and not finder.inside_explained(line, explained):
+            explained.add(line)
+            reports.append(Report(line, f"{name} is still used here", SECTION_MANUAL))
+    return reports
+
+
+class LeftoverFinder(cst.CSTVisitor):
+    """Legacy names still in use outside the constructs the plan converts."""
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__()
+        self.plan = plan
+        self.converted: Set[int] = set()
+        if plan.convert:
+            nodes: List[cst.CSTNode] = [s.node for s in plan.servers]
+            nodes += [i.statement for i in plan.instances] + list(plan.loops)
+            nodes += list(plan.threads) + list(plan.close_alls)
+            self.converted = {id(n) for n in nodes}
+        self.found: List[tuple] = []
+        self.spans: List[range] = []
+        self.channel_lines: List[int] = []
+
+    def span(self, node: cst.CSTNode) -> range:
+        position = self.get_metadata(PositionProvider, node)
+        return range(position.start.line, position.end.line + 1)
+
+    def inside_explained(self, line: int, explained: Set[int]) -> bool:
+        return any(line in span and explained & set(span) for span in self.spans)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.spans = [self.span(s) for s in node.body]
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if node in self.plan.channels:
+            self.channel_lines.append(self.span(node).start)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if id(node) in self.converted or isinstance(node, (cst.Import, cst.ImportFrom)):
+            return False
+        if isinstance(node, (cst.Attribute, cst.Name)):
+            name = self.plan.names.resolve(node)
+            if name is not None:
+                self.found.append((self.span(node).start, name))
+                return False
+        return super().on_visit(node)

@@ -1,0 +1,54 @@
+"""A rewrite rule: a name, its guide section, and callbacks by node type.
+
+As in django-upgrade's fixers, a rule registers one function per CST node type.
+All enabled rules run in one pass over the module, so every callback sees the
+original node (the identity the plan recorded) next to the updated one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Type, TypeVar, Union
+
+import libcst as cst
+
+from smtpd_compat.codemod._plan import Plan
+
+Result = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]
+Callback = Callable[[Plan, cst.CSTNode, cst.CSTNode], Result]
+F = TypeVar("F", bound=Callable[..., Result])
+
+
+@dataclass
+class Rule:
+    name: str
+    summary: str
+    section: str
+    callbacks: Dict[Type[cst.CSTNode], List[Callback]] = field(default_factory=dict)
+
+    def on(self, node_type: Type[cst.CSTNode]) -> Callable[[F], F]:
+        """Register ``function(plan, original_node, updated_node)`` for ``node_type``."""
+
+        def register(function: F) -> F:
+            self.callbacks.setdefault(node_type, []).append(function)
+            return function
+
+        return register
+
+
+class RuleRunner(cst.CSTTransformer):
+    """Applies the callbacks of the enabled rules in one pass."""
+
+    def __init__(self, plan: Plan, rules: List[Rule]) -> None:
+        super().__init__()
+        self.plan = plan
+        self.rules = rules
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Result:
+        result: Result = updated_node
+        for rule in self.rules:
+            for callback in rule.callbacks.get(type(original_node), ()):
+                if not isinstance(result, cst.CSTNode):
+                    return result
+                result = callback(self.plan, original_node, result)
+        return result

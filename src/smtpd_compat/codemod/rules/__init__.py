@@ -1,0 +1,17 @@
+"""The rewrite rules, in the order they run: an explicit registry."""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+from smtpd_compat.codemod._rule import Rule
+from smtpd_compat.codemod.rules import channel, debugging, handler, imports, init, startup
+
+RULES: Tuple[Rule, ...] = (
+    handler.RULE,
+    init.RULE,
+    startup.RULE,
+    debugging.RULE,
+    channel.RULE,
+    imports.RULE,
+)

@@ -1,0 +1,57 @@
+"""Rule ``debugging``: ``smtpd.DebuggingServer`` becomes a handler that prints the same.
+
+Guide section: "Rule debugging: DebuggingServer and PureProxy".
+
+aiosmtpd's ``Debugging`` handler prints differently (``X-Peer: ('127.0.0.1',
+4711)`` instead of ``X-Peer: 127.0.0.1``, decoded lines instead of the ``repr``
+of each bytes line), so ``DebuggingServer(...)`` becomes a
+``LegacyDebuggingHandler`` written into the module that keeps smtpd's output,
+started like any other server by the ``startup`` rule. ``PureProxy`` is left
+as is and reported: its relaying differs from aiosmtpd's ``Proxy`` in ways
+that need a decision (it has raised TypeError on every message since 3.6).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from smtpd_compat.codemod._build import insert_helpers
+from smtpd_compat.codemod._plan import SECTION_DEBUGGING, Plan
+from smtpd_compat.codemod._rule import Rule, Result
+
+RULE = Rule("debugging", "DebuggingServer becomes a handler printing the same", SECTION_DEBUGGING)
+
+LEGACY_DEBUGGING_HANDLER = '''\
+class LegacyDebuggingHandler:
+    """Prints each message as smtpd.DebuggingServer did."""
+
+    def __init__(self, decode_data=False):
+        self.decode_data = decode_data
+
+    async def handle_DATA(self, server, session, envelope):
+        data = envelope.original_content[:-2].replace(b"\\r\\n", b"\\n")
+        if self.decode_data:
+            data = data.decode("utf-8")
+        print("---------- MESSAGE FOLLOWS ----------")
+        if not self.decode_data and envelope.mail_options:
+            print("mail options: %s" % envelope.mail_options)
+        if not self.decode_data and envelope.rcpt_options:
+            print("rcpt options: %s\\n" % envelope.rcpt_options)
+        in_headers = True
+        for line in data.splitlines():
+            if in_headers and not line:
+                peer_header = "X-Peer: " + session.peer[0]
+                print(peer_header if self.decode_data else repr(peer_header.encode("utf-8")))
+                in_headers = False
+            print(line if self.decode_data else repr(line))
+        print("------------ END MESSAGE ------------")
+        return "250 OK"
+'''
+
+
+@RULE.on(cst.Module)
+def add_debugging_handler(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    if not plan.convert or not plan.needs_debugging_handler:
+        return updated
+    assert isinstance(updated, cst.Module)
+    return insert_helpers(updated, LEGACY_DEBUGGING_HANDLER)

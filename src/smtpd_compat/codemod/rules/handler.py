@@ -1,0 +1,103 @@
+"""Rule ``handler``: a ``smtpd.SMTPServer`` subclass becomes an aiosmtpd handler.
+
+Guide section: "Rule handler: process_message becomes handle_DATA".
+
+The class loses its legacy base and gains ``async def handle_DATA(self, server,
+session, envelope)``, which binds ``peer``, ``mailfrom``, ``rcpttos``, ``data``
+and the keyword arguments exactly as smtpd did and runs the untouched
+``process_message`` on a single worker thread, so the event loop never stalls
+and calls stay one at a time. A falsy return still means ``250 OK``.
+"""
+
+from __future__ import annotations
+
+from typing import List
+
+import libcst as cst
+
+from smtpd_compat.codemod._build import EMPTY, insert_helpers, statement
+from smtpd_compat.codemod._plan import SECTION_HANDLER, Plan, ServerClass
+from smtpd_compat.codemod._rule import Rule
+
+RULE = Rule("handler", "process_message servers become handle_DATA handlers", SECTION_HANDLER)
+
+EXECUTOR = "PROCESS_MESSAGE_EXECUTOR"
+EXECUTOR_CODE = f"""\
+# smtpd ran process_message on its only thread, one call at a time: so does this executor.
+{EXECUTOR} = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+"""
+
+HANDLE_DATA = '''\
+async def handle_DATA(self, server, session, envelope):
+    # smtpd passed the body with LF line ends and without the final line end.
+    data = envelope.original_content[:-2].replace(b"\\r\\n", b"\\n"){decode}
+    call = functools.partial(
+        self.process_message,
+        session.peer,
+        envelope.mail_from,
+        list(envelope.rcpt_tos),
+        data,{options}
+    )
+    reply = await asyncio.get_running_loop().run_in_executor({executor}, call)
+    return reply or "250 OK"
+'''
+
+GENERATED_INIT = '''\
+def __init__(self, localaddr, remoteaddr, data_size_limit=33554432, enable_SMTPUTF8=False,
+             decode_data=False):
+    # The attributes smtpd.SMTPServer set and this class reads.
+{assignments}
+'''
+
+OPTION_VALUES = {
+    "mail_options": "list(envelope.mail_options)",
+    "rcpt_options": "list(envelope.rcpt_options)",
+}
+
+
+def handle_data(server: ServerClass) -> cst.BaseStatement:
+    decode = '.decode("utf-8")' if server.decode_data else ""
+    options = "".join(f"\n        {k}={OPTION_VALUES[k]}," for k in server.option_kwargs)
+    code = HANDLE_DATA.format(decode=decode, options=options, executor=EXECUTOR)
+    return statement(code)
+
+
+def generated_init(server: ServerClass) -> cst.BaseStatement:
+    from smtpd_compat.codemod._plan import LEGACY_ATTRS
+
+    lines = [f"    self.{attr} = {LEGACY_ATTRS[attr]}" for attr in sorted(server.attrs_read)]
+    return statement(GENERATED_INIT.format(assignments="\n".join(lines)))
+
+
+def server_for(plan: Plan, node: cst.CSTNode) -> "ServerClass | None":
+    return next((s for s in plan.servers if s.node is node), None)
+
+
+@RULE.on(cst.ClassDef)
+def convert_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+    server = server_for(plan, original)
+    if server is None or not isinstance(updated, cst.ClassDef):
+        return updated
+    bases = [b for b in updated.bases if plan.names.resolve(b.value) != "smtpd.SMTPServer"]
+    body: List[cst.BaseStatement] = []
+    for stmt in updated.body.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "process_message":
+            if server.init is None and server.attrs_read:
+                body.append(generated_init(server))
+            body.append(handle_data(server).with_changes(leading_lines=stmt.leading_lines))
+            stmt = stmt.with_changes(leading_lines=[EMPTY])
+        body.append(stmt)
+    plan.imports.update({("asyncio", None), ("functools", None), ("concurrent.futures", None)})
+    return updated.with_changes(
+        bases=[b.with_changes(comma=cst.MaybeSentinel.DEFAULT) for b in bases],
+        lpar=cst.MaybeSentinel.DEFAULT if not bases else updated.lpar,
+        rpar=cst.MaybeSentinel.DEFAULT if not bases else updated.rpar,
+        body=updated.body.with_changes(body=body),
+    )
+
+
+@RULE.on(cst.Module)
+def add_executor(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
+    if not plan.servers or not isinstance(updated, cst.Module):
+        return updated
+    return insert_helpers(updated, EXECUTOR_CODE)

@@ -1,0 +1,50 @@
+"""Rule ``init``: ``__init__`` overrides stop calling ``smtpd.SMTPServer.__init__``.
+
+Guide section: "Rule init: __init__ overrides".
+
+``smtpd.SMTPServer.__init__(self, localaddr, remoteaddr, ...)`` and the
+``super()`` forms bound a socket; a handler binds nothing. The call becomes the
+attribute assignments smtpd made (``_localaddr``, ``_remoteaddr`` and the
+options passed: ``data_size_limit``, ``enable_SMTPUTF8``, ``_decode_data``), so
+the rest of ``__init__``, the body and the start-up code read the same values.
+"""
+
+from __future__ import annotations
+
+from typing import List
+
+import libcst as cst
+
+from smtpd_compat.codemod._build import keep_leading_lines, statement
+from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_INIT, Plan, ServerClass
+from smtpd_compat.codemod._rule import Rule, Result
+
+RULE = Rule("init", "__init__ overrides store smtpd's attributes", SECTION_INIT)
+
+ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
+
+
+def self_name(server: ServerClass) -> str:
+    assert server.init is not None
+    first = server.init.params.params[0]
+    return first.name.value
+
+
+def assignments(server: ServerClass) -> List[cst.BaseStatement]:
+    from smtpd_compat.codemod._build import code_of
+
+    me = self_name(server)
+    stored = []
+    for param in ("localaddr", "remoteaddr", "data_size_limit", "enable_SMTPUTF8", "decode_data"):
+        if param in server.base_args:
+            value = code_of(server.base_args[param])
+            stored.append(statement(f"{me}.{ATTRIBUTE_FOR[param]} = {value}\n"))
+    return stored
+
+
+@RULE.on(cst.SimpleStatementLine)
+def replace_base_init(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    server = next((s for s in plan.servers if s.base_init is original), None)
+    if server is None or not isinstance(original, cst.SimpleStatementLine):
+        return updated
+    return cst.FlattenSentinel(keep_leading_lines(original, assignments(server)))

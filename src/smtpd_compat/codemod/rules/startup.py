@@ -1,0 +1,163 @@
+"""Rule ``startup``: ``Server(...)`` plus ``asyncore.loop()`` becomes a Controller.
+
+Guide section: "Rule startup: asyncore.loop becomes a Controller".
+
+``server = Server(localaddr, remoteaddr, ...)`` becomes the handler plus a
+``server_controller``: aiosmtpd's ``Controller``, or, where the program needs
+the bound port (port 0, ``server.socket``) or the address is computed, a
+``BoundController`` that binds at once as smtpd did. ``asyncore.loop()``
+becomes ``start()`` and a blocking wait; a ``Thread(target=asyncore.loop)``
+starts the controller instead; ``server.close()`` and ``asyncore.close_all()``
+become ``stop()``. ``enable_SMTPUTF8`` is always passed (the Controller would
+turn it on), ``data_size_limit`` and ``decode_data`` carry over.
+"""
+
+from __future__ import annotations
+
+from typing import List
+
+import libcst as cst
+
+from smtpd_compat.codemod._build import (
+    code_of,
+    expression,
+    insert_helpers,
+    keep_leading_lines,
+    statement,
+)
+from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_STARTUP, Instance, Plan
+from smtpd_compat.codemod._rule import Rule, Result
+
+RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
+
+BOUND_CONTROLLER = '''\
+class BoundController(Controller):
+    """A Controller on a socket bound at once, as smtpd.SMTPServer did: port 0 works."""
+
+    def __init__(self, handler, localaddr, **kwargs):
+        family = socket.AF_INET6 if ":" in localaddr[0] else socket.AF_INET
+        self.socket = socket.create_server(localaddr, family=family)
+        host, port = self.socket.getsockname()[:2]
+        super().__init__(handler, hostname=host, port=port, **kwargs)
+
+    def _create_server(self):
+        return self.loop.create_server(
+            self._factory_invoker, sock=self.socket, ssl=self.ssl_context
+        )
+'''
+OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
+ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
+DEBUGGING_HANDLER = "LegacyDebuggingHandler"
+
+
+def handler_call(instance: Instance) -> str:
+    server = instance.server
+    if server is None:
+        decode = "decode_data=True" if instance_decodes(instance) else ""
+        return f"{DEBUGGING_HANDLER}({decode})"
+    if server.init is not None:
+        return code_of(instance.call)
+    if not server.attrs_read:
+        return f"{server.name}()"
+    args = [code_of(instance.args[p]) for p in ("localaddr", "remoteaddr") if p in instance.args]
+    args += [f"{p}={code_of(instance.args[p])}" for p in OPTIONS if p in instance.args]
+    return f"{server.name}({', '.join(args)})"
+
+
+def instance_decodes(instance: Instance) -> bool:
+    value = instance.args.get("decode_data")
+    return isinstance(value, cst.Name) and value.value == "True"
+
+
+def option_values(instance: Instance) -> List[str]:
+    """Controller keyword arguments carrying smtpd's options over."""
+    server, handler = instance.server, instance.handler_name
+    values = []
+    for param in OPTIONS:
+        if server is not None and server.init is not None:
+            given = f"{handler}.{ATTRIBUTE_FOR[param]}" if param in server.base_args else None
+        else:
+            given = code_of(instance.args[param]) if param in instance.args else None
+        if given is None and param == "enable_SMTPUTF8":
+            given = "False"  # smtpd's default; the Controller would turn it on
+        if given is not None:
+            values.append(f"{param}={given}")
+    return values
+
+
+def controller_call(instance: Instance) -> str:
+    server, handler = instance.server, instance.handler_name
+    if server is not None and server.init is not None:
+        localaddr = f"{handler}._localaddr"
+    else:
+        localaddr = code_of(instance.args["localaddr"])
+    options = ", ".join(option_values(instance))
+    if instance.bound:
+        return f"BoundController({handler}, {localaddr}, {options})"
+    address = instance.args["localaddr"]
+    assert isinstance(address, cst.Tuple)
+    host, port = (code_of(e.value) for e in address.elements)
+    return f"Controller({handler}, hostname={host}, port={port}, {options})"
+
+
+def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
+    plan.imports.add(("aiosmtpd.controller", "Controller"))
+    if instance.bound:
+        plan.imports.add(("socket", None))
+    handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
+    control = statement(f"{instance.controller_name} = {controller_call(instance)}\n")
+    return keep_leading_lines(instance.statement, [handler, control])
+
+
+def replace_loop(plan: Plan) -> List[cst.BaseStatement]:
+    plan.imports.add(("threading", None))
+    starts = [statement(f"{i.controller_name}.start()\n") for i in plan.instances]
+    return [*starts, statement("threading.Event().wait()  # served until interrupted\n")]
+
+
+@RULE.on(cst.SimpleStatementLine)
+def replace_statement(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    if not plan.convert or not isinstance(original, cst.SimpleStatementLine):
+        return updated
+    instance = next((i for i in plan.instances if i.statement is original), None)
+    if instance is not None:
+        return cst.FlattenSentinel(replace_instance(plan, instance))
+    if original in plan.loops:
+        return cst.FlattenSentinel(keep_leading_lines(original, replace_loop(plan)))
+    if original in plan.close_alls:
+        stops = [statement(f"{i.controller_name}.stop()\n") for i in plan.instances]
+        return cst.FlattenSentinel(keep_leading_lines(original, stops))
+    return updated
+
+
+@RULE.on(cst.Call)
+def replace_call(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    if not plan.convert or not isinstance(updated, cst.Call):
+        return updated
+    if original in plan.closes:
+        return expression(f"{plan.closes[original].controller_name}.stop()")
+    if original in plan.threads:
+        start = expression(f"{plan.instances[0].controller_name}.start")
+        args = [
+            a.with_changes(value=start) if a.keyword and a.keyword.value == "target" else a
+            for a in updated.args
+            if not (a.keyword and a.keyword.value in ("args", "kwargs"))
+        ]
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(args=args)
+    return updated
+
+
+@RULE.on(cst.Attribute)
+def replace_socket(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    instance = plan.sockets.get(original) if plan.convert else None  # type: ignore[call-overload]
+    if instance is None:
+        return updated
+    return expression(f"{instance.controller_name}.socket")
+
+
+@RULE.on(cst.Module)
+def add_bound_controller(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    if not plan.convert or not plan.needs_bound_controller or not isinstance(updated, cst.Module):
+        return updated
+    return insert_helpers(updated, BOUND_CONTROLLER)
