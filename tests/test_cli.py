@@ -1,0 +1,120 @@
+"""``python -m smtpd_compat`` with the legacy options, in real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import smtplib
+import socket
+import subprocess
+import sys
+from typing import Iterator, List
+
+import pytest
+from conftest import TIMEOUT
+
+import smtpd_compat
+
+
+def free_port() -> int:
+    """A port for a CLI that takes one on its command line (bind 0, read it back)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "smtpd_compat", *args],
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+
+
+@pytest.fixture
+def start_cli() -> Iterator:
+    procs: List[subprocess.Popen] = []
+
+    def start(*args: str) -> subprocess.Popen:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "smtpd_compat", "-d", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        procs.append(proc)
+        assert proc.stderr is not None
+        for line in proc.stderr:  # "-d" reports the bound address once listening
+            if b"Local addr:" in line:
+                break
+        return proc
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.communicate(timeout=TIMEOUT)
+
+
+def test_version() -> None:
+    result = run_cli("-V")
+    assert result.returncode == 0
+    assert result.stdout == b"Python SMTP proxy version 0.3\n"
+
+
+@pytest.mark.parametrize(
+    "args", [["--bogus"], ["localhost"], ["a:1", "b:2", "c:3"], ["-s", "big"], ["host:port"]]
+)
+def test_bad_arguments_print_usage_and_exit_2(args: List[str]) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert b"usage:" in result.stderr
+
+
+def test_debugging_server_prints_messages(start_cli) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    proc = start_cli("-n", "-c", "DebuggingServer", "127.0.0.1:%d" % port)
+    with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
+        client.sendmail("a@b.c", ["d@e.f"], "Subject: cli\r\n\r\nhello\r\n")
+    lines = [proc.stdout.readline() for _ in range(6)]
+    assert lines == [
+        b"---------- MESSAGE FOLLOWS ----------\n",
+        b"b'Subject: cli'\n",
+        b"b'X-Peer: 127.0.0.1'\n",
+        b"b''\n",
+        b"b'hello'\n",
+        b"------------ END MESSAGE ------------\n",
+    ]
+
+
+def test_class_from_a_module_path(start_cli) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    proc = start_cli("-n", "-c", "smtpd_compat.DebuggingServer", "-s", "100", "127.0.0.1:%d" % port)
+    with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
+        assert client.ehlo()[1].splitlines()[1] == b"SIZE 100"
+    proc.kill()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges needs root")
+def test_binds_then_drops_to_nobody_without_n(start_cli) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    proc = start_cli("-c", "DebuggingServer", "127.0.0.1:%d" % port)
+    with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
+        assert client.noop()[0] == 250
+    with open("/proc/%d/status" % proc.pid) as status:
+        uid_line = next(line for line in status if line.startswith("Uid:"))
+    assert int(uid_line.split()[1]) == pwd.getpwnam("nobody").pw_uid
+
+
+def test_missing_tls_certificate_names_the_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    missing = str(tmp_path / "missing.pem")
+    result = run_cli("-n", "--tls-cert", missing, "127.0.0.1:%d" % free_port())
+    assert result.returncode != 0
+    assert missing.encode() in result.stderr
+
+
+def test_console_script_is_declared() -> None:
+    from importlib import metadata
+
+    scripts = {ep.name: ep.value for ep in metadata.distribution("smtpd-compat").entry_points}
+    assert scripts["smtpd-compat"] == "smtpd_compat._cli:main"
+    assert smtpd_compat.__version__
