@@ -373,6 +373,10 @@ class Planner(cst.CSTVisitor):
     def same_block(self, statement: cst.CSTNode, what: str, single: bool = False) -> bool:
         owner = self.owner_of(statement)
         here = [i for i in self.plan.instances if i.owner is owner]
+        if not self.plan.instances:
+            self.block(statement, f"{what} left as is: no server this module creates "
+                       "could be converted", SECTION_STARTUP)
+            return False
         if not here or len(here) != len(self.plan.instances) or (single and len(here) != 1):
             self.block(statement, f"{what} does not follow the creation of "
                        f"{'the only' if single else 'every'} server in the same block",
