@@ -164,6 +164,7 @@ class LegacyConnection:
     def __init__(self, protocol: "LegacySMTP", sock: Optional[socket.socket]) -> None:
         self._protocol = protocol
         self._sock = sock
+        self._sockname = sock.getsockname() if sock else None
         self.channel: Optional[SMTPChannel] = None
         self.outgoing: List[bytes] = []
         self.closing = False
@@ -180,7 +181,7 @@ class LegacyConnection:
         return peer
 
     def getsockname(self) -> Any:
-        return self._sock.getsockname() if self._sock else None
+        return self._sockname
 
     def fileno(self) -> int:
         return self._sock.fileno() if self._sock else -1
