@@ -56,10 +56,11 @@ def leftovers(wrapper: MetadataWrapper, plan: Plan, report_channels: bool) -> Li
     if report_channels:
         reports += channel.channel_reports(plan, finder.channel_lines)
     explained = {(r.line) for r in plan.reports + reports}
+    why = "" if plan.convert or not plan.reports else ": left as is because of the other reports"
     for line, name in finder.found:
         if line not in explained and not finder.inside_explained(line, explained):
             explained.add(line)
-            reports.append(Report(line, f"{name} is still used here", SECTION_MANUAL))
+            reports.append(Report(line, f"{name} is still used here{why}", SECTION_MANUAL))
     return reports
 
 
@@ -73,7 +74,8 @@ class LeftoverFinder(cst.CSTVisitor):
         self.plan = plan
         self.converted: Set[int] = set()
         if plan.convert:
-            nodes: List[cst.CSTNode] = [s.node for s in plan.servers]
+            nodes: List[cst.CSTNode] = [b for s in plan.servers for b in s.node.bases]
+            nodes += [s.base_init for s in plan.servers if s.base_init is not None]
             nodes += [i.statement for i in plan.instances] + list(plan.loops)
             nodes += list(plan.threads) + list(plan.close_alls)
             self.converted = {id(n) for n in nodes}

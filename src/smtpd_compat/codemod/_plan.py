@@ -287,6 +287,9 @@ class Planner(cst.CSTVisitor):
             self.finish(False)
             return
         ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
+        if self.plan.instances and not self.plan.loops and not self.plan.threads:
+            self.block(self.plan.instances[0].statement, "no asyncore.loop() in this module "
+                       "serves this server", SECTION_STARTUP)
         ok = ok and self.rules_enabled()
         self.finish(ok and not self.blockers)
 
@@ -304,17 +307,19 @@ class Planner(cst.CSTVisitor):
 
     def find_instances(self) -> bool:
         classes = {s.name: s for s in self.plan.servers}
+        called = set()
         for call in self.calls:
             name = dotted_name(call.func)
             legacy = self.legacy(call.func)
             if name in classes:
+                called.add(name)
                 self.add_instance(call, classes[name])
             elif legacy == "smtpd.DebuggingServer":
                 self.add_instance(call, None)
             elif legacy in ("smtpd.SMTPServer", "smtpd.PureProxy"):
                 self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
         for server in self.plan.servers:
-            if not any(i.server is server for i in self.plan.instances):
+            if server.name not in called:
                 self.block(server.node, f"class {server.name} is not instantiated in this "
                            "module, so its start-up cannot be rewritten with it", SECTION_STARTUP)
         return True

@@ -1,0 +1,32 @@
+"""Before/after helpers in the style of django-upgrade's tests/fixers."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import List
+
+
+def dedent(source: str) -> str:
+    return textwrap.dedent(source).lstrip("\n")
+
+
+def check_noop(source: str, *rules: str) -> List[str]:
+    """The source stays as it is; returns the report lines."""
+    outcome = run(source, *rules)
+    assert outcome.source == dedent(source)
+    return [r.format("t.py") for r in outcome.reports]
+
+
+def check_transformed(before: str, after: str, *rules: str) -> List[str]:
+    outcome = run(before, *rules)
+    assert outcome.source == dedent(after)
+    assert run(outcome.source, *rules).source == outcome.source  # idempotent
+    return [r.format("t.py") for r in outcome.reports]
+
+
+def run(source: str, *rules: str):
+    from smtpd_compat.codemod._engine import fix_source
+    from smtpd_compat.codemod.rules import RULES
+
+    selected = [r for r in RULES if not rules or r.name in rules]
+    return fix_source(dedent(source), selected)

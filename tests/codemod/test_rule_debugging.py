@@ -1,0 +1,49 @@
+"""Rule debugging: DebuggingServer becomes a handler printing the same; PureProxy stays."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("libcst")
+
+from before_after import check_noop, run  # noqa: E402
+
+
+def test_debugging_server_keeps_legacy_output():
+    outcome = run('''
+        import asyncore
+        import smtpd
+
+        smtpd.DebuggingServer(("localhost", 1025), None, decode_data=True)
+        asyncore.loop()
+    ''')
+    assert outcome.reports == []
+    assert "class LegacyDebuggingHandler:" in outcome.source
+    assert outcome.source.endswith('''
+server = LegacyDebuggingHandler(decode_data=True)
+server_controller = Controller(server, hostname="localhost", port=1025, enable_SMTPUTF8=False, decode_data=True)
+server_controller.start()
+threading.Event().wait()  # served until interrupted
+''')
+
+
+def test_noop_pure_proxy():
+    reports = check_noop('''
+        import asyncore
+        import smtpd
+
+        smtpd.PureProxy(("localhost", 1025), ("mail.example.com", 25))
+        asyncore.loop()
+    ''')
+    assert any(r.startswith("t.py:4: smtpd.PureProxy is instantiated directly") for r in reports)
+
+
+def test_noop_debugging_subclass():
+    reports = check_noop('''
+        import smtpd
+
+
+        class Loud(smtpd.DebuggingServer):
+            pass
+    ''')
+    assert any("subclasses a legacy server class" in r for r in reports)

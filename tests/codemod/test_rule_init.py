@@ -1,0 +1,69 @@
+"""Rule init: __init__ overrides store smtpd's attributes instead of binding."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("libcst")
+
+from before_after import check_noop, run  # noqa: E402
+
+TEMPLATE = '''
+    import asyncore
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        def __init__(self, localaddr, remoteaddr, queue):
+            # the queue receives the messages
+            {call}
+            self.queue = queue
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.queue.append(data)
+
+
+    server = Sink(("localhost", 0), None, [])
+    asyncore.loop()
+'''
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "smtpd.SMTPServer.__init__(self, localaddr, remoteaddr, data_size_limit=1024)",
+        "super().__init__(localaddr, remoteaddr, data_size_limit=1024)",
+        "super(Sink, self).__init__(localaddr, remoteaddr, 1024)",
+    ],
+)
+def test_base_init_becomes_attributes(call):
+    outcome = run(TEMPLATE.format(call=call))
+    assert outcome.reports == []
+    assert '''\
+    def __init__(self, localaddr, remoteaddr, queue):
+        # the queue receives the messages
+        self._localaddr = localaddr
+        self._remoteaddr = remoteaddr
+        self.data_size_limit = 1024
+        self.queue = queue
+''' in outcome.source
+    assert '''\
+server = Sink(("localhost", 0), None, [])
+server_controller = BoundController(server, server._localaddr, data_size_limit=server.data_size_limit, enable_SMTPUTF8=False)
+''' in outcome.source
+
+
+def test_noop_star_args_forwarding():
+    reports = check_noop(TEMPLATE.format(call="smtpd.SMTPServer.__init__(self, *args)"))
+    assert any("cannot be read statically" in r for r in reports)
+
+
+def test_noop_computed_decode_data():
+    call = "super().__init__(localaddr, remoteaddr, decode_data=queue is None)"
+    reports = check_noop(TEMPLATE.format(call=call))
+    assert any(r.startswith("t.py:8: Sink.__init__ passes arguments") for r in reports)
+
+
+def test_noop_missing_base_call():
+    reports = check_noop(TEMPLATE.format(call="pass"))
+    assert any("does not call the base __init__ exactly once" in r for r in reports)
