@@ -55,15 +55,20 @@ class ServerMeter:
         return time.clock_gettime(self.clock_id)
 
     def status(self) -> Dict[str, int]:
-        """VmRSS, VmHWM (bytes) and Threads from /proc/<pid>/status."""
+        """VmRSS, VmHWM (bytes) and Threads from /proc/<pid>/status; {} once it has died."""
         values = {}
-        with open(f"/proc/{self.pid}/status") as status:
-            for line in status:
-                key, _, rest = line.partition(":")
-                if key in ("VmRSS", "VmHWM"):
-                    values[key] = int(rest.split()[0]) * KIB
-                elif key == "Threads":
-                    values[key] = int(rest)
+        try:
+            with open(f"/proc/{self.pid}/status") as status:
+                for line in status:
+                    key, _, rest = line.partition(":")
+                    if key in ("VmRSS", "VmHWM"):
+                        values[key] = int(rest.split()[0]) * KIB
+                    elif key == "Threads":
+                        values[key] = int(rest)
+                    elif key == "State" and rest.split()[0] in ("Z", "X"):
+                        return {}
+        except OSError:
+            return {}
         return values
 
     def reset_peak(self) -> bool:
@@ -76,11 +81,7 @@ class ServerMeter:
             return False
 
     def alive(self) -> bool:
-        try:
-            self.cpu()
-            return True
-        except OSError:
-            return False
+        return bool(self.status())
 
 
 # --- messages -----------------------------------------------------------------------
@@ -259,9 +260,9 @@ async def throughput(args: argparse.Namespace, meter: ServerMeter) -> Dict[str, 
         "msg_per_s": messages / elapsed if elapsed else None,
         "server_cpu_s": cpu,
         "cpu_per_msg_us": cpu / messages * 1e6 if messages else None,
-        "rss_before": before["VmRSS"],
-        "rss_after": after["VmRSS"],
-        "server_threads": after["Threads"],
+        "rss_before": before.get("VmRSS"),
+        "rss_after": after.get("VmRSS"),
+        "server_threads": after.get("Threads"),
     }
     result.update(latency_summary(latencies, "latency"))
     result.update(errors.as_dict())
@@ -451,8 +452,8 @@ async def hold_connections(
         if isinstance(outcome, BaseException):
             errors.add(outcome)
     await asyncio.sleep(settle)
-    alive = meter.alive()
-    rss1 = meter.status()["VmRSS"] if alive else None
+    rss1 = meter.status().get("VmRSS")
+    alive = rss1 is not None
     served = 0
 
     async def finish(session: Session) -> None:
@@ -514,8 +515,8 @@ async def big(args: argparse.Namespace, meter: ServerMeter) -> Dict[str, Any]:
         errors.add(exc)
         ok = 0
     elapsed = time.perf_counter() - start
-    cpu = meter.cpu() - cpu0 if meter.alive() else None
-    peak = meter.status()["VmHWM"] if meter.alive() else None
+    peak = meter.status().get("VmHWM")
+    cpu = meter.cpu() - cpu0 if peak is not None else None
     rise = peak - base if peak is not None else None
     return dict(
         {
