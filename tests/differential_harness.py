@@ -177,7 +177,8 @@ class Step:
 
     ``close``: then read until the server closes. ``shutdown``: half-close after
     sending. ``only``: play the step on one engine only (``"oracle"``/``"ours"``),
-    where it must receive ``expect``: the deliberate differences."""
+    where it must receive ``expect``: the deliberate differences. ``pause`` only
+    makes it likely that the server reads the step apart from the previous one."""
 
     send: bytes
     replies: int = 1
@@ -187,6 +188,7 @@ class Step:
     only: Optional[str] = None
     expect: Optional[bytes] = None
     timeout: float = REPLY_TIMEOUT
+    pause: float = 0.0  # seconds to wait before sending: lets the server read apart
 
 
 def cmd(line: str, replies: int = 1, **kwargs: Any) -> Step:
@@ -288,6 +290,8 @@ def run_dialogue(port: int, steps: Sequence[Step], engine: str) -> Transcript:
             if client is None:
                 client = clients[step.conn] = Client(port)
                 transcript.append((step.conn, b"<connect>", client.read(1, False, REPLY_TIMEOUT)))
+            if step.pause:
+                time.sleep(step.pause)
             client.send(step.send, step.shutdown)
             received = client.read(step.replies, step.close, step.timeout)
             transcript.append((step.conn, step.send, received))
@@ -308,7 +312,9 @@ def compare(steps: Sequence[Step], oracle: Transcript, ours: Transcript) -> List
     shared_ours = iter_shared(steps, ours, "ours", problems)
     for (conn, sent, want), (_, _, got) in zip(shared_oracle, shared_ours):
         if want != got:
-            problems.append(f"[{conn}] after {sent!r}:\n  real smtpd:   {want!r}\n  smtpd_compat: {got!r}")
+            problems.append(
+                f"[{conn}] after {sent!r}:\n  real smtpd:   {want!r}\n  smtpd_compat: {got!r}"
+            )
     if len(shared_oracle) != len(shared_ours):
         problems.append("the dialogues have different lengths")
     return problems
@@ -351,7 +357,10 @@ def start_pair(variant: str) -> Tuple[ServerProcess, ServerProcess]:
         oracle.stop()
         raise
     expected = os.path.dirname(os.path.abspath(smtpd_compat.__file__))
-    if os.path.dirname(ours.module_file.strip()) != expected or "smtpd_compat" in oracle.module_file:
+    if (
+        os.path.dirname(ours.module_file.strip()) != expected
+        or "smtpd_compat" in oracle.module_file
+    ):
         oracle.stop()
         ours.stop()
         raise RuntimeError(f"wrong engines: {oracle.module_file!r}, {ours.module_file!r}")

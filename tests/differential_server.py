@@ -2,12 +2,13 @@
 ``smtpd`` (Python 3.11) and once on ``smtpd_compat``.
 
 Usage: ``python differential_server.py VARIANT {real,compat}``. It writes
-``PORT <n>`` to stdout, serves with ``asyncore.loop()`` until killed, and appends
+``PORT <n> <smtpd.__file__>`` to stdout, serves with ``asyncore.loop()`` until killed, and appends
 every ``process_message`` call to the file named by ``$DIFFERENTIAL_LOG``, one JSON
 object a line (see :func:`record`). The code below is deliberately legacy code:
 it must run unchanged on both engines.
 """
 
+# ruff: noqa: UP031  (legacy code on purpose: it must read like a 3.11-era program)
 import base64
 import json
 import os
@@ -82,7 +83,9 @@ class XFooChannel(smtpd.SMTPChannel):
         if not arg:
             self.push("501 Syntax: XFOO <word>")
             return
-        self.push("250 XFOO %s (state %s, greeting %r)" % (arg, self.smtp_state, self.seen_greeting))
+        self.push(
+            "250 XFOO %s (state %s, greeting %r)" % (arg, self.smtp_state, self.seen_greeting)
+        )
 
 
 AUTH_USERS = {"alice": "wonderland", "bob": "builder"}
@@ -207,7 +210,11 @@ class TaggingServer(Recorder):
     def handle_accepted(self, conn, addr):
         self.accepted += 1
         self.channel_class(
-            "conn%d" % self.accepted, self, conn, addr, self.data_size_limit,
+            "conn%d" % self.accepted,
+            self,
+            conn,
+            addr,
+            self.data_size_limit,
             decode_data=self._decode_data,
         )
 
