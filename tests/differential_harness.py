@@ -327,9 +327,9 @@ def iter_shared(
     mine = [s for s in steps if s.only in (None, engine)]
     seen, shared, index = set(), [], 0
     for step in mine:
-        if step.conn not in seen:
+        if step.conn not in seen:  # the banner: shared when the first step is
             seen.add(step.conn)
-            if index < len(transcript):
+            if index < len(transcript) and step.only is None:
                 shared.append(transcript[index])
             index += 1
         if index >= len(transcript):
