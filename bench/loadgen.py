@@ -119,7 +119,7 @@ class Session:
         self.writer = writer
 
     @classmethod
-    async def open(cls, host: str, port: int) -> "Session":
+    async def open(cls, host: str, port: int) -> Session:
         reader, writer = await asyncio.open_connection(host, port)
         session = cls(reader, writer)
         await session.expect(220, "banner")

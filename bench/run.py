@@ -91,23 +91,45 @@ def scenario_table(short: bool) -> Dict[str, Dict[str, Any]]:
         "S2": {
             "title": f"S2: 50 connections x {pick(40, 10)} x 1 KiB",
             "loadgen": [
-                "throughput", "--conns", "50", "--msgs", pick("40", "10"), "--size", str(KIB)
+                "throughput",
+                "--conns",
+                "50",
+                "--msgs",
+                pick("40", "10"),
+                "--size",
+                str(KIB),
             ],
             "short_reps": 2,
         },
         "S3": {
             "title": f"S3: 10 connections x {pick(3, 1)} x 1 MiB",
             "loadgen": [
-                "throughput", "--conns", "10", "--msgs", pick("3", "1"), "--size", str(MIB)
+                "throughput",
+                "--conns",
+                "10",
+                "--msgs",
+                pick("3", "1"),
+                "--size",
+                str(MIB),
             ],
             "short_reps": 2,
         },
         "blocking": {
             "title": f"blocking handler ({HANDLER_SLEEP} s), 20 clients, probes every 0.1 s",
             "loadgen": [
-                "blocking", "--clients", "20", "--duration", pick("8", "2"),
-                "--probe-interval", "0.1", "--probe-timeout", pick("10", "3"),
-                "--settle", pick("1", "0.5"), "--handler-sleep", str(HANDLER_SLEEP),
+                "blocking",
+                "--clients",
+                "20",
+                "--duration",
+                pick("8", "2"),
+                "--probe-interval",
+                "0.1",
+                "--probe-timeout",
+                pick("10", "3"),
+                "--settle",
+                pick("1", "0.5"),
+                "--handler-sleep",
+                str(HANDLER_SLEEP),
             ],
             "server": ["--handler-sleep", str(HANDLER_SLEEP)],
             "short_reps": 1,
@@ -130,8 +152,15 @@ def scenario_table(short: bool) -> Dict[str, Dict[str, Any]]:
         "scale": {
             "title": f"scale: {pick('5,000', '2,000')} concurrent connections",
             "loadgen": [
-                "scale", "--conns", pick("5000", "2000"), "--ramp", "5", "--settle", "0.5",
-                "--timeout", pick("60", "30"),
+                "scale",
+                "--conns",
+                pick("5000", "2000"),
+                "--ramp",
+                "5",
+                "--settle",
+                "0.5",
+                "--timeout",
+                pick("60", "30"),
             ],
             "short_reps": 1,
         },
@@ -279,8 +308,12 @@ def run_cell(
     server_log = os.path.join(log_dir, cell_name + ".server.log")
     loadgen_log = os.path.join(log_dir, cell_name + ".loadgen.log")
     command = [
-        python, "-W", "ignore::DeprecationWarning", os.path.join(ENGINES_DIR, script),
-        *engine_args, *scenario.get("server", []),
+        python,
+        "-W",
+        "ignore::DeprecationWarning",
+        os.path.join(ENGINES_DIR, script),
+        *engine_args,
+        *scenario.get("server", []),
     ]
     with open(server_log, "wb") as err:
         server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err)
@@ -293,9 +326,18 @@ def run_cell(
         port = line.split()[1]
         with open(loadgen_log, "wb") as err:
             done = subprocess.run(
-                [python, os.path.join(BENCH, "loadgen.py"), *scenario["loadgen"],
-                 "--port", port, "--server-pid", str(server.pid)],
-                stdout=subprocess.PIPE, stderr=err, timeout=600,
+                [
+                    python,
+                    os.path.join(BENCH, "loadgen.py"),
+                    *scenario["loadgen"],
+                    "--port",
+                    port,
+                    "--server-pid",
+                    str(server.pid),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=err,
+                timeout=600,
             )
         if done.returncode:
             result["failed"] = "load generator failed: " + tail(loadgen_log)
@@ -309,7 +351,7 @@ def run_cell(
         while line is not None and not line.startswith("STATS "):
             line = read_line(server.stdout, 10)
         if line:
-            result["server_stats"] = json.loads(line[len("STATS "):])
+            result["server_stats"] = json.loads(line[len("STATS ") :])
         else:
             result["server_stats_missing"] = True
         return result
@@ -346,9 +388,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     interpreter = find_interpreter(args.python)
-    pythons = {
-        role: ensure_venv(args.python, role, interpreter) for role in ("legacy", "compat")
-    }
+    pythons = {role: ensure_venv(args.python, role, interpreter) for role in ("legacy", "compat")}
     scenarios = scenario_table(args.short)
     chosen_scenarios = args.scenarios or list(scenarios)
     engines = list(args.engines or DEFAULT_ENGINES)
@@ -415,31 +455,47 @@ def git_commit() -> Optional[str]:
 
 # The figures shown per scenario: (result key, label, unit scale, format)
 METRICS: Dict[str, List[Tuple[str, str, float, str]]] = {
-    "S1": [("cpu_per_msg_us", "server CPU/msg us", 1, "{:,.0f}"),
-           ("msg_per_s", "msg/s", 1, "{:,.0f}"),
-           ("latency_p50_ms", "latency p50 ms", 1, "{:.2f}"),
-           ("latency_p99_ms", "latency p99 ms", 1, "{:.2f}")],
-    "S2": [("cpu_per_msg_us", "server CPU/msg us", 1, "{:,.0f}"),
-           ("msg_per_s", "msg/s", 1, "{:,.0f}"),
-           ("latency_p50_ms", "latency p50 ms", 1, "{:.1f}"),
-           ("latency_p99_ms", "latency p99 ms", 1, "{:.1f}")],
-    "S3": [("cpu_per_msg_us", "server CPU/msg ms", 1e-3, "{:,.1f}"),
-           ("msg_per_s", "msg/s", 1, "{:,.1f}"),
-           ("latency_p50_ms", "latency p50 ms", 1, "{:,.0f}")],
-    "blocking": [("msg_per_s", "msg/s", 1, "{:.1f}"),
-                 ("probe_p50_ms", "probe p50 ms", 1, "{:,.0f}"),
-                 ("probe_p99_ms", "probe p99 ms", 1, "{:,.0f}"),
-                 ("probe_timeouts", "probes timed out", 1, "{:.0f}")],
-    "burst": [("banners_within_1s", "banners within 1 s (of 50)", 1, "{:.0f}"),
-              ("banner_max_ms", "slowest banner ms", 1, "{:,.0f}")],
-    "replies": [("EHLO_p50_ms", "EHLO reply p50 ms", 1, "{:.2f}"),
-                ("slowest_command_reply_ms", "slowest reply ms", 1, "{:.1f}")],
+    "S1": [
+        ("cpu_per_msg_us", "server CPU/msg us", 1, "{:,.0f}"),
+        ("msg_per_s", "msg/s", 1, "{:,.0f}"),
+        ("latency_p50_ms", "latency p50 ms", 1, "{:.2f}"),
+        ("latency_p99_ms", "latency p99 ms", 1, "{:.2f}"),
+    ],
+    "S2": [
+        ("cpu_per_msg_us", "server CPU/msg us", 1, "{:,.0f}"),
+        ("msg_per_s", "msg/s", 1, "{:,.0f}"),
+        ("latency_p50_ms", "latency p50 ms", 1, "{:.1f}"),
+        ("latency_p99_ms", "latency p99 ms", 1, "{:.1f}"),
+    ],
+    "S3": [
+        ("cpu_per_msg_us", "server CPU/msg ms", 1e-3, "{:,.1f}"),
+        ("msg_per_s", "msg/s", 1, "{:,.1f}"),
+        ("latency_p50_ms", "latency p50 ms", 1, "{:,.0f}"),
+    ],
+    "blocking": [
+        ("msg_per_s", "msg/s", 1, "{:.1f}"),
+        ("probe_p50_ms", "probe p50 ms", 1, "{:,.0f}"),
+        ("probe_p99_ms", "probe p99 ms", 1, "{:,.0f}"),
+        ("probe_timeouts", "probes timed out", 1, "{:.0f}"),
+    ],
+    "burst": [
+        ("banners_within_1s", "banners within 1 s (of 50)", 1, "{:.0f}"),
+        ("banner_max_ms", "slowest banner ms", 1, "{:,.0f}"),
+    ],
+    "replies": [
+        ("EHLO_p50_ms", "EHLO reply p50 ms", 1, "{:.2f}"),
+        ("slowest_command_reply_ms", "slowest reply ms", 1, "{:.1f}"),
+    ],
     "idle": [("kib_per_connection", "KiB per idle connection", 1, "{:.1f}")],
-    "scale": [("served", "connections served", 1, "{:,.0f}"),
-              ("kib_per_connection", "KiB per connection", 1, "{:.1f}"),
-              ("open_seconds", "seconds to open all", 1, "{:.1f}")],
-    "big": [("peak_rise_ratio", "peak RSS rise / size", 1, "{:.2f}"),
-            ("server_cpu_s", "server CPU s", 1, "{:.2f}")],
+    "scale": [
+        ("served", "connections served", 1, "{:,.0f}"),
+        ("kib_per_connection", "KiB per connection", 1, "{:.1f}"),
+        ("open_seconds", "seconds to open all", 1, "{:.1f}"),
+    ],
+    "big": [
+        ("peak_rise_ratio", "peak RSS rise / size", 1, "{:.2f}"),
+        ("server_cpu_s", "server CPU s", 1, "{:.2f}"),
+    ],
 }
 # Figures also shown as a multiple of the null responder's.
 VS_NULL = {"cpu_per_msg_us"}
@@ -521,7 +577,9 @@ def figures_table(report: Dict[str, Any], summary: Dict[str, Any]) -> str:
         for key, label, scale, fmt in METRICS[name]:
             row = [label]
             for engine in engines:
-                row.append(format_figure(summary.get(name, {}).get(engine, {}).get(key), scale, fmt))
+                row.append(
+                    format_figure(summary.get(name, {}).get(engine, {}).get(key), scale, fmt)
+                )
             rows.append(row)
             if key in VS_NULL:
                 null = median(summary, name, "null", key)
@@ -553,32 +611,85 @@ def targets(
 
     for s in ("S1", "S2", "S3"):
         c = m(s, "compat", "cpu_per_msg_us")
-        add(f"{s} CPU/msg <= stdlib", ratio(c, m(s, "stdlib", "cpu_per_msg_us")),
-            "compat / stdlib <= 1.00", 1.0, True)
+        add(
+            f"{s} CPU/msg <= stdlib",
+            ratio(c, m(s, "stdlib", "cpu_per_msg_us")),
+            "compat / stdlib <= 1.00",
+            1.0,
+            True,
+        )
         if s != "S3":
-            add(f"{s} CPU/msg <= 0.6 x aiosmtpd", ratio(c, m(s, "aiosmtpd", "cpu_per_msg_us")),
-                "compat / aiosmtpd <= 0.60", 0.6, True)
+            add(
+                f"{s} CPU/msg <= 0.6 x aiosmtpd",
+                ratio(c, m(s, "aiosmtpd", "cpu_per_msg_us")),
+                "compat / aiosmtpd <= 0.60",
+                0.6,
+                True,
+            )
         else:
-            add("S3 CPU/msg <= 0.25 x aiosmtpd", ratio(c, m(s, "aiosmtpd", "cpu_per_msg_us")),
-                "compat / aiosmtpd <= 0.25", 0.25, True)
-    add("blocking: probe p99 < 50 ms", m("blocking", "compat", "probe_p99_ms"),
-        "compat probe p99 ms < 50", 50, True)
-    add("blocking: default throughput = 1 / handler time",
+            add(
+                "S3 CPU/msg <= 0.25 x aiosmtpd",
+                ratio(c, m(s, "aiosmtpd", "cpu_per_msg_us")),
+                "compat / aiosmtpd <= 0.25",
+                0.25,
+                True,
+            )
+    add(
+        "blocking: probe p99 < 50 ms",
+        m("blocking", "compat", "probe_p99_ms"),
+        "compat probe p99 ms < 50",
+        50,
+        True,
+    )
+    add(
+        "blocking: default throughput = 1 / handler time",
         ratio(m("blocking", "compat", "msg_per_s"), 1 / HANDLER_SLEEP),
-        "compat msg/s / 5 >= 0.90", 0.9, False)
-    add("blocking: concurrency=4 >= 0.9 x 4 / handler time",
+        "compat msg/s / 5 >= 0.90",
+        0.9,
+        False,
+    )
+    add(
+        "blocking: concurrency=4 >= 0.9 x 4 / handler time",
         ratio(m("blocking", "compat-c4", "msg_per_s"), 4 / HANDLER_SLEEP),
-        "compat-c4 msg/s / 20 >= 0.90", 0.9, False)
-    add("burst: 50 banners within 1 s", m("burst", "compat", "banners_within_1s"),
-        "banners within 1 s >= 50", 50, False)
-    add("scale: 5,000 connections served", m("scale", "compat", "served"),
-        f"served >= {scale_target:,}", scale_target, False)
-    add("idle: <= 8 KiB per connection", m("idle", "compat", "kib_per_connection"),
-        "KiB per idle connection <= 8", 8, True)
-    add("big: peak RSS rise <= 3 x 32 MiB", m("big", "compat", "peak_rise_ratio"),
-        "peak rise / size <= 3", 3, True)
-    add("no Nagle stall: slowest reply < 40 ms", m("replies", "compat", "slowest_command_reply_ms"),
-        "slowest command reply ms < 40", 40, True)
+        "compat-c4 msg/s / 20 >= 0.90",
+        0.9,
+        False,
+    )
+    add(
+        "burst: 50 banners within 1 s",
+        m("burst", "compat", "banners_within_1s"),
+        "banners within 1 s >= 50",
+        50,
+        False,
+    )
+    add(
+        "scale: 5,000 connections served",
+        m("scale", "compat", "served"),
+        f"served >= {scale_target:,}",
+        scale_target,
+        False,
+    )
+    add(
+        "idle: <= 8 KiB per connection",
+        m("idle", "compat", "kib_per_connection"),
+        "KiB per idle connection <= 8",
+        8,
+        True,
+    )
+    add(
+        "big: peak RSS rise <= 3 x 32 MiB",
+        m("big", "compat", "peak_rise_ratio"),
+        "peak rise / size <= 3",
+        3,
+        True,
+    )
+    add(
+        "no Nagle stall: slowest reply < 40 ms",
+        m("replies", "compat", "slowest_command_reply_ms"),
+        "slowest command reply ms < 40",
+        40,
+        True,
+    )
     return out
 
 
@@ -617,24 +728,36 @@ def render(report: Dict[str, Any], summary: Dict[str, Any]) -> str:
     lines += ["", targets_table(summary, meta["short"])]
     problems = problems_text(summary)
     if problems:
-        lines += ["", "Errors and failures (expected ones included, e.g. stdlib past fd 1023):",
-                  problems]
+        lines += [
+            "",
+            "Errors and failures (expected ones included, e.g. stdlib past fd 1023):",
+            problems,
+        ]
     return "\n".join(lines)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Benchmark smtpd_compat against stdlib smtpd, aiosmtpd and a null "
-        "responder."
+        description="Benchmark smtpd_compat against stdlib smtpd, aiosmtpd and a null responder."
     )
     parser.add_argument("--short", action="store_true", help="quick run, under two minutes")
     parser.add_argument("--python", default="3.11", help="interpreter version (default 3.11)")
-    parser.add_argument("--reps", type=int, default=0, help="repetitions (default 3; short: "
-                        "3 for S1-S3, 1 for the rest)")
-    parser.add_argument("--engines", type=lambda s: s.split(","),
-                        help="comma-separated subset of " + ",".join(ENGINES))
-    parser.add_argument("--scenarios", type=lambda s: s.split(","),
-                        help="comma-separated subset of " + ",".join(scenario_table(False)))
+    parser.add_argument(
+        "--reps",
+        type=int,
+        default=0,
+        help="repetitions (default 3; short: 3 for S1-S3, 1 for the rest)",
+    )
+    parser.add_argument(
+        "--engines",
+        type=lambda s: s.split(","),
+        help="comma-separated subset of " + ",".join(ENGINES),
+    )
+    parser.add_argument(
+        "--scenarios",
+        type=lambda s: s.split(","),
+        help="comma-separated subset of " + ",".join(scenario_table(False)),
+    )
     parser.add_argument("--json", help="write the report here too (default bench/results/)")
     args = parser.parse_args(argv)
     for engine in args.engines or []:

@@ -6,8 +6,9 @@ checks that. Options: see _common.parse_options.
 
 import asyncore
 
-import smtpd_compat as smtpd
 from _common import HOST, Sink, announce_port, exit_on_sigterm, parse_options
+
+import smtpd_compat as smtpd
 
 OPTIONS = parse_options()
 SINK = Sink(OPTIONS.handler_sleep)

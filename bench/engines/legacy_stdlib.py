@@ -5,8 +5,8 @@ checks that. Options: see _common.parse_options.
 """
 
 import asyncore
-
 import smtpd
+
 from _common import HOST, Sink, announce_port, exit_on_sigterm, parse_options
 
 OPTIONS = parse_options()
