@@ -17,8 +17,6 @@ import shutil
 import signal
 import smtplib
 import subprocess
-import sys
-import venv
 from pathlib import Path
 from typing import Dict, List, Tuple
 

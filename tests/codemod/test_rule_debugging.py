@@ -8,6 +8,8 @@ pytest.importorskip("libcst")
 
 from before_after import check_noop, run  # noqa: E402
 
+OPTIONS = "enable_SMTPUTF8=False, decode_data=True"
+
 
 def test_debugging_server_keeps_legacy_output():
     outcome = run('''
@@ -21,7 +23,7 @@ def test_debugging_server_keeps_legacy_output():
     assert "class LegacyDebuggingHandler:" in outcome.source
     assert outcome.source.endswith('''
 server = LegacyDebuggingHandler(decode_data=True)
-server_controller = Controller(server, hostname="localhost", port=1025, enable_SMTPUTF8=False, decode_data=True)
+server_controller = Controller(server, hostname="localhost", port=1025, ''' + OPTIONS + ''')
 server_controller.start()
 threading.Event().wait()  # served until interrupted
 ''')

@@ -47,10 +47,11 @@ def test_base_init_becomes_attributes(call):
         self.data_size_limit = 1024
         self.queue = queue
 ''' in outcome.source
-    assert '''\
-server = Sink(("localhost", 0), None, [])
-server_controller = BoundController(server, server._localaddr, data_size_limit=server.data_size_limit, enable_SMTPUTF8=False)
-''' in outcome.source
+    assert (
+        'server = Sink(("localhost", 0), None, [])\n'
+        "server_controller = BoundController(server, server._localaddr, "
+        "data_size_limit=server.data_size_limit, enable_SMTPUTF8=False)\n"
+    ) in outcome.source
 
 
 def test_noop_star_args_forwarding():

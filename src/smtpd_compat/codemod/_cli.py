@@ -63,7 +63,8 @@ def parser() -> argparse.ArgumentParser:
         "Rewrite legacy smtpd/asyncore servers into native aiosmtpd code."))
     p.add_argument("paths", nargs="*", help="files and directories (.py, recursively); - for stdin")
     p.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
-    p.add_argument("--check", action="store_true", help="write nothing, exit 1 if a file would change")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if a file would change")
     p.add_argument("--exit-zero-even-if-changed", action="store_true",
                    help="exit 0 even when files were rewritten")
     p.add_argument("--only", action="append", default=[], metavar="RULE",

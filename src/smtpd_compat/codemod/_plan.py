@@ -19,7 +19,9 @@ from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._report import Report
 
 # smtpd.SMTPServer(localaddr, remoteaddr, data_size_limit, map, enable_SMTPUTF8, decode_data)
-SERVER_PARAMS = ("localaddr", "remoteaddr", "data_size_limit", "map", "enable_SMTPUTF8", "decode_data")
+SERVER_PARAMS = (
+    "localaddr", "remoteaddr", "data_size_limit", "map", "enable_SMTPUTF8", "decode_data",
+)
 # Attributes smtpd.SMTPServer set in __init__ that the codemod carries over.
 LEGACY_ATTRS = {
     "_localaddr": "localaddr",

@@ -17,7 +17,7 @@ import libcst as cst
 
 from smtpd_compat.codemod._build import insert_helpers
 from smtpd_compat.codemod._plan import SECTION_DEBUGGING, Plan
-from smtpd_compat.codemod._rule import Rule, Result
+from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("debugging", "DebuggingServer becomes a handler printing the same", SECTION_DEBUGGING)
 

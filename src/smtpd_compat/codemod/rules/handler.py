@@ -69,7 +69,7 @@ def generated_init(server: ServerClass) -> cst.BaseStatement:
     return statement(GENERATED_INIT.format(assignments="\n".join(lines)))
 
 
-def server_for(plan: Plan, node: cst.CSTNode) -> "ServerClass | None":
+def server_for(plan: Plan, node: cst.CSTNode) -> ServerClass | None:
     return next((s for s in plan.servers if s.node is node), None)
 
 

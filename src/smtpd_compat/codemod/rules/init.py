@@ -17,7 +17,7 @@ import libcst as cst
 
 from smtpd_compat.codemod._build import keep_leading_lines, statement
 from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_INIT, Plan, ServerClass
-from smtpd_compat.codemod._rule import Rule, Result
+from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("init", "__init__ overrides store smtpd's attributes", SECTION_INIT)
 

@@ -26,7 +26,7 @@ from smtpd_compat.codemod._build import (
     statement,
 )
 from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_STARTUP, Instance, Plan
-from smtpd_compat.codemod._rule import Rule, Result
+from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
 
