@@ -548,7 +548,10 @@ def summarize(report: Dict[str, Any]) -> Dict[str, Any]:
 def problem_text(cell: Dict[str, Any]) -> str:
     for key in ("failed", "count_mismatch", "server_died"):
         if cell.get(key):
-            return f"rep {cell['rep']}: {key}: {str(cell[key]).strip()[:200]}"
+            lines = [line for line in str(cell[key]).strip().splitlines() if line.strip()]
+            head = lines[0].split(":")[0] if lines else ""
+            last = lines[-1].strip() if lines else ""
+            return f"rep {cell['rep']}: {key}: {head}: {last}"[:240]
     examples = "; ".join(cell.get("error_examples", []))[:200]
     return f"rep {cell['rep']}: {cell.get('errors')} errors ({examples})"
 
