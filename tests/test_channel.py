@@ -9,9 +9,9 @@ import warnings
 from typing import Any, List, Optional
 
 import pytest
-from conftest import TIMEOUT, Recorder, smtp_client
 
 import smtpd_compat
+from smtp_helpers import TIMEOUT, Recorder, smtp_client
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -41,8 +41,15 @@ class TracingServer(Recorder):
     channel_class = Tracing
 
     def handle_accepted(self, conn: Any, addr: Any) -> None:
-        self.channel = self.channel_class(self, conn, addr, self.data_size_limit, self._map,
-                                          self.enable_SMTPUTF8, self._decode_data)
+        self.channel = self.channel_class(
+            self,
+            conn,
+            addr,
+            self.data_size_limit,
+            self._map,
+            self.enable_SMTPUTF8,
+            self._decode_data,
+        )
 
 
 def test_every_line_goes_through_the_hooks(make_server: Any) -> None:

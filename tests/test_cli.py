@@ -11,9 +11,9 @@ import sys
 from typing import Iterator, List
 
 import pytest
-from conftest import TIMEOUT
 
 import smtpd_compat
+from smtp_helpers import TIMEOUT
 
 
 def free_port() -> int:

@@ -45,12 +45,7 @@ EXPECTED_DIFFERENCES: Dict[str, str] = {}
 
 # Suite tests that fail because of an engine bug not fixed yet (test id -> bug).
 # Each is also an xfail(strict=True) test below, so a fix shows up as XPASS.
-KNOWN_ENGINE_BUGS: Dict[str, str] = {
-    "test.test_smtpd.MiscTestCase.test__all__": (
-        "the public classes keep __module__ 'smtpd_compat._channel'/'smtpd_compat._server', "
-        "so check__all__ finds none of them defined in the package (legacy: 'smtpd')"
-    ),
-}
+KNOWN_ENGINE_BUGS: Dict[str, str] = {}
 
 
 def cpython_test_dir() -> str:

@@ -7,9 +7,9 @@ import logging
 from typing import Any
 
 import pytest
-from conftest import Recorder, port_of, smtp_client
 
 import smtpd_compat
+from smtp_helpers import Recorder, port_of, smtp_client
 
 MESSAGE = "Subject: hello\r\nFrom: a@b.c\r\n\r\nfirst\r\n\r\nsecond\r\n"
 
@@ -74,11 +74,9 @@ def test_pure_proxy_relays(make_server: Any, decode_data: bool) -> None:
         send(proxy)
     finally:
         proxy.close()
-    (args, _), = upstream.calls
+    ((args, _),) = upstream.calls
     assert args[1:3] == ("a@b.c", ["d@e.f"])
-    assert args[3] == (
-        b"Subject: hello\nFrom: a@b.c\nX-Peer: 127.0.0.1\n\nfirst\n\nsecond"
-    )
+    assert args[3] == (b"Subject: hello\nFrom: a@b.c\nX-Peer: 127.0.0.1\n\nfirst\n\nsecond")
 
 
 class Refusing(Recorder):

@@ -46,16 +46,7 @@ DELIBERATE_DIFFERENCES = {
 
 # Engine bugs found here, not fixed yet: dialogue or test name -> the bug.
 # Their tests are xfail(strict=True): a fix shows up as XPASS, then drop the entry.
-KNOWN_ENGINE_BUGS = {
-    "commands_after_quit": "input pipelined after QUIT is still executed and answered "
-    "after '221 Bye' (legacy sent nothing after 221)",
-    "utf8_split_across_reads": "decode_data=True: a valid UTF-8 character split across "
-    "two reads makes collect_incoming_data raise: 451 (and the rest of the body is then "
-    "read as commands)",
-    "error_mid_data": "an exception while in DATA state (e.g. non-UTF-8 body with "
-    "decode_data=True arriving in several reads) answers 451 at once and switches to "
-    "command state: the rest of the message body is executed as SMTP commands",
-}
+KNOWN_ENGINE_BUGS: Dict[str, str] = {}
 
 FQDN = socket.getfqdn()
 BANNER = f"220 {FQDN} Python SMTP proxy version 0.3\r\n".encode()
@@ -869,7 +860,6 @@ def test_every_known_bug_has_a_test() -> None:
     assert set(KNOWN_ENGINE_BUGS) <= names
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_ENGINE_BUGS["error_mid_data"])
 def test_error_mid_data_does_not_run_the_body_as_commands(
     servers: Dict[str, Tuple[ServerProcess, ServerProcess]],
 ) -> None:

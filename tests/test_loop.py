@@ -10,9 +10,9 @@ import warnings
 from typing import Any, Callable
 
 import pytest
-from conftest import TIMEOUT, Recorder, smtp_client
 
 import smtpd_compat
+from smtp_helpers import TIMEOUT, Recorder, smtp_client
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

@@ -15,9 +15,14 @@ import pytest
 GUIDE = Path(__file__).parents[1] / "migration_guide.md"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 REQUIRED = [
-    "## Why", "## Three paths", "## The one-line import change", "## The shim (smtpd_compat)",
-    "## Channel subclasses", "## Legacy API and native equivalents",
-    "## Deliberate differences from the stdlib smtpd", "## What needs manual work",
+    "## Why",
+    "## Three paths",
+    "## The one-line import change",
+    "## The shim (smtpd_compat)",
+    "## Channel subclasses",
+    "## Legacy API and native equivalents",
+    "## Deliberate differences from the stdlib smtpd",
+    "## What needs manual work",
 ]
 
 

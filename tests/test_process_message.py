@@ -7,9 +7,9 @@ import threading
 from typing import Any, List, Optional
 
 import pytest
-from conftest import TIMEOUT, Recorder, port_of, smtp_client
 
 import smtpd_compat
+from smtp_helpers import TIMEOUT, Recorder, port_of, smtp_client
 
 BODY = "Subject: t\r\n\r\nline1\r\n.dotline\r\nlast\r\n"
 
@@ -19,7 +19,7 @@ def test_arguments_bytes(recorder: Recorder) -> None:
         client.ehlo()
         client.sendmail("a@example.com", ["b@example.com", "c@example.com"], BODY)
         local = client.sock.getsockname()
-    (args, kwargs), = recorder.calls
+    ((args, kwargs),) = recorder.calls
     assert args == (
         local,
         "a@example.com",
@@ -32,8 +32,9 @@ def test_arguments_bytes(recorder: Recorder) -> None:
 def test_options_are_legacy_values(recorder: Recorder) -> None:
     with smtp_client(recorder) as client:
         client.ehlo()
-        client.sendmail("a@example.com", ["b@example.com"], BODY, mail_options=["BODY=8BITMIME", "SIZE=100"])
-    (_, kwargs), = recorder.calls
+        options = ["BODY=8BITMIME", "SIZE=100"]
+        client.sendmail("a@example.com", ["b@example.com"], BODY, mail_options=options)
+    ((_, kwargs),) = recorder.calls
     assert kwargs == {
         "mail_options": ["SIZE=%d" % len(BODY), "BODY=8BITMIME", "SIZE=100"],
         "rcpt_options": [],
@@ -43,8 +44,9 @@ def test_options_are_legacy_values(recorder: Recorder) -> None:
 def test_decode_data_gives_utf8_str_and_no_kwargs(make_server: Any) -> None:
     server = make_server(Recorder, decode_data=True)
     with smtp_client(server) as client:
-        client.sendmail("a@example.com", ["b@example.com"], "Subject: é\r\n\r\nnaïve ✓\r\n".encode())
-    (args, kwargs), = server.calls
+        body = "Subject: é\r\n\r\nnaïve ✓\r\n".encode()
+        client.sendmail("a@example.com", ["b@example.com"], body)
+    ((args, kwargs),) = server.calls
     assert args[3] == "Subject: é\n\nnaïve ✓"
     assert kwargs == {}
 
@@ -204,9 +206,7 @@ def test_one_call_at_a_time_unless_opted_in(
     assert server.most_active == expected
 
 
-def test_disconnect_during_data_never_calls_process_message(
-    recorder: Recorder, raw: Any
-) -> None:
+def test_disconnect_during_data_never_calls_process_message(recorder: Recorder, raw: Any) -> None:
     client = raw(recorder)
     client.reply()
     for line in (b"HELO x", b"MAIL FROM:<a@b.c>", b"RCPT TO:<d@e.f>", b"DATA"):
@@ -219,9 +219,7 @@ def test_disconnect_during_data_never_calls_process_message(
     assert [args[3] for args, _ in recorder.calls] == [b"whole"]
 
 
-def test_too_much_data_gives_552_and_returns_to_command_state(
-    make_server: Any, raw: Any
-) -> None:
+def test_too_much_data_gives_552_and_returns_to_command_state(make_server: Any, raw: Any) -> None:
     server = make_server(Recorder, 100)
     client = raw(server)
     client.reply()

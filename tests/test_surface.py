@@ -6,9 +6,9 @@ import io
 import socket
 
 import pytest
-from conftest import Recorder, port_of, smtp_client
 
 import smtpd_compat
+from smtp_helpers import Recorder, port_of, smtp_client
 
 LEGACY_ALL = ["SMTPChannel", "SMTPServer", "DebuggingServer", "PureProxy"]
 
@@ -36,9 +36,7 @@ def test_devnull_and_program() -> None:
     assert isinstance(smtpd_compat.program, str)
 
 
-def test_banner_reads_module_version(
-    recorder: Recorder, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_banner_reads_module_version(recorder: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(smtpd_compat, "__version__", "Acme mail 1.0")
     with socket.create_connection(("127.0.0.1", port_of(recorder)), timeout=10) as sock:
         line = sock.makefile("rb").readline()

@@ -12,9 +12,9 @@ from typing import Any, Iterator
 
 import pytest
 import trustme
-from conftest import TIMEOUT, Recorder, port_of
 
 import smtpd_compat
+from smtp_helpers import TIMEOUT, Recorder, port_of
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_starttls_advertised_and_mail_delivered_over_tls(
         assert not client.has_extn("starttls")
         assert isinstance(client.sock, ssl.SSLSocket)
         client.sendmail("a@b.c", ["d@e.f"], "secret")
-    (args, _), = tls_server.calls
+    ((args, _),) = tls_server.calls
     assert args[3] == b"secret"
 
 
@@ -82,8 +82,9 @@ def test_plaintext_pipelined_after_starttls_is_discarded(
         assert client.mail("good@x.y") == (250, b"OK")
 
 
-def test_require_starttls(make_server: Any, server_context: ssl.SSLContext,
-                          client_context: ssl.SSLContext) -> None:
+def test_require_starttls(
+    make_server: Any, server_context: ssl.SSLContext, client_context: ssl.SSLContext
+) -> None:
     server = make_server(Recorder, tls_context=server_context, require_starttls=True)
     with connect(server) as client:
         client.ehlo()

@@ -34,3 +34,9 @@ class Devnull:
 
 
 DEBUGSTREAM: object = Devnull()
+
+# The public classes answer as members of this module, as they did of ``smtpd``
+# (reprs, pickles, and CPython's own ``check__all__``).
+for _cls in (SMTPChannel, SMTPServer, DebuggingServer, PureProxy):
+    _cls.__module__ = __name__
+del _cls

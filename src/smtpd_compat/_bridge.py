@@ -35,7 +35,7 @@ import signal
 import socket
 import ssl
 import threading
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, cast
 
 from aiosmtpd.smtp import SMTP as AioSMTP
 
@@ -44,7 +44,7 @@ from ._channel import SMTPChannel
 log = logging.getLogger("smtpd_compat")
 
 READ_SIZE = 65536
-MessageArgs = Tuple[tuple, Dict[str, Any]]
+MessageArgs = Tuple[Tuple[Any, ...], Dict[str, Any]]
 
 
 def block_signals() -> None:
@@ -58,7 +58,7 @@ class EventLoopThread:
     asyncore map was); it stops when the last server closes."""
 
     _lock = threading.Lock()
-    _current: Optional["EventLoopThread"] = None
+    _current: Optional[EventLoopThread] = None
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
@@ -79,7 +79,7 @@ class EventLoopThread:
         self.loop.close()
 
     @classmethod
-    def acquire(cls) -> "EventLoopThread":
+    def acquire(cls) -> EventLoopThread:
         with cls._lock:
             if cls._current is None:
                 cls._current = cls()
@@ -119,7 +119,7 @@ def join_pool(pool: concurrent.futures.ThreadPoolExecutor, timeout: float) -> No
 _accepted_params: Dict[Any, Optional[Set[str]]] = {}
 
 
-def call_process_message(server: Any, args: tuple, kwargs: Dict[str, Any]) -> Any:
+def call_process_message(server: Any, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Any:
     """Call ``process_message`` with the keyword arguments it can take.
 
     The 4-argument form (the tutorials', and stdlib PureProxy's) raised TypeError
@@ -161,7 +161,7 @@ class LegacyConnection:
     socket; ``send`` queues output for the protocol to write; the other methods
     are the channel's ways to reach the engine."""
 
-    def __init__(self, protocol: "LegacySMTP", sock: Optional[socket.socket]) -> None:
+    def __init__(self, protocol: LegacySMTP, sock: Optional[socket.socket]) -> None:
         self._protocol = protocol
         self._sock = sock
         self._sockname = sock.getsockname() if sock else None
@@ -221,10 +221,10 @@ class LegacyConnection:
         channel._message_done(status)
 
     def starttls_available(self) -> bool:
-        return self._protocol.tls_context is not None and self._protocol.session.ssl is None
+        return self._protocol.tls_context is not None and not self._protocol.tls_active
 
     def starttls_required(self) -> bool:
-        return bool(self._protocol.require_starttls) and self._protocol.session.ssl is None
+        return bool(self._protocol.require_starttls) and not self._protocol.tls_active
 
     def advertise_starttls_since(self, mark: int) -> None:
         """Make the EHLO reply pushed since ``mark`` offer STARTTLS, even when a
@@ -238,7 +238,7 @@ class LegacyConnection:
         self.tls_requested = self.suspended = True
 
 
-class LegacySMTP(AioSMTP):  # type: ignore[misc]
+class LegacySMTP(AioSMTP):
     """aiosmtpd's protocol with the legacy channel as its dialogue engine."""
 
     def __init__(self, server: Any, **kwargs: Any) -> None:
@@ -253,16 +253,24 @@ class LegacySMTP(AioSMTP):  # type: ignore[misc]
     def peer(self) -> Any:
         return self.session.peer if self.session else None
 
+    @property
+    def tls_active(self) -> bool:
+        return self.session is not None and self.session.ssl is not None
+
+    def _write(self, data: bytes) -> None:
+        cast(asyncio.WriteTransport, self.transport).write(data)
+
     # -- life-cycle ----------------------------------------------------------
 
     def eof_received(self) -> Optional[bool]:
         """Finish what was received before EOF (asyncore did) instead of cancelling."""
         self._reader.feed_eof()
-        return self.session is None or self.session.ssl is None
+        return not self.tls_active
 
     async def _handle_client(self) -> None:
         self.server._connections.add(self)
         try:
+            assert self.transport is not None
             sock = self.transport.get_extra_info("socket")
             self.conn = LegacyConnection(self, sock)
             await self._accept(sock)
@@ -341,7 +349,8 @@ class LegacySMTP(AioSMTP):  # type: ignore[misc]
             target.handle_error()
         except Exception:
             log.exception("%r unhandled error in legacy code; closing", self.peer)
-            self.conn.closing = True  # type: ignore[union-attr]
+            if self.conn is not None:
+                self.conn.closing = True
 
     async def _in_worker(self, hook: Callable[..., Any], *args: Any, guard: Any = None) -> None:
         self.busy = True
@@ -401,7 +410,7 @@ class LegacySMTP(AioSMTP):  # type: ignore[misc]
             return
         if conn.outgoing:
             data, conn.outgoing[:] = b"".join(conn.outgoing), []
-            self.transport.write(data)
+            self._write(data)
         if conn.closing and not self.busy:
             self.transport.close()
 
@@ -429,7 +438,7 @@ class LegacySMTP(AioSMTP):  # type: ignore[misc]
         if self.conn is not None:
             self.conn.closing = True
         if not self.busy and self.transport is not None:
-            self.transport.write(reply)
+            self._write(reply)
             self.transport.close()
 
 

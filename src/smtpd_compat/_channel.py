@@ -37,6 +37,27 @@ def debug_print(*args: object) -> None:
     print(*args, file=package().DEBUGSTREAM)
 
 
+def incomplete_utf8_tail(data: bytes) -> int:
+    """Bytes at the end of ``data`` that start a UTF-8 character not yet complete.
+
+    With ``decode_data`` each piece is decoded on its own; legacy broke when a read
+    split a character, we hold the start of it back for the next read."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:  # not a continuation byte: the character's lead
+            width = (
+                2
+                if byte >> 5 == 0b110
+                else 3
+                if byte >> 4 == 0b1110
+                else 4
+                if byte >> 3 == 0b11110
+                else 1
+            )
+            return back if width > back else 0
+    return 0
+
+
 def find_prefix_at_end(haystack: bytes, needle: bytes) -> int:
     """asynchat's helper: length of the longest suffix of haystack that starts needle."""
     n = len(needle) - 1
@@ -102,6 +123,7 @@ class SMTPChannel:
     ) -> None:
         self._inbuf = b""
         self._terminator: Terminator = b"\r\n"
+        self._skipping_body = False
         self._map = map
         self.smtp_server = server
         self.conn = conn
@@ -114,9 +136,12 @@ class SMTPChannel:
                 "decode_data and enable_SMTPUTF8 cannot be set to True at the same time"
             )
         self._emptystring: Any
+        self._linesep: Any
+        self._dotsep: Any
+        self._newline: Any
         if decode_data:
             self._emptystring, self._linesep, self._dotsep = "", "\r\n", "."
-            self._newline: Any = NEWLINE
+            self._newline = NEWLINE
         else:
             self._emptystring, self._linesep, self._dotsep = b"", b"\r\n", ord(b".")
             self._newline = b"\n"
@@ -141,6 +166,7 @@ class SMTPChannel:
     def _set_post_data_state(self) -> None:
         """Reset state variables to their post-DATA state."""
         self.smtp_state = self.COMMAND
+        self._message_received = False
         self.mailfrom: Optional[str] = None
         self.rcpttos: List[str] = []
         self.require_SMTPUTF8 = False
@@ -182,10 +208,29 @@ class SMTPChannel:
         """Called inside the ``except`` block of a failing hook (legacy contract).
 
         Legacy asyncore dropped the connection; we log, answer a temporary 451 so
-        the sender retries, reset the transaction and keep serving."""
+        the sender retries, reset the transaction and keep serving. A failure while
+        the body is still arriving answers only after its end, so the rest of the
+        body is never read as commands."""
         log.exception("error in SMTP channel for %r", getattr(self, "peer", None))
+        if self.smtp_state == self.DATA and not self._message_received:
+            self._skipping_body = True
+            self.received_lines = []
+            return
         self._set_rset_state()
         self.push("451 Requested action aborted: error in processing")
+
+    def _skip_body(self) -> bool:
+        """Discard input up to the end of the failed message, then answer 451."""
+        end = b"\r\n.\r\n"
+        index = self._inbuf.find(end)
+        if index == -1:
+            self._inbuf = self._inbuf[len(self._inbuf) - find_prefix_at_end(self._inbuf, end) :]
+            return False
+        self._inbuf = self._inbuf[index + len(end) :]
+        self._skipping_body = False
+        self._set_rset_state()
+        self.push("451 Requested action aborted: error in processing")
+        return True
 
     def _feed(self, data: bytes) -> None:
         """``async_chat.handle_read`` without the socket: split input on the terminator.
@@ -193,8 +238,10 @@ class SMTPChannel:
         Stops early when the connection suspends the dialogue (a message handed to
         ``process_message`` elsewhere); the rest waits in ``_inbuf``."""
         self._inbuf += data
-        while self._inbuf and not self.conn.suspended:
-            if not self._split_once():
+        conn = self.conn
+        while self._inbuf and not conn.suspended and not conn.closing:
+            step = self._skip_body if self._skipping_body else self._split_once
+            if not step():
                 break
 
     def _split_once(self) -> bool:
@@ -216,11 +263,14 @@ class SMTPChannel:
         index = buf.find(term)
         if index != -1:
             self._inbuf = buf[index + len(term) :]
+            self._message_received = self.smtp_state == self.DATA  # the body is complete
             if index > 0:
                 self.collect_incoming_data(buf[:index])
             self.found_terminator()
             return True
         keep = find_prefix_at_end(buf, term)
+        if self._decode_data:
+            keep = max(keep, incomplete_utf8_tail(buf))
         if keep == len(buf):
             return False
         self._inbuf = buf[len(buf) - keep :] if keep else b""
@@ -273,7 +323,8 @@ class SMTPChannel:
             command, arg = line.upper(), None
         else:
             command, arg = line[:i].upper(), line[i + 1 :].strip()
-        max_sz = self.command_size_limits[command] if self.extended_smtp else self.command_size_limit
+        limits = self.command_size_limits
+        max_sz = limits[command] if self.extended_smtp else self.command_size_limit
         if sz > max_sz:
             self.push("500 Error: line too long")
             return
@@ -291,7 +342,7 @@ class SMTPChannel:
             return
         method(arg)
 
-    def _message_arguments(self) -> Tuple[tuple, Dict[str, Any]]:
+    def _message_arguments(self) -> Tuple[Tuple[Any, ...], Dict[str, Any]]:
         args = (self.peer, self.mailfrom, self.rcpttos, self.received_data)
         kwargs: Dict[str, Any] = {}
         if not self._decode_data:
@@ -365,6 +416,7 @@ class SMTPChannel:
     def _getaddr(self, arg: str) -> Tuple[Any, Any]:
         if not arg:
             return "", ""
+        address: Any
         if arg.lstrip().startswith("<"):
             address, rest = get_angle_addr(arg)
         else:
@@ -535,7 +587,4 @@ def unstuff(body: Any, linesep: Any, newline: Any) -> Any:
     dot = "." if isinstance(body, str) else b"."
     if not body.startswith(dot) and (linesep + dot) not in body:
         return body.replace(linesep, newline)
-    return newline.join(
-        text[1:] if text[:1] == dot else text for text in body.split(linesep)
-    )
-
+    return newline.join(text[1:] if text[:1] == dot else text for text in body.split(linesep))

@@ -10,7 +10,7 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 USAGE_EPILOG = """\
 localhost:localport  where the server listens (default localhost:8025)
@@ -85,7 +85,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     local = host_port(parser, options.localspec, "local")
     remote = host_port(parser, options.remotespec, "remote")
     cls = server_class(parser, options.classname)
-    extra: dict = {}
+    extra: Dict[str, Any] = {}
     if options.tls_cert:
         from smtpd_compat._bridge import tls_context_from_files
 

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 import warnings
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import _bridge
 from ._channel import DATA_SIZE_DEFAULT, NEWLINE, SMTPChannel, debug_print
@@ -38,12 +38,12 @@ LISTEN_BACKLOG = 1024  # legacy used 5: bursts of connects hung without a banner
 def default_socket_map() -> SocketMap:
     """``socket_map`` of the asyncore module the program uses (the stdlib one up to
     3.11, pyasyncore's on 3.12+, or whatever is in ``sys.modules``)."""
-    module = sys.modules.get("asyncore")
+    module: Any = sys.modules.get("asyncore")
     if module is None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                import asyncore as module  # type: ignore[no-redef]
+                import asyncore as module
         except ImportError:
             return _fallback_map
     socket_map: SocketMap = module.socket_map
@@ -105,7 +105,7 @@ class SMTPServer:
         self._map = default_socket_map() if map is None else map
         self._close_lock = threading.Lock()
         self._closed = False
-        self._connections: set = set()
+        self._connections: Set[Any] = set()
         self._pending_accept: Optional[Tuple[Any, Any]] = None
         self._pending_exit: Optional[BaseException] = None
         self.tls_context = tls_context if tls_context is not None else tls_context_from_env()
@@ -137,7 +137,8 @@ class SMTPServer:
     @staticmethod
     def _listen(localaddr: Tuple[Any, ...]) -> socket.socket:
         """Create, bind and listen as legacy did: errors raise here, as OSError."""
-        family, socktype = socket.getaddrinfo(*localaddr, type=socket.SOCK_STREAM)[0][:2]
+        host, port = localaddr[:2]
+        family, socktype = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][:2]
         sock = socket.socket(family, socktype)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -214,7 +215,7 @@ class SMTPServer:
         )
 
     def process_message(
-        self, peer: Any, mailfrom: str, rcpttos: list, data: Any, **kwargs: Any
+        self, peer: Any, mailfrom: str, rcpttos: List[str], data: Any, **kwargs: Any
     ) -> Optional[str]:
         """Override this to handle a message; return None for ``250 OK`` or a reply."""
         raise NotImplementedError
@@ -289,7 +290,7 @@ class SMTPServer:
             self._wake_r.close()
             self._wake_w.close()
 
-    def __enter__(self) -> "SMTPServer":
+    def __enter__(self) -> SMTPServer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -316,7 +317,7 @@ class DebuggingServer(SMTPServer):
             print(line)
 
     def process_message(
-        self, peer: Any, mailfrom: str, rcpttos: list, data: Any, **kwargs: Any
+        self, peer: Any, mailfrom: str, rcpttos: List[str], data: Any, **kwargs: Any
     ) -> Optional[str]:
         print("---------- MESSAGE FOLLOWS ----------")
         if kwargs:
@@ -339,7 +340,7 @@ class PureProxy(SMTPServer):
         super().__init__(*args, **kwargs)
 
     def process_message(
-        self, peer: Any, mailfrom: str, rcpttos: list, data: Any, **kwargs: Any
+        self, peer: Any, mailfrom: str, rcpttos: List[str], data: Any, **kwargs: Any
     ) -> Optional[str]:
         refused = self._deliver(mailfrom, rcpttos, add_peer_header(data, peer))
         debug_print("we got some refusals:", refused)
@@ -347,7 +348,7 @@ class PureProxy(SMTPServer):
             log.warning("relay to %r refused recipients: %r", self._remoteaddr, refused)
         return None
 
-    def _deliver(self, mailfrom: str, rcpttos: list, data: Any) -> Dict[str, Any]:
+    def _deliver(self, mailfrom: str, rcpttos: List[str], data: Any) -> Dict[str, Any]:
         import smtplib
 
         refused: Dict[str, Any] = {}
@@ -421,4 +422,3 @@ def close_all(map: Optional[SocketMap] = None, ignore_all: bool = False) -> None
             if not ignore_all:
                 raise
     socket_map.clear()
-

@@ -13,7 +13,7 @@ pytest.importorskip("libcst")
 
 from smtpd_compat.codemod import main  # noqa: E402
 
-LEGACY = '''\
+LEGACY = """\
 import asyncore
 import smtpd
 
@@ -25,7 +25,7 @@ class Sink(smtpd.SMTPServer):
 
 server = Sink(("localhost", 1025), None)
 asyncore.loop()
-'''
+"""
 MANUAL = "import smtpd\n\nsmtpd.DEBUGSTREAM = None\n"
 
 
@@ -72,8 +72,11 @@ def test_syntax_error_does_not_stop_the_others(tree, capsys):
 
 def test_stdin_to_stdout(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "smtpd_compat.codemod", "-"], input=LEGACY, text=True,
-        capture_output=True, timeout=60,
+        [sys.executable, "-m", "smtpd_compat.codemod", "-"],
+        input=LEGACY,
+        text=True,
+        capture_output=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "class Sink:\n" in result.stdout and "server_controller.start()" in result.stdout
@@ -83,7 +86,13 @@ def test_only_skip_and_list_rules(tree, capsys):
     assert main(["--list-rules"]) == 0
     listed = capsys.readouterr().out
     assert [line.split()[0] for line in listed.splitlines()] == [
-        "handler", "init", "startup", "debugging", "channel", "imports"]
+        "handler",
+        "init",
+        "startup",
+        "debugging",
+        "channel",
+        "imports",
+    ]
     assert main(["--only", "handler,imports", str(tree)]) == 0  # startup is needed too
     assert main(["--skip", "channel", "--check", str(tree)]) == 1
     with pytest.raises(SystemExit) as exit_info:

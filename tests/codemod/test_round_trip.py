@@ -28,8 +28,14 @@ from smtpd_compat.codemod import main  # noqa: E402
 
 PROGRAMS = Path(__file__).parent / "programs"
 CONVERTED = [
-    "tutorial_sink", "decoding_sink", "policy_relay", "py2_init", "super_init",
-    "star_args", "thread_fixture", "debugging_server",
+    "tutorial_sink",
+    "decoding_sink",
+    "policy_relay",
+    "py2_init",
+    "super_init",
+    "star_args",
+    "thread_fixture",
+    "debugging_server",
 ]
 PARTLY_CONVERTED = ["banner_debugstream"]
 NOT_CONVERTED = ["auth_channel", "thread_subclass"]
@@ -39,14 +45,35 @@ TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"
 # One dialogue per connection; "DATA" sends BODY. Replies are compared one by one.
 DIALOGUES: Dict[str, List[str]] = {
-    "ehlo": ["EHLO client.example", "MAIL FROM:<alice@example.com>",
-             "RCPT TO:<bob@example.com>", "RCPT TO:<carol@example.com>", "DATA", "QUIT"],
-    "helo": ["HELO client.example", "NOOP", "MAIL FROM:<alice@example.com> SIZE=10",
-             "MAIL FROM:<alice@example.com>", "RCPT TO:<nobody@example.com>", "DATA",
-             "RSET", "XYZZY", "QUIT"],
-    "options": ["EHLO client.example", "MAIL FROM:<alice@example.com> BODY=8BITMIME SIZE=99",
-                "RCPT TO:<bob@example.com>", "DATA", "MAIL FROM:<again@example.com>",
-                "RCPT TO:<bob@example.com>", "DATA", "QUIT"],
+    "ehlo": [
+        "EHLO client.example",
+        "MAIL FROM:<alice@example.com>",
+        "RCPT TO:<bob@example.com>",
+        "RCPT TO:<carol@example.com>",
+        "DATA",
+        "QUIT",
+    ],
+    "helo": [
+        "HELO client.example",
+        "NOOP",
+        "MAIL FROM:<alice@example.com> SIZE=10",
+        "MAIL FROM:<alice@example.com>",
+        "RCPT TO:<nobody@example.com>",
+        "DATA",
+        "RSET",
+        "XYZZY",
+        "QUIT",
+    ],
+    "options": [
+        "EHLO client.example",
+        "MAIL FROM:<alice@example.com> BODY=8BITMIME SIZE=99",
+        "RCPT TO:<bob@example.com>",
+        "DATA",
+        "MAIL FROM:<again@example.com>",
+        "RCPT TO:<bob@example.com>",
+        "DATA",
+        "QUIT",
+    ],
 }
 
 
@@ -68,10 +95,15 @@ def make_venv(base: Path, version: str) -> Path:
     python = interpreter(version)
     target = base / f"aiosmtpd-{version}"
     try:
-        subprocess.run([str(python), "-m", "venv", str(target)], check=True,
-                       capture_output=True, timeout=120)
-        subprocess.run([str(target / "bin" / "python"), "-m", "pip", "install", "-q",
-                        "aiosmtpd>=1.4.6"], check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [str(python), "-m", "venv", str(target)], check=True, capture_output=True, timeout=120
+        )
+        subprocess.run(
+            [str(target / "bin" / "python"), "-m", "pip", "install", "-q", "aiosmtpd>=1.4.6"],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     except (subprocess.SubprocessError, OSError) as error:
         pytest.skip(f"cannot create a python{version} venv with aiosmtpd: {error}")
     return target / "bin" / "python"
@@ -90,8 +122,12 @@ class Program:
         env = {**os.environ, "SMTPD_CODEMOD_RECORD": str(self.record), "PYTHONPATH": ""}
         self.proc = subprocess.Popen(
             [str(python), "-u", "-W", "ignore::DeprecationWarning", path.name],
-            cwd=path.parent, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
+            cwd=path.parent,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         self.port = int(self.readline())
 
@@ -153,8 +189,7 @@ def copy_program(name: str, where: Path) -> Path:
 
 
 @pytest.mark.parametrize("name", CONVERTED)
-def test_converted_program_behaves_the_same(name, legacy_python, native_python, tmp_path,
-                                            capsys):
+def test_converted_program_behaves_the_same(name, legacy_python, native_python, tmp_path, capsys):
     legacy = run(legacy_python, copy_program(name, tmp_path / "legacy"))
     converted_path = copy_program(name, tmp_path / "converted")
     assert main([str(converted_path)]) == 1

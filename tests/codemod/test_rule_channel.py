@@ -10,7 +10,7 @@ from before_after import check_noop  # noqa: E402
 
 
 def test_channel_subclass_is_reported_method_by_method():
-    reports = check_noop('''
+    reports = check_noop("""
         import smtpd
 
 
@@ -23,7 +23,7 @@ def test_channel_subclass_is_reported_method_by_method():
 
             def found_terminator(self):
                 pass
-    ''')
+    """)
     assert reports == [
         "t.py:4: SMTPChannel subclass Channel left as is (smtp_MAIL -> a handle_MAIL hook; "
         "smtp_AUTH -> an authenticator= callable; found_terminator -> an aiosmtpd.smtp.SMTP "
@@ -32,13 +32,16 @@ def test_channel_subclass_is_reported_method_by_method():
 
 
 def test_noop_channel_rule_skipped_still_reports_leftovers():
-    reports = check_noop('''
+    reports = check_noop(
+        """
         import smtpd
 
 
         class Channel(smtpd.SMTPChannel):
             pass
-    ''', "handler")
+    """,
+        "handler",
+    )
     assert reports == [
         "t.py:4: smtpd.SMTPChannel is still used here "
         "(see migration_guide.md, section 'What needs manual work')"

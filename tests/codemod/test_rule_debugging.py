@@ -12,40 +12,44 @@ OPTIONS = "enable_SMTPUTF8=False, decode_data=True"
 
 
 def test_debugging_server_keeps_legacy_output():
-    outcome = run('''
+    outcome = run("""
         import asyncore
         import smtpd
 
         smtpd.DebuggingServer(("localhost", 1025), None, decode_data=True)
         asyncore.loop()
-    ''')
+    """)
     assert outcome.reports == []
     assert "class LegacyDebuggingHandler:" in outcome.source
-    assert outcome.source.endswith('''
+    assert outcome.source.endswith(
+        """
 server = LegacyDebuggingHandler(decode_data=True)
-server_controller = Controller(server, hostname="localhost", port=1025, ''' + OPTIONS + ''')
+server_controller = Controller(server, hostname="localhost", port=1025, """
+        + OPTIONS
+        + """)
 server_controller.start()
 threading.Event().wait()  # served until interrupted
-''')
+"""
+    )
 
 
 def test_noop_pure_proxy():
-    reports = check_noop('''
+    reports = check_noop("""
         import asyncore
         import smtpd
 
         smtpd.PureProxy(("localhost", 1025), ("mail.example.com", 25))
         asyncore.loop()
-    ''')
+    """)
     assert any(r.startswith("t.py:4: smtpd.PureProxy is instantiated directly") for r in reports)
 
 
 def test_noop_debugging_subclass():
-    reports = check_noop('''
+    reports = check_noop("""
         import smtpd
 
 
         class Loud(smtpd.DebuggingServer):
             pass
-    ''')
+    """)
     assert any("subclasses a legacy server class" in r for r in reports)

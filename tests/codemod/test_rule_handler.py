@@ -8,7 +8,7 @@ pytest.importorskip("libcst")
 
 from before_after import check_noop, check_transformed, run  # noqa: E402
 
-HANDLE_DATA = '''\
+HANDLE_DATA = """\
     async def handle_DATA(self, server, session, envelope):
         # smtpd passed the body with LF line ends and without the final line end.
         data = envelope.original_content[:-2].replace(b"\\r\\n", b"\\n"){decode}
@@ -22,10 +22,12 @@ HANDLE_DATA = '''\
         reply = await asyncio.get_running_loop().run_in_executor(PROCESS_MESSAGE_EXECUTOR, call)
         return reply or "250 OK"
 
-'''
-BOTH = ("\n            mail_options=list(envelope.mail_options),"
-        "\n            rcpt_options=list(envelope.rcpt_options),")
-HEADER = '''\
+"""
+BOTH = (
+    "\n            mail_options=list(envelope.mail_options),"
+    "\n            rcpt_options=list(envelope.rcpt_options),"
+)
+HEADER = """\
 import asyncio
 import concurrent.futures
 import functools
@@ -35,13 +37,13 @@ from aiosmtpd.controller import Controller
 
 PROCESS_MESSAGE_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=1)
 
-'''
-START = '''
+"""
+START = """
 server = Sink()
 server_controller = Controller(server, hostname="localhost", port=1025, {options}{extra})
 server_controller.start()
 threading.Event().wait()  # served until interrupted
-'''
+"""
 
 
 def expected(body: str, decode: str = "", options: str = BOTH, extra: str = "") -> str:
@@ -61,7 +63,7 @@ def expected(body: str, decode: str = "", options: str = BOTH, extra: str = "") 
     ],
 )
 def test_signatures(signature, options):
-    before = f'''
+    before = f"""
         import asyncore
         import smtpd
 
@@ -73,18 +75,18 @@ def test_signatures(signature, options):
 
         server = Sink(("localhost", 1025), None)
         asyncore.loop()
-    '''
-    body = f'''class Sink:
+    """
+    body = f"""class Sink:
 HANDLE_DATA
     def process_message({signature}):
         pass
 
-'''
+"""
     assert check_transformed(before, expected(body, options=options)) == []
 
 
 def test_decode_data_true_decodes_utf8_and_passes_no_options():
-    before = '''
+    before = """
         import asyncore
         from smtpd import SMTPServer as Base
 
@@ -97,20 +99,20 @@ def test_decode_data_true_decodes_utf8_and_passes_no_options():
 
         server = Sink(("localhost", 1025), None, decode_data=True)
         asyncore.loop()
-    '''
-    body = '''class Sink:
+    """
+    body = """class Sink:
 HANDLE_DATA
     @staticmethod
     def process_message(peer, mailfrom, rcpttos, data):
         return "250 Queued"
 
-'''
+"""
     after = expected(body, '.decode("utf-8")', "", extra=", decode_data=True")
     assert check_transformed(before, after) == []
 
 
 def test_smtpd_compat_import_is_recognised():
-    before = '''
+    before = """
         import asyncore
         import smtpd_compat as smtpd
 
@@ -122,18 +124,18 @@ def test_smtpd_compat_import_is_recognised():
 
         server = Sink(("localhost", 1025), None)
         asyncore.loop()
-    '''
-    body = '''class Sink:
+    """
+    body = """class Sink:
 HANDLE_DATA
     def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
         pass
 
-'''
+"""
     assert check_transformed(before, expected(body)) == []
 
 
 def test_attributes_the_body_reads_get_an_init():
-    before = '''
+    before = """
         import asyncore
         import smtpd
 
@@ -145,7 +147,7 @@ def test_attributes_the_body_reads_get_an_init():
 
         server = Sink(("localhost", 1025), ("relay", 25))
         asyncore.loop()
-    '''
+    """
     outcome = run(before)
     assert "def __init__(self, localaddr, remoteaddr, data_size_limit=33554432" in outcome.source
     assert "        self._remoteaddr = remoteaddr\n" in outcome.source
@@ -160,7 +162,7 @@ def test_noop_without_smtpd():
 
 
 def test_noop_async_process_message():
-    reports = check_noop('''
+    reports = check_noop("""
         import asyncore
         import smtpd
 
@@ -172,13 +174,13 @@ def test_noop_async_process_message():
 
         server = Sink(("localhost", 1025), None)
         asyncore.loop()
-    ''')
+    """)
     expected = "t.py:5: class Sink has no synchronous process_message"
     assert any(r.startswith(expected) for r in reports)
 
 
 def test_noop_dispatcher_attributes():
-    reports = check_noop('''
+    reports = check_noop("""
         import asyncore
         import smtpd
 
@@ -190,12 +192,12 @@ def test_noop_dispatcher_attributes():
 
         server = Sink(("localhost", 1025), None)
         asyncore.loop()
-    ''')
+    """)
     assert any(r.startswith("t.py:5: class Sink uses the dispatcher's close") for r in reports)
 
 
 def test_noop_extra_base_class():
-    reports = check_noop('''
+    reports = check_noop("""
         import smtpd
         import threading
 
@@ -203,12 +205,12 @@ def test_noop_extra_base_class():
         class Sink(smtpd.SMTPServer, threading.Thread):
             def process_message(self, peer, mailfrom, rcpttos, data):
                 pass
-    ''')
+    """)
     assert any("has other base classes besides smtpd.SMTPServer" in r for r in reports)
 
 
 def test_noop_when_rule_is_skipped():
-    source = '''
+    source = """
         import asyncore
         import smtpd
 
@@ -220,5 +222,5 @@ def test_noop_when_rule_is_skipped():
 
         server = Sink(("localhost", 1025), None)
         asyncore.loop()
-    '''
+    """
     assert check_noop(source, "startup", "init", "imports") != []

@@ -8,7 +8,7 @@ pytest.importorskip("libcst")
 
 from before_after import check_noop, run  # noqa: E402
 
-SOURCE = '''
+SOURCE = """
     import asyncore, smtpd
     import asynchat
     from smtpd import DEBUGSTREAM
@@ -21,7 +21,7 @@ SOURCE = '''
 
     server = Sink(("localhost", 1025), None)
     asyncore.loop()
-'''
+"""
 
 
 def test_used_imports_stay_unused_ones_go():

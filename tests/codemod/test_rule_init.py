@@ -8,7 +8,7 @@ pytest.importorskip("libcst")
 
 from before_after import check_noop, run  # noqa: E402
 
-TEMPLATE = '''
+TEMPLATE = """
     import asyncore
     import smtpd
 
@@ -25,7 +25,7 @@ TEMPLATE = '''
 
     server = Sink(("localhost", 0), None, [])
     asyncore.loop()
-'''
+"""
 
 
 @pytest.mark.parametrize(
@@ -39,14 +39,17 @@ TEMPLATE = '''
 def test_base_init_becomes_attributes(call):
     outcome = run(TEMPLATE.format(call=call))
     assert outcome.reports == []
-    assert '''\
+    assert (
+        """\
     def __init__(self, localaddr, remoteaddr, queue):
         # the queue receives the messages
         self._localaddr = localaddr
         self._remoteaddr = remoteaddr
         self.data_size_limit = 1024
         self.queue = queue
-''' in outcome.source
+"""
+        in outcome.source
+    )
     assert (
         'server = Sink(("localhost", 0), None, [])\n'
         "server_controller = BoundController(server, server._localaddr, "

@@ -8,7 +8,7 @@ pytest.importorskip("libcst")
 
 from before_after import check_noop, run  # noqa: E402
 
-CLASS = '''
+CLASS = """
     import asyncore
     import smtpd
     import threading
@@ -19,7 +19,7 @@ CLASS = '''
             pass
 
 
-'''
+"""
 
 
 def tail(source: str) -> str:
@@ -27,14 +27,14 @@ def tail(source: str) -> str:
 
 
 def test_keyboard_interrupt_and_close():
-    after = tail('''
+    after = tail("""
     server = Sink(("127.0.0.1", 2525), None, enable_SMTPUTF8=True)
     try:
         asyncore.loop(timeout=1)
     except KeyboardInterrupt:
         server.close()
-    ''')
-    assert after.endswith('''
+    """)
+    assert after.endswith("""
 server = Sink()
 server_controller = Controller(server, hostname="127.0.0.1", port=2525, enable_SMTPUTF8=True)
 try:
@@ -42,28 +42,30 @@ try:
     threading.Event().wait()  # served until interrupted
 except KeyboardInterrupt:
     server_controller.stop()
-''')
+""")
 
 
 def test_port_zero_and_socket_use_bind_at_once():
-    after = tail('''
+    after = tail("""
     server = Sink(("127.0.0.1", 0), None)
     print(server.socket.getsockname())
     asyncore.loop()
     asyncore.close_all()
-    ''')
-    assert after.endswith('''
+    """)
+    assert after.endswith("""
 server = Sink()
 server_controller = BoundController(server, ("127.0.0.1", 0), enable_SMTPUTF8=False)
 print(server_controller.socket.getsockname())
 server_controller.start()
 threading.Event().wait()  # served until interrupted
 server_controller.stop()
-''')
+""")
 
 
 def test_thread_fixture_with_attribute_target():
-    source = CLASS + '''
+    source = (
+        CLASS
+        + """
     class Fixture:
         def setUp(self):
             self.smtp = Sink(("127.0.0.1", 0), None)
@@ -73,7 +75,8 @@ def test_thread_fixture_with_attribute_target():
         def tearDown(self):
             self.smtp.close()
             self.thread.join(5)
-    '''
+    """
+    )
     outcome = run(source)
     assert outcome.reports == []
     assert "self.thread = threading.Thread(target=self.smtp_controller.start)" in outcome.source
@@ -85,43 +88,58 @@ def test_thread_fixture_with_attribute_target():
 
 
 def test_noop_polling_loop():
-    reports = check_noop(CLASS + '''
+    reports = check_noop(
+        CLASS
+        + """
     server = Sink(("127.0.0.1", 0), None)
     while True:
         asyncore.loop(timeout=1, count=1)
-    ''')
+    """
+    )
     assert any("not a plain blocking loop statement" in r for r in reports)
 
 
 def test_noop_private_map():
-    reports = check_noop(CLASS + '''
+    reports = check_noop(
+        CLASS
+        + """
     server = Sink(("127.0.0.1", 0), None, map={})
     asyncore.loop()
-    ''')
+    """
+    )
     assert any("map=" in r for r in reports)
 
 
 def test_noop_loop_in_another_block():
-    reports = check_noop(CLASS + '''
+    reports = check_noop(
+        CLASS
+        + """
     server = Sink(("127.0.0.1", 0), None)
 
 
     def serve():
         asyncore.loop()
-    ''')
+    """
+    )
     assert any("does not follow the creation of every server" in r for r in reports)
 
 
 def test_noop_without_loop():
-    reports = check_noop(CLASS + '''
+    reports = check_noop(
+        CLASS
+        + """
     server = Sink(("127.0.0.1", 0), None)
-    ''')
+    """
+    )
     assert any("no asyncore.loop() in this module serves this server" in r for r in reports)
 
 
 def test_noop_server_used_in_expression():
-    reports = check_noop(CLASS + '''
+    reports = check_noop(
+        CLASS
+        + """
     servers = [Sink(("127.0.0.1", 0), None)]
     asyncore.loop()
-    ''')
+    """
+    )
     assert any("is not a statement of its own" in r for r in reports)

@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 SRC = str(Path(__file__).parents[2] / "src")
-MESSAGE = ("smtpd-compat-codemod needs Python >= 3.9 and libcst: "
-           "pip install 'smtpd-compat[codemod]'")
+MESSAGE = "smtpd-compat-codemod needs Python >= 3.9 and libcst: pip install 'smtpd-compat[codemod]'"
 BLOCK_LIBCST = (
     "import sys; sys.modules['libcst'] = None\n"
     "from smtpd_compat.codemod import main\n"
@@ -17,7 +16,12 @@ BLOCK_LIBCST = (
 
 
 def test_missing_libcst_gives_a_clear_message_and_exit_2():
-    result = subprocess.run([sys.executable, "-c", BLOCK_LIBCST], capture_output=True,
-                            text=True, timeout=60, env={"PYTHONPATH": SRC})
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCK_LIBCST],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": SRC},
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == MESSAGE

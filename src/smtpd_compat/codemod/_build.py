@@ -47,8 +47,10 @@ def import_end(body: Sequence[cst.BaseStatement]) -> int:
         if not isinstance(stmt, cst.SimpleStatementLine):
             break
         small = stmt.body[0]
-        is_docstring = index == 0 and isinstance(small, cst.Expr) and isinstance(
-            small.value, (cst.SimpleString, cst.ConcatenatedString)
+        is_docstring = (
+            index == 0
+            and isinstance(small, cst.Expr)
+            and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
         )
         if not (is_docstring or isinstance(small, (cst.Import, cst.ImportFrom))):
             break

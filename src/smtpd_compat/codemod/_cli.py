@@ -59,16 +59,26 @@ def version() -> str:
 
 def parser() -> argparse.ArgumentParser:
     names = ", ".join(rule.name for rule in RULES)
-    p = argparse.ArgumentParser(prog=PROG, description=(
-        "Rewrite legacy smtpd/asyncore servers into native aiosmtpd code."))
+    p = argparse.ArgumentParser(
+        prog=PROG, description=("Rewrite legacy smtpd/asyncore servers into native aiosmtpd code.")
+    )
     p.add_argument("paths", nargs="*", help="files and directories (.py, recursively); - for stdin")
     p.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
-    p.add_argument("--check", action="store_true",
-                   help="write nothing; exit 1 if a file would change")
-    p.add_argument("--exit-zero-even-if-changed", action="store_true",
-                   help="exit 0 even when files were rewritten")
-    p.add_argument("--only", action="append", default=[], metavar="RULE",
-                   help=f"run only these rules (repeat or comma-separate): {names}")
+    p.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a file would change"
+    )
+    p.add_argument(
+        "--exit-zero-even-if-changed",
+        action="store_true",
+        help="exit 0 even when files were rewritten",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help=f"run only these rules (repeat or comma-separate): {names}",
+    )
     p.add_argument("--skip", action="append", default=[], metavar="RULE", help="skip these rules")
     p.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
@@ -141,15 +151,18 @@ def fix_file(path: str, rules: List[Rule], args: argparse.Namespace, tally: Tall
     try:
         outcome = fix_source(source, rules)
     except cst.ParserSyntaxError as error:
-        print(f"{path}:{error.raw_line}: syntax error, file left as is: {error.message}",
-              file=sys.stderr)
+        print(
+            f"{path}:{error.raw_line}: syntax error, file left as is: {error.message}",
+            file=sys.stderr,
+        )
         tally.failed.append(path)
         return emit_stdin(path, source, source, args)
     record(path, source, encoding, outcome, args, tally)
 
 
-def record(path: str, source: str, encoding: str, outcome: Outcome,
-           args: argparse.Namespace, tally: Tally) -> None:
+def record(
+    path: str, source: str, encoding: str, outcome: Outcome, args: argparse.Namespace, tally: Tally
+) -> None:
     for report in outcome.reports:
         print(report.format(path), file=sys.stderr)
     if outcome.reports:
@@ -174,7 +187,9 @@ def emit_stdin(path: str, before: str, after: str, args: argparse.Namespace) -> 
 
 def unified_diff(path: str, before: str, after: str) -> str:
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True),
-        fromfile=path, tofile=path,
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=path,
+        tofile=path,
     )
     return "".join(lines)

@@ -20,7 +20,12 @@ from smtpd_compat.codemod._report import Report
 
 # smtpd.SMTPServer(localaddr, remoteaddr, data_size_limit, map, enable_SMTPUTF8, decode_data)
 SERVER_PARAMS = (
-    "localaddr", "remoteaddr", "data_size_limit", "map", "enable_SMTPUTF8", "decode_data",
+    "localaddr",
+    "remoteaddr",
+    "data_size_limit",
+    "map",
+    "enable_SMTPUTF8",
+    "decode_data",
 )
 # Attributes smtpd.SMTPServer set in __init__ that the codemod carries over.
 LEGACY_ATTRS = {
@@ -226,9 +231,7 @@ class Planner(cst.CSTVisitor):
         if any(dotted_name(b.value) != "object" for b in extra) or node.keywords:
             self.block(node, f"class {name} has other base classes besides smtpd.SMTPServer")
             return
-        methods = {
-            s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)
-        }
+        methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
         process_message = methods.get("process_message")
         if process_message is None or process_message.asynchronous:
             self.block(node, f"class {name} has no synchronous process_message", SECTION_HANDLER)
@@ -254,8 +257,12 @@ class Planner(cst.CSTVisitor):
             return True
         calls = [s for s in server.init.body.body if self.is_base_init(s, server)]
         if len(calls) != 1:
-            self.block(server.init, f"{server.name}.__init__ does not call the base "
-                       "__init__ exactly once at its top level", SECTION_INIT)
+            self.block(
+                server.init,
+                f"{server.name}.__init__ does not call the base "
+                "__init__ exactly once at its top level",
+                SECTION_INIT,
+            )
             return False
         call = base_init_call(calls[0])
         assert call is not None and isinstance(call.func, cst.Attribute)
@@ -265,9 +272,13 @@ class Planner(cst.CSTVisitor):
         bound = bind_server_args(args)
         decode_data = literal_bool((bound or {}).get("decode_data"))
         if bound is None or "map" in bound or decode_data is None:
-            self.block(calls[0], f"{server.name}.__init__ passes arguments to smtpd.SMTPServer "
-                       "that cannot be read statically (star-args, map=, or a computed "
-                       "decode_data)", SECTION_INIT)
+            self.block(
+                calls[0],
+                f"{server.name}.__init__ passes arguments to smtpd.SMTPServer "
+                "that cannot be read statically (star-args, map=, or a computed "
+                "decode_data)",
+                SECTION_INIT,
+            )
             return False
         server.base_init, server.base_args, server.decode_data = calls[0], bound, decode_data
         return True
@@ -290,8 +301,11 @@ class Planner(cst.CSTVisitor):
             return
         ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
         if self.plan.instances and not self.plan.loops and not self.plan.threads:
-            self.block(self.plan.instances[0].statement, "no asyncore.loop() in this module "
-                       "serves this server", SECTION_STARTUP)
+            self.block(
+                self.plan.instances[0].statement,
+                "no asyncore.loop() in this module serves this server",
+                SECTION_STARTUP,
+            )
         ok = ok and self.rules_enabled()
         self.finish(ok and not self.blockers)
 
@@ -322,8 +336,12 @@ class Planner(cst.CSTVisitor):
                 self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
         for server in self.plan.servers:
             if server.name not in called:
-                self.block(server.node, f"class {server.name} is not instantiated in this "
-                           "module, so its start-up cannot be rewritten with it", SECTION_STARTUP)
+                self.block(
+                    server.node,
+                    f"class {server.name} is not instantiated in this "
+                    "module, so its start-up cannot be rewritten with it",
+                    SECTION_STARTUP,
+                )
         return True
 
     def add_instance(self, call: cst.Call, server: Optional[ServerClass]) -> None:
@@ -336,14 +354,19 @@ class Planner(cst.CSTVisitor):
         target = None
         if isinstance(small, cst.Assign):
             if len(small.targets) != 1 or dotted_name(small.targets[0].target) is None:
-                self.block(call, f"{what}(...) is assigned to an unsupported target",
-                           SECTION_STARTUP)
+                self.block(
+                    call, f"{what}(...) is assigned to an unsupported target", SECTION_STARTUP
+                )
                 return
             target = dotted_name(small.targets[0].target)
         args = bind_server_args(call.args) if server is None or server.init is None else {}
         if args is None or "map" in args:
-            self.block(call, f"the arguments of {what}(...) cannot be read statically "
-                       "(star-args, extra arguments or map=)", SECTION_STARTUP)
+            self.block(
+                call,
+                f"the arguments of {what}(...) cannot be read statically "
+                "(star-args, extra arguments or map=)",
+                SECTION_STARTUP,
+            )
             return
         decode_data = literal_bool(args.get("decode_data"))
         if decode_data is None:
@@ -351,8 +374,9 @@ class Planner(cst.CSTVisitor):
             return
         if server is not None and server.init is None:
             if server.decode_data not in (None, decode_data):
-                self.block(call, f"{what} is created with different decode_data values",
-                           SECTION_STARTUP)
+                self.block(
+                    call, f"{what} is created with different decode_data values", SECTION_STARTUP
+                )
                 return
             server.decode_data = decode_data
         owner = self.owner_of(statement)
@@ -363,11 +387,18 @@ class Planner(cst.CSTVisitor):
     def find_loops(self) -> bool:
         for call in self.loop_calls:
             statement = self.statement_of(call)
-            bad = [a.keyword.value for a in call.args if a.keyword and a.keyword.value in
-                   ("map", "count")] or [a for a in call.args if a.keyword is None][3:]
+            bad = [
+                a.keyword.value
+                for a in call.args
+                if a.keyword and a.keyword.value in ("map", "count")
+            ] or [a for a in call.args if a.keyword is None][3:]
             if statement is None or not isinstance(statement.body[0], cst.Expr) or bad:
-                self.block(call, "this asyncore.loop() call is not a plain blocking loop "
-                           "statement (count=, map=, or part of an expression)", SECTION_STARTUP)
+                self.block(
+                    call,
+                    "this asyncore.loop() call is not a plain blocking loop "
+                    "statement (count=, map=, or part of an expression)",
+                    SECTION_STARTUP,
+                )
                 continue
             if self.same_block(statement, "asyncore.loop()"):
                 self.plan.loops.append(statement)
@@ -381,13 +412,19 @@ class Planner(cst.CSTVisitor):
         owner = self.owner_of(statement)
         here = [i for i in self.plan.instances if i.owner is owner]
         if not self.plan.instances:
-            self.block(statement, f"{what} left as is: no server this module creates "
-                       "could be converted", SECTION_STARTUP)
+            self.block(
+                statement,
+                f"{what} left as is: no server this module creates could be converted",
+                SECTION_STARTUP,
+            )
             return False
         if not here or len(here) != len(self.plan.instances) or (single and len(here) != 1):
-            self.block(statement, f"{what} does not follow the creation of "
-                       f"{'the only' if single else 'every'} server in the same block",
-                       SECTION_STARTUP)
+            self.block(
+                statement,
+                f"{what} does not follow the creation of "
+                f"{'the only' if single else 'every'} server in the same block",
+                SECTION_STARTUP,
+            )
             return False
         return True
 
@@ -403,14 +440,19 @@ class Planner(cst.CSTVisitor):
             elif attribute.attr.value == "close":
                 self.add_close(attribute, instance)
             elif attribute.attr.value in DISPATCHER_ATTRS:
-                self.block(attribute, f"{instance.target}.{attribute.attr.value} is the "
-                           "dispatcher's: a handler has no such attribute", SECTION_STARTUP)
+                self.block(
+                    attribute,
+                    f"{instance.target}.{attribute.attr.value} is the "
+                    "dispatcher's: a handler has no such attribute",
+                    SECTION_STARTUP,
+                )
         for call in self.calls:
             if self.legacy(call.func) == "asyncore.close_all":
                 statement = self.statement_of(call)
                 if statement is None:
-                    self.block(call, "asyncore.close_all() is part of an expression",
-                               SECTION_STARTUP)
+                    self.block(
+                        call, "asyncore.close_all() is part of an expression", SECTION_STARTUP
+                    )
                 else:
                     self.plan.close_alls.append(statement)
         return True
@@ -420,8 +462,9 @@ class Planner(cst.CSTVisitor):
         if isinstance(call, cst.Call) and not call.args:
             self.plan.closes[call] = instance
         else:
-            self.block(attribute, f"{instance.target}.close is not called directly",
-                       SECTION_STARTUP)
+            self.block(
+                attribute, f"{instance.target}.close is not called directly", SECTION_STARTUP
+            )
 
 
 class SelfAttributes(cst.CSTVisitor):

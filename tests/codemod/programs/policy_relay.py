@@ -8,10 +8,8 @@ REFUSED = {"nobody@example.com"}
 
 
 class PolicyServer(s.SMTPServer):
-    def process_message(self, peer, mailfrom, rcpttos, data, mail_options=None,
-                        rcpt_options=None):
-        record(peer, mailfrom, rcpttos, data, mail_options=mail_options,
-               rcpt_options=rcpt_options)
+    def process_message(self, peer, mailfrom, rcpttos, data, mail_options=None, rcpt_options=None):
+        record(peer, mailfrom, rcpttos, data, mail_options=mail_options, rcpt_options=rcpt_options)
         if REFUSED & set(rcpttos):
             return "550 No such user here"
         # Falls through: smtpd answers 250 OK.

@@ -18,8 +18,9 @@ from smtpd_compat.codemod._plan import SECTION_CHANNEL, Plan
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Rule
 
-RULE = Rule("channel", "SMTPChannel subclasses are reported with their native hooks",
-            SECTION_CHANNEL)
+RULE = Rule(
+    "channel", "SMTPChannel subclasses are reported with their native hooks", SECTION_CHANNEL
+)
 
 NATIVE = {
     "smtp_MAIL": "a handle_MAIL hook",
@@ -48,5 +49,6 @@ def describe(node: cst.ClassDef) -> str:
 
 def channel_reports(plan: Plan, lines: List[int]) -> List[Report]:
     """One report per channel subclass, at the line of its ``class`` statement."""
-    return [Report(line, describe(node), SECTION_CHANNEL) for node, line in
-            zip(plan.channels, lines)]
+    return [
+        Report(line, describe(node), SECTION_CHANNEL) for node, line in zip(plan.channels, lines)
+    ]

@@ -27,7 +27,7 @@ EXECUTOR_CODE = f"""\
 {EXECUTOR} = concurrent.futures.ThreadPoolExecutor(max_workers=1)
 """
 
-HANDLE_DATA = '''\
+HANDLE_DATA = """\
 async def handle_DATA(self, server, session, envelope):
     # smtpd passed the body with LF line ends and without the final line end.
     data = envelope.original_content[:-2].replace(b"\\r\\n", b"\\n"){decode}
@@ -40,14 +40,14 @@ async def handle_DATA(self, server, session, envelope):
     )
     reply = await asyncio.get_running_loop().run_in_executor({executor}, call)
     return reply or "250 OK"
-'''
+"""
 
-GENERATED_INIT = '''\
+GENERATED_INIT = """\
 def __init__(self, localaddr, remoteaddr, data_size_limit=33554432, enable_SMTPUTF8=False,
              decode_data=False):
     # The attributes smtpd.SMTPServer set and this class reads.
 {assignments}
-'''
+"""
 
 OPTION_VALUES = {
     "mail_options": "list(envelope.mail_options)",
