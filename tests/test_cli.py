@@ -98,6 +98,9 @@ def test_class_from_a_module_path(start_cli) -> None:  # type: ignore[no-untyped
 def test_binds_then_drops_to_nobody_without_n(start_cli) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
     proc = start_cli("-c", "DebuggingServer", "127.0.0.1:%d" % port)
+    for line in proc.stderr:
+        if line.startswith(b"Running as nobody"):
+            break
     with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
         assert client.noop()[0] == 250
     with open("/proc/%d/status" % proc.pid) as status:

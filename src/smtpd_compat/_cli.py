@@ -66,10 +66,14 @@ def drop_privileges() -> None:
         import pwd
     except ImportError:
         sys.exit('Cannot import module "pwd"; try running with -n option.')
+    nobody = pwd.getpwnam("nobody")[2]
     try:
-        os.setuid(pwd.getpwnam("nobody")[2])
+        os.setuid(nobody)
     except PermissionError:
         sys.exit('Cannot setuid "nobody"; try running with -n option.')
+    from smtpd_compat._channel import debug_print
+
+    debug_print("Running as nobody (uid %d)" % nobody)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
