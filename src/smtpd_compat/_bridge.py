@@ -43,7 +43,8 @@ from ._channel import SMTPChannel
 
 log = logging.getLogger("smtpd_compat")
 
-READ_SIZE = 65536
+READ_SIZE = 262144
+MAX_BUFFERED_INPUT = 1 << 20  # pause reading past this much unprocessed input
 MessageArgs = Tuple[Tuple[Any, ...], Dict[str, Any]]
 
 
@@ -238,8 +239,23 @@ class LegacyConnection:
         self.tls_requested = self.suspended = True
 
 
-class LegacySMTP(AioSMTP):
-    """aiosmtpd's protocol with the legacy channel as its dialogue engine."""
+class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
+    """aiosmtpd's protocol with the legacy channel as its dialogue engine.
+
+    After the accept hooks, :meth:`_pump` is the single driver of a session: input
+    is fed to the channel straight from ``buffer_updated`` (no StreamReader hop per
+    read), and the session waits only for a job (accept hooks, user channel code,
+    ``process_message``, the TLS handshake); each job's completion pumps again."""
+
+    #: Filled by ``get_buffer``; one per process is enough: ``buffer_updated`` copies
+    #: the bytes out at once, on the loop thread that owns every session.
+    _read_buffer = memoryview(bytearray(READ_SIZE))
+
+    def __dir__(self) -> List[str]:
+        """aiosmtpd's ``__init__`` builds its method tables from ``dir(self)``
+        (half a millisecond per connection); the legacy channel dispatches the
+        commands, so only the AUTH mechanisms need to be found."""
+        return ["auth_LOGIN", "auth_PLAIN"]
 
     def __init__(self, server: Any, **kwargs: Any) -> None:
         super().__init__(None, **kwargs)
@@ -247,85 +263,145 @@ class LegacySMTP(AioSMTP):
         self.conn: Optional[LegacyConnection] = None
         self.inline = False
         self.busy = False
-        self._flush_scheduled = False
+        self.pumping = False
+        self._input: List[bytes] = []
+        self._input_size = 0
+        self._reading_paused = False
+        self._eof = False
+        self._last_activity = 0.0
 
     @property
     def peer(self) -> Any:
         return self.session.peer if self.session else None
 
     @property
+    def open(self) -> bool:
+        return self.transport is not None and not self.transport.is_closing()
+
+    @property
     def tls_active(self) -> bool:
         return self.session is not None and self.session.ssl is not None
 
-    def _write(self, data: bytes) -> None:
-        cast(asyncio.WriteTransport, self.transport).write(data)
+    # -- input ---------------------------------------------------------------
 
-    # -- life-cycle ----------------------------------------------------------
+    def get_buffer(self, sizehint: int) -> memoryview:
+        """One reusable buffer: the default ``recv(256 KiB)`` mapped memory per read."""
+        return self._read_buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(self._read_buffer[:nbytes].tobytes())
+
+    def data_received(self, data: bytes) -> None:
+        if not self.pumping:  # before the session starts (a PROXY header)
+            super().data_received(data)
+            return
+        self._last_activity = self.loop.time()
+        self._input.append(data)
+        self._input_size += len(data)
+        if self._input_size > MAX_BUFFERED_INPUT and not self._reading_paused:
+            self._reading_paused = True
+            cast(asyncio.ReadTransport, self.transport).pause_reading()
+        self._pump()
 
     def eof_received(self) -> Optional[bool]:
-        """Finish what was received before EOF (asyncore did) instead of cancelling."""
-        self._reader.feed_eof()
+        """Finish what was received before EOF (asyncore did), then close."""
+        if not self.pumping:
+            return bool(super().eof_received())
+        self._eof = True
+        self._pump()
         return not self.tls_active
 
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.transport is not None:  # the TLS handshake is done: drop plaintext
+            self._input.clear()
+            self._input_size = 0
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Optional[Exception]) -> None:
+        super().connection_lost(error)
+        self.server._connections.discard(self)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._pump()
+
+    # -- idle timeout: one timer per session, re-armed lazily ----------------
+
+    def _reset_timeout(self, duration: Optional[float] = None) -> None:
+        self._last_activity = self.loop.time()
+        if self._timeout_handle is None or duration is not None:
+            super()._reset_timeout(duration)
+
+    def _timeout_cb(self) -> None:
+        """A session waiting for user code is not idle; otherwise count from its last input."""
+        remaining = self._timeout_duration - (self.loop.time() - self._last_activity)
+        if self.busy:
+            remaining = self._timeout_duration
+        if remaining > 0:
+            self._timeout_handle = self.loop.call_later(remaining, self._timeout_cb)
+            return
+        super()._timeout_cb()  # type: ignore[no-untyped-call]
+
+    # -- the session -----------------------------------------------------------
+
     async def _handle_client(self) -> None:
+        """Called by aiosmtpd on connect: run the accept hooks, then pump."""
         self.server._connections.add(self)
-        try:
-            assert self.transport is not None
-            sock = self.transport.get_extra_info("socket")
-            self.conn = LegacyConnection(self, sock)
-            await self._accept(sock)
-            await self._serve()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("%r session failed", self.peer)
-        finally:
-            self.server._connections.discard(self)
-            if self.transport is not None:
-                self.transport.close()
-
-    async def _accept(self, sock: Any) -> None:
-        server, conn = self.server, self.conn
-        assert conn is not None
-        addr = self.peer
+        assert self.transport is not None
+        self.conn = LegacyConnection(self, self.transport.get_extra_info("socket"))
+        self.pumping = True
+        leftover = bytes(self._reader._buffer)  # type: ignore[attr-defined]  # after PROXY
+        if leftover:
+            self._input.append(leftover)
+        server, conn, addr = self.server, self.conn, self.peer
         if server._accepts_inline():
-            conn.in_job = True
-            server.handle_accepted(conn, addr)
-            conn.in_job = False
+            self._guarded(server.handle_accepted, conn, addr, guard=server)
+            self._accepted()
+            self._pump()
         else:
-            await self._in_worker(server._accept_connection, conn, addr, guard=server)
-        channel = conn.channel
-        self.inline = type(channel) is SMTPChannel
-        if channel is None:
-            conn.closing = True
+            self._start_job(
+                server._accept_connection, conn, addr, guard=server, then=self._accepted
+            )
 
-    async def _serve(self) -> None:
+    def _accepted(self) -> None:
+        assert self.conn is not None
+        self.inline = type(self.conn.channel) is SMTPChannel
+        if self.conn.channel is None:
+            self.conn.closing = True
+
+    def _pump(self) -> None:
+        """Feed input to the channel until it has to wait for a job or for input."""
         conn = self.conn
-        assert conn is not None
-        while self.transport is not None:
-            await self._flush()
+        while conn is not None and self.open and not self.busy:
+            self._flush()
+            if self._paused:  # type: ignore[attr-defined]  # the client is not reading
+                return
             if conn.closing:
-                return
-            if conn.pending is not None:
-                await self._deliver_pending()
+                self._close()
+            elif conn.pending is not None:
+                self._start_delivery()
+            elif conn.tls_requested:
+                self._start_tls()
+            elif self._input:
+                self._feed_input(conn)
                 continue
-            if conn.tls_requested:
-                await self._switch_to_tls()
-                continue
-            data = await self._reader.read(READ_SIZE)
-            if not data:
-                return
-            self._reset_timeout()
-            await self._feed(data)
+            elif self._eof:
+                self._close()
+            elif self._reading_paused:
+                self._reading_paused = False
+                cast(asyncio.ReadTransport, self.transport).resume_reading()
+            return
 
-    async def _feed(self, data: bytes) -> None:
-        channel = self.conn.channel if self.conn else None
-        if channel is None:
+    def _feed_input(self, conn: LegacyConnection) -> None:
+        data = b"".join(self._input) if len(self._input) > 1 else self._input[0]
+        self._input.clear()
+        self._input_size = 0
+        if conn.channel is None:
             return
         if self.inline:
-            self._guarded(channel._feed, data)
+            self._guarded(conn.channel._feed, data)
         else:
-            await self._in_worker(channel._feed, data)
+            self._start_job(conn.channel._feed, data)
 
     def _guarded(self, hook: Callable[..., Any], *args: Any, guard: Any = None) -> None:
         """Run a legacy hook; on failure call ``handle_error`` inside ``except``."""
@@ -340,7 +416,7 @@ class LegacySMTP(AioSMTP):
             conn.in_job = False
 
     def _handle_hook_error(self, exc: BaseException, target: Any) -> None:
-        if type(exc).__name__ == "ExitNow":
+        if is_exit_now(exc):
             self.server._exit_loop(exc)
             return
         try:
@@ -352,77 +428,101 @@ class LegacySMTP(AioSMTP):
             if self.conn is not None:
                 self.conn.closing = True
 
-    async def _in_worker(self, hook: Callable[..., Any], *args: Any, guard: Any = None) -> None:
-        self.busy = True
-        try:
-            await self.loop.run_in_executor(
-                self.server._workers, lambda: self._guarded(hook, *args, guard=guard)
-            )
-        finally:
-            self.busy = False
+    # -- jobs on the server's worker pool --------------------------------------
 
-    async def _deliver_pending(self) -> None:
+    def _start_job(
+        self,
+        hook: Callable[..., Any],
+        *args: Any,
+        guard: Any = None,
+        then: Optional[Callable[[], None]] = None,
+    ) -> None:
+        self.busy = True
+        future = self.server._workers.submit(self._guarded, hook, *args, guard=guard)
+        future.add_done_callback(lambda f: self._from_worker(self._job_done, then))
+
+    def _job_done(self, then: Optional[Callable[[], None]]) -> None:
+        self.busy = False
+        if then is not None:
+            then()
+        self._pump()
+
+    def _from_worker(self, callback: Callable[..., Any], *args: Any) -> None:
+        try:
+            self.loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:  # the loop is closed: the session is long gone
+            pass
+
+    def _start_delivery(self) -> None:
+        """Hand the received message to ``process_message`` on a worker."""
         conn = self.conn
         assert conn is not None and conn.pending is not None and conn.channel is not None
         message, conn.pending = conn.pending, None
-        channel, server = conn.channel, conn.channel.smtp_server
+        channel = conn.channel
+        server = channel.smtp_server
         self.busy = True
-        try:
-            status = await self.loop.run_in_executor(
-                server._workers, call_process_message, server, *message
-            )
-        except Exception:
-            conn.in_job = True
+        future = server._workers.submit(call_process_message, server, *message)
+        future.add_done_callback(lambda f: self._from_worker(self._delivery_done, channel, f))
+
+    def _delivery_done(
+        self, channel: SMTPChannel, future: concurrent.futures.Future[Any]
+    ) -> None:
+        def finish() -> None:
             try:
+                status = future.result()
+            except Exception as exc:
+                if is_exit_now(exc):
+                    raise
                 channel.handle_error()
-            finally:
-                conn.in_job = False
-        else:
-            self._guarded(channel._message_done, status)
-        finally:
-            self.busy = False
-        conn.suspended = False
-        self._guarded(channel._feed, b"")
+                return
+            channel._message_done(status)
+
+        self.busy = False
+        self._guarded(finish)
+        if self.conn is not None:
+            self.conn.suspended = False
+            self._guarded(channel._feed, b"")
+        self._pump()
 
     # -- output --------------------------------------------------------------
 
-    async def _flush(self) -> None:
+    def _flush(self) -> None:
         conn = self.conn
-        if conn is None or not conn.outgoing or self.transport is None:
-            return
-        data, conn.outgoing[:] = b"".join(conn.outgoing), []
-        self._writer.write(data)
-        try:
-            await self._writer.drain()
-        except ConnectionError:
-            conn.closing = True
+        if conn is not None and conn.outgoing and self.open:
+            data = b"".join(conn.outgoing)
+            conn.outgoing.clear()
+            cast(asyncio.WriteTransport, self.transport).write(data)
+
+    def _close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
 
     def flush_threadsafe(self) -> None:
         """Output pushed outside a dialogue job (another thread, a timer)."""
-        try:
-            self.loop.call_soon_threadsafe(self._flush_outside_job)
-        except RuntimeError:  # loop already closed: the connection is gone
-            pass
-
-    def _flush_outside_job(self) -> None:
-        conn = self.conn
-        if conn is None or self.transport is None:
-            return
-        if conn.outgoing:
-            data, conn.outgoing[:] = b"".join(conn.outgoing), []
-            self._write(data)
-        if conn.closing and not self.busy:
-            self.transport.close()
+        self._from_worker(self._pump)
 
     # -- STARTTLS ------------------------------------------------------------
 
-    async def _switch_to_tls(self) -> None:
+    def _start_tls(self) -> None:
         conn = self.conn
         assert conn is not None and conn.channel is not None
         conn.tls_requested = False
-        channel = conn.channel
-        channel._inbuf = b""
-        await self.smtp_STARTTLS("")
+        # Plaintext pipelined after STARTTLS is never read (CVE-2024-34083).
+        self._input.clear()
+        conn.channel._inbuf = b""
+        self.busy = True
+        self.loop.create_task(self._switch_to_tls(conn, conn.channel))
+
+    async def _switch_to_tls(self, conn: LegacyConnection, channel: SMTPChannel) -> None:
+        try:
+            await self.smtp_STARTTLS("")
+        except Exception:
+            log.warning("%r TLS handshake failed", self.peer, exc_info=True)
+            if self.transport is not None:
+                self.transport.close()
+            return
+        finally:
+            self.busy = False
         # RFC 3207 4.2: forget everything learnt before TLS.
         conn.in_job = True
         channel._set_rset_state()
@@ -430,6 +530,7 @@ class LegacySMTP(AioSMTP):
         channel.extended_smtp = False
         conn.in_job = False
         conn.suspended = False
+        self._pump()
 
     # -- shutdown ------------------------------------------------------------
 
@@ -437,9 +538,15 @@ class LegacySMTP(AioSMTP):
         """Close an idle session with ``reply``; a busy one finishes its job first."""
         if self.conn is not None:
             self.conn.closing = True
-        if not self.busy and self.transport is not None:
-            self._write(reply)
-            self.transport.close()
+        if not self.busy and self.open:
+            self._flush()
+            cast(asyncio.WriteTransport, self.transport).write(reply)
+            self._close()
+
+
+def is_exit_now(exc: BaseException) -> bool:
+    """``asyncore.ExitNow`` from whichever asyncore the program uses."""
+    return type(exc).__name__ == "ExitNow"
 
 
 def ehlo_with_starttls(reply: bytes) -> bytes:

@@ -1,0 +1,334 @@
+"""Read an ``smtpd.SMTPChannel`` subclass and decide whether its policy can become hooks.
+
+A channel converts only as a whole: every method it defines must be a policy
+override of ``smtp_MAIL`` or ``smtp_RCPT`` of the shape "check something, push
+an error and return, else call the base", whose checks read only what an
+aiosmtpd hook has too (the server, the peer, the envelope, the address parsed
+the way both servers parse it). Anything else yields the reasons it was left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple, Union
+
+import libcst as cst
+
+from smtpd_compat.codemod._names import LegacyNames, dotted_name
+
+POLICY_VERBS = {"smtp_MAIL": ("MAIL", "FROM:"), "smtp_RCPT": ("RCPT", "TO:")}
+# What a check may read of the channel, and what a hook reads instead.
+CHANNEL_READS = {
+    "smtp_server": "self",
+    "peer": "session.peer",
+    "mailfrom": "envelope.mail_from",
+    "rcpttos": "envelope.rcpt_tos",
+}
+HOOK_PARAMS = frozenset("server session envelope address mail_options rcpt_options".split())
+# Calls a check may make: they neither block nor change state.
+PURE_FUNCTIONS = frozenset("len str int bool any all isinstance".split())
+PURE_METHODS = frozenset(
+    "lower upper casefold strip lstrip rstrip split rsplit partition rpartition"
+    " startswith endswith get keys values items count index".split()
+)
+
+
+@dataclass
+class Guard:
+    """``if condition: self.push(reply); return`` in a policy override."""
+
+    condition: cst.BaseExpression
+    reply: cst.BaseExpression
+
+
+@dataclass
+class PolicyHook:
+    """One ``smtp_MAIL``/``smtp_RCPT`` override as the guards it runs before the base."""
+
+    verb: str  # MAIL or RCPT
+    guards: List[Guard]
+    address: Optional[str] = None  # the local name the override gave the parsed address
+
+
+@dataclass
+class ChannelPlan:
+    node: cst.ClassDef
+    hooks: List[PolicyHook] = field(default_factory=list)
+    reasons: List[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+    @property
+    def convertible(self) -> bool:
+        return not self.reasons and bool(self.hooks)
+
+
+def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
+    plan = ChannelPlan(node)
+    for stmt in node.body.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value in POLICY_VERBS:
+            hook = policy_hook(stmt, names)
+            if isinstance(hook, str):
+                plan.reasons.append(f"{stmt.name.value}: {hook}")
+            else:
+                plan.hooks.append(hook)
+        elif isinstance(stmt, cst.FunctionDef):
+            plan.reasons.append(f"{stmt.name.value} has no hook equivalent")
+        elif not is_docstring(stmt) and not is_pass(stmt):
+            plan.reasons.append("its class body holds more than methods")
+    if node.decorators or node.keywords or len(node.bases) != 1:
+        plan.reasons.append("it has decorators, keywords or other bases")
+    return plan
+
+
+def is_docstring(stmt: cst.BaseStatement) -> bool:
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def is_pass(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Pass)
+
+
+def small(stmt: cst.BaseStatement) -> Optional[cst.BaseSmallStatement]:
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        return stmt.body[0]
+    return None
+
+
+def policy_hook(function: cst.FunctionDef, names: LegacyNames) -> Union[PolicyHook, str]:
+    """The hook for an override, or why there is none."""
+    method = function.name.value
+    verb, keyword = POLICY_VERBS[method]
+    params = function.params
+    plain = [p.name.value for p in params.params]
+    if plain != ["self", "arg"] or params.star_arg is not cst.MaybeSentinel.DEFAULT:
+        return "the signature is not (self, arg)"
+    if params.kwonly_params or params.star_kwarg or function.decorators or function.asynchronous:
+        return "the signature is not (self, arg)"
+    body = [s for s in function.body.body if not is_docstring(s)]
+    hook = PolicyHook(verb, [])
+    if body and address_binding(body[0], keyword):
+        hook.address = address_binding(body[0], keyword)
+        body = body[1:]
+    if not body:
+        return "it does not call the base method"
+    *guards, last = body
+    for stmt in guards:
+        guard = as_guard(stmt)
+        if guard is None:
+            return "it does more than refuse with push() and return before the base call"
+        hook.guards.append(guard)
+    if not is_base_call(last, method, names):
+        tail = as_if_else(last, method, names)
+        if tail is None:
+            return "it does not end with the base call (or an if/else around it)"
+        hook.guards.append(tail)
+    for guard in hook.guards:
+        why = unreadable(guard, hook.address)
+        if why:
+            return why
+    return hook
+
+
+def address_binding(stmt: cst.BaseStatement, keyword: str) -> Optional[str]:
+    """``NAME[, _] = self._getaddr(self._strip_command_keyword("FROM:", arg))[...]``.
+
+    Both servers parse the address with these same steps, so NAME is the hook's
+    ``address`` for every command that reaches the hook.
+    """
+    assign = small(stmt)
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return None
+    target, value = assign.targets[0].target, assign.value
+    if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+        first, second = (e.value for e in target.elements)
+        if not (isinstance(second, cst.Name) and second.value == "_"):
+            return None
+        target = first
+    elif isinstance(value, cst.Subscript) and is_index_zero(value):
+        value = value.value
+    else:
+        return None
+    if not isinstance(target, cst.Name) or not is_getaddr(value, keyword):
+        return None
+    return target.value
+
+
+def is_index_zero(node: cst.Subscript) -> bool:
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return False
+    index = node.slice[0].slice.value
+    return isinstance(index, cst.Integer) and index.value == "0"
+
+
+def is_getaddr(node: cst.BaseExpression, keyword: str) -> bool:
+    if not (isinstance(node, cst.Call) and dotted_name(node.func) == "self._getaddr"):
+        return False
+    if len(node.args) != 1 or not isinstance(node.args[0].value, cst.Call):
+        return False
+    strip = node.args[0].value
+    if dotted_name(strip.func) != "self._strip_command_keyword" or len(strip.args) != 2:
+        return False
+    word, arg = strip.args[0].value, strip.args[1].value
+    return (
+        isinstance(word, cst.SimpleString)
+        and word.evaluated_value == keyword
+        and isinstance(arg, cst.Name)
+        and arg.value == "arg"
+    )
+
+
+def push_reply(stmt: cst.BaseStatement) -> Optional[cst.BaseExpression]:
+    """The argument of a ``self.push(reply)`` statement."""
+    expr = small(stmt)
+    if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
+        call = expr.value
+        if dotted_name(call.func) == "self.push" and len(call.args) == 1 and not call.args[0].star:
+            return call.args[0].value
+    return None
+
+
+def block_of(node: Union[cst.If, cst.Else]) -> Optional[List[cst.BaseStatement]]:
+    body = node.body
+    if isinstance(body, cst.IndentedBlock):
+        return list(body.body)
+    return None
+
+
+def as_guard(stmt: cst.BaseStatement) -> Optional[Guard]:
+    """``if C: self.push(R); return`` without else."""
+    if not isinstance(stmt, cst.If) or stmt.orelse is not None:
+        return None
+    body = block_of(stmt)
+    if body is None or len(body) != 2:
+        return None
+    reply = push_reply(body[0])
+    ret = small(body[1])
+    if reply is None or not (isinstance(ret, cst.Return) and ret.value is None):
+        return None
+    return Guard(stmt.test, reply)
+
+
+def as_if_else(stmt: cst.BaseStatement, method: str, names: LegacyNames) -> Optional[Guard]:
+    """``if C: push(R) else: base`` or ``if C: base else: push(R)``."""
+    if not isinstance(stmt, cst.If) or not isinstance(stmt.orelse, cst.Else):
+        return None
+    then, other = block_of(stmt), block_of(stmt.orelse)
+    if then is None or other is None or len(then) != 1 or len(other) != 1:
+        return None
+    reply = push_reply(then[0])
+    if reply is not None and is_base_call(other[0], method, names):
+        return Guard(stmt.test, reply)
+    reply = push_reply(other[0])
+    if reply is not None and is_base_call(then[0], method, names):
+        return Guard(cst.UnaryOperation(cst.Not(), parenthesized(stmt.test)), reply)
+    return None
+
+
+def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
+    if isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
+        return node
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def is_base_call(stmt: cst.BaseStatement, method: str, names: LegacyNames) -> bool:
+    """``super().M(arg)``, ``super(C, self).M(arg)`` or ``smtpd.SMTPChannel.M(self, arg)``."""
+    expr = small(stmt)
+    if not (isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)):
+        return False
+    call = expr.value
+    if not isinstance(call.func, cst.Attribute) or call.func.attr.value != method:
+        return False
+    args = [dotted_name(a.value) if not a.star and not a.keyword else None for a in call.args]
+    owner = call.func.value
+    if isinstance(owner, cst.Call) and dotted_name(owner.func) == "super":
+        return args == ["arg"]
+    return names.resolve(owner) == "smtpd.SMTPChannel" and args == ["self", "arg"]
+
+
+class Reads(cst.CSTVisitor):
+    """Why a guard cannot run in a hook: it reads the raw argument or channel state."""
+
+    def __init__(self, address: Optional[str]) -> None:
+        self.address = address
+        self.problem: Optional[str] = None
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if isinstance(node.value, cst.Name) and node.value.value == "self":
+            if node.attr.value not in CHANNEL_READS:
+                self.problem = f"it reads the channel's self.{node.attr.value}"
+            return False
+        return True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == "arg":
+            self.problem = (
+                "it reads the raw command argument; a hook gets the parsed "
+                "address and the upper-cased options"
+            )
+        elif node.value == "self":
+            self.problem = "it uses the channel object itself"
+        elif node.value in HOOK_PARAMS and node.value != self.address:
+            self.problem = f"it reads a name {node.value!r} that the hook's parameters would hide"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        pure = (isinstance(func, cst.Name) and func.value in PURE_FUNCTIONS) or (
+            isinstance(func, cst.Attribute) and func.attr.value in PURE_METHODS
+        )
+        if not pure:
+            what = dotted_name(func) or "a function"
+            self.problem = f"it calls {what}, which may block or share state"
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.problem = "it defines a function"
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.problem = "it assigns a name"
+
+
+def unreadable(guard: Guard, address: Optional[str]) -> Optional[str]:
+    reads = Reads(address)
+    guard.condition.visit(reads)
+    guard.reply.visit(reads)
+    return reads.problem
+
+
+class ToHook(cst.CSTTransformer):
+    """Rewrites channel reads into what the hook reads."""
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        if isinstance(updated_node.value, cst.Name) and updated_node.value.value == "self":
+            replacement = CHANNEL_READS.get(updated_node.attr.value)
+            if replacement is not None:
+                return cst.parse_expression(replacement)
+        return updated_node
+
+
+def in_hook(node: cst.BaseExpression) -> cst.BaseExpression:
+    result = node.visit(ToHook())
+    assert isinstance(result, cst.BaseExpression)
+    return result
+
+
+def channel_class_of(server: cst.ClassDef) -> Tuple[Optional[str], Optional[cst.BaseStatement]]:
+    """``channel_class = Name`` in a server class body: the name and the statement."""
+    for stmt in server.body.body:
+        assign = small(stmt)
+        if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
+            target = assign.targets[0].target
+            if isinstance(target, cst.Name) and target.value == "channel_class":
+                return dotted_name(assign.value), stmt
+    return None, None
+
+
+def channels_by_name(plans: List[ChannelPlan]) -> Dict[str, ChannelPlan]:
+    return {p.name: p for p in plans}
