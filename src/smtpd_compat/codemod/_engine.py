@@ -78,6 +78,8 @@ class LeftoverFinder(cst.CSTVisitor):
             nodes += [s.base_init for s in plan.servers if s.base_init is not None]
             nodes += [i.statement for i in plan.instances] + list(plan.loops)
             nodes += list(plan.threads) + list(plan.close_alls)
+            nodes += plan.converted_channels + list(plan.silenced_debugstream)
+            nodes += [plan.banner] if plan.banner is not None else []
             self.converted = {id(n) for n in nodes}
         self.found: List[tuple] = []
         self.spans: List[range] = []
@@ -94,7 +96,7 @@ class LeftoverFinder(cst.CSTVisitor):
         self.spans = [self.span(s) for s in node.body]
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if node in self.plan.channels:
+        if any(node is c for c in self.plan.channels):
             self.channel_lines.append(self.span(node).start)
 
     def on_visit(self, node: cst.CSTNode) -> bool:

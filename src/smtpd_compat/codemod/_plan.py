@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
+from smtpd_compat.codemod._channels import ChannelPlan, analyse_channel, channel_class_of
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._report import Report
 
@@ -49,6 +50,11 @@ SECTION_INIT = "Rule init: __init__ overrides"
 SECTION_STARTUP = "Rule startup: asyncore.loop becomes a Controller"
 SECTION_DEBUGGING = "Rule debugging: DebuggingServer and PureProxy"
 SECTION_CHANNEL = "Rule channel: SMTPChannel subclasses"
+SECTION_POLICY = "Rule policy: smtp_MAIL and smtp_RCPT overrides become hooks"
+SECTION_BANNER = "Rule banner: smtpd.__version__ becomes ident"
+SECTION_DEBUGSTREAM = "Rule debugstream: silencing smtpd.DEBUGSTREAM"
+# Values that only throw smtpd's diagnostics away: nothing else can read them.
+SILENT_SINKS = ("io.StringIO()", "open(os.devnull, 'w')", 'open(os.devnull, "w")')
 SECTION_MANUAL = "What needs manual work"
 
 
@@ -63,6 +69,7 @@ class ServerClass:
     base_args: Dict[str, cst.BaseExpression] = field(default_factory=dict)
     attrs_read: Set[str] = field(default_factory=set)
     decode_data: Optional[bool] = None
+    channel: Optional[ChannelPlan] = None
 
     @property
     def name(self) -> str:
@@ -119,6 +126,10 @@ class Plan:
     close_alls: List[cst.SimpleStatementLine] = field(default_factory=list)
     sockets: Dict[cst.Attribute, Instance] = field(default_factory=dict)
     channels: List[cst.ClassDef] = field(default_factory=list)
+    channel_plans: Dict[str, ChannelPlan] = field(default_factory=dict)
+    banner: Optional[cst.SimpleStatementLine] = None
+    ident: Optional[str] = None
+    silenced_debugstream: List[cst.SimpleStatementLine] = field(default_factory=list)
     imports: Set[Tuple[str, Optional[str]]] = field(default_factory=set)
     reports: List[Report] = field(default_factory=list)
     convert: bool = False
@@ -130,6 +141,12 @@ class Plan:
     @property
     def needs_debugging_handler(self) -> bool:
         return any(i.server is None for i in self.instances)
+
+    @property
+    def converted_channels(self) -> List[cst.ClassDef]:
+        """Channel classes whose policy became hooks (when the module converts)."""
+        used = {id(s.channel.node) for s in self.servers if s.channel is not None}
+        return [c for c in self.channels if id(c) in used] if self.convert else []
 
 
 def literal_bool(node: Optional[cst.BaseExpression]) -> Optional[bool]:
@@ -172,6 +189,8 @@ class Planner(cst.CSTVisitor):
         self.attributes: List[cst.Attribute] = []
         self.thread_targets: List[Tuple[cst.Call, cst.Arg]] = []
         self.loop_calls: List[cst.Call] = []
+        self.name_uses: Dict[str, int] = {}
+        self.module_settings: List[Tuple[str, cst.Assign]] = []
 
     # -- helpers -----------------------------------------------------------
     def line(self, node: cst.CSTNode) -> int:
@@ -206,6 +225,7 @@ class Planner(cst.CSTVisitor):
         bases = [self.legacy(b.value) for b in node.bases]
         if "smtpd.SMTPChannel" in bases:
             self.plan.channels.append(node)
+            self.plan.channel_plans[node.name.value] = analyse_channel(node, self.plan.names)
         elif "smtpd.SMTPServer" in bases:
             self.add_server(node)
         elif any(b in ("smtpd.DebuggingServer", "smtpd.PureProxy") for b in bases):
@@ -223,6 +243,16 @@ class Planner(cst.CSTVisitor):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.attributes.append(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.name_uses[node.value] = self.name_uses.get(node.value, 0) + 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) != 1:
+            return
+        target = self.legacy(node.targets[0].target)
+        if target in ("smtpd.__version__", "smtpd.DEBUGSTREAM"):
+            self.module_settings.append((target, node))
 
     # -- server classes ----------------------------------------------------
     def add_server(self, node: cst.ClassDef) -> None:
@@ -244,6 +274,8 @@ class Planner(cst.CSTVisitor):
         collector = SelfAttributes()
         server.node.visit(collector)
         overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
+        if "channel_class" in overridden and self.attach_channel(server):
+            overridden.remove("channel_class")
         unsupported = sorted((collector.read | set(overridden)) & DISPATCHER_ATTRS)
         if unsupported:
             what = ", ".join(unsupported)
@@ -251,6 +283,26 @@ class Planner(cst.CSTVisitor):
             return False
         server.attrs_read = collector.read & set(LEGACY_ATTRS)
         return True
+
+    def attach_channel(self, server: ServerClass) -> bool:
+        """``channel_class = Channel`` with a Channel whose policy becomes hooks."""
+        name, _ = channel_class_of(server.node)
+        channel = self.plan.channel_plans.get(name or "")
+        if channel is None or not channel.convertible:
+            return False
+        server.channel = channel
+        return True
+
+    def check_channel_uses(self) -> None:
+        """A channel class that goes must not be used anywhere but in ``channel_class``."""
+        for channel in {id(s.channel): s.channel for s in self.plan.servers if s.channel}.values():
+            assigned = sum(1 for s in self.plan.servers if s.channel is channel)
+            if self.name_uses.get(channel.name, 0) != assigned + 1:
+                self.block(
+                    channel.node,
+                    f"class {channel.name} is used elsewhere than in channel_class",
+                    SECTION_CHANNEL,
+                )
 
     def check_init(self, server: ServerClass) -> bool:
         if server.init is None:
@@ -306,6 +358,8 @@ class Planner(cst.CSTVisitor):
                 "no asyncore.loop() in this module serves this server",
                 SECTION_STARTUP,
             )
+        self.check_channel_uses()
+        self.find_settings(original_node)
         ok = ok and self.rules_enabled()
         self.finish(ok and not self.blockers)
 
@@ -313,12 +367,40 @@ class Planner(cst.CSTVisitor):
         self.plan.convert = convert
         self.plan.reports.extend(self.blockers)
 
+    def find_settings(self, module: cst.Module) -> None:
+        """``smtpd.__version__ = "..."`` set once before serving; silenced DEBUGSTREAMs."""
+        uses: Dict[str, int] = {}
+        for attribute in self.attributes:
+            name = self.legacy(attribute)
+            if name in ("smtpd.__version__", "smtpd.DEBUGSTREAM"):
+                uses[name] = uses.get(name, 0) + 1
+        for name, assign in self.module_settings:
+            statement = self.statement_of(assign.value)
+            if statement is None or uses[name] != 1 or not any(statement is s for s in module.body):
+                continue
+            value = assign.value
+            if name == "smtpd.DEBUGSTREAM":
+                from smtpd_compat.codemod._build import code_of
+
+                if code_of(value) in SILENT_SINKS:
+                    self.plan.silenced_debugstream.append(statement)
+            elif isinstance(value, cst.SimpleString) and value.evaluated_value:
+                starts = [self.line(c) for c in self.loop_calls] + [
+                    self.line(c) for c, _ in self.thread_targets
+                ]
+                if all(self.line(statement) < line for line in starts):
+                    self.plan.banner, self.plan.ident = statement, value.value
+
     def rules_enabled(self) -> bool:
         needed = {"handler", "startup"}
         if any(s.init is not None for s in self.plan.servers):
             needed.add("init")
         if self.plan.needs_debugging_handler:
             needed.add("debugging")
+        if any(s.channel is not None for s in self.plan.servers):
+            needed.add("policy")
+        if self.plan.banner is not None:
+            needed.add("banner")
         return needed <= self.enabled
 
     def find_instances(self) -> bool:

@@ -5,13 +5,26 @@ from __future__ import annotations
 from typing import Tuple
 
 from smtpd_compat.codemod._rule import Rule
-from smtpd_compat.codemod.rules import channel, debugging, handler, imports, init, startup
+from smtpd_compat.codemod.rules import (
+    banner,
+    channel,
+    debugging,
+    debugstream,
+    handler,
+    imports,
+    init,
+    policy,
+    startup,
+)
 
 RULES: Tuple[Rule, ...] = (
     handler.RULE,
     init.RULE,
     startup.RULE,
     debugging.RULE,
+    policy.RULE,
+    banner.RULE,
+    debugstream.RULE,
     channel.RULE,
     imports.RULE,
 )

@@ -1,11 +1,13 @@
-"""Rule ``channel``: report ``smtpd.SMTPChannel`` subclasses for rewriting by hand.
+"""Rule ``channel``: report the ``smtpd.SMTPChannel`` subclasses no rule converted.
 
 Guide section: "Rule channel: SMTPChannel subclasses".
 
 A channel subclass changes the protocol itself (new verbs, AUTH, custom states,
 ``found_terminator``): aiosmtpd spells each of these differently (``handle_MAIL``
-and ``handle_RCPT`` hooks, an ``authenticator=``, an ``SMTP`` subclass). This
-rule names each overridden method and its native equivalent; it changes no code.
+and ``handle_RCPT`` hooks, an ``authenticator=``, an ``SMTP`` subclass). The
+``policy`` rule converts the policy overrides it can prove equivalent; for
+every other channel this rule names each overridden method, its native
+equivalent and why it was left; it changes no code.
 """
 
 from __future__ import annotations
@@ -40,15 +42,21 @@ def overridden(node: cst.ClassDef) -> List[str]:
     return [s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)]
 
 
-def describe(node: cst.ClassDef) -> str:
+def describe(node: cst.ClassDef, plan: Plan) -> str:
     methods = overridden(node)
     parts = [f"{m} -> {NATIVE.get(m, FALLBACK)}" for m in methods if m != "__init__"]
     listed = "; ".join(parts) or "no methods"
-    return f"SMTPChannel subclass {node.name.value} left as is ({listed})"
+    analysed = plan.channel_plans.get(node.name.value)
+    why = analysed.reasons if analysed is not None else []
+    because = f": {why[0]}" if why else ""
+    return f"SMTPChannel subclass {node.name.value} left as is ({listed}){because}"
 
 
 def channel_reports(plan: Plan, lines: List[int]) -> List[Report]:
-    """One report per channel subclass, at the line of its ``class`` statement."""
+    """One report per channel subclass left as is, at the line of its ``class`` statement."""
+    converted = plan.converted_channels
     return [
-        Report(line, describe(node), SECTION_CHANNEL) for node, line in zip(plan.channels, lines)
+        Report(line, describe(node, plan), SECTION_CHANNEL)
+        for node, line in zip(plan.channels, lines)
+        if not any(node is c for c in converted)
     ]

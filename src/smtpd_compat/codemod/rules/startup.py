@@ -69,7 +69,7 @@ def instance_decodes(instance: Instance) -> bool:
     return isinstance(value, cst.Name) and value.value == "True"
 
 
-def option_values(instance: Instance) -> List[str]:
+def option_values(plan: Plan, instance: Instance) -> List[str]:
     """Controller keyword arguments carrying smtpd's options over."""
     server, handler = instance.server, instance.handler_name
     values = []
@@ -82,16 +82,21 @@ def option_values(instance: Instance) -> List[str]:
             given = "False"  # smtpd's default; the Controller would turn it on
         if given is not None:
             values.append(f"{param}={given}")
-    return values
+    return values + extra_options(plan)
 
 
-def controller_call(instance: Instance) -> str:
+def extra_options(plan: Plan) -> List[str]:
+    """Controller options other rules ask for (the banner's ``ident``)."""
+    return [f"ident={plan.ident}"] if plan.ident is not None else []
+
+
+def controller_call(plan: Plan, instance: Instance) -> str:
     server, handler = instance.server, instance.handler_name
     if server is not None and server.init is not None:
         localaddr = f"{handler}._localaddr"
     else:
         localaddr = code_of(instance.args["localaddr"])
-    options = ", ".join(option_values(instance))
+    options = ", ".join(option_values(plan, instance))
     if instance.bound:
         return f"BoundController({handler}, {localaddr}, {options})"
     address = instance.args["localaddr"]
@@ -105,7 +110,7 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     if instance.bound:
         plan.imports.add(("socket", None))
     handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
-    control = statement(f"{instance.controller_name} = {controller_call(instance)}\n")
+    control = statement(f"{instance.controller_name} = {controller_call(plan, instance)}\n")
     return keep_leading_lines(instance.statement, [handler, control])
 
 
