@@ -33,6 +33,19 @@ PURE_METHODS = frozenset(
 )
 
 
+UNCONVERTED = {
+    "smtp_AUTH": (
+        "smtp_AUTH: the codemod cannot prove which credentials this AUTH accepts, "
+        "so it writes no authenticator= for it"
+    ),
+    "found_terminator": "found_terminator drives the line protocol itself",
+    "collect_incoming_data": "collect_incoming_data drives the line protocol itself",
+    "push": "push rewrites every reply",
+    "__init__": "__init__ changes how the channel is built",
+}
+OTHER = "{} has no hook equivalent"
+
+
 @dataclass
 class Guard:
     """``if condition: self.push(reply); return`` in a policy override."""
@@ -67,6 +80,7 @@ class ChannelPlan:
 
 def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     plan = ChannelPlan(node)
+    late: List[str] = []
     for stmt in node.body.body:
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value in POLICY_VERBS:
             hook = policy_hook(stmt, names)
@@ -75,11 +89,13 @@ def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
             else:
                 plan.hooks.append(hook)
         elif isinstance(stmt, cst.FunctionDef):
-            plan.reasons.append(f"{stmt.name.value} has no hook equivalent")
+            plan.reasons.append(UNCONVERTED.get(stmt.name.value, OTHER).format(stmt.name.value))
         elif not is_docstring(stmt) and not is_pass(stmt):
-            plan.reasons.append("its class body holds more than methods")
+            late.append("its class body holds more than methods")
     if node.decorators or node.keywords or len(node.bases) != 1:
-        plan.reasons.append("it has decorators, keywords or other bases")
+        late.append("it has decorators, keywords or other bases")
+    plan.reasons.sort(key=lambda r: not r.startswith("smtp_AUTH"))
+    plan.reasons += late
     return plan
 
 
@@ -227,8 +243,14 @@ def as_if_else(stmt: cst.BaseStatement, method: str, names: LegacyNames) -> Opti
         return Guard(stmt.test, reply)
     reply = push_reply(other[0])
     if reply is not None and is_base_call(then[0], method, names):
-        return Guard(cst.UnaryOperation(cst.Not(), parenthesized(stmt.test)), reply)
+        return Guard(negated(stmt.test), reply)
     return None
+
+
+def negated(test: cst.BaseExpression) -> cst.BaseExpression:
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return test.expression.with_changes(lpar=[], rpar=[])
+    return cst.UnaryOperation(cst.Not(), parenthesized(test))
 
 
 def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:

@@ -258,6 +258,13 @@ class Planner(cst.CSTVisitor):
     def add_server(self, node: cst.ClassDef) -> None:
         name = node.name.value
         extra = [b for b in node.bases if self.legacy(b.value) != "smtpd.SMTPServer"]
+        if any(dotted_name(b.value) == "threading.Thread" for b in extra):
+            self.block(
+                node,
+                f"class {name} is also a threading.Thread: split the thread from the "
+                "handler and start()/stop() a Controller where the thread was",
+            )
+            return
         if any(dotted_name(b.value) != "object" for b in extra) or node.keywords:
             self.block(node, f"class {name} has other base classes besides smtpd.SMTPServer")
             return

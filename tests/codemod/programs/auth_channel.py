@@ -1,11 +1,37 @@
-# An AUTH PLAIN channel (custom verb through channel_class): reported, not converted.
+# An AUTH PLAIN channel in the style of CPython's test_smtplib: a custom verb and a
+# custom state in found_terminator. Reported, not converted.
 import asyncore
+import base64
 import smtpd
+
+USERS = {"user": "secret"}
 
 
 class AuthChannel(smtpd.SMTPChannel):
+    AUTH = 99  # the state in which the next line is the PLAIN response
+
     def smtp_AUTH(self, arg):
-        if arg == "PLAIN AHVzZXIAc2VjcmV0":
+        mechanism, _, response = (arg or "").partition(" ")
+        if mechanism.upper() != "PLAIN":
+            self.push("504 Unrecognized authentication type")
+        elif response:
+            self.check_plain(response)
+        else:
+            self.smtp_state = self.AUTH
+            self.push("334 ")
+
+    def found_terminator(self):
+        if self.smtp_state == self.AUTH:
+            line = self._emptystring.join(self.received_lines)
+            self.received_lines = []
+            self.smtp_state = self.COMMAND
+            self.check_plain(line)
+            return
+        super().found_terminator()
+
+    def check_plain(self, response):
+        _, user, password = base64.b64decode(response).decode().split("\0")
+        if USERS.get(user) == password:
             self.push("235 Authentication successful")
         else:
             self.push("535 Authentication failed")

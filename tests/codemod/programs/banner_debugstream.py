@@ -1,4 +1,4 @@
-# A sink that also silences DEBUGSTREAM: the server converts, the assignment is reported.
+# A sink that also silences DEBUGSTREAM: the assignment goes with the server.
 import asyncore
 import io
 import smtpd
