@@ -90,6 +90,9 @@ def test_only_skip_and_list_rules(tree, capsys):
         "init",
         "startup",
         "debugging",
+        "policy",
+        "banner",
+        "debugstream",
         "channel",
         "imports",
     ]

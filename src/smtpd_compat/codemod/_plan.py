@@ -397,6 +397,14 @@ class Planner(cst.CSTVisitor):
                 ]
                 if all(self.line(statement) < line for line in starts):
                     self.plan.banner, self.plan.ident = statement, value.value
+        if uses.get("smtpd.__version__") and self.plan.banner is None and self.plan.servers:
+            # Converted servers would greet differently: leave the module as it is.
+            self.block(
+                next(a for a in self.attributes if self.legacy(a) == "smtpd.__version__"),
+                "smtpd.__version__ (the greeting) is not set once, to a string literal, "
+                "at the top level before serving, or it is read",
+                SECTION_BANNER,
+            )
 
     def rules_enabled(self) -> bool:
         needed = {"handler", "startup"}
