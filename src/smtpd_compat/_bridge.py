@@ -27,14 +27,16 @@ pushed during one job leave in one write, in the order they were pushed.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import errno
+import functools
 import inspect
 import logging
+import queue
 import signal
 import socket
 import ssl
 import threading
+import time
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, cast
 
 from aiosmtpd.smtp import SMTP as AioSMTP
@@ -102,19 +104,68 @@ class EventLoopThread:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
 
-def make_worker_pool(concurrency: int, name: str) -> concurrent.futures.ThreadPoolExecutor:
-    return concurrent.futures.ThreadPoolExecutor(
-        max_workers=concurrency, thread_name_prefix=name, initializer=block_signals
+Done = Callable[[Any, Optional[BaseException]], None]
+WorkItem = Tuple[Callable[..., Any], Tuple[Any, ...], Done]
+
+
+class WorkerPool:
+    """The threads user code of one server runs on (``concurrency`` of them).
+
+    A queue and plain threads instead of ``ThreadPoolExecutor``: handing over a
+    message costs one queue put, not a Future with its locks and callbacks, and
+    shutdown joins with a timeout (bench/README.md has the measurements)."""
+
+    def __init__(self, size: int, name: str) -> None:
+        self._queue: queue.SimpleQueue[Optional[WorkItem]] = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._work, name="%s_%d" % (name, i), daemon=True)
+            for i in range(max(1, size))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, fn: Callable[..., Any], args: Tuple[Any, ...], done: Done) -> None:
+        """Run ``fn(*args)`` on a worker, then ``done(result, error)`` there."""
+        self._queue.put((fn, args, done))
+
+    def _work(self) -> None:
+        block_signals()
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            fn, args, done = item
+            try:
+                result, error = fn(*args), None
+            except BaseException as exc:  # handed to the loop, which decides
+                result, error = None, exc
+            done(result, error)
+
+    def owns_current_thread(self) -> bool:
+        return threading.current_thread() in self._threads
+
+    def shutdown(self, timeout: float) -> None:
+        """Let queued work finish, then join every thread within ``timeout``."""
+        for _ in self._threads:
+            self._queue.put(None)
+        me = threading.current_thread()
+        for thread in self._threads:
+            if thread is not me:
+                thread.join(timeout)
+
+
+def log_transaction(peer: Any, args: Tuple[Any, ...], result: str, started: float) -> None:
+    """One INFO line per message: who, how big, what we answered. Never the body."""
+    _, mailfrom, rcpttos, data = args[:4]
+    log.info(
+        "%r from=<%s> rcpts=%d size=%d result=%s duration=%.3fs",
+        peer,
+        mailfrom,
+        len(rcpttos),
+        len(data),
+        result[:3],
+        time.monotonic() - started,
     )
-
-
-def join_pool(pool: concurrent.futures.ThreadPoolExecutor, timeout: float) -> None:
-    """Shut a pool down, joining its threads within ``timeout`` (never forever)."""
-    pool.shutdown(wait=False)
-    me = threading.current_thread()
-    for thread in list(getattr(pool, "_threads", ())):
-        if thread is not me:
-            thread.join(timeout)
 
 
 _accepted_params: Dict[Any, Optional[Set[str]]] = {}
@@ -170,7 +221,7 @@ class LegacyConnection:
         self.outgoing: List[bytes] = []
         self.closing = False
         self.suspended = False
-        self.pending: Optional[MessageArgs] = None
+        self.pending: Optional[Tuple[Callable[[], Any], Callable[[Any], None]]] = None
         self.tls_requested = False
         self.in_job = False
 
@@ -212,14 +263,37 @@ class LegacyConnection:
     def attach_channel(self, channel: SMTPChannel) -> None:
         self.channel = channel
 
-    def deliver(self, channel: SMTPChannel, message: MessageArgs) -> None:
-        """A complete message: call ``process_message`` now (already on a worker)
-        or pause the dialogue and let the loop hand it to a worker."""
+    def defer(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        """Run user code ``work`` off the loop, then ``then(result)`` in the dialogue.
+
+        Already on a worker (a user channel): run it now, as legacy did. Inline: pause
+        the dialogue; the session runs ``work`` on a worker and then resumes."""
         if self._protocol.inline:
-            self.suspended, self.pending = True, message
+            self.suspended, self.pending = True, (work, then)
             return
-        status = call_process_message(channel.smtp_server, *message)
-        channel._message_done(status)
+        then(work())
+
+    def deliver(self, channel: SMTPChannel, message: MessageArgs) -> None:
+        """A complete message: ``process_message``, then the reply, then a log line."""
+        server, args, peer, started = (
+            channel.smtp_server,
+            message[0],
+            channel.peer,
+            time.monotonic(),
+        )
+
+        def work() -> Any:
+            try:
+                return call_process_message(server, *message)
+            except Exception:
+                log_transaction(peer, args, "451", started)
+                raise
+
+        def then(status: Any) -> None:
+            channel._message_done(status)
+            log_transaction(peer, args, status or "250", started)
+
+        self.defer(work, then)
 
     def starttls_available(self) -> bool:
         return self._protocol.tls_context is not None and not self._protocol.tls_active
@@ -379,7 +453,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             if conn.closing:
                 self._close()
             elif conn.pending is not None:
-                self._start_delivery()
+                self._start_deferred(conn)
             elif conn.tls_requested:
                 self._start_tls()
             elif self._input:
@@ -438,11 +512,16 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         then: Optional[Callable[[], None]] = None,
     ) -> None:
         self.busy = True
-        future = self.server._workers.submit(self._guarded, hook, *args, guard=guard)
-        future.add_done_callback(lambda f: self._from_worker(self._job_done, then))
+        self.server._workers.submit(
+            functools.partial(self._guarded, hook, guard=guard),
+            args,
+            lambda result, error: self._from_worker(self._job_done, then, error),
+        )
 
-    def _job_done(self, then: Optional[Callable[[], None]]) -> None:
+    def _job_done(self, then: Optional[Callable[[], None]], error: Optional[BaseException]) -> None:
         self.busy = False
+        if error is not None:  # SystemExit from user code: end the program's loop
+            self.server._exit_loop(error)
         if then is not None:
             then()
         self._pump()
@@ -453,29 +532,37 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         except RuntimeError:  # the loop is closed: the session is long gone
             pass
 
-    def _start_delivery(self) -> None:
-        """Hand the received message to ``process_message`` on a worker."""
-        conn = self.conn
-        assert conn is not None and conn.pending is not None and conn.channel is not None
-        message, conn.pending = conn.pending, None
+    def _start_deferred(self, conn: LegacyConnection) -> None:
+        """Run a paused dialogue's user code (``process_message``, AUTH) on a worker."""
+        assert conn.pending is not None and conn.channel is not None
+        (work, then), conn.pending = conn.pending, None
         channel = conn.channel
-        server = channel.smtp_server
         self.busy = True
-        future = server._workers.submit(call_process_message, server, *message)
-        future.add_done_callback(lambda f: self._from_worker(self._delivery_done, channel, f))
+        channel.smtp_server._workers.submit(
+            work,
+            (),
+            lambda result, error: self._from_worker(
+                self._deferred_done, channel, then, result, error
+            ),
+        )
 
-    def _delivery_done(
-        self, channel: SMTPChannel, future: concurrent.futures.Future[Any]
+    def _deferred_done(
+        self,
+        channel: SMTPChannel,
+        then: Callable[[Any], None],
+        result: Any,
+        error: Optional[BaseException],
     ) -> None:
         def finish() -> None:
-            try:
-                status = future.result()
-            except Exception as exc:
-                if is_exit_now(exc):
-                    raise
-                channel.handle_error()
-                return
-            channel._message_done(status)
+            if error is None:
+                then(result)
+            elif not isinstance(error, Exception) or is_exit_now(error):
+                self.server._exit_loop(error)  # SystemExit/ExitNow ended legacy loops
+            else:
+                try:
+                    raise error
+                except Exception:
+                    channel.handle_error()  # inside ``except``, as legacy hooks expect
 
         self.busy = False
         self._guarded(finish)

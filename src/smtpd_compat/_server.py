@@ -151,7 +151,7 @@ class SMTPServer:
 
     def _start(self) -> None:
         self._loop_thread = _bridge.EventLoopThread.acquire()
-        self._workers = _bridge.make_worker_pool(self.concurrency, "smtpd_compat-worker")
+        self._workers = _bridge.WorkerPool(self.concurrency, "smtpd_compat-worker")
         options = dict(
             data_size_limit=self.data_size_limit,
             enable_SMTPUTF8=self.enable_SMTPUTF8,
@@ -277,15 +277,14 @@ class SMTPServer:
             self._closed = True
         self._map.pop(self._wake_r.fileno(), None)
         self._wake()
-        in_worker = threading.current_thread().name.startswith("smtpd_compat-worker")
-        drain = 0.0 if in_worker else self.drain_timeout
+        drain = 0.0 if self._workers.owns_current_thread() else self.drain_timeout
         try:
             self._loop_thread.run(
                 _bridge.stop_serving(self._aio_server, self._connections, drain), drain + 10
             )
         finally:
             self.socket.close()
-            _bridge.join_pool(self._workers, self.drain_timeout)
+            self._workers.shutdown(self.drain_timeout)
             self._loop_thread.release()
             self._wake_r.close()
             self._wake_w.close()
