@@ -39,12 +39,17 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, cast
 
+from aiosmtpd.proxy_protocol import get_proxy
 from aiosmtpd.smtp import SMTP as AioSMTP
 
+from ._auth import MECHANISMS as AUTH_MECHANISMS
+from ._auth import auth_succeeded
 from ._channel import SMTPChannel
 
 log = logging.getLogger("smtpd_compat")
 
+#: Commands that no policy (STARTTLS or AUTH required) refuses.
+ALWAYS_ALLOWED = frozenset({"EHLO", "HELO", "NOOP", "QUIT", "RSET", "STARTTLS", "HELP"})
 READ_SIZE = 262144
 MAX_BUFFERED_INPUT = 1 << 20  # pause reading past this much unprocessed input
 MessageArgs = Tuple[Tuple[Any, ...], Dict[str, Any]]
@@ -224,6 +229,7 @@ class LegacyConnection:
         self.pending: Optional[Tuple[Callable[[], Any], Callable[[Any], None]]] = None
         self.tls_requested = False
         self.in_job = False
+        self.idle_commands = 0  # commands since the last message, for the flood limit
 
     # socket-like surface
     def getpeername(self) -> Any:
@@ -290,6 +296,7 @@ class LegacyConnection:
                 raise
 
         def then(status: Any) -> None:
+            self.idle_commands = 0
             channel._message_done(status)
             log_transaction(peer, args, status or "250", started)
 
@@ -298,15 +305,48 @@ class LegacyConnection:
     def starttls_available(self) -> bool:
         return self._protocol.tls_context is not None and not self._protocol.tls_active
 
-    def starttls_required(self) -> bool:
-        return bool(self._protocol.require_starttls) and not self._protocol.tls_active
+    def auth_configured(self) -> bool:
+        return self._protocol.server._authenticator is not None
 
-    def advertise_starttls_since(self, mark: int) -> None:
-        """Make the EHLO reply pushed since ``mark`` offer STARTTLS, even when a
-        subclass wrote that reply itself: add the line, keep the user's lines."""
+    def auth_allowed_now(self) -> bool:
+        return self._protocol.tls_active or not self._protocol.server.auth_require_tls
+
+    def authenticate(self, mechanism: str, credentials: Any) -> bool:
+        """On a worker: ask the server's authenticator (user code)."""
+        protocol = self._protocol
+        result = protocol.server._authenticator(
+            protocol.server, protocol.session, protocol.envelope, mechanism, credentials
+        )
+        return auth_succeeded(result)
+
+    def refuse(self, command: str, channel: SMTPChannel) -> Optional[str]:
+        """The policy reply that refuses ``command`` before the channel sees it."""
+        protocol, server = self._protocol, self._protocol.server
+        if channel.mailfrom is None:
+            self.idle_commands += 1
+            if server.command_limit and self.idle_commands > server.command_limit:
+                self.closing = True
+                return "421 4.7.0 Too many commands without a message; closing"
+        if command in ALWAYS_ALLOWED:
+            return None
+        if protocol.require_starttls and not protocol.tls_active:
+            return "530 Must issue a STARTTLS command first"
+        if server.auth_required and channel.authenticated_user is None and command != "AUTH":
+            if self.auth_configured():
+                return "530 5.7.0 Authentication required"
+        return None
+
+    def advertise_extensions_since(self, mark: int) -> None:
+        """Make the EHLO reply pushed since ``mark`` offer STARTTLS and AUTH, even
+        when a subclass wrote that reply itself: add lines, keep the user's lines."""
+        extra = []
+        if self.starttls_available():
+            extra.append(b"STARTTLS")
+        if self.auth_configured() and self.auth_allowed_now():
+            extra.append(b"AUTH " + " ".join(AUTH_MECHANISMS).encode())
         reply = b"".join(self.outgoing[mark:])
-        if reply.startswith(b"250"):
-            self.outgoing[mark:] = [ehlo_with_starttls(reply)]
+        if extra and reply.startswith(b"250"):
+            self.outgoing[mark:] = [ehlo_with_extensions(reply, extra)]
 
     def start_tls(self, channel: SMTPChannel) -> None:
         """Stop reading plaintext: whatever was pipelined after STARTTLS is dropped."""
@@ -421,6 +461,9 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     async def _handle_client(self) -> None:
         """Called by aiosmtpd on connect: run the accept hooks, then pump."""
         self.server._connections.add(self)
+        if self._proxy_timeout is not None and not await self._read_proxy_header():
+            self._close()
+            return
         assert self.transport is not None
         self.conn = LegacyConnection(self, self.transport.get_extra_info("socket"))
         self.pumping = True
@@ -436,6 +479,24 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             self._start_job(
                 server._accept_connection, conn, addr, guard=server, then=self._accepted
             )
+
+    async def _read_proxy_header(self) -> bool:
+        """Behind a load balancer: the client's real address from PROXY v1/v2."""
+        self._reset_timeout(self._proxy_timeout)
+        data = await get_proxy(self._reader)
+        self._reset_timeout(self._timeout_duration)
+        if not data:
+            log.warning("%r invalid or missing PROXY header; closing", self.peer)
+            return False
+        assert self.session is not None
+        self.session.proxy_data = data
+        if data.src_addr is not None:
+            address = str(data.src_addr)
+            peer: Any = (address, data.src_port)
+            if ":" in address:  # IPv6: the 4-tuple getpeername() gives
+                peer += (0, 0)
+            self.session.peer = peer
+        return True
 
     def _accepted(self) -> None:
         assert self.conn is not None
@@ -636,17 +697,18 @@ def is_exit_now(exc: BaseException) -> bool:
     return type(exc).__name__ == "ExitNow"
 
 
-def ehlo_with_starttls(reply: bytes) -> bytes:
-    """Add ``250-STARTTLS`` before the last line of an EHLO reply, if missing."""
-    if b"STARTTLS" in reply.upper():
-        return reply
+def ehlo_with_extensions(reply: bytes, extensions: List[bytes]) -> bytes:
+    """Append extension lines the EHLO reply lacks, keeping its own lines."""
     lines = reply.split(b"\r\n")
     while lines and not lines[-1]:
         lines.pop()
-    if not lines or not lines[-1].startswith(b"250"):
+    keywords = {line[4:].split(b" ")[0].upper() for line in lines}
+    missing = [ext for ext in extensions if ext.split(b" ")[0] not in keywords]
+    if not missing or not lines or not lines[-1].startswith(b"250"):
         return reply
     last = lines.pop()
-    lines += [last[:3] + b"-" + last[4:], b"250 STARTTLS"]
+    lines.append(last[:3] + b"-" + last[4:])
+    lines += [b"250-" + ext for ext in missing[:-1]] + [b"250 " + missing[-1]]
     return b"\r\n".join(lines) + b"\r\n"
 
 

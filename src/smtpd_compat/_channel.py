@@ -18,6 +18,8 @@ import sys
 from email._header_value_parser import get_addr_spec, get_angle_addr
 from typing import Any, DefaultDict, Dict, List, Optional, Tuple, Union
 
+from ._auth import AuthExchange
+
 __all__ = ["SMTPChannel", "DATA_SIZE_DEFAULT", "debug_print", "package"]
 
 DATA_SIZE_DEFAULT = 33554432
@@ -86,7 +88,7 @@ def _mangled_alias(name: str) -> property:
     return property(get, set_)
 
 
-class SMTPChannel:
+class SMTPChannel(AuthExchange):
     """One SMTP session, driven line by line exactly like the 3.11 channel."""
 
     COMMAND = 0
@@ -307,6 +309,8 @@ class SMTPChannel:
         if debugging():
             debug_print("Data:", repr(line))
         self.received_lines = []
+        if self._auth_step is not None and self._take_auth_line(line):
+            return
         if self.smtp_state == self.COMMAND:
             self._dispatch_command(line)
         elif self.smtp_state != self.DATA:
@@ -337,17 +341,18 @@ class SMTPChannel:
         if sz > max_sz:
             self.push("500 Error: line too long")
             return
-        if command not in ALLOWED_BEFORE_STARTTLS and self.conn.starttls_required():
-            self.push("530 Must issue a STARTTLS command first")
+        refusal = self.conn.refuse(command, self)  # STARTTLS/AUTH policy, command flood
+        if refusal:
+            self.push(refusal)
             return
         method = getattr(self, "smtp_" + command, None)
         if not method:
             self.push('500 Error: command "%s" not recognized' % command)
             return
-        if command == "EHLO" and self.conn.starttls_available():
+        if command == "EHLO":
             mark = len(self.conn.outgoing)
             method(arg)
-            self.conn.advertise_starttls_since(mark)
+            self.conn.advertise_extensions_since(mark)
             return
         method(arg)
 
@@ -580,8 +585,6 @@ class SMTPChannel:
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _DOT_ATOM = _ATOM + r"(?:\." + _ATOM + r")*"
 SIMPLE_ANGLE_ADDR = re.compile(r"<(%s@%s)>(.*)\Z" % (_DOT_ATOM, _DOT_ATOM), re.DOTALL)
-
-ALLOWED_BEFORE_STARTTLS = frozenset({"EHLO", "HELO", "NOOP", "QUIT", "RSET", "STARTTLS"})
 
 HELP_SYNTAX = {
     "EHLO": "250 Syntax: EHLO hostname",

@@ -19,9 +19,10 @@ import sys
 import threading
 import time
 import warnings
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import _bridge
+from ._auth import CredentialsFile
 from ._channel import DATA_SIZE_DEFAULT, NEWLINE, SMTPChannel, debug_print
 
 log = logging.getLogger("smtpd_compat")
@@ -29,6 +30,10 @@ log = logging.getLogger("smtpd_compat")
 SocketMap = Dict[int, Any]
 _fallback_map: SocketMap = {}
 
+AUTH_FILE_ENV = "SMTPD_COMPAT_AUTH_FILE"
+AUTH_REQUIRED_ENV = "SMTPD_COMPAT_AUTH_REQUIRED"
+AUTH_ALLOW_PLAINTEXT_ENV = "SMTPD_COMPAT_AUTH_ALLOW_PLAINTEXT"
+PROXY_PROTOCOL_ENV = "SMTPD_COMPAT_PROXY_PROTOCOL"
 TLS_CERT_ENV = "SMTPD_COMPAT_TLS_CERT"
 TLS_KEY_ENV = "SMTPD_COMPAT_TLS_KEY"
 REQUIRE_STARTTLS_ENV = "SMTPD_COMPAT_REQUIRE_STARTTLS"
@@ -50,8 +55,17 @@ def default_socket_map() -> SocketMap:
     return socket_map
 
 
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+def env_flag(name: str) -> Optional[bool]:
+    """A boolean environment variable; None when unset."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return None
+    return value in ("1", "true", "yes", "on")
+
+
+def pick(*choices: Any) -> Any:
+    """The first choice that is not None: keyword argument, environment, default."""
+    return next((choice for choice in choices if choice is not None), None)
 
 
 def tls_context_from_env() -> Optional[ssl.SSLContext]:
@@ -73,6 +87,10 @@ class SMTPServer:
     timeout: float = 300.0
     #: Seconds ``close()`` lets a running ``process_message`` finish.
     drain_timeout: float = 10.0
+    #: Commands a client may send without a message going through, then ``421``.
+    command_limit: Optional[int] = 1000
+    #: Seconds a client behind a load balancer has to send its PROXY header.
+    proxy_protocol_timeout: float = 5.0
 
     accepting = True
     connected = False
@@ -90,8 +108,15 @@ class SMTPServer:
         *,
         tls_context: Optional[ssl.SSLContext] = None,
         require_starttls: Optional[bool] = None,
+        authenticator: Optional[Callable[..., Any]] = None,
+        auth_file: Optional[str] = None,
+        auth_required: Optional[bool] = None,
+        auth_require_tls: Optional[bool] = None,
+        proxy_protocol: Optional[bool] = None,
         concurrency: Optional[int] = None,
         timeout: Optional[float] = None,
+        drain_timeout: Optional[float] = None,
+        command_limit: Optional[int] = None,
     ) -> None:
         self._localaddr = localaddr
         self._remoteaddr = remoteaddr
@@ -108,14 +133,15 @@ class SMTPServer:
         self._connections: Set[Any] = set()
         self._pending_accept: Optional[Tuple[Any, Any]] = None
         self._pending_exit: Optional[BaseException] = None
-        self.tls_context = tls_context if tls_context is not None else tls_context_from_env()
-        if require_starttls is None:
-            require_starttls = env_flag(REQUIRE_STARTTLS_ENV)
-        self.require_starttls = bool(require_starttls and self.tls_context)
-        if concurrency is not None:
-            self.concurrency = concurrency
-        if timeout is not None:
-            self.timeout = timeout
+        self._configure_tls(tls_context, require_starttls)
+        self._configure_auth(authenticator, auth_file, auth_required, auth_require_tls)
+        self.proxy_protocol = bool(pick(proxy_protocol, env_flag(PROXY_PROTOCOL_ENV), False))
+        tuning = (concurrency, timeout, drain_timeout, command_limit)
+        for name, value in zip(
+            ("concurrency", "timeout", "drain_timeout", "command_limit"), tuning
+        ):
+            if value is not None:
+                setattr(self, name, value)
         self.socket = self._listen(localaddr)
         self.addr = self.socket.getsockname()
         self._wake_r, self._wake_w = socket.socketpair()
@@ -131,6 +157,33 @@ class SMTPServer:
         if len(given) >= 2 and given[1] == 0:
             return given[:1] + (self.addr[1],) + given[2:]
         return given
+
+    # -- configuration: keyword argument, else environment, else class default ---
+
+    def _configure_tls(
+        self, tls_context: Optional[ssl.SSLContext], require_starttls: Optional[bool]
+    ) -> None:
+        self.tls_context = tls_context if tls_context is not None else tls_context_from_env()
+        required = pick(require_starttls, env_flag(REQUIRE_STARTTLS_ENV), False)
+        self.require_starttls = bool(required and self.tls_context)
+
+    def _configure_auth(
+        self,
+        authenticator: Optional[Callable[..., Any]],
+        auth_file: Optional[str],
+        auth_required: Optional[bool],
+        auth_require_tls: Optional[bool],
+    ) -> None:
+        """AUTH PLAIN/LOGIN for unchanged programs: a callable or a bcrypt file."""
+        auth_file = auth_file or os.environ.get(AUTH_FILE_ENV) or None
+        if authenticator is None and auth_file:
+            authenticator = CredentialsFile(auth_file)
+        self._authenticator = authenticator
+        self.auth_required = bool(pick(auth_required, env_flag(AUTH_REQUIRED_ENV), False))
+        plaintext_ok = env_flag(AUTH_ALLOW_PLAINTEXT_ENV)
+        self.auth_require_tls = bool(pick(auth_require_tls, not plaintext_ok, True))
+        if self.auth_required and authenticator is None:
+            raise ValueError("auth_required needs an authenticator or an auth_file")
 
     # -- binding and serving -------------------------------------------------
 
@@ -160,6 +213,7 @@ class SMTPServer:
             tls_context=self.tls_context,
             require_starttls=self.require_starttls,
             timeout=self.timeout,
+            proxy_protocol_timeout=self.proxy_protocol_timeout if self.proxy_protocol else None,
             loop=self._loop_thread.loop,
         )
         try:
