@@ -124,5 +124,5 @@ def test_signals_reach_the_main_thread(signame: str) -> None:
             proc.wait(TIMEOUT)
     if signame == "SIGINT":
         assert out == b"interrupted\n" and proc.returncode == 0, err
-    else:
-        assert proc.returncode == -signal.SIGTERM
+    else:  # SIGTERM exits like SystemExit, closing servers gracefully on the way out
+        assert proc.returncode == 128 + signal.SIGTERM, err

@@ -50,6 +50,7 @@ log = logging.getLogger("smtpd_compat")
 
 #: Commands that no policy (STARTTLS or AUTH required) refuses.
 ALWAYS_ALLOWED = frozenset({"EHLO", "HELO", "NOOP", "QUIT", "RSET", "STARTTLS", "HELP"})
+SHUTDOWN_REPLY = b"421 Service shutting down and closing transmission channel\r\n"
 READ_SIZE = 262144
 MAX_BUFFERED_INPUT = 1 << 20  # pause reading past this much unprocessed input
 MessageArgs = Tuple[Tuple[Any, ...], Dict[str, Any]]
@@ -382,6 +383,8 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         self._input_size = 0
         self._reading_paused = False
         self._eof = False
+        self.draining = False
+        self.closed: asyncio.Future[None] = self.loop.create_future()
         self._last_activity = 0.0
 
     @property
@@ -434,6 +437,8 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     def connection_lost(self, error: Optional[Exception]) -> None:
         super().connection_lost(error)
         self.server._connections.discard(self)
+        if not self.closed.done():
+            self.closed.set_result(None)
 
     def resume_writing(self) -> None:
         super().resume_writing()
@@ -510,6 +515,10 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         while conn is not None and self.open and not self.busy:
             self._flush()
             if self._paused:  # type: ignore[attr-defined]  # the client is not reading
+                return
+            if self.draining and not self._in_transaction():
+                cast(asyncio.WriteTransport, self.transport).write(SHUTDOWN_REPLY)
+                self._close()
                 return
             if conn.closing:
                 self._close()
@@ -682,14 +691,14 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
     # -- shutdown ------------------------------------------------------------
 
-    def shut_down(self, reply: bytes) -> None:
-        """Close an idle session with ``reply``; a busy one finishes its job first."""
-        if self.conn is not None:
-            self.conn.closing = True
-        if not self.busy and self.open:
-            self._flush()
-            cast(asyncio.WriteTransport, self.transport).write(reply)
-            self._close()
+    def drain(self) -> None:
+        """Shutting down: end the session as soon as no transaction is under way."""
+        self.draining = True
+        self._pump()
+
+    def _in_transaction(self) -> bool:
+        channel = self.conn.channel if self.conn else None
+        return self.busy or (channel is not None and channel.smtp_state == SMTPChannel.DATA)
 
 
 def is_exit_now(exc: BaseException) -> bool:
@@ -740,14 +749,13 @@ async def start_serving(
 async def stop_serving(
     aio_server: asyncio.AbstractServer, sessions: Set[LegacySMTP], drain: float
 ) -> None:
-    """Stop listening, 421 idle sessions, give busy ones ``drain`` seconds."""
+    """Stop listening; idle sessions get ``421`` now, a transaction in DATA or in
+    ``process_message`` gets ``drain`` seconds to finish (then ``421``)."""
     aio_server.close()
-    reply = b"421 Service shutting down and closing transmission channel\r\n"
+    waiting = [session.closed for session in list(sessions)]
     for session in list(sessions):
-        session.shut_down(reply)
-    deadline = asyncio.get_running_loop().time() + drain
-    while any(s.busy for s in sessions) and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.01)
+        session.drain()
+    if waiting:
+        await asyncio.wait(waiting, timeout=drain)
     for session in list(sessions):
-        if session.transport is not None:
-            session.transport.close()
+        session._close()

@@ -10,15 +10,18 @@ has run, from any thread.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import select
+import signal
 import socket
 import ssl
 import sys
 import threading
 import time
 import warnings
+import weakref
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import _bridge
@@ -38,6 +41,32 @@ TLS_CERT_ENV = "SMTPD_COMPAT_TLS_CERT"
 TLS_KEY_ENV = "SMTPD_COMPAT_TLS_KEY"
 REQUIRE_STARTTLS_ENV = "SMTPD_COMPAT_REQUIRE_STARTTLS"
 LISTEN_BACKLOG = 1024  # legacy used 5: bursts of connects hung without a banner
+
+
+_open_servers: weakref.WeakSet[SMTPServer] = weakref.WeakSet()
+_sigterm_installed = False
+
+
+def install_graceful_sigterm() -> None:
+    """SIGTERM ends the program like Ctrl-C: open servers then close gracefully at
+    exit (transactions in progress finish), instead of dying mid-message. Only
+    when the program kept the default action and we are in the main thread."""
+    global _sigterm_installed
+    if _sigterm_installed or threading.current_thread() is not threading.main_thread():
+        return
+    _sigterm_installed = True
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+@atexit.register
+def _close_open_servers() -> None:
+    for server in list(_open_servers):
+        server.close()
 
 
 def default_socket_map() -> SocketMap:
@@ -225,6 +254,8 @@ class SMTPServer:
             self._loop_thread.release()
             raise
         self._map[self._wake_r.fileno()] = self
+        _open_servers.add(self)
+        install_graceful_sigterm()
 
     def _accepts_inline(self) -> bool:
         """Accepting runs on the loop only when no user code is involved."""
@@ -329,6 +360,7 @@ class SMTPServer:
             if self._closed:
                 return
             self._closed = True
+        _open_servers.discard(self)
         self._map.pop(self._wake_r.fileno(), None)
         self._wake()
         drain = 0.0 if self._workers.owns_current_thread() else self.drain_timeout
