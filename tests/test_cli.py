@@ -121,3 +121,31 @@ def test_console_script_is_declared() -> None:
     scripts = {ep.name: ep.value for ep in metadata.distribution("smtpd-compat").entry_points}
     assert scripts["smtpd-compat"] == "smtpd_compat._cli:main"
     assert smtpd_compat.__version__
+
+
+def test_auth_and_proxy_flags(start_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import bcrypt
+
+    users = tmp_path / "users"
+    users.write_bytes(b"me:" + bcrypt.hashpw(b"secret", bcrypt.gensalt(rounds=4)) + b"\n")
+    port = free_port()
+    start_cli(
+        "-n",
+        "-c",
+        "DebuggingServer",
+        "--auth-file",
+        str(users),
+        "--auth-required",
+        "--auth-allow-plaintext",
+        "--proxy-protocol",
+        "127.0.0.1:%d" % port,
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"PROXY TCP4 203.0.113.7 192.0.2.1 40000 25\r\n")
+        client = smtplib.SMTP(timeout=TIMEOUT)
+        client.sock = sock
+        assert client.getreply()[0] == 220
+        client.ehlo()
+        assert client.mail("a@b.c")[0] == 530
+        assert client.login("me", "secret")[0] == 235
+        client.close()

@@ -35,6 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--tls-cert", help="certificate (PEM) for STARTTLS")
     add("--tls-key", help="private key (PEM) for STARTTLS, if not in the certificate file")
     add("--require-starttls", action="store_true", help="refuse mail before STARTTLS")
+    add("--auth-file", help="AUTH PLAIN/LOGIN against 'user:bcrypt-hash' lines (htpasswd -B)")
+    add("--auth-required", action="store_true", help="refuse mail before AUTH")
+    add("--auth-allow-plaintext", action="store_true", help="offer AUTH without TLS")
+    add("--proxy-protocol", action="store_true", help="expect a PROXY v1/v2 header")
     add("localspec", nargs="?", default="localhost:8025")
     add("remotespec", nargs="?", default="localhost:25")
     return parser
@@ -94,8 +98,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         from smtpd_compat._bridge import tls_context_from_files
 
         extra["tls_context"] = tls_context_from_files(options.tls_cert, options.tls_key)
-    if options.require_starttls:
-        extra["require_starttls"] = True
+    flags = ("require_starttls", "auth_required", "proxy_protocol")
+    extra.update({flag: True for flag in flags if getattr(options, flag)})
+    if options.auth_file:
+        extra["auth_file"] = options.auth_file
+    if options.auth_allow_plaintext:
+        extra["auth_require_tls"] = False
     server = cls(local, remote, options.size, enable_SMTPUTF8=options.enable_SMTPUTF8, **extra)
     if options.setuid:
         drop_privileges()
