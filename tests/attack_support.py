@@ -89,13 +89,20 @@ def loop_tasks() -> Optional[int]:
     return result
 
 
+def close_clients() -> None:
+    while Client.opened:
+        Client.opened.pop().close()
+
+
 @contextlib.contextmanager
 def no_leaks() -> Iterator[None]:
     """Around a block that opens and closes servers: no engine thread and no file
-    descriptor survive it."""
+    descriptor survive it (clients made in the block are closed first)."""
     assert not engine_threads(), "a server from another test is still open"
+    close_clients()
     before = open_fds()
     yield
+    close_clients()
     assert wait_until(lambda: not engine_threads()), engine_threads()
     assert wait_until(lambda: open_fds() <= before), (before, open_fds(), fd_targets())
 
@@ -119,8 +126,16 @@ def quiet_sessions(server: Any, timeout: float = TIMEOUT) -> bool:
 class Client:
     """A raw SMTP client: whole replies, EOF detection, nothing blocks past TIMEOUT."""
 
-    def __init__(self, port: int, timeout: float = TIMEOUT) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    #: Every client made, so that a fixture can close the ones a test left open.
+    opened: List[Client] = []
+
+    def __init__(self, port: int, timeout: float = TIMEOUT, rcvbuf: int = 0) -> None:
+        Client.opened.append(self)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        if rcvbuf:  # before connect, so that the window stays small
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.connect(("127.0.0.1", port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
 
