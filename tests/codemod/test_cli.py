@@ -89,6 +89,7 @@ def test_only_skip_and_list_rules(tree, capsys):
         "handler",
         "init",
         "startup",
+        "thread",
         "debugging",
         "policy",
         "banner",

@@ -45,13 +45,16 @@ CONVERTED = [
     "debugging_server",
     "banner_version",
     "banner_debugstream",
+    "django_fixture",
+    "localserver_fixture",
+    "polling_loop",
 ]
 PARTLY_CONVERTED: List[str] = []
 NOT_CONVERTED = ["auth_channel", "thread_subclass"]
 PRINTS_ONLY = {"debugging_server"}
 # Programs whose greeting the codemod keeps (ident=); the others greet as aiosmtpd does.
 KEEPS_BANNER = {"banner_version"}
-STOPPED_BY_STDIN = {"thread_fixture"}
+STOPPED_BY_STDIN = {"thread_fixture", "django_fixture", "localserver_fixture"}
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"
 # One dialogue per connection; "DATA" sends BODY. Replies are compared one by one.

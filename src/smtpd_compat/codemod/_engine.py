@@ -80,6 +80,8 @@ class LeftoverFinder(cst.CSTVisitor):
             nodes += list(plan.threads) + list(plan.close_alls)
             nodes += plan.converted_channels + list(plan.silenced_debugstream)
             nodes += [plan.banner] if plan.banner is not None else []
+            nodes += [n for s in plan.thread_servers if s.thread for n in s.thread.rewritten]
+            nodes += [p.loop for p in plan.polls]
             self.converted = {id(n) for n in nodes}
         self.found: List[tuple] = []
         self.spans: List[range] = []

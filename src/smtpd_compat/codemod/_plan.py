@@ -18,6 +18,15 @@ from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvide
 from smtpd_compat.codemod._channels import ChannelPlan, analyse_channel, channel_class_of
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._report import Report
+from smtpd_compat.codemod._threads import (
+    THREAD_ATTRS,
+    LegacyUse,
+    ThreadPlan,
+    analyse_thread,
+    is_polling_call,
+    polling_timeout,
+    skipped_ids,
+)
 
 # smtpd.SMTPServer(localaddr, remoteaddr, data_size_limit, map, enable_SMTPUTF8, decode_data)
 SERVER_PARAMS = (
@@ -53,6 +62,7 @@ SECTION_CHANNEL = "Rule channel: SMTPChannel subclasses"
 SECTION_POLICY = "Rule policy: smtp_MAIL and smtp_RCPT overrides become hooks"
 SECTION_BANNER = "Rule banner: smtpd.__version__ becomes ident"
 SECTION_DEBUGSTREAM = "Rule debugstream: silencing smtpd.DEBUGSTREAM"
+SECTION_THREAD = "Rule thread: Thread subclasses and polling loops"
 # Values that only throw smtpd's diagnostics away: nothing else can read them.
 SILENT_SINKS = ("io.StringIO()", "open(os.devnull, 'w')", 'open(os.devnull, "w")')
 SECTION_MANUAL = "What needs manual work"
@@ -70,6 +80,7 @@ class ServerClass:
     attrs_read: Set[str] = field(default_factory=set)
     decode_data: Optional[bool] = None
     channel: Optional[ChannelPlan] = None
+    thread: Optional[ThreadPlan] = None
 
     @property
     def name(self) -> str:
@@ -114,6 +125,14 @@ class Instance:
 
 
 @dataclass
+class Poll:
+    """``while <flag>: asyncore.loop(timeout=T, count=1)`` serving the module's servers."""
+
+    loop: cst.While
+    timeout: Optional[cst.BaseExpression]
+
+
+@dataclass
 class Plan:
     """Everything the rules rewrite, by node identity in ``wrapper.module``."""
 
@@ -122,6 +141,7 @@ class Plan:
     instances: List[Instance] = field(default_factory=list)
     loops: List[cst.SimpleStatementLine] = field(default_factory=list)
     threads: List[cst.Call] = field(default_factory=list)
+    polls: List[Poll] = field(default_factory=list)
     closes: Dict[cst.CSTNode, Instance] = field(default_factory=dict)
     close_alls: List[cst.SimpleStatementLine] = field(default_factory=list)
     sockets: Dict[cst.Attribute, Instance] = field(default_factory=dict)
@@ -136,7 +156,11 @@ class Plan:
 
     @property
     def needs_bound_controller(self) -> bool:
-        return any(i.bound for i in self.instances)
+        return any(i.bound for i in self.instances) or bool(self.thread_servers)
+
+    @property
+    def thread_servers(self) -> List[ServerClass]:
+        return [s for s in self.servers if s.thread is not None]
 
     @property
     def needs_debugging_handler(self) -> bool:
@@ -191,6 +215,9 @@ class Planner(cst.CSTVisitor):
         self.loop_calls: List[cst.Call] = []
         self.name_uses: Dict[str, int] = {}
         self.module_settings: List[Tuple[str, cst.Assign]] = []
+        self.in_threads: Set[int] = set()  # nodes the thread rule rewrites
+        self.thread_targets_of: Dict[str, ServerClass] = {}
+        self.thread_instances = 0
 
     # -- helpers -----------------------------------------------------------
     def line(self, node: cst.CSTNode) -> int:
@@ -258,13 +285,18 @@ class Planner(cst.CSTVisitor):
     def add_server(self, node: cst.ClassDef) -> None:
         name = node.name.value
         extra = [b for b in node.bases if self.legacy(b.value) != "smtpd.SMTPServer"]
+        thread = None
         if any(dotted_name(b.value) == "threading.Thread" for b in extra):
-            self.block(
-                node,
-                f"class {name} is also a threading.Thread: split the thread from the "
-                "handler and start()/stop() a Controller where the thread was",
-            )
-            return
+            thread = analyse_thread(node, self.plan.names)
+            if thread.reasons:
+                self.block(
+                    node,
+                    f"class {name} is also a threading.Thread and cannot become a "
+                    f"Controller: {thread.reasons[0]}",
+                    SECTION_THREAD,
+                )
+                return
+            extra = [b for b in extra if dotted_name(b.value) != "threading.Thread"]
         if any(dotted_name(b.value) != "object" for b in extra) or node.keywords:
             self.block(node, f"class {name} has other base classes besides smtpd.SMTPServer")
             return
@@ -273,17 +305,22 @@ class Planner(cst.CSTVisitor):
         if process_message is None or process_message.asynchronous:
             self.block(node, f"class {name} has no synchronous process_message", SECTION_HANDLER)
             return
-        server = ServerClass(node, process_message, methods.get("__init__"))
+        server = ServerClass(node, process_message, methods.get("__init__"), thread=thread)
+        if thread is not None:
+            self.in_threads |= skipped_ids(thread)
         if self.check_class_body(server) and self.check_init(server):
             self.plan.servers.append(server)
 
     def check_class_body(self, server: ServerClass) -> bool:
-        collector = SelfAttributes()
+        collector = SelfAttributes(skipped_ids(server.thread) if server.thread else set())
         server.node.visit(collector)
         overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
         if "channel_class" in overridden and self.attach_channel(server):
             overridden.remove("channel_class")
-        unsupported = sorted((collector.read | set(overridden)) & DISPATCHER_ATTRS)
+        forbidden = DISPATCHER_ATTRS
+        if server.thread is not None:  # the handler keeps the bound socket as self.socket
+            forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
+        unsupported = sorted((collector.read | set(overridden)) & forbidden)
         if unsupported:
             what = ", ".join(unsupported)
             self.block(server.node, f"class {server.name} uses the dispatcher's {what}")
@@ -359,7 +396,9 @@ class Planner(cst.CSTVisitor):
             self.finish(False)
             return
         ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
-        if self.plan.instances and not self.plan.loops and not self.plan.threads:
+        self.check_thread_uses()
+        self.check_polls_close()
+        if self.plan.instances and not (self.plan.loops or self.plan.threads or self.plan.polls):
             self.block(
                 self.plan.instances[0].statement,
                 "no asyncore.loop() in this module serves this server",
@@ -408,6 +447,8 @@ class Planner(cst.CSTVisitor):
 
     def rules_enabled(self) -> bool:
         needed = {"handler", "startup"}
+        if self.plan.thread_servers or self.plan.polls:
+            needed.add("thread")
         if any(s.init is not None for s in self.plan.servers):
             needed.add("init")
         if self.plan.needs_debugging_handler:
@@ -424,7 +465,10 @@ class Planner(cst.CSTVisitor):
         for call in self.calls:
             name = dotted_name(call.func)
             legacy = self.legacy(call.func)
-            if name in classes:
+            if name in classes and classes[name].thread is not None:
+                called.add(name)
+                self.add_thread_instance(call, classes[name])
+            elif name in classes:
                 called.add(name)
                 self.add_instance(call, classes[name])
             elif legacy == "smtpd.DebuggingServer":
@@ -432,7 +476,7 @@ class Planner(cst.CSTVisitor):
             elif legacy in ("smtpd.SMTPServer", "smtpd.PureProxy"):
                 self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
         for server in self.plan.servers:
-            if server.name not in called:
+            if server.name not in called and server.thread is None:
                 self.block(
                     server.node,
                     f"class {server.name} is not instantiated in this "
@@ -481,8 +525,46 @@ class Planner(cst.CSTVisitor):
         instance.bound = not fixed_port(args.get("localaddr"))
         self.plan.instances.append(instance)
 
+    def add_thread_instance(self, call: cst.Call, server: ServerClass) -> None:
+        """The instance stays as it is: remember its name to check what the module does with it."""
+        self.thread_instances += 1
+        parent = self.get_metadata(ParentNodeProvider, call)
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = dotted_name(parent.targets[0].target)
+            if target is not None:
+                self.thread_targets_of[target] = server
+
+    def check_thread_uses(self) -> None:
+        """Instances of converted thread classes lose the Thread and dispatcher surface."""
+        for attribute in self.attributes:
+            server = self.thread_targets_of.get(dotted_name(attribute.value) or "")
+            if server is None or server.thread is None:
+                continue
+            name = attribute.attr.value
+            body = server.node.body.body
+            defined = {s.name.value for s in body if isinstance(s, cst.FunctionDef)}
+            if name in (THREAD_ATTRS | DISPATCHER_ATTRS) - {"socket"} - defined:
+                self.block(
+                    attribute,
+                    f"{dotted_name(attribute)} is the thread's or the dispatcher's: "
+                    "the converted class has no such attribute",
+                    SECTION_THREAD,
+                )
+        closes_all = any(s.thread and s.thread.closes_all for s in self.plan.thread_servers)
+        others = len(self.plan.servers) > 1 or self.plan.instances or self.thread_instances > 1
+        if closes_all and others:
+            self.block(
+                self.plan.thread_servers[0].node,
+                "asyncore.close_all() in a thread class closed the other servers too",
+                SECTION_THREAD,
+            )
+
     def find_loops(self) -> bool:
         for call in self.loop_calls:
+            if id(self.statement_of(call)) in self.in_threads or self.inside_thread_run(call):
+                continue
+            if self.find_poll(call):
+                continue
             statement = self.statement_of(call)
             bad = [
                 a.keyword.value
@@ -504,6 +586,44 @@ class Planner(cst.CSTVisitor):
             if self.same_block(statement, "threading.Thread(target=asyncore.loop)", single=True):
                 self.plan.threads.append(call)
         return True
+
+    def inside_thread_run(self, node: cst.CSTNode) -> bool:
+        runs = {id(s.thread.run) for s in self.plan.thread_servers if s.thread}
+        while node is not None and not isinstance(node, cst.Module):
+            if id(node) in runs:
+                return True
+            node = self.get_metadata(ParentNodeProvider, node)
+        return False
+
+    def find_poll(self, call: cst.Call) -> bool:
+        """``while <cond>: asyncore.loop(timeout=T, count=1)`` in the block of the servers."""
+        if not is_polling_call(call, self.plan.names):
+            return False
+        statement = self.statement_of(call)
+        block = self.get_metadata(ParentNodeProvider, statement) if statement else None
+        loop = self.get_metadata(ParentNodeProvider, block) if block else None
+        if not isinstance(loop, cst.While) or len(block.body) != 1 or loop.orelse is not None:
+            return False
+        finder = LegacyUse(self.plan.names)
+        loop.test.visit(finder)
+        if finder.found:
+            self.block(loop, "the polling loop's condition reads legacy state", SECTION_THREAD)
+            return True
+        if self.same_block(loop, "the polling loop"):
+            self.plan.polls.append(Poll(loop, polling_timeout(call)))
+        return True
+
+    def check_polls_close(self) -> None:
+        """After a polling loop the legacy server stopped serving: it must be closed."""
+        closed = {id(i) for i in self.plan.closes.values()}
+        for poll in self.plan.polls:
+            if not self.plan.close_alls and any(id(i) not in closed for i in self.plan.instances):
+                self.block(
+                    poll.loop,
+                    "a server served by the polling loop is never closed: "
+                    "after the loop smtpd stopped serving it, a Controller would not",
+                    SECTION_THREAD,
+                )
 
     def same_block(self, statement: cst.CSTNode, what: str, single: bool = False) -> bool:
         owner = self.owner_of(statement)
@@ -546,6 +666,8 @@ class Planner(cst.CSTVisitor):
         for call in self.calls:
             if self.legacy(call.func) == "asyncore.close_all":
                 statement = self.statement_of(call)
+                if id(statement) in self.in_threads or self.inside_thread_run(call):
+                    continue
                 if statement is None:
                     self.block(
                         call, "asyncore.close_all() is part of an expression", SECTION_STARTUP
@@ -567,10 +689,18 @@ class Planner(cst.CSTVisitor):
 class SelfAttributes(cst.CSTVisitor):
     """``self.x`` reads and method names inside a class body."""
 
-    def __init__(self) -> None:
+    def __init__(self, skipped: Optional[Set[int]] = None) -> None:
         self.read: Set[str] = set()
         self.defined: Set[str] = set()
         self.depth = 0
+        self.skipped = skipped or set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return id(node) not in self.skipped and super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if id(original_node) not in self.skipped:
+            super().on_leave(original_node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self.depth == 0:

@@ -15,12 +15,14 @@ from smtpd_compat.codemod.rules import (
     init,
     policy,
     startup,
+    thread,
 )
 
 RULES: Tuple[Rule, ...] = (
     handler.RULE,
     init.RULE,
     startup.RULE,
+    thread.RULE,
     debugging.RULE,
     policy.RULE,
     banner.RULE,

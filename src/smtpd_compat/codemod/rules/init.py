@@ -30,7 +30,7 @@ def self_name(server: ServerClass) -> str:
     return first.name.value
 
 
-def assignments(server: ServerClass) -> List[cst.BaseStatement]:
+def assignments(plan: Plan, server: ServerClass) -> List[cst.BaseStatement]:
     from smtpd_compat.codemod._build import code_of
 
     me = self_name(server)
@@ -39,6 +39,10 @@ def assignments(server: ServerClass) -> List[cst.BaseStatement]:
         if param in server.base_args:
             value = code_of(server.base_args[param])
             stored.append(statement(f"{me}.{ATTRIBUTE_FOR[param]} = {value}\n"))
+    if server.thread is not None:
+        from smtpd_compat.codemod.rules.thread import controller_statements
+
+        stored += controller_statements(plan, server, me)
     return stored
 
 
@@ -47,4 +51,4 @@ def replace_base_init(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
     server = next((s for s in plan.servers if s.base_init is original), None)
     if server is None or not isinstance(original, cst.SimpleStatementLine):
         return updated
-    return cst.FlattenSentinel(keep_leading_lines(original, assignments(server)))
+    return cst.FlattenSentinel(keep_leading_lines(original, assignments(plan, server)))

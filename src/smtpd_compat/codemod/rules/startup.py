@@ -14,7 +14,7 @@ turn it on), ``data_size_limit`` and ``decode_data`` carry over.
 
 from __future__ import annotations
 
-from typing import List
+from typing import Dict, List, Optional
 
 import libcst as cst
 
@@ -25,7 +25,7 @@ from smtpd_compat.codemod._build import (
     keep_leading_lines,
     statement,
 )
-from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_STARTUP, Instance, Plan
+from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_STARTUP, Instance, Plan, ServerClass
 from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
@@ -44,6 +44,12 @@ class BoundController(Controller):
         return self.loop.create_server(
             self._factory_invoker, sock=self.socket, ssl=self.ssl_context
         )
+
+    def stop(self, no_assert=False):
+        # Like smtpd's close(): safe twice and before start().
+        if self._thread is not None:
+            super().stop(no_assert)
+        self.socket.close()
 '''
 OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
@@ -71,13 +77,19 @@ def instance_decodes(instance: Instance) -> bool:
 
 def option_values(plan: Plan, instance: Instance) -> List[str]:
     """Controller keyword arguments carrying smtpd's options over."""
-    server, handler = instance.server, instance.handler_name
+    return server_options(plan, instance.server, instance.handler_name, instance.args)
+
+
+def server_options(
+    plan: Plan, server: Optional[ServerClass], handler: str, args: Dict[str, cst.BaseExpression]
+) -> List[str]:
+    """The options of ``server`` created as ``handler`` (with ``args`` when it has no __init__)."""
     values = []
     for param in OPTIONS:
         if server is not None and server.init is not None:
             given = f"{handler}.{ATTRIBUTE_FOR[param]}" if param in server.base_args else None
         else:
-            given = code_of(instance.args[param]) if param in instance.args else None
+            given = code_of(args[param]) if param in args else None
         if given is None and param == "enable_SMTPUTF8":
             given = "False"  # smtpd's default; the Controller would turn it on
         if given is not None:

@@ -1,0 +1,314 @@
+"""Read a ``(smtpd.SMTPServer, threading.Thread)`` class: can its thread become a Controller?
+
+Django-style test fixtures poll ``asyncore.loop(timeout=..., count=1)`` in
+``run()`` while a flag is set, and ``stop()`` clears the flag, joins the thread
+and closes the server. Such a class converts only in this shape, where the
+thread's life is exactly "serve from start() until stop()":
+
+- ``__init__`` calls ``threading.Thread.__init__(self, ...)`` once at its top level;
+- ``run()`` is statements that set the flag, ``while <flag>: asyncore.loop(timeout=T,
+  count=1)`` (optionally inside ``with self.<lock>:``, a lock used nowhere else),
+  then optionally ``asyncore.close_all()`` / ``self.close()``;
+- ``start()``, if overridden, calls ``threading.Thread.start(self)`` or
+  ``super().start()`` once at its top level;
+- ``stop()`` changes the flag, then joins the thread (``self.join(...)``,
+  ``threading.Thread.join(self, ...)``) and closes the server, there or at the end
+  of ``run()``, those statements all in one block;
+- nothing else in the class reads the flag or the thread's own attributes.
+
+Anything else yields the reasons the class was left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set
+
+import libcst as cst
+
+from smtpd_compat.codemod._names import LegacyNames, dotted_name
+
+# threading.Thread's surface: a handler has none of it.
+THREAD_ATTRS = frozenset(
+    "join is_alive isAlive daemon setDaemon isDaemon name getName setName ident native_id"
+    " run _target _args _kwargs _started".split()
+)
+
+
+@dataclass
+class ThreadPlan:
+    """What the thread rule rewrites in one class, by node identity."""
+
+    node: cst.ClassDef
+    thread_init: Optional[cst.BaseStatement] = None
+    run: Optional[cst.FunctionDef] = None
+    prelude: List[cst.BaseStatement] = field(default_factory=list)
+    start_call: Optional[cst.BaseStatement] = None  # Thread.start(self) in a start() override
+    stop_statements: List[cst.BaseStatement] = field(default_factory=list)
+    run_closes: bool = False  # run() closes the server after its loop
+    closes_all: bool = False  # asyncore.close_all() closed every server of the program
+    reasons: List[str] = field(default_factory=list)
+
+    @property
+    def rewritten(self) -> List[cst.CSTNode]:
+        """Nodes that disappear or change: the attribute checks skip them."""
+        nodes: List[cst.CSTNode] = [*self.stop_statements]
+        nodes += [n for n in (self.thread_init, self.run, self.start_call) if n is not None]
+        return nodes
+
+
+def small_call(stmt: cst.BaseStatement) -> Optional[cst.Call]:
+    """The call of a one-call statement line."""
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        expr = stmt.body[0]
+        if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
+            return expr.value
+    return None
+
+
+def thread_method_call(stmt: cst.BaseStatement, method: str) -> bool:
+    """``threading.Thread.M(self, ...)``, ``super().M(...)`` or ``self.M(...)``."""
+    call = small_call(stmt)
+    if call is None or not isinstance(call.func, cst.Attribute):
+        return False
+    if call.func.attr.value != method or any(a.star for a in call.args):
+        return False
+    owner = call.func.value
+    if dotted_name(owner) == "threading.Thread":
+        return bool(call.args) and dotted_name(call.args[0].value) == "self"
+    if isinstance(owner, cst.Call):
+        return dotted_name(owner.func) == "super" and not owner.args
+    return method == "join" and dotted_name(owner) == "self"
+
+
+def closes(stmt: cst.BaseStatement, names: LegacyNames) -> bool:
+    """``self.close()`` or ``asyncore.close_all()``."""
+    call = small_call(stmt)
+    if call is None or call.args:
+        return False
+    return (
+        dotted_name(call.func) == "self.close" or names.resolve(call.func) == "asyncore.close_all"
+    )
+
+
+class ThreadAnalysis:
+    """Fills a ThreadPlan from one class body."""
+
+    def __init__(self, node: cst.ClassDef, names: LegacyNames) -> None:
+        self.plan = ThreadPlan(node)
+        self.names = names
+        self.flag: Optional[str] = None
+        self.lock: Optional[str] = None
+        self.methods: Dict[str, cst.FunctionDef] = {
+            s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)
+        }
+
+    def why(self, reason: str) -> None:
+        self.plan.reasons.append(reason)
+
+    def analyse(self) -> ThreadPlan:
+        for method in ("__init__", "run", "stop"):
+            if method not in self.methods:
+                self.why(f"it has no {method}() method")
+        if self.plan.reasons:
+            return self.plan
+        self.read_init(self.methods["__init__"])
+        self.read_run(self.methods["run"])
+        if "start" in self.methods:
+            self.read_start(self.methods["start"])
+        self.read_stop(self.methods["stop"])
+        if not self.plan.reasons:
+            self.check_state_uses()
+        return self.plan
+
+    def read_init(self, init: cst.FunctionDef) -> None:
+        calls = [s for s in init.body.body if thread_method_call(s, "__init__")]
+        call = small_call(calls[0]) if len(calls) == 1 else None
+        if call is None or dotted_name(call.func) != "threading.Thread.__init__":
+            self.why("__init__ does not call threading.Thread.__init__(self) once at its top level")
+            return
+        if any(a.keyword is None or a.keyword.value != "name" for a in call.args[1:]):
+            self.why("threading.Thread.__init__ gets arguments other than name=")
+            return
+        self.plan.thread_init = calls[0]
+
+    def read_run(self, run: cst.FunctionDef) -> None:
+        body = list(run.body.body)
+        loops = [i for i, s in enumerate(body) if isinstance(s, cst.While)]
+        if len(loops) != 1 or len(run.params.params) != 1:
+            self.why("run() is not one polling loop")
+            return
+        index = loops[0]
+        loop = body[index]
+        assert isinstance(loop, cst.While)
+        prelude, postlude = body[:index], body[index + 1 :]
+        if not self.polls(loop) or not all(closes(s, self.names) for s in postlude):
+            self.why(
+                "run() is not `while <flag>: asyncore.loop(timeout=..., count=1)` "
+                "with only flag settings before it and closing after it"
+            )
+            return
+        if any(self.mentions_legacy(s) or isinstance(s, cst.Return) for s in prelude):
+            self.why("run() does more than set its flag before the loop")
+            return
+        self.plan.run, self.plan.prelude = run, prelude
+        self.plan.run_closes = bool(postlude)
+        self.plan.closes_all = any(self.is_close_all(s) for s in postlude)
+
+    def polls(self, loop: cst.While) -> bool:
+        """``while <flag>: asyncore.loop(timeout=T, count=1)``, maybe under ``with self.lock``."""
+        if loop.orelse is not None or not isinstance(loop.body, cst.IndentedBlock):
+            return False
+        inner = list(loop.body.body)
+        if len(inner) == 1 and isinstance(inner[0], cst.With) and len(inner[0].items) == 1:
+            lock = dotted_name(inner[0].items[0].item)
+            if lock is None or not lock.startswith("self.") or inner[0].items[0].asname:
+                return False
+            self.lock = lock.split(".", 1)[1]
+            if not isinstance(inner[0].body, cst.IndentedBlock):
+                return False
+            inner = list(inner[0].body.body)
+        call = small_call(inner[0]) if len(inner) == 1 else None
+        if call is None or not is_polling_call(call, self.names):
+            return False
+        self.flag = flag_of(loop.test, self.names)
+        return self.flag is not None
+
+    def read_start(self, start: cst.FunctionDef) -> None:
+        calls = [s for s in start.body.body if thread_method_call(s, "start")]
+        if len(calls) != 1 or len(small_call(calls[0]).args) > 1:  # type: ignore[union-attr]
+            self.why("start() does not call threading.Thread.start(self) once at its top level")
+            return
+        self.plan.start_call = calls[0]
+
+    def read_stop(self, stop: cst.FunctionDef) -> None:
+        block = stop_block(stop.body, self.names)
+        if block is None:
+            self.why("stop() does not join the thread once, in one block with its closing")
+            return
+        statements = [s for s in block if thread_method_call(s, "join") or closes(s, self.names)]
+        first = block.index(statements[0])
+        if not any(self.flag in names_in(s) for s in block[:first]):
+            self.why(f"stop() does not change self.{self.flag} before it joins the thread")
+            return
+        if not self.plan.run_closes and not any(closes(s, self.names) for s in statements):
+            self.why("the server is never closed (smtpd left it bound): stop() would differ")
+            return
+        self.plan.closes_all |= any(self.is_close_all(s) for s in statements)
+        self.plan.stop_statements = statements
+
+    def check_state_uses(self) -> None:
+        """The flag and the lock belong to the loop: nothing else may read or change them."""
+        lifecycle = {"__init__", "run", "start", "stop"}
+        if "controller" in names_in(self.plan.node):
+            self.why("it has a self.controller of its own")
+        for name, method in self.methods.items():
+            used = names_in(method)
+            if name not in lifecycle and self.flag in used:
+                self.why(f"{name}() uses the loop's flag self.{self.flag}")
+        if self.lock is not None:
+            count = sum(names_in(m).count(self.lock) for m in self.methods.values())
+            if count != 2:
+                self.why(f"the loop's lock self.{self.lock} is used elsewhere")
+
+    def is_close_all(self, stmt: cst.BaseStatement) -> bool:
+        call = small_call(stmt)
+        return call is not None and self.names.resolve(call.func) == "asyncore.close_all"
+
+    def mentions_legacy(self, node: cst.CSTNode) -> bool:
+        finder = LegacyUse(self.names)
+        node.visit(finder)
+        return finder.found
+
+
+def is_polling_call(call: cst.Call, names: LegacyNames) -> bool:
+    """``asyncore.loop(timeout, use_poll, map, count)`` with count 1 and no map."""
+    if names.resolve(call.func) != "asyncore.loop" or any(a.star for a in call.args):
+        return False
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+    positional = [a.value for a in call.args if a.keyword is None]
+    keywords.update(zip(("timeout", "use_poll", "map", "count"), positional))
+    if "map" in keywords and dotted_name(keywords["map"]) != "None" or len(positional) > 4:
+        return False
+    count = keywords.get("count")
+    return isinstance(count, cst.Integer) and count.value == "1"
+
+
+def polling_timeout(call: cst.Call) -> Optional[cst.BaseExpression]:
+    """The timeout argument of a polling ``asyncore.loop`` call (None: asyncore's 30.0)."""
+    for position, arg in enumerate(call.args):
+        if (arg.keyword and arg.keyword.value == "timeout") or (
+            arg.keyword is None and position == 0
+        ):
+            return arg.value
+    return None
+
+
+def flag_of(test: cst.BaseExpression, names: LegacyNames) -> Optional[str]:
+    """The ``self.<flag>`` a loop condition tests (``and asyncore.socket_map`` allowed)."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        if names.resolve(test.right) == "asyncore.socket_map":
+            test = test.left
+        elif names.resolve(test.left) == "asyncore.socket_map":
+            test = test.right
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    if isinstance(test, cst.Call) and not test.args and isinstance(test.func, cst.Attribute):
+        if test.func.attr.value != "is_set":
+            return None
+        test = test.func.value
+    name = dotted_name(test)
+    if name is None or name.count(".") != 1 or not name.startswith("self."):
+        return None
+    return name.split(".")[1]
+
+
+def stop_block(body: cst.BaseSuite, names: LegacyNames) -> Optional[List[cst.BaseStatement]]:
+    """The one block of stop() (its body or a nested if's) that joins the thread once."""
+    if not isinstance(body, cst.IndentedBlock):
+        return None
+    statements = list(body.body)
+    joins = [s for s in statements if thread_method_call(s, "join")]
+    if len(joins) == 1:
+        return statements
+    found = [
+        block
+        for s in statements
+        if isinstance(s, cst.If) and s.orelse is None
+        for block in [stop_block(s.body, names)]
+        if block is not None
+    ]
+    return found[0] if len(found) == 1 and not joins else None
+
+
+def names_in(node: cst.CSTNode) -> List[str]:
+    """The attribute names read on ``self`` in a node, with repeats."""
+    collector = SelfNames()
+    node.visit(collector)
+    return collector.names
+
+
+class SelfNames(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: List[str] = []
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Name) and node.value.value == "self":
+            self.names.append(node.attr.value)
+
+
+class LegacyUse(cst.CSTVisitor):
+    def __init__(self, names: LegacyNames) -> None:
+        self.names = names
+        self.found = False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found |= node.value in self.names.table
+
+
+def analyse_thread(node: cst.ClassDef, names: LegacyNames) -> ThreadPlan:
+    return ThreadAnalysis(node, names).analyse()
+
+
+def skipped_ids(plan: ThreadPlan) -> Set[int]:
+    return {id(n) for n in plan.rewritten}

@@ -1,0 +1,116 @@
+"""Rule ``thread``: Thread subclasses and polling loops start and stop a Controller.
+
+Guide section: "Rule thread: Thread subclasses and polling loops".
+
+A ``(smtpd.SMTPServer, threading.Thread)`` class in the shape ``_threads``
+accepts loses its Thread base and its ``run()``; its ``__init__`` binds a
+``BoundController`` at once where smtpd bound (``self.controller``; the bound
+socket stays ``self.socket``), the thread's start becomes ``run()``'s flag
+settings plus ``self.controller.start()``, and ``stop()`` joins and closes by
+``self.controller.stop()``. The class keeps its other methods and state.
+
+A module-level ``while <flag>: asyncore.loop(timeout=T, count=1)`` becomes the
+controllers' ``start()`` and ``while <flag>: time.sleep(T)``: the flag is still
+polled as often, the Controller serves on its own thread meanwhile.
+"""
+
+from __future__ import annotations
+
+from typing import List
+
+import libcst as cst
+
+from smtpd_compat.codemod._build import code_of, keep_leading_lines, statement
+from smtpd_compat.codemod._plan import SECTION_THREAD, Plan, Poll, ServerClass
+from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod.rules.startup import server_options
+
+RULE = Rule("thread", "Thread subclasses and polling loops drive a Controller", SECTION_THREAD)
+
+DEFAULT_TIMEOUT = "30.0"  # asyncore.loop's
+
+
+def controller_statements(plan: Plan, server: ServerClass, me: str) -> List[cst.BaseStatement]:
+    """Where smtpd.SMTPServer.__init__ bound: bind a controller and keep its socket."""
+    plan.imports.update({("aiosmtpd.controller", "Controller"), ("socket", None)})
+    options = ", ".join(server_options(plan, server, me, {}))
+    return [
+        statement(f"{me}.controller = BoundController({me}, {me}._localaddr, {options})\n"),
+        statement(f"{me}.socket = {me}.controller.socket  # bound, as smtpd.SMTPServer's was\n"),
+    ]
+
+
+def thread_of(plan: Plan, node: cst.CSTNode) -> ServerClass | None:
+    return next((s for s in plan.thread_servers if s.node is node), None)
+
+
+def started(server: ServerClass) -> List[cst.BaseStatement]:
+    """run()'s flag settings, then the controller's start (the thread's start)."""
+    assert server.thread is not None
+    return [*server.thread.prelude, statement("self.controller.start()\n")]
+
+
+@RULE.on(cst.SimpleStatementLine)
+def rewrite_lifecycle(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    if not plan.convert or not isinstance(original, cst.SimpleStatementLine):
+        return updated
+    for server in plan.thread_servers:
+        thread = server.thread
+        assert thread is not None
+        if original is thread.thread_init:
+            return cst.RemovalSentinel.REMOVE
+        if original is thread.start_call:
+            return cst.FlattenSentinel(keep_leading_lines(original, started(server)))
+        if thread.stop_statements and original is thread.stop_statements[0]:
+            return keep_leading_lines(original, [statement("self.controller.stop()\n")])[0]
+        if any(original is s for s in thread.stop_statements):
+            return cst.RemovalSentinel.REMOVE
+    return updated
+
+
+@RULE.on(cst.FunctionDef)
+def replace_run(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    if not plan.convert or not isinstance(updated, cst.FunctionDef):
+        return updated
+    server = next((s for s in plan.thread_servers if s.thread and s.thread.run is original), None)
+    if server is None or server.thread is None:
+        return updated
+    if server.thread.start_call is not None:
+        return cst.RemovalSentinel.REMOVE
+    start = statement("def start(self):\n    pass\n")
+    assert isinstance(start, cst.FunctionDef)
+    body = start.body.with_changes(body=started(server))
+    return start.with_changes(body=body, leading_lines=updated.leading_lines)
+
+
+@RULE.on(cst.ClassDef)
+def drop_thread_base(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    if not plan.convert or thread_of(plan, original) is None:
+        return updated
+    assert isinstance(updated, cst.ClassDef)
+    bases = [b for b in updated.bases if code_of(b.value) != "threading.Thread"]
+    if bases:
+        bases[-1] = bases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(bases=bases)
+    return updated.with_changes(
+        bases=[], lpar=cst.MaybeSentinel.DEFAULT, rpar=cst.MaybeSentinel.DEFAULT
+    )
+
+
+def poll_of(plan: Plan, node: cst.CSTNode) -> Poll | None:
+    return next((p for p in plan.polls if p.loop is node), None)
+
+
+@RULE.on(cst.While)
+def replace_poll(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    poll = poll_of(plan, original) if plan.convert else None
+    if poll is None or not isinstance(updated, cst.While):
+        return updated
+    plan.imports.add(("time", None))
+    timeout = code_of(poll.timeout) if poll.timeout is not None else DEFAULT_TIMEOUT
+    wait = statement(f"time.sleep({timeout})  # smtpd served here; the controller serves alone\n")
+    assert isinstance(updated.body, cst.IndentedBlock)
+    loop = updated.with_changes(body=updated.body.with_changes(body=[wait]))
+    starts = [statement(f"{i.controller_name}.start()\n") for i in plan.instances]
+    loop = loop.with_changes(leading_lines=[])
+    return cst.FlattenSentinel(keep_leading_lines(original, [*starts, loop]))

@@ -1,0 +1,245 @@
+"""Rule thread: (SMTPServer, Thread) classes and polling loops drive a Controller."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("libcst")
+
+from before_after import check_noop, check_transformed, run  # noqa: E402
+
+FIXTURE = """\
+import asyncore
+import smtpd
+import threading
+
+
+class Fixture(smtpd.SMTPServer, threading.Thread):
+    def __init__(self, localaddr):
+        {init}
+        smtpd.SMTPServer.__init__(self, localaddr, None)
+        self.messages = []
+        self.active = threading.Event()
+
+    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+        self.messages.append(data)
+{methods}
+    def run(self):
+        {run}
+
+    def stop(self):
+        {stop}
+
+
+server = Fixture(("127.0.0.1", 0))
+port = server.socket.getsockname()[1]
+{use}
+"""
+RUN = """\
+self.active.set()
+while self.active.is_set():
+    asyncore.loop(timeout=0.1, count=1)"""
+STOP = """\
+self.active.clear()
+self.close()
+self.join(5)"""
+
+
+def body(code: str) -> str:
+    return code.replace("\n", "\n        ")
+
+
+def method(code: str) -> str:
+    return "\n" + "".join(f"    {line}\n" for line in code.splitlines())
+
+
+def fixture(init="threading.Thread.__init__(self)", methods="", run=RUN, stop=STOP, use=""):
+    return FIXTURE.format(
+        init=body(init), methods=methods and method(methods), run=body(run), stop=body(stop),
+        use=use,
+    )
+
+
+def test_thread_class_becomes_a_handler_with_a_controller():
+    outcome = run(fixture(use="server.start()\nserver.stop()"))
+    assert outcome.reports == []
+    source = outcome.source
+    assert "class Fixture:\n" in source and "asyncore" not in source
+    assert """
+    def __init__(self, localaddr):
+        self._localaddr = localaddr
+        self._remoteaddr = None
+        self.controller = BoundController(self, self._localaddr, enable_SMTPUTF8=False)
+        self.socket = self.controller.socket  # bound, as smtpd.SMTPServer's was
+        self.messages = []
+        self.active = threading.Event()
+""" in source
+    assert """
+    def start(self):
+        self.active.set()
+        self.controller.start()
+
+    def stop(self):
+        self.active.clear()
+        self.controller.stop()
+
+
+server = Fixture(("127.0.0.1", 0))
+port = server.socket.getsockname()[1]
+server.start()
+server.stop()
+""" in source
+    assert run(source).source == source  # idempotent
+
+
+def test_django_start_override_waits_for_the_flag():
+    methods = """\
+def start(self):
+    self.__flag = threading.Event()
+    threading.Thread.start(self)
+    self.__flag.wait()"""
+    run_ = """\
+self.active = True
+self.__flag.set()
+while self.active and asyncore.socket_map:
+    with self.lock:
+        asyncore.loop(timeout=0.1, count=1)
+asyncore.close_all()"""
+    stop = """\
+if self.active:
+    self.active = False
+    self.join()"""
+    init = "threading.Thread.__init__(self, name='smtp')\nself.lock = threading.Lock()"
+    outcome = run(fixture(init=init, methods=methods, run=run_, stop=stop))
+    assert outcome.reports == []
+    assert """
+    def start(self):
+        self.__flag = threading.Event()
+        self.active = True
+        self.__flag.set()
+        self.controller.start()
+        self.__flag.wait()
+
+    def stop(self):
+        if self.active:
+            self.active = False
+            self.controller.stop()
+""" in outcome.source
+    assert "def run" not in outcome.source
+
+
+def test_polling_loop_starts_the_controller_and_polls_the_flag():
+    source = """
+        import asyncore
+        import smtpd
+
+        running = True
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Sink(("127.0.0.1", 2525), None)
+        while running:
+            asyncore.loop(0.5, True, None, 1)
+        server.close()
+    """
+    after = check_transformed(source, run(source).source)
+    assert after == []
+    outcome = run(source).source
+    assert "import time\n" in outcome and "asyncore" not in outcome
+    assert outcome.endswith("""
+server = Sink()
+server_controller = Controller(
+    server, hostname="127.0.0.1", port=2525, enable_SMTPUTF8=False
+)
+server_controller.start()
+while running:
+    time.sleep(0.5)  # smtpd served here; the controller serves alone
+server_controller.stop()
+""".replace("(\n    ", "(").replace("\n)", ")").replace(", enable", ", enable"))
+
+
+# -- guards --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"init": "pass"}, "does not call threading.Thread.__init__(self) once"),
+        ({"init": "threading.Thread.__init__(self, daemon=True)"}, "other than name="),
+        ({"run": "asyncore.loop()"}, "run() is not one polling loop"),
+        (
+            {"run": "while self.active.is_set():\n    asyncore.loop(timeout=1, count=5)"},
+            "run() is not `while <flag>: asyncore.loop(",
+        ),
+        (
+            {"run": "asyncore.socket_map.clear()\n" + RUN},
+            "run() does more than set its flag",
+        ),
+        ({"stop": "self.active.clear()\nself.close()"}, "does not join the thread once"),
+        ({"stop": "self.close()\nself.join(5)"}, "does not change self.active before"),
+        ({"stop": "self.active.clear()\nself.join(5)"}, "the server is never closed"),
+        (
+            {"methods": "def start(self):\n    super().run()"},
+            "start() does not call threading.Thread.start(self) once",
+        ),
+        (
+            {"methods": "def serving(self):\n    return self.active.is_set()"},
+            "serving() uses the loop's flag self.active",
+        ),
+        (
+            {"methods": "def alive(self):\n    return self.is_alive()"},
+            "uses the dispatcher's is_alive",
+        ),
+        (
+            {"methods": "def attach(self, c):\n    self.controller = c"},
+            "it has a self.controller of its own",
+        ),
+        ({"use": "server.start()\nserver.join(1)"}, "server.join is the thread's"),
+    ],
+)
+def test_noop_thread_class(change, reason):
+    reports = check_noop(fixture(**change))
+    assert any(reason in r for r in reports), reports
+
+
+def test_noop_lock_used_elsewhere():
+    run_ = RUN.replace(
+        "asyncore.loop(timeout=0.1, count=1)",
+        "with self.lock:\n        asyncore.loop(timeout=0.1, count=1)",
+    )
+    methods = "def pause(self):\n    self.lock.acquire()"
+    init = "threading.Thread.__init__(self)\nself.lock = threading.Lock()"
+    reports = check_noop(fixture(init=init, run=run_, methods=methods))
+    assert any("the loop's lock self.lock is used elsewhere" in r for r in reports), reports
+
+
+def test_noop_close_all_with_other_servers():
+    source = fixture(
+        use="other = Fixture(('127.0.0.1', 0))\n"
+        "sink = smtpd.DebuggingServer(('127.0.0.1', 0), None)"
+    ).replace("self.close()", "asyncore.close_all()")
+    reports = check_noop(source + "asyncore.loop()\n")
+    assert any("closed the other servers too" in r for r in reports), reports
+
+
+def test_noop_polling_loop_condition_reads_legacy_state():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Sink(("127.0.0.1", 2525), None)
+        while asyncore.socket_map:
+            asyncore.loop(timeout=1, count=1)
+        server.close()
+    """)
+    assert any("the polling loop's condition reads legacy state" in r for r in reports), reports
