@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import functools
 import inspect
 import logging
 import queue
@@ -327,7 +326,7 @@ class LegacyConnection:
             self.idle_commands += 1
             if server.command_limit and self.idle_commands > server.command_limit:
                 self.closing = True
-                return "421 4.7.0 Too many commands without a message; closing"
+                return "421 4.7.0 Too many commands"
         if command in ALWAYS_ALLOWED:
             return None
         if protocol.require_starttls and not protocol.tls_active:
@@ -384,6 +383,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         self._reading_paused = False
         self._eof = False
         self.draining = False
+        self._switching_tls = False
         self.closed: asyncio.Future[None] = self.loop.create_future()
         self._last_activity = 0.0
 
@@ -436,6 +436,10 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
     def connection_lost(self, error: Optional[Exception]) -> None:
         super().connection_lost(error)
+        self._release()
+
+    def _release(self) -> None:
+        """The session is over: the server forgets it, ``close()`` stops waiting."""
         self.server._connections.discard(self)
         if not self.closed.done():
             self.closed.set_result(None)
@@ -460,6 +464,8 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             self._timeout_handle = self.loop.call_later(remaining, self._timeout_cb)
             return
         super()._timeout_cb()  # type: ignore[no-untyped-call]
+        if self._switching_tls and self._original_transport is not None:
+            self._original_transport.close()  # a stalled handshake: drop the socket
 
     # -- the session -----------------------------------------------------------
 
@@ -482,7 +488,8 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             self._pump()
         else:
             self._start_job(
-                server._accept_connection, conn, addr, guard=server, then=self._accepted
+                lambda: self._guarded(server._accept_connection, conn, addr, guard=server),
+                then=self._accepted,
             )
 
     async def _read_proxy_header(self) -> bool:
@@ -512,7 +519,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     def _pump(self) -> None:
         """Feed input to the channel until it has to wait for a job or for input."""
         conn = self.conn
-        while conn is not None and self.open and not self.busy:
+        while conn is not None and self.open and not self.busy and not self._switching_tls:
             self._flush()
             if self._paused:  # type: ignore[attr-defined]  # the client is not reading
                 return
@@ -540,22 +547,34 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         data = b"".join(self._input) if len(self._input) > 1 else self._input[0]
         self._input.clear()
         self._input_size = 0
-        if conn.channel is None:
+        channel = conn.channel
+        if channel is None:
             return
         if self.inline:
-            self._guarded(conn.channel._feed, data)
+            self._feed_channel(conn, channel, data)
         else:
-            self._start_job(conn.channel._feed, data)
+            self._start_job(lambda: self._feed_channel(conn, channel, data))
 
-    def _guarded(self, hook: Callable[..., Any], *args: Any, guard: Any = None) -> None:
-        """Run a legacy hook; on failure call ``handle_error`` inside ``except``."""
+    def _feed_channel(self, conn: LegacyConnection, channel: SMTPChannel, data: bytes) -> None:
+        """Feed input; when a hook failed (and was handled), go on with the rest."""
+        while not self._guarded(channel._feed, data):
+            if not channel._inbuf or conn.suspended or conn.closing:
+                return
+            data = b""
+
+    def _guarded(self, hook: Callable[..., Any], *args: Any, guard: Any = None) -> bool:
+        """Run a legacy hook; on failure call ``handle_error`` inside ``except``.
+
+        False when the hook failed."""
         conn = self.conn
         assert conn is not None
         conn.in_job = True
         try:
             hook(*args)
+            return True
         except Exception as exc:
             self._handle_hook_error(exc, guard or conn.channel)
+            return False
         finally:
             conn.in_job = False
 
@@ -575,17 +594,12 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     # -- jobs on the server's worker pool --------------------------------------
 
     def _start_job(
-        self,
-        hook: Callable[..., Any],
-        *args: Any,
-        guard: Any = None,
-        then: Optional[Callable[[], None]] = None,
+        self, work: Callable[[], Any], then: Optional[Callable[[], None]] = None
     ) -> None:
+        """Run user code on the server's workers; the session waits, then pumps."""
         self.busy = True
         self.server._workers.submit(
-            functools.partial(self._guarded, hook, guard=guard),
-            args,
-            lambda result, error: self._from_worker(self._job_done, then, error),
+            work, (), lambda result, error: self._from_worker(self._job_done, then, error)
         )
 
     def _job_done(self, then: Optional[Callable[[], None]], error: Optional[BaseException]) -> None:
@@ -667,19 +681,25 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         # Plaintext pipelined after STARTTLS is never read (CVE-2024-34083).
         self._input.clear()
         conn.channel._inbuf = b""
-        self.busy = True
+        self._switching_tls = True  # not busy: the idle timeout covers the handshake
+        self._last_activity = self.loop.time()
         self.loop.create_task(self._switch_to_tls(conn, conn.channel))
 
     async def _switch_to_tls(self, conn: LegacyConnection, channel: SMTPChannel) -> None:
         try:
             await self.smtp_STARTTLS("")
-        except Exception:
-            log.warning("%r TLS handshake failed", self.peer, exc_info=True)
-            if self.transport is not None:
-                self.transport.close()
+        except Exception as exc:
+            log.warning("%r TLS handshake failed: %r", self.peer, exc.__cause__ or exc)
+            # asyncio never reports connection_lost for a handshake that failed.
+            for transport in (self.transport, self._original_transport):
+                if transport is not None:
+                    transport.close()
+            if self._timeout_handle is not None:
+                self._timeout_handle.cancel()
+            self._release()
             return
         finally:
-            self.busy = False
+            self._switching_tls = False
         # RFC 3207 4.2: forget everything learnt before TLS.
         conn.in_job = True
         channel._set_rset_state()
@@ -757,5 +777,8 @@ async def stop_serving(
         session.drain()
     if waiting:
         await asyncio.wait(waiting, timeout=drain)
-    for session in list(sessions):
+    for session in list(sessions):  # the drain time is over
+        if session.open and not session.busy:
+            session._flush()
+            cast(asyncio.WriteTransport, session.transport).write(SHUTDOWN_REPLY)
         session._close()
