@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import pwd
+import queue
 import smtplib
 import socket
 import subprocess
 import sys
-from typing import Iterator, List
+import threading
+from typing import Any, Iterator, List
 
 import pytest
 
@@ -32,27 +34,61 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture
-def start_cli() -> Iterator:
-    procs: List[subprocess.Popen] = []
+class CLIProcess:
+    """A running ``python -m smtpd_compat -d``; its output lines read with timeouts."""
 
-    def start(*args: str) -> subprocess.Popen:
-        proc = subprocess.Popen(
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
             [sys.executable, "-m", "smtpd_compat", "-d", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
+        self.pid = self.proc.pid
+        self.stdout: queue.Queue[bytes] = queue.Queue()
+        self.stderr: queue.Queue[bytes] = queue.Queue()
+        self.readers = [
+            threading.Thread(target=self._pump, args=(pipe, lines), daemon=True)
+            for pipe, lines in ((self.proc.stdout, self.stdout), (self.proc.stderr, self.stderr))
+        ]
+        for reader in self.readers:
+            reader.start()
+
+    @staticmethod
+    def _pump(pipe: Any, lines: queue.Queue[bytes]) -> None:
+        for line in pipe:
+            lines.put(line)
+
+    def wait_for(self, text: bytes) -> None:
+        """Wait for a debug line on stderr (``-d``), e.g. the listening address."""
+        while text not in self.stderr.get(timeout=TIMEOUT):
+            pass
+
+    def stdout_lines(self, count: int) -> List[bytes]:
+        return [self.stdout.get(timeout=TIMEOUT) for _ in range(count)]
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait(TIMEOUT)
+        for reader in self.readers:  # they end at EOF, once the process is gone
+            reader.join(TIMEOUT)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+@pytest.fixture
+def start_cli() -> Iterator:
+    procs: List[CLIProcess] = []
+
+    def start(*args: str) -> CLIProcess:
+        proc = CLIProcess(*args)
         procs.append(proc)
-        assert proc.stderr is not None
-        for line in proc.stderr:  # "-d" reports the bound address once listening
-            if b"Local addr:" in line:
-                break
+        proc.wait_for(b"Local addr:")
         return proc
 
     yield start
     for proc in procs:
-        proc.kill()
-        proc.communicate(timeout=TIMEOUT)
+        proc.stop()
 
 
 def test_version() -> None:
@@ -75,7 +111,7 @@ def test_debugging_server_prints_messages(start_cli) -> None:  # type: ignore[no
     proc = start_cli("-n", "-c", "DebuggingServer", "127.0.0.1:%d" % port)
     with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
         client.sendmail("a@b.c", ["d@e.f"], "Subject: cli\r\n\r\nhello\r\n")
-    lines = [proc.stdout.readline() for _ in range(6)]
+    lines = proc.stdout_lines(6)
     assert lines == [
         b"---------- MESSAGE FOLLOWS ----------\n",
         b"b'Subject: cli'\n",
@@ -91,16 +127,14 @@ def test_class_from_a_module_path(start_cli) -> None:  # type: ignore[no-untyped
     proc = start_cli("-n", "-c", "smtpd_compat.DebuggingServer", "-s", "100", "127.0.0.1:%d" % port)
     with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
         assert client.ehlo()[1].splitlines()[1] == b"SIZE 100"
-    proc.kill()
+    proc.stop()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges needs root")
 def test_binds_then_drops_to_nobody_without_n(start_cli) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
     proc = start_cli("-c", "DebuggingServer", "127.0.0.1:%d" % port)
-    for line in proc.stderr:
-        if line.startswith(b"Running as nobody"):
-            break
+    proc.wait_for(b"Running as nobody")
     with smtplib.SMTP("127.0.0.1", port, timeout=TIMEOUT) as client:
         assert client.noop()[0] == 250
     with open("/proc/%d/status" % proc.pid) as status:

@@ -40,6 +40,9 @@ def debug_print(*args: object) -> None:
     stream = package().DEBUGSTREAM
     if not isinstance(stream, package().Devnull):
         print(*args, file=stream)
+        flush = getattr(stream, "flush", None)
+        if flush is not None:  # a pipe on 3.8 buffers stderr: show lines as they come
+            flush()
 
 
 def debugging() -> bool:
