@@ -9,6 +9,7 @@ until a deadline: the outcome never depends on the timing, only the speed does.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import socket
 import ssl
@@ -18,7 +19,6 @@ import time
 from typing import Any, Callable, Iterator, List, Optional
 
 import smtpd_compat
-from smtpd_compat import _bridge
 
 TIMEOUT = 10.0
 CRLF = b"\r\n"
@@ -74,9 +74,21 @@ def proc_status(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
+def event_loop_thread_class() -> Any:
+    """The engine's shared loop thread class, wherever the engine keeps it."""
+    for name in ("_threads", "_bridge"):
+        try:
+            module = importlib.import_module("smtpd_compat." + name)
+        except ImportError:
+            continue
+        if hasattr(module, "EventLoopThread"):
+            return module.EventLoopThread
+    raise AssertionError("smtpd_compat has no EventLoopThread")
+
+
 def loop_tasks() -> Optional[int]:
     """Tasks alive on the shared event loop (None when no server is open)."""
-    current = _bridge.EventLoopThread._current
+    current = event_loop_thread_class()._current
     if current is None:
         return None
 

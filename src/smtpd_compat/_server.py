@@ -27,6 +27,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from . import _bridge
 from ._auth import CredentialsFile
 from ._channel import DATA_SIZE_DEFAULT, NEWLINE, SMTPChannel, debug_print
+from ._threads import EventLoopThread, WorkerPool
 
 log = logging.getLogger("smtpd_compat")
 
@@ -232,8 +233,8 @@ class SMTPServer:
         return sock
 
     def _start(self) -> None:
-        self._loop_thread = _bridge.EventLoopThread.acquire()
-        self._workers = _bridge.WorkerPool(self.concurrency, "smtpd_compat-worker")
+        self._loop_thread = EventLoopThread.acquire()
+        self._workers = WorkerPool(self.concurrency, "smtpd_compat-worker")
         options = dict(
             data_size_limit=self.data_size_limit,
             enable_SMTPUTF8=self.enable_SMTPUTF8,
