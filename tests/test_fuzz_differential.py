@@ -44,10 +44,11 @@ STALL = 0.1  # silence after a 451 that counts as the known stall (see KNOWN_STA
 MAX_EXAMPLES = int(os.environ.get("SMTPD_COMPAT_FUZZ_EXAMPLES", "160"))
 RANDOM = os.environ.get("SMTPD_COMPAT_FUZZ_RANDOM", "") not in ("", "0")
 
-# Engine bug (tests/test_hostile_input.py::test_pipelined_input_after_a_451_is_served):
-# input pipelined after a failing line waits until the client sends more. While it
-# stands, a session silent after a 451 gets an empty line (again after each further
-# 451), and the event is counted.
+# Engine bug, pinned by test_hostile_input.py::test_pipelined_input_after_a_451_is_served
+# [after_a_message]: after a delivered message, input pipelined behind a failing line
+# waits until the client sends more. While it stands, a session silent after a 451
+# gets an empty line (again after each further 451); the events are counted. Set to
+# False once fixed: a stall is then a hang, and a failure.
 KNOWN_STALL = True
 
 # -- the dialogue grammar ---------------------------------------------------------
@@ -246,7 +247,7 @@ def play(port: int, chunks: List[bytes], oracle: bool) -> Played:
             wait = min(STALL if stalled else DEADLINE, deadline - time.monotonic())
             if not select.select([sock], [], [], max(wait, 0))[0]:
                 if stalled and played.nudges < 50:
-                    played.nudges += 1  # each failing line pipelined in one read stalls
+                    played.nudges += 1
                     sock.sendall(b"\r\n")
                 continue
             try:

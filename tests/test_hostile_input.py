@@ -432,11 +432,6 @@ def test_decode_data_invalid_utf8_split_across_reads(
     assert server.calls == ["fine é"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: input pipelined after a line that fails (451) waits in the "
-    "channel buffer until the client sends more",
-)
 @pytest.mark.parametrize(
     "kwargs, setup, data, replies",
     [
@@ -448,8 +443,21 @@ def test_decode_data_invalid_utf8_split_across_reads(
             b"DATA\r\n\xff\r\n.\r\nNOOP\r\n",
             R354 + R451 + OK,
         ),
+        pytest.param(
+            {},
+            b"HELO x\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\n",
+            b"DATA\r\nbody\r\n.\r\nF\xc3\x96\xc3\x96\r\nNOOP\r\n",
+            R354 + OK + R451 + OK,
+            marks=pytest.mark.xfail(
+                strict=True,
+                raises=socket.timeout,
+                reason="engine bug: after process_message, _deferred_done resumes the "
+                "dialogue with a single _guarded(channel._feed, b'') instead of "
+                "_feed_channel: input after a failing line stalls (inline sessions)",
+            ),
+        ),
     ],
-    ids=["noop", "helo", "decode_data_body"],
+    ids=["noop", "helo", "decode_data_body", "after_a_message"],
 )
 def test_pipelined_input_after_a_451_is_served(
     make_server: Any, clients: Any, kwargs: Any, setup: bytes, data: bytes, replies: bytes
@@ -459,14 +467,11 @@ def test_pipelined_input_after_a_451_is_served(
     if setup:
         client.send(setup)
         client.replies(setup.count(b"\r\n"))
-    client.sock.settimeout(1.5)
+    client.sock.settimeout(2)  # every reply is due at once: silence means a stall
     client.send(data)
     got = b""
-    try:
-        while len(got) < len(replies):
-            got += client.reply()
-    except socket.timeout:
-        pass
+    while len(got) < len(replies):
+        got += client.reply()
     assert got.startswith(replies), got
 
 
@@ -499,10 +504,8 @@ def test_binary_garbage_then_disconnect(server: PlainRecorder, clients: Any) -> 
 # -- command floods ------------------------------------------------------------------
 
 FLOOD_REPLY = b"421 4.7.0 Too many commands\r\n"
-command_limit_landed = hasattr(smtpd_compat.SMTPServer, "command_limit")
 
 
-@pytest.mark.skipif(not command_limit_landed, reason="command_limit not implemented yet")
 def test_command_flood_is_cut_off(make_server: Any, clients: Any) -> None:
     assert smtpd_compat.SMTPServer.command_limit == 1000
     server = make_server(PlainRecorder, command_limit=20)
@@ -523,7 +526,6 @@ def test_command_flood_is_cut_off(make_server: Any, clients: Any) -> None:
     assert served(server)
 
 
-@pytest.mark.skipif(not command_limit_landed, reason="command_limit not implemented yet")
 def test_command_flood_default_limit(server: PlainRecorder, clients: Any) -> None:
     client = connect(server, clients)
     client.send(b"NOOP\r\n" * 1000)

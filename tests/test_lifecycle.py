@@ -6,7 +6,6 @@ thread, file descriptor or event-loop task outlives its server or session.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import socket
 import ssl
@@ -17,7 +16,6 @@ from typing import Any, Iterator, List
 import pytest
 import trustme
 
-import smtpd_compat
 from attack_support import (
     OK,
     R354,
@@ -266,12 +264,6 @@ def test_failed_tls_handshake(
     assert server.calls == [b"still serving", b"over tls"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: after a failed TLS handshake the session stays in "
-    "server._connections forever (SSLProtocol never calls connection_lost on a "
-    "protocol whose handshake failed): memory grows with every failed STARTTLS",
-)
 def test_failed_tls_handshake_releases_the_session(servers: Any, tls_contexts: Any) -> None:
     server_context, client_context = tls_contexts
     server = make(servers, tls_context=server_context)
@@ -291,11 +283,6 @@ def test_failed_tls_handshake_releases_the_session(servers: Any, tls_contexts: A
     assert wait_until(lambda: loop_tasks() == 0, 2.0), loop_tasks()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: the idle timeout is suspended during the TLS handshake "
-    "(busy=True); only asyncio's fixed 60 s handshake timeout ends a stalled one",
-)
 def test_stalled_tls_handshake_honours_the_idle_timeout(servers: Any, tls_contexts: Any) -> None:
     server_context, client_context = tls_contexts
     server = make(servers, tls_context=server_context, timeout=0.3)
@@ -337,7 +324,9 @@ def refused(server_port: int) -> bool:
     return False
 
 
-def test_close_drains_a_running_message_and_421s_idle_sessions(servers: Any) -> None:
+def test_close_drains_transactions_and_421s_idle_sessions(servers: Any) -> None:
+    """close() waits for a running process_message and lets a client in DATA finish
+    its message; idle sessions get 421 at once, the others after their reply."""
     server = make(servers, Gate)
     port = server.socket.getsockname()[1]
     busy, idle, mid_data = Client.of(server), Client.of(server), Client.of(server)
@@ -350,15 +339,27 @@ def test_close_drains_a_running_message_and_421s_idle_sessions(servers: Any) -> 
     closer = threading.Thread(target=server.close, name="closer")
     closer.start()
     assert idle.rest() == R421_SHUTDOWN
-    assert mid_data.rest() == R421_SHUTDOWN
-    assert closer.is_alive(), "close() returned while process_message was running"
     assert refused(port)
+    mid_data.send(b"age\r\n.\r\n")
+    assert closer.is_alive(), "close() returned while process_message was running"
     server.release.set()
     closer.join(TIMEOUT)
     assert not closer.is_alive()
-    assert server.finished.is_set()
-    assert busy.rest() == OK
-    assert server.calls == [b"in flight"]
+    assert busy.rest() == OK + R421_SHUTDOWN
+    assert mid_data.rest() == OK + R421_SHUTDOWN
+    assert server.calls == [b"in flight", b"half a message"]
+
+
+def test_unfinished_data_gets_421_when_the_drain_ends(servers: Any) -> None:
+    server = make(servers, drain_timeout=0.3)
+    client = Client.of(server)
+    client.envelope()
+    client.send(b"never finished")
+    started = time.monotonic()
+    server.close()
+    assert 0.3 <= time.monotonic() - started < 0.3 + 3
+    assert client.rest() == R421_SHUTDOWN
+    assert server.calls == []
 
 
 def test_drain_timeout_bounds_close(servers: Any) -> None:
@@ -382,8 +383,6 @@ def test_drain_timeout_bounds_close(servers: Any) -> None:
 
 
 def test_drain_timeout_keyword(servers: Any) -> None:
-    if "drain_timeout" not in inspect.signature(smtpd_compat.SMTPServer).parameters:
-        pytest.xfail("SMTPServer(..., drain_timeout=) not implemented (class attribute only)")
     server = make(servers, Gate, drain_timeout=0.2)
     assert server.drain_timeout == 0.2
 
