@@ -92,6 +92,7 @@ def test_only_skip_and_list_rules(tree, capsys):
         "thread",
         "debugging",
         "policy",
+        "auth",
         "banner",
         "debugstream",
         "channel",

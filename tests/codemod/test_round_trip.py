@@ -14,6 +14,7 @@ interpreter version and aiosmtpd version, created once under a file lock.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import selectors
@@ -48,12 +49,16 @@ CONVERTED = [
     "django_fixture",
     "localserver_fixture",
     "polling_loop",
+    "auth_plain",
 ]
 PARTLY_CONVERTED: List[str] = []
 NOT_CONVERTED = ["auth_channel", "thread_subclass"]
 PRINTS_ONLY = {"debugging_server"}
 # Programs whose greeting the codemod keeps (ident=); the others greet as aiosmtpd does.
 KEEPS_BANNER = {"banner_version"}
+# Programs answering AUTH: the AUTH dialogues run too, and only their reply codes are
+# compared (aiosmtpd words 235, 535, 504 and the 334 continuation its own way).
+AUTH_PROGRAMS = {"auth_plain"}
 STOPPED_BY_STDIN = {"thread_fixture", "django_fixture", "localserver_fixture"}
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"
@@ -95,6 +100,38 @@ DIALOGUES: Dict[str, List[str]] = {
         "RCPT TO:<bob@example.com>",
         "RCPT TO:<nobody@example.com>",
         "RCPT TO:<carol@example.com>",
+        "RCPT TO:<dave@example.com>",
+        "DATA",
+        "QUIT",
+    ],
+}
+
+
+
+
+def plain(user: str, password: str) -> str:
+    return base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+
+
+AUTH_DIALOGUES: Dict[str, List[str]] = {
+    "auth": [
+        "EHLO client.example",
+        f"AUTH PLAIN {plain('user', 'wrong')}",
+        f"AUTH PLAIN {plain('nobody', 'secret')}",
+        f"AUTH PLAIN {plain('user', 'secret')}",
+        "MAIL FROM:<alice@example.com>",
+        "RCPT TO:<bob@example.com>",
+        "DATA",
+        "QUIT",
+    ],
+    "auth_continuation": [
+        "EHLO client.example",
+        "AUTH CRAM-MD5",
+        "AUTH PLAIN",
+        plain("user", "wrong"),
+        "AUTH PLAIN",
+        plain("user", "secret"),
+        "MAIL FROM:<carol@example.com>",
         "RCPT TO:<dave@example.com>",
         "DATA",
         "QUIT",
@@ -255,8 +292,10 @@ def same_replies(name: str, native: dict, legacy: dict) -> bool:
 def run(python: Path, program: Path) -> dict:
     running = Program(python, program)
     replies = {name: talk(running.port, commands) for name, commands in DIALOGUES.items()}
+    auth = AUTH_DIALOGUES if program.stem in AUTH_PROGRAMS else {}
+    codes = {name: [c for c, _ in talk(running.port, cmds)[1:]] for name, cmds in auth.items()}
     out, records = running.stop(by_stdin=program.stem in STOPPED_BY_STDIN)
-    return {"replies": replies, "stdout": out, "records": records}
+    return {"replies": replies, "auth_codes": codes, "stdout": out, "records": records}
 
 
 def copy_program(name: str, where: Path) -> Path:
@@ -279,6 +318,7 @@ def test_converted_program_behaves_the_same(
     assert "import smtpd" not in converted_source and "asyncore" not in converted_source
     native = run(native_python, converted_path)
     assert same_replies(name, native, legacy), (native["replies"], legacy["replies"])
+    assert native["auth_codes"] == legacy["auth_codes"]
     assert native["records"] == legacy["records"]
     assert len(native["records"]) >= 3 or name in PRINTS_ONLY
     assert native["stdout"] == legacy["stdout"]
@@ -297,3 +337,4 @@ def test_every_program_is_counted_once():
     listed = CONVERTED + PARTLY_CONVERTED + NOT_CONVERTED
     on_disk = sorted(p.stem for p in PROGRAMS.glob("[!_]*.py"))
     assert sorted(listed) == on_disk
+

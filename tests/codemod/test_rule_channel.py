@@ -18,7 +18,7 @@ def test_channel_subclass_is_reported_method_by_method():
             def smtp_MAIL(self, arg):
                 smtpd.SMTPChannel.smtp_MAIL(self, arg)
 
-            def smtp_AUTH(self, arg):
+            def smtp_XAUTH(self, arg):
                 self.push("235 OK")
 
             def found_terminator(self):
@@ -26,9 +26,8 @@ def test_channel_subclass_is_reported_method_by_method():
     """)
     assert reports == [
         "t.py:4: SMTPChannel subclass Channel left as is (smtp_MAIL -> a handle_MAIL hook; "
-        "smtp_AUTH -> an authenticator= callable; found_terminator -> an aiosmtpd.smtp.SMTP "
-        "subclass): smtp_AUTH: the codemod cannot prove which credentials this AUTH accepts, "
-        "so it writes no authenticator= for it "
+        "smtp_XAUTH -> an aiosmtpd.smtp.SMTP subclass; found_terminator -> an aiosmtpd.smtp.SMTP "
+        "subclass): smtp_XAUTH has no hook equivalent "
         "(see migration_guide.md, section 'Rule channel: SMTPChannel subclasses')"
     ]
 

@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import libcst as cst
 
+from smtpd_compat.codemod._auth import AuthPlan, analyse_auth
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 
 POLICY_VERBS = {"smtp_MAIL": ("MAIL", "FROM:"), "smtp_RCPT": ("RCPT", "TO:")}
@@ -34,10 +35,6 @@ PURE_METHODS = frozenset(
 
 
 UNCONVERTED = {
-    "smtp_AUTH": (
-        "smtp_AUTH: the codemod cannot prove which credentials this AUTH accepts, "
-        "so it writes no authenticator= for it"
-    ),
     "found_terminator": "found_terminator drives the line protocol itself",
     "collect_incoming_data": "collect_incoming_data drives the line protocol itself",
     "push": "push rewrites every reply",
@@ -68,6 +65,7 @@ class ChannelPlan:
     node: cst.ClassDef
     hooks: List[PolicyHook] = field(default_factory=list)
     reasons: List[str] = field(default_factory=list)
+    auth: Optional[AuthPlan] = None
 
     @property
     def name(self) -> str:
@@ -75,11 +73,16 @@ class ChannelPlan:
 
     @property
     def convertible(self) -> bool:
-        return not self.reasons and bool(self.hooks)
+        return not self.reasons and (bool(self.hooks) or self.auth is not None)
 
 
 def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     plan = ChannelPlan(node)
+    methods = [s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)]
+    if "smtp_AUTH" in methods:
+        analysis = analyse_auth(node, names)
+        plan.auth, plan.reasons = analysis.plan, analysis.reasons
+        return plan
     late: List[str] = []
     for stmt in node.body.body:
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value in POLICY_VERBS:
@@ -94,7 +97,6 @@ def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
             late.append("its class body holds more than methods")
     if node.decorators or node.keywords or len(node.bases) != 1:
         late.append("it has decorators, keywords or other bases")
-    plan.reasons.sort(key=lambda r: not r.startswith("smtp_AUTH"))
     plan.reasons += late
     return plan
 

@@ -60,6 +60,7 @@ SECTION_STARTUP = "Rule startup: asyncore.loop becomes a Controller"
 SECTION_DEBUGGING = "Rule debugging: DebuggingServer and PureProxy"
 SECTION_CHANNEL = "Rule channel: SMTPChannel subclasses"
 SECTION_POLICY = "Rule policy: smtp_MAIL and smtp_RCPT overrides become hooks"
+SECTION_AUTH = "Rule auth: AUTH channels become an authenticator"
 SECTION_BANNER = "Rule banner: smtpd.__version__ becomes ident"
 SECTION_DEBUGSTREAM = "Rule debugstream: silencing smtpd.DEBUGSTREAM"
 SECTION_THREAD = "Rule thread: Thread subclasses and polling loops"
@@ -347,6 +348,15 @@ class Planner(cst.CSTVisitor):
                     f"class {channel.name} is used elsewhere than in channel_class",
                     SECTION_CHANNEL,
                 )
+            if channel.auth is not None:
+                from smtpd_compat.codemod.rules.auth import authenticator_name
+
+                if authenticator_name(channel) in self.name_uses:
+                    self.block(
+                        channel.node,
+                        f"the name {authenticator_name(channel)} is taken in this module",
+                        SECTION_AUTH,
+                    )
 
     def check_init(self, server: ServerClass) -> bool:
         if server.init is None:
@@ -453,8 +463,10 @@ class Planner(cst.CSTVisitor):
             needed.add("init")
         if self.plan.needs_debugging_handler:
             needed.add("debugging")
-        if any(s.channel is not None for s in self.plan.servers):
+        if any(s.channel is not None and s.channel.hooks for s in self.plan.servers):
             needed.add("policy")
+        if any(s.channel is not None and s.channel.auth for s in self.plan.servers):
+            needed.add("auth")
         if self.plan.banner is not None:
             needed.add("banner")
         return needed <= self.enabled

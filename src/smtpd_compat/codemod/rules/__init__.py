@@ -6,6 +6,7 @@ from typing import Tuple
 
 from smtpd_compat.codemod._rule import Rule
 from smtpd_compat.codemod.rules import (
+    auth,
     banner,
     channel,
     debugging,
@@ -25,6 +26,7 @@ RULES: Tuple[Rule, ...] = (
     thread.RULE,
     debugging.RULE,
     policy.RULE,
+    auth.RULE,
     banner.RULE,
     debugstream.RULE,
     channel.RULE,

@@ -16,7 +16,7 @@ from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._plan import SECTION_CHANNEL, Plan
+from smtpd_compat.codemod._plan import SECTION_AUTH, SECTION_CHANNEL, Plan
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Rule
 
@@ -36,6 +36,7 @@ NATIVE = {
     "smtp_QUIT": "a handle_QUIT hook",
 }
 FALLBACK = "an aiosmtpd.smtp.SMTP subclass"
+AUTH_PART = "aiosmtpd's own AUTH exchange, or the authenticator"
 
 
 def overridden(node: cst.ClassDef) -> List[str]:
@@ -44,7 +45,8 @@ def overridden(node: cst.ClassDef) -> List[str]:
 
 def describe(node: cst.ClassDef, plan: Plan) -> str:
     methods = overridden(node)
-    parts = [f"{m} -> {NATIVE.get(m, FALLBACK)}" for m in methods if m != "__init__"]
+    fallback = AUTH_PART if "smtp_AUTH" in methods else FALLBACK
+    parts = [f"{m} -> {NATIVE.get(m, fallback)}" for m in methods if m != "__init__"]
     listed = "; ".join(parts) or "no methods"
     analysed = plan.channel_plans.get(node.name.value)
     why = analysed.reasons if analysed is not None else []
@@ -56,7 +58,12 @@ def channel_reports(plan: Plan, lines: List[int]) -> List[Report]:
     """One report per channel subclass left as is, at the line of its ``class`` statement."""
     converted = plan.converted_channels
     return [
-        Report(line, describe(node, plan), SECTION_CHANNEL)
+        Report(line, describe(node, plan), section_of(node))
         for node, line in zip(plan.channels, lines)
         if not any(node is c for c in converted)
     ]
+
+
+def section_of(node: cst.ClassDef) -> str:
+    """AUTH channels point to the auth rule's section, which says what it converts."""
+    return SECTION_AUTH if "smtp_AUTH" in overridden(node) else SECTION_CHANNEL

@@ -61,10 +61,11 @@ def hooks(channel: ChannelPlan) -> List[cst.BaseStatement]:
 def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
     if not plan.convert or not isinstance(updated, cst.ClassDef):
         return updated
-    if any(original is c for c in plan.converted_channels):
+    hooked = [s.channel.node for s in plan.servers if s.channel and s.channel.hooks]
+    if any(original is c for c in plan.converted_channels if any(c is h for h in hooked)):
         return cst.RemovalSentinel.REMOVE
     server = next((s for s in plan.servers if s.node is original), None)
-    if server is None or server.channel is None:
+    if server is None or server.channel is None or not server.channel.hooks:
         return updated
     _, assignment = channel_class_of(updated)
     body: List[cst.BaseStatement] = []
