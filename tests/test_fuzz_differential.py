@@ -44,12 +44,9 @@ STALL = 0.1  # silence after a 451 that counts as the known stall (see KNOWN_STA
 MAX_EXAMPLES = int(os.environ.get("SMTPD_COMPAT_FUZZ_EXAMPLES", "160"))
 RANDOM = os.environ.get("SMTPD_COMPAT_FUZZ_RANDOM", "") not in ("", "0")
 
-# Engine bug, pinned by test_hostile_input.py::test_pipelined_input_after_a_451_is_served
-# [after_a_message]: after a delivered message, input pipelined behind a failing line
-# waits until the client sends more. While it stands, a session silent after a 451
-# gets an empty line (again after each further 451); the events are counted. Set to
-# False once fixed: a stall is then a hang, and a failure.
-KNOWN_STALL = True
+# Was an engine bug (input pipelined behind a failing line after a delivered message
+# waited for more input); fixed, so a silent session is a hang and a failure.
+KNOWN_STALL = False
 
 # -- the dialogue grammar ---------------------------------------------------------
 

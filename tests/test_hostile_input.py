@@ -443,18 +443,11 @@ def test_decode_data_invalid_utf8_split_across_reads(
             b"DATA\r\n\xff\r\n.\r\nNOOP\r\n",
             R354 + R451 + OK,
         ),
-        pytest.param(
+        (
             {},
             b"HELO x\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\n",
             b"DATA\r\nbody\r\n.\r\nF\xc3\x96\xc3\x96\r\nNOOP\r\n",
             R354 + OK + R451 + OK,
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=socket.timeout,
-                reason="engine bug: after process_message, _deferred_done resumes the "
-                "dialogue with a single _guarded(channel._feed, b'') instead of "
-                "_feed_channel: input after a failing line stalls (inline sessions)",
-            ),
         ),
     ],
     ids=["noop", "helo", "decode_data_body", "after_a_message"],

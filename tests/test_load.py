@@ -64,12 +64,6 @@ def probe(port: int) -> float:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: loop.create_server(sock=...) listens again with asyncio's "
-    "default backlog=100, undoing LISTEN_BACKLOG=1024: in a burst of 1000 connects "
-    "some are established on the client but never accepted (no banner)",
-)
 def test_thousand_concurrent_connections(make_server: Any, enough_descriptors: None) -> None:
     server: SlowSink = make_server(SlowSink)
     port = server.socket.getsockname()[1]
@@ -100,12 +94,6 @@ def test_thousand_concurrent_connections(make_server: Any, enough_descriptors: N
     assert max(latencies) < 1.0, latencies
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: accepted sockets keep Nagle on (the listening socket is made with "
-    "proto 0, so asyncio's _set_nodelay skips it): a pipelined transaction's last "
-    "reply waits ~40 ms for the client's delayed ACK",
-)
 def test_accepted_sockets_disable_nagle(make_server: Any) -> None:
     server = make_server(PlainRecorder)
     client = Client.of(server)

@@ -54,6 +54,7 @@ log = logging.getLogger("smtpd_compat")
 #: Commands that no policy (STARTTLS or AUTH required) refuses.
 ALWAYS_ALLOWED = frozenset({"EHLO", "HELO", "NOOP", "QUIT", "RSET", "STARTTLS", "HELP"})
 SHUTDOWN_REPLY = b"421 Service shutting down and closing transmission channel\r\n"
+LISTEN_BACKLOG = 1024  # legacy used 5: bursts of connects hung without a banner
 READ_SIZE = 262144
 MAX_BUFFERED_INPUT = 1 << 20  # pause reading past this much unprocessed input
 MessageArgs = Tuple[Tuple[Any, ...], Dict[str, Any]]
@@ -552,7 +553,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         self._guarded(finish)
         if self.conn is not None:
             self.conn.suspended = False
-            self._guarded(channel._feed, b"")
+            self._feed_channel(self.conn, channel, b"")
         self._pump()
 
     # -- output --------------------------------------------------------------
@@ -663,7 +664,8 @@ async def start_serving(
     sock: socket.socket, factory: Callable[[], LegacySMTP]
 ) -> asyncio.AbstractServer:
     loop = asyncio.get_running_loop()
-    return await loop.create_server(factory, sock=sock)
+    # asyncio would listen() again with its default backlog of 100.
+    return await loop.create_server(factory, sock=sock, backlog=LISTEN_BACKLOG)
 
 
 async def stop_serving(

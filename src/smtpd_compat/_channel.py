@@ -302,6 +302,9 @@ class SMTPChannel(AuthExchange):
             return
         elif limit:
             self.num_bytes += len(data)
+            if self.num_bytes > limit and self.smtp_state == self.DATA:
+                self.received_lines = []  # only 552 can follow: keep no body in memory
+                return
         if self._decode_data:
             self.received_lines.append(str(data, "utf-8"))
         else:

@@ -41,7 +41,6 @@ PROXY_PROTOCOL_ENV = "SMTPD_COMPAT_PROXY_PROTOCOL"
 TLS_CERT_ENV = "SMTPD_COMPAT_TLS_CERT"
 TLS_KEY_ENV = "SMTPD_COMPAT_TLS_KEY"
 REQUIRE_STARTTLS_ENV = "SMTPD_COMPAT_REQUIRE_STARTTLS"
-LISTEN_BACKLOG = 1024  # legacy used 5: bursts of connects hung without a banner
 
 
 _open_servers: weakref.WeakSet[SMTPServer] = weakref.WeakSet()
@@ -221,12 +220,13 @@ class SMTPServer:
     def _listen(localaddr: Tuple[Any, ...]) -> socket.socket:
         """Create, bind and listen as legacy did: errors raise here, as OSError."""
         host, port = localaddr[:2]
-        family, socktype = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][:2]
-        sock = socket.socket(family, socktype)
+        family, socktype, proto = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][:3]
+        # With proto IPPROTO_TCP, asyncio sets TCP_NODELAY on accepted sockets.
+        sock = socket.socket(family, socktype, proto)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(localaddr)
-            sock.listen(LISTEN_BACKLOG)
+            sock.listen(_bridge.LISTEN_BACKLOG)
         except BaseException:
             sock.close()
             raise

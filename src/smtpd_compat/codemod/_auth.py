@@ -300,6 +300,7 @@ class ConditionReads(cst.CSTVisitor):
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             self.problem = f"its test reads the channel's self.{node.attr.value}"
+            return False
         return True
 
     def visit_Name(self, node: cst.Name) -> None:
