@@ -11,7 +11,6 @@ a model of legacy unstuffing written independently of the engine.
 from __future__ import annotations
 
 import random
-import socket
 import ssl
 import sys
 import time
