@@ -6,7 +6,7 @@ import contextlib
 import smtplib
 import socket
 import threading
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 import smtpd_compat
 
@@ -29,25 +29,6 @@ class Recorder(smtpd_compat.SMTPServer):
         self.threads.append(threading.current_thread().name)
         self.received.set()
         return self.reply
-
-
-def make_server() -> Iterator[Callable[..., Any]]:
-    """Build servers on 127.0.0.1:0; every one is closed after the test."""
-    servers: List[Any] = []
-
-    def make(cls: Any = Recorder, *args: Any, **kwargs: Any) -> Any:
-        server = cls(("127.0.0.1", 0), None, *args, **kwargs)
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.close()
-
-
-def recorder(make_server: Callable[..., Any]) -> Recorder:
-    server: Recorder = make_server(Recorder)
-    return server
 
 
 def port_of(server: Any) -> int:
@@ -106,20 +87,3 @@ class RawClient:
 
     def close(self) -> None:
         self.sock.close()
-
-
-def raw() -> Iterator[Callable[[Any], RawClient]]:
-    clients: List[RawClient] = []
-
-    def connect(server: Any) -> RawClient:
-        client = RawClient(port_of(server))
-        clients.append(client)
-        return client
-
-    yield connect
-    for client in clients:
-        client.close()
-
-
-def banner_host() -> str:
-    return socket.getfqdn()
