@@ -71,6 +71,12 @@ def incomplete_utf8_tail(data: bytes) -> int:
     return 0
 
 
+def check_encoding_options(enable_SMTPUTF8: bool, decode_data: bool) -> None:
+    """Legacy refused both at once, in the server and in the channel alike."""
+    if enable_SMTPUTF8 and decode_data:
+        raise ValueError("decode_data and enable_SMTPUTF8 cannot be set to True at the same time")
+
+
 def find_prefix_at_end(haystack: bytes, needle: bytes) -> int:
     """asynchat's helper: length of the longest suffix of haystack that starts needle."""
     n = len(needle) - 1
@@ -144,10 +150,7 @@ class SMTPChannel(AuthExchange):
         self.data_size_limit = data_size_limit
         self.enable_SMTPUTF8 = enable_SMTPUTF8
         self._decode_data = decode_data
-        if enable_SMTPUTF8 and decode_data:
-            raise ValueError(
-                "decode_data and enable_SMTPUTF8 cannot be set to True at the same time"
-            )
+        check_encoding_options(enable_SMTPUTF8, decode_data)
         self._emptystring: Any
         self._linesep: Any
         self._dotsep: Any

@@ -26,7 +26,13 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from . import _bridge
 from ._auth import CredentialsFile
-from ._channel import DATA_SIZE_DEFAULT, NEWLINE, SMTPChannel, debug_print
+from ._channel import (
+    DATA_SIZE_DEFAULT,
+    NEWLINE,
+    SMTPChannel,
+    check_encoding_options,
+    debug_print,
+)
 from ._threads import EventLoopThread, WorkerPool
 
 log = logging.getLogger("smtpd_compat")
@@ -152,10 +158,7 @@ class SMTPServer:
         self.data_size_limit = data_size_limit
         self.enable_SMTPUTF8 = enable_SMTPUTF8
         self._decode_data = decode_data
-        if enable_SMTPUTF8 and decode_data:
-            raise ValueError(
-                "decode_data and enable_SMTPUTF8 cannot be set to True at the same time"
-            )
+        check_encoding_options(enable_SMTPUTF8, decode_data)
         self._map = default_socket_map() if map is None else map
         self._close_lock = threading.Lock()
         self._closed = False
