@@ -294,3 +294,18 @@ def test_noop_authenticator_name_taken():
 def test_noop_rule_skipped():
     reports = check_noop(program(EHLO, AUTH, TERMINATOR, CHECK), "handler", "startup", "policy")
     assert reports
+
+
+def test_noop_check_given_a_transformed_response():
+    auth = AUTH.replace("self.check_plain(response)", "self.check_plain(response.lower())")
+    assert reasons(EHLO, auth, TERMINATOR, CHECK).startswith(
+        "smtp_AUTH: it passes the check something other than the response as received"
+    )
+
+
+def test_noop_found_terminator_passing_another_line():
+    terminator = TERMINATOR.replace("self.check_plain(line)", "self.check_plain(self.last)")
+    assert (
+        reasons(EHLO, AUTH, terminator, CHECK)
+        == "found_terminator: it reads the channel's self.last"
+    )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, List, Optional, Set, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
@@ -339,6 +339,7 @@ class DialogueCheck(cst.CSTVisitor):
         self.helpers = helpers
         self.flags = flags
         self.problems: List[str] = []
+        self.helper_calls: List[cst.Call] = []
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         if isinstance(node.value, cst.Name) and node.value.value == "self":
@@ -354,7 +355,7 @@ class DialogueCheck(cst.CSTVisitor):
             if reply is None or reply[:1] not in ("3", "4", "5"):
                 self.problems.append("pushes something other than a 3xx, 4xx or 5xx literal")
         elif name.startswith("self.") and name[5:] in self.helpers:
-            return
+            self.helper_calls.append(node)
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value in PURE_CALLS:
             return
         elif name in ("len", "super") or (
@@ -383,7 +384,52 @@ def dialogue_problems(
         return [f"{name}: the signature is not ({', '.join(params)})"]
     check = DialogueCheck(helpers, states, flags)
     function.body.visit(check)
+    sources = Bindings()
+    function.body.visit(sources)
+    for call in check.helper_calls:
+        args = [dotted_name(a.value) for a in call.args]
+        if len(args) != 1 or not sources.carries_response(args[0] or "", name):
+            check.problems.append(
+                "passes the check something other than the response as received "
+                '(arg.partition(" ") or arg.split() parts, the joined received_lines)'
+            )
     return [f"{name}: it {p}" for p in unique(check.problems)[:1]]
+
+
+class Bindings(cst.CSTVisitor):
+    """What each local name of a dialogue method is assigned from."""
+
+    def __init__(self) -> None:
+        self.values: Dict[str, List[cst.BaseExpression]] = {}
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            elements = (
+                [e.value for e in target.target.elements]
+                if isinstance(target.target, (cst.Tuple, cst.List))
+                else [target.target]
+            )
+            for element in elements:
+                if isinstance(element, cst.Name):
+                    self.values.setdefault(element.value, []).append(node.value)
+
+    def carries_response(self, local: str, method: str) -> bool:
+        """Bound once, to a split of ``arg`` or to the joined received lines."""
+        values = self.values.get(local, [])
+        if len(values) != 1 or not isinstance(values[0], cst.Call):
+            return False
+        call = values[0]
+        if not isinstance(call.func, cst.Attribute):
+            return False
+        code = cst.Module(body=[]).code_for_node(call.func.value)
+        if method == "smtp_AUTH":
+            return call.func.attr.value in ("partition", "split") and code in (
+                "arg",
+                '(arg or "")',
+                "(arg or '')",
+            )
+        joined = [dotted_name(a.value) for a in call.args] == ["self.received_lines"]
+        return call.func.attr.value == "join" and joined and code == "self._emptystring"
 
 
 def unique(items: Iterable[str]) -> List[str]:
