@@ -309,3 +309,17 @@ def test_noop_found_terminator_passing_another_line():
         reasons(EHLO, AUTH, terminator, CHECK)
         == "found_terminator: it reads the channel's self.last"
     )
+
+
+def test_noop_decoding_in_which_nul_is_not_a_byte():
+    check = CHECK.replace(".decode()", '.decode("utf-16")')
+    assert reasons(EHLO, AUTH, TERMINATOR, check).startswith(
+        "check_plain: it does not decode base64.b64decode(response)"
+    )
+
+
+def test_noop_state_number_of_smtpd():
+    head = HEAD.replace("AUTH = 99", "AUTH = 1")
+    assert reasons(EHLO, AUTH, TERMINATOR, CHECK, head=head) == (
+        "its state AUTH is one of smtpd's own states"
+    )

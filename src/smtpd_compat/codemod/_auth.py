@@ -25,6 +25,8 @@ import libcst as cst
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 
 MECHANISMS = frozenset({"PLAIN"})
+# Encodings in which a NUL byte is always the NUL character.
+SPLIT_SAFE = frozenset({"utf-8", "utf8", "ascii", "latin-1", "latin1", "iso-8859-1"})
 MECHANISM = re.compile(r"[A-Z0-9][A-Z0-9_-]*\Z")
 DIALOGUE_READS = frozenset("smtp_state COMMAND received_lines _emptystring push".split())
 PURE_CALLS = frozenset(
@@ -190,6 +192,8 @@ def class_constants(node: cst.ClassDef) -> Tuple[Set[str], Set[str], List[str]]:
         target = assign.targets[0].target if isinstance(assign, cst.Assign) else None
         if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
             if isinstance(target, cst.Name) and isinstance(assign.value, cst.Integer):
+                if assign.value.evaluated_value in (0, 1):  # smtpd's COMMAND and DATA
+                    late.append(f"its state {target.value} is one of smtpd's own states")
                 states.add(target.value)
                 continue
             if isinstance(target, cst.Name) and dotted_name(assign.value) == "False":
@@ -254,6 +258,8 @@ def decoded_credentials(
         return None
     if any(a.keyword or a.star or string(a.value) is None for a in decode.args):
         return None
+    if decode.args and (string(decode.args[0].value) or "").lower() not in SPLIT_SAFE:
+        return None  # decoding each part must mean decoding the whole, split on NUL
     b64 = decode.func.value
     if not (isinstance(b64, cst.Call) and dotted_name(b64.func) == "base64.b64decode"):
         return None
