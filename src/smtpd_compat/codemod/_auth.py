@@ -70,7 +70,6 @@ class AuthPlan:
     success_when: bool = True
     flag: Optional[str] = None
     auth_required: bool = False
-    advertised: bool = False
 
 
 @dataclass
@@ -125,10 +124,12 @@ def analyse_auth(node: cst.ClassDef, names: LegacyNames) -> AuthAnalysis:
     ehlo = methods.pop("smtp_EHLO", None)
     mail = methods.pop("smtp_MAIL", None)
     terminator = methods.pop("found_terminator", None)
-    for name in methods:
-        if name.startswith("smtp_") or name.startswith("__") or name in KNOWN_CHANNEL_METHODS:
+    helpers = {}
+    for name, function in methods.items():
+        if name.startswith(("smtp_", "__")) or name in KNOWN_CHANNEL_METHODS:
             result.reasons.append(f"{name} is not part of an AUTH exchange the codemod converts")
-    helpers = {n: f for n, f in methods.items() if n not in KNOWN_CHANNEL_METHODS}
+        else:
+            helpers[name] = function
     checks = [credential_check(f) for f in helpers.values()]
     found = [c for c in checks if isinstance(c, AuthPlan)]
     result.reasons += [f"{n}: {c}" for n, c in zip(helpers, checks) if isinstance(c, str)]
@@ -155,7 +156,6 @@ def analyse_auth(node: cst.ClassDef, names: LegacyNames) -> AuthAnalysis:
         result.reasons.append(
             "smtp_EHLO is not smtpd's own plus one '250-AUTH PLAIN' line before '250 HELP'"
         )
-    plan.advertised = True
     if mail is not None:
         if plan.flag is None or not refuses_before_auth(mail, plan.flag, names):
             result.reasons.append(
