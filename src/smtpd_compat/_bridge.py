@@ -267,10 +267,11 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     _read_buffer = memoryview(bytearray(READ_SIZE))
 
     def __dir__(self) -> List[str]:
-        """aiosmtpd's ``__init__`` builds its method tables from ``dir(self)``
-        (half a millisecond per connection); the legacy channel dispatches the
-        commands, so only the AUTH mechanisms need to be found."""
-        return ["auth_LOGIN", "auth_PLAIN"]
+        """aiosmtpd's ``__init__`` builds its command and AUTH tables from
+        ``dir(self)`` (half a millisecond and a few hundred bytes per connection);
+        the legacy channel dispatches commands and ``_auth`` runs AUTH, so neither
+        table is used."""
+        return []
 
     def __init__(self, server: Any, **kwargs: Any) -> None:
         super().__init__(None, **kwargs)
@@ -284,8 +285,9 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         self._reading_paused = False
         self._eof = False
         self.draining = False
+        self._is_over = False
         self._switching_tls = False
-        self.closed: asyncio.Future[None] = self.loop.create_future()
+        self._over_future: Optional[asyncio.Future[None]] = None  # made only if close() waits
         self._last_activity = 0.0
 
     @property
@@ -342,8 +344,9 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     def _release(self) -> None:
         """The session is over: the server forgets it, ``close()`` stops waiting."""
         self.server._connections.discard(self)
-        if not self.closed.done():
-            self.closed.set_result(None)
+        self._is_over = True
+        if self._over_future is not None and not self._over_future.done():
+            self._over_future.set_result(None)
 
     def resume_writing(self) -> None:
         super().resume_writing()
@@ -612,6 +615,14 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
     # -- shutdown ------------------------------------------------------------
 
+    def closed(self) -> asyncio.Future[None]:
+        """Done once the session is over."""
+        if self._over_future is None:
+            self._over_future = self.loop.create_future()
+            if self._is_over:
+                self._over_future.set_result(None)
+        return self._over_future
+
     def drain(self) -> None:
         """Shutting down: end the session as soon as no transaction is under way."""
         self.draining = True
@@ -674,7 +685,7 @@ async def stop_serving(
     """Stop listening; idle sessions get ``421`` now, a transaction in DATA or in
     ``process_message`` gets ``drain`` seconds to finish (then ``421``)."""
     aio_server.close()
-    waiting = [session.closed for session in list(sessions)]
+    waiting = [session.closed() for session in list(sessions)]
     for session in list(sessions):
         session.drain()
     if waiting:
