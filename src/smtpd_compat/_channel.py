@@ -20,8 +20,6 @@ from typing import Any, DefaultDict, Dict, List, Optional, Tuple, Union
 
 from ._auth import AuthExchange
 
-__all__ = ["SMTPChannel", "DATA_SIZE_DEFAULT", "debug_print", "package"]
-
 DATA_SIZE_DEFAULT = 33554432
 NEWLINE = "\n"
 log = logging.getLogger("smtpd_compat")
@@ -108,7 +106,8 @@ class SMTPChannel(AuthExchange):
         lambda x=command_size_limit: x  # type: ignore[misc]
     )
 
-    # Extra knobs of smtpd_compat, not in the stdlib channel.
+    # asynchat's read size: legacy subclasses read or set it; reads here are sized
+    # by the protocol (``_bridge.READ_SIZE``), so it is kept only for them.
     ac_in_buffer_size = 65536
 
     _SMTPChannel__server = _mangled_alias("smtp_server")
