@@ -11,7 +11,7 @@ from typing import Any, List, Optional
 import pytest
 
 import smtpd_compat
-from smtp_helpers import TIMEOUT, Recorder, smtp_client
+from smtp_helpers import PROGRAM_LOOP_THREAD, TIMEOUT, Recorder, smtp_client
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -63,7 +63,7 @@ def test_every_line_goes_through_the_hooks(make_server: Any) -> None:
     body = [e for e in events if e[0] == "found" and e[1] == smtpd_compat.SMTPChannel.DATA]
     assert len(body) == 1, "the whole body arrives in one found_terminator() call"
     assert ("collect", b"line1\r\nline2") in events
-    assert all(e[2].startswith("smtpd_compat-worker") for e in events if e[0] == "found")
+    assert all(e[2] == PROGRAM_LOOP_THREAD for e in events if e[0] == "found")
 
 
 def test_conn_behaves_like_the_socket(make_server: Any) -> None:

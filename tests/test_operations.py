@@ -16,7 +16,7 @@ import trustme
 from aiosmtpd.smtp import AuthResult
 
 import smtpd_compat
-from smtp_helpers import TIMEOUT, Recorder, port_of, smtp_client
+from smtp_helpers import TIMEOUT, Recorder, port_of, smtp_client, start_program_loop
 
 
 def check_password(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
@@ -60,7 +60,7 @@ def test_failed_auth_is_logged_without_the_password(
     make_server: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = make_server(Recorder, authenticator=check_password, auth_require_tls=False)
-    with caplog.at_level(logging.INFO, logger="smtpd_compat"):
+    with caplog.at_level(logging.DEBUG, logger="smtpd_compat"):
         with smtp_client(server) as client:
             client.ehlo()
             with pytest.raises(smtplib.SMTPAuthenticationError):
@@ -170,7 +170,7 @@ def test_proxy_protocol_rejects_a_missing_header(make_server: Any, raw: Any) -> 
 def test_one_log_line_per_transaction(
     recorder: Recorder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="smtpd_compat"):
+    with caplog.at_level(logging.DEBUG, logger="smtpd_compat"):
         with smtp_client(recorder) as client:
             client.sendmail("a@b.c", ["d@e.f", "g@h.i"], "Subject: secret body\r\n\r\nxyz")
     lines = [r.getMessage() for r in caplog.records if "from=<" in r.getMessage()]
@@ -193,6 +193,7 @@ class Slow(Recorder):
 
 def test_close_drains_a_running_message_and_421s_idle_sessions(raw: Any) -> None:
     server = Slow(("127.0.0.1", 0), None)
+    loop = start_program_loop(server._map)
     idle = raw(server)
     idle.reply()
     busy = raw(server)
@@ -210,6 +211,7 @@ def test_close_drains_a_running_message_and_421s_idle_sessions(raw: Any) -> None
     assert busy.reply() == b"250 OK\r\n", "the accepted message got its reply"
     assert busy.reply().startswith(b"421 ")
     assert len(server.calls) == 1
+    loop.join(TIMEOUT)
 
 
 def test_close_from_two_threads(recorder: Recorder) -> None:
