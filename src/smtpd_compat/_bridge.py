@@ -376,8 +376,8 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         if self.state is Session.ACCEPTING and self.conn is None:  # a PROXY header
             super().data_received(data)
             return
-        if self.state in (Session.SWITCHING_TLS, Session.CLOSED):
-            return  # plaintext after STARTTLS is never read (CVE-2024-34083)
+        if self.state is Session.CLOSED:
+            return
         self._last_activity = self.loop.time()
         self._input.append(data)
         self._input_size += len(data)
@@ -656,7 +656,10 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         if self.state is Session.DRAINING:
             self._shut_down()
             return
-        # Plaintext pipelined after STARTTLS is never read (CVE-2024-34083).
+        # Plaintext pipelined after STARTTLS is never read (CVE-2024-34083): what
+        # came with it is dropped, and nothing more is read until the TLS layer
+        # reads the rest as a handshake. Input while switching is then decrypted.
+        cast(asyncio.ReadTransport, self.transport).pause_reading()
         self._input.clear()
         self._input_size = 0
         conn.channel._inbuf = b""
