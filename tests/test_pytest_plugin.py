@@ -8,8 +8,10 @@ assertions a user would, with real smtplib clients over real sockets.
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 import threading
+from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
@@ -511,3 +513,28 @@ def test_parallel_with_xdist(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", timeout=120)
     result.assert_outcomes(passed=8)
     result.stdout.fnmatch_lines(["*2 workers*"])
+
+
+ROOT = Path(__file__).parents[1]
+BLOCK = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def documented_tests() -> List[str]:
+    """The test modules the docs show: README's example and the guide's "After" blocks."""
+    guide = (ROOT / "migration_guide.md").read_text()
+    section = guide[guide.index("## Test fixtures: the pytest plugin") :]
+    blocks = BLOCK.findall((ROOT / "README.md").read_text()) + BLOCK.findall(section)
+    return [block for block in blocks if "def test_" in block]
+
+
+def test_the_docs_show_tests() -> None:
+    assert len(documented_tests()) >= 4
+
+
+@pytest.mark.parametrize("source", documented_tests())
+def test_documented_tests_pass(pytester: pytest.Pytester, source: str) -> None:
+    pytester.makeini(INI)
+    pytester.makepyfile(test_documented=source)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == 0, result.stdout.str()
+    assert result.parseoutcomes()["passed"] == source.count("def test_")
