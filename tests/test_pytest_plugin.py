@@ -430,7 +430,7 @@ def test_a_loop_that_raises_or_hangs_fails_the_teardown(pytester: pytest.Pyteste
         + """
 import smtpd_compat.pytest_plugin as plugin
 
-def broken_loop(map):
+def broken_loop(map, timeout):
     raise ZeroDivisionError("in the loop")
 
 def test_raises(legacy_smtpd_factory):
@@ -444,7 +444,7 @@ def release():
 
 def test_hangs(release, monkeypatch, legacy_smtpd_factory):
     monkeypatch.setattr(plugin, "TIMEOUT", 0.2)
-    legacy_smtpd_factory(ListServer, loop=lambda map: release.wait(10))
+    legacy_smtpd_factory(ListServer, loop=lambda map, timeout: release.wait(10))
 """,
         passed=2,
         errors=2,

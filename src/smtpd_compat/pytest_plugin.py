@@ -37,6 +37,8 @@ HOST = "127.0.0.1"
 #: Seconds a teardown waits for a loop thread, and the default wait for messages.
 TIMEOUT = 10.0
 MARKER = "smtp_sink"
+#: The loop's select() timeout: only bounds the wait if close() races a select().
+LOOP_TIMEOUT = 1.0
 
 Reply = Union[None, str, Callable[["ReceivedMessage"], Optional[str]]]
 
@@ -193,14 +195,18 @@ class ServedLoop:
     def _run(self) -> None:
         try:
             if self.private:
-                self.loop(map=self.socket_map)
+                self.loop(map=self.socket_map, timeout=LOOP_TIMEOUT)
                 return
-            while any(obj is self.server for obj in list(self.socket_map.values())):
-                self.loop(timeout=TIMEOUT, map=self.socket_map, count=1)
+            while self._serving():
+                self.loop(map=self.socket_map, timeout=LOOP_TIMEOUT, count=1)
         except BaseException as exc:
-            # asyncore.ExitNow from user code ends the loop, as it did legacy's.
-            if type(exc).__name__ != "ExitNow":
+            # asyncore.ExitNow from user code ends the loop, as it did legacy's. A
+            # select() on the wake-up socket that close() just closed is that race.
+            if type(exc).__name__ != "ExitNow" and self._serving():
                 self.error = exc
+
+    def _serving(self) -> bool:
+        return any(obj is self.server for obj in list(self.socket_map.values()))
 
     def stop(self) -> None:
         """Close the server, join the loop thread; fail loudly if it hangs or raised."""
@@ -358,7 +364,8 @@ def legacy_smtpd_factory() -> Iterator[Callable[..., Any]]:
     """Serve your own legacy server for this test: ``legacy_smtpd_factory(Cls)``
     builds ``Cls(("127.0.0.1", 0), None, map=<private map>)`` (other arguments
     are passed on) and runs ``smtpd_compat.loop`` over it on a thread (``loop=``
-    to use e.g. ``asyncore.loop``). Returns your server; closed after the test."""
+    for another function of its signature, e.g. ``asyncore.loop``). Returns your
+    server; closed after the test."""
     pool = ServerPool()
 
     def serve(server_class: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
