@@ -119,6 +119,20 @@ def test_credentials_file_from_the_environment(
         assert client.login("me", "secret")[0] == 235
 
 
+def test_passwords_longer_than_bcrypt_reads_are_refused(tmp_path: Path, make_server: Any) -> None:
+    """bcrypt 4 matched them on their first 72 bytes, bcrypt 5 raises: 535 with both."""
+    password = b"p" * 72
+    path = tmp_path / "users"
+    path.write_bytes(b"me:" + bcrypt.hashpw(password, bcrypt.gensalt(rounds=4)) + b"\n")
+    server = make_server(Recorder, auth_file=str(path), auth_require_tls=False)
+    with smtp_client(server) as client:
+        client.ehlo()
+        with pytest.raises(smtplib.SMTPAuthenticationError) as refused:
+            client.login("me", (password + b"extra").decode())
+        assert refused.value.smtp_code == 535
+        assert client.login("me", password.decode())[0] == 235
+
+
 def test_credentials_file_rejects_plaintext_passwords(tmp_path: Path) -> None:
     path = tmp_path / "users"
     path.write_text("me:secret\n")

@@ -141,6 +141,12 @@ def auth_succeeded(result: Any) -> bool:
     return bool(result.success) if isinstance(result, AuthResult) else bool(result)
 
 
+#: bcrypt reads 72 bytes of a password. bcrypt < 5 ignored the rest (a longer
+#: password matched on its first 72 bytes), bcrypt 5 raises: we refuse longer
+#: passwords with 535 on every version.
+BCRYPT_MAX_PASSWORD = 72
+
+
 class CredentialsFile:
     """An aiosmtpd authenticator backed by ``user:bcrypt-hash`` lines.
 
@@ -178,5 +184,10 @@ class CredentialsFile:
         self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
     ) -> AuthResult:
         hashed = self.hashes.get(auth_data.login)
-        ok = hashed is not None and self._checkpw(auth_data.password, hashed)
+        password = auth_data.password
+        ok = (
+            hashed is not None
+            and len(password) <= BCRYPT_MAX_PASSWORD
+            and self._checkpw(password, hashed)
+        )
         return AuthResult(success=ok, handled=False)
