@@ -14,11 +14,7 @@ from typing import Any, Callable, Iterator, List
 
 import pytest
 import trustme
-from aiosmtpd.smtp import AuthResult
-
-from realsoft_support import RecordingShim, ShimLoop
-
-LOGIN, PASSWORD = "relayuser", "relay-secret"
+from realsoft_support import LOGIN, PASSWORD, Credentials, RecordingShim, ShimLoop
 
 
 def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
@@ -46,21 +42,6 @@ def server_tls(ca: trustme.CA) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
     return context
-
-
-class Credentials:
-    """An aiosmtpd-style authenticator with one user; remembers the mechanisms used."""
-
-    def __init__(self, login: str, password: str) -> None:
-        self.expected = (login.encode(), password.encode())
-        self.mechanisms: List[str] = []
-
-    def __call__(
-        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
-    ) -> AuthResult:
-        ok = (auth_data.login, auth_data.password) == self.expected
-        self.mechanisms.append("%s %s" % (mechanism, "ok" if ok else "refused"))
-        return AuthResult(success=ok, handled=False)
 
 
 @pytest.fixture

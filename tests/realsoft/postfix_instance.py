@@ -132,7 +132,7 @@ class PrivatePostfix:
             self.stop()
             raise
 
-    def postfix(self, *args: str) -> "subprocess.CompletedProcess[str]":
+    def postfix(self, *args: str) -> subprocess.CompletedProcess[str]:
         return run([tool("postfix"), "-c", str(self.config), *args])
 
     def is_running(self) -> bool:

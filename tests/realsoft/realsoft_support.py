@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import pytest
+from aiosmtpd.smtp import AuthResult
 
 import smtpd_compat
 
 TIMEOUT = 20.0
+LOGIN, PASSWORD = "relayuser", "relay-secret"
 #: Where Debian installs the tools when ``/usr/sbin`` is not on PATH (a plain user's
 #: shell, some tox setups): Postfix's commands and HAProxy live there.
 SYSTEM_DIRS = ("/usr/sbin", "/sbin", "/usr/bin", "/usr/lib/postfix/sbin")
@@ -69,10 +71,25 @@ def wait_until(condition: Callable[[], Any], what: str, timeout: float = TIMEOUT
         time.sleep(0.05)
 
 
-def run(argv: Sequence[str], **kwargs: Any) -> "subprocess.CompletedProcess[str]":
+def run(argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """A tool run to completion, with a timeout and its output captured as text."""
     kwargs.setdefault("timeout", TIMEOUT)
     return subprocess.run(list(argv), capture_output=True, text=True, **kwargs)
+
+
+class Credentials:
+    """An aiosmtpd-style authenticator with one user; remembers the mechanisms used."""
+
+    def __init__(self, login: str, password: str) -> None:
+        self.expected = (login.encode(), password.encode())
+        self.mechanisms: List[str] = []
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        ok = (auth_data.login, auth_data.password) == self.expected
+        self.mechanisms.append("%s %s" % (mechanism, "ok" if ok else "refused"))
+        return AuthResult(success=ok, handled=False)
 
 
 class Delivery:

@@ -16,10 +16,8 @@ from pathlib import Path
 from typing import Callable, Iterator, Tuple
 
 import pytest
-
-from conftest import LOGIN, PASSWORD, Credentials
 from postfix_instance import PrivatePostfix, instance_directory, relay_settings
-from realsoft_support import RecordingShim, wait_until
+from realsoft_support import LOGIN, PASSWORD, Credentials, RecordingShim, wait_until
 
 SENDER, RECIPIENT = "sender@relay-client.test", "rcpt@example.com"
 BODY_LINES = [
@@ -118,4 +116,3 @@ def test_handler_failure_keeps_mail_queued_until_it_recovers(relay: Relay) -> No
     assert shim.attempts == 2
     (sent,) = postfix.log_lines(r"status=sent")
     assert sent.split(": ")[1] == queued[0]  # the queued message, not a copy
-
