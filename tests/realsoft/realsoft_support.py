@@ -189,14 +189,16 @@ class ManagedProcess:
         self._log.close()
 
 
-def wait_for_listener(port: int, what: str, process: Optional[ManagedProcess] = None) -> None:
+def wait_for_listener(
+    port: int, what: str, process: Optional[ManagedProcess] = None, source: str = "127.0.0.1"
+) -> None:
     """Until something accepts on 127.0.0.1:port (the probe connection closes at once)."""
 
     def accepts() -> bool:
         if process is not None and process.process.poll() is not None:
             raise AssertionError("%s exited early:\n%s" % (what, process.output()))
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            socket.create_connection(("127.0.0.1", port), 1, (source, 0)).close()
         except OSError:
             return False
         return True
