@@ -38,7 +38,7 @@ import tempfile
 from pathlib import Path
 from typing import Dict, Iterator, List, Sequence
 
-from realsoft_support import TIMEOUT, ManagedProcess, run, tool, wait_until
+from realsoft_support import TIMEOUT, ManagedProcess, require_root, run, tool, wait_until
 
 #: Services a relay-only instance needs (name, type, private, unpriv, chroot, wakeup,
 #: maxproc, command); no inet service, so nothing listens.
@@ -113,6 +113,7 @@ class PrivatePostfix:
     """Start, feed, inspect and stop one private Postfix instance."""
 
     def __init__(self, root: Path, settings: Dict[str, str]) -> None:
+        require_root("a private Postfix instance")
         self.root = root
         self.config = root / "etc"
         self.config.mkdir(parents=True)

@@ -11,7 +11,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Tuple
 
 import pytest
 from aiosmtpd.smtp import AuthResult
@@ -38,17 +38,26 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
 
+def missing(reason: str) -> NoReturn:
+    """Something the tier needs is not here: a failure in CI, a skip elsewhere."""
+    if in_ci():
+        pytest.fail("CI=true: " + reason, pytrace=False)
+    pytest.skip(reason)
+
+
 def tool(name: str) -> str:
     """The tool's path; a missing tool fails the test in CI and skips it elsewhere."""
     search = os.pathsep.join([os.environ.get("PATH", ""), *SYSTEM_DIRS])
     path = shutil.which(name, path=search)
-    if path is not None:
-        return path
-    package = PACKAGE_OF.get(name, name)
-    reason = "%s is not installed (apt-get install %s; .ci/run installs it)" % (name, package)
-    if in_ci():
-        pytest.fail("CI=true: " + reason, pytrace=False)
-    pytest.skip(reason)
+    if path is None:
+        package = PACKAGE_OF.get(name, name)
+        missing("%s is not installed (apt-get install %s; .ci/run installs it)" % (name, package))
+    return path
+
+
+def require_root(what: str) -> None:
+    if os.geteuid() != 0:
+        missing("%s needs root (its daemons switch to the postfix user)" % what)
 
 
 def free_port() -> int:
