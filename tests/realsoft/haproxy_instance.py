@@ -50,7 +50,7 @@ frontend smtp
 
 backend shims
     balance roundrobin
-    option smtpchk EHLO haproxy.test
+    option smtpchk EHLO lb.example.net
 {servers}"""
 SERVER_LINE = "    server %s 127.0.0.1:%d send-proxy-v2 check check-send-proxy inter 1s\n"
 

@@ -101,6 +101,17 @@ class Credentials:
         return AuthResult(success=ok, handled=False)
 
 
+def production_shim_options(tls_context: Any, authenticator: Any) -> Dict[str, Any]:
+    """What each instance behind the load balancer gets (migration_guide.md shows it)."""
+    return {
+        "tls_context": tls_context,
+        "require_starttls": True,
+        "authenticator": authenticator,
+        "auth_required": True,
+        "proxy_protocol": True,
+    }
+
+
 class Delivery:
     """One ``process_message`` call as the shim saw it."""
 

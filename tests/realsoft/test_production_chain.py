@@ -17,7 +17,14 @@ from typing import Callable, Dict, Iterator, Tuple
 import pytest
 from haproxy_instance import Address, LoadBalancer, Route
 from postfix_instance import PrivatePostfix, instance_directory, relay_settings
-from realsoft_support import LOGIN, PASSWORD, Credentials, RecordingShim, wait_until
+from realsoft_support import (
+    LOGIN,
+    PASSWORD,
+    Credentials,
+    RecordingShim,
+    production_shim_options,
+    wait_until,
+)
 
 POSTFIX_HOST = "127.0.0.2"
 MESSAGES = 6
@@ -33,16 +40,8 @@ def chain(
     ca_file: Path,
     tmp_path: Path,
 ) -> Iterator[Chain]:
-    shims = {
-        name: start_shim(
-            tls_context=server_tls,
-            require_starttls=True,
-            authenticator=credentials,
-            auth_required=True,
-            proxy_protocol=True,
-        )
-        for name in ("shim1", "shim2")
-    }
+    options = production_shim_options(server_tls, credentials)
+    shims = {name: start_shim(**options) for name in ("shim1", "shim2")}
     balancer = LoadBalancer(tmp_path, {n: s.port for n, s in shims.items()}, POSTFIX_HOST)
     try:
         with instance_directory() as root:
