@@ -26,7 +26,6 @@ SYSTEM_DIRS = ("/usr/sbin", "/sbin", "/usr/bin", "/usr/lib/postfix/sbin")
 #: The Debian package that brings each tool; ``.ci/run`` installs them.
 PACKAGE_OF = {
     "postfix": "postfix",
-    "postconf": "postfix",
     "postqueue": "postfix",
     "sendmail": "postfix",
     "swaks": "swaks",
@@ -116,7 +115,10 @@ class Delivery:
     """One ``process_message`` call as the shim saw it."""
 
     def __init__(self, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> None:
-        self.peer, self.mailfrom, self.rcpttos, self.data = args
+        self.peer: Tuple[Any, ...] = args[0]
+        self.mailfrom: str = args[1]
+        self.rcpttos: List[str] = args[2]
+        self.data: bytes = args[3]
         self.kwargs = kwargs
 
     def header(self, name: str) -> Optional[str]:

@@ -38,6 +38,7 @@ class Balanced:
         with smtplib.SMTP(
             "127.0.0.1", self.balancer.port, timeout=TIMEOUT, source_address=(CLIENT_HOST, 0)
         ) as client:
+            assert client.sock is not None
             self.sent[subject] = client.sock.getsockname()
             client.sendmail("a@client.test", ["b@example.com"], "Subject: %s\r\n\r\nhi" % subject)
 
