@@ -169,10 +169,11 @@ class PrivatePostfix:
 
     def stop(self) -> None:
         """``postfix stop`` (master ends its children), then make sure master is gone."""
-        if self.master.process.poll() is None:
-            self.postfix("stop")
-            try:
+        try:
+            if self.master.process.poll() is None:
+                self.postfix("stop")
                 self.master.process.wait(TIMEOUT)
-            except subprocess.TimeoutExpired:
-                pass
-        self.master.stop()
+        except subprocess.TimeoutExpired:
+            pass  # master.stop() terminates it, then kills it
+        finally:
+            self.master.stop()
