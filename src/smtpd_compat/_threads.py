@@ -220,6 +220,11 @@ class ProgramLoopJobs:
         """True on the thread that runs (or last ran) the program's loop over the map."""
         return self.loop_thread is threading.current_thread()
 
+    def no_loop_can_be_polling(self) -> bool:
+        """No loop ever ran over the map, or its thread is gone, or it is this one."""
+        thread = self.loop_thread
+        return thread is None or not thread.is_alive() or thread is threading.current_thread()
+
     def cancel_unstarted(self, owner: Callable[[Job], bool]) -> List[Job]:
         """Cancel the queued jobs ``owner`` claims; they never run."""
         cancelled = [job for job in list(self._jobs) if not job.started and owner(job)]
@@ -291,14 +296,14 @@ class ProgramLoopJobs:
         for job in self._jobs:
             job.cancelled = True
         self._closing = True
-        if self.on_current_thread() or self.loop_thread is None:
+        if self.no_loop_can_be_polling():
             self._close_now()
         else:
             self.wake()
 
     def retire(self, resource: Any) -> None:
         """Close ``resource`` (a socket the program's loop may be polling) safely."""
-        if self.on_current_thread() or self.loop_thread is None or self._closed:
+        if self.no_loop_can_be_polling() or self._closed:
             resource.close()
             return
         self._retired.append(resource)
