@@ -16,7 +16,7 @@ import ssl
 import struct
 import threading
 import time
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List
 
 import smtpd_compat
 

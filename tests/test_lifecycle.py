@@ -15,7 +15,6 @@ from typing import Any, Iterator, List
 
 import pytest
 import trustme
-from smtp_helpers import start_program_loop
 
 from attack_support import (
     OK,
@@ -31,6 +30,7 @@ from attack_support import (
     served,
     wait_until,
 )
+from smtp_helpers import start_program_loop
 
 DIALOGUE = (
     b"EHLO client.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"

@@ -136,11 +136,11 @@ def test_servers_left_open_after_their_loop_ends_hold_no_thread() -> None:
         running = threading.Event()
         running.set()
 
-        def poll() -> None:
+        def poll(running: threading.Event) -> None:
             while running.is_set():
                 smtpd_compat.loop(timeout=30, map=private, count=1)
 
-        loop = threading.Thread(target=poll)
+        loop = threading.Thread(target=poll, args=(running,))
         loop.start()
         with smtp_client(server) as client:
             client.sendmail("a@b.c", ["d@e.f"], "hi")

@@ -328,13 +328,12 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             self._on_closed()
 
     def _on_closed(self) -> None:
-        """Stop the timer, cancel user code not yet started, close the transport,
-        and let ``close()`` stop waiting. The loop thread is released once the
+        """Stop the timer, close the transport, and let ``close()`` stop waiting.
+        User code already handed over still runs: legacy processed everything
+        received before the client left (its result goes nowhere). The loop thread is released once the
         transport has really gone (:meth:`_finalize`)."""
         if self._timeout_handle is not None:
             self._timeout_handle.cancel()
-        if self._job is not None:
-            self._job.cancelled = True
         self.server._connections.discard(self)
         if self._over_future is not None and not self._over_future.done():
             self._over_future.set_result(None)
@@ -732,8 +731,12 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             return
         if not self.busy:
             self._shut_down()
-        else:
-            self._fire(Event.CLOSE)
+            return
+        if self._job is not None and not self._job.started:
+            self._job.cancelled = True  # never ran: the client gets 421 and retries
+            self._shut_down()
+            return
+        self._fire(Event.CLOSE)
 
     def _in_transaction(self) -> bool:
         channel = self.conn.channel if self.conn else None
