@@ -330,8 +330,8 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     def _on_closed(self) -> None:
         """Stop the timer, close the transport, and let ``close()`` stop waiting.
         User code already handed over still runs: legacy processed everything
-        received before the client left (its result goes nowhere). The loop thread is released once the
-        transport has really gone (:meth:`_finalize`)."""
+        received before the client left (its result goes nowhere). The loop
+        thread is released once the transport has really gone (:meth:`_finalize`)."""
         if self._timeout_handle is not None:
             self._timeout_handle.cancel()
         self.server._connections.discard(self)
