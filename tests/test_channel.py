@@ -6,7 +6,7 @@ import base64
 import logging
 import threading
 import warnings
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -255,22 +255,26 @@ class QuitExitsServer(Recorder):
     channel_class = QuitExits
 
 
-def test_exitnow_from_a_hook_ends_asyncore_loop(make_server: Any) -> None:
-    server = make_server(QuitExitsServer)
+def test_exitnow_from_a_hook_ends_asyncore_loop() -> None:
+    private: Dict[int, Any] = {}
+    server = QuitExitsServer(("127.0.0.1", 0), None, map=private)
     outcome: List[str] = []
 
     def run_loop() -> None:
         try:
-            asyncore.loop(timeout=30)
+            asyncore.loop(timeout=30, map=private)
         except asyncore.ExitNow:
-            outcome.append("exit")
+            outcome.append(threading.current_thread().name)
 
-    thread = threading.Thread(target=run_loop, daemon=True)
+    thread = threading.Thread(target=run_loop, name="the-loop", daemon=True)
     thread.start()
-    with smtp_client(server) as client:
-        client.noop()
-    thread.join(TIMEOUT)
-    assert outcome == ["exit"]
+    try:
+        with smtp_client(server) as client:
+            client.noop()
+        thread.join(TIMEOUT)
+    finally:
+        server.close()
+    assert outcome == ["the-loop"]  # raised where the loop runs, as legacy did
 
 
 class Blocking(smtpd_compat.SMTPChannel):
