@@ -58,6 +58,7 @@ def balanced(
     start_shim: Callable[..., RecordingShim], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> Iterator[Balanced]:
     caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="smtpd_compat")  # the per-message line
     shims = {name: start_shim(proxy_protocol=True) for name in ("shim1", "shim2")}
     balancer = LoadBalancer(tmp_path, {n: s.port for n, s in shims.items()}, CLIENT_HOST)
     try:
@@ -105,11 +106,6 @@ def test_the_shims_log_names_the_client(
     assert named == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="aiosmtpd's mail.log logs 'Peer: <HAProxy's address>' when the connection is "
-    "made, before the PROXY header is read (engine: _bridge.LegacySMTP)",
-)
 def test_no_log_line_names_haproxy_for_a_client_connection(
     balanced: Balanced, caplog: pytest.LogCaptureFixture
 ) -> None:
