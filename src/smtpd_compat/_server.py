@@ -382,6 +382,8 @@ class SMTPServer:
 
     def _accept_while_busy(self) -> None:
         """On the program's loop thread, before it runs user code."""
+        if self._watched_by is not None and self._watched_by is EventLoopThread._current:
+            return  # already watching (the common case: one check per message)
         holder = EventLoopThread.acquire_existing()
         if holder is None:
             return
