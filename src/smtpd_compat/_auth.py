@@ -161,7 +161,15 @@ class CredentialsFile:
     @staticmethod
     def _load(path: str) -> Dict[bytes, bytes]:
         hashes: Dict[bytes, bytes] = {}
-        with open(path, "rb") as lines:
+        try:
+            lines = open(path, "rb")
+        except OSError as exc:
+            raise OSError(
+                exc.errno,
+                "cannot read credentials file %r (auth_file=, SMTPD_COMPAT_AUTH_FILE, "
+                "--auth-file): %s" % (path, exc.strerror),
+            ) from None
+        with lines:
             for number, raw in enumerate(lines, 1):
                 line = raw.strip()
                 if not line or line.startswith(b"#"):

@@ -11,6 +11,7 @@ has run, from any thread.
 from __future__ import annotations
 
 import atexit
+import difflib
 import logging
 import os
 import select
@@ -47,6 +48,31 @@ PROXY_PROTOCOL_ENV = "SMTPD_COMPAT_PROXY_PROTOCOL"
 TLS_CERT_ENV = "SMTPD_COMPAT_TLS_CERT"
 TLS_KEY_ENV = "SMTPD_COMPAT_TLS_KEY"
 REQUIRE_STARTTLS_ENV = "SMTPD_COMPAT_REQUIRE_STARTTLS"
+SIGTERM_ENV = "SMTPD_COMPAT_SIGTERM"
+ENV_PREFIX = "SMTPD_COMPAT_"
+
+#: Every variable the library reads. Any other ``SMTPD_COMPAT_*`` variable is a
+#: start-up error: a misspelt ``SMTPD_COMPAT_REQUIRE_STARTLS`` must not leave TLS
+#: enforcement off unnoticed.
+SETTINGS_ENV = (
+    TLS_CERT_ENV,
+    TLS_KEY_ENV,
+    REQUIRE_STARTTLS_ENV,
+    AUTH_FILE_ENV,
+    AUTH_REQUIRED_ENV,
+    AUTH_ALLOW_PLAINTEXT_ENV,
+    PROXY_PROTOCOL_ENV,
+    SIGTERM_ENV,
+)
+#: Read by smtpd_compat's own test suite, never by the library; tolerated.
+TEST_SUITE_ENV = (
+    "SMTPD_COMPAT_ORACLE_PYTHON",
+    "SMTPD_COMPAT_FUZZ_EXAMPLES",
+    "SMTPD_COMPAT_FUZZ_RANDOM",
+    "SMTPD_COMPAT_VENV_CACHE",
+)
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
 
 
 _open_servers: weakref.WeakSet[SMTPServer] = weakref.WeakSet()
@@ -91,11 +117,35 @@ def default_socket_map() -> SocketMap:
 
 
 def env_flag(name: str) -> Optional[bool]:
-    """A boolean environment variable; None when unset."""
+    """A boolean environment variable; None when unset. A value that is neither a
+    yes nor a no word is an error: ``=ture`` must not mean "off"."""
     value = os.environ.get(name, "").strip().lower()
     if not value:
         return None
-    return value in ("1", "true", "yes", "on")
+    if value not in TRUE_WORDS + FALSE_WORDS:
+        raise ValueError(
+            "%s=%r is not a yes/no value: use one of %s"
+            % (name, os.environ[name], ", ".join(TRUE_WORDS + FALSE_WORDS))
+        )
+    return value in TRUE_WORDS
+
+
+def check_environment() -> None:
+    """Refuse ``SMTPD_COMPAT_*`` variables the library does not read (misspellings)."""
+    known = SETTINGS_ENV + TEST_SUITE_ENV
+    unknown = sorted(
+        name for name in os.environ if name.upper().startswith(ENV_PREFIX) and name not in known
+    )
+    if not unknown:
+        return
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name.upper(), SETTINGS_ENV, n=1)
+        hints.append("%s (did you mean %s?)" % (name, close[0]) if close else name)
+    raise ValueError(
+        "unknown environment variable%s %s: smtpd_compat reads only %s"
+        % ("s" if len(unknown) > 1 else "", ", ".join(hints), ", ".join(SETTINGS_ENV))
+    )
 
 
 def pick(*choices: Any) -> Any:
@@ -104,11 +154,19 @@ def pick(*choices: Any) -> Any:
 
 
 def tls_context_from_env() -> Optional[ssl.SSLContext]:
-    """STARTTLS for a program nobody edited: certificate and key from the environment."""
-    cert = os.environ.get(TLS_CERT_ENV)
+    """STARTTLS for a program nobody edited: certificate and key from the environment.
+
+    A key without a certificate is an error: the user meant to turn TLS on."""
+    cert = os.environ.get(TLS_CERT_ENV, "").strip()
+    key = os.environ.get(TLS_KEY_ENV, "").strip() or None
     if not cert:
+        if key:
+            raise ValueError(
+                "%s is set but %s is not: STARTTLS needs the certificate too"
+                % (TLS_KEY_ENV, TLS_CERT_ENV)
+            )
         return None
-    return _bridge.tls_context_from_files(cert, os.environ.get(TLS_KEY_ENV) or None)
+    return _bridge.tls_context_from_files(cert, key)
 
 
 class SMTPServer:
@@ -195,9 +253,17 @@ class SMTPServer:
     def _configure_tls(
         self, tls_context: Optional[ssl.SSLContext], require_starttls: Optional[bool]
     ) -> None:
+        """Fails closed: requiring STARTTLS without a certificate cannot start."""
+        check_environment()  # first: a misspelt setting is never silently ignored
         self.tls_context = tls_context if tls_context is not None else tls_context_from_env()
         required = pick(require_starttls, env_flag(REQUIRE_STARTTLS_ENV), False)
-        self.require_starttls = bool(required and self.tls_context)
+        self.require_starttls = bool(required)
+        if self.require_starttls and self.tls_context is None:
+            raise ValueError(
+                "require_starttls (%s, --require-starttls) needs a certificate: pass "
+                "tls_context=, or set %s (and %s if the key is in its own file), or "
+                "--tls-cert on the command line" % (REQUIRE_STARTTLS_ENV, TLS_CERT_ENV, TLS_KEY_ENV)
+            )
 
     def _configure_auth(
         self,
@@ -215,7 +281,15 @@ class SMTPServer:
         plaintext_ok = env_flag(AUTH_ALLOW_PLAINTEXT_ENV)
         self.auth_require_tls = bool(pick(auth_require_tls, not plaintext_ok, True))
         if self.auth_required and authenticator is None:
-            raise ValueError("auth_required needs an authenticator or an auth_file")
+            raise ValueError(
+                "auth_required needs an authenticator or an auth_file (%s)" % AUTH_FILE_ENV
+            )
+        if self.auth_required and self.auth_require_tls and self.tls_context is None:
+            raise ValueError(
+                "auth_required with AUTH over TLS only (the default) needs STARTTLS: pass "
+                "tls_context= or set %s, or allow AUTH without TLS with "
+                "auth_require_tls=False (%s=1)" % (TLS_CERT_ENV, AUTH_ALLOW_PLAINTEXT_ENV)
+            )
 
     # -- binding and serving -------------------------------------------------
 
