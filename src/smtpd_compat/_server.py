@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import atexit
 import difflib
+import errno
 import logging
 import os
 import select
+import selectors
 import signal
 import socket
 import ssl
@@ -555,24 +557,110 @@ def loop(
     map: Optional[SocketMap] = None,
     count: Optional[int] = None,
 ) -> None:
-    """``asyncore.loop()`` for programs without asyncore: block while servers serve."""
+    """``asyncore.loop()`` for programs without asyncore: serve the map's dispatchers
+    (servers and any of the program's own) until the map is empty or ``count`` polls
+    have run. No ``select()`` and so no limit of 1023 on file descriptors: ``poll()``
+    with ``use_poll``, else the platform's best selector (epoll, kqueue)."""
     socket_map = default_socket_map() if map is None else map
+    poll_once = _poll_with_poll if use_poll and hasattr(select, "poll") else _poll_with_selector
     while socket_map and (count is None or count > 0):
-        _poll_once(timeout, socket_map)
+        poll_once(timeout, socket_map)
         if count is not None:
             count -= 1
 
 
-def _poll_once(timeout: float, socket_map: SocketMap) -> None:
-    fds = [fd for fd, obj in list(socket_map.items()) if obj.readable()]
-    if not fds:
-        time.sleep(timeout)
-        return
-    ready, _, _ = select.select(fds, [], [], timeout)
-    for fd in ready:
+#: asyncore's: errors that mean the peer went away, answered with ``handle_close``.
+_DISCONNECTED = frozenset(
+    {
+        errno.ECONNRESET,
+        errno.ENOTCONN,
+        errno.ESHUTDOWN,
+        errno.ECONNABORTED,
+        errno.EPIPE,
+        errno.EBADF,
+    }
+)
+_POLL_CLOSED = getattr(select, "POLLHUP", 0) | getattr(select, "POLLERR", 0)
+_POLL_CLOSED |= getattr(select, "POLLNVAL", 0)
+
+
+def _wants_write(obj: Any) -> bool:
+    """asyncore's rule: a listening (accepting) dispatcher is never writable."""
+    return bool(obj.writable()) and not getattr(obj, "accepting", False)
+
+
+def _serve_event(obj: Any, handler: Callable[[], None], disconnect_closes: bool) -> None:
+    """Call one ``handle_*`` of a dispatcher the way asyncore does: ``ExitNow``,
+    ``KeyboardInterrupt`` and ``SystemExit`` end the loop, anything else goes to
+    the dispatcher's ``handle_error``."""
+    try:
+        handler()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except OSError as exc:
+        if disconnect_closes and exc.errno in _DISCONNECTED:
+            obj.handle_close()
+        else:
+            obj.handle_error()
+    except BaseException as exc:
+        if _bridge.is_exit_now(exc):
+            raise
+        obj.handle_error()
+
+
+def _poll_with_poll(timeout: Optional[float], socket_map: SocketMap) -> None:
+    """asyncore's ``poll2``: one ``poll()`` call over the map."""
+    pollster = select.poll()
+    for fd, obj in list(socket_map.items()):
+        flags = select.POLLIN | select.POLLPRI if obj.readable() else 0
+        if _wants_write(obj):
+            flags |= select.POLLOUT
+        if flags:
+            pollster.register(fd, flags)
+    milliseconds = None if timeout is None else int(timeout * 1000)
+    for fd, flags in pollster.poll(milliseconds):
         obj = socket_map.get(fd)
         if obj is not None:
+            _serve_flags(obj, flags)
+
+
+def _serve_flags(obj: Any, flags: int) -> None:
+    """asyncore's ``readwrite``: the handlers for what ``poll()`` reported."""
+
+    def serve() -> None:
+        if flags & select.POLLIN:
             obj.handle_read_event()
+        if flags & select.POLLOUT:
+            obj.handle_write_event()
+        if flags & select.POLLPRI:
+            obj.handle_expt_event()
+        if flags & _POLL_CLOSED:
+            obj.handle_close()
+
+    _serve_event(obj, serve, disconnect_closes=True)
+
+
+def _poll_with_selector(timeout: Optional[float], socket_map: SocketMap) -> None:
+    """asyncore's ``poll`` on a selector instead of ``select()``: all reads, then all
+    writes; with nothing to watch, sleep ``timeout`` as asyncore did."""
+    with selectors.DefaultSelector() as selector:
+        for fd, obj in list(socket_map.items()):
+            events = selectors.EVENT_READ if obj.readable() else 0
+            events |= selectors.EVENT_WRITE if _wants_write(obj) else 0
+            if events:
+                selector.register(fd, events)
+        if not selector.get_map():
+            time.sleep(timeout or 0.0)
+            return
+        ready = selector.select(timeout)
+    for wanted, handler_name in (
+        (selectors.EVENT_READ, "handle_read_event"),
+        (selectors.EVENT_WRITE, "handle_write_event"),
+    ):
+        for key, events in ready:
+            obj = socket_map.get(key.fd)
+            if obj is not None and events & wanted:
+                _serve_event(obj, getattr(obj, handler_name), disconnect_closes=False)
 
 
 def close_all(map: Optional[SocketMap] = None, ignore_all: bool = False) -> None:
