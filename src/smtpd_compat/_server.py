@@ -15,6 +15,7 @@ import difflib
 import errno
 import logging
 import os
+import re
 import select
 import selectors
 import signal
@@ -499,6 +500,10 @@ class DebuggingServer(SMTPServer):
 class PureProxy(SMTPServer):
     """Relays each message to ``remoteaddr`` with smtplib (on a worker thread)."""
 
+    #: Seconds smtplib waits for the upstream server on each step of a relay;
+    #: legacy waited forever, so one stuck upstream pinned every session.
+    relay_timeout: float = 60.0
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("enable_SMTPUTF8"):
             raise ValueError("PureProxy does not support SMTPUTF8.")
@@ -507,7 +512,10 @@ class PureProxy(SMTPServer):
     def process_message(
         self, peer: Any, mailfrom: str, rcpttos: List[str], data: Any, **kwargs: Any
     ) -> Optional[str]:
-        refused = self._deliver(mailfrom, rcpttos, add_peer_header(data, peer))
+        relayed = add_peer_header(data, peer)
+        if not isinstance(relayed, str):  # smtplib fixes line ends of str data only
+            relayed = crlf_line_ends(relayed)
+        refused = self._deliver(mailfrom, rcpttos, relayed)
         debug_print("we got some refusals:", refused)
         if refused:
             log.warning("relay to %r refused recipients: %r", self._remoteaddr, refused)
@@ -518,7 +526,7 @@ class PureProxy(SMTPServer):
 
         refused: Dict[str, Any] = {}
         try:
-            s = smtplib.SMTP()
+            s = smtplib.SMTP(timeout=self.relay_timeout)
             s.connect(self._remoteaddr[0], self._remoteaddr[1])
             try:
                 refused = s.sendmail(mailfrom, rcpttos, data)
@@ -534,6 +542,12 @@ class PureProxy(SMTPServer):
             for r in rcpttos:
                 refused[r] = (errcode, errmsg)
         return refused
+
+
+def crlf_line_ends(data: bytes) -> bytes:
+    """What smtplib does to str data: every CRLF, LF or lone CR becomes CRLF, so the
+    upstream server gets RFC 5321 line ends as it did from legacy PureProxy."""
+    return re.sub(rb"\r\n|\n|\r(?!\n)", b"\r\n", data)
 
 
 def add_peer_header(data: Any, peer: Any) -> Any:
