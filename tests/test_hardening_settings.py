@@ -57,9 +57,21 @@ def test_require_starttls_off_values_serve_as_before(
         server.close()
 
 
-def test_a_flag_that_is_neither_yes_nor_no_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SMTPD_COMPAT_REQUIRE_STARTTLS", "ture")
-    with pytest.raises(ValueError, match="SMTPD_COMPAT_REQUIRE_STARTTLS='ture' is not a yes/no"):
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SMTPD_COMPAT_REQUIRE_STARTTLS",
+        "SMTPD_COMPAT_AUTH_REQUIRED",
+        "SMTPD_COMPAT_AUTH_ALLOW_PLAINTEXT",
+        "SMTPD_COMPAT_PROXY_PROTOCOL",
+        "SMTPD_COMPAT_SIGTERM",
+    ],
+)
+def test_a_flag_that_is_neither_yes_nor_no_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setenv(name, "ture")
+    with pytest.raises(ValueError, match="%s='ture' is not a yes/no" % name):
         Recorder(LOCAL, None)
 
 

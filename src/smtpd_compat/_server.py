@@ -74,6 +74,14 @@ TEST_SUITE_ENV = (
     "SMTPD_COMPAT_FUZZ_RANDOM",
     "SMTPD_COMPAT_VENV_CACHE",
 )
+#: The yes/no variables among them.
+FLAG_ENV = (
+    REQUIRE_STARTTLS_ENV,
+    AUTH_REQUIRED_ENV,
+    AUTH_ALLOW_PLAINTEXT_ENV,
+    PROXY_PROTOCOL_ENV,
+    SIGTERM_ENV,
+)
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("0", "false", "no", "off")
 
@@ -84,10 +92,15 @@ _sigterm_installed = False
 
 def install_graceful_sigterm() -> None:
     """SIGTERM ends the program like Ctrl-C: open servers then close gracefully at
-    exit (transactions in progress finish), instead of dying mid-message. Only
-    when the program kept the default action and we are in the main thread."""
+    exit (transactions in progress finish), instead of dying mid-message.
+
+    Only in the main thread, only while the program kept the default action (its
+    own handler, set before or after, always wins), and not with
+    ``SMTPD_COMPAT_SIGTERM=0``. Once no server is open, SIGTERM kills as before."""
     global _sigterm_installed
     if _sigterm_installed or threading.current_thread() is not threading.main_thread():
+        return
+    if env_flag(SIGTERM_ENV) is False:
         return
     _sigterm_installed = True
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
@@ -95,6 +108,12 @@ def install_graceful_sigterm() -> None:
 
 
 def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    if not _open_servers:  # nothing to close: the default action, as if never installed
+        global _sigterm_installed
+        signal.signal(signum, signal.SIG_DFL)
+        _sigterm_installed = False
+        signal.raise_signal(signum)
+        return
     raise SystemExit(128 + signum)
 
 
@@ -135,6 +154,8 @@ def env_flag(name: str) -> Optional[bool]:
 
 def check_environment() -> None:
     """Refuse ``SMTPD_COMPAT_*`` variables the library does not read (misspellings)."""
+    for flag in FLAG_ENV:
+        env_flag(flag)  # a value that is neither yes nor no fails here, before serving
     known = SETTINGS_ENV + TEST_SUITE_ENV
     unknown = sorted(
         name for name in os.environ if name.upper().startswith(ENV_PREFIX) and name not in known
