@@ -83,7 +83,7 @@ class UpstreamSink:
                 return
             else:
                 if verb not in (b"EHLO", b"HELO"):  # the greeting names the host
-                    commands.append(line)
+                    commands.append(line.upper())  # smtplib 3.13 writes "mail from:"
                 conn.sendall(b"250 ok\r\n")
 
     def close(self) -> None:
