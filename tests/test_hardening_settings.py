@@ -9,12 +9,14 @@ start-up errors that name the setting; the server never starts serving plaintext
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Dict
 
 import pytest
+import trustme
 
 from smtp_helpers import TIMEOUT, Recorder
 
@@ -170,3 +172,18 @@ def test_unedited_program_does_not_serve_plaintext(env: Dict[str, str], expected
     done = run_program(["-c", UNEDITED_PROGRAM], env)
     assert done.returncode != 0 and done.stdout == b""
     assert expected in done.stderr
+
+
+@pytest.mark.parametrize("require_starttls", [False, True])
+def test_tls_context_without_certificate_is_an_error(require_starttls: bool) -> None:
+    empty = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)  # no load_cert_chain()
+    with pytest.raises(ValueError, match="tls_context has no certificate"):
+        Recorder(LOCAL, None, tls_context=empty, require_starttls=require_starttls)
+
+
+def test_tls_context_that_requires_client_certificates_is_accepted() -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("127.0.0.1").configure_cert(context)
+    context.verify_mode = ssl.CERT_REQUIRED
+    server = Recorder(LOCAL, None, tls_context=context, require_starttls=True)
+    server.close()

@@ -193,6 +193,32 @@ def tls_context_from_env() -> Optional[ssl.SSLContext]:
     return _bridge.tls_context_from_files(cert, key)
 
 
+def check_certificate(context: ssl.SSLContext) -> None:
+    """A TLS handshake in memory: a context without a certificate fails here, at
+    start-up, rather than on every client's STARTTLS (OpenSSL: no shared cipher)."""
+    client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client_context.check_hostname = False
+    client_context.verify_mode = ssl.CERT_NONE
+    to_server, to_client = ssl.MemoryBIO(), ssl.MemoryBIO()
+    client = client_context.wrap_bio(to_client, to_server, server_side=False)
+    server = context.wrap_bio(to_server, to_client, server_side=True)
+    for _ in range(8):  # TLS 1.2 and 1.3 finish in fewer round trips
+        for side in (client, server):
+            try:
+                side.do_handshake()
+                if side is server:
+                    return
+            except ssl.SSLWantReadError:
+                pass
+            except ssl.SSLError as exc:
+                if side is server and exc.reason == "NO_SHARED_CIPHER":
+                    raise ValueError(
+                        "tls_context has no certificate (the TLS handshake finds no shared "
+                        "cipher): call load_cert_chain() on it, or set %s" % TLS_CERT_ENV
+                    ) from None
+                return  # other refusals (client certificates required...) are the user's
+
+
 class SMTPServer:
     """Listens like the stdlib ``smtpd.SMTPServer``; override ``process_message``."""
 
@@ -280,6 +306,8 @@ class SMTPServer:
         """Fails closed: requiring STARTTLS without a certificate cannot start."""
         check_environment()  # first: a misspelt setting is never silently ignored
         self.tls_context = tls_context if tls_context is not None else tls_context_from_env()
+        if self.tls_context is not None:
+            check_certificate(self.tls_context)
         required = pick(require_starttls, env_flag(REQUIRE_STARTTLS_ENV), False)
         self.require_starttls = bool(required)
         if self.require_starttls and self.tls_context is None:
