@@ -10,12 +10,18 @@ from __future__ import annotations
 import socket as socket  # legacy ``smtpd.socket``: tests patch it with a mock module
 import sys
 
-from ._channel import DATA_SIZE_DEFAULT as DATA_SIZE_DEFAULT
-from ._channel import NEWLINE as NEWLINE
-from ._channel import SMTPChannel
-from ._server import DebuggingServer, PureProxy, SMTPServer
-from ._server import close_all as close_all
-from ._server import loop as loop
+from ._pins import check_aiosmtpd
+
+# Before anything touches aiosmtpd's internals: an unsupported release is a clear
+# ImportError here, not an AttributeError (or a silent misbehaviour) later.
+check_aiosmtpd()
+
+from ._channel import DATA_SIZE_DEFAULT as DATA_SIZE_DEFAULT  # noqa: E402
+from ._channel import NEWLINE as NEWLINE  # noqa: E402
+from ._channel import SMTPChannel  # noqa: E402
+from ._server import DebuggingServer, PureProxy, SMTPServer  # noqa: E402
+from ._server import close_all as close_all  # noqa: E402
+from ._server import loop as loop  # noqa: E402
 
 __all__ = ["SMTPChannel", "SMTPServer", "DebuggingServer", "PureProxy"]
 

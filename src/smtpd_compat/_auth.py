@@ -4,15 +4,18 @@ The exchange runs inside the legacy dialogue (every line still passes through
 ``found_terminator``); checking the credentials is user code, so it runs on a
 worker through the connection's ``defer``. Credentials come from an aiosmtpd-style
 ``authenticator`` callable or from a file of bcrypt hashes (``user:$2b$...`` lines,
-as ``htpasswd -B`` writes them). Passwords are never logged.
+as ``htpasswd -B`` writes them). Credentials are never logged, nor shown on
+``DEBUGSTREAM`` (``-d``); a failed check looks the same, in reply and in bcrypt
+work, whether the user exists or not.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import collections
 import logging
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Iterable, Optional
 
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
@@ -21,6 +24,10 @@ log = logging.getLogger("smtpd_compat")
 USERNAME_CHALLENGE = "334 VXNlcm5hbWU6"  # base64 "Username:"
 PASSWORD_CHALLENGE = "334 UGFzc3dvcmQ6"  # base64 "Password:"
 MECHANISMS = ("LOGIN", "PLAIN")
+REDACTED = "****"
+#: bcrypt reads at most 72 bytes of a password (bcrypt 5 refuses longer ones).
+BCRYPT_MAX_PASSWORD = 72
+DEFAULT_BCRYPT_COST = 12
 
 
 class AuthExchange:
@@ -34,6 +41,7 @@ class AuthExchange:
     conn: Any
     seen_greeting: str
     mailfrom: Optional[str]
+    num_bytes: int
     push: Callable[[str], None]
 
     def smtp_AUTH(self, arg: Optional[str]) -> None:
@@ -128,23 +136,34 @@ class AuthExchange:
             log.warning("%r AUTH %s failed for %r", self.conn.getpeername(), mechanism, user)
 
     def _take_auth_line(self, line: Any) -> bool:
-        """In the middle of an exchange, the line is the client's answer."""
+        """In the middle of an exchange, the line is the client's answer.
+
+        It is a line of its own, as a command is: the command size count restarts."""
         step, self._auth_step = self._auth_step, None
         if step is None:
             return False
+        self.num_bytes = 0
         step(line if isinstance(line, str) else line.decode("ascii", "replace"))
         return True
+
+    def _loggable_line(self, line: Any) -> Any:
+        """The received line as ``DEBUGSTREAM`` may show it: credentials masked.
+
+        An answer inside an AUTH exchange is masked whole; ``AUTH <mechanism>
+        <initial response>`` keeps its first two words."""
+        text = isinstance(line, str)
+        mask = REDACTED if text else REDACTED.encode()
+        if self._auth_step is not None:
+            return mask
+        words = line.split(None, 2)
+        if len(words) == 3 and words[0].upper() == ("AUTH" if text else b"AUTH"):
+            return (" " if text else b" ").join(words[:2] + [mask])
+        return line
 
 
 def auth_succeeded(result: Any) -> bool:
     """An authenticator may answer an aiosmtpd ``AuthResult`` or a plain bool."""
     return bool(result.success) if isinstance(result, AuthResult) else bool(result)
-
-
-#: bcrypt reads 72 bytes of a password. bcrypt < 5 ignored the rest (a longer
-#: password matched on its first 72 bytes), bcrypt 5 raises: we refuse longer
-#: passwords with 535 on every version.
-BCRYPT_MAX_PASSWORD = 72
 
 
 class CredentialsFile:
@@ -163,11 +182,21 @@ class CredentialsFile:
         self._checkpw = bcrypt.checkpw
         self.path = path
         self.hashes = self._load(path)
+        cost = usual_cost(self.hashes.values())
+        self._dummy_hash: bytes = bcrypt.hashpw(b"no such user", bcrypt.gensalt(rounds=cost))
 
     @staticmethod
     def _load(path: str) -> Dict[bytes, bytes]:
         hashes: Dict[bytes, bytes] = {}
-        with open(path, "rb") as lines:
+        try:
+            lines = open(path, "rb")
+        except OSError as exc:
+            raise OSError(
+                exc.errno,
+                "cannot read credentials file %r (auth_file=, SMTPD_COMPAT_AUTH_FILE, "
+                "--auth-file): %s" % (path, exc.strerror),
+            ) from None
+        with lines:
             for number, raw in enumerate(lines, 1):
                 line = raw.strip()
                 if not line or line.startswith(b"#"):
@@ -185,9 +214,25 @@ class CredentialsFile:
     ) -> AuthResult:
         hashed = self.hashes.get(auth_data.login)
         password = auth_data.password
-        ok = (
-            hashed is not None
-            and len(password) <= BCRYPT_MAX_PASSWORD
-            and self._checkpw(password, hashed)
-        )
-        return AuthResult(success=ok, handled=False)
+        if hashed is None or len(password) > BCRYPT_MAX_PASSWORD:
+            # Refused, after the same bcrypt work as a real check: neither the reply
+            # nor its timing tells whether the user name exists.
+            self._matches(password[:BCRYPT_MAX_PASSWORD], self._dummy_hash)
+            return AuthResult(success=False, handled=False)
+        return AuthResult(success=self._matches(password, hashed), handled=False)
+
+    def _matches(self, password: bytes, hashed: bytes) -> bool:
+        """bcrypt's check; a password bcrypt refuses (a NUL byte, for some versions)
+        is a wrong password, not an error that would answer 451."""
+        try:
+            return bool(self._checkpw(password, hashed))
+        except ValueError:
+            return False
+
+
+def usual_cost(hashes: Iterable[bytes]) -> int:
+    """The most common bcrypt cost in the file (``$2b$12$...`` -> 12)."""
+    costs = collections.Counter(
+        int(hashed[4:6]) for hashed in hashes if hashed[4:6].isdigit()
+    ).most_common(1)
+    return costs[0][0] if costs else DEFAULT_BCRYPT_COST

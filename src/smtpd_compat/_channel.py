@@ -315,7 +315,7 @@ class SMTPChannel(AuthExchange):
     def found_terminator(self) -> None:
         line = self._emptystring.join(self.received_lines)
         if debugging():
-            debug_print("Data:", repr(line))
+            debug_print("Data:", repr(self._loggable_line(line)))
         self.received_lines = []
         if self._auth_step is not None and self._take_auth_line(line):
             return

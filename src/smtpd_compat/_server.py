@@ -11,9 +11,13 @@ has run, from any thread.
 from __future__ import annotations
 
 import atexit
+import difflib
+import errno
 import logging
 import os
+import re
 import select
+import selectors
 import signal
 import socket
 import ssl
@@ -49,6 +53,39 @@ PROXY_PROTOCOL_ENV = "SMTPD_COMPAT_PROXY_PROTOCOL"
 TLS_CERT_ENV = "SMTPD_COMPAT_TLS_CERT"
 TLS_KEY_ENV = "SMTPD_COMPAT_TLS_KEY"
 REQUIRE_STARTTLS_ENV = "SMTPD_COMPAT_REQUIRE_STARTTLS"
+SIGTERM_ENV = "SMTPD_COMPAT_SIGTERM"
+ENV_PREFIX = "SMTPD_COMPAT_"
+
+#: Every variable the library reads. Any other ``SMTPD_COMPAT_*`` variable is a
+#: start-up error: a misspelt ``SMTPD_COMPAT_REQUIRE_STARTLS`` must not leave TLS
+#: enforcement off unnoticed.
+SETTINGS_ENV = (
+    TLS_CERT_ENV,
+    TLS_KEY_ENV,
+    REQUIRE_STARTTLS_ENV,
+    AUTH_FILE_ENV,
+    AUTH_REQUIRED_ENV,
+    AUTH_ALLOW_PLAINTEXT_ENV,
+    PROXY_PROTOCOL_ENV,
+    SIGTERM_ENV,
+)
+#: Read by smtpd_compat's own test suite, never by the library; tolerated.
+TEST_SUITE_ENV = (
+    "SMTPD_COMPAT_ORACLE_PYTHON",
+    "SMTPD_COMPAT_FUZZ_EXAMPLES",
+    "SMTPD_COMPAT_FUZZ_RANDOM",
+    "SMTPD_COMPAT_VENV_CACHE",
+)
+#: The yes/no variables among them.
+FLAG_ENV = (
+    REQUIRE_STARTTLS_ENV,
+    AUTH_REQUIRED_ENV,
+    AUTH_ALLOW_PLAINTEXT_ENV,
+    PROXY_PROTOCOL_ENV,
+    SIGTERM_ENV,
+)
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
 
 
 ACCEPTS_PER_WAKE = 64  # a burst of connects is accepted in one pass of the loop
@@ -59,10 +96,15 @@ _sigterm_installed = False
 
 def install_graceful_sigterm() -> None:
     """SIGTERM ends the program like Ctrl-C: open servers then close gracefully at
-    exit (transactions in progress finish), instead of dying mid-message. Only
-    when the program kept the default action and we are in the main thread."""
+    exit (transactions in progress finish), instead of dying mid-message.
+
+    Only in the main thread, only while the program kept the default action (its
+    own handler, set before or after, always wins), and not with
+    ``SMTPD_COMPAT_SIGTERM=0``. Once no server is open, SIGTERM kills as before."""
     global _sigterm_installed
     if _sigterm_installed or threading.current_thread() is not threading.main_thread():
+        return
+    if env_flag(SIGTERM_ENV) is False:
         return
     _sigterm_installed = True
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
@@ -70,6 +112,12 @@ def install_graceful_sigterm() -> None:
 
 
 def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    if not _open_servers:  # nothing to close: the default action, as if never installed
+        global _sigterm_installed
+        signal.signal(signum, signal.SIG_DFL)
+        _sigterm_installed = False
+        signal.raise_signal(signum)
+        return
     raise SystemExit(128 + signum)
 
 
@@ -95,11 +143,37 @@ def default_socket_map() -> SocketMap:
 
 
 def env_flag(name: str) -> Optional[bool]:
-    """A boolean environment variable; None when unset."""
+    """A boolean environment variable; None when unset. A value that is neither a
+    yes nor a no word is an error: ``=ture`` must not mean "off"."""
     value = os.environ.get(name, "").strip().lower()
     if not value:
         return None
-    return value in ("1", "true", "yes", "on")
+    if value not in TRUE_WORDS + FALSE_WORDS:
+        raise ValueError(
+            "%s=%r is not a yes/no value: use one of %s"
+            % (name, os.environ[name], ", ".join(TRUE_WORDS + FALSE_WORDS))
+        )
+    return value in TRUE_WORDS
+
+
+def check_environment() -> None:
+    """Refuse ``SMTPD_COMPAT_*`` variables the library does not read (misspellings)."""
+    for flag in FLAG_ENV:
+        env_flag(flag)  # a value that is neither yes nor no fails here, before serving
+    known = SETTINGS_ENV + TEST_SUITE_ENV
+    unknown = sorted(
+        name for name in os.environ if name.upper().startswith(ENV_PREFIX) and name not in known
+    )
+    if not unknown:
+        return
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name.upper(), SETTINGS_ENV, n=1)
+        hints.append("%s (did you mean %s?)" % (name, close[0]) if close else name)
+    raise ValueError(
+        "unknown environment variable%s %s: smtpd_compat reads only %s"
+        % ("s" if len(unknown) > 1 else "", ", ".join(hints), ", ".join(SETTINGS_ENV))
+    )
 
 
 def pick(*choices: Any) -> Any:
@@ -108,11 +182,45 @@ def pick(*choices: Any) -> Any:
 
 
 def tls_context_from_env() -> Optional[ssl.SSLContext]:
-    """STARTTLS for a program nobody edited: certificate and key from the environment."""
-    cert = os.environ.get(TLS_CERT_ENV)
+    """STARTTLS for a program nobody edited: certificate and key from the environment.
+
+    A key without a certificate is an error: the user meant to turn TLS on."""
+    cert = os.environ.get(TLS_CERT_ENV, "").strip()
+    key = os.environ.get(TLS_KEY_ENV, "").strip() or None
     if not cert:
+        if key:
+            raise ValueError(
+                "%s is set but %s is not: STARTTLS needs the certificate too"
+                % (TLS_KEY_ENV, TLS_CERT_ENV)
+            )
         return None
-    return _bridge.tls_context_from_files(cert, os.environ.get(TLS_KEY_ENV) or None)
+    return _bridge.tls_context_from_files(cert, key)
+
+
+def check_certificate(context: ssl.SSLContext) -> None:
+    """A TLS handshake in memory: a context without a certificate fails here, at
+    start-up, rather than on every client's STARTTLS (OpenSSL: no shared cipher)."""
+    client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client_context.check_hostname = False
+    client_context.verify_mode = ssl.CERT_NONE
+    to_server, to_client = ssl.MemoryBIO(), ssl.MemoryBIO()
+    client = client_context.wrap_bio(to_client, to_server, server_side=False)
+    server = context.wrap_bio(to_server, to_client, server_side=True)
+    for _ in range(8):  # TLS 1.2 and 1.3 finish in fewer round trips
+        for side in (client, server):
+            try:
+                side.do_handshake()
+                if side is server:
+                    return
+            except ssl.SSLWantReadError:
+                pass
+            except ssl.SSLError as exc:
+                if side is server and exc.reason == "NO_SHARED_CIPHER":
+                    raise ValueError(
+                        "tls_context has no certificate (the TLS handshake finds no shared "
+                        "cipher): call load_cert_chain() on it, or set %s" % TLS_CERT_ENV
+                    ) from None
+                return  # other refusals (client certificates required...) are the user's
 
 
 class SMTPServer:
@@ -197,9 +305,19 @@ class SMTPServer:
     def _configure_tls(
         self, tls_context: Optional[ssl.SSLContext], require_starttls: Optional[bool]
     ) -> None:
+        """Fails closed: requiring STARTTLS without a certificate cannot start."""
+        check_environment()  # first: a misspelt setting is never silently ignored
         self.tls_context = tls_context if tls_context is not None else tls_context_from_env()
+        if self.tls_context is not None:
+            check_certificate(self.tls_context)
         required = pick(require_starttls, env_flag(REQUIRE_STARTTLS_ENV), False)
-        self.require_starttls = bool(required and self.tls_context)
+        self.require_starttls = bool(required)
+        if self.require_starttls and self.tls_context is None:
+            raise ValueError(
+                "require_starttls (%s, --require-starttls) needs a certificate: pass "
+                "tls_context=, or set %s (and %s if the key is in its own file), or "
+                "--tls-cert on the command line" % (REQUIRE_STARTTLS_ENV, TLS_CERT_ENV, TLS_KEY_ENV)
+            )
 
     def _configure_auth(
         self,
@@ -217,7 +335,15 @@ class SMTPServer:
         plaintext_ok = env_flag(AUTH_ALLOW_PLAINTEXT_ENV)
         self.auth_require_tls = bool(pick(auth_require_tls, not plaintext_ok, True))
         if self.auth_required and authenticator is None:
-            raise ValueError("auth_required needs an authenticator or an auth_file")
+            raise ValueError(
+                "auth_required needs an authenticator or an auth_file (%s)" % AUTH_FILE_ENV
+            )
+        if self.auth_required and self.auth_require_tls and self.tls_context is None:
+            raise ValueError(
+                "auth_required with AUTH over TLS only (the default) needs STARTTLS: pass "
+                "tls_context= or set %s, or allow AUTH without TLS with "
+                "auth_require_tls=False (%s=1)" % (TLS_CERT_ENV, AUTH_ALLOW_PLAINTEXT_ENV)
+            )
 
     # -- binding and serving -------------------------------------------------
 
@@ -546,6 +672,10 @@ class DebuggingServer(SMTPServer):
 class PureProxy(SMTPServer):
     """Relays each message to ``remoteaddr`` with smtplib (on a worker thread)."""
 
+    #: Seconds smtplib waits for the upstream server on each step of a relay;
+    #: legacy waited forever, so one stuck upstream pinned every session.
+    relay_timeout: float = 60.0
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("enable_SMTPUTF8"):
             raise ValueError("PureProxy does not support SMTPUTF8.")
@@ -554,7 +684,10 @@ class PureProxy(SMTPServer):
     def process_message(
         self, peer: Any, mailfrom: str, rcpttos: List[str], data: Any, **kwargs: Any
     ) -> Optional[str]:
-        refused = self._deliver(mailfrom, rcpttos, add_peer_header(data, peer))
+        relayed = add_peer_header(data, peer)
+        if not isinstance(relayed, str):  # smtplib fixes line ends of str data only
+            relayed = crlf_line_ends(relayed)
+        refused = self._deliver(mailfrom, rcpttos, relayed)
         debug_print("we got some refusals:", refused)
         if refused:
             log.warning("relay to %r refused recipients: %r", self._remoteaddr, refused)
@@ -565,7 +698,7 @@ class PureProxy(SMTPServer):
 
         refused: Dict[str, Any] = {}
         try:
-            s = smtplib.SMTP()
+            s = smtplib.SMTP(timeout=self.relay_timeout)
             s.connect(self._remoteaddr[0], self._remoteaddr[1])
             try:
                 refused = s.sendmail(mailfrom, rcpttos, data)
@@ -581,6 +714,12 @@ class PureProxy(SMTPServer):
             for r in rcpttos:
                 refused[r] = (errcode, errmsg)
         return refused
+
+
+def crlf_line_ends(data: bytes) -> bytes:
+    """What smtplib does to str data: every CRLF, LF or lone CR becomes CRLF, so the
+    upstream server gets RFC 5321 line ends as it did from legacy PureProxy."""
+    return re.sub(rb"\r\n|\n|\r(?!\n)", b"\r\n", data)
 
 
 def add_peer_header(data: Any, peer: Any) -> Any:
@@ -604,24 +743,110 @@ def loop(
     map: Optional[SocketMap] = None,
     count: Optional[int] = None,
 ) -> None:
-    """``asyncore.loop()`` for programs without asyncore: block while servers serve."""
+    """``asyncore.loop()`` for programs without asyncore: serve the map's dispatchers
+    (servers and any of the program's own) until the map is empty or ``count`` polls
+    have run. No ``select()`` and so no limit of 1023 on file descriptors: ``poll()``
+    with ``use_poll``, else the platform's best selector (epoll, kqueue)."""
     socket_map = default_socket_map() if map is None else map
+    poll_once = _poll_with_poll if use_poll and hasattr(select, "poll") else _poll_with_selector
     while socket_map and (count is None or count > 0):
-        _poll_once(timeout, socket_map)
+        poll_once(timeout, socket_map)
         if count is not None:
             count -= 1
 
 
-def _poll_once(timeout: float, socket_map: SocketMap) -> None:
-    fds = [fd for fd, obj in list(socket_map.items()) if obj.readable()]
-    if not fds:
-        time.sleep(timeout)
-        return
-    ready, _, _ = select.select(fds, [], [], timeout)
-    for fd in ready:
+#: asyncore's: errors that mean the peer went away, answered with ``handle_close``.
+_DISCONNECTED = frozenset(
+    {
+        errno.ECONNRESET,
+        errno.ENOTCONN,
+        errno.ESHUTDOWN,
+        errno.ECONNABORTED,
+        errno.EPIPE,
+        errno.EBADF,
+    }
+)
+_POLL_CLOSED = getattr(select, "POLLHUP", 0) | getattr(select, "POLLERR", 0)
+_POLL_CLOSED |= getattr(select, "POLLNVAL", 0)
+
+
+def _wants_write(obj: Any) -> bool:
+    """asyncore's rule: a listening (accepting) dispatcher is never writable."""
+    return bool(obj.writable()) and not getattr(obj, "accepting", False)
+
+
+def _serve_event(obj: Any, handler: Callable[[], None], disconnect_closes: bool) -> None:
+    """Call one ``handle_*`` of a dispatcher the way asyncore does: ``ExitNow``,
+    ``KeyboardInterrupt`` and ``SystemExit`` end the loop, anything else goes to
+    the dispatcher's ``handle_error``."""
+    try:
+        handler()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except OSError as exc:
+        if disconnect_closes and exc.errno in _DISCONNECTED:
+            obj.handle_close()
+        else:
+            obj.handle_error()
+    except BaseException as exc:
+        if _bridge.is_exit_now(exc):
+            raise
+        obj.handle_error()
+
+
+def _poll_with_poll(timeout: Optional[float], socket_map: SocketMap) -> None:
+    """asyncore's ``poll2``: one ``poll()`` call over the map."""
+    pollster = select.poll()
+    for fd, obj in list(socket_map.items()):
+        flags = select.POLLIN | select.POLLPRI if obj.readable() else 0
+        if _wants_write(obj):
+            flags |= select.POLLOUT
+        if flags:
+            pollster.register(fd, flags)
+    milliseconds = None if timeout is None else int(timeout * 1000)
+    for fd, flags in pollster.poll(milliseconds):
         obj = socket_map.get(fd)
         if obj is not None:
+            _serve_flags(obj, flags)
+
+
+def _serve_flags(obj: Any, flags: int) -> None:
+    """asyncore's ``readwrite``: the handlers for what ``poll()`` reported."""
+
+    def serve() -> None:
+        if flags & select.POLLIN:
             obj.handle_read_event()
+        if flags & select.POLLOUT:
+            obj.handle_write_event()
+        if flags & select.POLLPRI:
+            obj.handle_expt_event()
+        if flags & _POLL_CLOSED:
+            obj.handle_close()
+
+    _serve_event(obj, serve, disconnect_closes=True)
+
+
+def _poll_with_selector(timeout: Optional[float], socket_map: SocketMap) -> None:
+    """asyncore's ``poll`` on a selector instead of ``select()``: all reads, then all
+    writes; with nothing to watch, sleep ``timeout`` as asyncore did."""
+    with selectors.DefaultSelector() as selector:
+        for fd, obj in list(socket_map.items()):
+            events = selectors.EVENT_READ if obj.readable() else 0
+            events |= selectors.EVENT_WRITE if _wants_write(obj) else 0
+            if events:
+                selector.register(fd, events)
+        if not selector.get_map():
+            time.sleep(timeout or 0.0)
+            return
+        ready = selector.select(timeout)
+    for wanted, handler_name in (
+        (selectors.EVENT_READ, "handle_read_event"),
+        (selectors.EVENT_WRITE, "handle_write_event"),
+    ):
+        for key, events in ready:
+            obj = socket_map.get(key.fd)
+            if obj is not None and events & wanted:
+                _serve_event(obj, getattr(obj, handler_name), disconnect_closes=False)
 
 
 def close_all(map: Optional[SocketMap] = None, ignore_all: bool = False) -> None:
