@@ -286,7 +286,7 @@ def test_security_flags_that_cannot_be_met(tmp_path) -> None:  # type: ignore[no
     assert_one_line_error(result, b"%s:1: expected 'user:<bcrypt hash>'" % str(users).encode())
     missing = str(tmp_path / "none")
     result = run_cli("-n", "--auth-file", missing, port)
-    assert_one_line_error(result, b"cannot read %s" % missing.encode())
+    assert_one_line_error(result, b"cannot read credentials file '%s'" % missing.encode())
 
 
 def test_help_states_the_defaults_and_the_environment() -> None:
