@@ -32,6 +32,7 @@ ENVIRONMENT = (
     ("SMTPD_COMPAT_AUTH_REQUIRED", "1: refuse mail before AUTH"),
     ("SMTPD_COMPAT_AUTH_ALLOW_PLAINTEXT", "1: offer AUTH without TLS"),
     ("SMTPD_COMPAT_PROXY_PROTOCOL", "1: expect a PROXY v1/v2 header"),
+    ("SMTPD_COMPAT_SIGTERM", "0: leave SIGTERM alone (default: exit gracefully)"),
 )
 
 USAGE_EPILOG = "environment (options given on the command line win):\n" + "".join(
