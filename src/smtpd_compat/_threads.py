@@ -221,9 +221,12 @@ class ProgramLoopJobs:
         return self.loop_thread is threading.current_thread()
 
     def no_loop_can_be_polling(self) -> bool:
-        """No loop ever ran over the map, or its thread is gone, or it is this one."""
+        """The loop's thread is this one, or gone. Before any loop has polled, a
+        loop may be starting (its snapshot of the map taken): that is not safe."""
         thread = self.loop_thread
-        return thread is None or not thread.is_alive() or thread is threading.current_thread()
+        if thread is None:
+            return False
+        return thread is threading.current_thread() or not thread.is_alive()
 
     def cancel_unstarted(self, owner: Callable[[Job], bool]) -> List[Job]:
         """Cancel the queued jobs ``owner`` claims; they never run."""
