@@ -23,7 +23,7 @@ from differential_harness import (
     cmd,
     compare,
     format_transcript,
-    oracle_python,
+    require_oracle_python,
     quit_,
     raw,
     run_dialogue,
@@ -792,8 +792,7 @@ DIALOGUES = [
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Dict[str, Tuple[ServerProcess, ServerProcess]]]:
     """Each variant's (real smtpd, smtpd_compat) server pair, started on first use."""
-    if oracle_python() is None:
-        pytest.skip("needs Python 3.11 with its real smtpd (set SMTPD_COMPAT_ORACLE_PYTHON)")
+    require_oracle_python()
     pairs: Dict[str, Tuple[ServerProcess, ServerProcess]] = {}
     try:
         yield pairs
