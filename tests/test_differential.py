@@ -771,6 +771,36 @@ DIALOGUES = [
         [helo(), cmd("NOOP"), *envelope(), *message(BODY), cmd("VRFY x@example.com"), quit_()],
     ),
     Dialogue(
+        "asynchat_push_override",
+        "disguised",
+        [
+            ehlo(),
+            cmd("XINFO"),
+            cmd("XBIG"),
+            *envelope(),
+            *message(BODY),
+            cmd("XINFO"),
+            raw(b"XBYE\r\n", close=True),
+        ],
+    ),
+    Dialogue(
+        "encoded_word_addresses",
+        "plain",
+        [
+            ehlo(),
+            cmd("VRFY <=?utf-8?q?v=D0=91?=@example.com>"),
+            cmd("MAIL FROM:<=?utf-8?q?from=D0=91?=@example.com> SIZE=10"),
+            cmd("RCPT TO:<=?utf-8?q?to=D0=91?=@example.com>"),
+            cmd("RCPT TO:=?iso-8859-1?b?dOk=?=@example.com"),
+            cmd('RCPT TO:<"quoted \\"local\\""@example.com>'),
+            cmd("RCPT TO:<@relay.example,@two.example:route@example.com>"),
+            cmd("RCPT TO:<(comment)c@example.com>"),
+            cmd("RCPT TO:<d@example.com> NOTIFY=NEVER"),
+            *message(BODY),
+            quit_(),
+        ],
+    ),
+    Dialogue(
         "interleaved_connections",
         "plain",
         [
