@@ -43,6 +43,7 @@ SUITES = {
     "smtpd": ("test.test_smtpd", None),
 }
 
+
 # The module names a suite imports smtpd by, per Python version.
 def smtpd_module_name() -> str:
     if sys.version_info < (3, 12):

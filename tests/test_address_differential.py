@@ -28,18 +28,18 @@ from differential_harness import child_env, require_oracle_python
 REPLY_TIMEOUT = 30.0
 
 # Runs in both interpreters: what one _getaddr call gave.
-DESCRIBE = '''
+DESCRIBE = """
 def describe(getaddr, arg):
     try:
         address, rest = getaddr(arg)
     except Exception as exc:
         return ["raise", type(exc).__name__, str(exc)]
     return ["ok", repr(address), repr(rest)]
-'''
+"""
 
 ORACLE = (
     DESCRIBE
-    + '''
+    + """
 import json, sys, warnings
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -47,7 +47,7 @@ with warnings.catch_warnings():
 getaddr = lambda arg: smtpd.SMTPChannel._getaddr(None, arg)
 for line in sys.stdin:
     print(json.dumps([describe(getaddr, arg) for arg in json.loads(line)]), flush=True)
-'''
+"""
 )
 
 namespace: dict = {}
@@ -202,9 +202,7 @@ def address(draw: Any) -> str:
     return text
 
 
-noise = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=3)), max_size=14).map(
-    "".join
-)
+noise = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=3)), max_size=14).map("".join)
 
 
 def test_known_forms(oracle: Oracle) -> None:

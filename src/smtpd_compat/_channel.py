@@ -101,8 +101,7 @@ def _mangled_alias(old: str, name: str) -> property:
 
     def get(self: Any) -> Any:
         warnings.warn(
-            "Access to __%s attribute on SMTPChannel is deprecated, use '%s' instead"
-            % (old, name),
+            "Access to __%s attribute on SMTPChannel is deprecated, use '%s' instead" % (old, name),
             DeprecationWarning,
             2,
         )
@@ -110,8 +109,7 @@ def _mangled_alias(old: str, name: str) -> property:
 
     def set_(self: Any, value: Any) -> None:
         warnings.warn(
-            "Setting __%s attribute on SMTPChannel is deprecated, set '%s' instead"
-            % (old, name),
+            "Setting __%s attribute on SMTPChannel is deprecated, set '%s' instead" % (old, name),
             DeprecationWarning,
             2,
         )
@@ -777,6 +775,7 @@ def getaddr(arg: str) -> Tuple[Any, Any]:
     if not arg:
         return "", ""
     return _parsed_address(arg) or legacy_getaddr(arg)
+
 
 HELP_SYNTAX = {
     "EHLO": "250 Syntax: EHLO hostname",
