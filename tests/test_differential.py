@@ -23,9 +23,9 @@ from differential_harness import (
     cmd,
     compare,
     format_transcript,
-    require_oracle_python,
     quit_,
     raw,
+    require_oracle_python,
     run_dialogue,
     start_pair,
 )
