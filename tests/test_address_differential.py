@@ -8,6 +8,11 @@ brackets, quoted local parts, encoded words, source routes, comments, domain
 literals, trailing parameters, non-ASCII. Each result is compared by ``repr`` (the
 address string, or the parser's token when it refused) with the rest of the line,
 or by the exception raised.
+
+On Python 3.11 the results must be identical. Elsewhere the parser is that Python's
+``email`` package: over 75,000 generated inputs, 3.8 and 3.12 gave 3.11's results
+everywhere; 3.13 refuses with ``HeaderParseError`` some inputs on which 3.11's
+parser crashed with ``IndexError`` (see :func:`same`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import json
 import os
 import select
 import subprocess
+import sys
 from typing import Any, Iterator, List
 
 import pytest
@@ -34,7 +40,7 @@ def describe(getaddr, arg):
         address, rest = getaddr(arg)
     except Exception as exc:
         return ["raise", type(exc).__name__, str(exc)]
-    return ["ok", repr(address), repr(rest)]
+    return ["ok", type(address).__name__, str(address), rest]
 """
 
 ORACLE = (
@@ -99,13 +105,26 @@ def ours(arg: str) -> Any:
     return smtpd_compat.SMTPChannel._getaddr(None, arg)
 
 
+def same(want: List[str], got: List[str]) -> bool:
+    """Equal results; on another Python, email's parser is that Python's own, and
+    inputs that crashed 3.11's (IndexError) are refused with HeaderParseError
+    there (3.13+). Either exception reaches ``handle_error``: the same reply."""
+    if got == want:
+        return True
+    crashed_in_311 = want[:2] == ["raise", "IndexError"]
+    return crashed_in_311 and got[:2] == ["raise", "HeaderParseError"] and not ON_311
+
+
+ON_311 = sys.version_info[:2] == (3, 11)
+
+
 def assert_same(oracle: Oracle, inputs: List[str]) -> None:
     legacy = oracle.results(inputs)
     first = [describe(ours, arg) for arg in inputs]
     again = [describe(ours, arg) for arg in inputs]  # answered from the cache now
     for arg, want, got, got_again in zip(inputs, legacy, first, again):
-        assert got == want, f"_getaddr({arg!r}): 3.11 {want}, smtpd_compat {got}"
-        assert got_again == want, f"_getaddr({arg!r}) a second time: {got_again}"
+        assert same(want, got), f"_getaddr({arg!r}): 3.11 {want}, smtpd_compat {got}"
+        assert got_again == got, f"_getaddr({arg!r}) a second time: {got_again}"
 
 
 # The forms of the issue and of test_smtpd, and their neighbours.

@@ -131,6 +131,7 @@ def show(request: pytest.FixtureRequest, line: str) -> None:
         reporter.write_line(line)
 
 
+@pytest.mark.timeout(OLD_SUPPORT_TIMEOUT + 60)
 @pytest.mark.parametrize("suite", ["smtplib", "logging", "smtpd"])
 def test_cpython_suite_passes(suite: str, request: pytest.FixtureRequest) -> None:
     report = run_suite(suite)
