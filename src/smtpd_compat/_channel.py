@@ -27,7 +27,7 @@ import sys
 import threading
 import warnings
 from email._header_value_parser import get_addr_spec, get_angle_addr
-from typing import Any, Callable, DefaultDict, Deque, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, DefaultDict, Dict, List, Optional, Tuple, Union
 
 from ._auth import AuthExchange
 from ._chat import ChatBase
@@ -228,15 +228,14 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
         decode_data: bool = False,
     ) -> None:
         attach = getattr(conn, "attach_channel", None)
-        self._direct = attach is None
         self._engine: Any
-        if self._direct:
+        if attach is None:
+            self._direct = True
             self._engine = DirectEngine()
             ChatBase.__init__(self, conn, map=map)
         else:
             self._engine = conn
             self._bridge_to(conn, map)
-        self._skipping_body = False
         self.smtp_server = server
         self.conn = conn
         self.addr = addr
@@ -274,15 +273,34 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
 
     def _bridge_to(self, conn: Any, map: Optional[Dict[int, Any]]) -> None:
         """async_chat's state without its socket set-up: the engine's event loop owns
-        the socket, so the channel has no fd and joins no asyncore map. async_chat's
-        ``send`` and ``close`` reach ``conn`` through ``self.socket``."""
+        the socket, so the channel has no fd (``_fileno`` stays None) and joins no
+        asyncore map. async_chat's ``send`` and ``close`` reach ``conn`` through
+        ``self.socket``; ``producer_fifo`` and ``incoming`` are made on first use.
+
+        Memory: an idle connection holds its channel, so the instance keeps at most
+        30 attributes (CPython then shares their keys between instances)."""
         self.ac_in_buffer = b""
-        self.incoming: List[bytes] = []
-        self.producer_fifo: Deque[Any] = collections.deque()
         self._map = map if map is not None else {}
-        self._fileno = None
         self.socket = conn
         self.connected = True
+
+    def __getattr__(self, name: str) -> Any:
+        """async_chat's ``producer_fifo`` and ``incoming``, made on first use (a
+        bridged channel sends at once and seldom needs either)."""
+        value: Any
+        if name == "producer_fifo":
+            value = collections.deque()
+        elif name == "incoming":
+            value = []
+        else:
+            raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
+        setattr(self, name, value)
+        return value
+
+    def _queued(self) -> bool:
+        """Output waits in async_chat's producer fifo (bridged: only after a close_when_done
+        or a short send), without making the fifo."""
+        return bool(self.__dict__.get("producer_fifo"))
 
     # -- state --------------------------------------------------------------
 
@@ -317,8 +335,21 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
         self.ac_in_buffer = data
 
     def push(self, msg: str) -> None:
-        """Send ``msg`` plus CRLF verbatim (multi-line strings included)."""
-        ChatBase.push(self, bytes(msg + "\r\n", "utf-8" if self.require_SMTPUTF8 else "ascii"))
+        """Send ``msg`` plus CRLF verbatim (multi-line strings included).
+
+        ``asynchat.async_chat.push(self, data)``, as legacy; a bridged channel with
+        nothing queued sends at once instead (the same ``send`` calls, no queue)."""
+        data = bytes(msg + "\r\n", "utf-8" if self.require_SMTPUTF8 else "ascii")
+        if self._direct or self._queued() or type(self).initiate_send is not _initiate_send:
+            ChatBase.push(self, data)
+            return
+        size = self.ac_out_buffer_size
+        for start in range(0, len(data), size):
+            chunk = data[start : start + size]
+            sent = self.send(chunk) if self.connected else 0
+            if sent < len(chunk):  # a send override took less: queue, as async_chat does
+                ChatBase.push(self, data[start + sent :])
+                return
 
     def initiate_send(self) -> None:
         """Bridged: the engine's connection never blocks, so send everything queued
@@ -365,6 +396,10 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
         ChatBase.close_when_done(self)
         if not self._direct:
             self.initiate_send()
+
+    _direct = False  # built on a socket object (set in __init__)
+    _fileno: Optional[int] = None  # asyncore's key in the map: none while bridged
+    _skipping_body = False  # a failed message's body is being discarded
 
     def readable(self) -> bool:
         """A bridged channel is never polled: the engine's event loop reads for it."""
@@ -417,12 +452,12 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
             while self.ac_in_buffer and not engine.suspended and not engine.closing:
                 step = self._skip_body if self._skipping_body else self._split_once
                 more = step()
-                if self.producer_fifo:  # e.g. async_chat.close_when_done() called unbound
+                if self._queued():  # e.g. async_chat.close_when_done() called unbound
                     self.initiate_send()
                 if not more:
                     break
         finally:
-            if self.producer_fifo:
+            if self._queued():
                 self.initiate_send()
 
     def _split_once(self) -> bool:
@@ -744,6 +779,9 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
 
     def smtp_EXPN(self, arg: Optional[str]) -> None:
         self.push("502 EXPN not implemented")
+
+
+_initiate_send = SMTPChannel.initiate_send
 
 
 def legacy_getaddr(arg: str) -> Tuple[Any, Any]:
