@@ -297,11 +297,6 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
         setattr(self, name, value)
         return value
 
-    def _queued(self) -> bool:
-        """Output waits in async_chat's producer fifo (bridged: only after a close_when_done
-        or a short send), without making the fifo."""
-        return bool(self.__dict__.get("producer_fifo"))
-
     # -- state --------------------------------------------------------------
 
     def _set_post_data_state(self) -> None:
@@ -337,19 +332,22 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
     def push(self, msg: str) -> None:
         """Send ``msg`` plus CRLF verbatim (multi-line strings included).
 
-        ``asynchat.async_chat.push(self, data)``, as legacy; a bridged channel with
-        nothing queued sends at once instead (the same ``send`` calls, no queue)."""
+        ``asynchat.async_chat.push(self, data)``, as legacy. A bridged channel with
+        nothing queued hands a one-chunk reply straight to ``send`` (what async_chat's
+        push and ``initiate_send`` would do, without the queue)."""
         data = bytes(msg + "\r\n", "utf-8" if self.require_SMTPUTF8 else "ascii")
-        if self._direct or self._queued() or type(self).initiate_send is not _initiate_send:
-            ChatBase.push(self, data)
-            return
-        size = self.ac_out_buffer_size
-        for start in range(0, len(data), size):
-            chunk = data[start : start + size]
-            sent = self.send(chunk) if self.connected else 0
-            if sent < len(chunk):  # a send override took less: queue, as async_chat does
-                ChatBase.push(self, data[start + sent :])
+        if (
+            not self._direct
+            and self.connected
+            and len(data) <= self.ac_out_buffer_size
+            and not self.__dict__.get("producer_fifo")
+            and type(self).initiate_send is _initiate_send
+        ):
+            sent = self.send(data)
+            if sent == len(data):
                 return
+            data = data[sent:]  # a send override took less: queue the rest
+        ChatBase.push(self, data)
 
     def initiate_send(self) -> None:
         """Bridged: the engine's connection never blocks, so send everything queued
@@ -447,17 +445,17 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
         Stops early when the engine suspends the dialogue (a message handed to
         ``process_message`` elsewhere); the rest waits in ``ac_in_buffer``."""
         self.ac_in_buffer += data
-        engine = self._engine
+        engine, attributes = self._engine, self.__dict__
         try:
             while self.ac_in_buffer and not engine.suspended and not engine.closing:
                 step = self._skip_body if self._skipping_body else self._split_once
                 more = step()
-                if self._queued():  # e.g. async_chat.close_when_done() called unbound
+                if attributes.get("producer_fifo"):  # async_chat.close_when_done() unbound
                     self.initiate_send()
                 if not more:
                     break
         finally:
-            if self._queued():
+            if attributes.get("producer_fifo"):
                 self.initiate_send()
 
     def _split_once(self) -> bool:
