@@ -273,3 +273,20 @@ def test_the_package_socket_module_is_honoured(
 
     monkeypatch.setattr(smtpd_compat, "socket", FakeSocketModule, raising=False)
     assert raw(recorder).reply() == b"220 package.example Python SMTP proxy version 0.3\r\n"
+
+
+def test_a_send_override_taking_part_of_the_data_loses_nothing(make_server: Any, raw: Any) -> None:
+    """async_chat keeps what ``send`` did not take and sends it next."""
+
+    class Trickle(smtpd_compat.SMTPChannel):
+        def send(self, data: bytes) -> int:
+            sent: int = asyncore.dispatcher.send(self, data[:5])
+            return sent
+
+    server = make_server(Recorder)
+    server.channel_class = Trickle
+    client = raw(server)
+    assert client.reply() == BANNER
+    assert client.command(b"EHLO me").endswith(b"250 HELP\r\n")
+    assert client.command(b"QUIT") == b"221 Bye\r\n"
+    assert client.at_eof()
