@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import select
 import socket
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -290,3 +292,44 @@ def test_a_send_override_taking_part_of_the_data_loses_nothing(make_server: Any,
     assert client.command(b"EHLO me").endswith(b"250 HELP\r\n")
     assert client.command(b"QUIT") == b"221 Bye\r\n"
     assert client.at_eof()
+
+
+WITHOUT_ASYNCHAT = """
+import smtplib, socket, sys
+sys.modules["asynchat"] = None  # neither the stdlib module nor the backport importable
+import smtpd_compat
+from smtpd_compat import _chat
+
+class Sink(smtpd_compat.SMTPServer):
+    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+        self.got = (mailfrom, rcpttos, data)
+
+server = Sink(("127.0.0.1", 0), None)
+try:
+    assert _chat.ChatBase is _chat.SocketlessChat
+    port = server.socket.getsockname()[1]
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.sendmail("a@example.com", ["b@example.com"], "Subject: t\\r\\n\\r\\nhi\\r\\n")
+    assert server.got == ("a@example.com", ["b@example.com"], b"Subject: t\\n\\nhi"), server.got
+    one, other = socket.socketpair()
+    try:
+        smtpd_compat.SMTPChannel(server, one, None)
+    except RuntimeError as exc:
+        assert "pip install pyasynchat" in str(exc), exc
+    else:
+        raise AssertionError("a channel on a socket needs asynchat")
+finally:
+    server.close()
+"""
+
+
+def test_without_asynchat_the_engine_still_serves() -> None:
+    """Where no asynchat can be imported (backport uninstalled), served channels work,
+    and a channel on a socket says what is missing."""
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", WITHOUT_ASYNCHAT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
