@@ -253,9 +253,22 @@ def test_a_set_terminator_override_drives_the_splitting(make_server: Any, raw: A
 # -- the banner's host name ------------------------------------------------------------
 
 
-def test_the_fqdn_is_resolved_once(recorder: Recorder, raw: Any) -> None:
-    raw(recorder).reply()
-    assert _channel._fqdn == [FQDN]
+def test_the_fqdn_is_resolved_once(
+    recorder: Recorder, raw: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stdlib getfqdn runs once per process: a slow resolver stalls nothing later."""
+    lookups: List[str] = []
+
+    def gethostbyaddr(name: str) -> Tuple[str, List[str], List[str]]:
+        lookups.append(name)
+        return "resolved-once.example", [], []
+
+    monkeypatch.setattr(_channel, "_fqdn", [])  # as if no channel had been made yet
+    monkeypatch.setattr(socket, "gethostbyaddr", gethostbyaddr)  # what getfqdn calls
+    banner = b"220 resolved-once.example Python SMTP proxy version 0.3\r\n"
+    assert raw(recorder).reply() == banner
+    assert raw(recorder).reply() == banner
+    assert len(lookups) == 1
 
 
 def test_a_replaced_getfqdn_is_honoured(

@@ -118,7 +118,6 @@ def _mangled_alias(old: str, name: str) -> property:
     return property(get, set_)
 
 
-_getfqdn_at_import = socket.getfqdn
 _fqdn: List[str] = []
 _fqdn_lock = threading.Lock()
 
@@ -131,13 +130,21 @@ def local_fqdn() -> str:
     program or test that replaced ``getfqdn`` (on ``socket`` or on the package's
     ``socket``, as CPython's suites do) is honoured: its function is called."""
     getfqdn: Callable[[], str] = getattr(package(), "socket", socket).getfqdn
-    if getfqdn is not _getfqdn_at_import:
+    if not is_stdlib_getfqdn(getfqdn):
         return getfqdn()
     if not _fqdn:
         with _fqdn_lock:
             if not _fqdn:
                 _fqdn.append(getfqdn())
     return _fqdn[0]
+
+
+def is_stdlib_getfqdn(function: Any) -> bool:
+    """The socket module's own ``getfqdn`` (even if replaced before we were imported)."""
+    return (
+        getattr(function, "__module__", None) == "socket"
+        and getattr(function, "__qualname__", None) == "getfqdn"
+    )
 
 
 class DirectEngine:
