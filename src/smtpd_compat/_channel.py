@@ -205,6 +205,10 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
     # asynchat's ``ac_in_buffer_size`` (inherited): a direct channel's read size;
     # a bridged channel's reads are sized by the protocol (``_bridge.READ_SIZE``).
 
+    _direct = False  # built on a socket object (set in __init__)
+    _fileno: Optional[int] = None  # asyncore's key in the map: none while bridged
+    _skipping_body = False  # a failed message's body is being discarded
+
     _SMTPChannel__server = _mangled_alias("server", "smtp_server")
     _SMTPChannel__line = _mangled_alias("line", "received_lines")
     _SMTPChannel__state = _mangled_alias("state", "smtp_state")
@@ -401,10 +405,6 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
         ChatBase.close_when_done(self)
         if not self._direct:
             self.initiate_send()
-
-    _direct = False  # built on a socket object (set in __init__)
-    _fileno: Optional[int] = None  # asyncore's key in the map: none while bridged
-    _skipping_body = False  # a failed message's body is being discarded
 
     def readable(self) -> bool:
         """A bridged channel is never polled: the engine's event loop reads for it."""
