@@ -46,11 +46,6 @@ EXPECTED_RUN = {
 # what the failure says). The SMTPServer change under way (listening socket from
 # ``smtpd_compat.socket``, accept on the program's loop) removes these failures; then
 # this entry must go (the test below says so).
-PENDING_SERVER_ACCEPT = (
-    "test.test_smtpd.",
-    "TypeError: cannot unpack non-iterable NoneType object",
-)
-
 # Suite tests that cannot pass because smtpd_compat deliberately behaves otherwise
 # (test id -> why). None today: the suites do not exercise the deliberate changes
 # (451 after an exception in process_message, command state after 552, the
@@ -137,14 +132,8 @@ def test_cpython_suite_passes(suite: str, request: pytest.FixtureRequest) -> Non
     report = run_suite(suite)
     show(request, counts(report))
     allowed = set(EXPECTED_DIFFERENCES) | set(KNOWN_ENGINE_BUGS)
-    pending = {k for k, v in report["problems"].items() if awaits_server_accept(k, v)}
-    unexpected = {
-        k: v for k, v in report["problems"].items() if k not in allowed and k not in pending
-    }
+    unexpected = {k: v for k, v in report["problems"].items() if k not in allowed}
     assert not unexpected, "\n\n".join(f"{k}\n{v}" for k, v in unexpected.items())
-    if suite == "smtpd":
-        show(request, f"  of which {len(pending)} wait for SMTPServer's mock-socket accept")
-        assert pending, "test_smtpd accepts from its mock socket now: drop PENDING_SERVER_ACCEPT"
     # A listed difference must still make its suite test fail, or leave the table.
     prefix = f"test.test_{suite}."
     stale = [t for t in EXPECTED_DIFFERENCES if t.startswith(prefix)]
@@ -159,13 +148,6 @@ def test_cpython_suite_passes(suite: str, request: pytest.FixtureRequest) -> Non
         assert report["run"] == expected, counts(report)
     # Only IPv6 availability may skip a test (test_smtpd's family detection).
     assert all("IPv6" in reason for reason in report["skips"].values()), report["skips"]
-
-
-def awaits_server_accept(test_id: str, trace: str) -> bool:
-    """A test_smtpd test that fails only on ``server.accept()`` (PENDING_SERVER_ACCEPT)."""
-    prefix, error = PENDING_SERVER_ACCEPT
-    last = trace.strip().splitlines()[-1] if trace.strip() else ""
-    return test_id.startswith(prefix) and last == error and ".accept()" in trace
 
 
 @pytest.mark.parametrize(

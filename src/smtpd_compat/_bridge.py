@@ -41,7 +41,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import errno
-import functools
 import inspect
 import logging
 import socket
@@ -117,13 +116,6 @@ def _keyword_names(method: Callable[..., Any]) -> Optional[Set[str]]:
                 kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
                 _accepted_params[key] = {p.name for p in params if p.kind in kinds}
     return _accepted_params[key]
-
-
-@functools.lru_cache(maxsize=1)
-def local_fqdn() -> str:
-    """This host's name for aiosmtpd's session, resolved once, on the program's
-    thread: a slow resolver must not stall the event loop at every connection."""
-    return socket.getfqdn()
 
 
 def is_stock(obj: Any, name: str, stock: type) -> bool:
@@ -798,6 +790,10 @@ def tls_context_from_files(cert: str, key: Optional[str]) -> ssl.SSLContext:
 def adopt(server: Any, sock: socket.socket, options: Dict[str, Any]) -> None:
     """Serve a socket the program's loop accepted (any thread): on the event-loop
     thread, held by the session until its transport is gone."""
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        # Replies must not wait on Nagle (asyncio sets this only for proto=TCP
+        # sockets; the listening socket was made like legacy's, with proto 0).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     holder = EventLoopThread.acquire()
     try:
         holder.call(_open_session, server, sock, holder, options)

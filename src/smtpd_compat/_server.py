@@ -36,6 +36,7 @@ from ._channel import (
     SMTPChannel,
     check_encoding_options,
     debug_print,
+    local_fqdn,
     package,
 )
 from ._lifecycle import Server as ServerState
@@ -347,25 +348,41 @@ class SMTPServer:
 
     # -- binding and serving -------------------------------------------------
 
-    @staticmethod
-    def _listen(localaddr: Tuple[Any, ...]) -> Any:
-        """Create, bind and listen as legacy did: errors raise here, as OSError.
+    def _listen(self, localaddr: Tuple[Any, ...]) -> Any:
+        """Create, bind and listen as legacy did, through the dispatcher methods a
+        subclass may override; errors raise here, as OSError.
 
         Through ``socket`` as the package has it: CPython's test_smtpd patches
         ``smtpd.socket`` with its mock module, as legacy's dispatcher allowed."""
         sockets: Any = package().socket
         host, port = localaddr[:2]
-        family, socktype, proto = sockets.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][:3]
-        sock = sockets.socket(family, socktype, proto)
+        family, socktype = sockets.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][:2]
+        self.create_socket(family, socktype)
         try:
-            sock.setblocking(False)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(localaddr)
-            sock.listen(_bridge.LISTEN_BACKLOG)
+            self.set_reuse_addr()
+            self.bind(localaddr)
+            self.listen(_bridge.LISTEN_BACKLOG)
         except BaseException:
-            sock.close()
+            self.socket.close()
             raise
-        return sock
+        return self.socket
+
+    # the dispatcher methods legacy's __init__ went through (subclasses hook them)
+
+    def create_socket(self, family: int = socket.AF_INET, type: int = socket.SOCK_STREAM) -> None:
+        sock = package().socket.socket(family, type)
+        sock.setblocking(False)
+        self.socket = sock
+
+    def set_reuse_addr(self) -> None:
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+
+    def bind(self, addr: Any) -> None:
+        self.addr = addr
+        self.socket.bind(addr)
+
+    def listen(self, num: int) -> None:
+        self.socket.listen(num)
 
     def _start(self) -> None:
         """Join the program's map: its loop accepts; user code runs where it runs."""
@@ -373,7 +390,7 @@ class SMTPServer:
             data_size_limit=self.data_size_limit,
             enable_SMTPUTF8=self.enable_SMTPUTF8,
             decode_data=self._decode_data,
-            hostname=_bridge.local_fqdn(),
+            hostname=local_fqdn(),  # resolved here, on the program's thread
             tls_context=self.tls_context,
             require_starttls=self.require_starttls,
             timeout=self.timeout,
