@@ -10,8 +10,28 @@ EMPTY = cst.EmptyLine(indent=False)
 
 
 def statements(code: str) -> List[cst.BaseStatement]:
-    """Parse module-level statements from source text."""
-    return list(cst.parse_module(code).body)
+    """Parse module-level statements from source text, keeping the comments on top."""
+    module = cst.parse_module(code)
+    body = list(module.body)
+    if body and module.header:
+        body[0] = body[0].with_changes(leading_lines=[*module.header, *body[0].leading_lines])
+    return body
+
+
+LINE_LENGTH = 88  # ruff's and black's default
+
+
+def assign_call(target: str, function: str, args: Sequence[str], indent: int = 0) -> str:
+    """``target = function(args)`` on one line if it fits, else wrapped as black would."""
+    one_line = f"{target} = {function}({', '.join(args)})"
+    if indent + len(one_line) <= LINE_LENGTH:
+        return one_line + "\n"
+    inner = " " * (indent + 4)
+    joined = ", ".join(args)
+    if len(inner) + len(joined) <= LINE_LENGTH:
+        return f"{target} = {function}(\n{inner}{joined}\n{' ' * indent})\n"
+    lines = "".join(f"{inner}{arg},\n" for arg in args)
+    return f"{target} = {function}(\n{lines}{' ' * indent})\n"
 
 
 def statement(code: str) -> cst.BaseStatement:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import List, Sequence, Set
 
@@ -30,10 +31,31 @@ def mentions_legacy(source: str) -> bool:
     return any(word in source for word in MENTIONS)
 
 
+class TooDeeplyNested(ValueError):
+    """Python itself refuses the file: libcst's native parser could crash the process on it."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def refuse_what_python_refuses(source: str) -> None:
+    """Python's own parser first: it fails cleanly where libcst's can exhaust the C stack."""
+    try:
+        ast.parse(source)
+    except (RecursionError, MemoryError) as error:
+        raise TooDeeplyNested(1, f"too deeply nested for Python's parser ({type(error).__name__})")
+    except SyntaxError as error:
+        if "too many" in str(error.msg) or "too complex" in str(error.msg):
+            raise TooDeeplyNested(error.lineno or 1, error.msg) from None
+        # Other syntax errors: libcst knows newer and older grammars and reports them.
+
+
 def fix_source(source: str, rules: Sequence[Rule] = RULES) -> Outcome:
     """Rewrite ``source``; raises ``libcst.ParserSyntaxError`` on a syntax error."""
     if not mentions_legacy(source):
         return Outcome(source)
+    refuse_what_python_refuses(source)
     wrapper = MetadataWrapper(cst.parse_module(source))
     names = LegacyNames()
     wrapper.module.visit(names)

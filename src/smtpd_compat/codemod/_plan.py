@@ -67,6 +67,24 @@ SECTION_THREAD = "Rule thread: Thread subclasses and polling loops"
 # Values that only throw smtpd's diagnostics away: nothing else can read them.
 SILENT_SINKS = ("io.StringIO()", "open(os.devnull, 'w')", 'open(os.devnull, "w")')
 SECTION_MANUAL = "What needs manual work"
+SECTION_CHANGES = "What changes when you leave the shim"
+# What a converted server does differently from smtpd, each with what to do.
+AIOSMTPD_CHANGES = (
+    "converted code answers an exception in process_message with 451 (smtpd dropped the"
+    " connection)",
+    "aiosmtpd closes a session idle for 300 s (smtpd never did: pass timeout= to the"
+    " Controller for another limit)",
+    "a message of exactly data_size_limit bytes or one less gets 552 (aiosmtpd counts the"
+    " final line end: raise data_size_limit by 2 if clients send such sizes)",
+    "HELP lists aiosmtpd's commands, a second HELO/EHLO gets 250 (smtpd: 503), MAIL with"
+    " SMTPUTF8 while it is off gets 501 (smtpd: 555): check clients that rely on these",
+)
+STRICT_ASCII = (
+    "decode_data=True: aiosmtpd refuses non-ASCII bodies with 500 where smtpd decoded"
+    " UTF-8 (this class has its own EHLO or MAIL hook): pass decode_data=False and decode"
+    " in handle_DATA"
+)
+GREETING = "the greeting is aiosmtpd's '220 <host> Python SMTP 1.4.6': pass ident= to keep smtpd's"
 
 
 @dataclass
@@ -91,6 +109,19 @@ class ServerClass:
     def stateful(self) -> bool:
         """True when the handler keeps the legacy constructor arguments."""
         return self.init is not None or bool(self.attrs_read)
+
+    @property
+    def decodes_itself(self) -> bool:
+        """handle_DATA decodes UTF-8 and the Controller stays in bytes mode (rule handler).
+
+        Not where the class has its own EHLO or MAIL hook: there the Controller keeps
+        decode_data=True (strict ASCII) and the file's report says so.
+        """
+        if not self.decode_data:
+            return False
+        defined = {s.name.value for s in self.node.body.body if isinstance(s, cst.FunctionDef)}
+        policy_mail = self.channel is not None and any(h.verb == "MAIL" for h in self.channel.hooks)
+        return not defined & {"handle_EHLO", "handle_MAIL"} and not policy_mail
 
     @property
     def option_kwargs(self) -> Tuple[str, ...]:
@@ -422,6 +453,25 @@ class Planner(cst.CSTVisitor):
     def finish(self, convert: bool) -> None:
         self.plan.convert = convert
         self.plan.reports.extend(self.blockers)
+        if convert:
+            self.plan.reports.extend(self.behaviour_notes())
+
+    def behaviour_notes(self) -> List[Report]:
+        """What converted code does differently, said once at each server's creation."""
+        notes = []
+        for instance in self.plan.instances:
+            notes.append(self.note(instance.statement, instance.server))
+        for server in self.plan.thread_servers:
+            notes.append(self.note(server.base_init or server.node, server))
+        return notes
+
+    def note(self, node: cst.CSTNode, server: Optional[ServerClass]) -> Report:
+        changes = list(AIOSMTPD_CHANGES)
+        if server is not None and server.decode_data and not server.decodes_itself:
+            changes.insert(0, STRICT_ASCII)
+        if self.plan.banner is None:
+            changes.append(GREETING)
+        return Report(self.line(node), "; ".join(changes), SECTION_CHANGES, note=True)
 
     def find_settings(self, module: cst.Module) -> None:
         """``smtpd.__version__ = "..."`` set once before serving; silenced DEBUGSTREAMs."""

@@ -11,14 +11,22 @@ visitors cost a second per file.)
 
 from __future__ import annotations
 
+import sys
 from typing import List, Optional, Set, Tuple
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import import_end, statement
+from smtpd_compat.codemod._build import EMPTY, import_end, statement
 from smtpd_compat.codemod._names import canonical_module, dotted_name
 from smtpd_compat.codemod._plan import Plan
 from smtpd_compat.codemod._rule import Rule
+
+# sys.stdlib_module_names is new in 3.10: the modules the emitted code and most servers use.
+STDLIB_FALLBACK = frozenset(
+    "__future__ asynchat asyncio asyncore base64 collections concurrent contextlib datetime"
+    " email functools io json logging os pathlib queue re signal smtpd smtplib socket ssl"
+    " subprocess sys tempfile threading time traceback typing unittest uuid".split()
+)
 
 RULE = Rule("imports", "unused legacy imports go, aiosmtpd imports come", "Rule imports")
 
@@ -74,25 +82,121 @@ def prune(line: cst.SimpleStatementLine, used: Set[str]) -> List[cst.SimpleState
     return [line.with_changes(body=[small.with_changes(names=kept)])]
 
 
-def import_line(module: str, name: Optional[str]) -> cst.BaseStatement:
-    return statement(f"from {module} import {name}\n" if name else f"import {module}\n")
-
-
 def finish(plan: Plan, module: cst.Module) -> cst.Module:
     if not plan.convert:
         return module
     names = UsedNames()
     module.visit(names)
     body: List[cst.BaseStatement] = []
+    kept_comments: List[cst.EmptyLine] = []
     for stmt in module.body:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            pruned = prune(stmt, names.used)
-            if not pruned and stmt.leading_lines and stmt.leading_lines[0].comment:
-                pruned = []  # a comment above a removed import goes with it
-            body.extend(pruned)
-        else:
-            body.append(stmt)
+        pruned = prune(stmt, names.used) if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
+        if not pruned:
+            kept_comments += comment_lines(stmt)
+            continue
+        if kept_comments:  # a comment above a removed import stays, above the next statement
+            first = pruned[0]
+            pruned[0] = first.with_changes(leading_lines=[*kept_comments, *first.leading_lines])
+            kept_comments = []
+        body.extend(pruned)
     wanted = sorted(plan.imports - names.present, key=lambda i: (i[1] is not None, i))
+    return module.with_changes(body=place_imports(body, wanted))
+
+
+def comment_lines(stmt: cst.BaseStatement) -> List[cst.EmptyLine]:
+    """The leading lines of a statement from its first comment on (none without a comment)."""
+    lines = list(stmt.leading_lines)
+    while lines and lines[0].comment is None:
+        lines.pop(0)
+    return lines
+
+
+def place_imports(
+    body: List[cst.BaseStatement], wanted: List[Tuple[str, Optional[str]]]
+) -> List[cst.BaseStatement]:
+    """Standard library imports join the module's stdlib group in order; aiosmtpd's follow it.
+
+    The order is isort's (ruff's ``I``): ``import x`` lines before ``from x import y``
+    lines, each sorted by module name.
+    """
     end = import_end(body)
-    added = [import_line(m, n) for m, n in wanted]
-    return module.with_changes(body=[*body[:end], *added, *body[end:]])
+    head, rest = list(body[:end]), list(body[end:])
+    start = sum(1 for s in head if is_preamble(s))
+    group = stdlib_group(head, start)
+    if group is None:
+        group = (start, start)
+    low, high = group
+    for module, name in wanted:
+        if is_stdlib(module):
+            new = import_line(module, name)
+            index = next((i for i in range(low, high) if sort_key(new) < sort_key(head[i])), high)
+            if index == low and low < high:
+                new = new.with_changes(leading_lines=head[low].leading_lines)
+                head[low] = head[low].with_changes(leading_lines=[])
+            elif index == low and low > 0:
+                new = new.with_changes(leading_lines=[EMPTY])
+            head.insert(index, new)
+            high += 1
+    third = [import_line(m, n) for m, n in wanted if not is_stdlib(m)]
+    if third:
+        if high > 0:
+            third[0] = third[0].with_changes(leading_lines=[EMPTY])
+        following = head[high:] + rest
+        if following and not following[0].leading_lines:
+            if high < len(head):
+                head[high] = head[high].with_changes(leading_lines=[EMPTY])
+            else:
+                rest[0] = rest[0].with_changes(leading_lines=[EMPTY])
+        head[high:high] = third
+    return [*head, *rest]
+
+
+def is_preamble(stmt: cst.BaseStatement) -> bool:
+    """The docstring or a ``from __future__`` import: the stdlib group comes after them."""
+    small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+    if isinstance(small, cst.ImportFrom):
+        return dotted_name(small.module) == "__future__" if small.module else False
+    return isinstance(small, cst.Expr)
+
+
+def stdlib_group(head: List[cst.BaseStatement], start: int) -> Optional[Tuple[int, int]]:
+    """(first, end) of the first group of imports (split by blank lines) from the stdlib."""
+    index = start
+    while index < len(head):
+        end = index + 1
+        while end < len(head) and not starts_group(head[end]):
+            end += 1
+        if all(is_stdlib(imported_module(s)) for s in head[index:end]):
+            return index, end
+        index = end
+    return None
+
+
+def starts_group(stmt: cst.BaseStatement) -> bool:
+    return any(line.comment is None for line in stmt.leading_lines)
+
+
+def imported_module(stmt: cst.BaseStatement) -> str:
+    small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+    if isinstance(small, cst.Import):
+        return dotted_name(small.names[0].name) or ""
+    if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
+        return dotted_name(small.module) or ""
+    return ""
+
+
+def sort_key(stmt: cst.BaseStatement) -> Tuple[bool, str]:
+    small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+    return isinstance(small, cst.ImportFrom), imported_module(stmt).lower()
+
+
+def is_stdlib(module: str) -> bool:
+    top = module.split(".")[0]
+    names = getattr(sys, "stdlib_module_names", STDLIB_FALLBACK)
+    return bool(top) and top in names
+
+
+def import_line(module: str, name: Optional[str]) -> cst.SimpleStatementLine:
+    line = statement(f"from {module} import {name}\n" if name else f"import {module}\n")
+    assert isinstance(line, cst.SimpleStatementLine)
+    return line

@@ -19,6 +19,7 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from smtpd_compat.codemod._build import (
+    assign_call,
     code_of,
     expression,
     insert_helpers,
@@ -33,12 +34,22 @@ RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller"
 
 BOUND_CONTROLLER = '''\
 class BoundController(Controller):
-    """A Controller on a socket bound at once, as smtpd.SMTPServer did: port 0 works."""
+    """A Controller on a socket bound at once, as smtpd.SMTPServer did: port 0 works.
+
+    It serves that socket through Controller._create_server and _factory_invoker,
+    internals of aiosmtpd 1.4: on another aiosmtpd it refuses to start.
+    """
 
     def __init__(self, handler, localaddr, **kwargs):
+        if not aiosmtpd.__version__.startswith("1.4."):
+            found = aiosmtpd.__version__
+            raise RuntimeError(f"BoundController needs aiosmtpd 1.4, not {found}")
         family = socket.AF_INET6 if ":" in localaddr[0] else socket.AF_INET
         self.socket = socket.create_server(localaddr, family=family)
         host, port = self.socket.getsockname()[:2]
+        self.lifecycle = threading.Lock()
+        self.serving = False
+        self.closed = False
         super().__init__(handler, hostname=host, port=port, **kwargs)
 
     def _create_server(self):
@@ -46,12 +57,28 @@ class BoundController(Controller):
             self._factory_invoker, sock=self.socket, ssl=self.ssl_context
         )
 
+    def start(self):
+        # A start() racing with stop() on another thread serves until it, or not at all.
+        with self.lifecycle:
+            if not self.serving and not self.closed:
+                super().start()
+                self.serving = True
+
     def stop(self, no_assert=False):
-        # Like smtpd's close(): safe twice and before start().
-        if self._thread is not None:
-            super().stop(no_assert)
-        self.socket.close()
+        # Like smtpd's close(): safe twice, before start(), and while start() runs.
+        with self.lifecycle:
+            if self.serving:
+                super().stop(no_assert)
+                self.serving = False
+            self.closed = True
+            self.socket.close()
 '''
+QUIET_MAIL_LOG = """\
+# smtpd logged nothing of its sessions: keep aiosmtpd's log of them out of the program's
+logging.getLogger("mail.log").addHandler(logging.NullHandler())
+logging.getLogger("mail.log").propagate = False
+"""
+BOUND_CONTROLLER_IMPORTS = {("aiosmtpd", None), ("socket", None), ("threading", None)}
 OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
 DEBUGGING_HANDLER = "LegacyDebuggingHandler"
@@ -91,6 +118,8 @@ def server_options(
             given = f"{handler}.{ATTRIBUTE_FOR[param]}" if param in server.base_args else None
         else:
             given = code_of(args[param]) if param in args else None
+        if param == "decode_data" and (server is None or server.decodes_itself):
+            given = None  # the handler decodes (aiosmtpd's decode_data is strict ASCII)
         if given is None and param == "enable_SMTPUTF8":
             given = "False"  # smtpd's default; the Controller would turn it on
         if given is not None:
@@ -109,21 +138,24 @@ def controller_call(plan: Plan, instance: Instance) -> str:
         localaddr = f"{handler}._localaddr"
     else:
         localaddr = code_of(instance.args["localaddr"])
-    options = ", ".join(option_values(plan, instance))
+    options = option_values(plan, instance)
     if instance.bound:
-        return f"BoundController({handler}, {localaddr}, {options})"
+        return assign_call(
+            instance.controller_name, "BoundController", [handler, localaddr, *options]
+        )
     address = instance.args["localaddr"]
     assert isinstance(address, cst.Tuple)
     host, port = (code_of(e.value) for e in address.elements)
-    return f"Controller({handler}, hostname={host}, port={port}, {options})"
+    args = [handler, f"hostname={host}", f"port={port}", *options]
+    return assign_call(instance.controller_name, "Controller", args)
 
 
 def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     plan.imports.add(("aiosmtpd.controller", "Controller"))
     if instance.bound:
-        plan.imports.add(("socket", None))
+        plan.imports.update(BOUND_CONTROLLER_IMPORTS)
     handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
-    control = statement(f"{instance.controller_name} = {controller_call(plan, instance)}\n")
+    control = statement(controller_call(plan, instance))
     return keep_leading_lines(instance.statement, [handler, control])
 
 
@@ -176,6 +208,11 @@ def replace_socket(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> R
 
 @RULE.on(cst.Module)
 def add_bound_controller(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
-    if not plan.convert or not plan.needs_bound_controller or not isinstance(updated, cst.Module):
+    if not plan.convert or not isinstance(updated, cst.Module):
+        return updated
+    if plan.instances or plan.thread_servers:
+        plan.imports.add(("logging", None))
+        updated = insert_helpers(updated, QUIET_MAIL_LOG)
+    if not plan.needs_bound_controller:
         return updated
     return insert_helpers(updated, BOUND_CONTROLLER)

@@ -20,10 +20,10 @@ from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import code_of, keep_leading_lines, statement
+from smtpd_compat.codemod._build import assign_call, code_of, keep_leading_lines, statement
 from smtpd_compat.codemod._plan import SECTION_THREAD, Plan, Poll, ServerClass
 from smtpd_compat.codemod._rule import Result, Rule
-from smtpd_compat.codemod.rules.startup import server_options
+from smtpd_compat.codemod.rules.startup import BOUND_CONTROLLER_IMPORTS, server_options
 
 RULE = Rule("thread", "Thread subclasses and polling loops drive a Controller", SECTION_THREAD)
 
@@ -32,10 +32,11 @@ DEFAULT_TIMEOUT = "30.0"  # asyncore.loop's
 
 def controller_statements(plan: Plan, server: ServerClass, me: str) -> List[cst.BaseStatement]:
     """Where smtpd.SMTPServer.__init__ bound: bind a controller and keep its socket."""
-    plan.imports.update({("aiosmtpd.controller", "Controller"), ("socket", None)})
-    options = ", ".join(server_options(plan, server, me, {}))
+    plan.imports.update({("aiosmtpd.controller", "Controller"), *BOUND_CONTROLLER_IMPORTS})
+    options = server_options(plan, server, me, {})
+    args = [me, f"{me}._localaddr", *options]
     return [
-        statement(f"{me}.controller = BoundController({me}, {me}._localaddr, {options})\n"),
+        statement(assign_call(f"{me}.controller", "BoundController", args, indent=8)),
         statement(f"{me}.socket = {me}.controller.socket  # bound, as smtpd.SMTPServer's was\n"),
     ]
 
