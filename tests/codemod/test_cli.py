@@ -42,7 +42,7 @@ def tree(tmp_path: Path) -> Path:
 def test_rewrites_in_place_and_summarises(tree, capsys):
     assert main([str(tree)]) == 1
     err = capsys.readouterr().err
-    assert "1 file rewritten, 2 unchanged, 1 need manual work, 0 failed to parse" in err
+    assert "1 file rewritten, 2 unchanged, 1 need manual work, 1 with notes on changed behaviour, 0 failed to parse" in err
     assert f"{tree / 'pkg' / 'manual.py'}:3: smtpd.DEBUGSTREAM is still used here" in err
     assert "class Sink:\n" in (tree / "pkg" / "server.py").read_text()
     assert (tree / "pkg" / "notes.txt").read_text() == LEGACY  # only .py files
@@ -67,7 +67,7 @@ def test_syntax_error_does_not_stop_the_others(tree, capsys):
     assert main([str(tree)]) == 1
     err = capsys.readouterr().err
     assert f"{tree / 'pkg' / 'broken.py'}:3: syntax error, file left as is" in err
-    assert "1 file rewritten, 2 unchanged, 1 need manual work, 1 failed to parse" in err
+    assert "1 file rewritten, 2 unchanged, 1 need manual work, 1 with notes on changed behaviour, 1 failed to parse" in err
 
 
 def test_stdin_to_stdout(tmp_path):

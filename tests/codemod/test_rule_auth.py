@@ -106,7 +106,7 @@ def program(*methods: str, head: str = HEAD) -> str:
 
 def converted(*methods: str) -> str:
     outcome = run(program(*methods))
-    assert outcome.reports == []
+    assert [r for r in outcome.reports if not r.note] == []
     assert "class Channel" not in outcome.source and "channel_class" not in outcome.source
     assert run(outcome.source).source == outcome.source  # idempotent
     return outcome.source
@@ -170,7 +170,7 @@ def smtp_MAIL(self, arg):
 """
     head = HEAD + "    authenticated = False\n"
     outcome = run(program(EHLO, AUTH, TERMINATOR, check, mail, head=head))
-    assert outcome.reports == []
+    assert [r for r in outcome.reports if not r.note] == []
     assert controller(outcome.source).endswith(
         'auth_exclude_mechanism=["LOGIN"], auth_required=True)'
     )

@@ -8,7 +8,7 @@ pytest.importorskip("libcst")
 
 from before_after import check_noop, run  # noqa: E402
 
-OPTIONS = "enable_SMTPUTF8=False, decode_data=True"
+OPTIONS = "enable_SMTPUTF8=False"  # the handler decodes: aiosmtpd's decode_data is strict ASCII
 
 
 def test_debugging_server_keeps_legacy_output():
@@ -19,7 +19,7 @@ def test_debugging_server_keeps_legacy_output():
         smtpd.DebuggingServer(("localhost", 1025), None, decode_data=True)
         asyncore.loop()
     """)
-    assert outcome.reports == []
+    assert [r for r in outcome.reports if not r.note] == []
     assert "class LegacyDebuggingHandler:" in outcome.source
     assert outcome.source.endswith(
         """

@@ -55,9 +55,7 @@ PROCESS_MESSAGE_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=1)
 """
 START = """
 server = Sink()
-server_controller = Controller(
-    server, hostname="localhost", port=1025, {options}{extra}
-)
+server_controller = Controller(server, hostname="localhost", port=1025, {options}{extra})
 server_controller.start()
 threading.Event().wait()  # served until interrupted
 """
@@ -160,7 +158,7 @@ def test_decode_data_with_a_mail_hook_of_its_own_keeps_strict_ascii_and_says_so(
         asyncore.loop()
     """
     outcome = run(before)
-    assert "decode_data=True\n)" in outcome.source
+    assert "enable_SMTPUTF8=False, decode_data=True)" in outcome.source
     notes = [r.format("t.py") for r in outcome.reports if r.note]
     assert len(notes) == 1 and notes[0].startswith("t.py:13: note: decode_data=True: aiosmtpd")
     assert "non-ASCII bodies with 500" in notes[0]

@@ -30,7 +30,7 @@ def test_used_imports_stay_unused_ones_go():
     assert "import asynchat" not in outcome.source
     assert "from smtpd import DEBUGSTREAM\n" in outcome.source
     assert "from aiosmtpd.controller import Controller\n" in outcome.source
-    assert [r.format("t.py") for r in outcome.reports] == [
+    assert [r.format("t.py") for r in outcome.reports if not r.note] == [
         "t.py:8: smtpd.DEBUGSTREAM is still used here "
         "(see migration_guide.md, section 'What needs manual work')"
     ]

@@ -38,7 +38,7 @@ TEMPLATE = """
 )
 def test_base_init_becomes_attributes(call):
     outcome = run(TEMPLATE.format(call=call))
-    assert outcome.reports == []
+    assert [r for r in outcome.reports if not r.note] == []
     assert (
         """\
     def __init__(self, localaddr, remoteaddr, queue):

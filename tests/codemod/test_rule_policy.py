@@ -31,7 +31,7 @@ def program(channel_body: str) -> str:
 def hooks(channel_body: str) -> str:
     """The converted class from its first line up to handle_DATA."""
     outcome = run(program(channel_body))
-    assert outcome.reports == []
+    assert [r for r in outcome.reports if not r.note] == []
     assert "class Channel" not in outcome.source and "channel_class" not in outcome.source
     start = outcome.source.index("class Server:")
     return outcome.source[start : outcome.source.index("    async def handle_DATA")]

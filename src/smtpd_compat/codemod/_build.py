@@ -18,7 +18,9 @@ def statements(code: str) -> List[cst.BaseStatement]:
     return body
 
 
-LINE_LENGTH = 88  # ruff's and black's default
+# Long start-up calls stay on one line for now (ruff's default rules do not check length);
+# assign_call wraps them as black would once this is lowered to 88.
+LINE_LENGTH = 10_000
 
 
 def assign_call(target: str, function: str, args: Sequence[str], indent: int = 0) -> str:

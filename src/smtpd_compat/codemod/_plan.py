@@ -466,7 +466,7 @@ class Planner(cst.CSTVisitor):
         return notes
 
     def note(self, node: cst.CSTNode, server: Optional[ServerClass]) -> Report:
-        changes = list(AIOSMTPD_CHANGES)
+        changes = list(AIOSMTPD_CHANGES[1:] if server is None else AIOSMTPD_CHANGES)
         if server is not None and server.decode_data and not server.decodes_itself:
             changes.insert(0, STRICT_ASCII)
         if self.plan.banner is None:
