@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import textwrap
 from typing import List
 
@@ -25,6 +26,19 @@ def check_transformed(before: str, after: str, *rules: str) -> List[str]:
     assert outcome.source == dedent(after)
     assert run(outcome.source, *rules).source == outcome.source  # idempotent
     return [r.format("t.py") for r in outcome.reports if not r.note]
+
+
+WRAPPED_CALL = re.compile(r"\(\n((?:    [^\n]*\n)+?)\)")
+
+
+def unwrapped(source: str) -> str:
+    """The source with top-level calls wrapped over several lines joined back into one."""
+
+    def join(match: "re.Match[str]") -> str:
+        inner = " ".join(line.strip() for line in match.group(1).splitlines())
+        return "(" + inner.rstrip(",") + ")"
+
+    return WRAPPED_CALL.sub(join, source)
 
 
 def difference(expected: str, got: str) -> str:

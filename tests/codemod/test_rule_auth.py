@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("libcst")
 
-from before_after import check_noop, run  # noqa: E402
+from before_after import check_noop, run, unwrapped  # noqa: E402
 
 EHLO = """
 def smtp_EHLO(self, arg):
@@ -118,7 +118,7 @@ def authenticator(source: str) -> str:
 
 
 def controller(source: str) -> str:
-    return next(line for line in source.splitlines() if line.startswith("server_controller ="))
+    return next(line for line in unwrapped(source).splitlines() if line.startswith("server_controller ="))
 
 
 def reasons(*methods: str, head: str = HEAD) -> str:

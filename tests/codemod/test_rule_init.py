@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("libcst")
 
-from before_after import check_noop, run  # noqa: E402
+from before_after import check_noop, run, unwrapped  # noqa: E402
 
 TEMPLATE = """
     import asyncore
@@ -54,7 +54,7 @@ def test_base_init_becomes_attributes(call):
         'server = Sink(("localhost", 0), None, [])\n'
         "server_controller = BoundController(server, server._localaddr, "
         "data_size_limit=server.data_size_limit, enable_SMTPUTF8=False)\n"
-    ) in outcome.source
+    ) in unwrapped(outcome.source)
 
 
 def test_noop_star_args_forwarding():

@@ -65,7 +65,7 @@ def fix_source(source: str, rules: Sequence[Rule] = RULES) -> Outcome:
     if plan.convert:
         module = module.visit(RuleRunner(plan, [r for r in rules if r is not imports.RULE]))
     if imports.RULE in rules:
-        module = imports.finish(plan, module)
+        module = imports.finish(plan, module, imports.used_names(wrapper.module))
     reports = list(plan.reports) + leftovers(wrapper, plan, channel.RULE in rules)
     return Outcome(module.code, sorted(set(reports)))
 

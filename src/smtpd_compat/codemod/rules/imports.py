@@ -57,6 +57,12 @@ def local_name(alias: cst.ImportAlias) -> str:
     return (dotted_name(name) or "").split(".")[0]  # type: ignore[arg-type]
 
 
+def local_names(node: cst.Import | cst.ImportFrom) -> Set[str]:
+    if isinstance(node.names, cst.ImportStar):
+        return set()
+    return {local_name(a) for a in node.names}
+
+
 def is_legacy(node: cst.BaseSmallStatement) -> bool:
     if isinstance(node, cst.Import):
         return any(canonical_module(dotted_name(a.name) or "") for a in node.names)
@@ -65,11 +71,19 @@ def is_legacy(node: cst.BaseSmallStatement) -> bool:
     return False
 
 
-def prune(line: cst.SimpleStatementLine, used: Set[str]) -> List[cst.SimpleStatementLine]:
-    """The import line without its unused legacy names (nothing if none is left)."""
+def prune(
+    line: cst.SimpleStatementLine, used: Set[str], used_before: Set[str]
+) -> List[cst.SimpleStatementLine]:
+    """The import line without its unused legacy names (nothing if none is left).
+
+    Other imports lose the names that only the rewritten code used (``base64`` of an AUTH
+    channel, ``io`` of a silenced DEBUGSTREAM); an import unused before stays as it was.
+    """
     small = line.body[0]
-    if len(line.body) != 1 or not is_legacy(small):
+    if len(line.body) != 1 or not isinstance(small, (cst.Import, cst.ImportFrom)):
         return [line]
+    if not is_legacy(small):
+        used = used | {n for n in local_names(small) if n not in used_before}
     assert isinstance(small, (cst.Import, cst.ImportFrom))
     if isinstance(small.names, cst.ImportStar):
         return [line]
@@ -82,7 +96,13 @@ def prune(line: cst.SimpleStatementLine, used: Set[str]) -> List[cst.SimpleState
     return [line.with_changes(body=[small.with_changes(names=kept)])]
 
 
-def finish(plan: Plan, module: cst.Module) -> cst.Module:
+def used_names(module: cst.Module) -> Set[str]:
+    names = UsedNames()
+    module.visit(names)
+    return names.used
+
+
+def finish(plan: Plan, module: cst.Module, used_before: Set[str]) -> cst.Module:
     if not plan.convert:
         return module
     names = UsedNames()
@@ -90,7 +110,10 @@ def finish(plan: Plan, module: cst.Module) -> cst.Module:
     body: List[cst.BaseStatement] = []
     kept_comments: List[cst.EmptyLine] = []
     for stmt in module.body:
-        pruned = prune(stmt, names.used) if isinstance(stmt, cst.SimpleStatementLine) else [stmt]
+        if isinstance(stmt, cst.SimpleStatementLine):
+            pruned = prune(stmt, names.used, used_before)
+        else:
+            pruned = [stmt]
         if not pruned:
             kept_comments += comment_lines(stmt)
             continue
