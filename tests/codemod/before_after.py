@@ -34,7 +34,7 @@ WRAPPED_CALL = re.compile(r"\(\n((?:    [^\n]*\n)+?)\)")
 def unwrapped(source: str) -> str:
     """The source with top-level calls wrapped over several lines joined back into one."""
 
-    def join(match: "re.Match[str]") -> str:
+    def join(match: re.Match[str]) -> str:
         inner = " ".join(line.strip() for line in match.group(1).splitlines())
         return "(" + inner.rstrip(",") + ")"
 

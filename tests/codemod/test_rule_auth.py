@@ -118,7 +118,9 @@ def authenticator(source: str) -> str:
 
 
 def controller(source: str) -> str:
-    return next(line for line in unwrapped(source).splitlines() if line.startswith("server_controller ="))
+    return next(
+        line for line in unwrapped(source).splitlines() if line.startswith("server_controller =")
+    )
 
 
 def reasons(*methods: str, head: str = HEAD) -> str:

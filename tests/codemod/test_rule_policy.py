@@ -38,14 +38,16 @@ def hooks(channel_body: str) -> str:
 
 
 def test_guards_before_the_base_call_become_a_hook():
-    assert hooks("""
+    assert (
+        hooks("""
         def smtp_MAIL(self, arg):
             address, _ = self._getaddr(self._strip_command_keyword("FROM:", arg))
             if address.endswith("@spam.example"):
                 self.push("550 Refused")
                 return
             super().smtp_MAIL(arg)
-    """) == '''class Server:
+    """)
+        == """class Server:
     limit = 2
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -56,11 +58,13 @@ def test_guards_before_the_base_call_become_a_hook():
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
-'''
+"""
+    )
 
 
 def test_if_else_around_the_base_call_and_channel_reads():
-    assert hooks("""
+    assert (
+        hooks("""
         def smtp_RCPT(self, arg):
             to = self._getaddr(self._strip_command_keyword("TO:", arg))[0]
             if len(self.rcpttos) >= self.smtp_server.limit or self.peer[0] != "127.0.0.1":
@@ -70,7 +74,8 @@ def test_if_else_around_the_base_call_and_channel_reads():
                 smtpd.SMTPChannel.smtp_RCPT(self, arg)
             else:
                 self.push("550 No")
-    """) == '''class Server:
+    """)
+        == """class Server:
     limit = 2
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -84,7 +89,8 @@ def test_if_else_around_the_base_call_and_channel_reads():
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
 
-'''
+"""
+    )
 
 
 @pytest.mark.parametrize(
@@ -128,9 +134,10 @@ def test_noop_guards(body, why):
 
 
 def test_noop_channel_used_elsewhere():
-    source = program(
-        "        def smtp_MAIL(self, arg):\n            super().smtp_MAIL(arg)\n"
-    ) + "    print(Channel)\n"
+    source = (
+        program("        def smtp_MAIL(self, arg):\n            super().smtp_MAIL(arg)\n")
+        + "    print(Channel)\n"
+    )
     reports = check_noop(source)
     assert any("class Channel is used elsewhere than in channel_class" in r for r in reports)
 

@@ -143,3 +143,49 @@ def test_noop_server_used_in_expression():
     """
     )
     assert any("is not a statement of its own" in r for r in reports)
+
+
+def test_noop_server_returned_by_a_function_and_closed_elsewhere():
+    """A fixture function hands the server out: its socket and close() are read elsewhere."""
+    reports = check_noop(
+        CLASS
+        + """
+    def smtp_server():
+        server = Sink(("127.0.0.1", 0), None)
+        thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.05})
+        thread.start()
+        return server, thread
+
+
+    def stop(server, thread):
+        server.close()
+        thread.join(10)
+    """
+    )
+    assert reports[1:] == [
+        "t.py:16: server leaves smtp_server() here: code elsewhere may read its socket or call "
+        "close(), which the converted handler has not (keep the Controller with it, see the "
+        "guide) (see migration_guide.md, section 'Rule startup: asyncore.loop becomes a "
+        "Controller')",
+        "t.py:20: server.close is used outside the function that creates server: the converted "
+        "handler has no close, and its controller is not in reach there (see migration_guide.md,"
+        " section 'Rule startup: asyncore.loop becomes a Controller')",
+    ]
+
+
+def test_a_module_level_server_closed_in_a_function_converts():
+    outcome = run(
+        CLASS
+        + """
+    server = Sink(("127.0.0.1", 0), None)
+
+
+    def shutdown():
+        server.close()
+
+
+    asyncore.loop()
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "def shutdown():\n    server_controller.stop()\n" in outcome.source

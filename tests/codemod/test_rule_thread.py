@@ -55,7 +55,10 @@ def method(code: str) -> str:
 
 def fixture(init="threading.Thread.__init__(self)", methods="", run=RUN, stop=STOP, use=""):
     return FIXTURE.format(
-        init=body(init), methods=methods and method(methods), run=body(run), stop=body(stop),
+        init=body(init),
+        methods=methods and method(methods),
+        run=body(run),
+        stop=body(stop),
         use=use,
     )
 
@@ -65,7 +68,8 @@ def test_thread_class_becomes_a_handler_with_a_controller():
     assert [r for r in outcome.reports if not r.note] == []
     source = outcome.source
     assert "class Fixture:\n" in source and "asyncore" not in source
-    assert """
+    assert (
+        """
     def __init__(self, localaddr):
         self._localaddr = localaddr
         self._remoteaddr = None
@@ -73,8 +77,11 @@ def test_thread_class_becomes_a_handler_with_a_controller():
         self.socket = self.controller.socket  # bound, as smtpd.SMTPServer's was
         self.messages = []
         self.active = threading.Event()
-""" in source
-    assert """
+"""
+        in source
+    )
+    assert (
+        """
     def start(self):
         self.active.set()
         self.controller.start()
@@ -88,7 +95,9 @@ server = Fixture(("127.0.0.1", 0))
 port = server.socket.getsockname()[1]
 server.start()
 server.stop()
-""" in source
+"""
+        in source
+    )
     assert run(source).source == source  # idempotent
 
 
@@ -112,7 +121,8 @@ if self.active:
     init = "threading.Thread.__init__(self, name='smtp')\nself.lock = threading.Lock()"
     outcome = run(fixture(init=init, methods=methods, run=run_, stop=stop))
     assert [r for r in outcome.reports if not r.note] == []
-    assert """
+    assert (
+        """
     def start(self):
         self.__flag = threading.Event()
         self.active = True
@@ -124,7 +134,9 @@ if self.active:
         if self.active:
             self.active = False
             self.controller.stop()
-""" in outcome.source
+"""
+        in outcome.source
+    )
     assert "def run" not in outcome.source
 
 
@@ -150,7 +162,8 @@ def test_polling_loop_starts_the_controller_and_polls_the_flag():
     assert after == []
     outcome = run(source).source
     assert "import time\n" in outcome and "asyncore" not in outcome
-    assert outcome.endswith("""
+    assert outcome.endswith(
+        """
 server = Sink()
 server_controller = Controller(
     server, hostname="127.0.0.1", port=2525, enable_SMTPUTF8=False
@@ -159,7 +172,10 @@ server_controller.start()
 while running:
     time.sleep(0.5)  # smtpd served here; the controller serves alone
 server_controller.stop()
-""".replace("(\n    ", "(").replace("\n)", ")").replace(", enable", ", enable"))
+""".replace("(\n    ", "(")
+        .replace("\n)", ")")
+        .replace(", enable", ", enable")
+    )
 
 
 # -- guards --------------------------------------------------------------------

@@ -44,7 +44,8 @@ def refuse_what_python_refuses(source: str) -> None:
     try:
         ast.parse(source)
     except (RecursionError, MemoryError) as error:
-        raise TooDeeplyNested(1, f"too deeply nested for Python's parser ({type(error).__name__})")
+        reason = f"too deeply nested for Python's parser ({type(error).__name__})"
+        raise TooDeeplyNested(1, reason) from None
     except SyntaxError as error:
         if "too many" in str(error.msg) or "too complex" in str(error.msg):
             raise TooDeeplyNested(error.lineno or 1, error.msg) from None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
+import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from smtpd_compat.codemod._channels import ChannelPlan, analyse_channel, channel_class_of
@@ -709,9 +710,20 @@ class Planner(cst.CSTVisitor):
 
     def find_uses(self) -> bool:
         by_target = {i.target: i for i in self.plan.instances if i.target}
+        for instance in self.plan.instances:
+            self.check_escape(instance)
         for attribute in self.attributes:
             instance = by_target.get(dotted_name(attribute.value) or "")
             if instance is None:
+                continue
+            if not self.same_object(attribute, instance):
+                self.block(
+                    attribute,
+                    f"{dotted_name(attribute)} is used outside the function "
+                    f"that creates {instance.target}: the converted handler has no "
+                    f"{attribute.attr.value}, and its controller is not in reach there",
+                    SECTION_STARTUP,
+                )
                 continue
             if attribute.attr.value == "socket":
                 self.plan.sockets[attribute] = instance
@@ -738,6 +750,46 @@ class Planner(cst.CSTVisitor):
                     self.plan.close_alls.append(statement)
         return True
 
+    def scope_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The function (or the module) a node runs in."""
+        while not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.Module)):
+            node = self.get_metadata(ParentNodeProvider, node)
+        return node
+
+    def same_object(self, attribute: cst.Attribute, instance: Instance) -> bool:
+        """True when ``name.attr`` reads the instance: in its scope, or an unshadowed global."""
+        here, there = self.scope_of(attribute), self.scope_of(instance.statement)
+        if here is there:
+            return True
+        name = instance.target or ""
+        if name.startswith("self."):  # an attribute: any method of the same class reaches it
+            return self.class_of(here) is not None and self.class_of(here) is self.class_of(there)
+        return isinstance(there, cst.Module) and "." not in name and not binds(here, name)
+
+    def class_of(self, function: cst.CSTNode) -> Optional[cst.ClassDef]:
+        """The class a method is defined in, directly."""
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        block = self.get_metadata(ParentNodeProvider, function)
+        holder = self.get_metadata(ParentNodeProvider, block)
+        return holder if isinstance(holder, cst.ClassDef) else None
+
+    def check_escape(self, instance: Instance) -> None:
+        """A server returned or yielded by its function is read elsewhere: socket, close()."""
+        scope = self.scope_of(instance.statement)
+        if not isinstance(scope, cst.FunctionDef) or instance.target is None:
+            return
+        finder = Escapes(instance.target)
+        scope.visit(finder)
+        for node in finder.found:
+            self.block(
+                node,
+                f"{instance.target} leaves {scope.name.value}() here: code elsewhere may read "
+                "its socket or call close(), which the converted handler has not (keep the "
+                "Controller with it, see the guide)",
+                SECTION_STARTUP,
+            )
+
     def add_close(self, attribute: cst.Attribute, instance: Instance) -> None:
         call = self.get_metadata(ParentNodeProvider, attribute)
         if isinstance(call, cst.Call) and not call.args:
@@ -746,6 +798,42 @@ class Planner(cst.CSTVisitor):
             self.block(
                 attribute, f"{instance.target}.close is not called directly", SECTION_STARTUP
             )
+
+
+class Escapes(cst.CSTVisitor):
+    """``return``/``yield`` statements whose value mentions a name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found: List[cst.CSTNode] = []
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None and mentions(node.value, self.name):
+            self.found.append(node)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if isinstance(node.value, cst.BaseExpression) and mentions(node.value, self.name):
+            self.found.append(node)
+
+
+def mentions(node: cst.CSTNode, name: str) -> bool:
+    """True when ``name`` (a Name, or the head of a dotted name) occurs in ``node``."""
+    head = name.split(".")[0]
+    return bool(cst.matchers.findall(node, cst.matchers.Name(head)))
+
+
+def binds(function: cst.CSTNode, name: str) -> bool:
+    """True when a function has a parameter or an assignment of its own called ``name``."""
+    if isinstance(function, cst.FunctionDef):
+        params = function.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        if any(p.name.value == name for p in every):
+            return True
+    targets = cst.matchers.findall(
+        function, cst.matchers.AssignTarget(target=cst.matchers.Name(name))
+    )
+    return bool(targets)
 
 
 class SelfAttributes(cst.CSTVisitor):

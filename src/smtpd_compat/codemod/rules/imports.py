@@ -12,7 +12,7 @@ visitors cost a second per file.)
 from __future__ import annotations
 
 import sys
-from typing import List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -109,6 +109,7 @@ def finish(plan: Plan, module: cst.Module, used_before: Set[str]) -> cst.Module:
     module.visit(names)
     body: List[cst.BaseStatement] = []
     kept_comments: List[cst.EmptyLine] = []
+    comments: Dict[int, List[cst.EmptyLine]] = {}  # statement after removed imports -> theirs
     for stmt in module.body:
         if isinstance(stmt, cst.SimpleStatementLine):
             pruned = prune(stmt, names.used, used_before)
@@ -117,13 +118,14 @@ def finish(plan: Plan, module: cst.Module, used_before: Set[str]) -> cst.Module:
         if not pruned:
             kept_comments += comment_lines(stmt)
             continue
-        if kept_comments:  # a comment above a removed import stays, above the next statement
-            first = pruned[0]
-            pruned[0] = first.with_changes(leading_lines=[*kept_comments, *first.leading_lines])
-            kept_comments = []
         body.extend(pruned)
+        if kept_comments and len(body) > 1:
+            # A comment above removed imports stays where they were: above the aiosmtpd
+            # imports that replace them, or else above the statement that follows.
+            comments[id(body[-1])] = kept_comments
+            kept_comments = []
     wanted = sorted(plan.imports - names.present, key=lambda i: (i[1] is not None, i))
-    return module.with_changes(body=place_imports(body, wanted))
+    return module.with_changes(body=place_imports(body, wanted, comments))
 
 
 def comment_lines(stmt: cst.BaseStatement) -> List[cst.EmptyLine]:
@@ -135,7 +137,9 @@ def comment_lines(stmt: cst.BaseStatement) -> List[cst.EmptyLine]:
 
 
 def place_imports(
-    body: List[cst.BaseStatement], wanted: List[Tuple[str, Optional[str]]]
+    body: List[cst.BaseStatement],
+    wanted: List[Tuple[str, Optional[str]]],
+    comments: Dict[int, List[cst.EmptyLine]],
 ) -> List[cst.BaseStatement]:
     """Standard library imports join the module's stdlib group in order; aiosmtpd's follow it.
 
@@ -161,9 +165,10 @@ def place_imports(
             head.insert(index, new)
             high += 1
     third = [import_line(m, n) for m, n in wanted if not is_stdlib(m)]
+    orphans = [line for lines in comments.values() for line in lines]
     if third:
-        if high > 0:
-            third[0] = third[0].with_changes(leading_lines=[EMPTY])
+        if high > 0 or orphans:
+            third[0] = third[0].with_changes(leading_lines=[EMPTY, *orphans])
         following = head[high:] + rest
         if following and not following[0].leading_lines:
             if high < len(head):
@@ -171,7 +176,21 @@ def place_imports(
             else:
                 rest[0] = rest[0].with_changes(leading_lines=[EMPTY])
         head[high:high] = third
+    else:
+        head, rest = with_comments(head, comments), with_comments(rest, comments)
     return [*head, *rest]
+
+
+def with_comments(
+    body: List[cst.BaseStatement], comments: Dict[int, List[cst.EmptyLine]]
+) -> List[cst.BaseStatement]:
+    """Statements with the comments of the removed imports above them put back."""
+    return [
+        s.with_changes(leading_lines=[*comments[id(s)], *s.leading_lines])
+        if id(s) in comments
+        else s
+        for s in body
+    ]
 
 
 def is_preamble(stmt: cst.BaseStatement) -> bool:
