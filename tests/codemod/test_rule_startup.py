@@ -189,3 +189,66 @@ def test_a_module_level_server_closed_in_a_function_converts():
     )
     assert [r for r in outcome.reports if not r.note] == []
     assert "def shutdown():\n    server_controller.stop()\n" in outcome.source
+
+
+def test_explicit_map_none_is_the_default_and_converts():
+    outcome = run(
+        CLASS
+        + """
+    server = Sink(("127.0.0.1", 2525), None, map=None)
+    asyncore.loop(map=None)
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "server_controller.start()" in outcome.source
+
+
+def test_noop_direct_smtpserver_says_why():
+    reports = check_noop(
+        """
+    import asyncore
+    import smtpd
+
+    server = smtpd.SMTPServer(("127.0.0.1", 2525), None)
+    asyncore.loop()
+    """
+    )
+    assert reports[0] == (
+        "t.py:4: smtpd.SMTPServer is instantiated directly: its process_message raised "
+        "NotImplementedError on every message; subclass it or use a handler "
+        "(see migration_guide.md, section 'What needs manual work')"
+    )
+
+
+def test_noop_every_blocker_of_a_class_is_reported_at_its_line():
+    reports = check_noop(
+        """
+    import asyncore
+    import smtpd
+
+
+    class Base:
+        pass
+
+
+    class Sink(smtpd.SMTPServer, Base):
+        def process_message(self, peer, mailfrom, rcpttos, data):
+            print(self.addr)
+
+        def handle_accepted(self, conn, addr):
+            pass
+
+
+    server = Sink(("127.0.0.1", 2525), None)
+    asyncore.loop()
+    """
+    )
+    manual = " (see migration_guide.md, section 'What needs manual work')"
+    assert reports[:3] == [
+        "t.py:9: class Sink has another base or class keyword besides smtpd.SMTPServer (Base): "
+        "the handler would lose what it gives" + manual,
+        "t.py:11: class Sink uses the dispatcher's addr: a handler has no socket of its own "
+        "(its Controller has)" + manual,
+        "t.py:13: class Sink overrides the dispatcher's handle_accepted: aiosmtpd makes the "
+        "sessions (an SMTP subclass through Controller.factory())" + manual,
+    ]

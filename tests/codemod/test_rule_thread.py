@@ -259,3 +259,40 @@ def test_noop_polling_loop_condition_reads_legacy_state():
         server.close()
     """)
     assert any("the polling loop's condition reads legacy state" in r for r in reports), reports
+
+
+def test_thread_base_imported_by_name_is_recognised():
+    source = """
+        import asyncore
+        import smtpd
+        from threading import Thread
+
+
+        class FakeSMTPServer(smtpd.SMTPServer, Thread):
+            def __init__(self, localaddr):
+                Thread.__init__(self)
+                smtpd.SMTPServer.__init__(self, localaddr, None)
+                self.active = False
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+            def run(self):
+                self.active = True
+                while self.active:
+                    asyncore.loop(timeout=0.1, count=1)
+                self.close()
+
+            def stop(self):
+                self.active = False
+                self.join(5)
+
+
+        server = FakeSMTPServer(("127.0.0.1", 0))
+        server.start()
+        server.stop()
+    """
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "class FakeSMTPServer:\n" in outcome.source
+    assert "Thread.__init__" not in outcome.source and "asyncore" not in outcome.source

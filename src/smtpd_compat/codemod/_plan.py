@@ -16,6 +16,7 @@ import libcst as cst
 import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
+from smtpd_compat.codemod._build import code_of
 from smtpd_compat.codemod._channels import ChannelPlan, analyse_channel, channel_class_of
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._report import Report
@@ -54,6 +55,17 @@ DISPATCHER_ATTRS = frozenset(
     " handle_expt handle_connect log log_info".split()
 )
 OPTION_KWARGS = ("mail_options", "rcpt_options")
+SESSION_ATTRS = frozenset("channel_class accept handle_accept handle_accepted".split())
+
+
+def DISPATCHER_WHY(name: str) -> str:  # noqa: N802 - reads as the table it stands for
+    """Why a handler cannot carry a dispatcher attribute over, and what replaces it."""
+    if name in SESSION_ATTRS:
+        return "aiosmtpd makes the sessions (an SMTP subclass through Controller.factory())"
+    if name == "close":
+        return "a handler cannot close; its Controller's stop() does"
+    return "a handler has no socket of its own (its Controller has)"
+
 
 SECTION_HANDLER = "Rule handler: process_message becomes handle_DATA"
 SECTION_INIT = "Rule init: __init__ overrides"
@@ -316,33 +328,49 @@ class Planner(cst.CSTVisitor):
 
     # -- server classes ----------------------------------------------------
     def add_server(self, node: cst.ClassDef) -> None:
-        name = node.name.value
+        """A server class converts when nothing blocks it; every blocker is reported."""
+        names = self.plan.names
         extra = [b for b in node.bases if self.legacy(b.value) != "smtpd.SMTPServer"]
         thread = None
-        if any(dotted_name(b.value) == "threading.Thread" for b in extra):
-            thread = analyse_thread(node, self.plan.names)
-            if thread.reasons:
+        blocked = self.block_bases(node, [b for b in extra if not names.is_thread_class(b.value)])
+        if any(names.is_thread_class(b.value) for b in extra):
+            thread = analyse_thread(node, names)
+            for reason in thread.reasons:
                 self.block(
                     node,
-                    f"class {name} is also a threading.Thread and cannot become a "
-                    f"Controller: {thread.reasons[0]}",
+                    f"class {node.name.value} is also a threading.Thread and cannot become a "
+                    f"Controller: {reason}",
                     SECTION_THREAD,
                 )
-                return
-            extra = [b for b in extra if dotted_name(b.value) != "threading.Thread"]
-        if any(dotted_name(b.value) != "object" for b in extra) or node.keywords:
-            self.block(node, f"class {name} has other base classes besides smtpd.SMTPServer")
-            return
+            blocked |= bool(thread.reasons)
         methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
         process_message = methods.get("process_message")
         if process_message is None or process_message.asynchronous:
-            self.block(node, f"class {name} has no synchronous process_message", SECTION_HANDLER)
+            what = "an async" if process_message else "no"
+            self.block(
+                process_message or node,
+                f"class {node.name.value} has {what} process_message: smtpd called a plain one",
+                SECTION_HANDLER,
+            )
             return
         server = ServerClass(node, process_message, methods.get("__init__"), thread=thread)
         if thread is not None:
             self.in_threads |= skipped_ids(thread)
-        if self.check_class_body(server) and self.check_init(server):
+        body_ok = self.check_class_body(server)
+        init_ok = self.check_init(server)
+        if body_ok and init_ok and not blocked:
             self.plan.servers.append(server)
+
+    def block_bases(self, node: cst.ClassDef, extra: Sequence[cst.Arg]) -> bool:
+        """Other bases and class keywords: a handler is a plain class. True if any."""
+        others = [b for b in extra if dotted_name(b.value) != "object"]
+        for base in [*others, *node.keywords]:
+            self.block(
+                base,
+                f"class {node.name.value} has another base or class keyword besides "
+                f"smtpd.SMTPServer ({code_of(base)}): the handler would lose what it gives",
+            )
+        return bool(others or node.keywords)
 
     def check_class_body(self, server: ServerClass) -> bool:
         collector = SelfAttributes(skipped_ids(server.thread) if server.thread else set())
@@ -354,9 +382,13 @@ class Planner(cst.CSTVisitor):
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
         unsupported = sorted((collector.read | set(overridden)) & forbidden)
+        for name in unsupported:
+            used = "overrides" if name in overridden else "uses"
+            self.block(
+                collector.first.get(name, server.node),
+                f"class {server.name} {used} the dispatcher's {name}: {DISPATCHER_WHY(name)}",
+            )
         if unsupported:
-            what = ", ".join(unsupported)
-            self.block(server.node, f"class {server.name} uses the dispatcher's {what}")
             return False
         server.attrs_read = collector.read & set(LEGACY_ATTRS)
         return True
@@ -409,7 +441,7 @@ class Planner(cst.CSTVisitor):
             args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
         bound = bind_server_args(args)
         decode_data = literal_bool((bound or {}).get("decode_data"))
-        if bound is None or "map" in bound or decode_data is None:
+        if bound is None or private_map(bound) or decode_data is None:
             self.block(
                 calls[0],
                 f"{server.name}.__init__ passes arguments to smtpd.SMTPServer "
@@ -487,8 +519,6 @@ class Planner(cst.CSTVisitor):
                 continue
             value = assign.value
             if name == "smtpd.DEBUGSTREAM":
-                from smtpd_compat.codemod._build import code_of
-
                 if code_of(value) in SILENT_SINKS:
                     self.plan.silenced_debugstream.append(statement)
             elif isinstance(value, cst.SimpleString) and value.evaluated_value:
@@ -536,7 +566,13 @@ class Planner(cst.CSTVisitor):
                 self.add_instance(call, classes[name])
             elif legacy == "smtpd.DebuggingServer":
                 self.add_instance(call, None)
-            elif legacy in ("smtpd.SMTPServer", "smtpd.PureProxy"):
+            elif legacy == "smtpd.SMTPServer":
+                self.block(
+                    call,
+                    "smtpd.SMTPServer is instantiated directly: its process_message raised "
+                    "NotImplementedError on every message; subclass it or use a handler",
+                )
+            elif legacy == "smtpd.PureProxy":
                 self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
         for server in self.plan.servers:
             if server.name not in called and server.thread is None:
@@ -564,7 +600,7 @@ class Planner(cst.CSTVisitor):
                 return
             target = dotted_name(small.targets[0].target)
         args = bind_server_args(call.args) if server is None or server.init is None else {}
-        if args is None or "map" in args:
+        if args is None or private_map(args):
             self.block(
                 call,
                 f"the arguments of {what}(...) cannot be read statically "
@@ -632,7 +668,9 @@ class Planner(cst.CSTVisitor):
             bad = [
                 a.keyword.value
                 for a in call.args
-                if a.keyword and a.keyword.value in ("map", "count")
+                if a.keyword
+                and a.keyword.value in ("map", "count")
+                and not (a.keyword.value == "map" and dotted_name(a.value) == "None")
             ] or [a for a in call.args if a.keyword is None][3:]
             if statement is None or not isinstance(statement.body[0], cst.Expr) or bad:
                 self.block(
@@ -842,6 +880,7 @@ class SelfAttributes(cst.CSTVisitor):
     def __init__(self, skipped: Optional[Set[int]] = None) -> None:
         self.read: Set[str] = set()
         self.defined: Set[str] = set()
+        self.first: Dict[str, cst.CSTNode] = {}  # where each name is first read or defined
         self.depth = 0
         self.skipped = skipped or set()
 
@@ -855,6 +894,7 @@ class SelfAttributes(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if self.depth == 0:
             self.defined.add(node.name.value)
+            self.first.setdefault(node.name.value, node)
         self.depth += 1
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -865,10 +905,17 @@ class SelfAttributes(cst.CSTVisitor):
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
                     self.defined.add(target.target.value)
+                    self.first.setdefault(target.target.value, node)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             self.read.add(node.attr.value)
+            self.first.setdefault(node.attr.value, node)
+
+
+def private_map(args: Dict[str, cst.BaseExpression]) -> bool:
+    """``map=`` other than ``None`` (asyncore's shared map, the default)."""
+    return "map" in args and dotted_name(args["map"]) != "None"
 
 
 def fixed_port(localaddr: Optional[cst.BaseExpression]) -> bool:

@@ -66,7 +66,7 @@ def small_call(stmt: cst.BaseStatement) -> Optional[cst.Call]:
     return None
 
 
-def thread_method_call(stmt: cst.BaseStatement, method: str) -> bool:
+def thread_method_call(stmt: cst.BaseStatement, method: str, names: LegacyNames) -> bool:
     """``threading.Thread.M(self, ...)``, ``super().M(...)`` or ``self.M(...)``."""
     call = small_call(stmt)
     if call is None or not isinstance(call.func, cst.Attribute):
@@ -74,7 +74,7 @@ def thread_method_call(stmt: cst.BaseStatement, method: str) -> bool:
     if call.func.attr.value != method or any(a.star for a in call.args):
         return False
     owner = call.func.value
-    if dotted_name(owner) == "threading.Thread":
+    if isinstance(owner, (cst.Name, cst.Attribute)) and names.is_thread_class(owner):
         return bool(call.args) and dotted_name(call.args[0].value) == "self"
     if isinstance(owner, cst.Call):
         return dotted_name(owner.func) == "super" and not owner.args
@@ -122,11 +122,13 @@ class ThreadAnalysis:
         return self.plan
 
     def read_init(self, init: cst.FunctionDef) -> None:
-        calls = [s for s in init.body.body if thread_method_call(s, "__init__")]
+        calls = [s for s in init.body.body if thread_method_call(s, "__init__", self.names)]
         call = small_call(calls[0]) if len(calls) == 1 else None
-        if call is None or dotted_name(call.func) != "threading.Thread.__init__":
+        func = call.func if call is not None else None
+        if not (isinstance(func, cst.Attribute) and self.names.is_thread_class(func.value)):
             self.why("__init__ does not call threading.Thread.__init__(self) once at its top level")
             return
+        assert call is not None
         if any(a.keyword is None or a.keyword.value != "name" for a in call.args[1:]):
             self.why("threading.Thread.__init__ gets arguments other than name=")
             return
@@ -175,7 +177,7 @@ class ThreadAnalysis:
         return self.flag is not None
 
     def read_start(self, start: cst.FunctionDef) -> None:
-        calls = [s for s in start.body.body if thread_method_call(s, "start")]
+        calls = [s for s in start.body.body if thread_method_call(s, "start", self.names)]
         if len(calls) != 1 or len(small_call(calls[0]).args) > 1:  # type: ignore[union-attr]
             self.why("start() does not call threading.Thread.start(self) once at its top level")
             return
@@ -186,7 +188,9 @@ class ThreadAnalysis:
         if block is None:
             self.why("stop() does not join the thread once, in one block with its closing")
             return
-        statements = [s for s in block if thread_method_call(s, "join") or closes(s, self.names)]
+        statements = [
+            s for s in block if thread_method_call(s, "join", self.names) or closes(s, self.names)
+        ]
         first = block.index(statements[0])
         if not any(self.flag in names_in(s) for s in block[:first]):
             self.why(f"stop() does not change self.{self.flag} before it joins the thread")
@@ -268,7 +272,7 @@ def stop_block(body: cst.BaseSuite, names: LegacyNames) -> Optional[List[cst.Bas
     if not isinstance(body, cst.IndentedBlock):
         return None
     statements = list(body.body)
-    joins = [s for s in statements if thread_method_call(s, "join")]
+    joins = [s for s in statements if thread_method_call(s, "join", names)]
     if len(joins) == 1:
         return statements
     found = [

@@ -89,7 +89,7 @@ def drop_thread_base(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) ->
     if not plan.convert or thread_of(plan, original) is None:
         return updated
     assert isinstance(updated, cst.ClassDef)
-    bases = [b for b in updated.bases if code_of(b.value) != "threading.Thread"]
+    bases = [b for b in updated.bases if not plan.names.is_thread_class(b.value)]
     if bases:
         bases[-1] = bases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(bases=bases)
