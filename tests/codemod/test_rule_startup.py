@@ -252,3 +252,22 @@ def test_noop_every_blocker_of_a_class_is_reported_at_its_line():
         "t.py:13: class Sink overrides the dispatcher's handle_accepted: aiosmtpd makes the "
         "sessions (an SMTP subclass through Controller.factory())" + manual,
     ]
+
+
+def test_noop_loop_in_another_function_is_reported_there_only():
+    reports = check_noop(
+        CLASS
+        + """
+    def make():
+        global server
+        server = Sink(("127.0.0.1", 2525), None)
+
+
+    def serve():
+        asyncore.loop()
+    """
+    )
+    assert not any("no asyncore.loop() in this module" in r for r in reports)
+    assert any(
+        ": asyncore.loop() does not follow the creation of every server" in r for r in reports
+    )

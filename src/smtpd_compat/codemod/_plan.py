@@ -472,7 +472,9 @@ class Planner(cst.CSTVisitor):
         ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
         self.check_thread_uses()
         self.check_polls_close()
-        if self.plan.instances and not (self.plan.loops or self.plan.threads or self.plan.polls):
+        serving = self.plan.loops or self.plan.threads or self.plan.polls
+        # A loop elsewhere (another function or block) has its own report at its line.
+        if self.plan.instances and not serving and not self.loop_calls and not self.thread_targets:
             self.block(
                 self.plan.instances[0].statement,
                 "no asyncore.loop() in this module serves this server",
