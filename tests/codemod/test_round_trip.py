@@ -424,3 +424,62 @@ def test_every_program_is_counted_once():
     listed = CONVERTED + PARTLY_CONVERTED + NOT_CONVERTED
     on_disk = sorted(p.stem for p in PROGRAMS.glob("[!_]*.py"))
     assert sorted(listed) == on_disk
+
+
+# The differences the codemod's notes name, one dialogue each: smtpd's reply, then the
+# converted program's (aiosmtpd 1.4.6). policy_relay has data_size_limit=1000.
+SIZE_LIMIT = 1000
+EXACT_BODY = "Subject: size\r\n\r\n" + "x" * (SIZE_LIMIT - len("Subject: size\r\n\r\n"))
+NOTED: Dict[str, Tuple[List[str], Tuple[int, str], Tuple[int, str]]] = {
+    "help": (
+        ["HELP"],
+        (250, "Supported commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY"),
+        (250, "Supported commands: AUTH DATA EHLO HELO HELP MAIL NOOP QUIT RCPT RSET VRFY"),
+    ),
+    "second_ehlo": (["EHLO a.example", "EHLO b.example"], (503, "Duplicate HELO/EHLO"), (250, "")),
+    "smtputf8": (
+        ["EHLO a.example", "MAIL FROM:<a@example.com> SMTPUTF8"],
+        (555, "MAIL FROM parameters not recognized or not implemented"),
+        (501, "Error: SMTPUTF8 disabled"),
+    ),
+    "exact_size": (
+        ["EHLO a.example", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "DATA_EXACT"],
+        (250, "OK"),
+        (552, "Error: Too much mail data"),
+    ),
+}
+
+
+def last_reply(port: int, commands: List[str]) -> Tuple[int, str]:
+    with smtplib.SMTP(timeout=TIMEOUT) as client:
+        client.connect("127.0.0.1", port)
+        for command in commands:
+            if command == "DATA_EXACT":
+                client.docmd("DATA")
+                client.send((EXACT_BODY + "\r\n.\r\n").encode())
+                code, text = client.getreply()
+            else:
+                code, text = client.docmd(command)
+    reply = text.decode()
+    return code, "" if code == 250 and command.startswith("EHLO") else reply
+
+
+def test_the_noted_differences_are_the_real_ones(legacy_python, native_python, tmp_path, capsys):
+    """Each difference a note names shows, and only as the guide's table says."""
+    assert len(EXACT_BODY.encode()) == SIZE_LIMIT
+    legacy_path = copy_program("policy_relay", tmp_path / "legacy")
+    converted_path = copy_program("policy_relay", tmp_path / "converted")
+    main([str(converted_path)])
+    notes = capsys.readouterr().err
+    for python, path, which in (
+        (legacy_python, legacy_path, 1),
+        (native_python, converted_path, 2),
+    ):
+        running = Program(python, path)
+        try:
+            got = {name: last_reply(running.port, n[0]) for name, n in NOTED.items()}
+        finally:
+            running.stop(by_stdin=False)
+        assert got == {name: n[which] for name, n in NOTED.items()}
+    for words in ("HELP", "HELO/EHLO gets 250 (smtpd: 503)", "gets 501 (smtpd: 555)", "552"):
+        assert words in notes
