@@ -52,6 +52,12 @@ CONVERTED = [
     "auth_plain",
     "auth_required",
     "raising_sink",
+    "eml_writer",
+    "map_none_relay",
+    "wrapper_fixture",
+    "thread_by_name",
+    "debugging_subclass",
+    "global_shutdown",
 ]
 PARTLY_CONVERTED: List[str] = []
 NOT_CONVERTED = ["auth_channel", "thread_subclass"]
@@ -64,7 +70,13 @@ AUTH_PROGRAMS = {"auth_plain", "auth_required"}
 # Programs refusing MAIL before AUTH: only the AUTH dialogues run (after a refused MAIL,
 # aiosmtpd answers RCPT and DATA with 530 where smtpd answered 503).
 AUTH_ONLY = {"auth_required"}
-STOPPED_BY_STDIN = {"thread_fixture", "django_fixture", "localserver_fixture"}
+STOPPED_BY_STDIN = {
+    "thread_fixture",
+    "django_fixture",
+    "localserver_fixture",
+    "wrapper_fixture",
+    "thread_by_name",
+}
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"
 UTF8_BODY = "Subject: caf\u00e9\r\n\r\nna\u00efve \u2713\r\nlast"

@@ -24,16 +24,19 @@ LINE_LENGTH = 100
 
 
 def assign_call(target: str, function: str, args: Sequence[str], indent: int = 0) -> str:
-    """``target = function(args)`` on one line if it fits, else wrapped as black would."""
+    """``target = function(args)`` on one line if it fits, else wrapped as black would.
+
+    ``indent`` is where the statement will stand; the text stays relative to it, since
+    libcst indents the continuation lines with their block.
+    """
     one_line = f"{target} = {function}({', '.join(args)})"
     if indent + len(one_line) <= LINE_LENGTH:
         return one_line + "\n"
-    inner = " " * (indent + 4)
     joined = ", ".join(args)
-    if len(inner) + len(joined) <= LINE_LENGTH:
-        return f"{target} = {function}(\n{inner}{joined}\n{' ' * indent})\n"
-    lines = "".join(f"{inner}{arg},\n" for arg in args)
-    return f"{target} = {function}(\n{lines}{' ' * indent})\n"
+    if indent + 4 + len(joined) <= LINE_LENGTH:
+        return f"{target} = {function}(\n    {joined}\n)\n"
+    lines = "".join(f"    {arg},\n" for arg in args)
+    return f"{target} = {function}(\n{lines})\n"
 
 
 def statement(code: str) -> cst.BaseStatement:

@@ -101,7 +101,7 @@ class LeftoverFinder(cst.CSTVisitor):
             nodes += [s.base_init for s in plan.servers if s.base_init is not None]
             nodes += [i.statement for i in plan.instances] + list(plan.loops)
             nodes += list(plan.threads) + list(plan.close_alls)
-            nodes += plan.converted_channels + list(plan.silenced_debugstream)
+            nodes += plan.converted_channels + list(plan.silenced_debugstream) + plan.dropped
             nodes += [plan.banner] if plan.banner is not None else []
             nodes += [n for s in plan.thread_servers if s.thread for n in s.thread.rewritten]
             nodes += [p.loop for p in plan.polls]

@@ -55,6 +55,10 @@ DISPATCHER_ATTRS = frozenset(
     " handle_expt handle_connect log log_info".split()
 )
 OPTION_KWARGS = ("mail_options", "rcpt_options")
+# Bases a server class converts from: DebuggingServer and PureProxy subclasses only when
+# they replace process_message (see replaced_behaviour).
+SERVER_SUBCLASSES = ("smtpd.DebuggingServer", "smtpd.PureProxy")
+SERVER_BASES = ("smtpd.SMTPServer", *SERVER_SUBCLASSES)
 SESSION_ATTRS = frozenset("channel_class accept handle_accept handle_accepted".split())
 
 
@@ -159,6 +163,7 @@ class Instance:
     args: Dict[str, cst.BaseExpression]
     owner: cst.CSTNode
     bound: bool = False
+    indent: int = 0  # columns of the statement, for wrapping the emitted lines
 
     @property
     def handler_name(self) -> str:
@@ -195,6 +200,7 @@ class Plan:
     banner: Optional[cst.SimpleStatementLine] = None
     ident: Optional[str] = None
     silenced_debugstream: List[cst.SimpleStatementLine] = field(default_factory=list)
+    dropped: List[cst.BaseStatement] = field(default_factory=list)  # made only for legacy calls
     imports: Set[Tuple[str, Optional[str]]] = field(default_factory=set)
     reports: List[Report] = field(default_factory=list)
     convert: bool = False
@@ -300,8 +306,12 @@ class Planner(cst.CSTVisitor):
             self.plan.channel_plans[node.name.value] = analyse_channel(node, self.plan.names)
         elif "smtpd.SMTPServer" in bases:
             self.add_server(node)
-        elif any(b in ("smtpd.DebuggingServer", "smtpd.PureProxy") for b in bases):
-            self.block(node, f"class {node.name.value} subclasses a legacy server class")
+        elif any(b in SERVER_SUBCLASSES for b in bases):
+            reason = replaced_behaviour(node)
+            if reason is None:
+                self.add_server(node)
+            else:
+                self.block(node, f"class {node.name.value} {reason}", SECTION_DEBUGGING)
 
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(node)
@@ -330,7 +340,7 @@ class Planner(cst.CSTVisitor):
     def add_server(self, node: cst.ClassDef) -> None:
         """A server class converts when nothing blocks it; every blocker is reported."""
         names = self.plan.names
-        extra = [b for b in node.bases if self.legacy(b.value) != "smtpd.SMTPServer"]
+        extra = [b for b in node.bases if self.legacy(b.value) not in SERVER_BASES]
         thread = None
         blocked = self.block_bases(node, [b for b in extra if not names.is_thread_class(b.value)])
         if any(names.is_thread_class(b.value) for b in extra):
@@ -462,7 +472,7 @@ class Planner(cst.CSTVisitor):
         owner = call.func.value
         if isinstance(owner, cst.Call):
             return dotted_name(owner.func) == "super"
-        return self.legacy(owner) == "smtpd.SMTPServer"
+        return self.legacy(owner) in SERVER_BASES
 
     # -- whole-module decisions --------------------------------------------
     def leave_Module(self, original_node: cst.Module) -> None:
@@ -623,6 +633,7 @@ class Planner(cst.CSTVisitor):
             server.decode_data = decode_data
         owner = self.owner_of(statement)
         instance = Instance(statement, call, server, target, args, owner)
+        instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
         self.plan.instances.append(instance)
 
@@ -688,7 +699,39 @@ class Planner(cst.CSTVisitor):
             statement = self.statement_of(call) or call
             if self.same_block(statement, "threading.Thread(target=asyncore.loop)", single=True):
                 self.plan.threads.append(call)
+                self.drop_loop_arguments(call)
         return True
+
+    def drop_loop_arguments(self, call: cst.Call) -> None:
+        """``kwargs = {...}`` made only for asyncore.loop goes with the thread's kwargs=."""
+        for arg in call.args:
+            if not (arg.keyword and arg.keyword.value in ("args", "kwargs")):
+                continue
+            if not isinstance(arg.value, cst.Name):
+                continue
+            if uses_in_scope(self.scope_of(call), arg.value.value) != 2:
+                continue  # more than the assignment and this argument
+            line = self.statement_of(call) or call
+            block = self.get_metadata(ParentNodeProvider, line)
+            for stmt in getattr(block, "body", ()):
+                small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+                if (
+                    isinstance(small, cst.Assign)
+                    and len(stmt.body) == 1
+                    and len(small.targets) == 1
+                    and dotted_name(small.targets[0].target) == arg.value.value
+                ):
+                    self.plan.dropped.append(stmt)
+
+    def indent_of(self, node: cst.CSTNode) -> int:
+        """The column a statement starts at (its blocks' indents added up)."""
+        columns = 0
+        parent = self.get_metadata(ParentNodeProvider, node)
+        while not isinstance(parent, cst.Module):
+            if isinstance(parent, cst.IndentedBlock):
+                columns += len(parent.indent if parent.indent is not None else "    ")
+            parent = self.get_metadata(ParentNodeProvider, parent)
+        return columns
 
     def inside_thread_run(self, node: cst.CSTNode) -> bool:
         runs = {id(s.thread.run) for s in self.plan.thread_servers if s.thread}
@@ -862,6 +905,13 @@ def mentions(node: cst.CSTNode, name: str) -> bool:
     return bool(cst.matchers.findall(node, cst.matchers.Name(head)))
 
 
+def uses_in_scope(scope: cst.CSTNode, name: str) -> int:
+    """How often ``name`` is read or assigned in a scope (keyword argument names not counted)."""
+    m = cst.matchers
+    every = len(m.findall(scope, m.Name(name)))
+    return every - len(m.findall(scope, m.Arg(keyword=m.Name(name))))
+
+
 def binds(function: cst.CSTNode, name: str) -> bool:
     """True when a function has a parameter or an assignment of its own called ``name``."""
     if isinstance(function, cst.FunctionDef):
@@ -913,6 +963,24 @@ class SelfAttributes(cst.CSTVisitor):
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             self.read.add(node.attr.value)
             self.first.setdefault(node.attr.value, node)
+
+
+def replaced_behaviour(node: cst.ClassDef) -> Optional[str]:
+    """None when a DebuggingServer/PureProxy subclass keeps nothing of its base but the server.
+
+    Such a class replaces process_message and never calls the base's version or helpers
+    (printing, ``_deliver``): it is an SMTPServer subclass under another name.
+    """
+    methods = {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}
+    if "process_message" not in methods:
+        return "keeps its base's process_message (printing or relaying): see the rule's section"
+    reads = SelfAttributes()
+    node.visit(reads)
+    helpers = sorted(reads.read & {"_deliver", "_print_message_content"})
+    if helpers or cst.matchers.findall(node, cst.matchers.Call(func=cst.matchers.Name("super"))):
+        what = ", ".join(helpers) or "super()"
+        return f"uses its legacy base class ({what}): see the rule's section"
+    return None
 
 
 def private_map(args: Dict[str, cst.BaseExpression]) -> bool:

@@ -140,14 +140,13 @@ def controller_call(plan: Plan, instance: Instance) -> str:
         localaddr = code_of(instance.args["localaddr"])
     options = option_values(plan, instance)
     if instance.bound:
-        return assign_call(
-            instance.controller_name, "BoundController", [handler, localaddr, *options]
-        )
+        args = [handler, localaddr, *options]
+        return assign_call(instance.controller_name, "BoundController", args, instance.indent)
     address = instance.args["localaddr"]
     assert isinstance(address, cst.Tuple)
     host, port = (code_of(e.value) for e in address.elements)
     args = [handler, f"hostname={host}", f"port={port}", *options]
-    return assign_call(instance.controller_name, "Controller", args)
+    return assign_call(instance.controller_name, "Controller", args, instance.indent)
 
 
 def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
@@ -174,6 +173,8 @@ def replace_statement(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
         return cst.FlattenSentinel(replace_instance(plan, instance))
     if original in plan.loops:
         return cst.FlattenSentinel(keep_leading_lines(original, replace_loop(plan)))
+    if any(original is s for s in plan.dropped):
+        return cst.RemovalSentinel.REMOVE
     if original in plan.close_alls:
         stops = [statement(f"{i.controller_name}.stop()\n") for i in plan.instances]
         return cst.FlattenSentinel(keep_leading_lines(original, stops))
