@@ -271,3 +271,22 @@ def test_noop_loop_in_another_function_is_reported_there_only():
     assert any(
         ": asyncore.loop() does not follow the creation of every server" in r for r in reports
     )
+
+
+def test_decode_data_from_a_module_constant():
+    source = (
+        CLASS
+        + '\n    DECODE = True\n    server = Sink(("127.0.0.1", 2525), None, decode_data=DECODE)\n    asyncore.loop()\n'
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert 'data = data.decode("utf-8")' in outcome.source
+
+
+def test_noop_decode_data_from_a_constant_set_twice():
+    source = (
+        CLASS
+        + "\n    DECODE = True\n    if 1:\n        DECODE = False\n"
+        + '    server = Sink(("127.0.0.1", 2525), None, decode_data=DECODE)\n    asyncore.loop()\n'
+    )
+    assert any("decode_data of Sink(...) is not a literal" in r for r in check_noop(source))

@@ -269,6 +269,7 @@ class Planner(cst.CSTVisitor):
         self.in_threads: Set[int] = set()  # nodes the thread rule rewrites
         self.thread_targets_of: Dict[str, ServerClass] = {}
         self.thread_instances = 0
+        self.module = cst.Module(body=[])
 
     # -- helpers -----------------------------------------------------------
     def line(self, node: cst.CSTNode) -> int:
@@ -328,6 +329,24 @@ class Planner(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.name_uses[node.value] = self.name_uses.get(node.value, 0) + 1
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.module = node
+
+    def constant_bool(self, node: Optional[cst.BaseExpression]) -> Optional[bool]:
+        """A literal True/False, or a module-level name bound once to one (``DECODE = True``)."""
+        if not isinstance(node, cst.Name) or node.value in ("True", "False"):
+            return literal_bool(node)
+        m = cst.matchers
+        assigned = m.findall(self.module, m.AssignTarget(target=m.Name(node.value)))
+        rebound = m.findall(self.module, m.AugAssign(target=m.Name(node.value)) | m.Global())
+        if len(assigned) != 1 or rebound:
+            return None
+        for statement in self.module.body:
+            small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+            if isinstance(small, cst.Assign) and small.targets[0] is assigned[0]:
+                return literal_bool(small.value) if len(small.targets) == 1 else None
+        return None
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) != 1:
@@ -450,7 +469,7 @@ class Planner(cst.CSTVisitor):
         if not isinstance(call.func.value, cst.Call):
             args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
         bound = bind_server_args(args)
-        decode_data = literal_bool((bound or {}).get("decode_data"))
+        decode_data = self.constant_bool((bound or {}).get("decode_data"))
         if bound is None or private_map(bound) or decode_data is None:
             self.block(
                 calls[0],
@@ -620,7 +639,7 @@ class Planner(cst.CSTVisitor):
                 SECTION_STARTUP,
             )
             return
-        decode_data = literal_bool(args.get("decode_data"))
+        decode_data = self.constant_bool(args.get("decode_data"))
         if decode_data is None:
             self.block(call, f"decode_data of {what}(...) is not a literal", SECTION_STARTUP)
             return
