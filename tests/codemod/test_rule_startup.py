@@ -276,7 +276,8 @@ def test_noop_loop_in_another_function_is_reported_there_only():
 def test_decode_data_from_a_module_constant():
     source = (
         CLASS
-        + '\n    DECODE = True\n    server = Sink(("127.0.0.1", 2525), None, decode_data=DECODE)\n    asyncore.loop()\n'
+        + "\n    DECODE = True\n"
+        + '    server = Sink(("127.0.0.1", 2525), None, decode_data=DECODE)\n    asyncore.loop()\n'
     )
     outcome = run(source)
     assert [r for r in outcome.reports if not r.note] == []
