@@ -65,6 +65,7 @@ CONVERTED = [
     "lmtp_replies",
     "two_servers",
     "unittest_fixture",
+    "start_stop_30",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -88,6 +89,7 @@ STOPPED_BY_STDIN = {
     "wrapper_fixture",
     "thread_by_name",
     "unittest_fixture",
+    "start_stop_30",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

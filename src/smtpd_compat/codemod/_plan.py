@@ -10,7 +10,7 @@ all, and records a report for every construct that blocks the conversion.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 import libcst.matchers
@@ -201,6 +201,8 @@ class Plan:
     ident: Optional[str] = None
     silenced_debugstream: List[cst.SimpleStatementLine] = field(default_factory=list)
     dropped: List[cst.BaseStatement] = field(default_factory=list)  # made only for legacy calls
+    # id(loop statement, Thread call or polling While) -> the servers of its block it serves
+    served: Dict[int, List[Instance]] = field(default_factory=dict)
     imports: Set[Tuple[str, Optional[str]]] = field(default_factory=set)
     reports: List[Report] = field(default_factory=list)
     convert: bool = False
@@ -500,6 +502,7 @@ class Planner(cst.CSTVisitor):
             return
         ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
         self.check_thread_uses()
+        self.check_every_instance_served()
         self.check_polls_close()
         serving = self.plan.loops or self.plan.threads or self.plan.polls
         # A loop elsewhere (another function or block) has its own report at its line.
@@ -716,7 +719,8 @@ class Planner(cst.CSTVisitor):
                 self.plan.loops.append(statement)
         for call, _ in self.thread_targets:
             statement = self.statement_of(call) or call
-            if self.same_block(statement, "threading.Thread(target=asyncore.loop)", single=True):
+            what = "threading.Thread(target=asyncore.loop)"
+            if self.same_block(statement, what, single=True, key=call):
                 self.plan.threads.append(call)
                 self.drop_loop_arguments(call)
         return True
@@ -782,7 +786,8 @@ class Planner(cst.CSTVisitor):
         """After a polling loop the legacy server stopped serving: it must be closed."""
         closed = {id(i) for i in self.plan.closes.values()}
         for poll in self.plan.polls:
-            if not self.plan.close_alls and any(id(i) not in closed for i in self.plan.instances):
+            served = self.plan.served.get(id(poll.loop), [])
+            if not self.plan.close_alls and any(id(i) not in closed for i in served):
                 self.block(
                     poll.loop,
                     "a server served by the polling loop is never closed: "
@@ -790,7 +795,10 @@ class Planner(cst.CSTVisitor):
                     SECTION_THREAD,
                 )
 
-    def same_block(self, statement: cst.CSTNode, what: str, single: bool = False) -> bool:
+    def same_block(
+        self, statement: cst.CSTNode, what: str, single: bool = False, key: Any = None
+    ) -> bool:
+        """The servers created in the block of ``statement`` are the ones it serves."""
         owner = self.owner_of(statement)
         here = [i for i in self.plan.instances if i.owner is owner]
         if not self.plan.instances:
@@ -800,25 +808,48 @@ class Planner(cst.CSTVisitor):
                 SECTION_STARTUP,
             )
             return False
-        if not here or len(here) != len(self.plan.instances) or (single and len(here) != 1):
+        if not here or (single and len(here) != 1):
             self.block(
                 statement,
                 f"{what} does not follow the creation of "
-                f"{'the only' if single else 'every'} server in the same block",
+                f"{'exactly one' if single else 'a'} server in the same block",
                 SECTION_STARTUP,
             )
             return False
+        self.plan.served[id(key if key is not None else statement)] = here
         return True
 
+    def check_every_instance_served(self) -> None:
+        """A server no loop of its block serves would be served by a loop elsewhere."""
+        served = {id(i) for group in self.plan.served.values() for i in group}
+        for instance in self.plan.instances:
+            if id(instance) not in served and (self.loop_calls or self.thread_targets):
+                self.block(
+                    instance.statement,
+                    f"{instance.handler_name} is served by an asyncore.loop() outside the block "
+                    "that creates it: the start-up cannot be rewritten with it",
+                    SECTION_STARTUP,
+                )
+        owners = {id(i.owner) for i in self.plan.instances}
+        for statement in self.plan.close_alls if len(owners) > 1 else []:
+            self.block(
+                statement,
+                "asyncore.close_all() closes the servers of every block: stop each server's "
+                "controller where it is in reach instead",
+                SECTION_STARTUP,
+            )
+
     def find_uses(self) -> bool:
-        by_target = {i.target: i for i in self.plan.instances if i.target}
         for instance in self.plan.instances:
             self.check_escape(instance)
         for attribute in self.attributes:
-            instance = by_target.get(dotted_name(attribute.value) or "")
-            if instance is None:
+            named = [i for i in self.plan.instances if i.target == dotted_name(attribute.value)]
+            if not named:
                 continue
-            if not self.same_object(attribute, instance):
+            reached = [i for i in named if self.same_object(attribute, i)]
+            nearest = [i for i in reached if self.scope_of(i.statement) is self.scope_of(attribute)]
+            instance = (nearest or reached or named)[-1]
+            if not reached:
                 self.block(
                     attribute,
                     f"{dotted_name(attribute)} is used outside the function "

@@ -158,9 +158,9 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     return keep_leading_lines(instance.statement, [handler, control])
 
 
-def replace_loop(plan: Plan) -> List[cst.BaseStatement]:
+def replace_loop(plan: Plan, loop: cst.CSTNode) -> List[cst.BaseStatement]:
     plan.imports.add(("threading", None))
-    starts = [statement(f"{i.controller_name}.start()\n") for i in plan.instances]
+    starts = [statement(f"{i.controller_name}.start()\n") for i in plan.served[id(loop)]]
     return [*starts, statement("threading.Event().wait()  # served until interrupted\n")]
 
 
@@ -172,7 +172,7 @@ def replace_statement(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
     if instance is not None:
         return cst.FlattenSentinel(replace_instance(plan, instance))
     if original in plan.loops:
-        return cst.FlattenSentinel(keep_leading_lines(original, replace_loop(plan)))
+        return cst.FlattenSentinel(keep_leading_lines(original, replace_loop(plan, original)))
     if any(original is s for s in plan.dropped):
         return cst.RemovalSentinel.REMOVE
     if original in plan.close_alls:
@@ -188,7 +188,7 @@ def replace_call(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     if original in plan.closes:
         return expression(f"{plan.closes[original].controller_name}.stop()")
     if original in plan.threads:
-        start = expression(f"{plan.instances[0].controller_name}.start")
+        start = expression(f"{plan.served[id(original)][0].controller_name}.start")
         args = [
             a.with_changes(value=start) if a.keyword and a.keyword.value == "target" else a
             for a in updated.args

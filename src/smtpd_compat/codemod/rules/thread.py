@@ -112,6 +112,6 @@ def replace_poll(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     wait = statement(f"time.sleep({timeout})  # smtpd served here; the controller serves alone\n")
     assert isinstance(updated.body, cst.IndentedBlock)
     loop = updated.with_changes(body=updated.body.with_changes(body=[wait]))
-    starts = [statement(f"{i.controller_name}.start()\n") for i in plan.instances]
+    starts = [statement(f"{i.controller_name}.start()\n") for i in plan.served[id(original)]]
     loop = loop.with_changes(leading_lines=[])
     return cst.FlattenSentinel(keep_leading_lines(original, [*starts, loop]))
