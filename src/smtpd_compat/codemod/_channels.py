@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Tuple, Union
 import libcst as cst
 
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth
+from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 
 POLICY_VERBS = {"smtp_MAIL": ("MAIL", "FROM:"), "smtp_RCPT": ("RCPT", "TO:")}
@@ -78,13 +79,13 @@ class ChannelPlan:
 
 def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     plan = ChannelPlan(node)
-    methods = [s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)]
+    methods = [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
     if "smtp_AUTH" in methods:
         analysis = analyse_auth(node, names)
         plan.auth, plan.reasons = analysis.plan, analysis.reasons
         return plan
     late: List[str] = []
-    for stmt in node.body.body:
+    for stmt in block_body(node.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value in POLICY_VERBS:
             hook = policy_hook(stmt, names)
             if isinstance(hook, str):
@@ -129,7 +130,7 @@ def policy_hook(function: cst.FunctionDef, names: LegacyNames) -> Union[PolicyHo
         return "the signature is not (self, arg)"
     if params.kwonly_params or params.star_kwarg or function.decorators or function.asynchronous:
         return "the signature is not (self, arg)"
-    body = [s for s in function.body.body if not is_docstring(s)]
+    body = [s for s in block_body(function.body) if not is_docstring(s)]
     hook = PolicyHook(verb, [])
     if body and address_binding(body[0], keyword):
         hook.address = address_binding(body[0], keyword)
@@ -163,7 +164,8 @@ def address_binding(stmt: cst.BaseStatement, keyword: str) -> Optional[str]:
     assign = small(stmt)
     if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
         return None
-    target, value = assign.targets[0].target, assign.value
+    target: cst.BaseExpression = assign.targets[0].target
+    value = assign.value
     if isinstance(target, cst.Tuple) and len(target.elements) == 2:
         first, second = (e.value for e in target.elements)
         if not (isinstance(second, cst.Name) and second.value == "_"):
@@ -273,7 +275,7 @@ def is_base_call(stmt: cst.BaseStatement, method: str, names: LegacyNames) -> bo
     owner = call.func.value
     if isinstance(owner, cst.Call) and dotted_name(owner.func) == "super":
         return args == ["arg"]
-    return names.resolve(owner) == "smtpd.SMTPChannel" and args == ["self", "arg"]
+    return names.legacy_name(owner) == "smtpd.SMTPChannel" and args == ["self", "arg"]
 
 
 class Reads(cst.CSTVisitor):
@@ -345,7 +347,7 @@ def in_hook(node: cst.BaseExpression) -> cst.BaseExpression:
 
 def channel_class_of(server: cst.ClassDef) -> Tuple[Optional[str], Optional[cst.BaseStatement]]:
     """``channel_class = Name`` in a server class body: the name and the statement."""
-    for stmt in server.body.body:
+    for stmt in block_body(server.body):
         assign = small(stmt)
         if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
             target = assign.targets[0].target

@@ -14,7 +14,7 @@ import os
 import sys
 import tokenize
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Sequence
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -118,7 +118,7 @@ def iter_files(paths: Sequence[str]) -> Iterator[str]:
             yield from (os.path.join(root, f) for f in sorted(files) if f.endswith(".py"))
 
 
-def read_source(path: str) -> tuple:
+def read_source(path: str) -> Tuple[str, str]:
     """(text, encoding); line endings are kept as they are."""
     if path == STDIN:
         data = sys.stdin.buffer.read()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import List, Sequence, Set
+from typing import List, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -101,12 +101,13 @@ class LeftoverFinder(cst.CSTVisitor):
             nodes += [s.base_init for s in plan.servers if s.base_init is not None]
             nodes += [i.statement for i in plan.instances] + list(plan.loops)
             nodes += list(plan.threads) + list(plan.close_alls)
-            nodes += plan.converted_channels + list(plan.silenced_debugstream) + plan.dropped
+            nodes += plan.converted_channels
+            nodes += list(plan.silenced_debugstream) + list(plan.dropped)
             nodes += [plan.banner] if plan.banner is not None else []
             nodes += [n for s in plan.thread_servers if s.thread for n in s.thread.rewritten]
             nodes += [p.loop for p in plan.polls]
             self.converted = {id(n) for n in nodes}
-        self.found: List[tuple] = []
+        self.found: List[Tuple[int, str]] = []
         self.spans: List[range] = []
         self.channel_lines: List[int] = []
 
@@ -128,7 +129,7 @@ class LeftoverFinder(cst.CSTVisitor):
         if id(node) in self.converted or isinstance(node, (cst.Import, cst.ImportFrom)):
             return False
         if isinstance(node, (cst.Attribute, cst.Name)):
-            name = self.plan.names.resolve(node)
+            name = self.plan.names.legacy_name(node)
             if name is not None:
                 self.found.append((self.span(node).start, name))
                 return False

@@ -75,7 +75,7 @@ class LegacyNames(cst.CSTVisitor):
         """True for ``threading.Thread`` under any name this module gave it."""
         return dotted_name(node) in self.thread_class
 
-    def resolve(self, node: cst.BaseExpression) -> Optional[str]:
+    def legacy_name(self, node: cst.BaseExpression) -> Optional[str]:
         """The canonical legacy name an expression stands for, if any."""
         dotted = dotted_name(node)
         if dotted is None:

@@ -16,7 +16,7 @@ import libcst as cst
 import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
-from smtpd_compat.codemod._build import code_of
+from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import ChannelPlan, analyse_channel, channel_class_of
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._report import Report
@@ -136,7 +136,9 @@ class ServerClass:
         """
         if not self.decode_data:
             return False
-        defined = {s.name.value for s in self.node.body.body if isinstance(s, cst.FunctionDef)}
+        defined = {
+            s.name.value for s in block_body(self.node.body) if isinstance(s, cst.FunctionDef)
+        }
         policy_mail = self.channel is not None and any(h.verb == "MAIL" for h in self.channel.hooks)
         return not defined & {"handle_EHLO", "handle_MAIL"} and not policy_mail
 
@@ -281,7 +283,7 @@ class Planner(cst.CSTVisitor):
         self.blockers.append(Report(self.line(node), message, section))
 
     def legacy(self, node: cst.BaseExpression) -> Optional[str]:
-        return self.plan.names.resolve(node)
+        return self.plan.names.legacy_name(node)
 
     def statement_of(self, node: cst.CSTNode) -> Optional[cst.SimpleStatementLine]:
         """The one-statement line whose only statement contains ``node`` at its top."""
@@ -374,7 +376,7 @@ class Planner(cst.CSTVisitor):
                     SECTION_THREAD,
                 )
             blocked |= bool(thread.reasons)
-        methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
+        methods = {s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
         process_message = methods.get("process_message")
         if process_message is None or process_message.asynchronous:
             what = "an async" if process_message else "no"
@@ -456,7 +458,7 @@ class Planner(cst.CSTVisitor):
     def check_init(self, server: ServerClass) -> bool:
         if server.init is None:
             return True
-        calls = [s for s in server.init.body.body if self.is_base_init(s, server)]
+        calls = [s for s in block_body(server.init.body) if self.is_base_init(s, server)]
         if len(calls) != 1:
             self.block(
                 server.init,
@@ -481,7 +483,9 @@ class Planner(cst.CSTVisitor):
                 SECTION_INIT,
             )
             return False
-        server.base_init, server.base_args, server.decode_data = calls[0], bound, decode_data
+        base_init = calls[0]
+        assert isinstance(base_init, cst.SimpleStatementLine)  # base_init_call() checked it
+        server.base_init, server.base_args, server.decode_data = base_init, bound, decode_data
         return True
 
     def is_base_init(self, statement: cst.BaseStatement, server: ServerClass) -> bool:
@@ -675,7 +679,7 @@ class Planner(cst.CSTVisitor):
             if server is None or server.thread is None:
                 continue
             name = attribute.attr.value
-            body = server.node.body.body
+            body = block_body(server.node.body)
             defined = {s.name.value for s in body if isinstance(s, cst.FunctionDef)}
             if name in (THREAD_ATTRS | DISPATCHER_ATTRS) - {"socket"} - defined:
                 self.block(
@@ -718,9 +722,8 @@ class Planner(cst.CSTVisitor):
             if self.same_block(statement, "asyncore.loop()"):
                 self.plan.loops.append(statement)
         for call, _ in self.thread_targets:
-            statement = self.statement_of(call) or call
             what = "threading.Thread(target=asyncore.loop)"
-            if self.same_block(statement, what, single=True, key=call):
+            if self.same_block(self.statement_of(call) or call, what, single=True, key=call):
                 self.plan.threads.append(call)
                 self.drop_loop_arguments(call)
         return True
@@ -771,7 +774,9 @@ class Planner(cst.CSTVisitor):
         statement = self.statement_of(call)
         block = self.get_metadata(ParentNodeProvider, statement) if statement else None
         loop = self.get_metadata(ParentNodeProvider, block) if block else None
-        if not isinstance(loop, cst.While) or len(block.body) != 1 or loop.orelse is not None:
+        if not isinstance(loop, cst.While) or loop.orelse is not None:
+            return False
+        if not isinstance(block, cst.IndentedBlock) or len(block.body) != 1:
             return False
         finder = LegacyUse(self.plan.names)
         loop.test.visit(finder)
@@ -1021,7 +1026,7 @@ def replaced_behaviour(node: cst.ClassDef) -> Optional[str]:
     Such a class replaces process_message and never calls the base's version or helpers
     (printing, ``_deliver``): it is an SMTPServer subclass under another name.
     """
-    methods = {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}
+    methods = {s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
     if "process_message" not in methods:
         return "keeps its base's process_message (printing or relaying): see the rule's section"
     reads = SelfAttributes()

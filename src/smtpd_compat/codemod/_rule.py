@@ -14,7 +14,7 @@ import libcst as cst
 
 from smtpd_compat.codemod._plan import Plan
 
-Result = Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]
+Result = Union[cst.CSTNode, "cst.FlattenSentinel[cst.CSTNode]", cst.RemovalSentinel]
 Callback = Callable[[Plan, cst.CSTNode, cst.CSTNode], Result]
 F = TypeVar("F", bound=Callable[..., Result])
 
@@ -44,7 +44,11 @@ class RuleRunner(cst.CSTTransformer):
         self.plan = plan
         self.rules = rules
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Result:
+    # libcst types on_leave as returning the node's own type; a rule may put another
+    # kind of node in its place (a statement for a statement), hence the wider Result.
+    def on_leave(  # type: ignore[override]
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> Result:
         result: Result = updated_node
         for rule in self.rules:
             for callback in rule.callbacks.get(type(original_node), ()):

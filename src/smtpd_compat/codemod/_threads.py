@@ -26,6 +26,7 @@ from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
+from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 
 # threading.Thread's surface: a handler has none of it.
@@ -87,7 +88,8 @@ def closes(stmt: cst.BaseStatement, names: LegacyNames) -> bool:
     if call is None or call.args:
         return False
     return (
-        dotted_name(call.func) == "self.close" or names.resolve(call.func) == "asyncore.close_all"
+        dotted_name(call.func) == "self.close"
+        or names.legacy_name(call.func) == "asyncore.close_all"
     )
 
 
@@ -100,7 +102,7 @@ class ThreadAnalysis:
         self.flag: Optional[str] = None
         self.lock: Optional[str] = None
         self.methods: Dict[str, cst.FunctionDef] = {
-            s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)
+            s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)
         }
 
     def why(self, reason: str) -> None:
@@ -122,7 +124,7 @@ class ThreadAnalysis:
         return self.plan
 
     def read_init(self, init: cst.FunctionDef) -> None:
-        calls = [s for s in init.body.body if thread_method_call(s, "__init__", self.names)]
+        calls = [s for s in block_body(init.body) if thread_method_call(s, "__init__", self.names)]
         call = small_call(calls[0]) if len(calls) == 1 else None
         func = call.func if call is not None else None
         if not (isinstance(func, cst.Attribute) and self.names.is_thread_class(func.value)):
@@ -135,7 +137,7 @@ class ThreadAnalysis:
         self.plan.thread_init = calls[0]
 
     def read_run(self, run: cst.FunctionDef) -> None:
-        body = list(run.body.body)
+        body = list(block_body(run.body))
         loops = [i for i, s in enumerate(body) if isinstance(s, cst.While)]
         if len(loops) != 1 or len(run.params.params) != 1:
             self.why("run() is not one polling loop")
@@ -161,7 +163,7 @@ class ThreadAnalysis:
         """``while <flag>: asyncore.loop(timeout=T, count=1)``, maybe under ``with self.lock``."""
         if loop.orelse is not None or not isinstance(loop.body, cst.IndentedBlock):
             return False
-        inner = list(loop.body.body)
+        inner = list(block_body(loop.body))
         if len(inner) == 1 and isinstance(inner[0], cst.With) and len(inner[0].items) == 1:
             lock = dotted_name(inner[0].items[0].item)
             if lock is None or not lock.startswith("self.") or inner[0].items[0].asname:
@@ -169,7 +171,7 @@ class ThreadAnalysis:
             self.lock = lock.split(".", 1)[1]
             if not isinstance(inner[0].body, cst.IndentedBlock):
                 return False
-            inner = list(inner[0].body.body)
+            inner = list(block_body(inner[0].body))
         call = small_call(inner[0]) if len(inner) == 1 else None
         if call is None or not is_polling_call(call, self.names):
             return False
@@ -177,7 +179,7 @@ class ThreadAnalysis:
         return self.flag is not None
 
     def read_start(self, start: cst.FunctionDef) -> None:
-        calls = [s for s in start.body.body if thread_method_call(s, "start", self.names)]
+        calls = [s for s in block_body(start.body) if thread_method_call(s, "start", self.names)]
         if len(calls) != 1 or len(small_call(calls[0]).args) > 1:  # type: ignore[union-attr]
             self.why("start() does not call threading.Thread.start(self) once at its top level")
             return
@@ -217,7 +219,7 @@ class ThreadAnalysis:
 
     def is_close_all(self, stmt: cst.BaseStatement) -> bool:
         call = small_call(stmt)
-        return call is not None and self.names.resolve(call.func) == "asyncore.close_all"
+        return call is not None and self.names.legacy_name(call.func) == "asyncore.close_all"
 
     def mentions_legacy(self, node: cst.CSTNode) -> bool:
         finder = LegacyUse(self.names)
@@ -227,7 +229,7 @@ class ThreadAnalysis:
 
 def is_polling_call(call: cst.Call, names: LegacyNames) -> bool:
     """``asyncore.loop(timeout, use_poll, map, count)`` with count 1 and no map."""
-    if names.resolve(call.func) != "asyncore.loop" or any(a.star for a in call.args):
+    if names.legacy_name(call.func) != "asyncore.loop" or any(a.star for a in call.args):
         return False
     keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
     positional = [a.value for a in call.args if a.keyword is None]
@@ -251,9 +253,9 @@ def polling_timeout(call: cst.Call) -> Optional[cst.BaseExpression]:
 def flag_of(test: cst.BaseExpression, names: LegacyNames) -> Optional[str]:
     """The ``self.<flag>`` a loop condition tests (``and asyncore.socket_map`` allowed)."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        if names.resolve(test.right) == "asyncore.socket_map":
+        if names.legacy_name(test.right) == "asyncore.socket_map":
             test = test.left
-        elif names.resolve(test.left) == "asyncore.socket_map":
+        elif names.legacy_name(test.left) == "asyncore.socket_map":
             test = test.right
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test = test.expression

@@ -21,7 +21,7 @@ from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import code_of, keep_leading_lines, statements
+from smtpd_compat.codemod._build import block_body, code_of, keep_leading_lines, statements
 from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of, negated
 from smtpd_compat.codemod._plan import SECTION_AUTH, Plan, ServerClass
 from smtpd_compat.codemod._rule import Result, Rule
@@ -88,7 +88,7 @@ def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
 
 def without_channel_class(server: cst.ClassDef) -> cst.ClassDef:
     _, assignment = channel_class_of(server)
-    body = [s for s in server.body.body if s is not assignment]
-    if body and server.body.body[0] is assignment:
+    body = [s for s in block_body(server.body) if s is not assignment]
+    if body and block_body(server.body)[0] is assignment:
         body[0] = body[0].with_changes(leading_lines=[])
     return server.with_changes(body=server.body.with_changes(body=body))

@@ -16,6 +16,7 @@ from typing import List
 
 import libcst as cst
 
+from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._plan import SECTION_AUTH, SECTION_CHANNEL, Plan
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Rule
@@ -40,7 +41,7 @@ AUTH_PART = "aiosmtpd's own AUTH exchange, or the authenticator"
 
 
 def overridden(node: cst.ClassDef) -> List[str]:
-    return [s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)]
+    return [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
 
 
 def describe(node: cst.ClassDef, plan: Plan) -> str:

@@ -15,7 +15,7 @@ from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import EMPTY, insert_helpers, statement
+from smtpd_compat.codemod._build import EMPTY, block_body, insert_helpers, statement
 from smtpd_compat.codemod._plan import SECTION_HANDLER, SERVER_BASES, Plan, ServerClass
 from smtpd_compat.codemod._rule import Rule
 
@@ -108,9 +108,9 @@ def convert_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cs
     server = server_for(plan, original)
     if server is None or not isinstance(updated, cst.ClassDef):
         return updated
-    bases = [b for b in updated.bases if plan.names.resolve(b.value) not in SERVER_BASES]
+    bases = [b for b in updated.bases if plan.names.legacy_name(b.value) not in SERVER_BASES]
     body: List[cst.BaseStatement] = []
-    for stmt in updated.body.body:
+    for stmt in block_body(updated.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "process_message":
             if server.init is None and server.attrs_read:
                 body.append(generated_init(server))

@@ -16,7 +16,13 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import EMPTY, import_end, statement
+from smtpd_compat.codemod._build import (
+    EMPTY,
+    import_end,
+    leading_lines,
+    statement,
+    with_leading_lines,
+)
 from smtpd_compat.codemod._names import canonical_module, dotted_name
 from smtpd_compat.codemod._plan import Plan
 from smtpd_compat.codemod._rule import Rule
@@ -54,7 +60,7 @@ class UsedNames(cst.CSTVisitor):
 
 def local_name(alias: cst.ImportAlias) -> str:
     name = alias.asname.name if alias.asname else alias.name
-    return (dotted_name(name) or "").split(".")[0]  # type: ignore[arg-type]
+    return (dotted_name(name) or "").split(".")[0]
 
 
 def local_names(node: cst.Import | cst.ImportFrom) -> Set[str]:
@@ -111,10 +117,9 @@ def finish(plan: Plan, module: cst.Module, used_before: Set[str]) -> cst.Module:
     kept_comments: List[cst.EmptyLine] = []
     comments: Dict[int, List[cst.EmptyLine]] = {}  # statement after removed imports -> theirs
     for stmt in module.body:
+        pruned: List[cst.BaseStatement] = [stmt]
         if isinstance(stmt, cst.SimpleStatementLine):
-            pruned = prune(stmt, names.used, used_before)
-        else:
-            pruned = [stmt]
+            pruned = list(prune(stmt, names.used, used_before))
         if not pruned:
             kept_comments += comment_lines(stmt)
             continue
@@ -130,7 +135,7 @@ def finish(plan: Plan, module: cst.Module, used_before: Set[str]) -> cst.Module:
 
 def comment_lines(stmt: cst.BaseStatement) -> List[cst.EmptyLine]:
     """The leading lines of a statement from its first comment on (none without a comment)."""
-    lines = list(stmt.leading_lines)
+    lines = list(leading_lines(stmt))
     while lines and lines[0].comment is None:
         lines.pop(0)
     return lines
@@ -155,26 +160,26 @@ def place_imports(
     low, high = group
     for module, name in wanted:
         if is_stdlib(module):
-            new = import_line(module, name)
+            new: cst.BaseStatement = import_line(module, name)
             index = next((i for i in range(low, high) if sort_key(new) < sort_key(head[i])), high)
             if index == low and low < high:
-                new = new.with_changes(leading_lines=head[low].leading_lines)
-                head[low] = head[low].with_changes(leading_lines=[])
+                new = with_leading_lines(new, leading_lines(head[low]))
+                head[low] = with_leading_lines(head[low], [])
             elif index == low and low > 0:
-                new = new.with_changes(leading_lines=[EMPTY])
+                new = with_leading_lines(new, [EMPTY])
             head.insert(index, new)
             high += 1
-    third = [import_line(m, n) for m, n in wanted if not is_stdlib(m)]
+    third: List[cst.BaseStatement] = [import_line(m, n) for m, n in wanted if not is_stdlib(m)]
     orphans = [line for lines in comments.values() for line in lines]
     if third:
         if high > 0 or orphans:
-            third[0] = third[0].with_changes(leading_lines=[EMPTY, *orphans])
+            third[0] = with_leading_lines(third[0], [EMPTY, *orphans])
         following = head[high:] + rest
-        if following and not following[0].leading_lines:
+        if following and not leading_lines(following[0]):
             if high < len(head):
-                head[high] = head[high].with_changes(leading_lines=[EMPTY])
+                head[high] = with_leading_lines(head[high], [EMPTY])
             else:
-                rest[0] = rest[0].with_changes(leading_lines=[EMPTY])
+                rest[0] = with_leading_lines(rest[0], [EMPTY])
         head[high:high] = third
     else:
         head, rest = with_comments(head, comments), with_comments(rest, comments)
@@ -186,9 +191,7 @@ def with_comments(
 ) -> List[cst.BaseStatement]:
     """Statements with the comments of the removed imports above them put back."""
     return [
-        s.with_changes(leading_lines=[*comments[id(s)], *s.leading_lines])
-        if id(s) in comments
-        else s
+        with_leading_lines(s, [*comments[id(s)], *leading_lines(s)]) if id(s) in comments else s
         for s in body
     ]
 
@@ -215,7 +218,7 @@ def stdlib_group(head: List[cst.BaseStatement], start: int) -> Optional[Tuple[in
 
 
 def starts_group(stmt: cst.BaseStatement) -> bool:
-    return any(line.comment is None for line in stmt.leading_lines)
+    return any(line.comment is None for line in leading_lines(stmt))
 
 
 def imported_module(stmt: cst.BaseStatement) -> str:

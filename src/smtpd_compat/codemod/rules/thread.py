@@ -105,7 +105,7 @@ def poll_of(plan: Plan, node: cst.CSTNode) -> Poll | None:
 @RULE.on(cst.While)
 def replace_poll(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
     poll = poll_of(plan, original) if plan.convert else None
-    if poll is None or not isinstance(updated, cst.While):
+    if poll is None or not isinstance(updated, cst.While) or not isinstance(original, cst.While):
         return updated
     plan.imports.add(("time", None))
     timeout = code_of(poll.timeout) if poll.timeout is not None else DEFAULT_TIMEOUT
