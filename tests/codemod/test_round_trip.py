@@ -66,10 +66,20 @@ CONVERTED = [
     "two_servers",
     "unittest_fixture",
     "start_stop_30",
+    "pureproxy_subclass",
+    "spam_filter",
+    "daemon_viewer",
+    "polling_function",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
-NOT_CONVERTED = ["auth_channel", "thread_subclass", "handle_accepted_log", "xclient_channel"]
+NOT_CONVERTED = [
+    "auth_channel",
+    "thread_subclass",
+    "handle_accepted_log",
+    "xclient_channel",
+    "classmethod_factory",
+]
 # Programs logging to stderr with logging.basicConfig: their log must stay as it was
 # (aiosmtpd's session log must not join it).
 COMPARES_STDERR = {"honeypot_log"}
@@ -90,6 +100,8 @@ STOPPED_BY_STDIN = {
     "thread_by_name",
     "unittest_fixture",
     "start_stop_30",
+    "daemon_viewer",
+    "polling_function",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

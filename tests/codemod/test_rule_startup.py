@@ -331,3 +331,29 @@ def test_noop_close_all_with_servers_in_several_blocks():
     """
     )
     assert any("asyncore.close_all() closes the servers of every block" in r for r in reports)
+
+
+def test_noop_instance_made_by_a_classmethod_says_so():
+    reports = check_noop(
+        """
+    import asyncore
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        @classmethod
+        def make(cls):
+            return cls(("127.0.0.1", 0), None)
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    server = Sink.make()
+    asyncore.loop()
+    """
+    )
+    assert any(
+        r.startswith("t.py:8: Sink is created as cls(...) inside its own class") for r in reports
+    )
+    assert not any("is not instantiated in this module" in r for r in reports)

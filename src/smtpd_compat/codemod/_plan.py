@@ -612,6 +612,17 @@ class Planner(cst.CSTVisitor):
                 )
             elif legacy == "smtpd.PureProxy":
                 self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
+            elif name in ("cls", "self.__class__", "type(self)"):
+                server = self.made_inside(call)
+                if server is not None:
+                    called.add(server.name)
+                    self.block(
+                        call,
+                        f"{server.name} is created as {name}(...) inside its own class: its "
+                        "start-up cannot be rewritten from here (make the Controller there by "
+                        "hand, see the startup rule's section)",
+                        SECTION_STARTUP,
+                    )
         for server in self.plan.servers:
             if server.name not in called and server.thread is None:
                 self.block(
@@ -621,6 +632,16 @@ class Planner(cst.CSTVisitor):
                     SECTION_STARTUP,
                 )
         return True
+
+    def made_inside(self, call: cst.Call) -> Optional[ServerClass]:
+        """The server class whose method creates an instance of its own class with ``call``."""
+        node: cst.CSTNode = call
+        while not isinstance(node, cst.Module):
+            node = self.get_metadata(ParentNodeProvider, node)
+            server = next((s for s in self.plan.servers if s.node is node), None)
+            if server is not None:
+                return server
+        return None
 
     def add_instance(self, call: cst.Call, server: Optional[ServerClass]) -> None:
         statement = self.statement_of(call)
