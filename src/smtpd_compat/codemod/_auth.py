@@ -555,6 +555,19 @@ def refuses_before_auth(function: cst.FunctionDef, flag: str, names: LegacyNames
     ret = small(block[1])
     if not (isinstance(ret, cst.Return) and ret.value is None):
         return False
-    from smtpd_compat.codemod._channels import is_base_call
-
     return is_base_call(body[1], "smtp_MAIL", names)
+
+
+def is_base_call(stmt: cst.CSTNode, method: str, names: LegacyNames) -> bool:
+    """``super().M(arg)``, ``super(C, self).M(arg)`` or ``smtpd.SMTPChannel.M(self, arg)``."""
+    expr = small(stmt)
+    if not (isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)):
+        return False
+    call = expr.value
+    if not isinstance(call.func, cst.Attribute) or call.func.attr.value != method:
+        return False
+    args = [dotted_name(a.value) if not a.star and not a.keyword else None for a in call.args]
+    owner = call.func.value
+    if isinstance(owner, cst.Call) and dotted_name(owner.func) == "super":
+        return args == ["arg"]
+    return names.legacy_name(owner) == "smtpd.SMTPChannel" and args == ["self", "arg"]

@@ -9,12 +9,13 @@ the way both servers parse it). Anything else yields the reasons it was left.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple, Union
 
 import libcst as cst
 
-from smtpd_compat.codemod._auth import AuthPlan, analyse_auth
+from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
 from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 
@@ -114,10 +115,10 @@ def is_pass(stmt: cst.BaseStatement) -> bool:
     return isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Pass)
 
 
-def small(stmt: cst.BaseStatement) -> Optional[cst.BaseSmallStatement]:
-    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
-        return stmt.body[0]
-    return None
+def authenticator_name(channel: ChannelPlan) -> str:
+    """``AuthChannel`` -> ``auth_channel_authenticator``: the function rule auth writes."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", channel.name).lower()
+    return f"{snake}_authenticator"
 
 
 def policy_hook(function: cst.FunctionDef, names: LegacyNames) -> Union[PolicyHook, str]:
@@ -261,21 +262,6 @@ def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
     if isinstance(node, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)):
         return node
     return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-
-
-def is_base_call(stmt: cst.BaseStatement, method: str, names: LegacyNames) -> bool:
-    """``super().M(arg)``, ``super(C, self).M(arg)`` or ``smtpd.SMTPChannel.M(self, arg)``."""
-    expr = small(stmt)
-    if not (isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)):
-        return False
-    call = expr.value
-    if not isinstance(call.func, cst.Attribute) or call.func.attr.value != method:
-        return False
-    args = [dotted_name(a.value) if not a.star and not a.keyword else None for a in call.args]
-    owner = call.func.value
-    if isinstance(owner, cst.Call) and dotted_name(owner.func) == "super":
-        return args == ["arg"]
-    return names.legacy_name(owner) == "smtpd.SMTPChannel" and args == ["self", "arg"]
 
 
 class Reads(cst.CSTVisitor):

@@ -14,6 +14,7 @@ import os
 import sys
 import tokenize
 from dataclasses import dataclass, field
+from importlib.metadata import version as dist_version
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -57,8 +58,6 @@ def plural(count: int) -> str:
 
 def version() -> str:
     try:
-        from importlib.metadata import version as dist_version
-
         return dist_version("smtpd-compat")
     except Exception:  # pragma: no cover - running from a source tree
         return "unknown"

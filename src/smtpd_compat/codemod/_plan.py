@@ -17,7 +17,12 @@ import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from smtpd_compat.codemod._build import block_body, code_of
-from smtpd_compat.codemod._channels import ChannelPlan, analyse_channel, channel_class_of
+from smtpd_compat.codemod._channels import (
+    ChannelPlan,
+    analyse_channel,
+    authenticator_name,
+    channel_class_of,
+)
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._threads import (
@@ -446,8 +451,6 @@ class Planner(cst.CSTVisitor):
                     SECTION_CHANNEL,
                 )
             if channel.auth is not None:
-                from smtpd_compat.codemod.rules.auth import authenticator_name
-
                 if authenticator_name(channel) in self.name_uses:
                     self.block(
                         channel.node,

@@ -16,22 +16,21 @@ before AUTH.
 
 from __future__ import annotations
 
-import re
 from typing import List
 
 import libcst as cst
 
 from smtpd_compat.codemod._build import block_body, code_of, keep_leading_lines, statements
-from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of, negated
+from smtpd_compat.codemod._channels import (
+    ChannelPlan,
+    authenticator_name,
+    channel_class_of,
+    negated,
+)
 from smtpd_compat.codemod._plan import SECTION_AUTH, Plan, ServerClass
 from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("auth", "AUTH channels become an authenticator=", SECTION_AUTH)
-
-
-def authenticator_name(channel: ChannelPlan) -> str:
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", channel.name).lower()
-    return f"{snake}_authenticator"
 
 
 def authenticator_code(channel: ChannelPlan) -> str:

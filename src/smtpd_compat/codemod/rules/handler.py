@@ -16,7 +16,13 @@ from typing import List
 import libcst as cst
 
 from smtpd_compat.codemod._build import EMPTY, block_body, insert_helpers, statement
-from smtpd_compat.codemod._plan import SECTION_HANDLER, SERVER_BASES, Plan, ServerClass
+from smtpd_compat.codemod._plan import (
+    LEGACY_ATTRS,
+    SECTION_HANDLER,
+    SERVER_BASES,
+    Plan,
+    ServerClass,
+)
 from smtpd_compat.codemod._rule import Rule
 
 RULE = Rule("handler", "process_message servers become handle_DATA handlers", SECTION_HANDLER)
@@ -93,8 +99,6 @@ def decoding_hooks(server: ServerClass) -> List[cst.BaseStatement]:
 
 
 def generated_init(server: ServerClass) -> cst.BaseStatement:
-    from smtpd_compat.codemod._plan import LEGACY_ATTRS
-
     lines = [f"    self.{attr} = {LEGACY_ATTRS[attr]}" for attr in sorted(server.attrs_read)]
     return statement(GENERATED_INIT.format(assignments="\n".join(lines)))
 

@@ -15,9 +15,10 @@ from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import keep_leading_lines, statement
+from smtpd_compat.codemod._build import code_of, keep_leading_lines, statement
 from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_INIT, Plan, ServerClass
 from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod.rules.thread import controller_statements
 
 RULE = Rule("init", "__init__ overrides store smtpd's attributes", SECTION_INIT)
 
@@ -31,8 +32,6 @@ def self_name(server: ServerClass) -> str:
 
 
 def assignments(plan: Plan, server: ServerClass) -> List[cst.BaseStatement]:
-    from smtpd_compat.codemod._build import code_of
-
     me = self_name(server)
     stored = []
     for param in ("localaddr", "remoteaddr", "data_size_limit", "enable_SMTPUTF8", "decode_data"):
@@ -40,8 +39,6 @@ def assignments(plan: Plan, server: ServerClass) -> List[cst.BaseStatement]:
             value = code_of(server.base_args[param])
             stored.append(statement(f"{me}.{ATTRIBUTE_FOR[param]} = {value}\n"))
     if server.thread is not None:
-        from smtpd_compat.codemod.rules.thread import controller_statements
-
         stored += controller_statements(plan, server, me)
     return stored
 

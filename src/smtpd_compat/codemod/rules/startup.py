@@ -28,7 +28,7 @@ from smtpd_compat.codemod._build import (
 )
 from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_STARTUP, Instance, Plan, ServerClass
 from smtpd_compat.codemod._rule import Result, Rule
-from smtpd_compat.codemod.rules import auth
+from smtpd_compat.codemod.rules.auth import controller_options
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
 
@@ -124,7 +124,7 @@ def server_options(
             given = "False"  # smtpd's default; the Controller would turn it on
         if given is not None:
             values.append(f"{param}={given}")
-    return values + extra_options(plan) + (auth.controller_options(server) if server else [])
+    return values + extra_options(plan) + (controller_options(server) if server else [])
 
 
 def extra_options(plan: Plan) -> List[str]:
