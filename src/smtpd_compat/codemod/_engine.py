@@ -61,7 +61,7 @@ def fix_source(source: str, rules: Sequence[Rule] = RULES) -> Outcome:
     names = LegacyNames()
     wrapper.module.visit(names)
     enabled = {rule.name for rule in rules}
-    plan = make_plan(wrapper, names, enabled)
+    plan = make_plan(wrapper, names, RULES, enabled)
     module = wrapper.module
     if plan.convert:
         module = module.visit(RuleRunner(plan, [r for r in rules if r is not imports.RULE]))

@@ -10,7 +10,7 @@ all, and records a report for every construct that blocks the conversion.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
 import libcst as cst
 import libcst.matchers
@@ -86,8 +86,6 @@ SECTION_AUTH = "Rule auth: AUTH channels become an authenticator"
 SECTION_BANNER = "Rule banner: smtpd.__version__ becomes ident"
 SECTION_DEBUGSTREAM = "Rule debugstream: silencing smtpd.DEBUGSTREAM"
 SECTION_THREAD = "Rule thread: Thread subclasses and polling loops"
-# Values that only throw smtpd's diagnostics away: nothing else can read them.
-SILENT_SINKS = ("io.StringIO()", "open(os.devnull, 'w')", 'open(os.devnull, "w")')
 SECTION_MANUAL = "What needs manual work"
 SECTION_CHANGES = "What changes when you leave the shim"
 # What a converted server does differently from smtpd, each with what to do.
@@ -259,14 +257,27 @@ def bind_server_args(args: Sequence[cst.Arg]) -> Optional[Dict[str, cst.BaseExpr
     return bound if "localaddr" in bound else None
 
 
+class RuleAnalysis(Protocol):
+    """What the Planner asks of a rule (``_rule.Rule``): its own analysis, and when it is needed."""
+
+    name: str
+
+    def analyse(self, planner: Planner, module: cst.Module) -> None: ...
+
+    def needed(self, plan: Plan) -> bool: ...
+
+
 class Planner(cst.CSTVisitor):
     """Builds a Plan: one visit over the module, then whole-module decisions."""
 
     METADATA_DEPENDENCIES = (PositionProvider, ParentNodeProvider)
 
-    def __init__(self, names: LegacyNames, enabled: Set[str]) -> None:
+    def __init__(
+        self, names: LegacyNames, rules: Sequence[RuleAnalysis], enabled: Set[str]
+    ) -> None:
         super().__init__()
         self.plan = Plan(names)
+        self.rules = rules
         self.enabled = enabled
         self.blockers: List[Report] = []
         self.calls: List[cst.Call] = []
@@ -520,8 +531,9 @@ class Planner(cst.CSTVisitor):
                 SECTION_STARTUP,
             )
         self.check_channel_uses()
-        self.find_settings(original_node)
-        ok = ok and self.rules_enabled()
+        for rule in self.rules:  # the rules' own analyses (banner, debugstream)
+            rule.analyse(self, original_node)
+        ok = ok and self.rules_needed()
         self.finish(ok and not self.blockers)
 
     def finish(self, convert: bool) -> None:
@@ -547,51 +559,9 @@ class Planner(cst.CSTVisitor):
             changes.append(GREETING)
         return Report(self.line(node), "; ".join(changes), SECTION_CHANGES, note=True)
 
-    def find_settings(self, module: cst.Module) -> None:
-        """``smtpd.__version__ = "..."`` set once before serving; silenced DEBUGSTREAMs."""
-        uses: Dict[str, int] = {}
-        for attribute in self.attributes:
-            name = self.legacy(attribute)
-            if name in ("smtpd.__version__", "smtpd.DEBUGSTREAM"):
-                uses[name] = uses.get(name, 0) + 1
-        for name, assign in self.module_settings:
-            statement = self.statement_of(assign.value)
-            if statement is None or uses[name] != 1 or not any(statement is s for s in module.body):
-                continue
-            value = assign.value
-            if name == "smtpd.DEBUGSTREAM":
-                if code_of(value) in SILENT_SINKS:
-                    self.plan.silenced_debugstream.append(statement)
-            elif isinstance(value, cst.SimpleString) and value.evaluated_value:
-                starts = [self.line(c) for c in self.loop_calls] + [
-                    self.line(c) for c, _ in self.thread_targets
-                ]
-                if all(self.line(statement) < line for line in starts):
-                    self.plan.banner, self.plan.ident = statement, value.value
-        if uses.get("smtpd.__version__") and self.plan.banner is None and self.plan.servers:
-            # Converted servers would greet differently: leave the module as it is.
-            self.block(
-                next(a for a in self.attributes if self.legacy(a) == "smtpd.__version__"),
-                "smtpd.__version__ (the greeting) is not set once, to a string literal, "
-                "at the top level before serving, or it is read",
-                SECTION_BANNER,
-            )
-
-    def rules_enabled(self) -> bool:
-        needed = {"handler", "startup"}
-        if self.plan.thread_servers or self.plan.polls:
-            needed.add("thread")
-        if any(s.init is not None for s in self.plan.servers):
-            needed.add("init")
-        if self.plan.needs_debugging_handler:
-            needed.add("debugging")
-        if any(s.channel is not None and s.channel.hooks for s in self.plan.servers):
-            needed.add("policy")
-        if any(s.channel is not None and s.channel.auth for s in self.plan.servers):
-            needed.add("auth")
-        if self.plan.banner is not None:
-            needed.add("banner")
-        return needed <= self.enabled
+    def rules_needed(self) -> bool:
+        """Every rule this plan needs (each rule says when) is enabled."""
+        return all(r.name in self.enabled for r in self.rules if r.needed(self.plan))
 
     def find_instances(self) -> bool:
         classes = {s.name: s for s in self.plan.servers}
@@ -1084,7 +1054,10 @@ def base_init_call(statement: cst.CSTNode) -> Optional[cst.Call]:
     return None
 
 
-def make_plan(wrapper: MetadataWrapper, names: LegacyNames, enabled: Set[str]) -> Plan:
-    planner = Planner(names, enabled)
+def make_plan(
+    wrapper: MetadataWrapper, names: LegacyNames, rules: Sequence[RuleAnalysis], enabled: Set[str]
+) -> Plan:
+    """The plan for a module; ``rules`` are all the rules, ``enabled`` those that may run."""
+    planner = Planner(names, rules, enabled)
     wrapper.visit(planner)
     return planner.plan

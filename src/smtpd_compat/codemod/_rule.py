@@ -12,11 +12,13 @@ from typing import Callable, Dict, List, Type, TypeVar, Union
 
 import libcst as cst
 
-from smtpd_compat.codemod._plan import Plan
+from smtpd_compat.codemod._plan import Plan, Planner
 
 Result = Union[cst.CSTNode, "cst.FlattenSentinel[cst.CSTNode]", cst.RemovalSentinel]
 Callback = Callable[[Plan, cst.CSTNode, cst.CSTNode], Result]
 F = TypeVar("F", bound=Callable[..., Result])
+Analysis = Callable[[Planner, cst.Module], None]
+Needed = Callable[[Plan], bool]
 
 
 @dataclass
@@ -25,6 +27,25 @@ class Rule:
     summary: str
     section: str
     callbacks: Dict[Type[cst.CSTNode], List[Callback]] = field(default_factory=dict)
+    analyses: List[Analysis] = field(default_factory=list)
+    conditions: List[Needed] = field(default_factory=list)
+
+    def analysis(self, function: Analysis) -> Analysis:
+        """Register ``function(planner, module)``: the rule's own reading of the module."""
+        self.analyses.append(function)
+        return function
+
+    def needed_when(self, function: Needed) -> Needed:
+        """Register ``function(plan)``: True when the plan cannot convert without this rule."""
+        self.conditions.append(function)
+        return function
+
+    def analyse(self, planner: Planner, module: cst.Module) -> None:
+        for analysis in self.analyses:
+            analysis(planner, module)
+
+    def needed(self, plan: Plan) -> bool:
+        return any(condition(plan) for condition in self.conditions)
 
     def on(self, node_type: Type[cst.CSTNode]) -> Callable[[F], F]:
         """Register ``function(plan, original_node, updated_node)`` for ``node_type``."""

@@ -33,6 +33,11 @@ from smtpd_compat.codemod._rule import Result, Rule
 RULE = Rule("auth", "AUTH channels become an authenticator=", SECTION_AUTH)
 
 
+@RULE.needed_when
+def has_auth_channel(plan: Plan) -> bool:
+    return any(s.channel is not None and s.channel.auth for s in plan.servers)
+
+
 def authenticator_code(channel: ChannelPlan) -> str:
     auth = channel.auth
     assert auth is not None

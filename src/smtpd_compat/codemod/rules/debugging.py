@@ -21,6 +21,12 @@ from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("debugging", "DebuggingServer becomes a handler printing the same", SECTION_DEBUGGING)
 
+
+@RULE.needed_when
+def has_debugging_server(plan: Plan) -> bool:
+    return plan.needs_debugging_handler
+
+
 LEGACY_DEBUGGING_HANDLER = '''\
 class LegacyDebuggingHandler:
     """Prints each message as smtpd.DebuggingServer did."""

@@ -27,6 +27,13 @@ from smtpd_compat.codemod._rule import Rule
 
 RULE = Rule("handler", "process_message servers become handle_DATA handlers", SECTION_HANDLER)
 
+
+@RULE.needed_when
+def always(plan: Plan) -> bool:
+    """A module that converts always turns its servers into handlers."""
+    return True
+
+
 EXECUTOR = "PROCESS_MESSAGE_EXECUTOR"
 EXECUTOR_CODE = f"""\
 # smtpd ran process_message on its only thread, one call at a time, as this does.

@@ -22,6 +22,12 @@ from smtpd_compat.codemod.rules.thread import controller_statements
 
 RULE = Rule("init", "__init__ overrides store smtpd's attributes", SECTION_INIT)
 
+
+@RULE.needed_when
+def has_init(plan: Plan) -> bool:
+    return any(s.init is not None for s in plan.servers)
+
+
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
 
 

@@ -26,6 +26,12 @@ from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("policy", "smtp_MAIL/smtp_RCPT policy overrides become hooks", SECTION_POLICY)
 
+
+@RULE.needed_when
+def has_policy_channel(plan: Plan) -> bool:
+    return any(s.channel is not None and s.channel.hooks for s in plan.servers)
+
+
 SIGNATURES = {
     "MAIL": "async def handle_MAIL(self, server, session, envelope, address, mail_options):",
     "RCPT": "async def handle_RCPT(self, server, session, envelope, address, rcpt_options):",

@@ -32,6 +32,13 @@ from smtpd_compat.codemod.rules.auth import controller_options
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
 
+
+@RULE.needed_when
+def always(plan: Plan) -> bool:
+    """A module that converts always starts Controllers."""
+    return True
+
+
 BOUND_CONTROLLER = '''\
 class BoundController(Controller):
     """A Controller on a socket bound at once, as smtpd.SMTPServer did: port 0 works.

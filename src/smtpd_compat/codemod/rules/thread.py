@@ -27,6 +27,12 @@ from smtpd_compat.codemod.rules.startup import BOUND_CONTROLLER_IMPORTS, server_
 
 RULE = Rule("thread", "Thread subclasses and polling loops drive a Controller", SECTION_THREAD)
 
+
+@RULE.needed_when
+def has_threads_or_polls(plan: Plan) -> bool:
+    return bool(plan.thread_servers or plan.polls)
+
+
 DEFAULT_TIMEOUT = "30.0"  # asyncore.loop's
 
 
