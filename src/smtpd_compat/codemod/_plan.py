@@ -20,7 +20,6 @@ from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import (
     ChannelPlan,
     analyse_channel,
-    authenticator_name,
     channel_class_of,
 )
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
@@ -451,24 +450,6 @@ class Planner(cst.CSTVisitor):
         server.channel = channel
         return True
 
-    def check_channel_uses(self) -> None:
-        """A channel class that goes must not be used anywhere but in ``channel_class``."""
-        for channel in {id(s.channel): s.channel for s in self.plan.servers if s.channel}.values():
-            assigned = sum(1 for s in self.plan.servers if s.channel is channel)
-            if self.name_uses.get(channel.name, 0) != assigned + 1:
-                self.block(
-                    channel.node,
-                    f"class {channel.name} is used elsewhere than in channel_class",
-                    SECTION_CHANNEL,
-                )
-            if channel.auth is not None:
-                if authenticator_name(channel) in self.name_uses:
-                    self.block(
-                        channel.node,
-                        f"the name {authenticator_name(channel)} is taken in this module",
-                        SECTION_AUTH,
-                    )
-
     def check_init(self, server: ServerClass) -> bool:
         if server.init is None:
             return True
@@ -519,9 +500,7 @@ class Planner(cst.CSTVisitor):
             self.finish(False)
             return
         ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
-        self.check_thread_uses()
         self.check_every_instance_served()
-        self.check_polls_close()
         serving = self.plan.loops or self.plan.threads or self.plan.polls
         # A loop elsewhere (another function or block) has its own report at its line.
         if self.plan.instances and not serving and not self.loop_calls and not self.thread_targets:
@@ -530,7 +509,6 @@ class Planner(cst.CSTVisitor):
                 "no asyncore.loop() in this module serves this server",
                 SECTION_STARTUP,
             )
-        self.check_channel_uses()
         for rule in self.rules:  # the rules' own analyses (banner, debugstream)
             rule.analyse(self, original_node)
         ok = ok and self.rules_needed()
@@ -666,31 +644,6 @@ class Planner(cst.CSTVisitor):
             if target is not None:
                 self.thread_targets_of[target] = server
 
-    def check_thread_uses(self) -> None:
-        """Instances of converted thread classes lose the Thread and dispatcher surface."""
-        for attribute in self.attributes:
-            server = self.thread_targets_of.get(dotted_name(attribute.value) or "")
-            if server is None or server.thread is None:
-                continue
-            name = attribute.attr.value
-            body = block_body(server.node.body)
-            defined = {s.name.value for s in body if isinstance(s, cst.FunctionDef)}
-            if name in (THREAD_ATTRS | DISPATCHER_ATTRS) - {"socket"} - defined:
-                self.block(
-                    attribute,
-                    f"{dotted_name(attribute)} is the thread's or the dispatcher's: "
-                    "the converted class has no such attribute",
-                    SECTION_THREAD,
-                )
-        closes_all = any(s.thread and s.thread.closes_all for s in self.plan.thread_servers)
-        others = len(self.plan.servers) > 1 or self.plan.instances or self.thread_instances > 1
-        if closes_all and others:
-            self.block(
-                self.plan.thread_servers[0].node,
-                "asyncore.close_all() in a thread class closed the other servers too",
-                SECTION_THREAD,
-            )
-
     def find_loops(self) -> bool:
         for call in self.loop_calls:
             if id(self.statement_of(call)) in self.in_threads or self.inside_thread_run(call):
@@ -780,19 +733,6 @@ class Planner(cst.CSTVisitor):
         if self.same_block(loop, "the polling loop"):
             self.plan.polls.append(Poll(loop, polling_timeout(call)))
         return True
-
-    def check_polls_close(self) -> None:
-        """After a polling loop the legacy server stopped serving: it must be closed."""
-        closed = {id(i) for i in self.plan.closes.values()}
-        for poll in self.plan.polls:
-            served = self.plan.served.get(id(poll.loop), [])
-            if not self.plan.close_alls and any(id(i) not in closed for i in served):
-                self.block(
-                    poll.loop,
-                    "a server served by the polling loop is never closed: "
-                    "after the loop smtpd stopped serving it, a Controller would not",
-                    SECTION_THREAD,
-                )
 
     def same_block(
         self, statement: cst.CSTNode, what: str, single: bool = False, key: Any = None

@@ -27,10 +27,23 @@ from smtpd_compat.codemod._channels import (
     channel_class_of,
     negated,
 )
-from smtpd_compat.codemod._plan import SECTION_AUTH, Plan, ServerClass
+from smtpd_compat.codemod._plan import SECTION_AUTH, Plan, Planner, ServerClass
 from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("auth", "AUTH channels become an authenticator=", SECTION_AUTH)
+
+
+@RULE.analysis
+def check_authenticator_name(planner: Planner, module: cst.Module) -> None:
+    """The function this rule writes must not take a name the module uses."""
+    for server in planner.plan.servers:
+        channel = server.channel
+        if channel is not None and channel.auth is not None:
+            name = authenticator_name(channel)
+            if name in planner.name_uses:
+                planner.block(
+                    channel.node, f"the name {name} is taken in this module", SECTION_AUTH
+                )
 
 
 @RULE.needed_when

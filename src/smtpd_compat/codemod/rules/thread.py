@@ -20,12 +20,70 @@ from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import assign_call, code_of, keep_leading_lines, statement
-from smtpd_compat.codemod._plan import SECTION_THREAD, Plan, Poll, ServerClass
+from smtpd_compat.codemod._build import (
+    assign_call,
+    block_body,
+    code_of,
+    keep_leading_lines,
+    statement,
+)
+from smtpd_compat.codemod._names import dotted_name
+from smtpd_compat.codemod._plan import (
+    DISPATCHER_ATTRS,
+    SECTION_THREAD,
+    Plan,
+    Planner,
+    Poll,
+    ServerClass,
+)
 from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod._threads import THREAD_ATTRS
 from smtpd_compat.codemod.rules.startup import BOUND_CONTROLLER_IMPORTS, server_options
 
 RULE = Rule("thread", "Thread subclasses and polling loops drive a Controller", SECTION_THREAD)
+
+
+@RULE.analysis
+def check_thread_uses(planner: Planner, module: cst.Module) -> None:
+    """Instances of converted thread classes lose the Thread and dispatcher surface."""
+    plan = planner.plan
+    for attribute in planner.attributes:
+        server = planner.thread_targets_of.get(dotted_name(attribute.value) or "")
+        if server is None or server.thread is None:
+            continue
+        body = block_body(server.node.body)
+        defined = {s.name.value for s in body if isinstance(s, cst.FunctionDef)}
+        if attribute.attr.value in (THREAD_ATTRS | DISPATCHER_ATTRS) - {"socket"} - defined:
+            planner.block(
+                attribute,
+                f"{dotted_name(attribute)} is the thread's or the dispatcher's: "
+                "the converted class has no such attribute",
+                SECTION_THREAD,
+            )
+    closes_all = any(s.thread and s.thread.closes_all for s in plan.thread_servers)
+    others = len(plan.servers) > 1 or plan.instances or planner.thread_instances > 1
+    if closes_all and others:
+        planner.block(
+            plan.thread_servers[0].node,
+            "asyncore.close_all() in a thread class closed the other servers too",
+            SECTION_THREAD,
+        )
+
+
+@RULE.analysis
+def check_polls_close(planner: Planner, module: cst.Module) -> None:
+    """After a polling loop the legacy server stopped serving: it must be closed."""
+    plan = planner.plan
+    closed = {id(i) for i in plan.closes.values()}
+    for poll in plan.polls:
+        served = plan.served.get(id(poll.loop), [])
+        if not plan.close_alls and any(id(i) not in closed for i in served):
+            planner.block(
+                poll.loop,
+                "a server served by the polling loop is never closed: "
+                "after the loop smtpd stopped serving it, a Controller would not",
+                SECTION_THREAD,
+            )
 
 
 @RULE.needed_when
