@@ -10,7 +10,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from smtpd_compat.codemod._names import LegacyNames
-from smtpd_compat.codemod._plan import SECTION_MANUAL, Plan, make_plan
+from smtpd_compat.codemod._plan import SECTION_MANUAL, Plan
+from smtpd_compat.codemod._planner import make_plan
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Rule, RuleRunner
 from smtpd_compat.codemod.rules import RULES, channel, imports

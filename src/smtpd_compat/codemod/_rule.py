@@ -12,7 +12,8 @@ from typing import Callable, Dict, List, Type, TypeVar, Union
 
 import libcst as cst
 
-from smtpd_compat.codemod._plan import Plan, Planner
+from smtpd_compat.codemod._plan import Plan
+from smtpd_compat.codemod._planner import Planner
 
 Result = Union[cst.CSTNode, "cst.FlattenSentinel[cst.CSTNode]", cst.RemovalSentinel]
 Callback = Callable[[Plan, cst.CSTNode, cst.CSTNode], Result]

@@ -27,7 +27,8 @@ from smtpd_compat.codemod._channels import (
     channel_class_of,
     negated,
 )
-from smtpd_compat.codemod._plan import SECTION_AUTH, Plan, Planner, ServerClass
+from smtpd_compat.codemod._plan import SECTION_AUTH, Plan, ServerClass
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("auth", "AUTH channels become an authenticator=", SECTION_AUTH)

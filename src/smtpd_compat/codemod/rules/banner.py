@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from smtpd_compat.codemod._plan import SECTION_BANNER, Plan, Planner
+from smtpd_compat.codemod._plan import SECTION_BANNER, Plan
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("banner", "smtpd.__version__ becomes the Controller's ident=", SECTION_BANNER)

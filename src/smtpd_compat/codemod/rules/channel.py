@@ -17,7 +17,8 @@ from typing import List
 import libcst as cst
 
 from smtpd_compat.codemod._build import block_body
-from smtpd_compat.codemod._plan import SECTION_AUTH, SECTION_CHANNEL, Plan, Planner
+from smtpd_compat.codemod._plan import SECTION_AUTH, SECTION_CHANNEL, Plan
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Rule
 

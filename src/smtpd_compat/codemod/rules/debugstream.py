@@ -16,7 +16,8 @@ from __future__ import annotations
 import libcst as cst
 
 from smtpd_compat.codemod._build import code_of
-from smtpd_compat.codemod._plan import SECTION_DEBUGSTREAM, Plan, Planner
+from smtpd_compat.codemod._plan import SECTION_DEBUGSTREAM, Plan
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("debugstream", "assignments that silence smtpd.DEBUGSTREAM go", SECTION_DEBUGSTREAM)

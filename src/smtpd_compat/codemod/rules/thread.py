@@ -28,14 +28,8 @@ from smtpd_compat.codemod._build import (
     statement,
 )
 from smtpd_compat.codemod._names import dotted_name
-from smtpd_compat.codemod._plan import (
-    DISPATCHER_ATTRS,
-    SECTION_THREAD,
-    Plan,
-    Planner,
-    Poll,
-    ServerClass,
-)
+from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, SECTION_THREAD, Plan, Poll, ServerClass
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
 from smtpd_compat.codemod._threads import THREAD_ATTRS
 from smtpd_compat.codemod.rules.startup import BOUND_CONTROLLER_IMPORTS, server_options
