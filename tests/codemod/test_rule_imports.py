@@ -111,3 +111,11 @@ def test_an_import_only_the_rewritten_code_used_goes_one_unused_before_stays():
     """)
     assert "import io\n" not in outcome.source  # used only by the silenced DEBUGSTREAM
     assert "import json\n" in outcome.source  # unused before: not the codemod's business
+
+
+def test_legacy_modules_count_as_stdlib_on_every_python():
+    """3.12 dropped smtpd and asyncore from sys.stdlib_module_names; programs group them so."""
+    from smtpd_compat.codemod.rules.imports import is_stdlib
+
+    assert is_stdlib("smtpd") and is_stdlib("asyncore") and is_stdlib("asynchat")
+    assert is_stdlib("concurrent.futures") and not is_stdlib("aiosmtpd.controller")

@@ -23,7 +23,7 @@ from smtpd_compat.codemod._build import (
     statement,
     with_leading_lines,
 )
-from smtpd_compat.codemod._names import canonical_module, dotted_name
+from smtpd_compat.codemod._names import LEGACY_MODULES, canonical_module, dotted_name
 from smtpd_compat.codemod._plan import Plan
 from smtpd_compat.codemod._rule import Rule
 
@@ -238,7 +238,8 @@ def sort_key(stmt: cst.BaseStatement) -> Tuple[bool, str]:
 def is_stdlib(module: str) -> bool:
     top = module.split(".")[0]
     names = getattr(sys, "stdlib_module_names", STDLIB_FALLBACK)
-    return bool(top) and top in names
+    # smtpd, asyncore and asynchat left the stdlib in 3.12; the programs still group them so.
+    return bool(top) and (top in names or top in LEGACY_MODULES)
 
 
 def import_line(module: str, name: Optional[str]) -> cst.SimpleStatementLine:
