@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("libcst")
 
-from before_after import check_noop, check_transformed, run  # noqa: E402
+from before_after import check_noop, check_transformed, dedent, run  # noqa: E402
 
 FIXTURE = """\
 import asyncore
@@ -208,7 +208,7 @@ server_controller.stop()
         ),
         (
             {"methods": "def alive(self):\n    return self.is_alive()"},
-            "uses the dispatcher's is_alive",
+            "uses the thread's is_alive: the converted class is no threading.Thread",
         ),
         (
             {"methods": "def attach(self, c):\n    self.controller = c"},
@@ -220,6 +220,17 @@ server_controller.stop()
 def test_noop_thread_class(change, reason):
     reports = check_noop(fixture(**change))
     assert any(reason in r for r in reports), reports
+
+
+def test_noop_thread_reasons_are_reported_at_their_method():
+    source = fixture(stop="self.active.clear()\nself.close()")
+    reports = check_noop(source)
+    stop_line = dedent(source).splitlines().index("    def stop(self):") + 1
+    assert any(
+        r.startswith(f"t.py:{stop_line}: class Fixture is also a threading.Thread")
+        and "does not join the thread once" in r
+        for r in reports
+    ), reports
 
 
 def test_noop_lock_used_elsewhere():

@@ -53,6 +53,9 @@ OPTION_KWARGS = ("mail_options", "rcpt_options")
 # they replace process_message (see replaced_behaviour).
 SERVER_SUBCLASSES = ("smtpd.DebuggingServer", "smtpd.PureProxy")
 SERVER_BASES = ("smtpd.SMTPServer", *SERVER_SUBCLASSES)
+THREAD_NAMES = frozenset(
+    "join is_alive isAlive daemon setDaemon isDaemon name getName setName ident native_id".split()
+)
 SESSION_ATTRS = frozenset("channel_class accept handle_accept handle_accepted".split())
 
 
@@ -60,6 +63,8 @@ def DISPATCHER_WHY(name: str) -> str:  # noqa: N802 - reads as the table it stan
     """Why a handler cannot carry a dispatcher attribute over, and what replaces it."""
     if name in SESSION_ATTRS:
         return "aiosmtpd makes the sessions (an SMTP subclass through Controller.factory())"
+    if name in THREAD_NAMES:
+        return "the converted class is no threading.Thread (its Controller owns the thread)"
     if name == "close":
         return "a handler cannot close; its Controller's stop() does"
     return "a handler has no socket of its own (its Controller has)"

@@ -181,9 +181,9 @@ class Planner(cst.CSTVisitor):
         blocked = self.block_bases(node, [b for b in extra if not names.is_thread_class(b.value)])
         if any(names.is_thread_class(b.value) for b in extra):
             thread = analyse_thread(node, names)
-            for reason in thread.reasons:
+            for reason, where in zip(thread.reasons, thread.where):
                 self.block(
-                    node,
+                    where,
                     f"class {node.name.value} is also a threading.Thread and cannot become a "
                     f"Controller: {reason}",
                     SECTION_THREAD,
@@ -232,7 +232,8 @@ class Planner(cst.CSTVisitor):
             used = "overrides" if name in overridden else "uses"
             self.block(
                 collector.first.get(name, server.node),
-                f"class {server.name} {used} the dispatcher's {name}: {DISPATCHER_WHY(name)}",
+                f"class {server.name} {used} the {owner_of_attribute(name)}'s {name}: "
+                f"{DISPATCHER_WHY(name)}",
             )
         if unsupported:
             return False
@@ -690,6 +691,11 @@ def mentions(node: cst.CSTNode, name: str) -> bool:
     """True when ``name`` (a Name, or the head of a dotted name) occurs in ``node``."""
     head = name.split(".")[0]
     return bool(cst.matchers.findall(node, cst.matchers.Name(head)))
+
+
+def owner_of_attribute(name: str) -> str:
+    """Whose attribute a converted class loses: the thread's or the dispatcher's."""
+    return "thread" if name in THREAD_ATTRS and name not in DISPATCHER_ATTRS else "dispatcher"
 
 
 def uses_in_scope(scope: cst.CSTNode, name: str) -> int:

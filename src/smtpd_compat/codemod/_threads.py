@@ -49,6 +49,7 @@ class ThreadPlan:
     run_closes: bool = False  # run() closes the server after its loop
     closes_all: bool = False  # asyncore.close_all() closed every server of the program
     reasons: List[str] = field(default_factory=list)
+    where: List[cst.CSTNode] = field(default_factory=list)  # the node of each reason
 
     @property
     def rewritten(self) -> List[cst.CSTNode]:
@@ -105,8 +106,10 @@ class ThreadAnalysis:
             s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)
         }
 
-    def why(self, reason: str) -> None:
+    def why(self, reason: str, node: Optional[cst.CSTNode] = None) -> None:
+        """Record a reason, at the node that causes it (else the class)."""
         self.plan.reasons.append(reason)
+        self.plan.where.append(node if node is not None else self.plan.node)
 
     def analyse(self) -> ThreadPlan:
         for method in ("__init__", "run", "stop"):
@@ -128,11 +131,13 @@ class ThreadAnalysis:
         call = small_call(calls[0]) if len(calls) == 1 else None
         func = call.func if call is not None else None
         if not (isinstance(func, cst.Attribute) and self.names.is_thread_class(func.value)):
-            self.why("__init__ does not call threading.Thread.__init__(self) once at its top level")
+            self.why(
+                "__init__ does not call threading.Thread.__init__(self) once at its top level", init
+            )
             return
         assert call is not None
         if any(a.keyword is None or a.keyword.value != "name" for a in call.args[1:]):
-            self.why("threading.Thread.__init__ gets arguments other than name=")
+            self.why("threading.Thread.__init__ gets arguments other than name=", call)
             return
         self.plan.thread_init = calls[0]
 
@@ -140,7 +145,7 @@ class ThreadAnalysis:
         body = list(block_body(run.body))
         loops = [i for i, s in enumerate(body) if isinstance(s, cst.While)]
         if len(loops) != 1 or len(run.params.params) != 1:
-            self.why("run() is not one polling loop")
+            self.why("run() is not one polling loop", run)
             return
         index = loops[0]
         loop = body[index]
@@ -149,11 +154,12 @@ class ThreadAnalysis:
         if not self.polls(loop) or not all(closes(s, self.names) for s in postlude):
             self.why(
                 "run() is not `while <flag>: asyncore.loop(timeout=..., count=1)` "
-                "with only flag settings before it and closing after it"
+                "with only flag settings before it and closing after it",
+                loop,
             )
             return
         if any(self.mentions_legacy(s) or isinstance(s, cst.Return) for s in prelude):
-            self.why("run() does more than set its flag before the loop")
+            self.why("run() does more than set its flag before the loop", run)
             return
         self.plan.run, self.plan.prelude = run, prelude
         self.plan.run_closes = bool(postlude)
@@ -181,24 +187,28 @@ class ThreadAnalysis:
     def read_start(self, start: cst.FunctionDef) -> None:
         calls = [s for s in block_body(start.body) if thread_method_call(s, "start", self.names)]
         if len(calls) != 1 or len(small_call(calls[0]).args) > 1:  # type: ignore[union-attr]
-            self.why("start() does not call threading.Thread.start(self) once at its top level")
+            self.why(
+                "start() does not call threading.Thread.start(self) once at its top level", start
+            )
             return
         self.plan.start_call = calls[0]
 
     def read_stop(self, stop: cst.FunctionDef) -> None:
         block = stop_block(stop.body, self.names)
         if block is None:
-            self.why("stop() does not join the thread once, in one block with its closing")
+            self.why("stop() does not join the thread once, in one block with its closing", stop)
+            return
+        if self.flag is None:  # run() was not a polling loop: that reason says it all
             return
         statements = [
             s for s in block if thread_method_call(s, "join", self.names) or closes(s, self.names)
         ]
         first = block.index(statements[0])
         if not any(self.flag in names_in(s) for s in block[:first]):
-            self.why(f"stop() does not change self.{self.flag} before it joins the thread")
+            self.why(f"stop() does not change self.{self.flag} before it joins the thread", stop)
             return
         if not self.plan.run_closes and not any(closes(s, self.names) for s in statements):
-            self.why("the server is never closed (smtpd left it bound): stop() would differ")
+            self.why("the server is never closed (smtpd left it bound): stop() would differ", stop)
             return
         self.plan.closes_all |= any(self.is_close_all(s) for s in statements)
         self.plan.stop_statements = statements
@@ -211,7 +221,7 @@ class ThreadAnalysis:
         for name, method in self.methods.items():
             used = names_in(method)
             if name not in lifecycle and self.flag in used:
-                self.why(f"{name}() uses the loop's flag self.{self.flag}")
+                self.why(f"{name}() uses the loop's flag self.{self.flag}", method)
         if self.lock is not None:
             count = sum(names_in(m).count(self.lock) for m in self.methods.values())
             if count != 2:
