@@ -6,7 +6,11 @@ The class loses its legacy base and gains ``async def handle_DATA(self, server,
 session, envelope)``, which binds ``peer``, ``mailfrom``, ``rcpttos``, ``data``
 and the keyword arguments exactly as smtpd did and runs the untouched
 ``process_message`` on a single worker thread, so the event loop never stalls
-and calls stay one at a time. A falsy return still means ``250 OK``.
+and calls stay one at a time. A falsy return still means ``250 OK``; an
+exception answers ``451`` (smtpd dropped the connection: the sender retried)
+with the traceback on stderr. With ``decode_data=True`` the handler decodes
+UTF-8 itself and keeps smtpd's EHLO and ``BODY=`` replies with two hooks, since
+aiosmtpd's own ``decode_data=True`` refuses non-ASCII mail.
 """
 
 from __future__ import annotations

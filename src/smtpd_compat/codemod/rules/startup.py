@@ -9,7 +9,10 @@ the bound port (port 0, ``server.socket``) or the address is computed, a
 becomes ``start()`` and a blocking wait; a ``Thread(target=asyncore.loop)``
 starts the controller instead; ``server.close()`` and ``asyncore.close_all()``
 become ``stop()``. ``enable_SMTPUTF8`` is always passed (the Controller would
-turn it on), ``data_size_limit`` and ``decode_data`` carry over.
+turn it on), ``data_size_limit`` carries over. Each loop starts the servers of
+its own block. aiosmtpd's session log (``mail.log``) is kept out of the
+program's log, as smtpd logged nothing. ``BoundController`` checks the aiosmtpd
+version whose internals it uses, and its start/stop are safe in any order.
 """
 
 from __future__ import annotations
