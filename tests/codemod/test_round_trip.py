@@ -70,6 +70,7 @@ CONVERTED = [
     "spam_filter",
     "daemon_viewer",
     "polling_function",
+    "pytest_fixture",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -102,6 +103,7 @@ STOPPED_BY_STDIN = {
     "start_stop_30",
     "daemon_viewer",
     "polling_function",
+    "pytest_fixture",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

@@ -147,7 +147,7 @@ def test_noop_server_used_in_expression():
 
 
 def test_noop_server_returned_by_a_function_and_closed_elsewhere():
-    """A fixture function hands the server out: its socket and close() are read elsewhere."""
+    """A fixture function hands the server out, and another function closes it."""
     reports = check_noop(
         CLASS
         + """
@@ -163,15 +163,40 @@ def test_noop_server_returned_by_a_function_and_closed_elsewhere():
         thread.join(10)
     """
     )
-    assert reports[1:] == [
-        "t.py:16: server leaves smtp_server() here: code elsewhere may read its socket or call "
-        "close(), which the converted handler has not (keep the Controller with it, see the "
-        "guide) (see migration_guide.md, section 'Rule startup: asyncore.loop becomes a "
-        "Controller')",
+    assert (
         "t.py:20: server.close is used outside the function that creates server: the converted "
         "handler has no close, and its controller is not in reach there (see migration_guide.md,"
-        " section 'Rule startup: asyncore.loop becomes a Controller')",
-    ]
+        " section 'Rule startup: asyncore.loop becomes a Controller')"
+    ) in reports
+
+
+def test_a_yielded_server_keeps_its_socket_and_says_close_is_gone():
+    outcome = run(
+        CLASS
+        + """
+    def smtp_server():
+        server = Sink(("127.0.0.1", 0), None)
+        thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.05})
+        thread.start()
+        yield server
+        server.close()
+        thread.join(10)
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        '    server_controller = BoundController(server, ("127.0.0.1", 0), enable_SMTPUTF8=False)\n'
+        "    server.socket = server_controller.socket  # bound, as smtpd.SMTPServer's was\n"
+    ) in outcome.source
+    assert "    yield server\n    server_controller.stop()\n" in outcome.source
+    notes = [r.format("t.py") for r in outcome.reports if r.note]
+    assert any(
+        n.startswith(
+            "t.py:16: note: server leaves this function: the converted handler keeps "
+            "server.socket, but has no close()"
+        )
+        for n in notes
+    ), notes
 
 
 def test_a_module_level_server_closed_in_a_function_converts():

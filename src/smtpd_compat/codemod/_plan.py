@@ -163,6 +163,7 @@ class Instance:
     owner: cst.CSTNode
     bound: bool = False
     indent: int = 0  # columns of the statement, for wrapping the emitted lines
+    escapes: Optional[cst.CSTNode] = None  # the return/yield that hands the server out
 
     @property
     def handler_name(self) -> str:

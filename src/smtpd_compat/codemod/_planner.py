@@ -324,6 +324,17 @@ class Planner(cst.CSTVisitor):
         notes = []
         for instance in self.plan.instances:
             notes.append(self.note(instance.statement, instance.server))
+            if instance.escapes is not None:
+                notes.append(
+                    Report(
+                        self.line(instance.escapes),
+                        f"{instance.target} leaves this function: the converted handler keeps "
+                        f"{instance.target}.socket, but has no close(); code elsewhere that "
+                        f"closes it must call {instance.controller_name}.stop() instead",
+                        SECTION_STARTUP,
+                        note=True,
+                    )
+                )
         for server in self.plan.thread_servers:
             notes.append(self.note(server.base_init or server.node, server))
         return notes
@@ -587,6 +598,9 @@ class Planner(cst.CSTVisitor):
             reached = [i for i in named if self.same_object(attribute, i)]
             nearest = [i for i in reached if self.scope_of(i.statement) is self.scope_of(attribute)]
             instance = (nearest or reached or named)[-1]
+            handed_out = [i for i in named if i.escapes is not None]
+            if not reached and handed_out and attribute.attr.value == "socket":
+                continue  # the handler it handed out keeps the socket (rule startup)
             if not reached:
                 self.block(
                     attribute,
@@ -652,14 +666,16 @@ class Planner(cst.CSTVisitor):
             return
         finder = Escapes(instance.target)
         scope.visit(finder)
-        for node in finder.found:
+        if finder.found and "." in instance.target:
             self.block(
-                node,
+                finder.found[0],
                 f"{instance.target} leaves {scope.name.value}() here: code elsewhere may read "
-                "its socket or call close(), which the converted handler has not (keep the "
-                "Controller with it, see the guide)",
+                "its socket or call close(), which the converted handler has not",
                 SECTION_STARTUP,
             )
+        elif finder.found:  # a fixture: the handler keeps the socket, as smtpd's server did
+            instance.bound = True
+            instance.escapes = finder.found[0]
 
     def add_close(self, attribute: cst.Attribute, instance: Instance) -> None:
         call = self.get_metadata(ParentNodeProvider, attribute)

@@ -165,7 +165,15 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
         plan.imports.update(BOUND_CONTROLLER_IMPORTS)
     handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
     control = statement(controller_call(plan, instance))
-    return keep_leading_lines(instance.statement, [handler, control])
+    made = [handler, control]
+    if instance.escapes is not None:  # code elsewhere reads the port, as from smtpd's server
+        made.append(
+            statement(
+                f"{instance.handler_name}.socket = {instance.controller_name}.socket"
+                "  # bound, as smtpd.SMTPServer's was\n"
+            )
+        )
+    return keep_leading_lines(instance.statement, made)
 
 
 def replace_loop(plan: Plan, loop: cst.CSTNode) -> List[cst.BaseStatement]:
