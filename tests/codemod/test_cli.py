@@ -174,3 +174,13 @@ def test_check_exits_zero_for_files_that_only_need_manual_work(tree, capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "files that only need manual work" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_rule_emitting_bad_code_is_an_internal_error_not_the_files(tree, capsys, monkeypatch):
+    from smtpd_compat.codemod.rules import handler
+
+    monkeypatch.setattr(handler, "HANDLE_DATA", "async def handle_DATA(self:\n")
+    assert main([str(tree / "pkg" / "server.py")]) == 1
+    err = capsys.readouterr().err
+    assert "server.py:1: internal error, file left as is: GeneratedCodeError" in err
+    assert "syntax error" not in err

@@ -71,6 +71,7 @@ CONVERTED = [
     "daemon_viewer",
     "polling_function",
     "pytest_fixture",
+    "forwarding_init",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

@@ -59,6 +59,17 @@ def fix_source(source: str, rules: Sequence[Rule] = RULES) -> Outcome:
         return Outcome(source)
     refuse_what_python_refuses(source)
     wrapper = MetadataWrapper(cst.parse_module(source))
+    try:
+        return rewrite(wrapper, rules)
+    except cst.ParserSyntaxError as error:  # code a rule emitted, not the user's
+        raise GeneratedCodeError(f"a rule emitted code that does not parse: {error}") from error
+
+
+class GeneratedCodeError(RuntimeError):
+    """A bug of the codemod: reported as an internal error, never as the file's syntax error."""
+
+
+def rewrite(wrapper: MetadataWrapper, rules: Sequence[Rule]) -> Outcome:
     names = LegacyNames()
     wrapper.module.visit(names)
     enabled = {rule.name for rule in rules}

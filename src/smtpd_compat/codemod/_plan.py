@@ -114,6 +114,7 @@ class ServerClass:
     decode_data: Optional[bool] = None
     channel: Optional[ChannelPlan] = None
     thread: Optional[ThreadPlan] = None
+    forwards: bool = False  # __init__ passes *args, **kwargs to smtpd.SMTPServer unchanged
 
     @property
     def name(self) -> str:

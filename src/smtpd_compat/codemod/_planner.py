@@ -266,6 +266,12 @@ class Planner(cst.CSTVisitor):
         args = list(call.args)
         if not isinstance(call.func.value, cst.Call):
             args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
+        if forwards_everything(server.init, args) and server.thread is None:
+            # ``super().__init__(*args, **kwargs)``: the instances' arguments are smtpd's.
+            base_init = calls[0]
+            assert isinstance(base_init, cst.SimpleStatementLine)
+            server.base_init, server.forwards = base_init, True
+            return True
         bound = bind_server_args(args)
         decode_data = self.constant_bool((bound or {}).get("decode_data"))
         if bound is None or private_map(bound) or decode_data is None:
@@ -419,7 +425,8 @@ class Planner(cst.CSTVisitor):
                 )
                 return
             target = dotted_name(small.targets[0].target)
-        args = bind_server_args(call.args) if server is None or server.init is None else {}
+        reads_call = server is None or server.init is None or server.forwards
+        args = bind_server_args(call.args) if reads_call else {}
         if args is None or private_map(args):
             self.block(
                 call,
@@ -432,7 +439,7 @@ class Planner(cst.CSTVisitor):
         if decode_data is None:
             self.block(call, f"decode_data of {what}(...) is not a literal", SECTION_STARTUP)
             return
-        if server is not None and server.init is None:
+        if server is not None and (server.init is None or server.forwards):
             if server.decode_data not in (None, decode_data):
                 self.block(
                     call, f"{what} is created with different decode_data values", SECTION_STARTUP
@@ -707,6 +714,17 @@ def mentions(node: cst.CSTNode, name: str) -> bool:
     """True when ``name`` (a Name, or the head of a dotted name) occurs in ``node``."""
     head = name.split(".")[0]
     return bool(cst.matchers.findall(node, cst.matchers.Name(head)))
+
+
+def forwards_everything(init: cst.FunctionDef, args: Sequence[cst.Arg]) -> bool:
+    """``def __init__(self, *args, **kwargs)`` passing ``*args, **kwargs`` on unchanged."""
+    params = init.params
+    star = params.star_arg if isinstance(params.star_arg, cst.Param) else None
+    if len(params.params) != 1 or params.kwonly_params or params.posonly_params or star is None:
+        return False
+    names = [star.name.value] + ([params.star_kwarg.name.value] if params.star_kwarg else [])
+    passed = [(a.star, dotted_name(a.value)) for a in args]
+    return passed == list(zip(("*", "**"), names))
 
 
 def owner_of_attribute(name: str) -> str:

@@ -124,7 +124,7 @@ def server_options(
     """The options of ``server`` created as ``handler`` (with ``args`` when it has no __init__)."""
     values = []
     for param in OPTIONS:
-        if server is not None and server.init is not None:
+        if server is not None and server.init is not None and not server.forwards:
             given = f"{handler}.{ATTRIBUTE_FOR[param]}" if param in server.base_args else None
         else:
             given = code_of(args[param]) if param in args else None
