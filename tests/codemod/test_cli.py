@@ -99,6 +99,7 @@ def test_only_skip_and_list_rules(tree, capsys):
         "debugging",
         "policy",
         "auth",
+        "verbs",
         "banner",
         "debugstream",
         "channel",

@@ -72,6 +72,7 @@ CONVERTED = [
     "polling_function",
     "pytest_fixture",
     "forwarding_init",
+    "xclient_channel",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -79,7 +80,6 @@ NOT_CONVERTED = [
     "auth_channel",
     "thread_subclass",
     "handle_accepted_log",
-    "xclient_channel",
     "classmethod_factory",
 ]
 # Programs logging to stderr with logging.basicConfig: their log must stay as it was
@@ -127,6 +127,7 @@ DIALOGUES: Dict[str, List[str]] = {
     "helo": [
         "HELO client.example",
         "NOOP",
+        "XCLIENT ADDR=192.0.2.1",
         "MAIL FROM:<alice@example.com> SIZE=10",
         "MAIL FROM:<alice@example.com>",
         "RCPT TO:<nobody@example.com>",

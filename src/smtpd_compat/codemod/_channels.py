@@ -63,11 +63,20 @@ class PolicyHook:
 
 
 @dataclass
+class NewVerb:
+    """``smtp_XVERB(self, arg)`` answering with literal replies only (rule verbs)."""
+
+    method: cst.FunctionDef
+    replies: List[str]
+
+
+@dataclass
 class ChannelPlan:
     node: cst.ClassDef
     hooks: List[PolicyHook] = field(default_factory=list)
     reasons: List[str] = field(default_factory=list)
     auth: Optional[AuthPlan] = None
+    verbs: List[NewVerb] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -75,7 +84,7 @@ class ChannelPlan:
 
     @property
     def convertible(self) -> bool:
-        return not self.reasons and (bool(self.hooks) or self.auth is not None)
+        return not self.reasons and (bool(self.hooks or self.verbs) or self.auth is not None)
 
 
 def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
@@ -93,14 +102,60 @@ def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
                 plan.reasons.append(f"{stmt.name.value}: {hook}")
             else:
                 plan.hooks.append(hook)
+        elif isinstance(stmt, cst.FunctionDef) and is_new_verb(stmt.name.value):
+            verb = new_verb(stmt)
+            if isinstance(verb, str):
+                plan.reasons.append(f"{stmt.name.value}: {verb}")
+            else:
+                plan.verbs.append(verb)
         elif isinstance(stmt, cst.FunctionDef):
             plan.reasons.append(UNCONVERTED.get(stmt.name.value, OTHER).format(stmt.name.value))
         elif not is_docstring(stmt) and not is_pass(stmt):
             late.append("its class body holds more than methods")
+    if plan.verbs and plan.hooks:
+        late.append("it mixes policy overrides and new verbs (convert by hand)")
     if node.decorators or node.keywords or len(node.bases) != 1:
         late.append("it has decorators, keywords or other bases")
     plan.reasons += late
     return plan
+
+
+# The verbs smtpd's channel answered itself: an override of one is no new verb.
+LEGACY_VERBS = frozenset("HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP".split())
+
+
+def is_new_verb(name: str) -> bool:
+    verb = name[len("smtp_") :]
+    return name.startswith("smtp_") and verb.isupper() and verb not in LEGACY_VERBS
+
+
+def new_verb(method: cst.FunctionDef) -> Union[NewVerb, str]:
+    """A verb method that only pushes literal replies, or why it is not one."""
+    params = method.params
+    star = isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None
+    if len(params.params) != 2 or star or params.kwonly_params or method.decorators:
+        return "its signature is not (self, arg)"
+    body = [s for s in block_body(method.body) if not is_docstring(s)]
+    if body and isinstance(small(body[-1]), cst.Return) and small(body[-1]).value is None:  # type: ignore[union-attr]
+        body = body[:-1]
+    replies = [literal_push(s) for s in body]
+    if not replies or any(r is None for r in replies):
+        return "it does more than push literal replies (an SMTP subclass by hand)"
+    return NewVerb(method, [r for r in replies if r is not None])
+
+
+def literal_push(stmt: cst.BaseStatement) -> Optional[str]:
+    """The reply of ``self.push("...")`` with a literal, else None."""
+    expr = small(stmt)
+    if not (isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)):
+        return None
+    call = expr.value
+    if dotted_name(call.func) != "self.push" or len(call.args) != 1 or call.args[0].keyword:
+        return None
+    value = call.args[0].value
+    if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+        return value.value  # the literal as written, quotes included
+    return None
 
 
 def is_docstring(stmt: cst.BaseStatement) -> bool:

@@ -80,6 +80,7 @@ SECTION_AUTH = "Rule auth: AUTH channels become an authenticator"
 SECTION_BANNER = "Rule banner: smtpd.__version__ becomes ident"
 SECTION_DEBUGSTREAM = "Rule debugstream: silencing smtpd.DEBUGSTREAM"
 SECTION_THREAD = "Rule thread: Thread subclasses and polling loops"
+SECTION_VERBS = "Rule verbs: new verbs become an SMTP subclass"
 SECTION_MANUAL = "What needs manual work"
 SECTION_CHANGES = "What changes when you leave the shim"
 # What a converted server does differently from smtpd, each with what to do.
@@ -124,6 +125,13 @@ class ServerClass:
     def stateful(self) -> bool:
         """True when the handler keeps the legacy constructor arguments."""
         return self.init is not None or bool(self.attrs_read)
+
+    @property
+    def controller_class(self) -> str:
+        """The Controller the start-up makes: one building the channel's sessions (rule verbs)."""
+        if self.channel is not None and self.channel.verbs:
+            return f"{self.channel.name}Controller"
+        return "BoundController"
 
     @property
     def decodes_itself(self) -> bool:

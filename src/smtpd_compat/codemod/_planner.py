@@ -450,6 +450,7 @@ class Planner(cst.CSTVisitor):
         instance = Instance(statement, call, server, target, args, owner)
         instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
+        instance.bound |= server is not None and server.controller_class != "BoundController"
         self.plan.instances.append(instance)
 
     def add_thread_instance(self, call: cst.Call, server: ServerClass) -> None:

@@ -151,7 +151,8 @@ def controller_call(plan: Plan, instance: Instance) -> str:
     options = option_values(plan, instance)
     if instance.bound:
         args = [handler, localaddr, *options]
-        return assign_call(instance.controller_name, "BoundController", args, instance.indent)
+        made = server.controller_class if server is not None else "BoundController"
+        return assign_call(instance.controller_name, made, args, instance.indent)
     address = instance.args["localaddr"]
     assert isinstance(address, cst.Tuple)
     host, port = (code_of(e.value) for e in address.elements)

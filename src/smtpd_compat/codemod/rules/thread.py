@@ -94,7 +94,7 @@ def controller_statements(plan: Plan, server: ServerClass, me: str) -> List[cst.
     options = server_options(plan, server, me, {})
     args = [me, f"{me}._localaddr", *options]
     return [
-        statement(assign_call(f"{me}.controller", "BoundController", args, indent=8)),
+        statement(assign_call(f"{me}.controller", server.controller_class, args, indent=8)),
         statement(f"{me}.socket = {me}.controller.socket  # bound, as smtpd.SMTPServer's was\n"),
     ]
 
