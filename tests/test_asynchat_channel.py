@@ -308,7 +308,7 @@ def test_a_send_override_taking_part_of_the_data_loses_nothing(make_server: Any,
 
 
 WITHOUT_ASYNCHAT = """
-import smtplib, socket, sys
+import smtplib, socket, sys, threading
 sys.modules["asynchat"] = None  # neither the stdlib module nor the backport importable
 import smtpd_compat
 from smtpd_compat import _chat
@@ -318,6 +318,8 @@ class Sink(smtpd_compat.SMTPServer):
         self.got = (mailfrom, rcpttos, data)
 
 server = Sink(("127.0.0.1", 0), None)
+loop = threading.Thread(target=smtpd_compat.loop, kwargs={"timeout": 10})
+loop.start()
 try:
     assert _chat.ChatBase is _chat.SocketlessChat
     port = server.socket.getsockname()[1]
@@ -333,6 +335,7 @@ try:
         raise AssertionError("a channel on a socket needs asynchat")
 finally:
     server.close()
+    loop.join(10)
 """
 
 
