@@ -34,11 +34,13 @@ class Recorder(smtpd_compat.SMTPServer):
 PROGRAM_LOOP_THREAD = "program-loop"
 
 
-def start_program_loop(socket_map: Any, name: str = PROGRAM_LOOP_THREAD) -> threading.Thread:
+def start_program_loop(
+    socket_map: Any, name: str = PROGRAM_LOOP_THREAD, timeout: float = 30.0
+) -> threading.Thread:
     """Run the program's loop over ``socket_map`` on a thread, as a legacy fixture
     did with ``Thread(target=asyncore.loop)``; it ends when the map empties."""
     thread = threading.Thread(
-        target=smtpd_compat.loop, kwargs={"timeout": 30.0, "map": socket_map}, name=name
+        target=smtpd_compat.loop, kwargs={"timeout": timeout, "map": socket_map}, name=name
     )
     thread.start()
     return thread

@@ -221,12 +221,12 @@ class ProgramLoopJobs:
         return self.loop_thread is threading.current_thread()
 
     def no_loop_can_be_polling(self) -> bool:
-        """The loop's thread is this one, or gone. Before any loop has polled, a
-        loop may be starting (its snapshot of the map taken): that is not safe."""
+        """No loop has polled the map yet, or its thread is this one, or gone.
+
+        (A loop that took its snapshot of the map but has not polled yet is the
+        race legacy had too: closing a dispatcher from another thread then.)"""
         thread = self.loop_thread
-        if thread is None:
-            return False
-        return thread is threading.current_thread() or not thread.is_alive()
+        return thread is None or thread is threading.current_thread() or not thread.is_alive()
 
     def cancel_unstarted(self, owner: Callable[[Job], bool]) -> List[Job]:
         """Cancel the queued jobs ``owner`` claims; they never run."""
