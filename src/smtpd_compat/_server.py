@@ -622,8 +622,9 @@ def loop(
 ) -> None:
     """``asyncore.loop()`` for programs without asyncore: serve the map's dispatchers
     (servers and any of the program's own) until the map is empty or ``count`` polls
-    have run. No ``select()`` and so no limit of 1023 on file descriptors: ``poll()``
-    with ``use_poll``, else the platform's best selector (epoll, kqueue)."""
+    have run. ``poll()`` instead of ``select()``, so no limit of 1023 on file
+    descriptors; ``use_poll`` chooses asyncore's ``poll2`` rules over its ``poll``
+    rules. ``select()`` only where ``poll()`` is missing (Windows)."""
     socket_map = default_socket_map() if map is None else map
     poll_once = _poll_with_poll if use_poll and hasattr(select, "poll") else _poll_with_selector
     while socket_map and (count is None or count > 0):
@@ -705,8 +706,10 @@ def _serve_flags(obj: Any, flags: int) -> None:
 
 def _poll_with_selector(timeout: Optional[float], socket_map: SocketMap) -> None:
     """asyncore's ``poll`` on a selector instead of ``select()``: all reads, then all
-    writes; with nothing to watch, sleep ``timeout`` as asyncore did."""
-    with selectors.DefaultSelector() as selector:
+    writes; with nothing to watch, sleep ``timeout`` as asyncore did. ``poll()``, not
+    epoll: it holds no descriptor of its own and takes any kind of file."""
+    selector_class = getattr(selectors, "PollSelector", selectors.DefaultSelector)
+    with selector_class() as selector:
         for fd, obj in list(socket_map.items()):
             events = selectors.EVENT_READ if obj.readable() else 0
             events |= selectors.EVENT_WRITE if _wants_write(obj) else 0
