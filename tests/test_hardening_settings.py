@@ -108,10 +108,16 @@ def test_lower_case_variable_is_caught_too(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_unreadable_credentials_file_is_an_error_naming_it(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-users"
-    with pytest.raises(OSError, match="cannot read credentials file '%s'" % missing):
+    with pytest.raises(FileNotFoundError) as info:
         Recorder(LOCAL, None, auth_file=str(missing))
-    with pytest.raises(OSError, match="cannot read credentials file '%s'" % tmp_path):
+    assert info.value.filename == str(missing)
+    assert str(info.value) == (
+        "[Errno 2] No such file or directory (the credentials file: auth_file=, "
+        "SMTPD_COMPAT_AUTH_FILE or --auth-file): '%s'" % missing
+    )
+    with pytest.raises(OSError, match="the credentials file") as info:
         Recorder(LOCAL, None, auth_file=str(tmp_path))  # a directory
+    assert info.value.filename == str(tmp_path)
 
 
 def test_auth_required_that_no_client_can_meet_is_an_error() -> None:

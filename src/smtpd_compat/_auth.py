@@ -191,10 +191,12 @@ class CredentialsFile:
         try:
             lines = open(path, "rb")
         except OSError as exc:
-            raise OSError(
+            # Same type and file name (callers and the CLI show them), plus what it is for.
+            raise type(exc)(
                 exc.errno,
-                "cannot read credentials file %r (auth_file=, SMTPD_COMPAT_AUTH_FILE, "
-                "--auth-file): %s" % (path, exc.strerror),
+                "%s (the credentials file: auth_file=, SMTPD_COMPAT_AUTH_FILE or --auth-file)"
+                % exc.strerror,
+                path,
             ) from None
         with lines:
             for number, raw in enumerate(lines, 1):

@@ -11,7 +11,6 @@ has run, from any thread.
 from __future__ import annotations
 
 import atexit
-import difflib
 import errno
 import logging
 import os
@@ -37,6 +36,7 @@ from ._channel import (
     check_encoding_options,
     debug_print,
 )
+from ._environment import check_environment, env_flag
 from ._threads import EventLoopThread, WorkerPool
 
 log = logging.getLogger("smtpd_compat")
@@ -52,10 +52,9 @@ TLS_CERT_ENV = "SMTPD_COMPAT_TLS_CERT"
 TLS_KEY_ENV = "SMTPD_COMPAT_TLS_KEY"
 REQUIRE_STARTTLS_ENV = "SMTPD_COMPAT_REQUIRE_STARTTLS"
 SIGTERM_ENV = "SMTPD_COMPAT_SIGTERM"
-ENV_PREFIX = "SMTPD_COMPAT_"
 
 #: Every variable the library reads. Any other ``SMTPD_COMPAT_*`` variable is a
-#: start-up error: a misspelt ``SMTPD_COMPAT_REQUIRE_STARTLS`` must not leave TLS
+#: start-up error: a misspelt STARTTLS requirement must not leave TLS
 #: enforcement off unnoticed.
 SETTINGS_ENV = (
     TLS_CERT_ENV,
@@ -67,13 +66,6 @@ SETTINGS_ENV = (
     PROXY_PROTOCOL_ENV,
     SIGTERM_ENV,
 )
-#: Read by smtpd_compat's own test suite, never by the library; tolerated.
-TEST_SUITE_ENV = (
-    "SMTPD_COMPAT_ORACLE_PYTHON",
-    "SMTPD_COMPAT_FUZZ_EXAMPLES",
-    "SMTPD_COMPAT_FUZZ_RANDOM",
-    "SMTPD_COMPAT_VENV_CACHE",
-)
 #: The yes/no variables among them.
 FLAG_ENV = (
     REQUIRE_STARTTLS_ENV,
@@ -82,8 +74,6 @@ FLAG_ENV = (
     PROXY_PROTOCOL_ENV,
     SIGTERM_ENV,
 )
-TRUE_WORDS = ("1", "true", "yes", "on")
-FALSE_WORDS = ("0", "false", "no", "off")
 
 
 _open_servers: weakref.WeakSet[SMTPServer] = weakref.WeakSet()
@@ -136,40 +126,6 @@ def default_socket_map() -> SocketMap:
             return _fallback_map
     socket_map: SocketMap = module.socket_map
     return socket_map
-
-
-def env_flag(name: str) -> Optional[bool]:
-    """A boolean environment variable; None when unset. A value that is neither a
-    yes nor a no word is an error: ``=ture`` must not mean "off"."""
-    value = os.environ.get(name, "").strip().lower()
-    if not value:
-        return None
-    if value not in TRUE_WORDS + FALSE_WORDS:
-        raise ValueError(
-            "%s=%r is not a yes/no value: use one of %s"
-            % (name, os.environ[name], ", ".join(TRUE_WORDS + FALSE_WORDS))
-        )
-    return value in TRUE_WORDS
-
-
-def check_environment() -> None:
-    """Refuse ``SMTPD_COMPAT_*`` variables the library does not read (misspellings)."""
-    for flag in FLAG_ENV:
-        env_flag(flag)  # a value that is neither yes nor no fails here, before serving
-    known = SETTINGS_ENV + TEST_SUITE_ENV
-    unknown = sorted(
-        name for name in os.environ if name.upper().startswith(ENV_PREFIX) and name not in known
-    )
-    if not unknown:
-        return
-    hints = []
-    for name in unknown:
-        close = difflib.get_close_matches(name.upper(), SETTINGS_ENV, n=1)
-        hints.append("%s (did you mean %s?)" % (name, close[0]) if close else name)
-    raise ValueError(
-        "unknown environment variable%s %s: smtpd_compat reads only %s"
-        % ("s" if len(unknown) > 1 else "", ", ".join(hints), ", ".join(SETTINGS_ENV))
-    )
 
 
 def pick(*choices: Any) -> Any:
@@ -304,7 +260,7 @@ class SMTPServer:
         self, tls_context: Optional[ssl.SSLContext], require_starttls: Optional[bool]
     ) -> None:
         """Fails closed: requiring STARTTLS without a certificate cannot start."""
-        check_environment()  # first: a misspelt setting is never silently ignored
+        check_environment(SETTINGS_ENV, FLAG_ENV)  # first: no misspelt setting is ignored
         self.tls_context = tls_context if tls_context is not None else tls_context_from_env()
         if self.tls_context is not None:
             check_certificate(self.tls_context)
