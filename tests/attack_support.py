@@ -16,7 +16,7 @@ import ssl
 import struct
 import threading
 import time
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List
 
 import smtpd_compat
 
@@ -86,18 +86,21 @@ def event_loop_thread_class() -> Any:
     raise AssertionError("smtpd_compat has no EventLoopThread")
 
 
-def loop_tasks() -> Optional[int]:
-    """Tasks alive on the shared event loop (None when no server is open)."""
-    current = event_loop_thread_class()._current
+def loop_tasks() -> int:
+    """Tasks alive on the shared event loop (0 when no connection holds one)."""
+    current = event_loop_thread_class().acquire_existing()
     if current is None:
-        return None
+        return 0
 
     async def count() -> int:
         import asyncio
 
         return len(asyncio.all_tasks()) - 1  # not this one
 
-    result: int = current.run(count(), TIMEOUT)
+    try:
+        result: int = current.run(count(), TIMEOUT)
+    finally:
+        current.release()
     return result
 
 

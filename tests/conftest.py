@@ -1,27 +1,41 @@
-"""Shared fixtures: real servers on 127.0.0.1 port 0, real clients with timeouts."""
+"""Shared fixtures: real servers on 127.0.0.1 port 0, real clients with timeouts.
+
+A server is served only while the program's loop runs over its map, as legacy
+was: ``make_server`` runs ``smtpd_compat.loop()`` on a thread of its own (the
+program's loop thread, where ``process_message`` and the hooks run) until every
+server in the map is closed."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, List
+import threading
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 
-from smtp_helpers import RawClient, Recorder, port_of
+from smtp_helpers import TIMEOUT, RawClient, Recorder, port_of, start_program_loop
 
 
 @pytest.fixture
 def make_server() -> Iterator[Callable[..., Any]]:
-    """Build servers on 127.0.0.1:0; every one is closed after the test."""
+    """Build servers on 127.0.0.1:0, served by a program loop thread; every one is
+    closed, and its loop thread joined, after the test."""
     servers: List[Any] = []
+    loops: Dict[int, threading.Thread] = {}
 
     def make(cls: Any = Recorder, *args: Any, **kwargs: Any) -> Any:
         server = cls(("127.0.0.1", 0), None, *args, **kwargs)
         servers.append(server)
+        loop = loops.get(id(server._map))
+        if loop is None or not loop.is_alive():
+            loops[id(server._map)] = start_program_loop(server._map)
         return server
 
     yield make
     for server in servers:
         server.close()
+    for loop in loops.values():
+        loop.join(TIMEOUT)
+        assert not loop.is_alive(), "the program's loop did not end after close()"
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NoReturn, Optional, Sequence, Tuple
+
+import pytest
 
 import smtpd_compat
 
@@ -76,6 +78,44 @@ def oracle_python() -> Optional[str]:
         found = next((c for c in candidates if c and _has_real_smtpd(c)), None)
         _oracle.append(found)
     return _oracle[0]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def oracle_missing(what: str) -> NoReturn:
+    """Skip a test whose oracle or tool is missing here; in CI, fail it.
+
+    ``what`` says what is missing and how to provide it."""
+    if in_ci():
+        pytest.fail(f"CI must have {what}", pytrace=False)
+    pytest.skip(f"missing: {what}")
+
+
+ORACLE_NEEDED = "Python 3.11 with its real smtpd (pyenv 3.11, or set SMTPD_COMPAT_ORACLE_PYTHON)"
+
+
+def require_oracle_python() -> str:
+    """The oracle interpreter; skip (fail in CI) when there is none."""
+    python = oracle_python()
+    if python is None:
+        oracle_missing(ORACLE_NEEDED)
+    return python
+
+
+def oracle_test_dir() -> str:
+    """python3.11's CPython ``test`` package directory; skip (fail in CI) without it."""
+    python = require_oracle_python()
+    code = "import os, test; print(os.path.dirname(test.__file__))"
+    try:
+        proc = subprocess.run([python, "-c", code], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        oracle_missing(f"the test package of {python} ({exc})")
+    directory = proc.stdout.decode().strip()
+    if proc.returncode != 0 or not directory:
+        oracle_missing(f"the CPython test package of {python} (install python3.11's test suite)")
+    return directory
 
 
 # -- the two server processes -------------------------------------------------------

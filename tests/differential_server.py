@@ -21,6 +21,7 @@ with warnings.catch_warnings():
         import smtpd
     else:
         import smtpd_compat as smtpd
+    import asynchat
     import asyncore
 
 LOG = open(os.environ["DIFFERENTIAL_LOG"], "a", encoding="utf-8")
@@ -238,6 +239,41 @@ class BannerChannel(smtpd.SMTPChannel):
         super().push(msg)
 
 
+class DisguisedChannel(smtpd.SMTPChannel):
+    """A honeypot's channel: talks through asynchat itself, as smtpd's own push does."""
+
+    def push(self, msg):
+        if msg.startswith("220 "):
+            msg = "220 mx.example.net ESMTP Postfix (Debian/GNU)"
+        asynchat.async_chat.push(self, bytes(msg + "\r\n", "utf-8"))
+
+    def send(self, data):
+        self.sent_bytes = getattr(self, "sent_bytes", 0) + len(data)
+        return asynchat.async_chat.send(self, data)
+
+    def smtp_XINFO(self, arg):
+        asynchat.async_chat.set_terminator(self, b"\r\n")
+        self.push(
+            "250 chat=%s dispatcher=%s terminator=%r sent=%d readable-type=%s"
+            % (
+                isinstance(self, asynchat.async_chat),
+                isinstance(self, asyncore.dispatcher),
+                asynchat.async_chat.get_terminator(self),
+                self.sent_bytes,
+                type(self.readable()).__name__ in ("bool", "int"),
+            )
+        )
+
+    def smtp_XBIG(self, arg):
+        # More than one async_chat output chunk (ac_out_buffer_size) in one push.
+        line = "250-" + "x" * 995
+        self.push("\r\n".join([line] * 80) + "\r\n250 big")
+
+    def smtp_XBYE(self, arg):
+        asynchat.async_chat.push_with_producer(self, asynchat.simple_producer(b"221 2.0.0 Bye\r\n"))
+        asynchat.async_chat.close_when_done(self)
+
+
 def make_server(variant):
     addr = ("127.0.0.1", 0)
     simple = {
@@ -257,6 +293,7 @@ def make_server(variant):
         "policy": PolicyChannel,
         "switch": SwitchingChannel,
         "banner": BannerChannel,
+        "disguised": DisguisedChannel,
     }
     if variant in simple:
         cls, kwargs = simple[variant]

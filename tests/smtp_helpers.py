@@ -31,6 +31,19 @@ class Recorder(smtpd_compat.SMTPServer):
         return self.reply
 
 
+PROGRAM_LOOP_THREAD = "program-loop"
+
+
+def start_program_loop(socket_map: Any, name: str = PROGRAM_LOOP_THREAD) -> threading.Thread:
+    """Run the program's loop over ``socket_map`` on a thread, as a legacy fixture
+    did with ``Thread(target=asyncore.loop)``; it ends when the map empties."""
+    thread = threading.Thread(
+        target=smtpd_compat.loop, kwargs={"timeout": 30.0, "map": socket_map}, name=name
+    )
+    thread.start()
+    return thread
+
+
 def port_of(server: Any) -> int:
     port: int = server.socket.getsockname()[1]
     return port

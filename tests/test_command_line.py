@@ -145,8 +145,7 @@ def test_binds_then_drops_to_nobody_without_n(start_cli) -> None:  # type: ignor
 def test_missing_tls_certificate_names_the_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
     missing = str(tmp_path / "missing.pem")
     result = run_cli("-n", "--tls-cert", missing, "127.0.0.1:%d" % free_port())
-    assert result.returncode != 0
-    assert missing.encode() in result.stderr
+    assert_one_line_error(result, missing.encode(), b"No such file or directory")
 
 
 def test_console_script_is_declared() -> None:
@@ -183,3 +182,121 @@ def test_auth_and_proxy_flags(start_cli, tmp_path) -> None:  # type: ignore[no-u
         assert client.mail("a@b.c")[0] == 530
         assert client.login("me", "secret")[0] == 235
         client.close()
+
+
+# -- start-up failures: one line saying what is wrong and what to do ----------
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *expected: bytes) -> None:
+    """Exit status 2, one line on stderr holding ``expected``, no traceback."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(b"python -m smtpd_compat: error: ")
+    for text in expected:
+        assert text in lines[0]
+
+
+def test_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = run_cli("-n", "-c", "DebuggingServer", "127.0.0.1:%d" % port)
+    assert_one_line_error(
+        result, b"127.0.0.1:%d" % port, b"Address already in use", b"choose another port"
+    )
+
+
+def test_port_in_use_with_d_shows_the_traceback() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        result = run_cli("-n", "-d", "127.0.0.1:%d" % taken.getsockname()[1])
+    assert result.returncode == 2
+    assert b"Traceback (most recent call last)" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(b"python -m smtpd_compat: error: ")
+
+
+@pytest.mark.parametrize("spec", ["127.0.0.1:70000", "127.0.0.1:-1"])
+def test_port_out_of_range(spec: str) -> None:
+    assert_one_line_error(run_cli("-n", spec), b"out of range", b"0 to 65535")
+
+
+def test_remote_port_out_of_range() -> None:
+    result = run_cli("-n", "127.0.0.1:%d" % free_port(), "relay:99999")
+    assert_one_line_error(result, b"remote port 99999 is out of range")
+
+
+def test_unresolvable_host() -> None:
+    result = run_cli("-n", "no-such-host.invalid:2525")
+    assert_one_line_error(result, b"cannot resolve 'no-such-host.invalid'", b"use an IP address")
+
+
+def test_certificate_without_its_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import trustme
+
+    cert = tmp_path / "cert.pem"
+    trustme.CA().issue_cert("127.0.0.1").cert_chain_pems[0].write_to_path(str(cert))
+    result = run_cli("-n", "--tls-cert", str(cert), "127.0.0.1:%d" % free_port())
+    assert_one_line_error(result, str(cert).encode(), b"no private key", b"--tls-key")
+
+
+def test_missing_certificate_from_the_environment(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    missing = str(tmp_path / "missing.pem")
+    env = dict(os.environ, SMTPD_COMPAT_TLS_CERT=missing)
+    result = subprocess.run(
+        [sys.executable, "-m", "smtpd_compat", "-n", "127.0.0.1:%d" % free_port()],
+        capture_output=True,
+        timeout=TIMEOUT,
+        env=env,
+    )
+    assert_one_line_error(result, missing.encode(), b"No such file", b"check the path")
+
+
+@pytest.mark.parametrize(
+    "classname, found",
+    [
+        ("SMTPChannel", b"a class without process_message"),
+        ("os.path.join", b"join is a function"),
+        ("smtpd_compat.NoSuchServer", b"NoSuchServer is nothing"),
+        ("no_such_module.Server", b"cannot import no_such_module"),
+    ],
+)
+def test_c_names_something_that_is_not_a_server_class(classname: str, found: bytes) -> None:
+    result = run_cli("-n", "-c", classname, "127.0.0.1:%d" % free_port())
+    assert_one_line_error(result, b"-c " + classname.encode(), found)
+    if b"cannot import" not in found:
+        assert b"name an SMTPServer subclass" in result.stderr
+
+
+def test_a_value_error_of_the_library_surfaces_as_one_line() -> None:
+    # the default class, PureProxy, refuses SMTPUTF8 in its constructor
+    result = run_cli("-n", "-u", "127.0.0.1:%d" % free_port())
+    assert_one_line_error(result, b"PureProxy does not support SMTPUTF8")
+
+
+def test_security_flags_that_cannot_be_met(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    port = "127.0.0.1:%d" % free_port()
+    assert_one_line_error(run_cli("-n", "--require-starttls", port), b"add --tls-cert")
+    assert_one_line_error(run_cli("-n", "--auth-required", port), b"add --auth-file")
+    users = tmp_path / "users"
+    users.write_text("alice:plaintext\n")
+    result = run_cli("-n", "--auth-file", str(users), port)
+    assert_one_line_error(result, b"%s:1: expected 'user:<bcrypt hash>'" % str(users).encode())
+    missing = str(tmp_path / "none")
+    result = run_cli("-n", "--auth-file", missing, port)
+    assert_one_line_error(result, b"cannot read credentials file '%s'" % missing.encode())
+
+
+def test_help_states_the_defaults_and_the_environment() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    text = result.stdout.decode()
+    assert "(default PureProxy)" in text
+    assert "(default localhost:8025)" in text and "(default localhost:25)" in text
+    from smtpd_compat._server import SETTINGS_ENV
+
+    variables = set(SETTINGS_ENV)
+    assert len(variables) >= 8
+    assert sorted(v for v in variables if v not in text) == []

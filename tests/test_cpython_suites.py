@@ -1,10 +1,12 @@
 """CPython's own smtpd-driving suites, run against smtpd_compat.
 
 ``test_smtplib`` (DebuggingServerTests, SMTPSimTests, SMTPUTF8SimTests,
-SMTPAUTHInitialResponseSimTests), ``test_logging``'s SMTPHandlerTest and, on 3.11,
-the real-socket tests of ``test_smtpd``, each in a subprocess of the current
+SMTPAUTHInitialResponseSimTests), ``test_logging``'s SMTPHandlerTest and the whole
+``test_smtpd`` (153 tests; on 3.12+, where it left the stdlib, 3.11's file, loaded
+by path from python3.11's test package), each in a subprocess of the current
 interpreter (``tests/cpython_suite_runner.py`` swaps smtpd_compat in for the
-suite's smtpd). Every tox env thus checks its own Python's suites.
+suite's smtpd). Every tox env thus checks its own Python's suites. A missing test
+package or oracle skips here and fails in CI.
 """
 
 from __future__ import annotations
@@ -14,29 +16,36 @@ import json
 import os
 import subprocess
 import sys
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import pytest
 
+from differential_harness import oracle_missing, oracle_test_dir
+
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cpython_suite_runner.py")
 SUITE_TIMEOUT = 90
+# 3.8-3.10's test.support waits up to ~2 s after each test for the engine's stopped
+# threads to be freed (threading_cleanup), so their smtplib suite takes minutes.
+OLD_SUPPORT_TIMEOUT = 400
 
-# Suite test files, and the Pythons each suite is run on.
+# Suite test files; test_smtpd left the stdlib in 3.12, from there 3.11's file runs.
 SUITE_FILES = {"smtplib": "test_smtplib.py", "logging": "test_logging.py", "smtpd": "test_smtpd.py"}
-SUITE_PYTHONS = {"smtplib": (3, 11), "logging": (3, 11), "smtpd": (3, 11)}
-SUITE_LAST_PYTHON = {"smtpd": (3, 11)}  # smtpd and its suite left the stdlib in 3.12
+BORROWED_FROM_311 = {"smtpd": (3, 12)}  # suite -> first Python that runs 3.11's file
 
 # How many tests each suite must run, per Python (other versions: at least one).
 EXPECTED_RUN = {
-    ("smtplib", (3, 11)): 52,
-    ("smtplib", (3, 12)): 52,
+    **{("smtplib", (3, minor)): 52 for minor in range(8, 13)},
     ("smtplib", (3, 13)): 53,
-    ("logging", (3, 11)): 1,
-    ("logging", (3, 12)): 1,
-    ("logging", (3, 13)): 1,
-    ("smtpd", (3, 11)): 4,
+    **{("logging", (3, minor)): 1 for minor in range(8, 14)},
+    **{("smtpd", (3, minor)): 153 for minor in range(8, 14)},
 }
 
+# test_smtpd builds SMTPServer while smtpd.socket is test.mock_socket and takes its
+# connection with ``server.accept()``. SMTPServer still listens on a real socket and
+# accepts on the engine's loop, so that accept() returns None: (suite test id prefix,
+# what the failure says). The SMTPServer change under way (listening socket from
+# ``smtpd_compat.socket``, accept on the program's loop) removes these failures; then
+# this entry must go (the test below says so).
 # Suite tests that cannot pass because smtpd_compat deliberately behaves otherwise
 # (test id -> why). None today: the suites do not exercise the deliberate changes
 # (451 after an exception in process_message, command state after 552, the
@@ -49,24 +58,27 @@ KNOWN_ENGINE_BUGS: Dict[str, str] = {}
 
 
 def cpython_test_dir() -> str:
-    """Directory of the running interpreter's CPython ``test`` package, or skip."""
+    """Directory of the running interpreter's CPython ``test`` package."""
     try:
         import test
     except ImportError:
-        pytest.skip("this interpreter has no CPython test package")
+        oracle_missing(f"the CPython test package of {sys.executable}")
     directory = os.path.dirname(test.__file__ or "")
     return directory
 
 
-def check_available(suite: str) -> None:
-    if sys.version_info < SUITE_PYTHONS[suite]:
-        pytest.skip(f"the {suite} suite drives smtpd only from Python 3.11 on")
-    last = SUITE_LAST_PYTHON.get(suite)
-    if last is not None and sys.version_info[:2] > last:
-        pytest.skip(f"test_{suite} exists only up to Python {last[0]}.{last[1]}")
+def suite_file(suite: str) -> Optional[str]:
+    """The file to load the suite from; None for this interpreter's own test package."""
+    first = BORROWED_FROM_311.get(suite)
+    if first is not None and sys.version_info >= first:
+        path = os.path.join(oracle_test_dir(), SUITE_FILES[suite])
+        if not os.path.exists(path):
+            oracle_missing(f"{path} (python3.11's test package)")
+        return path
     path = os.path.join(cpython_test_dir(), SUITE_FILES[suite])
     if not os.path.exists(path):
-        pytest.skip(f"this interpreter's test package lacks {SUITE_FILES[suite]}")
+        oracle_missing(f"{path} (this interpreter's test package)")
+    return None
 
 
 _reports: Dict[str, Dict[str, Any]] = {}
@@ -75,13 +87,13 @@ _reports: Dict[str, Dict[str, Any]] = {}
 def run_suite(suite: str) -> Dict[str, Any]:
     """The runner's report for ``suite`` (run once per pytest session)."""
     if suite not in _reports:
-        check_available(suite)
+        path = suite_file(suite)
         env = dict(os.environ)
         env["PYTHONWARNINGS"] = "ignore::DeprecationWarning"
         proc = subprocess.run(
-            [sys.executable, RUNNER, suite],
+            [sys.executable, RUNNER, suite] + ([path] if path else []),
             capture_output=True,
-            timeout=SUITE_TIMEOUT,
+            timeout=SUITE_TIMEOUT if sys.version_info >= (3, 11) else OLD_SUPPORT_TIMEOUT,
             env=env,
         )
         out = proc.stdout.decode("utf-8", "replace")
@@ -114,6 +126,7 @@ def show(request: pytest.FixtureRequest, line: str) -> None:
         reporter.write_line(line)
 
 
+@pytest.mark.timeout(OLD_SUPPORT_TIMEOUT + 60)
 @pytest.mark.parametrize("suite", ["smtplib", "logging", "smtpd"])
 def test_cpython_suite_passes(suite: str, request: pytest.FixtureRequest) -> None:
     report = run_suite(suite)

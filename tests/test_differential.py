@@ -23,9 +23,9 @@ from differential_harness import (
     cmd,
     compare,
     format_transcript,
-    oracle_python,
     quit_,
     raw,
+    require_oracle_python,
     run_dialogue,
     start_pair,
 )
@@ -771,6 +771,36 @@ DIALOGUES = [
         [helo(), cmd("NOOP"), *envelope(), *message(BODY), cmd("VRFY x@example.com"), quit_()],
     ),
     Dialogue(
+        "asynchat_push_override",
+        "disguised",
+        [
+            ehlo(),
+            cmd("XINFO"),
+            cmd("XBIG"),
+            *envelope(),
+            *message(BODY),
+            cmd("XINFO"),
+            raw(b"XBYE\r\n", close=True),
+        ],
+    ),
+    Dialogue(
+        "encoded_word_addresses",
+        "plain",
+        [
+            ehlo(),
+            cmd("VRFY <=?utf-8?q?v=D0=91?=@example.com>"),
+            cmd("MAIL FROM:<=?utf-8?q?from=D0=91?=@example.com> SIZE=10"),
+            cmd("RCPT TO:<=?utf-8?q?to=D0=91?=@example.com>"),
+            cmd("RCPT TO:=?iso-8859-1?b?dOk=?=@example.com"),
+            cmd('RCPT TO:<"quoted \\"local\\""@example.com>'),
+            cmd("RCPT TO:<@relay.example,@two.example:route@example.com>"),
+            cmd("RCPT TO:<(comment)c@example.com>"),
+            cmd("RCPT TO:<d@example.com> NOTIFY=NEVER"),
+            *message(BODY),
+            quit_(),
+        ],
+    ),
+    Dialogue(
         "interleaved_connections",
         "plain",
         [
@@ -792,8 +822,7 @@ DIALOGUES = [
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Dict[str, Tuple[ServerProcess, ServerProcess]]]:
     """Each variant's (real smtpd, smtpd_compat) server pair, started on first use."""
-    if oracle_python() is None:
-        pytest.skip("needs Python 3.11 with its real smtpd (set SMTPD_COMPAT_ORACLE_PYTHON)")
+    require_oracle_python()
     pairs: Dict[str, Tuple[ServerProcess, ServerProcess]] = {}
     try:
         yield pairs

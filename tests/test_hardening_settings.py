@@ -108,16 +108,10 @@ def test_lower_case_variable_is_caught_too(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_unreadable_credentials_file_is_an_error_naming_it(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-users"
-    with pytest.raises(FileNotFoundError) as info:
+    with pytest.raises(OSError, match="cannot read credentials file '%s'" % missing):
         Recorder(LOCAL, None, auth_file=str(missing))
-    assert info.value.filename == str(missing)
-    assert str(info.value) == (
-        "[Errno 2] No such file or directory (the credentials file: auth_file=, "
-        "SMTPD_COMPAT_AUTH_FILE or --auth-file): '%s'" % missing
-    )
-    with pytest.raises(OSError, match="the credentials file") as info:
+    with pytest.raises(OSError, match="cannot read credentials file '%s'" % tmp_path):
         Recorder(LOCAL, None, auth_file=str(tmp_path))  # a directory
-    assert info.value.filename == str(tmp_path)
 
 
 def test_auth_required_that_no_client_can_meet_is_an_error() -> None:
@@ -152,6 +146,7 @@ def test_command_line_require_starttls_without_certificate_does_not_serve() -> N
     done = run_program(["-m", "smtpd_compat", "-n", "--require-starttls", "127.0.0.1:0"], {})
     assert done.returncode != 0
     assert b"needs a certificate" in done.stderr and b"--tls-cert" in done.stderr
+    assert b"Traceback" not in done.stderr
 
 
 UNEDITED_PROGRAM = """

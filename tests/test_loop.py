@@ -7,7 +7,7 @@ import sys
 import textwrap
 import threading
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, List
 
 import pytest
 
@@ -72,17 +72,27 @@ def test_smtpd_compat_loop_and_close_all() -> None:
     assert not thread.is_alive()
 
 
-def test_servers_share_one_loop_thread() -> None:
+def event_loop_threads() -> List[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "smtpd_compat-loop"]
+
+
+def test_idle_servers_hold_no_thread_and_connections_share_one() -> None:
+    before = set(threading.enumerate())
     first = Recorder(("127.0.0.1", 0), None)
     second = Recorder(("127.0.0.1", 0), None)
     try:
-        loops = [t for t in threading.enumerate() if t.name == "smtpd_compat-loop"]
-        assert len(loops) == 1
+        assert set(threading.enumerate()) == before  # open, idle, no loop: no thread
+        thread = run_loop_in_thread(smtpd_compat.loop, timeout=30)
+        with smtp_client(first) as one, smtp_client(second) as two:
+            assert one.noop()[0] == two.noop()[0] == 250
+            loops = event_loop_threads()
+            assert len(loops) == 1
     finally:
         first.close()
         second.close()
+    thread.join(TIMEOUT)
     loops[0].join(TIMEOUT)
-    assert not loops[0].is_alive()
+    assert not thread.is_alive() and not loops[0].is_alive()
 
 
 PROGRAM = textwrap.dedent(

@@ -16,7 +16,7 @@ import trustme
 from aiosmtpd.smtp import AuthResult
 
 import smtpd_compat
-from smtp_helpers import TIMEOUT, Recorder, port_of, smtp_client
+from smtp_helpers import TIMEOUT, Recorder, port_of, smtp_client, start_program_loop
 
 
 def check_password(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
@@ -60,7 +60,7 @@ def test_failed_auth_is_logged_without_the_password(
     make_server: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = make_server(Recorder, authenticator=check_password, auth_require_tls=False)
-    with caplog.at_level(logging.INFO, logger="smtpd_compat"):
+    with caplog.at_level(logging.DEBUG, logger="smtpd_compat"):
         with smtp_client(server) as client:
             client.ehlo()
             with pytest.raises(smtplib.SMTPAuthenticationError):
@@ -119,6 +119,20 @@ def test_credentials_file_from_the_environment(
         assert client.login("me", "secret")[0] == 235
 
 
+def test_passwords_longer_than_bcrypt_reads_are_refused(tmp_path: Path, make_server: Any) -> None:
+    """bcrypt 4 matched them on their first 72 bytes, bcrypt 5 raises: 535 with both."""
+    password = b"p" * 72
+    path = tmp_path / "users"
+    path.write_bytes(b"me:" + bcrypt.hashpw(password, bcrypt.gensalt(rounds=4)) + b"\n")
+    server = make_server(Recorder, auth_file=str(path), auth_require_tls=False)
+    with smtp_client(server) as client:
+        client.ehlo()
+        with pytest.raises(smtplib.SMTPAuthenticationError) as refused:
+            client.login("me", (password + b"extra").decode())
+        assert refused.value.smtp_code == 535
+        assert client.login("me", password.decode())[0] == 235
+
+
 def test_credentials_file_rejects_plaintext_passwords(tmp_path: Path) -> None:
     path = tmp_path / "users"
     path.write_text("me:secret\n")
@@ -170,7 +184,7 @@ def test_proxy_protocol_rejects_a_missing_header(make_server: Any, raw: Any) -> 
 def test_one_log_line_per_transaction(
     recorder: Recorder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="smtpd_compat"):
+    with caplog.at_level(logging.DEBUG, logger="smtpd_compat"):
         with smtp_client(recorder) as client:
             client.sendmail("a@b.c", ["d@e.f", "g@h.i"], "Subject: secret body\r\n\r\nxyz")
     lines = [r.getMessage() for r in caplog.records if "from=<" in r.getMessage()]
@@ -193,6 +207,7 @@ class Slow(Recorder):
 
 def test_close_drains_a_running_message_and_421s_idle_sessions(raw: Any) -> None:
     server = Slow(("127.0.0.1", 0), None)
+    loop = start_program_loop(server._map)
     idle = raw(server)
     idle.reply()
     busy = raw(server)
@@ -210,6 +225,7 @@ def test_close_drains_a_running_message_and_421s_idle_sessions(raw: Any) -> None
     assert busy.reply() == b"250 OK\r\n", "the accepted message got its reply"
     assert busy.reply().startswith(b"421 ")
     assert len(server.calls) == 1
+    loop.join(TIMEOUT)
 
 
 def test_close_from_two_threads(recorder: Recorder) -> None:

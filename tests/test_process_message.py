@@ -9,7 +9,7 @@ from typing import Any, List, Optional
 import pytest
 
 import smtpd_compat
-from smtp_helpers import TIMEOUT, Recorder, port_of, smtp_client
+from smtp_helpers import PROGRAM_LOOP_THREAD, TIMEOUT, Recorder, port_of, smtp_client
 
 BODY = "Subject: t\r\n\r\nline1\r\n.dotline\r\nlast\r\n"
 
@@ -134,10 +134,10 @@ def test_exception_gives_451_and_the_connection_survives(
     assert "disk full" in caplog.text
 
 
-def test_user_code_runs_on_a_worker_thread(recorder: Recorder) -> None:
+def test_user_code_runs_on_the_program_loop_thread(recorder: Recorder) -> None:
     with smtp_client(recorder) as client:
         client.sendmail("a@b.c", ["d@e.f"], "hi")
-    assert recorder.threads[0].startswith("smtpd_compat-worker")
+    assert recorder.threads == [PROGRAM_LOOP_THREAD]
 
 
 class Blocking(Recorder):

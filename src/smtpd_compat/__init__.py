@@ -7,6 +7,7 @@ the public face only: the legacy names, looked up here at run time
 
 from __future__ import annotations
 
+import socket as socket  # legacy ``smtpd.socket``: tests patch it with a mock module
 import sys
 
 from ._pins import check_aiosmtpd

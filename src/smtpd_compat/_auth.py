@@ -38,7 +38,7 @@ class AuthExchange:
     authenticated_user: Optional[str] = None
 
     # provided by SMTPChannel
-    conn: Any
+    _engine: Any  # the LegacyConnection, or a DirectEngine (no AUTH)
     seen_greeting: str
     mailfrom: Optional[str]
     num_bytes: int
@@ -58,11 +58,11 @@ class AuthExchange:
 
     def _auth_refusal(self, arg: Optional[str]) -> Optional[str]:
         """The reply that refuses this AUTH command, or None to go ahead."""
-        if not self.conn.auth_configured():
+        if not self._engine.auth_configured():
             return '500 Error: command "AUTH" not recognized'
         if not self.seen_greeting:
             return "503 Error: send EHLO first"
-        if not self.conn.auth_allowed_now():
+        if not self._engine.auth_allowed_now():
             return "538 5.7.11 Encryption required for requested authentication mechanism"
         if self.authenticated_user is not None:
             return "503 Already authenticated"
@@ -120,8 +120,8 @@ class AuthExchange:
 
     def _check(self, mechanism: str, login: bytes, password: bytes) -> None:
         credentials = LoginPassword(login, password)
-        self.conn.defer(
-            lambda: self.conn.authenticate(mechanism, credentials),
+        self._engine.defer(
+            lambda: self._engine.authenticate(mechanism, credentials),
             lambda ok: self._auth_done(ok, mechanism, login),
         )
 
@@ -130,10 +130,10 @@ class AuthExchange:
         if ok:
             self.authenticated_user = user
             self.push("235 2.7.0 Authentication successful")
-            log.info("%r AUTH %s succeeded for %r", self.conn.getpeername(), mechanism, user)
+            log.info("%r AUTH %s succeeded for %r", self._engine.getpeername(), mechanism, user)
         else:
             self.push("535 5.7.8 Authentication credentials invalid")
-            log.warning("%r AUTH %s failed for %r", self.conn.getpeername(), mechanism, user)
+            log.warning("%r AUTH %s failed for %r", self._engine.getpeername(), mechanism, user)
 
     def _take_auth_line(self, line: Any) -> bool:
         """In the middle of an exchange, the line is the client's answer.
@@ -191,12 +191,10 @@ class CredentialsFile:
         try:
             lines = open(path, "rb")
         except OSError as exc:
-            # Same type and file name (callers and the CLI show them), plus what it is for.
-            raise type(exc)(
+            raise OSError(
                 exc.errno,
-                "%s (the credentials file: auth_file=, SMTPD_COMPAT_AUTH_FILE or --auth-file)"
-                % exc.strerror,
-                path,
+                "cannot read credentials file %r (auth_file=, SMTPD_COMPAT_AUTH_FILE, "
+                "--auth-file): %s" % (path, exc.strerror),
             ) from None
         with lines:
             for number, raw in enumerate(lines, 1):

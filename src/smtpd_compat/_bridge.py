@@ -6,41 +6,47 @@ Legacy subclasses hook in at every level of the old dialogue (``smtp_<VERB>``,
 ``found_terminator``, ``collect_incoming_data``, ``push``, ``handle_accepted``), so
 the dialogue engine *is* the legacy ``SMTPChannel`` state machine (``_channel``), fed
 with the bytes ``asynchat`` would have fed it. aiosmtpd serves the connection:
-:class:`LegacySMTP` subclasses ``aiosmtpd.smtp.SMTP`` and keeps its connection
-life-cycle, idle timeout, STARTTLS switch (with the CVE-2024-34083 buffer purge),
-PROXY protocol parsing and AUTH types. It replaces the part that reads commands:
-after the accept hooks, bytes go from ``buffer_updated`` straight into the channel
-(no StreamReader and no task wake-up per read; this is where aiosmtpd spent its
-time, see bench/README.md), and replies pushed meanwhile leave in one write.
+:class:`LegacySMTP` subclasses ``aiosmtpd.smtp.SMTP`` for its session and envelope
+objects (what authenticators receive) and its PROXY protocol parser. Input goes from
+``buffer_updated`` straight into the channel (no StreamReader and no task wake-up
+per read; see bench/README.md), and replies pushed meanwhile leave in one write.
 
-Pinned internals (aiosmtpd 1.4.6, the version the tests cover): ``_handle_client``,
-``_reader._buffer`` after a PROXY header, ``_timeout_cb``/``_reset_timeout``,
-``_original_transport`` and ``smtp_STARTTLS``; ``__dir__`` keeps aiosmtpd's
-``__init__`` from building command tables we never use.
+Where code runs (the legacy contract: user code runs where the program's loop runs)
+----------------------------------------------------------------------------------
+* The server's listening socket is in the program's socket map, as before: the
+  program's ``asyncore.loop()`` accepts. While no loop runs, clients wait in the
+  listen backlog and nothing reaches user code.
+* Each accepted socket is served on the shared event-loop thread. When the channel
+  is the stock :class:`SMTPChannel` and the accept hooks are stock (*inline*), the
+  dialogue runs there; only ``process_message`` (and AUTH checks) are handed to the
+  program's loop thread, the session pausing (input buffered) until they return, so
+  a slow ``process_message`` never stalls other clients' dialogues.
+* Otherwise (*user channel*) every feed of input is a job on the program's loop
+  thread, as legacy ran it.
+* ``concurrency=N`` sends the same jobs to N threads of a pool instead, giving up
+  thread affinity for throughput.
 
-The rule: user code never runs on the event loop thread. Per connection, either
+A session's life is the state machine of ``_lifecycle`` (states and transitions as
+data); :meth:`LegacySMTP._fire` is the only place its state changes.
 
-* *inline*: the channel is the stock :class:`SMTPChannel`, so the dialogue is our
-  own code and runs on the loop; only ``process_message`` goes to the server's
-  worker pool, the dialogue pausing (input buffered) until it returns; or
-* *worker*: the channel class or the accept hooks are user code, so every feed of
-  input runs on the server's worker pool, one job at a time per connection.
-
-A server's pool has one thread unless the user opts into ``concurrency=N``: user
-code of one server runs one call at a time, as it did under asyncore. Replies
-pushed during one job leave in one write, in the order they were pushed.
+Pinned aiosmtpd internals (1.4.6, the version the tests cover): ``_handle_client``
+(started by aiosmtpd's ``connection_made``), ``_reader`` (the PROXY header and what
+follows it), ``_timeout_cb``/``_reset_timeout``/``_timeout_handle`` (aiosmtpd arms
+and cancels the idle timer); ``__dir__`` keeps aiosmtpd's ``__init__`` from building
+command tables we never use. STARTTLS uses asyncio's public ``loop.start_tls``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import errno
 import inspect
 import logging
 import socket
 import ssl
 import time
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, cast
+from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, cast
 
 from aiosmtpd.proxy_protocol import get_proxy
 from aiosmtpd.smtp import SMTP as AioSMTP
@@ -48,6 +54,8 @@ from aiosmtpd.smtp import SMTP as AioSMTP
 from ._auth import MECHANISMS as AUTH_MECHANISMS
 from ._auth import auth_succeeded
 from ._channel import SMTPChannel
+from ._lifecycle import IN_USER_CODE, READING, Event, Session, next_session_state
+from ._threads import Done, EventLoopThread, Job, ends_program_loop
 
 log = logging.getLogger("smtpd_compat")
 
@@ -61,9 +69,12 @@ MessageArgs = Tuple[Tuple[Any, ...], Dict[str, Any]]
 
 
 def log_transaction(peer: Any, args: Tuple[Any, ...], result: str, started: float) -> None:
-    """One INFO line per message: who, how big, what we answered. Never the body."""
+    """One DEBUG line per message: who, how big, what we answered. Never the body.
+
+    DEBUG, not INFO: legacy wrote nothing to the program's log; a program that
+    wants these lines sets ``logging.getLogger("smtpd_compat").setLevel(logging.DEBUG)``."""
     _, mailfrom, rcpttos, data = args[:4]
-    log.info(
+    log.debug(
         "%r from=<%s> rcpts=%d size=%d result=%s duration=%.3fs",
         peer,
         mailfrom,
@@ -124,7 +135,7 @@ class LegacyConnection:
         self._sock = sock
         self._sockname = sock.getsockname() if sock else None
         self.channel: Optional[SMTPChannel] = None
-        self.outgoing: List[bytes] = []
+        self.outgoing: Deque[bytes] = collections.deque()  # appended by any thread
         self.closing = False
         self.suspended = False
         self.pending: Optional[Tuple[Callable[[], Any], Callable[[Any], None]]] = None
@@ -165,6 +176,13 @@ class LegacyConnection:
 
     def close(self) -> None:
         self.close_when_done()
+
+    def take_output(self) -> bytes:
+        """Everything pushed so far, removed one piece at a time: a push from
+        another thread meanwhile is either taken now or left for the next flush."""
+        outgoing = self.outgoing
+        parts = [outgoing.popleft() for _ in range(len(outgoing))]
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     # engine surface used by SMTPChannel
     def attach_channel(self, channel: SMTPChannel) -> None:
@@ -245,9 +263,13 @@ class LegacyConnection:
             extra.append(b"STARTTLS")
         if self.auth_configured() and self.auth_allowed_now():
             extra.append(b"AUTH " + " ".join(AUTH_MECHANISMS).encode())
-        reply = b"".join(self.outgoing[mark:])
-        if extra and reply.startswith(b"250"):
-            self.outgoing[mark:] = [ehlo_with_extensions(reply, extra)]
+        if not extra:
+            return
+        reply_parts = [self.outgoing.pop() for _ in range(len(self.outgoing) - mark)]
+        reply = b"".join(reversed(reply_parts))
+        if reply.startswith(b"250"):
+            reply = ehlo_with_extensions(reply, extra)
+        self.outgoing.append(reply)
 
     def start_tls(self, channel: SMTPChannel) -> None:
         """Stop reading plaintext: whatever was pipelined after STARTTLS is dropped."""
@@ -257,10 +279,9 @@ class LegacyConnection:
 class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     """aiosmtpd's protocol with the legacy channel as its dialogue engine.
 
-    After the accept hooks, :meth:`_pump` is the single driver of a session: input
-    is fed to the channel straight from ``buffer_updated`` (no StreamReader hop per
-    read), and the session waits only for a job (accept hooks, user channel code,
-    ``process_message``, the TLS handshake); each job's completion pumps again."""
+    :meth:`_pump` is the single driver of a session: input is fed to the channel
+    straight from ``buffer_updated``, and the session waits only for user code (a
+    job), for input, or for the TLS handshake; each job's completion pumps again."""
 
     #: Filled by ``get_buffer``; one per process is enough: ``buffer_updated`` copies
     #: the bytes out at once, on the loop thread that owns every session.
@@ -273,22 +294,49 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         table is used."""
         return []
 
-    def __init__(self, server: Any, **kwargs: Any) -> None:
+    def __init__(self, server: Any, holder: EventLoopThread, **kwargs: Any) -> None:
         super().__init__(None, **kwargs)
         self.server = server
+        self.holder = holder  # our hold on the event-loop thread, dropped at the end
+        self.state = Session.ACCEPTING
         self.conn: Optional[LegacyConnection] = None
         self.inline = False
-        self.busy = False
-        self.pumping = False
+        self._job: Optional[Job] = None
         self._input: List[bytes] = []
         self._input_size = 0
         self._reading_paused = False
         self._eof = False
-        self.draining = False
-        self._is_over = False
-        self._switching_tls = False
+        self._finalized = False
         self._over_future: Optional[asyncio.Future[None]] = None  # made only if close() waits
         self._last_activity = 0.0
+
+    # -- the life cycle --------------------------------------------------------
+
+    def _fire(self, event: Event) -> None:
+        """Move to the state ``event`` leads to; entering CLOSED ends the session."""
+        before = self.state
+        self.state = next_session_state(before, event)
+        if self.state is Session.CLOSED and before is not Session.CLOSED:
+            self._on_closed()
+
+    def _on_closed(self) -> None:
+        """Stop the timer, close the transport, and let ``close()`` stop waiting.
+        User code already handed over still runs: legacy processed everything
+        received before the client left (its result goes nowhere). The loop
+        thread is released once the transport has really gone (:meth:`_finalize`)."""
+        if self._timeout_handle is not None:
+            self._timeout_handle.cancel()
+        self.server._connections.discard(self)
+        if self._over_future is not None and not self._over_future.done():
+            self._over_future.set_result(None)
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+    def _finalize(self) -> None:
+        """The transport is gone: drop our hold on the event-loop thread (once)."""
+        if not self._finalized:
+            self._finalized = True
+            self.holder.release()
 
     @property
     def peer(self) -> Any:
@@ -296,7 +344,11 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
     @property
     def open(self) -> bool:
-        return self.transport is not None and not self.transport.is_closing()
+        return self.state is not Session.CLOSED and self.transport is not None
+
+    @property
+    def busy(self) -> bool:
+        return self.state in IN_USER_CODE
 
     @property
     def tls_active(self) -> bool:
@@ -312,8 +364,10 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         self.data_received(self._read_buffer[:nbytes].tobytes())
 
     def data_received(self, data: bytes) -> None:
-        if not self.pumping:  # before the session starts (a PROXY header)
+        if self.state is Session.ACCEPTING and self.conn is None:  # a PROXY header
             super().data_received(data)
+            return
+        if self.state is Session.CLOSED:
             return
         self._last_activity = self.loop.time()
         self._input.append(data)
@@ -325,28 +379,18 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
     def eof_received(self) -> Optional[bool]:
         """Finish what was received before EOF (asyncore did), then close."""
-        if not self.pumping:
+        if self.state is Session.ACCEPTING and self.conn is None:
             return bool(super().eof_received())
         self._eof = True
         self._pump()
         return not self.tls_active
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        if self.transport is not None:  # the TLS handshake is done: drop plaintext
-            self._input.clear()
-            self._input_size = 0
-        super().connection_made(transport)
-
     def connection_lost(self, error: Optional[Exception]) -> None:
+        if self._timeout_handle is None:  # lost before aiosmtpd armed its timer
+            self._reset_timeout()
         super().connection_lost(error)
-        self._release()
-
-    def _release(self) -> None:
-        """The session is over: the server forgets it, ``close()`` stops waiting."""
-        self.server._connections.discard(self)
-        self._is_over = True
-        if self._over_future is not None and not self._over_future.done():
-            self._over_future.set_result(None)
+        self._fire(Event.LOST)
+        self._finalize()
 
     def resume_writing(self) -> None:
         super().resume_writing()
@@ -355,39 +399,51 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     # -- idle timeout: one timer per session, re-armed lazily ----------------
 
     def _reset_timeout(self, duration: Optional[float] = None) -> None:
+        """aiosmtpd arms the timer on connect; afterwards input only notes the time."""
         self._last_activity = self.loop.time()
         if self._timeout_handle is None or duration is not None:
-            super()._reset_timeout(duration)
+            if self._timeout_handle is not None:
+                self._timeout_handle.cancel()
+            self._timeout_handle = self.loop.call_later(
+                duration or self._timeout_duration, self._timeout_cb
+            )
 
     def _timeout_cb(self) -> None:
-        """A session waiting for user code is not idle; otherwise count from its last input."""
+        """Idle past the timeout: close. Waiting for user code or for the TLS
+        handshake (which has its own timeout) is not idling."""
         remaining = self._timeout_duration - (self.loop.time() - self._last_activity)
-        if self.busy:
+        if self.busy or self.state is Session.SWITCHING_TLS:
             remaining = self._timeout_duration
-        if remaining > 0:
+        if remaining > 0 and self.state is not Session.CLOSED:
             self._timeout_handle = self.loop.call_later(remaining, self._timeout_cb)
             return
-        super()._timeout_cb()  # type: ignore[no-untyped-call]
-        if self._switching_tls and self._original_transport is not None:
-            self._original_transport.close()  # a stalled handshake: drop the socket
+        log.info("%r connection timeout", self.peer)
+        self._fire(Event.TIMEOUT)
 
     # -- the session -----------------------------------------------------------
 
     async def _handle_client(self) -> None:
-        """Called by aiosmtpd on connect: run the accept hooks, then pump."""
-        self.server._connections.add(self)
+        """Called by aiosmtpd on connect: PROXY header, accept hooks, then pump."""
+        server = self.server
+        if not server.serving:  # accepted just before close(): 421, never a hang
+            cast(asyncio.WriteTransport, self.transport).write(SHUTDOWN_REPLY)
+            self._fire(Event.CLOSE)
+            return
+        server._connections.add(self)
         if self._proxy_timeout is not None and not await self._read_proxy_header():
-            self._close()
+            self._fire(Event.TIMEOUT if self.state is Session.ACCEPTING else Event.CLOSE)
+            return
+        if self.state is not Session.ACCEPTING:
             return
         assert self.transport is not None
         self.conn = LegacyConnection(self, self.transport.get_extra_info("socket"))
-        self.pumping = True
         leftover = bytes(self._reader._buffer)  # type: ignore[attr-defined]  # after PROXY
         if leftover:
             self._input.append(leftover)
-        server, conn, addr = self.server, self.conn, self.peer
+        conn, addr = self.conn, self.peer
         if server._accepts_inline():
             self._guarded(server.handle_accepted, conn, addr, guard=server)
+            self._fire(Event.ACCEPTED)
             self._accepted()
             self._pump()
         else:
@@ -397,10 +453,12 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             )
 
     async def _read_proxy_header(self) -> bool:
-        """Behind a load balancer: the client's real address from PROXY v1/v2."""
-        self._reset_timeout(self._proxy_timeout)
-        data = await get_proxy(self._reader)
-        self._reset_timeout(self._timeout_duration)
+        """Behind a load balancer: the client's real address from PROXY v1/v2,
+        within ``proxy_protocol_timeout``."""
+        try:
+            data = await asyncio.wait_for(get_proxy(self._reader), self._proxy_timeout)
+        except (asyncio.TimeoutError, Exception):
+            data = None
         if not data:
             log.warning("%r invalid or missing PROXY header; closing", self.peer)
             return False
@@ -423,16 +481,15 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     def _pump(self) -> None:
         """Feed input to the channel until it has to wait for a job or for input."""
         conn = self.conn
-        while conn is not None and self.open and not self.busy and not self._switching_tls:
+        while conn is not None and self.open and self.state in READING:
             self._flush()
             if self._paused:  # type: ignore[attr-defined]  # the client is not reading
                 return
-            if self.draining and not self._in_transaction():
-                cast(asyncio.WriteTransport, self.transport).write(SHUTDOWN_REPLY)
-                self._close()
+            if self.state is Session.DRAINING and not self._in_transaction():
+                self._shut_down()
                 return
             if conn.closing:
-                self._close()
+                self._fire(Event.CLOSE)
             elif conn.pending is not None:
                 self._start_deferred(conn)
             elif conn.tls_requested:
@@ -441,7 +498,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
                 self._feed_input(conn)
                 continue
             elif self._eof:
-                self._close()
+                self._fire(Event.CLOSE)
             elif self._reading_paused:
                 self._reading_paused = False
                 cast(asyncio.ReadTransport, self.transport).resume_reading()
@@ -469,7 +526,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     def _guarded(self, hook: Callable[..., Any], *args: Any, guard: Any = None) -> bool:
         """Run a legacy hook; on failure call ``handle_error`` inside ``except``.
 
-        False when the hook failed."""
+        False when the hook failed. ``ExitNow`` leaves the program's loop, as it did."""
         conn = self.conn
         assert conn is not None
         conn.in_job = True
@@ -477,62 +534,69 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             hook(*args)
             return True
         except Exception as exc:
-            self._handle_hook_error(exc, guard or conn.channel)
+            if ends_program_loop(exc):
+                self.server._exit_loop(exc)
+            else:
+                self._handle_hook_error(guard or conn.channel)
             return False
         finally:
             conn.in_job = False
 
-    def _handle_hook_error(self, exc: BaseException, target: Any) -> None:
-        if is_exit_now(exc):
-            self.server._exit_loop(exc)
-            return
+    def _handle_hook_error(self, target: Any) -> None:
+        """Inside ``except``: the hook's own ``handle_error``, else close."""
         try:
             if target is None:
-                raise exc
+                raise
             target.handle_error()
         except Exception:
             log.exception("%r unhandled error in legacy code; closing", self.peer)
             if self.conn is not None:
                 self.conn.closing = True
 
-    # -- jobs on the server's worker pool --------------------------------------
+    # -- user code, on the program's loop thread (or the pool) -----------------
 
     def _start_job(
         self, work: Callable[[], Any], then: Optional[Callable[[], None]] = None
     ) -> None:
-        """Run user code on the server's workers; the session waits, then pumps."""
-        self.busy = True
-        self.server._workers.submit(
-            work, (), lambda result, error: self._from_worker(self._job_done, then, error)
-        )
+        """Hand user code over; the session waits in IN_USER_CODE, then pumps."""
+
+        def done(result: Any, error: Optional[BaseException]) -> None:
+            self._from_user_thread(self._job_done, then, error)
+
+        self._run_user_code(work, done)
+
+    def _run_user_code(self, work: Callable[[], Any], done: Done) -> None:
+        self._fire(Event.JOB_STARTED)
+        self._job = Job(work, done, owner=self)
+        self.server._jobs.submit(self._job)
 
     def _job_done(self, then: Optional[Callable[[], None]], error: Optional[BaseException]) -> None:
-        self.busy = False
-        if error is not None:  # SystemExit from user code: end the program's loop
-            self.server._exit_loop(error)
+        self._job = None
+        if error is not None and not self.server._jobs_on_program_thread:
+            self.server._exit_loop(error)  # SystemExit in the pool: end the program's loop
+        self._fire(Event.JOB_DONE)
+        if self.state is Session.CLOSED:
+            return
         if then is not None:
             then()
         self._pump()
 
-    def _from_worker(self, callback: Callable[..., Any], *args: Any) -> None:
+    def _from_user_thread(self, callback: Callable[..., Any], *args: Any) -> None:
         try:
             self.loop.call_soon_threadsafe(callback, *args)
         except RuntimeError:  # the loop is closed: the session is long gone
             pass
 
     def _start_deferred(self, conn: LegacyConnection) -> None:
-        """Run a paused dialogue's user code (``process_message``, AUTH) on a worker."""
+        """Run a paused dialogue's user code (``process_message``, AUTH)."""
         assert conn.pending is not None and conn.channel is not None
         (work, then), conn.pending = conn.pending, None
         channel = conn.channel
-        self.busy = True
-        channel.smtp_server._workers.submit(
-            work,
-            (),
-            lambda result, error: self._from_worker(
-                self._deferred_done, channel, then, result, error
-            ),
-        )
+
+        def done(result: Any, error: Optional[BaseException]) -> None:
+            self._from_user_thread(self._deferred_done, channel, then, result, error)
+
+        self._run_user_code(work, done)
 
     def _deferred_done(
         self,
@@ -544,15 +608,19 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         def finish() -> None:
             if error is None:
                 then(result)
-            elif not isinstance(error, Exception) or is_exit_now(error):
-                self.server._exit_loop(error)  # SystemExit/ExitNow ended legacy loops
+            elif ends_program_loop(error):
+                if not self.server._jobs_on_program_thread:
+                    self.server._exit_loop(error)  # the program thread re-raised it itself
             else:
                 try:
                     raise error
                 except Exception:
                     channel.handle_error()  # inside ``except``, as legacy hooks expect
 
-        self.busy = False
+        self._job = None
+        self._fire(Event.JOB_DONE)
+        if self.state is Session.CLOSED:
+            return
         self._guarded(finish)
         if self.conn is not None:
             self.conn.suspended = False
@@ -564,17 +632,11 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     def _flush(self) -> None:
         conn = self.conn
         if conn is not None and conn.outgoing and self.open:
-            data = b"".join(conn.outgoing)
-            conn.outgoing.clear()
-            cast(asyncio.WriteTransport, self.transport).write(data)
-
-    def _close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
+            cast(asyncio.WriteTransport, self.transport).write(conn.take_output())
 
     def flush_threadsafe(self) -> None:
         """Output pushed outside a dialogue job (another thread, a timer)."""
-        self._from_worker(self._pump)
+        self._from_user_thread(self._pump)
 
     # -- STARTTLS ------------------------------------------------------------
 
@@ -582,28 +644,48 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         conn = self.conn
         assert conn is not None and conn.channel is not None
         conn.tls_requested = False
-        # Plaintext pipelined after STARTTLS is never read (CVE-2024-34083).
+        if self.state is Session.DRAINING:
+            self._shut_down()
+            return
+        # Plaintext pipelined after STARTTLS is never read (CVE-2024-34083): what
+        # came with it is dropped, and nothing more is read until the TLS layer
+        # reads the rest as a handshake. Input while switching is then decrypted.
+        cast(asyncio.ReadTransport, self.transport).pause_reading()
         self._input.clear()
+        self._input_size = 0
         conn.channel._inbuf = b""
-        self._switching_tls = True  # not busy: the idle timeout covers the handshake
-        self._last_activity = self.loop.time()
+        self._fire(Event.STARTTLS)
+        cast(asyncio.WriteTransport, self.transport).write(b"220 Ready to start TLS\r\n")
         self.loop.create_task(self._switch_to_tls(conn, conn.channel))
 
     async def _switch_to_tls(self, conn: LegacyConnection, channel: SMTPChannel) -> None:
+        """asyncio's ``start_tls``; the session (peer, PROXY data) carries over."""
+        plain = cast(asyncio.Transport, self.transport)
+        assert plain is not None and self.session is not None
         try:
-            await self.smtp_STARTTLS("")
+            secure = await self.loop.start_tls(
+                plain,
+                self,
+                self.tls_context,  # type: ignore[arg-type]
+                server_side=True,
+                ssl_handshake_timeout=self._timeout_duration,
+            )
         except Exception as exc:
-            log.warning("%r TLS handshake failed: %r", self.peer, exc.__cause__ or exc)
-            # asyncio never reports connection_lost for a handshake that failed.
-            for transport in (self.transport, self._original_transport):
-                if transport is not None:
-                    transport.close()
-            if self._timeout_handle is not None:
-                self._timeout_handle.cancel()
-            self._release()
+            log.warning("%r TLS handshake failed: %r", self.peer, exc)
+            plain.abort()  # asyncio tells no protocol of ours that it is gone
+            self._fire(Event.HANDSHAKE_FAILED)
+            self.loop.call_soon(self._finalize)
             return
-        finally:
-            self._switching_tls = False
+        assert secure is not None
+        if self.state is Session.CLOSED:
+            secure.close()
+            return
+        self.transport = secure
+        self.session.ssl = {
+            name: secure.get_extra_info(name) for name in ("ssl_object", "peercert", "cipher")
+        }
+        self._last_activity = self.loop.time()
+        self._fire(Event.HANDSHAKE_DONE)
         # RFC 3207 4.2: forget everything learnt before TLS.
         conn.in_job = True
         channel._set_rset_state()
@@ -619,18 +701,52 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         """Done once the session is over."""
         if self._over_future is None:
             self._over_future = self.loop.create_future()
-            if self._is_over:
+            if self.state is Session.CLOSED:
                 self._over_future.set_result(None)
         return self._over_future
 
     def drain(self) -> None:
         """Shutting down: end the session as soon as no transaction is under way."""
-        self.draining = True
+        self._fire(Event.SHUTDOWN)
         self._pump()
+
+    def _shut_down(self) -> None:
+        self._flush()
+        if self.transport is not None and not self.transport.is_closing():
+            cast(asyncio.WriteTransport, self.transport).write(SHUTDOWN_REPLY)
+        self._fire(Event.CLOSE)
+
+    def force_close(self) -> None:
+        """The drain time is over (or its user code will never run): ``421``
+        unless user code holds the session, then close."""
+        if self.state is Session.CLOSED:
+            return
+        if not self.busy:
+            self._shut_down()
+            return
+        if self._job is not None and not self._job.started:
+            self._job.cancelled = True  # never ran: the client gets 421 and retries
+            self._shut_down()
+            return
+        self._fire(Event.CLOSE)
 
     def _in_transaction(self) -> bool:
         channel = self.conn.channel if self.conn else None
         return self.busy or (channel is not None and channel.smtp_state == SMTPChannel.DATA)
+
+
+class QuietAiosmtpdLog(logging.Filter):
+    """aiosmtpd's own lines (``Peer:``, ``connection lost``, an empty ``Available
+    AUTH mechanisms``) describe our sessions in its terms; legacy wrote nothing to
+    the program's log, so records it makes on our event-loop thread are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.threadName != "smtpd_compat-loop"
+
+
+logging.getLogger("mail.log").addFilter(QuietAiosmtpdLog())
+
+
 
 
 def is_exit_now(exc: BaseException) -> bool:
@@ -671,27 +787,45 @@ def tls_context_from_files(cert: str, key: Optional[str]) -> ssl.SSLContext:
     return context
 
 
-async def start_serving(
-    sock: socket.socket, factory: Callable[[], LegacySMTP]
-) -> asyncio.AbstractServer:
-    loop = asyncio.get_running_loop()
-    # asyncio would listen() again with its default backlog of 100.
-    return await loop.create_server(factory, sock=sock, backlog=LISTEN_BACKLOG)
+def adopt(server: Any, sock: socket.socket, options: Dict[str, Any]) -> None:
+    """Serve a socket the program's loop accepted (any thread): on the event-loop
+    thread, held by the session until its transport is gone."""
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        # Replies must not wait on Nagle (asyncio sets this only for proto=TCP
+        # sockets; the listening socket was made like legacy's, with proto 0).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    holder = EventLoopThread.acquire()
+    try:
+        holder.call(_open_session, server, sock, holder, options)
+    except BaseException:
+        sock.close()
+        holder.release()
+        raise
 
 
-async def stop_serving(
-    aio_server: asyncio.AbstractServer, sessions: Set[LegacySMTP], drain: float
+def _open_session(
+    server: Any, sock: socket.socket, holder: EventLoopThread, options: Dict[str, Any]
 ) -> None:
-    """Stop listening; idle sessions get ``421`` now, a transaction in DATA or in
-    ``process_message`` gets ``drain`` seconds to finish (then ``421``)."""
-    aio_server.close()
+    protocol = LegacySMTP(server, holder, loop=holder.loop, **options)
+
+    async def connect() -> None:
+        try:
+            await holder.loop.connect_accepted_socket(lambda: protocol, sock)
+        except Exception as exc:  # the client left before we got to it
+            log.info("%r could not be served: %r", sock, exc)
+            sock.close()
+            protocol._finalize()
+
+    holder.loop.create_task(connect())
+
+
+async def drain_sessions(sessions: Set[LegacySMTP], drain: float) -> None:
+    """Idle sessions get ``421`` now; a transaction in DATA or in user code gets
+    ``drain`` seconds to finish, then ``421``."""
     waiting = [session.closed() for session in list(sessions)]
     for session in list(sessions):
         session.drain()
     if waiting:
         await asyncio.wait(waiting, timeout=drain)
-    for session in list(sessions):  # the drain time is over
-        if session.open and not session.busy:
-            session._flush()
-            cast(asyncio.WriteTransport, session.transport).write(SHUTDOWN_REPLY)
-        session._close()
+    for session in list(sessions):
+        session.force_close()

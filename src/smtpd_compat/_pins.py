@@ -31,8 +31,6 @@ PINNED_INTERNALS: Dict[str, Tuple[str, ...]] = {
         "_reset_timeout",
         "_timeout_handle",
         "_timeout_duration",
-        "_original_transport",
-        "smtp_STARTTLS",
         "_proxy_timeout",
         "session",
         "envelope",

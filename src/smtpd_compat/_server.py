@@ -35,9 +35,12 @@ from ._channel import (
     SMTPChannel,
     check_encoding_options,
     debug_print,
+    local_fqdn,
+    package,
 )
 from ._environment import check_environment, env_flag
-from ._threads import EventLoopThread, WorkerPool
+from ._lifecycle import Server as ServerState
+from ._threads import EventLoopThread, ProgramLoopJobs, WorkerPool
 
 log = logging.getLogger("smtpd_compat")
 
@@ -75,6 +78,8 @@ FLAG_ENV = (
     SIGTERM_ENV,
 )
 
+
+ACCEPTS_PER_WAKE = 64  # a burst of connects is accepted in one pass of the loop
 
 _open_servers: weakref.WeakSet[SMTPServer] = weakref.WeakSet()
 _sigterm_installed = False
@@ -225,10 +230,9 @@ class SMTPServer:
         check_encoding_options(enable_SMTPUTF8, decode_data)
         self._map = default_socket_map() if map is None else map
         self._close_lock = threading.Lock()
-        self._closed = False
+        self._state = ServerState.LISTENING
         self._connections: Set[Any] = set()
         self._pending_accept: Optional[Tuple[Any, Any]] = None
-        self._pending_exit: Optional[BaseException] = None
         self._configure_tls(tls_context, require_starttls)
         self._configure_auth(authenticator, auth_file, auth_required, auth_require_tls)
         self.proxy_protocol = bool(pick(proxy_protocol, env_flag(PROXY_PROTOCOL_ENV), False))
@@ -240,7 +244,6 @@ class SMTPServer:
                 setattr(self, name, value)
         self.socket = self._listen(localaddr)
         self.addr = self.socket.getsockname()
-        self._wake_r, self._wake_w = socket.socketpair()
         self._start()
         debug_print(
             "%s started at %s\n\tLocal addr: %s\n\tRemote addr:%s"
@@ -301,50 +304,79 @@ class SMTPServer:
 
     # -- binding and serving -------------------------------------------------
 
-    @staticmethod
-    def _listen(localaddr: Tuple[Any, ...]) -> socket.socket:
-        """Create, bind and listen as legacy did: errors raise here, as OSError."""
+    def _listen(self, localaddr: Tuple[Any, ...]) -> Any:
+        """Create, bind and listen as legacy did, through the dispatcher methods a
+        subclass may override; errors raise here, as OSError.
+
+        Through ``socket`` as the package has it: CPython's test_smtpd patches
+        ``smtpd.socket`` with its mock module, as legacy's dispatcher allowed."""
+        sockets: Any = package().socket
         host, port = localaddr[:2]
-        family, socktype, proto = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][:3]
-        # With proto IPPROTO_TCP, asyncio sets TCP_NODELAY on accepted sockets.
-        sock = socket.socket(family, socktype, proto)
+        family, socktype = sockets.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][:2]
+        self.create_socket(family, socktype)
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(localaddr)
-            sock.listen(_bridge.LISTEN_BACKLOG)
+            self.set_reuse_addr()
+            self.bind(localaddr)
+            self.listen(_bridge.LISTEN_BACKLOG)
         except BaseException:
-            sock.close()
+            self.socket.close()
             raise
-        return sock
+        return self.socket
+
+    # the dispatcher methods legacy's __init__ went through (subclasses hook them)
+
+    def create_socket(self, family: int = socket.AF_INET, type: int = socket.SOCK_STREAM) -> None:
+        sock = package().socket.socket(family, type)
+        sock.setblocking(False)
+        self.socket = sock
+
+    def set_reuse_addr(self) -> None:
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+
+    def bind(self, addr: Any) -> None:
+        self.addr = addr
+        self.socket.bind(addr)
+
+    def listen(self, num: int) -> None:
+        self.socket.listen(num)
 
     def _start(self) -> None:
-        self._loop_thread = EventLoopThread.acquire()
-        self._workers = WorkerPool(self.concurrency, "smtpd_compat-worker")
-        options = dict(
+        """Join the program's map: its loop accepts; user code runs where it runs."""
+        self._session_options = dict(
             data_size_limit=self.data_size_limit,
             enable_SMTPUTF8=self.enable_SMTPUTF8,
             decode_data=self._decode_data,
-            hostname=socket.getfqdn(),
+            hostname=local_fqdn(),  # resolved here, on the program's thread
             tls_context=self.tls_context,
             require_starttls=self.require_starttls,
             timeout=self.timeout,
             proxy_protocol_timeout=self.proxy_protocol_timeout if self.proxy_protocol else None,
-            loop=self._loop_thread.loop,
         )
-        try:
-            self._aio_server = self._loop_thread.run(
-                _bridge.start_serving(self.socket, lambda: _bridge.LegacySMTP(self, **options))
-            )
-        except BaseException:
-            self.socket.close()
-            self._loop_thread.release()
-            raise
-        self._map[self._wake_r.fileno()] = self
+        self._program_jobs = ProgramLoopJobs.for_map(self._map)
+        self._program_jobs.busy_hooks.append(self._accept_while_busy)
+        self._watched_by: Optional[EventLoopThread] = None
+        self._workers: Optional[WorkerPool] = None
+        if self.concurrency > 1:
+            self._workers = WorkerPool(self.concurrency, "smtpd_compat-worker")
+        self._map[self.socket.fileno()] = self
         _open_servers.add(self)
         install_graceful_sigterm()
 
+    @property
+    def serving(self) -> bool:
+        return self._state is ServerState.LISTENING
+
+    @property
+    def _jobs(self) -> Any:
+        """Where user code runs: the program's loop thread, or the opt-in pool."""
+        return self._workers if self._workers is not None else self._program_jobs
+
+    @property
+    def _jobs_on_program_thread(self) -> bool:
+        return self._workers is None
+
     def _accepts_inline(self) -> bool:
-        """Accepting runs on the loop only when no user code is involved."""
+        """Accepting runs on the event loop only when no user code is involved."""
         return (
             _bridge.is_stock(self, "handle_accepted", SMTPServer)
             and _bridge.is_stock(self, "handle_accept", SMTPServer)
@@ -352,7 +384,8 @@ class SMTPServer:
         )
 
     def _accept_connection(self, conn: Any, addr: Any) -> None:
-        """On a worker: the legacy accept hooks, ``handle_accept`` first if overridden."""
+        """On the program's loop thread: the legacy accept hooks, ``handle_accept``
+        first if overridden (its ``self.accept()`` gets this connection)."""
         if _bridge.is_stock(self, "handle_accept", SMTPServer):
             self.handle_accepted(conn, addr)
             return
@@ -370,8 +403,16 @@ class SMTPServer:
             self.handle_accepted(*pair)
 
     def accept(self) -> Optional[Tuple[Any, Any]]:
-        """For Py2-style ``handle_accept`` overrides: the connection being accepted."""
-        return self._pending_accept
+        """The connection being accepted (for Py2-style ``handle_accept``
+        overrides); outside one, the listening socket's next connection, as
+        ``asyncore.dispatcher.accept`` gave it (None when there is none)."""
+        if self._pending_accept is not None:
+            return self._pending_accept
+        try:
+            pair: Tuple[Any, Any] = self.socket.accept()
+        except (BlockingIOError, InterruptedError):
+            return None
+        return pair
 
     def handle_accepted(self, conn: Any, addr: Any) -> None:
         debug_print("Incoming connection from %s" % repr(addr))
@@ -394,29 +435,35 @@ class SMTPServer:
     def handle_error(self) -> None:
         log.exception("error in %s", type(self).__name__)
 
-    # -- the asyncore face -----------------------------------------------------
+    # -- the asyncore face: the listening socket in the program's map -----------
 
     def fileno(self) -> int:
-        return self.socket.fileno()
+        fileno: int = self.socket.fileno()
+        return fileno
 
     def getsockname(self) -> Any:
         return self.socket.getsockname()
 
     def readable(self) -> bool:
-        return True
+        return self.serving
 
     def writable(self) -> bool:
         return False
 
     def handle_read_event(self) -> None:
-        """The wake-up socket fired: drain it; re-raise an ``ExitNow`` from user code."""
-        try:
-            self._wake_r.recv(4096)
-        except OSError:
-            pass
-        exc, self._pending_exit = self._pending_exit, None
-        if exc is not None:
-            raise exc
+        """Clients are waiting: accept them here, in the program's loop, and hand
+        each socket to the event-loop thread (hooks run later, on this thread)."""
+        for _ in range(ACCEPTS_PER_WAKE):
+            if not self.serving:
+                return
+            try:
+                sock, _addr = self.socket.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # EMFILE, ECONNABORTED: legacy let the loop go on
+                log.warning("accept failed: %s", exc)
+                return
+            _bridge.adopt(self, sock, self._session_options)
 
     def handle_write_event(self) -> None:
         pass
@@ -427,39 +474,132 @@ class SMTPServer:
     def handle_close(self) -> None:
         self.close()
 
-    def _wake(self) -> None:
+    # While the program's loop runs user code (a slow ``process_message``), it is
+    # not polling; the event loop accepts on its behalf so new clients still get a
+    # banner. It stops at the first connect that finds the program's loop idle (or
+    # gone): then the program's loop accepts again, or nobody does, as in legacy.
+
+    def _accept_while_busy(self) -> None:
+        """On the program's loop thread, before it runs user code."""
+        if self._watched_by is not None and self._watched_by is EventLoopThread._current:
+            return  # already watching (the common case: one check per message)
+        holder = EventLoopThread.acquire_existing()
+        if holder is None:
+            return
         try:
-            self._wake_w.send(b"x")
-        except OSError:
-            pass
+            if self.serving and self._watched_by is not holder:
+                self._watched_by = holder
+                holder.call(self._watch_listening_socket, holder)
+        finally:
+            holder.release()
+
+    def _watch_listening_socket(self, holder: EventLoopThread) -> None:
+        if self.serving and self._watched_by is holder:
+            holder.loop.add_reader(self.socket.fileno(), self._accept_on_event_loop, holder)
+
+    def _accept_on_event_loop(self, holder: EventLoopThread) -> None:
+        if not (self.serving and self._program_jobs.running_jobs):
+            self._unwatch_listening_socket(holder)
+            return
+        for _ in range(ACCEPTS_PER_WAKE):
+            try:
+                sock, _addr = self.socket.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                log.warning("accept failed: %s", exc)
+                return
+            _bridge.adopt(self, sock, self._session_options)
+
+    def _unwatch_listening_socket(self, holder: EventLoopThread) -> None:
+        """On the event loop: leave accepting to the program's loop."""
+        if self._watched_by is holder:
+            self._watched_by = None
+        holder.loop.remove_reader(self.socket.fileno())
+
+    def _stop_watching(self) -> None:
+        """Before the listening socket closes: no event loop may still watch it."""
+        holder = EventLoopThread.acquire_existing()
+        if holder is None:
+            return
+        try:
+            if self._watched_by is holder:
+
+                async def unwatch() -> None:
+                    self._unwatch_listening_socket(holder)
+
+                holder.run(unwatch(), 10)
+        finally:
+            holder.release()
 
     def _exit_loop(self, exc: BaseException) -> None:
-        """User code raised ``asyncore.ExitNow``: end the program's loop, as before."""
-        self._pending_exit = exc
-        self._wake()
+        """User code raised ``asyncore.ExitNow`` (or SystemExit) off the program's
+        thread: end the program's loop with it, as before."""
+        self._program_jobs.exit_loop(exc)
 
     # -- shutdown ----------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop serving; returns once the port is released. Idempotent, any thread."""
+        """Stop serving: the port is released at once; transactions under way get
+        ``drain_timeout`` to finish. Idempotent, from any thread; from the program's
+        own loop thread (say inside ``process_message``) it does not wait, since
+        the user code it would wait for runs on this very thread."""
         with self._close_lock:
-            if self._closed:
+            if self._state is not ServerState.LISTENING:
                 return
-            self._closed = True
+            self._state = ServerState.CLOSING
         _open_servers.discard(self)
-        self._map.pop(self._wake_r.fileno(), None)
-        self._wake()
-        drain = 0.0 if self._workers.owns_current_thread() else self.drain_timeout
+        if self._map.get(self.socket.fileno()) is self:
+            del self._map[self.socket.fileno()]
+        self._program_jobs.busy_hooks.remove(self._accept_while_busy)
+        self._stop_watching()
+        self._release_port()
         try:
-            self._loop_thread.run(
-                _bridge.stop_serving(self._aio_server, self._connections, drain), drain + 10
-            )
+            self._drain_sessions()
         finally:
-            self.socket.close()
-            self._workers.shutdown(self.drain_timeout)
-            self._loop_thread.release()
-            self._wake_r.close()
-            self._wake_w.close()
+            if self._workers is not None:
+                self._workers.shutdown(self.drain_timeout)
+            self._program_jobs.release()
+            self._state = ServerState.CLOSED
+
+    def _release_port(self) -> None:
+        """Stop listening now; the fd itself is closed where the program's loop
+        cannot be selecting on it (a closed fd there would be EBADF)."""
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)
+        except (OSError, AttributeError):  # never connected; a mock socket
+            pass
+        self._program_jobs.retire(self.socket)
+
+    def _drain_sessions(self) -> None:
+        holder = EventLoopThread.acquire_existing()
+        if holder is None:
+            return
+        try:
+            sessions = set(self._connections)
+            if not sessions:
+                return
+            if self._cannot_wait_for_user_code():
+                for job in self._program_jobs.cancel_unstarted(lambda j: j.owner in sessions):
+                    holder.call(job.owner.force_close)
+                holder.call(self._drain_in_background, sessions, holder.loop)
+                return
+            drain = _bridge.drain_sessions(sessions, self.drain_timeout)
+            holder.run(drain, self.drain_timeout + 10)
+        finally:
+            holder.release()
+
+    def _cannot_wait_for_user_code(self) -> bool:
+        """On the thread that would run the user code we would wait for."""
+        if self._workers is not None:
+            return self._workers.owns_current_thread()
+        return self._program_jobs.on_current_thread()
+
+    def _drain_in_background(self, sessions: Set[Any], loop: Any) -> None:
+        """On the event loop: drain without anyone waiting (closed from user code)."""
+        holder = EventLoopThread.acquire()
+        task = loop.create_task(_bridge.drain_sessions(sessions, self.drain_timeout))
+        task.add_done_callback(lambda _task: holder.release())
 
     def __enter__(self) -> SMTPServer:
         return self

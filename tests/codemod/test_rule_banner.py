@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("libcst")
 
-from before_after import check_noop, run  # noqa: E402
+from before_after import check_noop, run, unwrapped  # noqa: E402
 
 SINK = """
 
@@ -23,12 +23,12 @@ HEAD = "\n    import asyncore\n    import io\n    import smtpd\n\n"
 
 def test_version_becomes_ident():
     outcome = run(HEAD + '    smtpd.__version__ = "ESMTP ready"\n' + SINK)
-    assert outcome.reports == []
+    assert [r for r in outcome.reports if not r.note] == []
     assert "__version__" not in outcome.source and "import smtpd" not in outcome.source
     assert (
         'server_controller = Controller(server, hostname="127.0.0.1", port=2525, '
         'enable_SMTPUTF8=False, ident="ESMTP ready")'
-    ) in outcome.source
+    ) in unwrapped(outcome.source)
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_noop_version_set_after_serving():
 @pytest.mark.parametrize("sink", ["io.StringIO()", 'open(os.devnull, "w")'])
 def test_silencing_debugstream_goes(sink):
     outcome = run(HEAD + f"    smtpd.DEBUGSTREAM = {sink}\n" + SINK)
-    assert outcome.reports == []
+    assert [r for r in outcome.reports if not r.note] == []
     assert "DEBUGSTREAM" not in outcome.source and "import smtpd" not in outcome.source
 
 

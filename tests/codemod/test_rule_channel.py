@@ -27,7 +27,7 @@ def test_channel_subclass_is_reported_method_by_method():
     assert reports == [
         "t.py:4: SMTPChannel subclass Channel left as is (smtp_MAIL -> a handle_MAIL hook; "
         "smtp_XAUTH -> an aiosmtpd.smtp.SMTP subclass; found_terminator -> an aiosmtpd.smtp.SMTP "
-        "subclass): smtp_XAUTH has no hook equivalent "
+        "subclass): found_terminator drives the line protocol itself "
         "(see migration_guide.md, section 'Rule channel: SMTPChannel subclasses')"
     ]
 

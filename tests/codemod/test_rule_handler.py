@@ -6,35 +6,50 @@ import pytest
 
 pytest.importorskip("libcst")
 
-from before_after import check_noop, check_transformed, run  # noqa: E402
+from before_after import check_noop, check_transformed, run, unwrapped  # noqa: E402
 
 HANDLE_DATA = """\
     async def handle_DATA(self, server, session, envelope):
-        # smtpd passed the body with LF line ends and without the final line end.
-        data = envelope.original_content[:-2].replace(b"\\r\\n", b"\\n"){decode}
-        call = functools.partial(
-            self.process_message,
-            session.peer,
-            envelope.mail_from,
-            list(envelope.rcpt_tos),
-            data,{options}
-        )
-        reply = await asyncio.get_running_loop().run_in_executor(PROCESS_MESSAGE_EXECUTOR, call)
+        try:
+            # smtpd passed the body with LF line ends and without the final line end.
+            data = envelope.original_content[:-2].replace(b"\\r\\n", b"\\n"){decode}
+            call = functools.partial(
+                self.process_message,
+                session.peer,
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                data,{options}
+            )
+            loop = asyncio.get_running_loop()
+            reply = await loop.run_in_executor(PROCESS_MESSAGE_EXECUTOR, call)
+        except Exception:
+            # smtpd dropped the connection: a temporary failure, so the sender retries.
+            traceback.print_exc()
+            return "451 Requested action aborted: error in processing"
         return reply or "250 OK"
 
 """
 BOTH = (
-    "\n            mail_options=list(envelope.mail_options),"
-    "\n            rcpt_options=list(envelope.rcpt_options),"
+    "\n                mail_options=list(envelope.mail_options),"
+    "\n                rcpt_options=list(envelope.rcpt_options),"
 )
 HEADER = """\
 import asyncio
 import concurrent.futures
 import functools
+import logging
 import threading
+import traceback
+
 from aiosmtpd.controller import Controller
 
 
+# smtpd logged nothing of its sessions: keep aiosmtpd's log of them out of the program's
+logging.getLogger("mail.log").addHandler(logging.NullHandler())
+logging.getLogger("mail.log").propagate = False
+
+
+# smtpd ran process_message on its only thread, one call at a time, as this does.
 PROCESS_MESSAGE_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=1)
 
 """
@@ -101,14 +116,73 @@ def test_decode_data_true_decodes_utf8_and_passes_no_options():
         asyncore.loop()
     """
     body = """class Sink:
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # smtpd with decode_data=True did not offer 8BITMIME.
+        session.host_name = hostname
+        return [line for line in responses if line != "250-8BITMIME"]
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        # smtpd with decode_data=True knew no BODY= parameter.
+        if any(option.startswith("BODY=") for option in mail_options):
+            return "555 MAIL FROM parameters not recognized or not implemented"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
 HANDLE_DATA
     @staticmethod
     def process_message(peer, mailfrom, rcpttos, data):
         return "250 Queued"
 
 """
-    after = expected(body, '.decode("utf-8")', "", extra=", decode_data=True")
+    # The Controller stays in bytes mode: aiosmtpd's decode_data=True is strict ASCII.
+    after = expected(body, '\n            data = data.decode("utf-8")', "")
     assert check_transformed(before, after) == []
+
+
+def test_decode_data_with_a_mail_hook_of_its_own_keeps_strict_ascii_and_says_so():
+    before = """
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            async def handle_MAIL(self, server, session, envelope, address, mail_options):
+                return "250 OK"
+
+            def process_message(self, peer, mailfrom, rcpttos, data):
+                pass
+
+
+        server = Sink(("localhost", 1025), None, decode_data=True)
+        asyncore.loop()
+    """
+    outcome = run(before)
+    assert "enable_SMTPUTF8=False, decode_data=True)" in unwrapped(outcome.source)
+    notes = [r.format("t.py") for r in outcome.reports if r.note]
+    assert len(notes) == 1 and notes[0].startswith("t.py:13: note: decode_data=True: aiosmtpd")
+    assert "non-ASCII bodies with 500" in notes[0]
+
+
+def test_every_converted_server_gets_a_note_on_what_changes():
+    before = """
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data):
+                pass
+
+
+        server = Sink(("localhost", 1025), None)
+        asyncore.loop()
+    """
+    [note] = [r.format("t.py") for r in run(before).reports]
+    assert note.startswith("t.py:10: note: converted code answers an exception")
+    for change in ("451", "idle for 300 s", "data_size_limit", "HELP", "503", "555", "greeting"):
+        assert change in note
+    assert note.endswith("section 'What changes when you leave the shim')")
 
 
 def test_smtpd_compat_import_is_recognised():
@@ -175,7 +249,7 @@ def test_noop_async_process_message():
         server = Sink(("localhost", 1025), None)
         asyncore.loop()
     """)
-    expected = "t.py:5: class Sink has no synchronous process_message"
+    expected = "t.py:6: class Sink has an async process_message: smtpd called a plain one"
     assert any(r.startswith(expected) for r in reports)
 
 
@@ -193,7 +267,8 @@ def test_noop_dispatcher_attributes():
         server = Sink(("localhost", 1025), None)
         asyncore.loop()
     """)
-    assert any(r.startswith("t.py:5: class Sink uses the dispatcher's close") for r in reports)
+    expected = "t.py:7: class Sink uses the dispatcher's close: a handler cannot close"
+    assert any(r.startswith(expected) for r in reports)
 
 
 def test_noop_extra_base_class():

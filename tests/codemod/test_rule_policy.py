@@ -31,21 +31,23 @@ def program(channel_body: str) -> str:
 def hooks(channel_body: str) -> str:
     """The converted class from its first line up to handle_DATA."""
     outcome = run(program(channel_body))
-    assert outcome.reports == []
+    assert [r for r in outcome.reports if not r.note] == []
     assert "class Channel" not in outcome.source and "channel_class" not in outcome.source
     start = outcome.source.index("class Server:")
     return outcome.source[start : outcome.source.index("    async def handle_DATA")]
 
 
 def test_guards_before_the_base_call_become_a_hook():
-    assert hooks("""
+    assert (
+        hooks("""
         def smtp_MAIL(self, arg):
             address, _ = self._getaddr(self._strip_command_keyword("FROM:", arg))
             if address.endswith("@spam.example"):
                 self.push("550 Refused")
                 return
             super().smtp_MAIL(arg)
-    """) == '''class Server:
+    """)
+        == """class Server:
     limit = 2
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -56,11 +58,13 @@ def test_guards_before_the_base_call_become_a_hook():
         envelope.mail_options.extend(mail_options)
         return "250 OK"
 
-'''
+"""
+    )
 
 
 def test_if_else_around_the_base_call_and_channel_reads():
-    assert hooks("""
+    assert (
+        hooks("""
         def smtp_RCPT(self, arg):
             to = self._getaddr(self._strip_command_keyword("TO:", arg))[0]
             if len(self.rcpttos) >= self.smtp_server.limit or self.peer[0] != "127.0.0.1":
@@ -70,7 +74,8 @@ def test_if_else_around_the_base_call_and_channel_reads():
                 smtpd.SMTPChannel.smtp_RCPT(self, arg)
             else:
                 self.push("550 No")
-    """) == '''class Server:
+    """)
+        == """class Server:
     limit = 2
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -84,7 +89,8 @@ def test_if_else_around_the_base_call_and_channel_reads():
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
 
-'''
+"""
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,13 +130,14 @@ def test_noop_guards(body, why):
     source = program(f"        def smtp_MAIL(self, arg):\n            {body}\n")
     reports = check_noop(source)
     assert any(why in r and "SMTPChannel subclass Channel left as is" in r for r in reports)
-    assert any("uses the dispatcher's channel_class" in r for r in reports)
+    assert any("the dispatcher's channel_class" in r for r in reports)
 
 
 def test_noop_channel_used_elsewhere():
-    source = program(
-        "        def smtp_MAIL(self, arg):\n            super().smtp_MAIL(arg)\n"
-    ) + "    print(Channel)\n"
+    source = (
+        program("        def smtp_MAIL(self, arg):\n            super().smtp_MAIL(arg)\n")
+        + "    print(Channel)\n"
+    )
     reports = check_noop(source)
     assert any("class Channel is used elsewhere than in channel_class" in r for r in reports)
 
@@ -142,7 +149,7 @@ def test_noop_other_methods_keep_the_channel():
             "        def smtp_XCLIENT(self, arg):\n            self.push('250 OK')\n"
         )
     )
-    assert any("smtp_XCLIENT has no hook equivalent" in r for r in reports)
+    assert any("it mixes policy overrides and new verbs" in r for r in reports)
 
 
 def test_noop_policy_rule_skipped():

@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("libcst")
 
-from before_after import check_noop, check_transformed, run  # noqa: E402
+from before_after import check_noop, check_transformed, dedent, run  # noqa: E402
 
 FIXTURE = """\
 import asyncore
@@ -55,17 +55,21 @@ def method(code: str) -> str:
 
 def fixture(init="threading.Thread.__init__(self)", methods="", run=RUN, stop=STOP, use=""):
     return FIXTURE.format(
-        init=body(init), methods=methods and method(methods), run=body(run), stop=body(stop),
+        init=body(init),
+        methods=methods and method(methods),
+        run=body(run),
+        stop=body(stop),
         use=use,
     )
 
 
 def test_thread_class_becomes_a_handler_with_a_controller():
     outcome = run(fixture(use="server.start()\nserver.stop()"))
-    assert outcome.reports == []
+    assert [r for r in outcome.reports if not r.note] == []
     source = outcome.source
     assert "class Fixture:\n" in source and "asyncore" not in source
-    assert """
+    assert (
+        """
     def __init__(self, localaddr):
         self._localaddr = localaddr
         self._remoteaddr = None
@@ -73,8 +77,11 @@ def test_thread_class_becomes_a_handler_with_a_controller():
         self.socket = self.controller.socket  # bound, as smtpd.SMTPServer's was
         self.messages = []
         self.active = threading.Event()
-""" in source
-    assert """
+"""
+        in source
+    )
+    assert (
+        """
     def start(self):
         self.active.set()
         self.controller.start()
@@ -88,7 +95,9 @@ server = Fixture(("127.0.0.1", 0))
 port = server.socket.getsockname()[1]
 server.start()
 server.stop()
-""" in source
+"""
+        in source
+    )
     assert run(source).source == source  # idempotent
 
 
@@ -111,8 +120,9 @@ if self.active:
     self.join()"""
     init = "threading.Thread.__init__(self, name='smtp')\nself.lock = threading.Lock()"
     outcome = run(fixture(init=init, methods=methods, run=run_, stop=stop))
-    assert outcome.reports == []
-    assert """
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        """
     def start(self):
         self.__flag = threading.Event()
         self.active = True
@@ -124,7 +134,9 @@ if self.active:
         if self.active:
             self.active = False
             self.controller.stop()
-""" in outcome.source
+"""
+        in outcome.source
+    )
     assert "def run" not in outcome.source
 
 
@@ -150,7 +162,8 @@ def test_polling_loop_starts_the_controller_and_polls_the_flag():
     assert after == []
     outcome = run(source).source
     assert "import time\n" in outcome and "asyncore" not in outcome
-    assert outcome.endswith("""
+    assert outcome.endswith(
+        """
 server = Sink()
 server_controller = Controller(
     server, hostname="127.0.0.1", port=2525, enable_SMTPUTF8=False
@@ -159,7 +172,10 @@ server_controller.start()
 while running:
     time.sleep(0.5)  # smtpd served here; the controller serves alone
 server_controller.stop()
-""".replace("(\n    ", "(").replace("\n)", ")").replace(", enable", ", enable"))
+""".replace("(\n    ", "(")
+        .replace("\n)", ")")
+        .replace(", enable", ", enable")
+    )
 
 
 # -- guards --------------------------------------------------------------------
@@ -192,7 +208,7 @@ server_controller.stop()
         ),
         (
             {"methods": "def alive(self):\n    return self.is_alive()"},
-            "uses the dispatcher's is_alive",
+            "uses the thread's is_alive: the converted class is no threading.Thread",
         ),
         (
             {"methods": "def attach(self, c):\n    self.controller = c"},
@@ -204,6 +220,17 @@ server_controller.stop()
 def test_noop_thread_class(change, reason):
     reports = check_noop(fixture(**change))
     assert any(reason in r for r in reports), reports
+
+
+def test_noop_thread_reasons_are_reported_at_their_method():
+    source = fixture(stop="self.active.clear()\nself.close()")
+    reports = check_noop(source)
+    stop_line = dedent(source).splitlines().index("    def stop(self):") + 1
+    assert any(
+        r.startswith(f"t.py:{stop_line}: class Fixture is also a threading.Thread")
+        and "does not join the thread once" in r
+        for r in reports
+    ), reports
 
 
 def test_noop_lock_used_elsewhere():
@@ -243,3 +270,40 @@ def test_noop_polling_loop_condition_reads_legacy_state():
         server.close()
     """)
     assert any("the polling loop's condition reads legacy state" in r for r in reports), reports
+
+
+def test_thread_base_imported_by_name_is_recognised():
+    source = """
+        import asyncore
+        import smtpd
+        from threading import Thread
+
+
+        class FakeSMTPServer(smtpd.SMTPServer, Thread):
+            def __init__(self, localaddr):
+                Thread.__init__(self)
+                smtpd.SMTPServer.__init__(self, localaddr, None)
+                self.active = False
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+            def run(self):
+                self.active = True
+                while self.active:
+                    asyncore.loop(timeout=0.1, count=1)
+                self.close()
+
+            def stop(self):
+                self.active = False
+                self.join(5)
+
+
+        server = FakeSMTPServer(("127.0.0.1", 0))
+        server.start()
+        server.stop()
+    """
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "class FakeSMTPServer:\n" in outcome.source
+    assert "Thread.__init__" not in outcome.source and "asyncore" not in outcome.source

@@ -22,6 +22,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
+from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 
 MECHANISMS = frozenset({"PLAIN"})
@@ -117,7 +118,7 @@ def plain_signature(function: cst.FunctionDef, names: Tuple[str, ...]) -> bool:
 def analyse_auth(node: cst.ClassDef, names: LegacyNames) -> AuthAnalysis:
     """The AuthPlan of a channel defining ``smtp_AUTH``, or the reasons it stays."""
     result = AuthAnalysis()
-    methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
+    methods = {s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
     states, flags, late = class_constants(node)
     result.reasons += late
     auth = methods.pop("smtp_AUTH")
@@ -142,12 +143,14 @@ def analyse_auth(node: cst.ClassDef, names: LegacyNames) -> AuthAnalysis:
     if terminator is None and "smtp_state" in cst.Module(body=[auth]).code:
         result.reasons.append("smtp_AUTH: it sets a state that no found_terminator handles")
     if terminator is not None:
-        why = terminator_problem(terminator, names)
-        if why is None:
-            why = dialogue_problems(terminator, "found_terminator", {plan.helper}, states, flags)
-            result.reasons += why
+        problem = terminator_problem(terminator, names)
+        if problem is None:
+            dialogue = dialogue_problems(
+                terminator, "found_terminator", {plan.helper}, states, flags
+            )
+            result.reasons += dialogue
         else:
-            result.reasons.append(f"found_terminator: {why}")
+            result.reasons.append(f"found_terminator: {problem}")
     if ehlo is None:
         result.reasons.append(
             "smtp_EHLO does not advertise AUTH, and aiosmtpd would: add it or convert by hand"
@@ -183,7 +186,7 @@ def class_constants(node: cst.ClassDef) -> Tuple[Set[str], Set[str], List[str]]:
     states: Set[str] = set()
     flags: Set[str] = set()
     late: List[str] = []
-    for stmt in node.body.body:
+    for stmt in block_body(node.body):
         if isinstance(stmt, cst.FunctionDef):
             continue
         assign = small(stmt)
@@ -211,7 +214,7 @@ def credential_check(function: cst.FunctionDef) -> Union[AuthPlan, str]:
     if len(params) != 2 or not plain_signature(function, ("self", params[1])):
         return "it is not a credential check of the shape (self, response)"
     response = params[1]
-    body = [s for s in function.body.body if not is_docstring(s)]
+    body = [s for s in block_body(function.body) if not is_docstring(s)]
     if len(body) != 2 or not isinstance(body[1], cst.If):
         return "it is not a decoding line followed by if/else pushing 235 or 535"
     unpacked = decoded_credentials(body[0], response)
@@ -476,7 +479,7 @@ def literals(node: cst.BaseExpression) -> List[str]:
 
 def terminator_problem(function: cst.FunctionDef, names: LegacyNames) -> Optional[str]:
     """``if self.smtp_state == self.STATE: ...; return`` blocks, then the base call."""
-    body = [s for s in function.body.body if not is_docstring(s)]
+    body = [s for s in block_body(function.body) if not is_docstring(s)]
     if not body or not is_base_terminator(body[-1], names):
         return "it does not end with the base found_terminator()"
     for stmt in body[:-1]:
@@ -510,12 +513,12 @@ def is_base_terminator(stmt: cst.CSTNode, names: LegacyNames) -> bool:
     if isinstance(owner, cst.Call) and dotted_name(owner.func) == "super":
         return not call.args and not owner.args
     args = [dotted_name(a.value) for a in call.args]
-    return names.resolve(owner) == "smtpd.SMTPChannel" and args == ["self"]
+    return names.legacy_name(owner) == "smtpd.SMTPChannel" and args == ["self"]
 
 
 def advertises_auth(function: cst.FunctionDef) -> bool:
     """smtpd's own smtp_EHLO with ``self.push("250-AUTH PLAIN")`` right before ``250 HELP``."""
-    body = list(function.body.body)
+    body = list(block_body(function.body))
     for index, stmt in enumerate(body[:-1]):
         reply = push_of(stmt)
         if reply is not None and reply.split() == ["250-AUTH", "PLAIN"]:
@@ -538,7 +541,7 @@ def refuses_before_auth(function: cst.FunctionDef, flag: str, names: LegacyNames
     """``if not self.FLAG: self.push("530 ..."); return`` then ``super().smtp_MAIL(arg)``."""
     if not plain_signature(function, ("self", "arg")):
         return False
-    body = [s for s in function.body.body if not is_docstring(s)]
+    body = [s for s in block_body(function.body) if not is_docstring(s)]
     if len(body) != 2 or not isinstance(body[0], cst.If) or body[0].orelse is not None:
         return False
     test = body[0].test
@@ -552,6 +555,19 @@ def refuses_before_auth(function: cst.FunctionDef, flag: str, names: LegacyNames
     ret = small(block[1])
     if not (isinstance(ret, cst.Return) and ret.value is None):
         return False
-    from smtpd_compat.codemod._channels import is_base_call
-
     return is_base_call(body[1], "smtp_MAIL", names)
+
+
+def is_base_call(stmt: cst.CSTNode, method: str, names: LegacyNames) -> bool:
+    """``super().M(arg)``, ``super(C, self).M(arg)`` or ``smtpd.SMTPChannel.M(self, arg)``."""
+    expr = small(stmt)
+    if not (isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)):
+        return False
+    call = expr.value
+    if not isinstance(call.func, cst.Attribute) or call.func.attr.value != method:
+        return False
+    args = [dotted_name(a.value) if not a.star and not a.keyword else None for a in call.args]
+    owner = call.func.value
+    if isinstance(owner, cst.Call) and dotted_name(owner.func) == "super":
+        return args == ["arg"]
+    return names.legacy_name(owner) == "smtpd.SMTPChannel" and args == ["self", "arg"]

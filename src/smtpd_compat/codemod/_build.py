@@ -9,9 +9,55 @@ import libcst as cst
 EMPTY = cst.EmptyLine(indent=False)
 
 
+def block_body(suite: cst.BaseSuite) -> List[cst.BaseStatement]:
+    """The statements of an indented block (none for ``def f(): pass`` on one line)."""
+    return list(suite.body) if isinstance(suite, cst.IndentedBlock) else []
+
+
+def leading_lines(node: cst.CSTNode) -> Sequence[cst.EmptyLine]:
+    """The comments and blank lines above a statement (libcst types them per class)."""
+    if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return node.leading_lines
+    return ()
+
+
+def with_leading_lines(
+    node: cst.BaseStatement, lines: Sequence[cst.EmptyLine]
+) -> cst.BaseStatement:
+    """The statement with other comments and blank lines above it."""
+    if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return node.with_changes(leading_lines=lines)
+    return node
+
+
 def statements(code: str) -> List[cst.BaseStatement]:
-    """Parse module-level statements from source text."""
-    return list(cst.parse_module(code).body)
+    """Parse module-level statements from source text, keeping the comments on top."""
+    module = cst.parse_module(code)
+    body: List[cst.BaseStatement] = list(module.body)
+    if body and module.header:
+        body[0] = with_leading_lines(body[0], [*module.header, *leading_lines(body[0])])
+    return body
+
+
+# Start-up calls longer than this are wrapped as black would (ruff's default rule set does
+# not check length; 100 is this project's limit and the emitted helpers keep to 88).
+LINE_LENGTH = 100
+
+
+def assign_call(target: str, function: str, args: Sequence[str], indent: int = 0) -> str:
+    """``target = function(args)`` on one line if it fits, else wrapped as black would.
+
+    ``indent`` is where the statement will stand; the text stays relative to it, since
+    libcst indents the continuation lines with their block.
+    """
+    one_line = f"{target} = {function}({', '.join(args)})"
+    if indent + len(one_line) <= LINE_LENGTH:
+        return one_line + "\n"
+    joined = ", ".join(args)
+    if indent + 4 + len(joined) <= LINE_LENGTH:
+        return f"{target} = {function}(\n    {joined}\n)\n"
+    lines = "".join(f"    {arg},\n" for arg in args)
+    return f"{target} = {function}(\n{lines})\n"
 
 
 def statement(code: str) -> cst.BaseStatement:
@@ -27,7 +73,7 @@ def code_of(node: cst.CSTNode) -> str:
 
 
 def with_blank_lines(node: cst.BaseStatement, count: int) -> cst.BaseStatement:
-    return node.with_changes(leading_lines=[EMPTY] * count)
+    return with_leading_lines(node, [EMPTY] * count)
 
 
 def keep_leading_lines(
@@ -36,7 +82,7 @@ def keep_leading_lines(
     """Carry the comments and blank lines above ``original`` over to the first new statement."""
     if not new:
         return []
-    first = new[0].with_changes(leading_lines=original.leading_lines)
+    first = with_leading_lines(new[0], leading_lines(original))
     return [first, *new[1:]]
 
 
@@ -60,19 +106,19 @@ def import_end(body: Sequence[cst.BaseStatement]) -> int:
 
 def insert_helpers(module: cst.Module, code: str) -> cst.Module:
     """Insert module-level helper definitions after the imports, two blank lines around."""
-    body = list(module.body)
+    body: List[cst.BaseStatement] = list(module.body)
     end = import_end(body)
     new = statements(code)
     if end:
-        new[0] = new[0].with_changes(leading_lines=[EMPTY, EMPTY, *comments(new[0])])
+        new[0] = with_leading_lines(new[0], [EMPTY, EMPTY, *comments(new[0])])
     if end < len(body):
-        body[end] = body[end].with_changes(leading_lines=[EMPTY, EMPTY, *comments(body[end])])
+        body[end] = with_leading_lines(body[end], [EMPTY, EMPTY, *comments(body[end])])
     return module.with_changes(body=[*body[:end], *new, *body[end:]])
 
 
 def comments(node: cst.BaseStatement) -> List[cst.EmptyLine]:
     """The leading lines of a statement without the blank lines before its first comment."""
-    lines = list(node.leading_lines)
+    lines = list(leading_lines(node))
     while lines and lines[0].comment is None:
         lines.pop(0)
     return lines

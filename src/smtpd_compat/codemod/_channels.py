@@ -9,12 +9,14 @@ the way both servers parse it). Anything else yields the reasons it was left.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple, Union
 
 import libcst as cst
 
-from smtpd_compat.codemod._auth import AuthPlan, analyse_auth
+from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
+from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 
 POLICY_VERBS = {"smtp_MAIL": ("MAIL", "FROM:"), "smtp_RCPT": ("RCPT", "TO:")}
@@ -61,11 +63,20 @@ class PolicyHook:
 
 
 @dataclass
+class NewVerb:
+    """``smtp_XVERB(self, arg)`` answering with literal replies only (rule verbs)."""
+
+    method: cst.FunctionDef
+    replies: List[str]
+
+
+@dataclass
 class ChannelPlan:
     node: cst.ClassDef
     hooks: List[PolicyHook] = field(default_factory=list)
     reasons: List[str] = field(default_factory=list)
     auth: Optional[AuthPlan] = None
+    verbs: List[NewVerb] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -73,32 +84,78 @@ class ChannelPlan:
 
     @property
     def convertible(self) -> bool:
-        return not self.reasons and (bool(self.hooks) or self.auth is not None)
+        return not self.reasons and (bool(self.hooks or self.verbs) or self.auth is not None)
 
 
 def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     plan = ChannelPlan(node)
-    methods = [s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)]
+    methods = [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
     if "smtp_AUTH" in methods:
         analysis = analyse_auth(node, names)
         plan.auth, plan.reasons = analysis.plan, analysis.reasons
         return plan
     late: List[str] = []
-    for stmt in node.body.body:
+    for stmt in block_body(node.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value in POLICY_VERBS:
             hook = policy_hook(stmt, names)
             if isinstance(hook, str):
                 plan.reasons.append(f"{stmt.name.value}: {hook}")
             else:
                 plan.hooks.append(hook)
+        elif isinstance(stmt, cst.FunctionDef) and is_new_verb(stmt.name.value):
+            verb = new_verb(stmt)
+            if isinstance(verb, str):
+                plan.reasons.append(f"{stmt.name.value}: {verb}")
+            else:
+                plan.verbs.append(verb)
         elif isinstance(stmt, cst.FunctionDef):
             plan.reasons.append(UNCONVERTED.get(stmt.name.value, OTHER).format(stmt.name.value))
         elif not is_docstring(stmt) and not is_pass(stmt):
             late.append("its class body holds more than methods")
+    if plan.verbs and plan.hooks:
+        late.append("it mixes policy overrides and new verbs (convert by hand)")
     if node.decorators or node.keywords or len(node.bases) != 1:
         late.append("it has decorators, keywords or other bases")
     plan.reasons += late
     return plan
+
+
+# The verbs smtpd's channel answered itself: an override of one is no new verb.
+LEGACY_VERBS = frozenset("HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP".split())
+
+
+def is_new_verb(name: str) -> bool:
+    verb = name[len("smtp_") :]
+    return name.startswith("smtp_") and verb.isupper() and verb not in LEGACY_VERBS
+
+
+def new_verb(method: cst.FunctionDef) -> Union[NewVerb, str]:
+    """A verb method that only pushes literal replies, or why it is not one."""
+    params = method.params
+    star = isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None
+    if len(params.params) != 2 or star or params.kwonly_params or method.decorators:
+        return "its signature is not (self, arg)"
+    body = [s for s in block_body(method.body) if not is_docstring(s)]
+    if body and isinstance(small(body[-1]), cst.Return) and small(body[-1]).value is None:  # type: ignore[union-attr]
+        body = body[:-1]
+    replies = [literal_push(s) for s in body]
+    if not replies or any(r is None for r in replies):
+        return "it does more than push literal replies (an SMTP subclass by hand)"
+    return NewVerb(method, [r for r in replies if r is not None])
+
+
+def literal_push(stmt: cst.BaseStatement) -> Optional[str]:
+    """The reply of ``self.push("...")`` with a literal, else None."""
+    expr = small(stmt)
+    if not (isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)):
+        return None
+    call = expr.value
+    if dotted_name(call.func) != "self.push" or len(call.args) != 1 or call.args[0].keyword:
+        return None
+    value = call.args[0].value
+    if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+        return value.value  # the literal as written, quotes included
+    return None
 
 
 def is_docstring(stmt: cst.BaseStatement) -> bool:
@@ -113,10 +170,10 @@ def is_pass(stmt: cst.BaseStatement) -> bool:
     return isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Pass)
 
 
-def small(stmt: cst.BaseStatement) -> Optional[cst.BaseSmallStatement]:
-    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
-        return stmt.body[0]
-    return None
+def authenticator_name(channel: ChannelPlan) -> str:
+    """``AuthChannel`` -> ``auth_channel_authenticator``: the function rule auth writes."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", channel.name).lower()
+    return f"{snake}_authenticator"
 
 
 def policy_hook(function: cst.FunctionDef, names: LegacyNames) -> Union[PolicyHook, str]:
@@ -129,7 +186,7 @@ def policy_hook(function: cst.FunctionDef, names: LegacyNames) -> Union[PolicyHo
         return "the signature is not (self, arg)"
     if params.kwonly_params or params.star_kwarg or function.decorators or function.asynchronous:
         return "the signature is not (self, arg)"
-    body = [s for s in function.body.body if not is_docstring(s)]
+    body = [s for s in block_body(function.body) if not is_docstring(s)]
     hook = PolicyHook(verb, [])
     if body and address_binding(body[0], keyword):
         hook.address = address_binding(body[0], keyword)
@@ -163,7 +220,8 @@ def address_binding(stmt: cst.BaseStatement, keyword: str) -> Optional[str]:
     assign = small(stmt)
     if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
         return None
-    target, value = assign.targets[0].target, assign.value
+    target: cst.BaseExpression = assign.targets[0].target
+    value = assign.value
     if isinstance(target, cst.Tuple) and len(target.elements) == 2:
         first, second = (e.value for e in target.elements)
         if not (isinstance(second, cst.Name) and second.value == "_"):
@@ -261,21 +319,6 @@ def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
     return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
-def is_base_call(stmt: cst.BaseStatement, method: str, names: LegacyNames) -> bool:
-    """``super().M(arg)``, ``super(C, self).M(arg)`` or ``smtpd.SMTPChannel.M(self, arg)``."""
-    expr = small(stmt)
-    if not (isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)):
-        return False
-    call = expr.value
-    if not isinstance(call.func, cst.Attribute) or call.func.attr.value != method:
-        return False
-    args = [dotted_name(a.value) if not a.star and not a.keyword else None for a in call.args]
-    owner = call.func.value
-    if isinstance(owner, cst.Call) and dotted_name(owner.func) == "super":
-        return args == ["arg"]
-    return names.resolve(owner) == "smtpd.SMTPChannel" and args == ["self", "arg"]
-
-
 class Reads(cst.CSTVisitor):
     """Why a guard cannot run in a hook: it reads the raw argument or channel state."""
 
@@ -345,7 +388,7 @@ def in_hook(node: cst.BaseExpression) -> cst.BaseExpression:
 
 def channel_class_of(server: cst.ClassDef) -> Tuple[Optional[str], Optional[cst.BaseStatement]]:
     """``channel_class = Name`` in a server class body: the name and the statement."""
-    for stmt in server.body.body:
+    for stmt in block_body(server.body):
         assign = small(stmt)
         if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
             target = assign.targets[0].target

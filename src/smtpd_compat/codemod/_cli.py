@@ -14,11 +14,17 @@ import os
 import sys
 import tokenize
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Sequence
+from importlib.metadata import version as dist_version
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from smtpd_compat.codemod._engine import Outcome, fix_source, mentions_legacy
+from smtpd_compat.codemod._engine import (
+    Outcome,
+    TooDeeplyNested,
+    fix_source,
+    mentions_legacy,
+)
 from smtpd_compat.codemod._rule import Rule
 from smtpd_compat.codemod.rules import RULES
 
@@ -33,6 +39,7 @@ class Tally:
     rewritten: List[str] = field(default_factory=list)
     unchanged: int = 0
     manual: List[str] = field(default_factory=list)
+    noted: List[str] = field(default_factory=list)
     failed: List[str] = field(default_factory=list)
 
     def summary(self, dry_run: bool) -> str:
@@ -40,6 +47,7 @@ class Tally:
         return (
             f"{len(self.rewritten)} {plural(len(self.rewritten))} {verb}, "
             f"{self.unchanged} unchanged, {len(self.manual)} need manual work, "
+            f"{len(self.noted)} with notes on changed behaviour, "
             f"{len(self.failed)} failed to parse"
         )
 
@@ -50,8 +58,6 @@ def plural(count: int) -> str:
 
 def version() -> str:
     try:
-        from importlib.metadata import version as dist_version
-
         return dist_version("smtpd-compat")
     except Exception:  # pragma: no cover - running from a source tree
         return "unknown"
@@ -65,7 +71,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="files and directories (.py, recursively); - for stdin")
     p.add_argument("--diff", action="store_true", help="print a unified diff, write nothing")
     p.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 if a file would change"
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if a file would change or failed to parse, else 0 "
+        "(files that only need manual work are left as they are: they exit 0)",
     )
     p.add_argument(
         "--exit-zero-even-if-changed",
@@ -108,7 +117,7 @@ def iter_files(paths: Sequence[str]) -> Iterator[str]:
             yield from (os.path.join(root, f) for f in sorted(files) if f.endswith(".py"))
 
 
-def read_source(path: str) -> tuple:
+def read_source(path: str) -> Tuple[str, str]:
     """(text, encoding); line endings are kept as they are."""
     if path == STDIN:
         data = sys.stdin.buffer.read()
@@ -130,10 +139,12 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         p.error("no paths given")
     rules = select_rules(p, args)
     tally = Tally()
-    for path in iter_files(args.paths):
-        fix_file(path, rules, args, tally)
+    try:
+        for path in iter_files(args.paths):
+            fix_file(path, rules, args, tally)
+    finally:  # even when interrupted, say what was done
+        print(tally.summary(args.check or args.diff), file=sys.stderr)
     dry_run = args.check or args.diff
-    print(tally.summary(dry_run), file=sys.stderr)
     changed = bool(tally.rewritten) and (dry_run or not args.exit_zero_even_if_changed)
     return 1 if changed or tally.failed else 0
 
@@ -152,7 +163,18 @@ def fix_file(path: str, rules: List[Rule], args: argparse.Namespace, tally: Tall
         outcome = fix_source(source, rules)
     except cst.ParserSyntaxError as error:
         print(
-            f"{path}:{error.raw_line}: syntax error, file left as is: {error.message}",
+            f"{path}:{error.editor_line}: syntax error, file left as is: {error.message}",
+            file=sys.stderr,
+        )
+        tally.failed.append(path)
+        return emit_stdin(path, source, source, args)
+    except TooDeeplyNested as error:
+        print(f"{path}:{error.line}: file left as is: {error}", file=sys.stderr)
+        tally.failed.append(path)
+        return emit_stdin(path, source, source, args)
+    except (Exception, RecursionError) as error:  # one file never stops the run
+        print(
+            f"{path}:1: internal error, file left as is: {type(error).__name__}: {error}",
             file=sys.stderr,
         )
         tally.failed.append(path)
@@ -165,8 +187,10 @@ def record(
 ) -> None:
     for report in outcome.reports:
         print(report.format(path), file=sys.stderr)
-    if outcome.reports:
+    if any(not r.note for r in outcome.reports):
         tally.manual.append(path)
+    elif outcome.reports:
+        tally.noted.append(path)
     if outcome.source == source:
         tally.unchanged += 1
     else:

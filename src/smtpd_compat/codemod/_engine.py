@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
-from typing import List, Sequence, Set
+from typing import List, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from smtpd_compat.codemod._names import LegacyNames
-from smtpd_compat.codemod._plan import SECTION_MANUAL, Plan, make_plan
+from smtpd_compat.codemod._plan import SECTION_MANUAL, Plan
+from smtpd_compat.codemod._planner import make_plan
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Rule, RuleRunner
 from smtpd_compat.codemod.rules import RULES, channel, imports
@@ -30,20 +32,53 @@ def mentions_legacy(source: str) -> bool:
     return any(word in source for word in MENTIONS)
 
 
+class TooDeeplyNested(ValueError):
+    """Python itself refuses the file: libcst's native parser could crash the process on it."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def refuse_what_python_refuses(source: str) -> None:
+    """Python's own parser first: it fails cleanly where libcst's can exhaust the C stack."""
+    try:
+        ast.parse(source)
+    except (RecursionError, MemoryError) as error:
+        reason = f"too deeply nested for Python's parser ({type(error).__name__})"
+        raise TooDeeplyNested(1, reason) from None
+    except SyntaxError as error:
+        if "too many" in str(error.msg) or "too complex" in str(error.msg):
+            raise TooDeeplyNested(error.lineno or 1, error.msg) from None
+        # Other syntax errors: libcst knows newer and older grammars and reports them.
+
+
 def fix_source(source: str, rules: Sequence[Rule] = RULES) -> Outcome:
     """Rewrite ``source``; raises ``libcst.ParserSyntaxError`` on a syntax error."""
     if not mentions_legacy(source):
         return Outcome(source)
+    refuse_what_python_refuses(source)
     wrapper = MetadataWrapper(cst.parse_module(source))
+    try:
+        return rewrite(wrapper, rules)
+    except cst.ParserSyntaxError as error:  # code a rule emitted, not the user's
+        raise GeneratedCodeError(f"a rule emitted code that does not parse: {error}") from error
+
+
+class GeneratedCodeError(RuntimeError):
+    """A bug of the codemod: reported as an internal error, never as the file's syntax error."""
+
+
+def rewrite(wrapper: MetadataWrapper, rules: Sequence[Rule]) -> Outcome:
     names = LegacyNames()
     wrapper.module.visit(names)
     enabled = {rule.name for rule in rules}
-    plan = make_plan(wrapper, names, enabled)
+    plan = make_plan(wrapper, names, RULES, enabled)
     module = wrapper.module
     if plan.convert:
         module = module.visit(RuleRunner(plan, [r for r in rules if r is not imports.RULE]))
     if imports.RULE in rules:
-        module = imports.finish(plan, module)
+        module = imports.finish(plan, module, imports.used_names(wrapper.module))
     reports = list(plan.reports) + leftovers(wrapper, plan, channel.RULE in rules)
     return Outcome(module.code, sorted(set(reports)))
 
@@ -78,12 +113,13 @@ class LeftoverFinder(cst.CSTVisitor):
             nodes += [s.base_init for s in plan.servers if s.base_init is not None]
             nodes += [i.statement for i in plan.instances] + list(plan.loops)
             nodes += list(plan.threads) + list(plan.close_alls)
-            nodes += plan.converted_channels + list(plan.silenced_debugstream)
+            nodes += plan.converted_channels
+            nodes += list(plan.silenced_debugstream) + list(plan.dropped)
             nodes += [plan.banner] if plan.banner is not None else []
             nodes += [n for s in plan.thread_servers if s.thread for n in s.thread.rewritten]
             nodes += [p.loop for p in plan.polls]
             self.converted = {id(n) for n in nodes}
-        self.found: List[tuple] = []
+        self.found: List[Tuple[int, str]] = []
         self.spans: List[range] = []
         self.channel_lines: List[int] = []
 
@@ -105,7 +141,7 @@ class LeftoverFinder(cst.CSTVisitor):
         if id(node) in self.converted or isinstance(node, (cst.Import, cst.ImportFrom)):
             return False
         if isinstance(node, (cst.Attribute, cst.Name)):
-            name = self.plan.names.resolve(node)
+            name = self.plan.names.legacy_name(node)
             if name is not None:
                 self.found.append((self.span(node).start, name))
                 return False

@@ -8,7 +8,7 @@ module maps each local name to its canonical dotted name (``smtpd.SMTPServer``,
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, Optional, Set
 
 import libcst as cst
 
@@ -37,9 +37,16 @@ class LegacyNames(cst.CSTVisitor):
 
     def __init__(self) -> None:
         self.table: Dict[str, str] = {}
+        # The names threading.Thread goes by here (``Thread`` after ``from threading import
+        # Thread``): the thread rule needs them, and they are no legacy API to report.
+        self.thread_class: Set[str] = {"threading.Thread"}
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
+            if dotted_name(alias.name) == "threading" and alias.asname is not None:
+                local_module = alias.asname.name
+                if isinstance(local_module, cst.Name):
+                    self.thread_class.add(f"{local_module.value}.Thread")
             module = canonical_module(dotted_name(alias.name) or "")
             if module is None:
                 continue
@@ -50,6 +57,12 @@ class LegacyNames(cst.CSTVisitor):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return
+        if dotted_name(node.module) == "threading":
+            for alias in node.names:
+                local = alias.asname.name if alias.asname else alias.name
+                if dotted_name(alias.name) == "Thread" and isinstance(local, cst.Name):
+                    self.thread_class.add(local.value)
+            return
         module = canonical_module(dotted_name(node.module) or "")
         if module is None:
             return
@@ -58,7 +71,11 @@ class LegacyNames(cst.CSTVisitor):
             if isinstance(local, cst.Name) and isinstance(alias.name, cst.Name):
                 self.table[local.value] = f"{module}.{alias.name.value}"
 
-    def resolve(self, node: cst.BaseExpression) -> Optional[str]:
+    def is_thread_class(self, node: cst.BaseExpression) -> bool:
+        """True for ``threading.Thread`` under any name this module gave it."""
+        return dotted_name(node) in self.thread_class
+
+    def legacy_name(self, node: cst.BaseExpression) -> Optional[str]:
         """The canonical legacy name an expression stands for, if any."""
         dotted = dotted_name(node)
         if dotted is None:

@@ -1,10 +1,9 @@
-"""Read a module once and decide what can be rewritten safely.
+"""What a module's rewrite needs: the servers, their instances and loops, by node identity.
 
 The rules share one plan because their rewrites depend on each other: a server
 class may become a handler only if every place that starts it becomes a
 Controller, and ``asyncore.loop()`` may go only if no legacy server is left for
-it to serve. So the plan converts the servers of a module all together or not at
-all, and records a report for every construct that blocks the conversion.
+it to serve. ``_planner`` fills the plan; each rule adds its own analysis.
 """
 
 from __future__ import annotations
@@ -13,19 +12,16 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+import libcst.matchers
 
-from smtpd_compat.codemod._channels import ChannelPlan, analyse_channel, channel_class_of
-from smtpd_compat.codemod._names import LegacyNames, dotted_name
+from smtpd_compat.codemod._build import block_body
+from smtpd_compat.codemod._channels import (
+    ChannelPlan,
+)
+from smtpd_compat.codemod._names import LegacyNames
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._threads import (
-    THREAD_ATTRS,
-    LegacyUse,
     ThreadPlan,
-    analyse_thread,
-    is_polling_call,
-    polling_timeout,
-    skipped_ids,
 )
 
 # smtpd.SMTPServer(localaddr, remoteaddr, data_size_limit, map, enable_SMTPUTF8, decode_data)
@@ -53,6 +49,26 @@ DISPATCHER_ATTRS = frozenset(
     " handle_expt handle_connect log log_info".split()
 )
 OPTION_KWARGS = ("mail_options", "rcpt_options")
+# Bases a server class converts from: DebuggingServer and PureProxy subclasses only when
+# they replace process_message (see replaced_behaviour).
+SERVER_SUBCLASSES = ("smtpd.DebuggingServer", "smtpd.PureProxy")
+SERVER_BASES = ("smtpd.SMTPServer", *SERVER_SUBCLASSES)
+THREAD_NAMES = frozenset(
+    "join is_alive isAlive daemon setDaemon isDaemon name getName setName ident native_id".split()
+)
+SESSION_ATTRS = frozenset("channel_class accept handle_accept handle_accepted".split())
+
+
+def DISPATCHER_WHY(name: str) -> str:  # noqa: N802 - reads as the table it stands for
+    """Why a handler cannot carry a dispatcher attribute over, and what replaces it."""
+    if name in SESSION_ATTRS:
+        return "aiosmtpd makes the sessions (an SMTP subclass through Controller.factory())"
+    if name in THREAD_NAMES:
+        return "the converted class is no threading.Thread (its Controller owns the thread)"
+    if name == "close":
+        return "a handler cannot close; its Controller's stop() does"
+    return "a handler has no socket of its own (its Controller has)"
+
 
 SECTION_HANDLER = "Rule handler: process_message becomes handle_DATA"
 SECTION_INIT = "Rule init: __init__ overrides"
@@ -64,9 +80,26 @@ SECTION_AUTH = "Rule auth: AUTH channels become an authenticator"
 SECTION_BANNER = "Rule banner: smtpd.__version__ becomes ident"
 SECTION_DEBUGSTREAM = "Rule debugstream: silencing smtpd.DEBUGSTREAM"
 SECTION_THREAD = "Rule thread: Thread subclasses and polling loops"
-# Values that only throw smtpd's diagnostics away: nothing else can read them.
-SILENT_SINKS = ("io.StringIO()", "open(os.devnull, 'w')", 'open(os.devnull, "w")')
+SECTION_VERBS = "Rule verbs: new verbs become an SMTP subclass"
 SECTION_MANUAL = "What needs manual work"
+SECTION_CHANGES = "What changes when you leave the shim"
+# What a converted server does differently from smtpd, each with what to do.
+AIOSMTPD_CHANGES = (
+    "converted code answers an exception in process_message with 451 (smtpd dropped the"
+    " connection)",
+    "aiosmtpd closes a session idle for 300 s (smtpd never did: pass timeout= to the"
+    " Controller for another limit)",
+    "a message of exactly data_size_limit bytes or one less gets 552 (aiosmtpd counts the"
+    " final line end: raise data_size_limit by 2 if clients send such sizes)",
+    "HELP lists aiosmtpd's commands, a second HELO/EHLO gets 250 (smtpd: 503), MAIL with"
+    " SMTPUTF8 while it is off gets 501 (smtpd: 555): check clients that rely on these",
+)
+STRICT_ASCII = (
+    "decode_data=True: aiosmtpd refuses non-ASCII bodies with 500 where smtpd decoded"
+    " UTF-8 (this class has its own EHLO or MAIL hook): pass decode_data=False and decode"
+    " in handle_DATA"
+)
+GREETING = "the greeting is aiosmtpd's '220 <host> Python SMTP 1.4.6': pass ident= to keep smtpd's"
 
 
 @dataclass
@@ -82,6 +115,7 @@ class ServerClass:
     decode_data: Optional[bool] = None
     channel: Optional[ChannelPlan] = None
     thread: Optional[ThreadPlan] = None
+    forwards: bool = False  # __init__ passes *args, **kwargs to smtpd.SMTPServer unchanged
 
     @property
     def name(self) -> str:
@@ -91,6 +125,28 @@ class ServerClass:
     def stateful(self) -> bool:
         """True when the handler keeps the legacy constructor arguments."""
         return self.init is not None or bool(self.attrs_read)
+
+    @property
+    def controller_class(self) -> str:
+        """The Controller the start-up makes: one building the channel's sessions (rule verbs)."""
+        if self.channel is not None and self.channel.verbs:
+            return f"{self.channel.name}Controller"
+        return "BoundController"
+
+    @property
+    def decodes_itself(self) -> bool:
+        """handle_DATA decodes UTF-8 and the Controller stays in bytes mode (rule handler).
+
+        Not where the class has its own EHLO or MAIL hook: there the Controller keeps
+        decode_data=True (strict ASCII) and the file's report says so.
+        """
+        if not self.decode_data:
+            return False
+        defined = {
+            s.name.value for s in block_body(self.node.body) if isinstance(s, cst.FunctionDef)
+        }
+        policy_mail = self.channel is not None and any(h.verb == "MAIL" for h in self.channel.hooks)
+        return not defined & {"handle_EHLO", "handle_MAIL"} and not policy_mail
 
     @property
     def option_kwargs(self) -> Tuple[str, ...]:
@@ -115,6 +171,8 @@ class Instance:
     args: Dict[str, cst.BaseExpression]
     owner: cst.CSTNode
     bound: bool = False
+    indent: int = 0  # columns of the statement, for wrapping the emitted lines
+    escapes: Optional[cst.CSTNode] = None  # the return/yield that hands the server out
 
     @property
     def handler_name(self) -> str:
@@ -151,6 +209,9 @@ class Plan:
     banner: Optional[cst.SimpleStatementLine] = None
     ident: Optional[str] = None
     silenced_debugstream: List[cst.SimpleStatementLine] = field(default_factory=list)
+    dropped: List[cst.BaseStatement] = field(default_factory=list)  # made only for legacy calls
+    # id(loop statement, Thread call or polling While) -> the servers of its block it serves
+    served: Dict[int, List[Instance]] = field(default_factory=dict)
     imports: Set[Tuple[str, Optional[str]]] = field(default_factory=set)
     reports: List[Report] = field(default_factory=list)
     convert: bool = False
@@ -198,559 +259,3 @@ def bind_server_args(args: Sequence[cst.Arg]) -> Optional[Dict[str, cst.BaseExpr
         else:
             return None
     return bound if "localaddr" in bound else None
-
-
-class Planner(cst.CSTVisitor):
-    """Builds a Plan: one visit over the module, then whole-module decisions."""
-
-    METADATA_DEPENDENCIES = (PositionProvider, ParentNodeProvider)
-
-    def __init__(self, names: LegacyNames, enabled: Set[str]) -> None:
-        super().__init__()
-        self.plan = Plan(names)
-        self.enabled = enabled
-        self.blockers: List[Report] = []
-        self.calls: List[cst.Call] = []
-        self.attributes: List[cst.Attribute] = []
-        self.thread_targets: List[Tuple[cst.Call, cst.Arg]] = []
-        self.loop_calls: List[cst.Call] = []
-        self.name_uses: Dict[str, int] = {}
-        self.module_settings: List[Tuple[str, cst.Assign]] = []
-        self.in_threads: Set[int] = set()  # nodes the thread rule rewrites
-        self.thread_targets_of: Dict[str, ServerClass] = {}
-        self.thread_instances = 0
-
-    # -- helpers -----------------------------------------------------------
-    def line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
-
-    def block(self, node: cst.CSTNode, message: str, section: str = SECTION_MANUAL) -> None:
-        self.blockers.append(Report(self.line(node), message, section))
-
-    def legacy(self, node: cst.BaseExpression) -> Optional[str]:
-        return self.plan.names.resolve(node)
-
-    def statement_of(self, node: cst.CSTNode) -> Optional[cst.SimpleStatementLine]:
-        """The one-statement line whose only statement contains ``node`` at its top."""
-        parent = self.get_metadata(ParentNodeProvider, node)
-        if isinstance(parent, (cst.Assign, cst.Expr)):
-            line = self.get_metadata(ParentNodeProvider, parent)
-            if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
-                return line
-        return None
-
-    def owner_of(self, statement: cst.CSTNode) -> cst.CSTNode:
-        """The block a statement runs in; a ``try`` body counts as its parent's block."""
-        owner = self.get_metadata(ParentNodeProvider, statement)
-        if isinstance(owner, cst.IndentedBlock):
-            holder = self.get_metadata(ParentNodeProvider, owner)
-            if isinstance(holder, cst.Try):
-                return self.owner_of(holder)
-        return owner
-
-    # -- visiting ----------------------------------------------------------
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        bases = [self.legacy(b.value) for b in node.bases]
-        if "smtpd.SMTPChannel" in bases:
-            self.plan.channels.append(node)
-            self.plan.channel_plans[node.name.value] = analyse_channel(node, self.plan.names)
-        elif "smtpd.SMTPServer" in bases:
-            self.add_server(node)
-        elif any(b in ("smtpd.DebuggingServer", "smtpd.PureProxy") for b in bases):
-            self.block(node, f"class {node.name.value} subclasses a legacy server class")
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append(node)
-        name = self.legacy(node.func)
-        if name == "asyncore.loop":
-            self.loop_calls.append(node)
-        for arg in node.args:
-            if arg.keyword and arg.keyword.value == "target":
-                if self.legacy(arg.value) == "asyncore.loop":
-                    self.thread_targets.append((node, arg))
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.attributes.append(node)
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.name_uses[node.value] = self.name_uses.get(node.value, 0) + 1
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if len(node.targets) != 1:
-            return
-        target = self.legacy(node.targets[0].target)
-        if target in ("smtpd.__version__", "smtpd.DEBUGSTREAM"):
-            self.module_settings.append((target, node))
-
-    # -- server classes ----------------------------------------------------
-    def add_server(self, node: cst.ClassDef) -> None:
-        name = node.name.value
-        extra = [b for b in node.bases if self.legacy(b.value) != "smtpd.SMTPServer"]
-        thread = None
-        if any(dotted_name(b.value) == "threading.Thread" for b in extra):
-            thread = analyse_thread(node, self.plan.names)
-            if thread.reasons:
-                self.block(
-                    node,
-                    f"class {name} is also a threading.Thread and cannot become a "
-                    f"Controller: {thread.reasons[0]}",
-                    SECTION_THREAD,
-                )
-                return
-            extra = [b for b in extra if dotted_name(b.value) != "threading.Thread"]
-        if any(dotted_name(b.value) != "object" for b in extra) or node.keywords:
-            self.block(node, f"class {name} has other base classes besides smtpd.SMTPServer")
-            return
-        methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
-        process_message = methods.get("process_message")
-        if process_message is None or process_message.asynchronous:
-            self.block(node, f"class {name} has no synchronous process_message", SECTION_HANDLER)
-            return
-        server = ServerClass(node, process_message, methods.get("__init__"), thread=thread)
-        if thread is not None:
-            self.in_threads |= skipped_ids(thread)
-        if self.check_class_body(server) and self.check_init(server):
-            self.plan.servers.append(server)
-
-    def check_class_body(self, server: ServerClass) -> bool:
-        collector = SelfAttributes(skipped_ids(server.thread) if server.thread else set())
-        server.node.visit(collector)
-        overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
-        if "channel_class" in overridden and self.attach_channel(server):
-            overridden.remove("channel_class")
-        forbidden = DISPATCHER_ATTRS
-        if server.thread is not None:  # the handler keeps the bound socket as self.socket
-            forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
-        unsupported = sorted((collector.read | set(overridden)) & forbidden)
-        if unsupported:
-            what = ", ".join(unsupported)
-            self.block(server.node, f"class {server.name} uses the dispatcher's {what}")
-            return False
-        server.attrs_read = collector.read & set(LEGACY_ATTRS)
-        return True
-
-    def attach_channel(self, server: ServerClass) -> bool:
-        """``channel_class = Channel`` with a Channel whose policy becomes hooks."""
-        name, _ = channel_class_of(server.node)
-        channel = self.plan.channel_plans.get(name or "")
-        if channel is None or not channel.convertible:
-            return False
-        server.channel = channel
-        return True
-
-    def check_channel_uses(self) -> None:
-        """A channel class that goes must not be used anywhere but in ``channel_class``."""
-        for channel in {id(s.channel): s.channel for s in self.plan.servers if s.channel}.values():
-            assigned = sum(1 for s in self.plan.servers if s.channel is channel)
-            if self.name_uses.get(channel.name, 0) != assigned + 1:
-                self.block(
-                    channel.node,
-                    f"class {channel.name} is used elsewhere than in channel_class",
-                    SECTION_CHANNEL,
-                )
-            if channel.auth is not None:
-                from smtpd_compat.codemod.rules.auth import authenticator_name
-
-                if authenticator_name(channel) in self.name_uses:
-                    self.block(
-                        channel.node,
-                        f"the name {authenticator_name(channel)} is taken in this module",
-                        SECTION_AUTH,
-                    )
-
-    def check_init(self, server: ServerClass) -> bool:
-        if server.init is None:
-            return True
-        calls = [s for s in server.init.body.body if self.is_base_init(s, server)]
-        if len(calls) != 1:
-            self.block(
-                server.init,
-                f"{server.name}.__init__ does not call the base "
-                "__init__ exactly once at its top level",
-                SECTION_INIT,
-            )
-            return False
-        call = base_init_call(calls[0])
-        assert call is not None and isinstance(call.func, cst.Attribute)
-        args = list(call.args)
-        if not isinstance(call.func.value, cst.Call):
-            args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
-        bound = bind_server_args(args)
-        decode_data = literal_bool((bound or {}).get("decode_data"))
-        if bound is None or "map" in bound or decode_data is None:
-            self.block(
-                calls[0],
-                f"{server.name}.__init__ passes arguments to smtpd.SMTPServer "
-                "that cannot be read statically (star-args, map=, or a computed "
-                "decode_data)",
-                SECTION_INIT,
-            )
-            return False
-        server.base_init, server.base_args, server.decode_data = calls[0], bound, decode_data
-        return True
-
-    def is_base_init(self, statement: cst.BaseStatement, server: ServerClass) -> bool:
-        call = base_init_call(statement)
-        if call is None or not isinstance(call.func, cst.Attribute):
-            return False
-        if call.func.attr.value != "__init__":
-            return False
-        owner = call.func.value
-        if isinstance(owner, cst.Call):
-            return dotted_name(owner.func) == "super"
-        return self.legacy(owner) == "smtpd.SMTPServer"
-
-    # -- whole-module decisions --------------------------------------------
-    def leave_Module(self, original_node: cst.Module) -> None:
-        if not self.plan.servers and not self.loop_calls and not self.thread_targets:
-            self.finish(False)
-            return
-        ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
-        self.check_thread_uses()
-        self.check_polls_close()
-        if self.plan.instances and not (self.plan.loops or self.plan.threads or self.plan.polls):
-            self.block(
-                self.plan.instances[0].statement,
-                "no asyncore.loop() in this module serves this server",
-                SECTION_STARTUP,
-            )
-        self.check_channel_uses()
-        self.find_settings(original_node)
-        ok = ok and self.rules_enabled()
-        self.finish(ok and not self.blockers)
-
-    def finish(self, convert: bool) -> None:
-        self.plan.convert = convert
-        self.plan.reports.extend(self.blockers)
-
-    def find_settings(self, module: cst.Module) -> None:
-        """``smtpd.__version__ = "..."`` set once before serving; silenced DEBUGSTREAMs."""
-        uses: Dict[str, int] = {}
-        for attribute in self.attributes:
-            name = self.legacy(attribute)
-            if name in ("smtpd.__version__", "smtpd.DEBUGSTREAM"):
-                uses[name] = uses.get(name, 0) + 1
-        for name, assign in self.module_settings:
-            statement = self.statement_of(assign.value)
-            if statement is None or uses[name] != 1 or not any(statement is s for s in module.body):
-                continue
-            value = assign.value
-            if name == "smtpd.DEBUGSTREAM":
-                from smtpd_compat.codemod._build import code_of
-
-                if code_of(value) in SILENT_SINKS:
-                    self.plan.silenced_debugstream.append(statement)
-            elif isinstance(value, cst.SimpleString) and value.evaluated_value:
-                starts = [self.line(c) for c in self.loop_calls] + [
-                    self.line(c) for c, _ in self.thread_targets
-                ]
-                if all(self.line(statement) < line for line in starts):
-                    self.plan.banner, self.plan.ident = statement, value.value
-        if uses.get("smtpd.__version__") and self.plan.banner is None and self.plan.servers:
-            # Converted servers would greet differently: leave the module as it is.
-            self.block(
-                next(a for a in self.attributes if self.legacy(a) == "smtpd.__version__"),
-                "smtpd.__version__ (the greeting) is not set once, to a string literal, "
-                "at the top level before serving, or it is read",
-                SECTION_BANNER,
-            )
-
-    def rules_enabled(self) -> bool:
-        needed = {"handler", "startup"}
-        if self.plan.thread_servers or self.plan.polls:
-            needed.add("thread")
-        if any(s.init is not None for s in self.plan.servers):
-            needed.add("init")
-        if self.plan.needs_debugging_handler:
-            needed.add("debugging")
-        if any(s.channel is not None and s.channel.hooks for s in self.plan.servers):
-            needed.add("policy")
-        if any(s.channel is not None and s.channel.auth for s in self.plan.servers):
-            needed.add("auth")
-        if self.plan.banner is not None:
-            needed.add("banner")
-        return needed <= self.enabled
-
-    def find_instances(self) -> bool:
-        classes = {s.name: s for s in self.plan.servers}
-        called = set()
-        for call in self.calls:
-            name = dotted_name(call.func)
-            legacy = self.legacy(call.func)
-            if name in classes and classes[name].thread is not None:
-                called.add(name)
-                self.add_thread_instance(call, classes[name])
-            elif name in classes:
-                called.add(name)
-                self.add_instance(call, classes[name])
-            elif legacy == "smtpd.DebuggingServer":
-                self.add_instance(call, None)
-            elif legacy in ("smtpd.SMTPServer", "smtpd.PureProxy"):
-                self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
-        for server in self.plan.servers:
-            if server.name not in called and server.thread is None:
-                self.block(
-                    server.node,
-                    f"class {server.name} is not instantiated in this "
-                    "module, so its start-up cannot be rewritten with it",
-                    SECTION_STARTUP,
-                )
-        return True
-
-    def add_instance(self, call: cst.Call, server: Optional[ServerClass]) -> None:
-        statement = self.statement_of(call)
-        what = server.name if server else "DebuggingServer"
-        if statement is None:
-            self.block(call, f"{what}(...) is not a statement of its own", SECTION_STARTUP)
-            return
-        small = statement.body[0]
-        target = None
-        if isinstance(small, cst.Assign):
-            if len(small.targets) != 1 or dotted_name(small.targets[0].target) is None:
-                self.block(
-                    call, f"{what}(...) is assigned to an unsupported target", SECTION_STARTUP
-                )
-                return
-            target = dotted_name(small.targets[0].target)
-        args = bind_server_args(call.args) if server is None or server.init is None else {}
-        if args is None or "map" in args:
-            self.block(
-                call,
-                f"the arguments of {what}(...) cannot be read statically "
-                "(star-args, extra arguments or map=)",
-                SECTION_STARTUP,
-            )
-            return
-        decode_data = literal_bool(args.get("decode_data"))
-        if decode_data is None:
-            self.block(call, f"decode_data of {what}(...) is not a literal", SECTION_STARTUP)
-            return
-        if server is not None and server.init is None:
-            if server.decode_data not in (None, decode_data):
-                self.block(
-                    call, f"{what} is created with different decode_data values", SECTION_STARTUP
-                )
-                return
-            server.decode_data = decode_data
-        owner = self.owner_of(statement)
-        instance = Instance(statement, call, server, target, args, owner)
-        instance.bound = not fixed_port(args.get("localaddr"))
-        self.plan.instances.append(instance)
-
-    def add_thread_instance(self, call: cst.Call, server: ServerClass) -> None:
-        """The instance stays as it is: remember its name to check what the module does with it."""
-        self.thread_instances += 1
-        parent = self.get_metadata(ParentNodeProvider, call)
-        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
-            target = dotted_name(parent.targets[0].target)
-            if target is not None:
-                self.thread_targets_of[target] = server
-
-    def check_thread_uses(self) -> None:
-        """Instances of converted thread classes lose the Thread and dispatcher surface."""
-        for attribute in self.attributes:
-            server = self.thread_targets_of.get(dotted_name(attribute.value) or "")
-            if server is None or server.thread is None:
-                continue
-            name = attribute.attr.value
-            body = server.node.body.body
-            defined = {s.name.value for s in body if isinstance(s, cst.FunctionDef)}
-            if name in (THREAD_ATTRS | DISPATCHER_ATTRS) - {"socket"} - defined:
-                self.block(
-                    attribute,
-                    f"{dotted_name(attribute)} is the thread's or the dispatcher's: "
-                    "the converted class has no such attribute",
-                    SECTION_THREAD,
-                )
-        closes_all = any(s.thread and s.thread.closes_all for s in self.plan.thread_servers)
-        others = len(self.plan.servers) > 1 or self.plan.instances or self.thread_instances > 1
-        if closes_all and others:
-            self.block(
-                self.plan.thread_servers[0].node,
-                "asyncore.close_all() in a thread class closed the other servers too",
-                SECTION_THREAD,
-            )
-
-    def find_loops(self) -> bool:
-        for call in self.loop_calls:
-            if id(self.statement_of(call)) in self.in_threads or self.inside_thread_run(call):
-                continue
-            if self.find_poll(call):
-                continue
-            statement = self.statement_of(call)
-            bad = [
-                a.keyword.value
-                for a in call.args
-                if a.keyword and a.keyword.value in ("map", "count")
-            ] or [a for a in call.args if a.keyword is None][3:]
-            if statement is None or not isinstance(statement.body[0], cst.Expr) or bad:
-                self.block(
-                    call,
-                    "this asyncore.loop() call is not a plain blocking loop "
-                    "statement (count=, map=, or part of an expression)",
-                    SECTION_STARTUP,
-                )
-                continue
-            if self.same_block(statement, "asyncore.loop()"):
-                self.plan.loops.append(statement)
-        for call, _ in self.thread_targets:
-            statement = self.statement_of(call) or call
-            if self.same_block(statement, "threading.Thread(target=asyncore.loop)", single=True):
-                self.plan.threads.append(call)
-        return True
-
-    def inside_thread_run(self, node: cst.CSTNode) -> bool:
-        runs = {id(s.thread.run) for s in self.plan.thread_servers if s.thread}
-        while node is not None and not isinstance(node, cst.Module):
-            if id(node) in runs:
-                return True
-            node = self.get_metadata(ParentNodeProvider, node)
-        return False
-
-    def find_poll(self, call: cst.Call) -> bool:
-        """``while <cond>: asyncore.loop(timeout=T, count=1)`` in the block of the servers."""
-        if not is_polling_call(call, self.plan.names):
-            return False
-        statement = self.statement_of(call)
-        block = self.get_metadata(ParentNodeProvider, statement) if statement else None
-        loop = self.get_metadata(ParentNodeProvider, block) if block else None
-        if not isinstance(loop, cst.While) or len(block.body) != 1 or loop.orelse is not None:
-            return False
-        finder = LegacyUse(self.plan.names)
-        loop.test.visit(finder)
-        if finder.found:
-            self.block(loop, "the polling loop's condition reads legacy state", SECTION_THREAD)
-            return True
-        if self.same_block(loop, "the polling loop"):
-            self.plan.polls.append(Poll(loop, polling_timeout(call)))
-        return True
-
-    def check_polls_close(self) -> None:
-        """After a polling loop the legacy server stopped serving: it must be closed."""
-        closed = {id(i) for i in self.plan.closes.values()}
-        for poll in self.plan.polls:
-            if not self.plan.close_alls and any(id(i) not in closed for i in self.plan.instances):
-                self.block(
-                    poll.loop,
-                    "a server served by the polling loop is never closed: "
-                    "after the loop smtpd stopped serving it, a Controller would not",
-                    SECTION_THREAD,
-                )
-
-    def same_block(self, statement: cst.CSTNode, what: str, single: bool = False) -> bool:
-        owner = self.owner_of(statement)
-        here = [i for i in self.plan.instances if i.owner is owner]
-        if not self.plan.instances:
-            self.block(
-                statement,
-                f"{what} left as is: no server this module creates could be converted",
-                SECTION_STARTUP,
-            )
-            return False
-        if not here or len(here) != len(self.plan.instances) or (single and len(here) != 1):
-            self.block(
-                statement,
-                f"{what} does not follow the creation of "
-                f"{'the only' if single else 'every'} server in the same block",
-                SECTION_STARTUP,
-            )
-            return False
-        return True
-
-    def find_uses(self) -> bool:
-        by_target = {i.target: i for i in self.plan.instances if i.target}
-        for attribute in self.attributes:
-            instance = by_target.get(dotted_name(attribute.value) or "")
-            if instance is None:
-                continue
-            if attribute.attr.value == "socket":
-                self.plan.sockets[attribute] = instance
-                instance.bound = True
-            elif attribute.attr.value == "close":
-                self.add_close(attribute, instance)
-            elif attribute.attr.value in DISPATCHER_ATTRS:
-                self.block(
-                    attribute,
-                    f"{instance.target}.{attribute.attr.value} is the "
-                    "dispatcher's: a handler has no such attribute",
-                    SECTION_STARTUP,
-                )
-        for call in self.calls:
-            if self.legacy(call.func) == "asyncore.close_all":
-                statement = self.statement_of(call)
-                if id(statement) in self.in_threads or self.inside_thread_run(call):
-                    continue
-                if statement is None:
-                    self.block(
-                        call, "asyncore.close_all() is part of an expression", SECTION_STARTUP
-                    )
-                else:
-                    self.plan.close_alls.append(statement)
-        return True
-
-    def add_close(self, attribute: cst.Attribute, instance: Instance) -> None:
-        call = self.get_metadata(ParentNodeProvider, attribute)
-        if isinstance(call, cst.Call) and not call.args:
-            self.plan.closes[call] = instance
-        else:
-            self.block(
-                attribute, f"{instance.target}.close is not called directly", SECTION_STARTUP
-            )
-
-
-class SelfAttributes(cst.CSTVisitor):
-    """``self.x`` reads and method names inside a class body."""
-
-    def __init__(self, skipped: Optional[Set[int]] = None) -> None:
-        self.read: Set[str] = set()
-        self.defined: Set[str] = set()
-        self.depth = 0
-        self.skipped = skipped or set()
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return id(node) not in self.skipped and super().on_visit(node)
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        if id(original_node) not in self.skipped:
-            super().on_leave(original_node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if self.depth == 0:
-            self.defined.add(node.name.value)
-        self.depth += 1
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self.depth -= 1
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if self.depth == 0:
-            for target in node.targets:
-                if isinstance(target.target, cst.Name):
-                    self.defined.add(target.target.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        if isinstance(node.value, cst.Name) and node.value.value == "self":
-            self.read.add(node.attr.value)
-
-
-def fixed_port(localaddr: Optional[cst.BaseExpression]) -> bool:
-    """True for a ``(host, port)`` literal with a non-zero integer port."""
-    if isinstance(localaddr, cst.Tuple) and len(localaddr.elements) == 2:
-        port = localaddr.elements[1].value
-        return isinstance(port, cst.Integer) and port.evaluated_value != 0
-    return False
-
-
-def base_init_call(statement: cst.CSTNode) -> Optional[cst.Call]:
-    """The call of ``Base.__init__(...)`` / ``super().__init__(...)`` statement, if it is one."""
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        expr = statement.body[0]
-        if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
-            return expr.value
-    return None
-
-
-def make_plan(wrapper: MetadataWrapper, names: LegacyNames, enabled: Set[str]) -> Plan:
-    planner = Planner(names, enabled)
-    wrapper.visit(planner)
-    return planner.plan

@@ -14,6 +14,8 @@ class Report:
     line: int
     message: str
     section: str
+    note: bool = False  # a behaviour change in converted code, not a blocker
 
     def format(self, path: str) -> str:
-        return f"{path}:{self.line}: {self.message} (see {GUIDE}, section {self.section!r})"
+        kind = "note: " if self.note else ""
+        return f"{path}:{self.line}: {kind}{self.message} (see {GUIDE}, section {self.section!r})"

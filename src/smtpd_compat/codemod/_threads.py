@@ -26,6 +26,7 @@ from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
+from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 
 # threading.Thread's surface: a handler has none of it.
@@ -48,6 +49,7 @@ class ThreadPlan:
     run_closes: bool = False  # run() closes the server after its loop
     closes_all: bool = False  # asyncore.close_all() closed every server of the program
     reasons: List[str] = field(default_factory=list)
+    where: List[cst.CSTNode] = field(default_factory=list)  # the node of each reason
 
     @property
     def rewritten(self) -> List[cst.CSTNode]:
@@ -66,7 +68,7 @@ def small_call(stmt: cst.BaseStatement) -> Optional[cst.Call]:
     return None
 
 
-def thread_method_call(stmt: cst.BaseStatement, method: str) -> bool:
+def thread_method_call(stmt: cst.BaseStatement, method: str, names: LegacyNames) -> bool:
     """``threading.Thread.M(self, ...)``, ``super().M(...)`` or ``self.M(...)``."""
     call = small_call(stmt)
     if call is None or not isinstance(call.func, cst.Attribute):
@@ -74,7 +76,7 @@ def thread_method_call(stmt: cst.BaseStatement, method: str) -> bool:
     if call.func.attr.value != method or any(a.star for a in call.args):
         return False
     owner = call.func.value
-    if dotted_name(owner) == "threading.Thread":
+    if isinstance(owner, (cst.Name, cst.Attribute)) and names.is_thread_class(owner):
         return bool(call.args) and dotted_name(call.args[0].value) == "self"
     if isinstance(owner, cst.Call):
         return dotted_name(owner.func) == "super" and not owner.args
@@ -87,7 +89,8 @@ def closes(stmt: cst.BaseStatement, names: LegacyNames) -> bool:
     if call is None or call.args:
         return False
     return (
-        dotted_name(call.func) == "self.close" or names.resolve(call.func) == "asyncore.close_all"
+        dotted_name(call.func) == "self.close"
+        or names.legacy_name(call.func) == "asyncore.close_all"
     )
 
 
@@ -100,11 +103,13 @@ class ThreadAnalysis:
         self.flag: Optional[str] = None
         self.lock: Optional[str] = None
         self.methods: Dict[str, cst.FunctionDef] = {
-            s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)
+            s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)
         }
 
-    def why(self, reason: str) -> None:
+    def why(self, reason: str, node: Optional[cst.CSTNode] = None) -> None:
+        """Record a reason, at the node that causes it (else the class)."""
         self.plan.reasons.append(reason)
+        self.plan.where.append(node if node is not None else self.plan.node)
 
     def analyse(self) -> ThreadPlan:
         for method in ("__init__", "run", "stop"):
@@ -122,21 +127,25 @@ class ThreadAnalysis:
         return self.plan
 
     def read_init(self, init: cst.FunctionDef) -> None:
-        calls = [s for s in init.body.body if thread_method_call(s, "__init__")]
+        calls = [s for s in block_body(init.body) if thread_method_call(s, "__init__", self.names)]
         call = small_call(calls[0]) if len(calls) == 1 else None
-        if call is None or dotted_name(call.func) != "threading.Thread.__init__":
-            self.why("__init__ does not call threading.Thread.__init__(self) once at its top level")
+        func = call.func if call is not None else None
+        if not (isinstance(func, cst.Attribute) and self.names.is_thread_class(func.value)):
+            self.why(
+                "__init__ does not call threading.Thread.__init__(self) once at its top level", init
+            )
             return
+        assert call is not None
         if any(a.keyword is None or a.keyword.value != "name" for a in call.args[1:]):
-            self.why("threading.Thread.__init__ gets arguments other than name=")
+            self.why("threading.Thread.__init__ gets arguments other than name=", call)
             return
         self.plan.thread_init = calls[0]
 
     def read_run(self, run: cst.FunctionDef) -> None:
-        body = list(run.body.body)
+        body = list(block_body(run.body))
         loops = [i for i, s in enumerate(body) if isinstance(s, cst.While)]
         if len(loops) != 1 or len(run.params.params) != 1:
-            self.why("run() is not one polling loop")
+            self.why("run() is not one polling loop", run)
             return
         index = loops[0]
         loop = body[index]
@@ -145,11 +154,12 @@ class ThreadAnalysis:
         if not self.polls(loop) or not all(closes(s, self.names) for s in postlude):
             self.why(
                 "run() is not `while <flag>: asyncore.loop(timeout=..., count=1)` "
-                "with only flag settings before it and closing after it"
+                "with only flag settings before it and closing after it",
+                loop,
             )
             return
         if any(self.mentions_legacy(s) or isinstance(s, cst.Return) for s in prelude):
-            self.why("run() does more than set its flag before the loop")
+            self.why("run() does more than set its flag before the loop", run)
             return
         self.plan.run, self.plan.prelude = run, prelude
         self.plan.run_closes = bool(postlude)
@@ -159,7 +169,7 @@ class ThreadAnalysis:
         """``while <flag>: asyncore.loop(timeout=T, count=1)``, maybe under ``with self.lock``."""
         if loop.orelse is not None or not isinstance(loop.body, cst.IndentedBlock):
             return False
-        inner = list(loop.body.body)
+        inner = list(block_body(loop.body))
         if len(inner) == 1 and isinstance(inner[0], cst.With) and len(inner[0].items) == 1:
             lock = dotted_name(inner[0].items[0].item)
             if lock is None or not lock.startswith("self.") or inner[0].items[0].asname:
@@ -167,7 +177,7 @@ class ThreadAnalysis:
             self.lock = lock.split(".", 1)[1]
             if not isinstance(inner[0].body, cst.IndentedBlock):
                 return False
-            inner = list(inner[0].body.body)
+            inner = list(block_body(inner[0].body))
         call = small_call(inner[0]) if len(inner) == 1 else None
         if call is None or not is_polling_call(call, self.names):
             return False
@@ -175,24 +185,30 @@ class ThreadAnalysis:
         return self.flag is not None
 
     def read_start(self, start: cst.FunctionDef) -> None:
-        calls = [s for s in start.body.body if thread_method_call(s, "start")]
+        calls = [s for s in block_body(start.body) if thread_method_call(s, "start", self.names)]
         if len(calls) != 1 or len(small_call(calls[0]).args) > 1:  # type: ignore[union-attr]
-            self.why("start() does not call threading.Thread.start(self) once at its top level")
+            self.why(
+                "start() does not call threading.Thread.start(self) once at its top level", start
+            )
             return
         self.plan.start_call = calls[0]
 
     def read_stop(self, stop: cst.FunctionDef) -> None:
         block = stop_block(stop.body, self.names)
         if block is None:
-            self.why("stop() does not join the thread once, in one block with its closing")
+            self.why("stop() does not join the thread once, in one block with its closing", stop)
             return
-        statements = [s for s in block if thread_method_call(s, "join") or closes(s, self.names)]
+        if self.flag is None:  # run() was not a polling loop: that reason says it all
+            return
+        statements = [
+            s for s in block if thread_method_call(s, "join", self.names) or closes(s, self.names)
+        ]
         first = block.index(statements[0])
         if not any(self.flag in names_in(s) for s in block[:first]):
-            self.why(f"stop() does not change self.{self.flag} before it joins the thread")
+            self.why(f"stop() does not change self.{self.flag} before it joins the thread", stop)
             return
         if not self.plan.run_closes and not any(closes(s, self.names) for s in statements):
-            self.why("the server is never closed (smtpd left it bound): stop() would differ")
+            self.why("the server is never closed (smtpd left it bound): stop() would differ", stop)
             return
         self.plan.closes_all |= any(self.is_close_all(s) for s in statements)
         self.plan.stop_statements = statements
@@ -205,7 +221,7 @@ class ThreadAnalysis:
         for name, method in self.methods.items():
             used = names_in(method)
             if name not in lifecycle and self.flag in used:
-                self.why(f"{name}() uses the loop's flag self.{self.flag}")
+                self.why(f"{name}() uses the loop's flag self.{self.flag}", method)
         if self.lock is not None:
             count = sum(names_in(m).count(self.lock) for m in self.methods.values())
             if count != 2:
@@ -213,7 +229,7 @@ class ThreadAnalysis:
 
     def is_close_all(self, stmt: cst.BaseStatement) -> bool:
         call = small_call(stmt)
-        return call is not None and self.names.resolve(call.func) == "asyncore.close_all"
+        return call is not None and self.names.legacy_name(call.func) == "asyncore.close_all"
 
     def mentions_legacy(self, node: cst.CSTNode) -> bool:
         finder = LegacyUse(self.names)
@@ -223,7 +239,7 @@ class ThreadAnalysis:
 
 def is_polling_call(call: cst.Call, names: LegacyNames) -> bool:
     """``asyncore.loop(timeout, use_poll, map, count)`` with count 1 and no map."""
-    if names.resolve(call.func) != "asyncore.loop" or any(a.star for a in call.args):
+    if names.legacy_name(call.func) != "asyncore.loop" or any(a.star for a in call.args):
         return False
     keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
     positional = [a.value for a in call.args if a.keyword is None]
@@ -247,9 +263,9 @@ def polling_timeout(call: cst.Call) -> Optional[cst.BaseExpression]:
 def flag_of(test: cst.BaseExpression, names: LegacyNames) -> Optional[str]:
     """The ``self.<flag>`` a loop condition tests (``and asyncore.socket_map`` allowed)."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-        if names.resolve(test.right) == "asyncore.socket_map":
+        if names.legacy_name(test.right) == "asyncore.socket_map":
             test = test.left
-        elif names.resolve(test.left) == "asyncore.socket_map":
+        elif names.legacy_name(test.left) == "asyncore.socket_map":
             test = test.right
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test = test.expression
@@ -268,7 +284,7 @@ def stop_block(body: cst.BaseSuite, names: LegacyNames) -> Optional[List[cst.Bas
     if not isinstance(body, cst.IndentedBlock):
         return None
     statements = list(body.body)
-    joins = [s for s in statements if thread_method_call(s, "join")]
+    joins = [s for s in statements if thread_method_call(s, "join", names)]
     if len(joins) == 1:
         return statements
     found = [

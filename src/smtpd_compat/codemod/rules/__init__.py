@@ -17,6 +17,7 @@ from smtpd_compat.codemod.rules import (
     policy,
     startup,
     thread,
+    verbs,
 )
 
 RULES: Tuple[Rule, ...] = (
@@ -27,6 +28,7 @@ RULES: Tuple[Rule, ...] = (
     debugging.RULE,
     policy.RULE,
     auth.RULE,
+    verbs.RULE,
     banner.RULE,
     debugstream.RULE,
     channel.RULE,

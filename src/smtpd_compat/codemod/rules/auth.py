@@ -16,22 +16,40 @@ before AUTH.
 
 from __future__ import annotations
 
-import re
 from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import code_of, keep_leading_lines, statements
-from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of, negated
+from smtpd_compat.codemod._build import block_body, code_of, keep_leading_lines, statements
+from smtpd_compat.codemod._channels import (
+    ChannelPlan,
+    authenticator_name,
+    channel_class_of,
+    negated,
+)
 from smtpd_compat.codemod._plan import SECTION_AUTH, Plan, ServerClass
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("auth", "AUTH channels become an authenticator=", SECTION_AUTH)
 
 
-def authenticator_name(channel: ChannelPlan) -> str:
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", channel.name).lower()
-    return f"{snake}_authenticator"
+@RULE.analysis
+def check_authenticator_name(planner: Planner, module: cst.Module) -> None:
+    """The function this rule writes must not take a name the module uses."""
+    for server in planner.plan.servers:
+        channel = server.channel
+        if channel is not None and channel.auth is not None:
+            name = authenticator_name(channel)
+            if name in planner.name_uses:
+                planner.block(
+                    channel.node, f"the name {name} is taken in this module", SECTION_AUTH
+                )
+
+
+@RULE.needed_when
+def has_auth_channel(plan: Plan) -> bool:
+    return any(s.channel is not None and s.channel.auth for s in plan.servers)
 
 
 def authenticator_code(channel: ChannelPlan) -> str:
@@ -88,7 +106,7 @@ def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
 
 def without_channel_class(server: cst.ClassDef) -> cst.ClassDef:
     _, assignment = channel_class_of(server)
-    body = [s for s in server.body.body if s is not assignment]
-    if body and server.body.body[0] is assignment:
+    body = [s for s in block_body(server.body) if s is not assignment]
+    if body and block_body(server.body)[0] is assignment:
         body[0] = body[0].with_changes(leading_lines=[])
     return server.with_changes(body=server.body.with_changes(body=body))

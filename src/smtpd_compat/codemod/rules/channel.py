@@ -16,13 +16,30 @@ from typing import List
 
 import libcst as cst
 
+from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._plan import SECTION_AUTH, SECTION_CHANNEL, Plan
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Rule
 
 RULE = Rule(
     "channel", "SMTPChannel subclasses are reported with their native hooks", SECTION_CHANNEL
 )
+
+
+@RULE.analysis
+def check_channel_uses(planner: Planner, module: cst.Module) -> None:
+    """A channel class that goes must not be used anywhere but in ``channel_class``."""
+    servers = planner.plan.servers
+    for channel in {id(s.channel): s.channel for s in servers if s.channel}.values():
+        assigned = sum(1 for s in servers if s.channel is channel)
+        if planner.name_uses.get(channel.name, 0) != assigned + 1:
+            planner.block(
+                channel.node,
+                f"class {channel.name} is used elsewhere than in channel_class",
+                SECTION_CHANNEL,
+            )
+
 
 NATIVE = {
     "smtp_MAIL": "a handle_MAIL hook",
@@ -40,7 +57,7 @@ AUTH_PART = "aiosmtpd's own AUTH exchange, or the authenticator"
 
 
 def overridden(node: cst.ClassDef) -> List[str]:
-    return [s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)]
+    return [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
 
 
 def describe(node: cst.ClassDef, plan: Plan) -> str:

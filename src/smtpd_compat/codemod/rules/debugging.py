@@ -21,12 +21,34 @@ from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("debugging", "DebuggingServer becomes a handler printing the same", SECTION_DEBUGGING)
 
+
+@RULE.needed_when
+def has_debugging_server(plan: Plan) -> bool:
+    return plan.needs_debugging_handler
+
+
 LEGACY_DEBUGGING_HANDLER = '''\
 class LegacyDebuggingHandler:
     """Prints each message as smtpd.DebuggingServer did."""
 
     def __init__(self, decode_data=False):
+        # The Controller stays in bytes mode (its decode_data is strict ASCII): this decodes.
         self.decode_data = decode_data
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # smtpd with decode_data=True did not offer 8BITMIME.
+        session.host_name = hostname
+        if self.decode_data:
+            return [line for line in responses if line != "250-8BITMIME"]
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        # smtpd with decode_data=True knew no BODY= parameter.
+        if self.decode_data and any(option.startswith("BODY=") for option in mail_options):
+            return "555 MAIL FROM parameters not recognized or not implemented"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         data = envelope.original_content[:-2].replace(b"\\r\\n", b"\\n")

@@ -15,10 +15,27 @@ from __future__ import annotations
 
 import libcst as cst
 
+from smtpd_compat.codemod._build import code_of
 from smtpd_compat.codemod._plan import SECTION_DEBUGSTREAM, Plan
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("debugstream", "assignments that silence smtpd.DEBUGSTREAM go", SECTION_DEBUGSTREAM)
+DEBUGSTREAM = "smtpd.DEBUGSTREAM"
+# Values that only throw smtpd's diagnostics away: nothing else can read them.
+SILENT_SINKS = ("io.StringIO()", "open(os.devnull, 'w')", 'open(os.devnull, "w")')
+
+
+@RULE.analysis
+def find_silencing(planner: Planner, module: cst.Module) -> None:
+    """One top-level ``smtpd.DEBUGSTREAM = <a sink nobody reads>``, never read again."""
+    uses = [a for a in planner.attributes if planner.legacy(a) == DEBUGSTREAM]
+    for name, assign in planner.module_settings:
+        statement = planner.statement_of(assign.value)
+        if name != DEBUGSTREAM or statement is None or len(uses) != 1:
+            continue
+        if any(statement is s for s in module.body) and code_of(assign.value) in SILENT_SINKS:
+            planner.plan.silenced_debugstream.append(statement)
 
 
 @RULE.on(cst.SimpleStatementLine)

@@ -6,7 +6,11 @@ The class loses its legacy base and gains ``async def handle_DATA(self, server,
 session, envelope)``, which binds ``peer``, ``mailfrom``, ``rcpttos``, ``data``
 and the keyword arguments exactly as smtpd did and runs the untouched
 ``process_message`` on a single worker thread, so the event loop never stalls
-and calls stay one at a time. A falsy return still means ``250 OK``.
+and calls stay one at a time. A falsy return still means ``250 OK``; an
+exception answers ``451`` (smtpd dropped the connection: the sender retried)
+with the traceback on stderr. With ``decode_data=True`` the handler decodes
+UTF-8 itself and keeps smtpd's EHLO and ``BODY=`` replies with two hooks, since
+aiosmtpd's own ``decode_data=True`` refuses non-ASCII mail.
 """
 
 from __future__ import annotations
@@ -15,31 +19,67 @@ from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import EMPTY, insert_helpers, statement
-from smtpd_compat.codemod._plan import SECTION_HANDLER, Plan, ServerClass
+from smtpd_compat.codemod._build import EMPTY, block_body, insert_helpers, statement
+from smtpd_compat.codemod._plan import (
+    LEGACY_ATTRS,
+    SECTION_HANDLER,
+    SERVER_BASES,
+    Plan,
+    ServerClass,
+)
 from smtpd_compat.codemod._rule import Rule
 
 RULE = Rule("handler", "process_message servers become handle_DATA handlers", SECTION_HANDLER)
 
+
+@RULE.needed_when
+def always(plan: Plan) -> bool:
+    """A module that converts always turns its servers into handlers."""
+    return True
+
+
 EXECUTOR = "PROCESS_MESSAGE_EXECUTOR"
 EXECUTOR_CODE = f"""\
-# smtpd ran process_message on its only thread, one call at a time: so does this executor.
+# smtpd ran process_message on its only thread, one call at a time, as this does.
 {EXECUTOR} = concurrent.futures.ThreadPoolExecutor(max_workers=1)
 """
 
 HANDLE_DATA = """\
 async def handle_DATA(self, server, session, envelope):
-    # smtpd passed the body with LF line ends and without the final line end.
-    data = envelope.original_content[:-2].replace(b"\\r\\n", b"\\n"){decode}
-    call = functools.partial(
-        self.process_message,
-        session.peer,
-        envelope.mail_from,
-        list(envelope.rcpt_tos),
-        data,{options}
-    )
-    reply = await asyncio.get_running_loop().run_in_executor({executor}, call)
+    try:
+        # smtpd passed the body with LF line ends and without the final line end.
+        data = envelope.original_content[:-2].replace(b"\\r\\n", b"\\n"){decode}
+        call = functools.partial(
+            self.process_message,
+            session.peer,
+            envelope.mail_from,
+            list(envelope.rcpt_tos),
+            data,{options}
+        )
+        loop = asyncio.get_running_loop()
+        reply = await loop.run_in_executor({executor}, call)
+    except Exception:
+        # smtpd dropped the connection: a temporary failure, so the sender retries.
+        traceback.print_exc()
+        return "451 Requested action aborted: error in processing"
     return reply or "250 OK"
+"""
+# smtpd with decode_data=True offered no 8BITMIME and refused BODY=; aiosmtpd would
+# refuse non-ASCII bodies (500) with its own decode_data=True, so handle_DATA decodes.
+DECODING_HOOKS = """\
+async def handle_EHLO(self, server, session, envelope, hostname, responses):
+    # smtpd with decode_data=True did not offer 8BITMIME.
+    session.host_name = hostname
+    return [line for line in responses if line != "250-8BITMIME"]
+
+
+async def handle_MAIL(self, server, session, envelope, address, mail_options):
+    # smtpd with decode_data=True knew no BODY= parameter.
+    if any(option.startswith("BODY=") for option in mail_options):
+        return "555 MAIL FROM parameters not recognized or not implemented"
+    envelope.mail_from = address
+    envelope.mail_options.extend(mail_options)
+    return "250 OK"
 """
 
 GENERATED_INIT = """\
@@ -56,15 +96,20 @@ OPTION_VALUES = {
 
 
 def handle_data(server: ServerClass) -> cst.BaseStatement:
-    decode = '.decode("utf-8")' if server.decode_data else ""
-    options = "".join(f"\n        {k}={OPTION_VALUES[k]}," for k in server.option_kwargs)
+    decode = '\n        data = data.decode("utf-8")' if server.decode_data else ""
+    options = "".join(f"\n            {k}={OPTION_VALUES[k]}," for k in server.option_kwargs)
     code = HANDLE_DATA.format(decode=decode, options=options, executor=EXECUTOR)
     return statement(code)
 
 
-def generated_init(server: ServerClass) -> cst.BaseStatement:
-    from smtpd_compat.codemod._plan import LEGACY_ATTRS
+def decoding_hooks(server: ServerClass) -> List[cst.BaseStatement]:
+    """The hooks that keep smtpd's decode_data=True dialogue while handle_DATA decodes."""
+    if not server.decodes_itself:
+        return []
+    return list(cst.parse_module(DECODING_HOOKS).body)
 
+
+def generated_init(server: ServerClass) -> cst.BaseStatement:
     lines = [f"    self.{attr} = {LEGACY_ATTRS[attr]}" for attr in sorted(server.attrs_read)]
     return statement(GENERATED_INIT.format(assignments="\n".join(lines)))
 
@@ -78,16 +123,20 @@ def convert_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cs
     server = server_for(plan, original)
     if server is None or not isinstance(updated, cst.ClassDef):
         return updated
-    bases = [b for b in updated.bases if plan.names.resolve(b.value) != "smtpd.SMTPServer"]
+    bases = [b for b in updated.bases if plan.names.legacy_name(b.value) not in SERVER_BASES]
     body: List[cst.BaseStatement] = []
-    for stmt in updated.body.body:
+    for stmt in block_body(updated.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "process_message":
             if server.init is None and server.attrs_read:
                 body.append(generated_init(server))
-            body.append(handle_data(server).with_changes(leading_lines=stmt.leading_lines))
+            generated = [*decoding_hooks(server), handle_data(server)]
+            body.append(generated[0].with_changes(leading_lines=stmt.leading_lines))
+            body += [g.with_changes(leading_lines=[EMPTY]) for g in generated[1:]]
             stmt = stmt.with_changes(leading_lines=[EMPTY])
         body.append(stmt)
-    plan.imports.update({("asyncio", None), ("functools", None), ("concurrent.futures", None)})
+    plan.imports.update(
+        {("asyncio", None), ("functools", None), ("concurrent.futures", None), ("traceback", None)}
+    )
     return updated.with_changes(
         bases=[b.with_changes(comma=cst.MaybeSentinel.DEFAULT) for b in bases],
         lpar=cst.MaybeSentinel.DEFAULT if not bases else updated.lpar,

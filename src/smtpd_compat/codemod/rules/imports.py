@@ -11,14 +11,28 @@ visitors cost a second per file.)
 
 from __future__ import annotations
 
-from typing import List, Optional, Set, Tuple
+import sys
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import import_end, statement
-from smtpd_compat.codemod._names import canonical_module, dotted_name
+from smtpd_compat.codemod._build import (
+    EMPTY,
+    import_end,
+    leading_lines,
+    statement,
+    with_leading_lines,
+)
+from smtpd_compat.codemod._names import LEGACY_MODULES, canonical_module, dotted_name
 from smtpd_compat.codemod._plan import Plan
 from smtpd_compat.codemod._rule import Rule
+
+# sys.stdlib_module_names is new in 3.10: the modules the emitted code and most servers use.
+STDLIB_FALLBACK = frozenset(
+    "__future__ asynchat asyncio asyncore base64 collections concurrent contextlib datetime"
+    " email functools io json logging os pathlib queue re signal smtpd smtplib socket ssl"
+    " subprocess sys tempfile threading time traceback typing unittest uuid".split()
+)
 
 RULE = Rule("imports", "unused legacy imports go, aiosmtpd imports come", "Rule imports")
 
@@ -46,7 +60,13 @@ class UsedNames(cst.CSTVisitor):
 
 def local_name(alias: cst.ImportAlias) -> str:
     name = alias.asname.name if alias.asname else alias.name
-    return (dotted_name(name) or "").split(".")[0]  # type: ignore[arg-type]
+    return (dotted_name(name) or "").split(".")[0]
+
+
+def local_names(node: cst.Import | cst.ImportFrom) -> Set[str]:
+    if isinstance(node.names, cst.ImportStar):
+        return set()
+    return {local_name(a) for a in node.names}
 
 
 def is_legacy(node: cst.BaseSmallStatement) -> bool:
@@ -57,11 +77,19 @@ def is_legacy(node: cst.BaseSmallStatement) -> bool:
     return False
 
 
-def prune(line: cst.SimpleStatementLine, used: Set[str]) -> List[cst.SimpleStatementLine]:
-    """The import line without its unused legacy names (nothing if none is left)."""
+def prune(
+    line: cst.SimpleStatementLine, used: Set[str], used_before: Set[str]
+) -> List[cst.SimpleStatementLine]:
+    """The import line without its unused legacy names (nothing if none is left).
+
+    Other imports lose the names that only the rewritten code used (``base64`` of an AUTH
+    channel, ``io`` of a silenced DEBUGSTREAM); an import unused before stays as it was.
+    """
     small = line.body[0]
-    if len(line.body) != 1 or not is_legacy(small):
+    if len(line.body) != 1 or not isinstance(small, (cst.Import, cst.ImportFrom)):
         return [line]
+    if not is_legacy(small):
+        used = used | {n for n in local_names(small) if n not in used_before}
     assert isinstance(small, (cst.Import, cst.ImportFrom))
     if isinstance(small.names, cst.ImportStar):
         return [line]
@@ -74,25 +102,147 @@ def prune(line: cst.SimpleStatementLine, used: Set[str]) -> List[cst.SimpleState
     return [line.with_changes(body=[small.with_changes(names=kept)])]
 
 
-def import_line(module: str, name: Optional[str]) -> cst.BaseStatement:
-    return statement(f"from {module} import {name}\n" if name else f"import {module}\n")
+def used_names(module: cst.Module) -> Set[str]:
+    names = UsedNames()
+    module.visit(names)
+    return names.used
 
 
-def finish(plan: Plan, module: cst.Module) -> cst.Module:
+def finish(plan: Plan, module: cst.Module, used_before: Set[str]) -> cst.Module:
     if not plan.convert:
         return module
     names = UsedNames()
     module.visit(names)
     body: List[cst.BaseStatement] = []
+    kept_comments: List[cst.EmptyLine] = []
+    comments: Dict[int, List[cst.EmptyLine]] = {}  # statement after removed imports -> theirs
     for stmt in module.body:
+        pruned: List[cst.BaseStatement] = [stmt]
         if isinstance(stmt, cst.SimpleStatementLine):
-            pruned = prune(stmt, names.used)
-            if not pruned and stmt.leading_lines and stmt.leading_lines[0].comment:
-                pruned = []  # a comment above a removed import goes with it
-            body.extend(pruned)
-        else:
-            body.append(stmt)
+            pruned = list(prune(stmt, names.used, used_before))
+        if not pruned:
+            kept_comments += comment_lines(stmt)
+            continue
+        body.extend(pruned)
+        if kept_comments and len(body) > 1:
+            # A comment above removed imports stays where they were: above the aiosmtpd
+            # imports that replace them, or else above the statement that follows.
+            comments[id(body[-1])] = kept_comments
+            kept_comments = []
     wanted = sorted(plan.imports - names.present, key=lambda i: (i[1] is not None, i))
+    return module.with_changes(body=place_imports(body, wanted, comments))
+
+
+def comment_lines(stmt: cst.BaseStatement) -> List[cst.EmptyLine]:
+    """The leading lines of a statement from its first comment on (none without a comment)."""
+    lines = list(leading_lines(stmt))
+    while lines and lines[0].comment is None:
+        lines.pop(0)
+    return lines
+
+
+def place_imports(
+    body: List[cst.BaseStatement],
+    wanted: List[Tuple[str, Optional[str]]],
+    comments: Dict[int, List[cst.EmptyLine]],
+) -> List[cst.BaseStatement]:
+    """Standard library imports join the module's stdlib group in order; aiosmtpd's follow it.
+
+    The order is isort's (ruff's ``I``): ``import x`` lines before ``from x import y``
+    lines, each sorted by module name.
+    """
     end = import_end(body)
-    added = [import_line(m, n) for m, n in wanted]
-    return module.with_changes(body=[*body[:end], *added, *body[end:]])
+    head, rest = list(body[:end]), list(body[end:])
+    start = sum(1 for s in head if is_preamble(s))
+    group = stdlib_group(head, start)
+    if group is None:
+        group = (start, start)
+    low, high = group
+    for module, name in wanted:
+        if is_stdlib(module):
+            new: cst.BaseStatement = import_line(module, name)
+            index = next((i for i in range(low, high) if sort_key(new) < sort_key(head[i])), high)
+            if index == low and low < high:
+                new = with_leading_lines(new, leading_lines(head[low]))
+                head[low] = with_leading_lines(head[low], [])
+            elif index == low and low > 0:
+                new = with_leading_lines(new, [EMPTY])
+            head.insert(index, new)
+            high += 1
+    third: List[cst.BaseStatement] = [import_line(m, n) for m, n in wanted if not is_stdlib(m)]
+    orphans = [line for lines in comments.values() for line in lines]
+    if third:
+        if high > 0 or orphans:
+            third[0] = with_leading_lines(third[0], [EMPTY, *orphans])
+        following = head[high:] + rest
+        if following and not leading_lines(following[0]):
+            if high < len(head):
+                head[high] = with_leading_lines(head[high], [EMPTY])
+            else:
+                rest[0] = with_leading_lines(rest[0], [EMPTY])
+        head[high:high] = third
+    else:
+        head, rest = with_comments(head, comments), with_comments(rest, comments)
+    return [*head, *rest]
+
+
+def with_comments(
+    body: List[cst.BaseStatement], comments: Dict[int, List[cst.EmptyLine]]
+) -> List[cst.BaseStatement]:
+    """Statements with the comments of the removed imports above them put back."""
+    return [
+        with_leading_lines(s, [*comments[id(s)], *leading_lines(s)]) if id(s) in comments else s
+        for s in body
+    ]
+
+
+def is_preamble(stmt: cst.BaseStatement) -> bool:
+    """The docstring or a ``from __future__`` import: the stdlib group comes after them."""
+    small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+    if isinstance(small, cst.ImportFrom):
+        return dotted_name(small.module) == "__future__" if small.module else False
+    return isinstance(small, cst.Expr)
+
+
+def stdlib_group(head: List[cst.BaseStatement], start: int) -> Optional[Tuple[int, int]]:
+    """(first, end) of the first group of imports (split by blank lines) from the stdlib."""
+    index = start
+    while index < len(head):
+        end = index + 1
+        while end < len(head) and not starts_group(head[end]):
+            end += 1
+        if all(is_stdlib(imported_module(s)) for s in head[index:end]):
+            return index, end
+        index = end
+    return None
+
+
+def starts_group(stmt: cst.BaseStatement) -> bool:
+    return any(line.comment is None for line in leading_lines(stmt))
+
+
+def imported_module(stmt: cst.BaseStatement) -> str:
+    small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+    if isinstance(small, cst.Import):
+        return dotted_name(small.names[0].name) or ""
+    if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative:
+        return dotted_name(small.module) or ""
+    return ""
+
+
+def sort_key(stmt: cst.BaseStatement) -> Tuple[bool, str]:
+    small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+    return isinstance(small, cst.ImportFrom), imported_module(stmt).lower()
+
+
+def is_stdlib(module: str) -> bool:
+    top = module.split(".")[0]
+    names = getattr(sys, "stdlib_module_names", STDLIB_FALLBACK)
+    # smtpd, asyncore and asynchat left the stdlib in 3.12; the programs still group them so.
+    return bool(top) and (top in names or top in LEGACY_MODULES)
+
+
+def import_line(module: str, name: Optional[str]) -> cst.SimpleStatementLine:
+    line = statement(f"from {module} import {name}\n" if name else f"import {module}\n")
+    assert isinstance(line, cst.SimpleStatementLine)
+    return line

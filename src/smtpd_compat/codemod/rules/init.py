@@ -15,11 +15,18 @@ from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import keep_leading_lines, statement
+from smtpd_compat.codemod._build import code_of, insert_helpers, keep_leading_lines, statement
 from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_INIT, Plan, ServerClass
 from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod.rules.thread import controller_statements
 
 RULE = Rule("init", "__init__ overrides store smtpd's attributes", SECTION_INIT)
+
+
+@RULE.needed_when
+def has_init(plan: Plan) -> bool:
+    return any(s.init is not None for s in plan.servers)
+
 
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
 
@@ -30,20 +37,47 @@ def self_name(server: ServerClass) -> str:
     return first.name.value
 
 
-def assignments(plan: Plan, server: ServerClass) -> List[cst.BaseStatement]:
-    from smtpd_compat.codemod._build import code_of
+SERVER_ATTRIBUTES = '''\
+def smtpd_server_attributes(
+    server, localaddr, remoteaddr, data_size_limit=33554432, map=None, enable_SMTPUTF8=False,
+    decode_data=False,
+):
+    """Set the attributes smtpd.SMTPServer.__init__ set, from the same arguments."""
+    server._localaddr = localaddr
+    server._remoteaddr = remoteaddr
+    server.data_size_limit = data_size_limit
+    server.enable_SMTPUTF8 = enable_SMTPUTF8
+    server._decode_data = decode_data
+'''
 
+
+def assignments(plan: Plan, server: ServerClass) -> List[cst.BaseStatement]:
     me = self_name(server)
+    if server.forwards:  # super().__init__(*args, **kwargs): bind them as smtpd did
+        base = server.base_init
+        assert base is not None and isinstance(base.body[0], cst.Expr)
+        call = base.body[0].value
+        assert isinstance(call, cst.Call)
+        passed = ", ".join(
+            code_of(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in call.args if a.star
+        )
+        return [statement(f"smtpd_server_attributes({me}, {passed})\n")]
     stored = []
     for param in ("localaddr", "remoteaddr", "data_size_limit", "enable_SMTPUTF8", "decode_data"):
         if param in server.base_args:
             value = code_of(server.base_args[param])
             stored.append(statement(f"{me}.{ATTRIBUTE_FOR[param]} = {value}\n"))
     if server.thread is not None:
-        from smtpd_compat.codemod.rules.thread import controller_statements
-
         stored += controller_statements(plan, server, me)
     return stored
+
+
+@RULE.on(cst.Module)
+def add_attribute_helper(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    if not plan.convert or not any(s.forwards for s in plan.servers):
+        return updated
+    assert isinstance(updated, cst.Module)
+    return insert_helpers(updated, SERVER_ATTRIBUTES)
 
 
 @RULE.on(cst.SimpleStatementLine)

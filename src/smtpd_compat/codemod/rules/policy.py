@@ -19,12 +19,18 @@ from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import EMPTY, code_of, statement
+from smtpd_compat.codemod._build import EMPTY, block_body, code_of, statement
 from smtpd_compat.codemod._channels import ChannelPlan, PolicyHook, channel_class_of, in_hook
 from smtpd_compat.codemod._plan import SECTION_POLICY, Plan
 from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("policy", "smtp_MAIL/smtp_RCPT policy overrides become hooks", SECTION_POLICY)
+
+
+@RULE.needed_when
+def has_policy_channel(plan: Plan) -> bool:
+    return any(s.channel is not None and s.channel.hooks for s in plan.servers)
+
 
 SIGNATURES = {
     "MAIL": "async def handle_MAIL(self, server, session, envelope, address, mail_options):",
@@ -69,7 +75,7 @@ def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
         return updated
     _, assignment = channel_class_of(updated)
     body: List[cst.BaseStatement] = []
-    for stmt in updated.body.body:
+    for stmt in block_body(updated.body):
         if stmt is assignment:
             continue
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "handle_DATA":
@@ -77,6 +83,6 @@ def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
             body += [new[0].with_changes(leading_lines=stmt.leading_lines), *new[1:]]
             stmt = stmt.with_changes(leading_lines=[EMPTY])
         body.append(stmt)
-    if body and updated.body.body[0] is assignment:
+    if body and block_body(updated.body)[0] is assignment:
         body[0] = body[0].with_changes(leading_lines=[])
     return updated.with_changes(body=updated.body.with_changes(body=body))

@@ -9,7 +9,10 @@ the bound port (port 0, ``server.socket``) or the address is computed, a
 becomes ``start()`` and a blocking wait; a ``Thread(target=asyncore.loop)``
 starts the controller instead; ``server.close()`` and ``asyncore.close_all()``
 become ``stop()``. ``enable_SMTPUTF8`` is always passed (the Controller would
-turn it on), ``data_size_limit`` and ``decode_data`` carry over.
+turn it on), ``data_size_limit`` carries over. Each loop starts the servers of
+its own block. aiosmtpd's session log (``mail.log``) is kept out of the
+program's log, as smtpd logged nothing. ``BoundController`` checks the aiosmtpd
+version whose internals it uses, and its start/stop are safe in any order.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Dict, List, Optional
 import libcst as cst
 
 from smtpd_compat.codemod._build import (
+    assign_call,
     code_of,
     expression,
     insert_helpers,
@@ -27,18 +31,35 @@ from smtpd_compat.codemod._build import (
 )
 from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_STARTUP, Instance, Plan, ServerClass
 from smtpd_compat.codemod._rule import Result, Rule
-from smtpd_compat.codemod.rules import auth
+from smtpd_compat.codemod.rules.auth import controller_options
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
 
+
+@RULE.needed_when
+def always(plan: Plan) -> bool:
+    """A module that converts always starts Controllers."""
+    return True
+
+
 BOUND_CONTROLLER = '''\
 class BoundController(Controller):
-    """A Controller on a socket bound at once, as smtpd.SMTPServer did: port 0 works."""
+    """A Controller on a socket bound at once, as smtpd.SMTPServer did: port 0 works.
+
+    It serves that socket through Controller._create_server and _factory_invoker,
+    internals of aiosmtpd 1.4: on another aiosmtpd it refuses to start.
+    """
 
     def __init__(self, handler, localaddr, **kwargs):
+        if not aiosmtpd.__version__.startswith("1.4."):
+            found = aiosmtpd.__version__
+            raise RuntimeError(f"BoundController needs aiosmtpd 1.4, not {found}")
         family = socket.AF_INET6 if ":" in localaddr[0] else socket.AF_INET
         self.socket = socket.create_server(localaddr, family=family)
         host, port = self.socket.getsockname()[:2]
+        self.lifecycle = threading.Lock()
+        self.serving = False
+        self.closed = False
         super().__init__(handler, hostname=host, port=port, **kwargs)
 
     def _create_server(self):
@@ -46,12 +67,28 @@ class BoundController(Controller):
             self._factory_invoker, sock=self.socket, ssl=self.ssl_context
         )
 
+    def start(self):
+        # A start() racing with stop() on another thread serves until it, or not at all.
+        with self.lifecycle:
+            if not self.serving and not self.closed:
+                super().start()
+                self.serving = True
+
     def stop(self, no_assert=False):
-        # Like smtpd's close(): safe twice and before start().
-        if self._thread is not None:
-            super().stop(no_assert)
-        self.socket.close()
+        # Like smtpd's close(): safe twice, before start(), and while start() runs.
+        with self.lifecycle:
+            if self.serving:
+                super().stop(no_assert)
+                self.serving = False
+            self.closed = True
+            self.socket.close()
 '''
+QUIET_MAIL_LOG = """\
+# smtpd logged nothing of its sessions: keep aiosmtpd's log of them out of the program's
+logging.getLogger("mail.log").addHandler(logging.NullHandler())
+logging.getLogger("mail.log").propagate = False
+"""
+BOUND_CONTROLLER_IMPORTS = {("aiosmtpd", None), ("socket", None), ("threading", None)}
 OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
 DEBUGGING_HANDLER = "LegacyDebuggingHandler"
@@ -87,15 +124,17 @@ def server_options(
     """The options of ``server`` created as ``handler`` (with ``args`` when it has no __init__)."""
     values = []
     for param in OPTIONS:
-        if server is not None and server.init is not None:
+        if server is not None and server.init is not None and not server.forwards:
             given = f"{handler}.{ATTRIBUTE_FOR[param]}" if param in server.base_args else None
         else:
             given = code_of(args[param]) if param in args else None
+        if param == "decode_data" and (server is None or server.decodes_itself):
+            given = None  # the handler decodes (aiosmtpd's decode_data is strict ASCII)
         if given is None and param == "enable_SMTPUTF8":
             given = "False"  # smtpd's default; the Controller would turn it on
         if given is not None:
             values.append(f"{param}={given}")
-    return values + extra_options(plan) + (auth.controller_options(server) if server else [])
+    return values + extra_options(plan) + (controller_options(server) if server else [])
 
 
 def extra_options(plan: Plan) -> List[str]:
@@ -109,27 +148,38 @@ def controller_call(plan: Plan, instance: Instance) -> str:
         localaddr = f"{handler}._localaddr"
     else:
         localaddr = code_of(instance.args["localaddr"])
-    options = ", ".join(option_values(plan, instance))
+    options = option_values(plan, instance)
     if instance.bound:
-        return f"BoundController({handler}, {localaddr}, {options})"
+        args = [handler, localaddr, *options]
+        made = server.controller_class if server is not None else "BoundController"
+        return assign_call(instance.controller_name, made, args, instance.indent)
     address = instance.args["localaddr"]
     assert isinstance(address, cst.Tuple)
     host, port = (code_of(e.value) for e in address.elements)
-    return f"Controller({handler}, hostname={host}, port={port}, {options})"
+    args = [handler, f"hostname={host}", f"port={port}", *options]
+    return assign_call(instance.controller_name, "Controller", args, instance.indent)
 
 
 def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     plan.imports.add(("aiosmtpd.controller", "Controller"))
     if instance.bound:
-        plan.imports.add(("socket", None))
+        plan.imports.update(BOUND_CONTROLLER_IMPORTS)
     handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
-    control = statement(f"{instance.controller_name} = {controller_call(plan, instance)}\n")
-    return keep_leading_lines(instance.statement, [handler, control])
+    control = statement(controller_call(plan, instance))
+    made = [handler, control]
+    if instance.escapes is not None:  # code elsewhere reads the port, as from smtpd's server
+        made.append(
+            statement(
+                f"{instance.handler_name}.socket = {instance.controller_name}.socket"
+                "  # bound, as smtpd.SMTPServer's was\n"
+            )
+        )
+    return keep_leading_lines(instance.statement, made)
 
 
-def replace_loop(plan: Plan) -> List[cst.BaseStatement]:
+def replace_loop(plan: Plan, loop: cst.CSTNode) -> List[cst.BaseStatement]:
     plan.imports.add(("threading", None))
-    starts = [statement(f"{i.controller_name}.start()\n") for i in plan.instances]
+    starts = [statement(f"{i.controller_name}.start()\n") for i in plan.served[id(loop)]]
     return [*starts, statement("threading.Event().wait()  # served until interrupted\n")]
 
 
@@ -141,7 +191,9 @@ def replace_statement(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
     if instance is not None:
         return cst.FlattenSentinel(replace_instance(plan, instance))
     if original in plan.loops:
-        return cst.FlattenSentinel(keep_leading_lines(original, replace_loop(plan)))
+        return cst.FlattenSentinel(keep_leading_lines(original, replace_loop(plan, original)))
+    if any(original is s for s in plan.dropped):
+        return cst.RemovalSentinel.REMOVE
     if original in plan.close_alls:
         stops = [statement(f"{i.controller_name}.stop()\n") for i in plan.instances]
         return cst.FlattenSentinel(keep_leading_lines(original, stops))
@@ -155,7 +207,7 @@ def replace_call(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     if original in plan.closes:
         return expression(f"{plan.closes[original].controller_name}.stop()")
     if original in plan.threads:
-        start = expression(f"{plan.instances[0].controller_name}.start")
+        start = expression(f"{plan.served[id(original)][0].controller_name}.start")
         args = [
             a.with_changes(value=start) if a.keyword and a.keyword.value == "target" else a
             for a in updated.args
@@ -176,6 +228,11 @@ def replace_socket(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> R
 
 @RULE.on(cst.Module)
 def add_bound_controller(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
-    if not plan.convert or not plan.needs_bound_controller or not isinstance(updated, cst.Module):
+    if not plan.convert or not isinstance(updated, cst.Module):
+        return updated
+    if plan.instances or plan.thread_servers:
+        plan.imports.add(("logging", None))
+        updated = insert_helpers(updated, QUIET_MAIL_LOG)
+    if not plan.needs_bound_controller:
         return updated
     return insert_helpers(updated, BOUND_CONTROLLER)

@@ -20,22 +20,81 @@ from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import code_of, keep_leading_lines, statement
-from smtpd_compat.codemod._plan import SECTION_THREAD, Plan, Poll, ServerClass
+from smtpd_compat.codemod._build import (
+    assign_call,
+    block_body,
+    code_of,
+    keep_leading_lines,
+    statement,
+)
+from smtpd_compat.codemod._names import dotted_name
+from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, SECTION_THREAD, Plan, Poll, ServerClass
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
-from smtpd_compat.codemod.rules.startup import server_options
+from smtpd_compat.codemod._threads import THREAD_ATTRS
+from smtpd_compat.codemod.rules.startup import BOUND_CONTROLLER_IMPORTS, server_options
 
 RULE = Rule("thread", "Thread subclasses and polling loops drive a Controller", SECTION_THREAD)
+
+
+@RULE.analysis
+def check_thread_uses(planner: Planner, module: cst.Module) -> None:
+    """Instances of converted thread classes lose the Thread and dispatcher surface."""
+    plan = planner.plan
+    for attribute in planner.attributes:
+        server = planner.thread_targets_of.get(dotted_name(attribute.value) or "")
+        if server is None or server.thread is None:
+            continue
+        body = block_body(server.node.body)
+        defined = {s.name.value for s in body if isinstance(s, cst.FunctionDef)}
+        if attribute.attr.value in (THREAD_ATTRS | DISPATCHER_ATTRS) - {"socket"} - defined:
+            planner.block(
+                attribute,
+                f"{dotted_name(attribute)} is the thread's or the dispatcher's: "
+                "the converted class has no such attribute",
+                SECTION_THREAD,
+            )
+    closes_all = any(s.thread and s.thread.closes_all for s in plan.thread_servers)
+    others = len(plan.servers) > 1 or plan.instances or planner.thread_instances > 1
+    if closes_all and others:
+        planner.block(
+            plan.thread_servers[0].node,
+            "asyncore.close_all() in a thread class closed the other servers too",
+            SECTION_THREAD,
+        )
+
+
+@RULE.analysis
+def check_polls_close(planner: Planner, module: cst.Module) -> None:
+    """After a polling loop the legacy server stopped serving: it must be closed."""
+    plan = planner.plan
+    closed = {id(i) for i in plan.closes.values()}
+    for poll in plan.polls:
+        served = plan.served.get(id(poll.loop), [])
+        if not plan.close_alls and any(id(i) not in closed for i in served):
+            planner.block(
+                poll.loop,
+                "a server served by the polling loop is never closed: "
+                "after the loop smtpd stopped serving it, a Controller would not",
+                SECTION_THREAD,
+            )
+
+
+@RULE.needed_when
+def has_threads_or_polls(plan: Plan) -> bool:
+    return bool(plan.thread_servers or plan.polls)
+
 
 DEFAULT_TIMEOUT = "30.0"  # asyncore.loop's
 
 
 def controller_statements(plan: Plan, server: ServerClass, me: str) -> List[cst.BaseStatement]:
     """Where smtpd.SMTPServer.__init__ bound: bind a controller and keep its socket."""
-    plan.imports.update({("aiosmtpd.controller", "Controller"), ("socket", None)})
-    options = ", ".join(server_options(plan, server, me, {}))
+    plan.imports.update({("aiosmtpd.controller", "Controller"), *BOUND_CONTROLLER_IMPORTS})
+    options = server_options(plan, server, me, {})
+    args = [me, f"{me}._localaddr", *options]
     return [
-        statement(f"{me}.controller = BoundController({me}, {me}._localaddr, {options})\n"),
+        statement(assign_call(f"{me}.controller", server.controller_class, args, indent=8)),
         statement(f"{me}.socket = {me}.controller.socket  # bound, as smtpd.SMTPServer's was\n"),
     ]
 
@@ -88,7 +147,7 @@ def drop_thread_base(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) ->
     if not plan.convert or thread_of(plan, original) is None:
         return updated
     assert isinstance(updated, cst.ClassDef)
-    bases = [b for b in updated.bases if code_of(b.value) != "threading.Thread"]
+    bases = [b for b in updated.bases if not plan.names.is_thread_class(b.value)]
     if bases:
         bases[-1] = bases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(bases=bases)
@@ -104,13 +163,13 @@ def poll_of(plan: Plan, node: cst.CSTNode) -> Poll | None:
 @RULE.on(cst.While)
 def replace_poll(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
     poll = poll_of(plan, original) if plan.convert else None
-    if poll is None or not isinstance(updated, cst.While):
+    if poll is None or not isinstance(updated, cst.While) or not isinstance(original, cst.While):
         return updated
     plan.imports.add(("time", None))
     timeout = code_of(poll.timeout) if poll.timeout is not None else DEFAULT_TIMEOUT
     wait = statement(f"time.sleep({timeout})  # smtpd served here; the controller serves alone\n")
     assert isinstance(updated.body, cst.IndentedBlock)
     loop = updated.with_changes(body=updated.body.with_changes(body=[wait]))
-    starts = [statement(f"{i.controller_name}.start()\n") for i in plan.instances]
+    starts = [statement(f"{i.controller_name}.start()\n") for i in plan.served[id(original)]]
     loop = loop.with_changes(leading_lines=[])
     return cst.FlattenSentinel(keep_leading_lines(original, [*starts, loop]))

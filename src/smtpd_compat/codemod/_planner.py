@@ -1,0 +1,842 @@
+"""Read a module once and decide what can be rewritten safely.
+
+The Planner converts the servers of a module all together or not at all, and
+records a report for every construct that blocks the conversion, at its line.
+Each rule adds its own analysis (``Rule.analysis``) and says when a plan needs
+it (``Rule.needed_when``); the Planner knows no rule by name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple
+
+import libcst as cst
+import libcst.matchers
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+
+from smtpd_compat.codemod._build import block_body, code_of
+from smtpd_compat.codemod._channels import (
+    analyse_channel,
+    channel_class_of,
+)
+from smtpd_compat.codemod._names import LegacyNames, dotted_name
+from smtpd_compat.codemod._plan import (
+    AIOSMTPD_CHANGES,
+    DISPATCHER_ATTRS,
+    DISPATCHER_WHY,
+    GREETING,
+    LEGACY_ATTRS,
+    SECTION_CHANGES,
+    SECTION_DEBUGGING,
+    SECTION_HANDLER,
+    SECTION_INIT,
+    SECTION_MANUAL,
+    SECTION_STARTUP,
+    SECTION_THREAD,
+    SERVER_BASES,
+    SERVER_SUBCLASSES,
+    STRICT_ASCII,
+    Instance,
+    Plan,
+    Poll,
+    ServerClass,
+    bind_server_args,
+    literal_bool,
+)
+from smtpd_compat.codemod._report import Report
+from smtpd_compat.codemod._threads import (
+    THREAD_ATTRS,
+    LegacyUse,
+    analyse_thread,
+    is_polling_call,
+    polling_timeout,
+    skipped_ids,
+)
+
+
+class RuleAnalysis(Protocol):
+    """What the Planner asks of a rule (``_rule.Rule``): its own analysis, and when it is needed."""
+
+    name: str
+
+    def analyse(self, planner: Planner, module: cst.Module) -> None: ...
+
+    def needed(self, plan: Plan) -> bool: ...
+
+
+class Planner(cst.CSTVisitor):
+    """Builds a Plan: one visit over the module, then whole-module decisions."""
+
+    METADATA_DEPENDENCIES = (PositionProvider, ParentNodeProvider)
+
+    def __init__(
+        self, names: LegacyNames, rules: Sequence[RuleAnalysis], enabled: Set[str]
+    ) -> None:
+        super().__init__()
+        self.plan = Plan(names)
+        self.rules = rules
+        self.enabled = enabled
+        self.blockers: List[Report] = []
+        self.calls: List[cst.Call] = []
+        self.attributes: List[cst.Attribute] = []
+        self.thread_targets: List[Tuple[cst.Call, cst.Arg]] = []
+        self.loop_calls: List[cst.Call] = []
+        self.name_uses: Dict[str, int] = {}
+        self.module_settings: List[Tuple[str, cst.Assign]] = []
+        self.in_threads: Set[int] = set()  # nodes the thread rule rewrites
+        self.thread_targets_of: Dict[str, ServerClass] = {}
+        self.thread_instances = 0
+        self.module = cst.Module(body=[])
+
+    # -- helpers -----------------------------------------------------------
+    def line(self, node: cst.CSTNode) -> int:
+        return self.get_metadata(PositionProvider, node).start.line
+
+    def block(self, node: cst.CSTNode, message: str, section: str = SECTION_MANUAL) -> None:
+        self.blockers.append(Report(self.line(node), message, section))
+
+    def legacy(self, node: cst.BaseExpression) -> Optional[str]:
+        return self.plan.names.legacy_name(node)
+
+    def statement_of(self, node: cst.CSTNode) -> Optional[cst.SimpleStatementLine]:
+        """The one-statement line whose only statement contains ``node`` at its top."""
+        parent = self.get_metadata(ParentNodeProvider, node)
+        if isinstance(parent, (cst.Assign, cst.Expr)):
+            line = self.get_metadata(ParentNodeProvider, parent)
+            if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
+                return line
+        return None
+
+    def owner_of(self, statement: cst.CSTNode) -> cst.CSTNode:
+        """The block a statement runs in; a ``try`` body counts as its parent's block."""
+        owner = self.get_metadata(ParentNodeProvider, statement)
+        if isinstance(owner, cst.IndentedBlock):
+            holder = self.get_metadata(ParentNodeProvider, owner)
+            if isinstance(holder, cst.Try):
+                return self.owner_of(holder)
+        return owner
+
+    # -- visiting ----------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = [self.legacy(b.value) for b in node.bases]
+        if "smtpd.SMTPChannel" in bases:
+            self.plan.channels.append(node)
+            self.plan.channel_plans[node.name.value] = analyse_channel(node, self.plan.names)
+        elif "smtpd.SMTPServer" in bases:
+            self.add_server(node)
+        elif any(b in SERVER_SUBCLASSES for b in bases):
+            reason = replaced_behaviour(node)
+            if reason is None:
+                self.add_server(node)
+            else:
+                self.block(node, f"class {node.name.value} {reason}", SECTION_DEBUGGING)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+        name = self.legacy(node.func)
+        if name == "asyncore.loop":
+            self.loop_calls.append(node)
+        for arg in node.args:
+            if arg.keyword and arg.keyword.value == "target":
+                if self.legacy(arg.value) == "asyncore.loop":
+                    self.thread_targets.append((node, arg))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.attributes.append(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.name_uses[node.value] = self.name_uses.get(node.value, 0) + 1
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.module = node
+
+    def constant_bool(self, node: Optional[cst.BaseExpression]) -> Optional[bool]:
+        """A literal True/False, or a module-level name bound once to one (``DECODE = True``)."""
+        if not isinstance(node, cst.Name) or node.value in ("True", "False"):
+            return literal_bool(node)
+        m = cst.matchers
+        assigned = m.findall(self.module, m.AssignTarget(target=m.Name(node.value)))
+        rebound = m.findall(self.module, m.AugAssign(target=m.Name(node.value)) | m.Global())
+        if len(assigned) != 1 or rebound:
+            return None
+        for statement in self.module.body:
+            small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) else None
+            if isinstance(small, cst.Assign) and small.targets[0] is assigned[0]:
+                return literal_bool(small.value) if len(small.targets) == 1 else None
+        return None
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) != 1:
+            return
+        target = self.legacy(node.targets[0].target)
+        if target in ("smtpd.__version__", "smtpd.DEBUGSTREAM"):
+            self.module_settings.append((target, node))
+
+    # -- server classes ----------------------------------------------------
+    def add_server(self, node: cst.ClassDef) -> None:
+        """A server class converts when nothing blocks it; every blocker is reported."""
+        names = self.plan.names
+        extra = [b for b in node.bases if self.legacy(b.value) not in SERVER_BASES]
+        thread = None
+        blocked = self.block_bases(node, [b for b in extra if not names.is_thread_class(b.value)])
+        if any(names.is_thread_class(b.value) for b in extra):
+            thread = analyse_thread(node, names)
+            for reason, where in zip(thread.reasons, thread.where):
+                self.block(
+                    where,
+                    f"class {node.name.value} is also a threading.Thread and cannot become a "
+                    f"Controller: {reason}",
+                    SECTION_THREAD,
+                )
+            blocked |= bool(thread.reasons)
+        methods = {s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
+        process_message = methods.get("process_message")
+        if process_message is None or process_message.asynchronous:
+            what = "an async" if process_message else "no"
+            self.block(
+                process_message or node,
+                f"class {node.name.value} has {what} process_message: smtpd called a plain one",
+                SECTION_HANDLER,
+            )
+            return
+        server = ServerClass(node, process_message, methods.get("__init__"), thread=thread)
+        if thread is not None:
+            self.in_threads |= skipped_ids(thread)
+        body_ok = self.check_class_body(server)
+        init_ok = self.check_init(server)
+        if body_ok and init_ok and not blocked:
+            self.plan.servers.append(server)
+
+    def block_bases(self, node: cst.ClassDef, extra: Sequence[cst.Arg]) -> bool:
+        """Other bases and class keywords: a handler is a plain class. True if any."""
+        others = [b for b in extra if dotted_name(b.value) != "object"]
+        for base in [*others, *node.keywords]:
+            self.block(
+                base,
+                f"class {node.name.value} has another base or class keyword besides "
+                f"smtpd.SMTPServer ({code_of(base)}): the handler would lose what it gives",
+            )
+        return bool(others or node.keywords)
+
+    def check_class_body(self, server: ServerClass) -> bool:
+        collector = SelfAttributes(skipped_ids(server.thread) if server.thread else set())
+        server.node.visit(collector)
+        overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
+        if "channel_class" in overridden and self.attach_channel(server):
+            overridden.remove("channel_class")
+        forbidden = DISPATCHER_ATTRS
+        if server.thread is not None:  # the handler keeps the bound socket as self.socket
+            forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
+        unsupported = sorted((collector.read | set(overridden)) & forbidden)
+        for name in unsupported:
+            used = "overrides" if name in overridden else "uses"
+            self.block(
+                collector.first.get(name, server.node),
+                f"class {server.name} {used} the {owner_of_attribute(name)}'s {name}: "
+                f"{DISPATCHER_WHY(name)}",
+            )
+        if unsupported:
+            return False
+        server.attrs_read = collector.read & set(LEGACY_ATTRS)
+        return True
+
+    def attach_channel(self, server: ServerClass) -> bool:
+        """``channel_class = Channel`` with a Channel whose policy becomes hooks."""
+        name, _ = channel_class_of(server.node)
+        channel = self.plan.channel_plans.get(name or "")
+        if channel is None or not channel.convertible:
+            return False
+        server.channel = channel
+        return True
+
+    def check_init(self, server: ServerClass) -> bool:
+        if server.init is None:
+            return True
+        calls = [s for s in block_body(server.init.body) if self.is_base_init(s, server)]
+        if len(calls) != 1:
+            self.block(
+                server.init,
+                f"{server.name}.__init__ does not call the base "
+                "__init__ exactly once at its top level",
+                SECTION_INIT,
+            )
+            return False
+        call = base_init_call(calls[0])
+        assert call is not None and isinstance(call.func, cst.Attribute)
+        args = list(call.args)
+        if not isinstance(call.func.value, cst.Call):
+            args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
+        if forwards_everything(server.init, args) and server.thread is None:
+            # ``super().__init__(*args, **kwargs)``: the instances' arguments are smtpd's.
+            base_init = calls[0]
+            assert isinstance(base_init, cst.SimpleStatementLine)
+            server.base_init, server.forwards = base_init, True
+            return True
+        bound = bind_server_args(args)
+        decode_data = self.constant_bool((bound or {}).get("decode_data"))
+        if bound is None or private_map(bound) or decode_data is None:
+            self.block(
+                calls[0],
+                f"{server.name}.__init__ passes arguments to smtpd.SMTPServer "
+                "that cannot be read statically (star-args, map=, or a computed "
+                "decode_data)",
+                SECTION_INIT,
+            )
+            return False
+        base_init = calls[0]
+        assert isinstance(base_init, cst.SimpleStatementLine)  # base_init_call() checked it
+        server.base_init, server.base_args, server.decode_data = base_init, bound, decode_data
+        return True
+
+    def is_base_init(self, statement: cst.BaseStatement, server: ServerClass) -> bool:
+        call = base_init_call(statement)
+        if call is None or not isinstance(call.func, cst.Attribute):
+            return False
+        if call.func.attr.value != "__init__":
+            return False
+        owner = call.func.value
+        if isinstance(owner, cst.Call):
+            return dotted_name(owner.func) == "super"
+        return self.legacy(owner) in SERVER_BASES
+
+    # -- whole-module decisions --------------------------------------------
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if not self.plan.servers and not self.loop_calls and not self.thread_targets:
+            self.finish(False)
+            return
+        ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
+        self.check_every_instance_served()
+        serving = self.plan.loops or self.plan.threads or self.plan.polls
+        # A loop elsewhere (another function or block) has its own report at its line.
+        if self.plan.instances and not serving and not self.loop_calls and not self.thread_targets:
+            self.block(
+                self.plan.instances[0].statement,
+                "no asyncore.loop() in this module serves this server",
+                SECTION_STARTUP,
+            )
+        for rule in self.rules:  # the rules' own analyses (banner, debugstream)
+            rule.analyse(self, original_node)
+        ok = ok and self.rules_needed()
+        self.finish(ok and not self.blockers)
+
+    def finish(self, convert: bool) -> None:
+        self.plan.convert = convert
+        self.plan.reports.extend(self.blockers)
+        if convert:
+            self.plan.reports.extend(self.behaviour_notes())
+
+    def behaviour_notes(self) -> List[Report]:
+        """What converted code does differently, said once at each server's creation."""
+        notes = []
+        for instance in self.plan.instances:
+            notes.append(self.note(instance.statement, instance.server))
+            if instance.escapes is not None:
+                notes.append(
+                    Report(
+                        self.line(instance.escapes),
+                        f"{instance.target} leaves this function: the converted handler keeps "
+                        f"{instance.target}.socket, but has no close(); code elsewhere that "
+                        f"closes it must call {instance.controller_name}.stop() instead",
+                        SECTION_STARTUP,
+                        note=True,
+                    )
+                )
+        for server in self.plan.thread_servers:
+            notes.append(self.note(server.base_init or server.node, server))
+        return notes
+
+    def note(self, node: cst.CSTNode, server: Optional[ServerClass]) -> Report:
+        changes = list(AIOSMTPD_CHANGES[1:] if server is None else AIOSMTPD_CHANGES)
+        if server is not None and server.decode_data and not server.decodes_itself:
+            changes.insert(0, STRICT_ASCII)
+        if self.plan.banner is None:
+            changes.append(GREETING)
+        return Report(self.line(node), "; ".join(changes), SECTION_CHANGES, note=True)
+
+    def rules_needed(self) -> bool:
+        """Every rule this plan needs (each rule says when) is enabled."""
+        return all(r.name in self.enabled for r in self.rules if r.needed(self.plan))
+
+    def find_instances(self) -> bool:
+        classes = {s.name: s for s in self.plan.servers}
+        called = set()
+        for call in self.calls:
+            name = dotted_name(call.func)
+            legacy = self.legacy(call.func)
+            if name in classes and classes[name].thread is not None:
+                called.add(name)
+                self.add_thread_instance(call, classes[name])
+            elif name in classes:
+                called.add(name)
+                self.add_instance(call, classes[name])
+            elif legacy == "smtpd.DebuggingServer":
+                self.add_instance(call, None)
+            elif legacy == "smtpd.SMTPServer":
+                self.block(
+                    call,
+                    "smtpd.SMTPServer is instantiated directly: its process_message raised "
+                    "NotImplementedError on every message; subclass it or use a handler",
+                )
+            elif legacy == "smtpd.PureProxy":
+                self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
+            elif name in ("cls", "self.__class__", "type(self)"):
+                server = self.made_inside(call)
+                if server is not None:
+                    called.add(server.name)
+                    self.block(
+                        call,
+                        f"{server.name} is created as {name}(...) inside its own class: its "
+                        "start-up cannot be rewritten from here (make the Controller there by "
+                        "hand, see the startup rule's section)",
+                        SECTION_STARTUP,
+                    )
+        for server in self.plan.servers:
+            if server.name not in called and server.thread is None:
+                self.block(
+                    server.node,
+                    f"class {server.name} is not instantiated in this "
+                    "module, so its start-up cannot be rewritten with it",
+                    SECTION_STARTUP,
+                )
+        return True
+
+    def made_inside(self, call: cst.Call) -> Optional[ServerClass]:
+        """The server class whose method creates an instance of its own class with ``call``."""
+        node: cst.CSTNode = call
+        while not isinstance(node, cst.Module):
+            node = self.get_metadata(ParentNodeProvider, node)
+            server = next((s for s in self.plan.servers if s.node is node), None)
+            if server is not None:
+                return server
+        return None
+
+    def add_instance(self, call: cst.Call, server: Optional[ServerClass]) -> None:
+        statement = self.statement_of(call)
+        what = server.name if server else "DebuggingServer"
+        if statement is None:
+            self.block(call, f"{what}(...) is not a statement of its own", SECTION_STARTUP)
+            return
+        small = statement.body[0]
+        target = None
+        if isinstance(small, cst.Assign):
+            if len(small.targets) != 1 or dotted_name(small.targets[0].target) is None:
+                self.block(
+                    call, f"{what}(...) is assigned to an unsupported target", SECTION_STARTUP
+                )
+                return
+            target = dotted_name(small.targets[0].target)
+        reads_call = server is None or server.init is None or server.forwards
+        args = bind_server_args(call.args) if reads_call else {}
+        if args is None or private_map(args):
+            self.block(
+                call,
+                f"the arguments of {what}(...) cannot be read statically "
+                "(star-args, extra arguments or map=)",
+                SECTION_STARTUP,
+            )
+            return
+        decode_data = self.constant_bool(args.get("decode_data"))
+        if decode_data is None:
+            self.block(call, f"decode_data of {what}(...) is not a literal", SECTION_STARTUP)
+            return
+        if server is not None and (server.init is None or server.forwards):
+            if server.decode_data not in (None, decode_data):
+                self.block(
+                    call, f"{what} is created with different decode_data values", SECTION_STARTUP
+                )
+                return
+            server.decode_data = decode_data
+        owner = self.owner_of(statement)
+        instance = Instance(statement, call, server, target, args, owner)
+        instance.indent = self.indent_of(statement)
+        instance.bound = not fixed_port(args.get("localaddr"))
+        instance.bound |= server is not None and server.controller_class != "BoundController"
+        self.plan.instances.append(instance)
+
+    def add_thread_instance(self, call: cst.Call, server: ServerClass) -> None:
+        """The instance stays as it is: remember its name to check what the module does with it."""
+        self.thread_instances += 1
+        parent = self.get_metadata(ParentNodeProvider, call)
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = dotted_name(parent.targets[0].target)
+            if target is not None:
+                self.thread_targets_of[target] = server
+
+    def find_loops(self) -> bool:
+        for call in self.loop_calls:
+            if id(self.statement_of(call)) in self.in_threads or self.inside_thread_run(call):
+                continue
+            if self.find_poll(call):
+                continue
+            statement = self.statement_of(call)
+            bad = [
+                a.keyword.value
+                for a in call.args
+                if a.keyword
+                and a.keyword.value in ("map", "count")
+                and not (a.keyword.value == "map" and dotted_name(a.value) == "None")
+            ] or [a for a in call.args if a.keyword is None][3:]
+            if statement is None or not isinstance(statement.body[0], cst.Expr) or bad:
+                self.block(
+                    call,
+                    "this asyncore.loop() call is not a plain blocking loop "
+                    "statement (count=, map=, or part of an expression)",
+                    SECTION_STARTUP,
+                )
+                continue
+            if self.same_block(statement, "asyncore.loop()"):
+                self.plan.loops.append(statement)
+        for call, _ in self.thread_targets:
+            what = "threading.Thread(target=asyncore.loop)"
+            if self.same_block(self.statement_of(call) or call, what, single=True, key=call):
+                self.plan.threads.append(call)
+                self.drop_loop_arguments(call)
+        return True
+
+    def drop_loop_arguments(self, call: cst.Call) -> None:
+        """``kwargs = {...}`` made only for asyncore.loop goes with the thread's kwargs=."""
+        for arg in call.args:
+            if not (arg.keyword and arg.keyword.value in ("args", "kwargs")):
+                continue
+            if not isinstance(arg.value, cst.Name):
+                continue
+            if uses_in_scope(self.scope_of(call), arg.value.value) != 2:
+                continue  # more than the assignment and this argument
+            line = self.statement_of(call) or call
+            block = self.get_metadata(ParentNodeProvider, line)
+            for stmt in getattr(block, "body", ()):
+                small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+                if (
+                    isinstance(small, cst.Assign)
+                    and len(stmt.body) == 1
+                    and len(small.targets) == 1
+                    and dotted_name(small.targets[0].target) == arg.value.value
+                ):
+                    self.plan.dropped.append(stmt)
+
+    def indent_of(self, node: cst.CSTNode) -> int:
+        """The column a statement starts at (its blocks' indents added up)."""
+        columns = 0
+        parent = self.get_metadata(ParentNodeProvider, node)
+        while not isinstance(parent, cst.Module):
+            if isinstance(parent, cst.IndentedBlock):
+                columns += len(parent.indent if parent.indent is not None else "    ")
+            parent = self.get_metadata(ParentNodeProvider, parent)
+        return columns
+
+    def inside_thread_run(self, node: cst.CSTNode) -> bool:
+        runs = {id(s.thread.run) for s in self.plan.thread_servers if s.thread}
+        while node is not None and not isinstance(node, cst.Module):
+            if id(node) in runs:
+                return True
+            node = self.get_metadata(ParentNodeProvider, node)
+        return False
+
+    def find_poll(self, call: cst.Call) -> bool:
+        """``while <cond>: asyncore.loop(timeout=T, count=1)`` in the block of the servers."""
+        if not is_polling_call(call, self.plan.names):
+            return False
+        statement = self.statement_of(call)
+        block = self.get_metadata(ParentNodeProvider, statement) if statement else None
+        loop = self.get_metadata(ParentNodeProvider, block) if block else None
+        if not isinstance(loop, cst.While) or loop.orelse is not None:
+            return False
+        if not isinstance(block, cst.IndentedBlock) or len(block.body) != 1:
+            return False
+        finder = LegacyUse(self.plan.names)
+        loop.test.visit(finder)
+        if finder.found:
+            self.block(loop, "the polling loop's condition reads legacy state", SECTION_THREAD)
+            return True
+        if self.same_block(loop, "the polling loop"):
+            self.plan.polls.append(Poll(loop, polling_timeout(call)))
+        return True
+
+    def same_block(
+        self, statement: cst.CSTNode, what: str, single: bool = False, key: Any = None
+    ) -> bool:
+        """The servers created in the block of ``statement`` are the ones it serves."""
+        owner = self.owner_of(statement)
+        here = [i for i in self.plan.instances if i.owner is owner]
+        if not self.plan.instances:
+            self.block(
+                statement,
+                f"{what} left as is: no server this module creates could be converted",
+                SECTION_STARTUP,
+            )
+            return False
+        if not here or (single and len(here) != 1):
+            self.block(
+                statement,
+                f"{what} does not follow the creation of "
+                f"{'exactly one' if single else 'a'} server in the same block",
+                SECTION_STARTUP,
+            )
+            return False
+        self.plan.served[id(key if key is not None else statement)] = here
+        return True
+
+    def check_every_instance_served(self) -> None:
+        """A server no loop of its block serves would be served by a loop elsewhere."""
+        served = {id(i) for group in self.plan.served.values() for i in group}
+        for instance in self.plan.instances:
+            if id(instance) not in served and (self.loop_calls or self.thread_targets):
+                self.block(
+                    instance.statement,
+                    f"{instance.handler_name} is served by an asyncore.loop() outside the block "
+                    "that creates it: the start-up cannot be rewritten with it",
+                    SECTION_STARTUP,
+                )
+        owners = {id(i.owner) for i in self.plan.instances}
+        for statement in self.plan.close_alls if len(owners) > 1 else []:
+            self.block(
+                statement,
+                "asyncore.close_all() closes the servers of every block: stop each server's "
+                "controller where it is in reach instead",
+                SECTION_STARTUP,
+            )
+
+    def find_uses(self) -> bool:
+        for instance in self.plan.instances:
+            self.check_escape(instance)
+        for attribute in self.attributes:
+            named = [i for i in self.plan.instances if i.target == dotted_name(attribute.value)]
+            if not named:
+                continue
+            reached = [i for i in named if self.same_object(attribute, i)]
+            nearest = [i for i in reached if self.scope_of(i.statement) is self.scope_of(attribute)]
+            instance = (nearest or reached or named)[-1]
+            handed_out = [i for i in named if i.escapes is not None]
+            if not reached and handed_out and attribute.attr.value == "socket":
+                continue  # the handler it handed out keeps the socket (rule startup)
+            if not reached:
+                self.block(
+                    attribute,
+                    f"{dotted_name(attribute)} is used outside the function "
+                    f"that creates {instance.target}: the converted handler has no "
+                    f"{attribute.attr.value}, and its controller is not in reach there",
+                    SECTION_STARTUP,
+                )
+                continue
+            if attribute.attr.value == "socket":
+                self.plan.sockets[attribute] = instance
+                instance.bound = True
+            elif attribute.attr.value == "close":
+                self.add_close(attribute, instance)
+            elif attribute.attr.value in DISPATCHER_ATTRS:
+                self.block(
+                    attribute,
+                    f"{instance.target}.{attribute.attr.value} is the "
+                    "dispatcher's: a handler has no such attribute",
+                    SECTION_STARTUP,
+                )
+        for call in self.calls:
+            if self.legacy(call.func) == "asyncore.close_all":
+                statement = self.statement_of(call)
+                if id(statement) in self.in_threads or self.inside_thread_run(call):
+                    continue
+                if statement is None:
+                    self.block(
+                        call, "asyncore.close_all() is part of an expression", SECTION_STARTUP
+                    )
+                else:
+                    self.plan.close_alls.append(statement)
+        return True
+
+    def scope_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The function (or the module) a node runs in."""
+        while not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.Module)):
+            node = self.get_metadata(ParentNodeProvider, node)
+        return node
+
+    def same_object(self, attribute: cst.Attribute, instance: Instance) -> bool:
+        """True when ``name.attr`` reads the instance: in its scope, or an unshadowed global."""
+        here, there = self.scope_of(attribute), self.scope_of(instance.statement)
+        if here is there:
+            return True
+        name = instance.target or ""
+        if name.startswith("self."):  # an attribute: any method of the same class reaches it
+            return self.class_of(here) is not None and self.class_of(here) is self.class_of(there)
+        return isinstance(there, cst.Module) and "." not in name and not binds(here, name)
+
+    def class_of(self, function: cst.CSTNode) -> Optional[cst.ClassDef]:
+        """The class a method is defined in, directly."""
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        block = self.get_metadata(ParentNodeProvider, function)
+        holder = self.get_metadata(ParentNodeProvider, block)
+        return holder if isinstance(holder, cst.ClassDef) else None
+
+    def check_escape(self, instance: Instance) -> None:
+        """A server returned or yielded by its function is read elsewhere: socket, close()."""
+        scope = self.scope_of(instance.statement)
+        if not isinstance(scope, cst.FunctionDef) or instance.target is None:
+            return
+        finder = Escapes(instance.target)
+        scope.visit(finder)
+        if finder.found and "." in instance.target:
+            self.block(
+                finder.found[0],
+                f"{instance.target} leaves {scope.name.value}() here: code elsewhere may read "
+                "its socket or call close(), which the converted handler has not",
+                SECTION_STARTUP,
+            )
+        elif finder.found:  # a fixture: the handler keeps the socket, as smtpd's server did
+            instance.bound = True
+            instance.escapes = finder.found[0]
+
+    def add_close(self, attribute: cst.Attribute, instance: Instance) -> None:
+        call = self.get_metadata(ParentNodeProvider, attribute)
+        if isinstance(call, cst.Call) and not call.args:
+            self.plan.closes[call] = instance
+        else:
+            self.block(
+                attribute, f"{instance.target}.close is not called directly", SECTION_STARTUP
+            )
+
+
+class Escapes(cst.CSTVisitor):
+    """``return``/``yield`` statements whose value mentions a name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found: List[cst.CSTNode] = []
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None and mentions(node.value, self.name):
+            self.found.append(node)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        if isinstance(node.value, cst.BaseExpression) and mentions(node.value, self.name):
+            self.found.append(node)
+
+
+def mentions(node: cst.CSTNode, name: str) -> bool:
+    """True when ``name`` (a Name, or the head of a dotted name) occurs in ``node``."""
+    head = name.split(".")[0]
+    return bool(cst.matchers.findall(node, cst.matchers.Name(head)))
+
+
+def forwards_everything(init: cst.FunctionDef, args: Sequence[cst.Arg]) -> bool:
+    """``def __init__(self, *args, **kwargs)`` passing ``*args, **kwargs`` on unchanged."""
+    params = init.params
+    star = params.star_arg if isinstance(params.star_arg, cst.Param) else None
+    if len(params.params) != 1 or params.kwonly_params or params.posonly_params or star is None:
+        return False
+    names = [star.name.value] + ([params.star_kwarg.name.value] if params.star_kwarg else [])
+    passed = [(a.star, dotted_name(a.value)) for a in args]
+    return passed == list(zip(("*", "**"), names))
+
+
+def owner_of_attribute(name: str) -> str:
+    """Whose attribute a converted class loses: the thread's or the dispatcher's."""
+    return "thread" if name in THREAD_ATTRS and name not in DISPATCHER_ATTRS else "dispatcher"
+
+
+def uses_in_scope(scope: cst.CSTNode, name: str) -> int:
+    """How often ``name`` is read or assigned in a scope (keyword argument names not counted)."""
+    m = cst.matchers
+    every = len(m.findall(scope, m.Name(name)))
+    return every - len(m.findall(scope, m.Arg(keyword=m.Name(name))))
+
+
+def binds(function: cst.CSTNode, name: str) -> bool:
+    """True when a function has a parameter or an assignment of its own called ``name``."""
+    if isinstance(function, cst.FunctionDef):
+        params = function.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        if any(p.name.value == name for p in every):
+            return True
+    targets = cst.matchers.findall(
+        function, cst.matchers.AssignTarget(target=cst.matchers.Name(name))
+    )
+    return bool(targets)
+
+
+class SelfAttributes(cst.CSTVisitor):
+    """``self.x`` reads and method names inside a class body."""
+
+    def __init__(self, skipped: Optional[Set[int]] = None) -> None:
+        self.read: Set[str] = set()
+        self.defined: Set[str] = set()
+        self.first: Dict[str, cst.CSTNode] = {}  # where each name is first read or defined
+        self.depth = 0
+        self.skipped = skipped or set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return id(node) not in self.skipped and super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if id(original_node) not in self.skipped:
+            super().on_leave(original_node)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self.depth == 0:
+            self.defined.add(node.name.value)
+            self.first.setdefault(node.name.value, node)
+        self.depth += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.depth -= 1
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.depth == 0:
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    self.defined.add(target.target.value)
+                    self.first.setdefault(target.target.value, node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Name) and node.value.value == "self":
+            self.read.add(node.attr.value)
+            self.first.setdefault(node.attr.value, node)
+
+
+def replaced_behaviour(node: cst.ClassDef) -> Optional[str]:
+    """None when a DebuggingServer/PureProxy subclass keeps nothing of its base but the server.
+
+    Such a class replaces process_message and never calls the base's version or helpers
+    (printing, ``_deliver``): it is an SMTPServer subclass under another name.
+    """
+    methods = {s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
+    if "process_message" not in methods:
+        return "keeps its base's process_message (printing or relaying): see the rule's section"
+    reads = SelfAttributes()
+    node.visit(reads)
+    helpers = sorted(reads.read & {"_deliver", "_print_message_content"})
+    if helpers or cst.matchers.findall(node, cst.matchers.Call(func=cst.matchers.Name("super"))):
+        what = ", ".join(helpers) or "super()"
+        return f"uses its legacy base class ({what}): see the rule's section"
+    return None
+
+
+def private_map(args: Dict[str, cst.BaseExpression]) -> bool:
+    """``map=`` other than ``None`` (asyncore's shared map, the default)."""
+    return "map" in args and dotted_name(args["map"]) != "None"
+
+
+def fixed_port(localaddr: Optional[cst.BaseExpression]) -> bool:
+    """True for a ``(host, port)`` literal with a non-zero integer port."""
+    if isinstance(localaddr, cst.Tuple) and len(localaddr.elements) == 2:
+        port = localaddr.elements[1].value
+        return isinstance(port, cst.Integer) and port.evaluated_value != 0
+    return False
+
+
+def base_init_call(statement: cst.CSTNode) -> Optional[cst.Call]:
+    """The call of ``Base.__init__(...)`` / ``super().__init__(...)`` statement, if it is one."""
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        expr = statement.body[0]
+        if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
+            return expr.value
+    return None
+
+
+def make_plan(
+    wrapper: MetadataWrapper, names: LegacyNames, rules: Sequence[RuleAnalysis], enabled: Set[str]
+) -> Plan:
+    """The plan for a module; ``rules`` are all the rules, ``enabled`` those that may run."""
+    planner = Planner(names, rules, enabled)
+    wrapper.visit(planner)
+    return planner.plan
