@@ -61,7 +61,7 @@ HIGH_FD_PROGRAM = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("mode", ["poll", "selector"])
+@pytest.mark.parametrize("mode", ["poll", "default"])
 def test_loop_serves_descriptors_above_1023(mode: str) -> None:
     if not hasattr(os, "sysconf") or sys.platform == "win32":
         pytest.skip("RLIMIT_NOFILE is a POSIX limit")

@@ -11,7 +11,6 @@ has run, from any thread.
 from __future__ import annotations
 
 import atexit
-import difflib
 import errno
 import logging
 import os
@@ -39,6 +38,7 @@ from ._channel import (
     local_fqdn,
     package,
 )
+from ._environment import check_environment, env_flag
 from ._lifecycle import Server as ServerState
 from ._threads import EventLoopThread, ProgramLoopJobs, WorkerPool
 
@@ -55,10 +55,9 @@ TLS_CERT_ENV = "SMTPD_COMPAT_TLS_CERT"
 TLS_KEY_ENV = "SMTPD_COMPAT_TLS_KEY"
 REQUIRE_STARTTLS_ENV = "SMTPD_COMPAT_REQUIRE_STARTTLS"
 SIGTERM_ENV = "SMTPD_COMPAT_SIGTERM"
-ENV_PREFIX = "SMTPD_COMPAT_"
 
 #: Every variable the library reads. Any other ``SMTPD_COMPAT_*`` variable is a
-#: start-up error: a misspelt ``SMTPD_COMPAT_REQUIRE_STARTLS`` must not leave TLS
+#: start-up error: a misspelt STARTTLS requirement must not leave TLS
 #: enforcement off unnoticed.
 SETTINGS_ENV = (
     TLS_CERT_ENV,
@@ -70,13 +69,6 @@ SETTINGS_ENV = (
     PROXY_PROTOCOL_ENV,
     SIGTERM_ENV,
 )
-#: Read by smtpd_compat's own test suite, never by the library; tolerated.
-TEST_SUITE_ENV = (
-    "SMTPD_COMPAT_ORACLE_PYTHON",
-    "SMTPD_COMPAT_FUZZ_EXAMPLES",
-    "SMTPD_COMPAT_FUZZ_RANDOM",
-    "SMTPD_COMPAT_VENV_CACHE",
-)
 #: The yes/no variables among them.
 FLAG_ENV = (
     REQUIRE_STARTTLS_ENV,
@@ -85,8 +77,6 @@ FLAG_ENV = (
     PROXY_PROTOCOL_ENV,
     SIGTERM_ENV,
 )
-TRUE_WORDS = ("1", "true", "yes", "on")
-FALSE_WORDS = ("0", "false", "no", "off")
 
 
 ACCEPTS_PER_WAKE = 64  # a burst of connects is accepted in one pass of the loop
@@ -141,40 +131,6 @@ def default_socket_map() -> SocketMap:
             return _fallback_map
     socket_map: SocketMap = module.socket_map
     return socket_map
-
-
-def env_flag(name: str) -> Optional[bool]:
-    """A boolean environment variable; None when unset. A value that is neither a
-    yes nor a no word is an error: ``=ture`` must not mean "off"."""
-    value = os.environ.get(name, "").strip().lower()
-    if not value:
-        return None
-    if value not in TRUE_WORDS + FALSE_WORDS:
-        raise ValueError(
-            "%s=%r is not a yes/no value: use one of %s"
-            % (name, os.environ[name], ", ".join(TRUE_WORDS + FALSE_WORDS))
-        )
-    return value in TRUE_WORDS
-
-
-def check_environment() -> None:
-    """Refuse ``SMTPD_COMPAT_*`` variables the library does not read (misspellings)."""
-    for flag in FLAG_ENV:
-        env_flag(flag)  # a value that is neither yes nor no fails here, before serving
-    known = SETTINGS_ENV + TEST_SUITE_ENV
-    unknown = sorted(
-        name for name in os.environ if name.upper().startswith(ENV_PREFIX) and name not in known
-    )
-    if not unknown:
-        return
-    hints = []
-    for name in unknown:
-        close = difflib.get_close_matches(name.upper(), SETTINGS_ENV, n=1)
-        hints.append("%s (did you mean %s?)" % (name, close[0]) if close else name)
-    raise ValueError(
-        "unknown environment variable%s %s: smtpd_compat reads only %s"
-        % ("s" if len(unknown) > 1 else "", ", ".join(hints), ", ".join(SETTINGS_ENV))
-    )
 
 
 def pick(*choices: Any) -> Any:
@@ -307,7 +263,7 @@ class SMTPServer:
         self, tls_context: Optional[ssl.SSLContext], require_starttls: Optional[bool]
     ) -> None:
         """Fails closed: requiring STARTTLS without a certificate cannot start."""
-        check_environment()  # first: a misspelt setting is never silently ignored
+        check_environment(SETTINGS_ENV, FLAG_ENV)  # first: no misspelt setting is ignored
         self.tls_context = tls_context if tls_context is not None else tls_context_from_env()
         if self.tls_context is not None:
             check_certificate(self.tls_context)
@@ -762,8 +718,9 @@ def loop(
 ) -> None:
     """``asyncore.loop()`` for programs without asyncore: serve the map's dispatchers
     (servers and any of the program's own) until the map is empty or ``count`` polls
-    have run. No ``select()`` and so no limit of 1023 on file descriptors: ``poll()``
-    with ``use_poll``, else the platform's best selector (epoll, kqueue)."""
+    have run. ``poll()`` instead of ``select()``, so no limit of 1023 on file
+    descriptors; ``use_poll`` chooses asyncore's ``poll2`` rules over its ``poll``
+    rules. ``select()`` only where ``poll()`` is missing (Windows)."""
     socket_map = default_socket_map() if map is None else map
     poll_once = _poll_with_poll if use_poll and hasattr(select, "poll") else _poll_with_selector
     while socket_map and (count is None or count > 0):
@@ -845,8 +802,10 @@ def _serve_flags(obj: Any, flags: int) -> None:
 
 def _poll_with_selector(timeout: Optional[float], socket_map: SocketMap) -> None:
     """asyncore's ``poll`` on a selector instead of ``select()``: all reads, then all
-    writes; with nothing to watch, sleep ``timeout`` as asyncore did."""
-    with selectors.DefaultSelector() as selector:
+    writes; with nothing to watch, sleep ``timeout`` as asyncore did. ``poll()``, not
+    epoll: it holds no descriptor of its own and takes any kind of file."""
+    selector_class = getattr(selectors, "PollSelector", selectors.DefaultSelector)
+    with selector_class() as selector:
         for fd, obj in list(socket_map.items()):
             events = selectors.EVENT_READ if obj.readable() else 0
             events |= selectors.EVENT_WRITE if _wants_write(obj) else 0
