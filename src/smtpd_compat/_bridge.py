@@ -39,14 +39,14 @@ command tables we never use. STARTTLS uses asyncio's public ``loop.start_tls``.
 from __future__ import annotations
 
 import asyncio
-import collections
 import errno
 import inspect
 import logging
 import socket
 import ssl
+import threading
 import time
-from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, cast
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, cast
 
 from aiosmtpd.proxy_protocol import get_proxy
 from aiosmtpd.smtp import SMTP as AioSMTP
@@ -65,6 +65,9 @@ SHUTDOWN_REPLY = b"421 Service shutting down and closing transmission channel\r\
 LISTEN_BACKLOG = 1024  # legacy used 5: bursts of connects hung without a banner
 READ_SIZE = 262144
 MAX_BUFFERED_INPUT = 1 << 20  # pause reading past this much unprocessed input
+#: Guards every connection's output list: pushes may come from any thread, and a
+#: list per connection is 0.5 KiB lighter than a deque (idle memory, bench/).
+OUTPUT_LOCK = threading.Lock()
 MessageArgs = Tuple[Tuple[Any, ...], Dict[str, Any]]
 
 
@@ -135,7 +138,7 @@ class LegacyConnection:
         self._sock = sock
         self._sockname = sock.getsockname() if sock else None
         self.channel: Optional[SMTPChannel] = None
-        self.outgoing: Deque[bytes] = collections.deque()  # appended by any thread
+        self.outgoing: List[bytes] = []  # appended by any thread, under OUTPUT_LOCK
         self.closing = False
         self.suspended = False
         self.pending: Optional[Tuple[Callable[[], Any], Callable[[Any], None]]] = None
@@ -164,7 +167,8 @@ class LegacyConnection:
         """Legacy dispatchers call this on the accepted socket; the loop owns it."""
 
     def send(self, data: bytes) -> int:
-        self.outgoing.append(data)
+        with OUTPUT_LOCK:
+            self.outgoing.append(data)
         if not self.in_job:
             self._protocol.flush_threadsafe()
         return len(data)
@@ -178,10 +182,10 @@ class LegacyConnection:
         self.close_when_done()
 
     def take_output(self) -> bytes:
-        """Everything pushed so far, removed one piece at a time: a push from
-        another thread meanwhile is either taken now or left for the next flush."""
-        outgoing = self.outgoing
-        parts = [outgoing.popleft() for _ in range(len(outgoing))]
+        """Everything pushed so far. Under the lock: a push from another thread
+        meanwhile is either taken now or left for the next flush, never lost."""
+        with OUTPUT_LOCK:
+            parts, self.outgoing = self.outgoing, []
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     # engine surface used by SMTPChannel
@@ -265,11 +269,10 @@ class LegacyConnection:
             extra.append(b"AUTH " + " ".join(AUTH_MECHANISMS).encode())
         if not extra:
             return
-        reply_parts = [self.outgoing.pop() for _ in range(len(self.outgoing) - mark)]
-        reply = b"".join(reversed(reply_parts))
-        if reply.startswith(b"250"):
-            reply = ehlo_with_extensions(reply, extra)
-        self.outgoing.append(reply)
+        with OUTPUT_LOCK:
+            reply = b"".join(self.outgoing[mark:])
+            if reply.startswith(b"250"):
+                self.outgoing[mark:] = [ehlo_with_extensions(reply, extra)]
 
     def start_tls(self, channel: SMTPChannel) -> None:
         """Stop reading plaintext: whatever was pipelined after STARTTLS is dropped."""
