@@ -199,3 +199,56 @@ def test_aiosmtpd_lines_stay_out_of_the_program_log(
             assert reader.readline() == b"221 Bye\r\n"
         assert wait_until(lambda: not server._connections)
     assert [r.getMessage() for r in caplog.records] == []
+
+
+class Stuck(Recorder):
+    """process_message holds the program's loop until the test lets it go."""
+
+    queued_bytes_limit = 50_000
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        super().__init__(*args, **kwargs)
+
+    def process_message(self, *args: Any, **kwargs: Any) -> Any:
+        self.entered.set()
+        assert self.release.wait(TIMEOUT)
+        return super().process_message(*args, **kwargs)
+
+
+def send_message(port: int, body: bytes, replies: List[bytes]) -> threading.Thread:
+    def talk() -> None:
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+            reader = sock.makefile("rb")
+            reader.readline()
+            sock.sendall(b"HELO x\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nDATA\r\n")
+            for _ in range(4):
+                reader.readline()
+            sock.sendall(body + b"\r\n.\r\n")
+            replies.append(reader.readline())
+
+    thread = threading.Thread(target=talk)
+    thread.start()
+    return thread
+
+
+def test_bodies_waiting_for_a_stuck_process_message_are_bounded(make_server: Any) -> None:
+    """Issue 10 risk: while user code is stuck, other sessions stopped reading once
+    ``queued_bytes_limit`` bytes of bodies wait; then everything is delivered once."""
+    server = make_server(Stuck)
+    port = port_of(server)
+    replies: List[bytes] = []
+    first = send_message(port, b"x" * 1000, replies)
+    assert server.entered.wait(TIMEOUT)
+    second = send_message(port, b"y" * 60_000, replies)  # waits in the queue: over the limit
+    assert wait_until(lambda: server._bodies.over_budget())
+    third = send_message(port, b"z" * 3_000_000, replies)  # more than loopback buffers hold
+    assert wait_until(lambda: len(server._bodies.waiting) == 1), "the third session reads on"
+    server.release.set()
+    for thread in (first, second, third):
+        thread.join(TIMEOUT)
+        assert not thread.is_alive()
+    assert replies == [b"250 OK\r\n"] * 3
+    assert sorted(len(args[3]) for args, _ in server.calls) == [1000, 60_000, 3_000_000]
+    assert server._bodies.queued == 0 and not server._bodies.waiting

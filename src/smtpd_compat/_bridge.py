@@ -143,6 +143,7 @@ class LegacyConnection:
         self.suspended = False
         self.pending: Optional[Tuple[Callable[[], Any], Callable[[Any], None]]] = None
         self.tls_requested = False
+        self.pending_bytes = 0  # size of the message ``pending`` hands to user code
         self.in_job = False
         self.idle_commands = 0  # commands since the last message, for the flood limit
 
@@ -223,6 +224,7 @@ class LegacyConnection:
             channel._message_done(status)
             log_transaction(peer, args, status or "250", started)
 
+        self.pending_bytes = len(args[3])
         self.defer(work, then)
 
     def starttls_available(self) -> bool:
@@ -310,6 +312,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         self._reading_paused = False
         self._eof = False
         self._finalized = False
+        self._queued_bytes = 0  # of message bodies this session has waiting for user code
         self._over_future: Optional[asyncio.Future[None]] = None  # made only if close() waits
         self._last_activity = 0.0
 
@@ -375,9 +378,12 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         self._last_activity = self.loop.time()
         self._input.append(data)
         self._input_size += len(data)
-        if self._input_size > MAX_BUFFERED_INPUT and not self._reading_paused:
+        over_budget = self.server._bodies.over_budget()
+        if (self._input_size > MAX_BUFFERED_INPUT or over_budget) and not self._reading_paused:
             self._reading_paused = True
             cast(asyncio.ReadTransport, self.transport).pause_reading()
+            if over_budget:
+                self.server._bodies.waiting.add(self)
         self._pump()
 
     def eof_received(self) -> Optional[bool]:
@@ -503,8 +509,11 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             elif self._eof:
                 self._fire(Event.CLOSE)
             elif self._reading_paused:
-                self._reading_paused = False
-                cast(asyncio.ReadTransport, self.transport).resume_reading()
+                if self.server._bodies.over_budget():
+                    self.server._bodies.waiting.add(self)  # resumed when bodies go
+                else:
+                    self._reading_paused = False
+                    cast(asyncio.ReadTransport, self.transport).resume_reading()
             return
 
     def _feed_input(self, conn: LegacyConnection) -> None:
@@ -595,6 +604,8 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         assert conn.pending is not None and conn.channel is not None
         (work, then), conn.pending = conn.pending, None
         channel = conn.channel
+        self._queued_bytes, conn.pending_bytes = conn.pending_bytes, 0
+        self.server._bodies.add(self._queued_bytes)
 
         def done(result: Any, error: Optional[BaseException]) -> None:
             self._from_user_thread(self._deferred_done, channel, then, result, error)
@@ -621,6 +632,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
                     channel.handle_error()  # inside ``except``, as legacy hooks expect
 
         self._job = None
+        self._release_queued_bytes()
         self._fire(Event.JOB_DONE)
         if self.state is Session.CLOSED:
             return
@@ -729,13 +741,45 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             return
         if self._job is not None and not self._job.started:
             self._job.cancelled = True  # never ran: the client gets 421 and retries
+            self._release_queued_bytes()
             self._shut_down()
             return
         self._fire(Event.CLOSE)
 
+    def _release_queued_bytes(self) -> None:
+        self.server._bodies.remove(self._queued_bytes)
+        self._queued_bytes = 0
+
     def _in_transaction(self) -> bool:
         channel = self.conn.channel if self.conn else None
         return self.busy or (channel is not None and channel.smtp_state == SMTPChannel.DATA)
+
+
+class BodyBudget:
+    """Message bodies waiting for user code, per server (event-loop thread only).
+
+    While the program's loop is busy, other sessions go on receiving mail; past
+    ``limit`` bytes of bodies waiting, every session of the server stops reading
+    until user code catches up, so a stuck ``process_message`` cannot make the
+    process hold an unbounded amount of mail."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.queued = 0
+        self.waiting: Set[LegacySMTP] = set()
+
+    def over_budget(self) -> bool:
+        return self.queued > self.limit
+
+    def add(self, size: int) -> None:
+        self.queued += size
+
+    def remove(self, size: int) -> None:
+        self.queued -= size
+        if self.waiting and not self.over_budget():
+            waiting, self.waiting = self.waiting, set()
+            for session in waiting:
+                session._pump()
 
 
 class QuietAiosmtpdLog(logging.Filter):

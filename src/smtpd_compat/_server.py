@@ -195,6 +195,9 @@ class SMTPServer:
     command_limit: Optional[int] = 1000
     #: Seconds a client behind a load balancer has to send its PROXY header.
     proxy_protocol_timeout: float = 5.0
+    #: Bytes of message bodies that may wait for ``process_message``; past it, the
+    #: server's sessions stop reading until user code catches up.
+    queued_bytes_limit: int = 64 * 1024 * 1024
 
     accepting = True
     connected = False
@@ -352,6 +355,7 @@ class SMTPServer:
             timeout=self.timeout,
             proxy_protocol_timeout=self.proxy_protocol_timeout if self.proxy_protocol else None,
         )
+        self._bodies = _bridge.BodyBudget(self.queued_bytes_limit)
         self._program_jobs = ProgramLoopJobs.for_map(self._map)
         self._program_jobs.busy_hooks.append(self._accept_while_busy)
         self._watched_by: Optional[EventLoopThread] = None
