@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import os
 import queue
 import signal
 import socket
@@ -164,7 +165,7 @@ class ProgramLoopJobs:
         self._reader.setblocking(False)
         self._writer.setblocking(False)
         self._fd = self._reader.fileno()
-        self._retired: List[Any] = []
+        self._retired: List[int] = []  # fds of sockets retired while a loop may poll
         self._closing = False
         self._closed = False
         self.users = 0
@@ -305,16 +306,22 @@ class ProgramLoopJobs:
             self.wake()
 
     def retire(self, resource: Any) -> None:
-        """Close ``resource`` (a socket the program's loop may be polling) safely."""
-        if self.no_loop_can_be_polling() or self._closed:
+        """Close ``resource`` (a socket the program's loop may be polling) safely:
+        now, or as a bare fd on the loop's thread (or when this runner is
+        collected: a map cleared by ``asyncore.close_all()`` is never serviced)."""
+        detach = getattr(resource, "detach", None)
+        if self.no_loop_can_be_polling() or self._closed or detach is None:
             resource.close()
             return
-        self._retired.append(resource)
+        self._retired.append(detach())
         self.wake()
 
     def _close_retired(self) -> None:
         while self._retired:
-            self._retired.pop().close()
+            try:
+                os.close(self._retired.pop())
+            except (OSError, IndexError):
+                pass
 
     def _close_now(self) -> None:
         if self._closed:
@@ -328,6 +335,7 @@ class ProgramLoopJobs:
 
     def __del__(self) -> None:
         self._close_now()
+        self._close_retired()
 
 
 class WorkerPool:
