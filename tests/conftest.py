@@ -7,10 +7,12 @@ server in the map is closed."""
 
 from __future__ import annotations
 
+import ssl
 import threading
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
+import trustme
 
 from smtp_helpers import TIMEOUT, RawClient, Recorder, port_of, start_program_loop
 
@@ -56,3 +58,15 @@ def raw() -> Iterator[Callable[[Any], RawClient]]:
     yield connect
     for client in clients:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def tls_contexts() -> Tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a certificate for 127.0.0.1 from a test CA (trustme),
+    and a client context that trusts that CA."""
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    return server_context, client_context

@@ -7,27 +7,15 @@ from __future__ import annotations
 import base64
 import logging
 import socket
-import ssl
 import threading
 from typing import Any, List
 
 import pytest
-import trustme
 
 from attack_support import open_fds, wait_until
 from smtp_helpers import TIMEOUT, Recorder, port_of, start_program_loop
 
 R421 = b"421 Service shutting down and closing transmission channel\r\n"
-
-
-@pytest.fixture(scope="module")
-def tls_contexts() -> Any:
-    ca = trustme.CA()
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
-    client_context = ssl.create_default_context()
-    ca.configure_trust(client_context)
-    return server_context, client_context
 
 
 def outcome_of_a_connect_just_before_close(server: Any) -> bytes:
@@ -77,18 +65,24 @@ def test_a_thousand_connects_just_before_close() -> None:
     close_race(1000)
 
 
+def up_to_starttls(server: Any, first: bytes = b"") -> socket.socket:
+    """A client that sent ``first`` (a PROXY header), EHLO and STARTTLS."""
+    sock = socket.create_connection(("127.0.0.1", port_of(server)), timeout=TIMEOUT)
+    sock.sendall(first)
+    reader = sock.makefile("rb")
+    assert reader.readline().startswith(b"220 ")
+    sock.sendall(b"EHLO x\r\n")
+    while not reader.readline().startswith(b"250 "):
+        pass
+    sock.sendall(b"STARTTLS\r\n")
+    assert reader.readline() == b"220 Ready to start TLS\r\n"
+    return sock
+
+
 def stalled_handshakes(server: Any, count: int) -> None:
     clients: List[socket.socket] = []
     for _ in range(count):
-        sock = socket.create_connection(("127.0.0.1", port_of(server)), timeout=TIMEOUT)
-        reader = sock.makefile("rb")
-        assert reader.readline().startswith(b"220 ")
-        sock.sendall(b"EHLO x\r\n")
-        while not reader.readline().startswith(b"250 "):
-            pass
-        sock.sendall(b"STARTTLS\r\n")
-        assert reader.readline() == b"220 Ready to start TLS\r\n"
-        clients.append(sock)  # ... and never starts the handshake
+        clients.append(up_to_starttls(server))  # ... and never starts the handshake
     try:
         assert wait_until(lambda: not server._connections, TIMEOUT), len(server._connections)
     finally:
@@ -159,15 +153,7 @@ def test_proxy_data_survives_starttls(make_server: Any, tls_contexts: Any) -> No
     server = make_server(
         Recorder, tls_context=tls_contexts[0], proxy_protocol=True, authenticator=authenticator
     )
-    sock = socket.create_connection(("127.0.0.1", port_of(server)), timeout=TIMEOUT)
-    sock.sendall(b"PROXY TCP4 192.0.2.7 127.0.0.1 5555 25\r\n")
-    reader = sock.makefile("rb")
-    assert reader.readline().startswith(b"220 ")
-    sock.sendall(b"EHLO x\r\n")
-    while not reader.readline().startswith(b"250 "):
-        pass
-    sock.sendall(b"STARTTLS\r\n")
-    assert reader.readline() == b"220 Ready to start TLS\r\n"
+    sock = up_to_starttls(server, b"PROXY TCP4 192.0.2.7 127.0.0.1 5555 25\r\n")
     tls = tls_contexts[1].wrap_socket(sock, server_hostname="127.0.0.1")
     reader = tls.makefile("rb")
     tls.sendall(b"EHLO x\r\n")

@@ -17,7 +17,6 @@ import time
 from typing import Any, Iterator, List
 
 import pytest
-import trustme
 
 import smtpd_compat
 from attack_support import (
@@ -150,16 +149,6 @@ def test_legacy_data_model() -> None:
 
 
 # -- STARTTLS command injection (CVE-2024-34083 class) ---------------------------
-
-
-@pytest.fixture(scope="module")
-def tls_contexts() -> Any:
-    ca = trustme.CA()
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
-    client_context = ssl.create_default_context()
-    ca.configure_trust(client_context)
-    return server_context, client_context
 
 
 def tls_upgrade(client: Client, context: ssl.SSLContext) -> None:

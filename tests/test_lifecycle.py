@@ -14,7 +14,6 @@ import time
 from typing import Any, Iterator, List
 
 import pytest
-import trustme
 
 from attack_support import (
     OK,
@@ -205,16 +204,6 @@ def test_slow_process_message_is_not_idleness(servers: Any) -> None:
 
 
 # -- TLS handshakes that fail ---------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def tls_contexts() -> Any:
-    ca = trustme.CA()
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(server_context)
-    client_context = ssl.create_default_context()
-    ca.configure_trust(client_context)
-    return server_context, client_context
 
 
 def client_hello(context: ssl.SSLContext) -> bytes:
