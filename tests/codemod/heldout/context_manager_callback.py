@@ -18,7 +18,7 @@ class _CallbackServer(smtpd.SMTPServer):
         self.callback(Email(frm=mailfrom, to=rcpttos, msg=data))
 
 
-class MailTrap(object):
+class MailTrap:
     def __init__(self, port):
         self._port = port
         self.emails = []

@@ -9,7 +9,7 @@ import threading
 from _record import record
 
 
-class LoopThread(object):
+class LoopThread:
     def wrap_loop(self, exit_condition, timeout=0.1, use_poll=False, map=None):
         if map is None:
             map = asyncore.socket_map

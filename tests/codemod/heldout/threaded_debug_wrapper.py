@@ -6,7 +6,7 @@ import sys
 import threading
 
 
-class Threaded(object):
+class Threaded:
     def __init__(self, smtp):
         self.smtp = smtp
         self.thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1})
