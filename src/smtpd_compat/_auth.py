@@ -1,8 +1,8 @@
 """AUTH PLAIN and LOGIN (RFC 4954) for legacy channels that never had AUTH.
 
 The exchange runs inside the legacy dialogue (every line still passes through
-``found_terminator``); checking the credentials is user code, so it runs on a
-worker through the connection's ``defer``. Credentials come from an aiosmtpd-style
+``found_terminator``); checking the credentials is user code, so it runs where
+user code runs (the program's loop thread) through the connection's ``defer``. Credentials come from an aiosmtpd-style
 ``authenticator`` callable or from a file of bcrypt hashes (``user:$2b$...`` lines,
 as ``htpasswd -B`` writes them). Credentials are never logged, nor shown on
 ``DEBUGSTREAM`` (``-d``); a failed check looks the same, in reply and in bcrypt

@@ -196,8 +196,9 @@ class LegacyConnection:
     def defer(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
         """Run user code ``work`` off the loop, then ``then(result)`` in the dialogue.
 
-        Already on a worker (a user channel): run it now, as legacy did. Inline: pause
-        the dialogue; the session runs ``work`` on a worker and then resumes."""
+        Already in user code (a user channel's job): run it now, as legacy did.
+        Inline: pause the dialogue; the session hands ``work`` to the program's
+        loop thread (or the pool) and then resumes."""
         if self._protocol.inline:
             self.suspended, self.pending = True, (work, then)
             return
@@ -237,7 +238,7 @@ class LegacyConnection:
         return self._protocol.tls_active or not self._protocol.server.auth_require_tls
 
     def authenticate(self, mechanism: str, credentials: Any) -> bool:
-        """On a worker: ask the server's authenticator (user code)."""
+        """In user code's place (the program's thread): ask the authenticator."""
         protocol = self._protocol
         result = protocol.server._authenticator(
             protocol.server, protocol.session, protocol.envelope, mechanism, credentials

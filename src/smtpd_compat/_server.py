@@ -647,7 +647,7 @@ class DebuggingServer(SMTPServer):
 
 
 class PureProxy(SMTPServer):
-    """Relays each message to ``remoteaddr`` with smtplib (on a worker thread)."""
+    """Relays each message to ``remoteaddr`` with smtplib (where user code runs)."""
 
     #: Seconds smtplib waits for the upstream server on each step of a relay;
     #: legacy waited forever, so one stuck upstream pinned every session.
