@@ -2,11 +2,11 @@
 
 The exchange runs inside the legacy dialogue (every line still passes through
 ``found_terminator``); checking the credentials is user code, so it runs where
-user code runs (the program's loop thread) through the connection's ``defer``. Credentials come from an aiosmtpd-style
-``authenticator`` callable or from a file of bcrypt hashes (``user:$2b$...`` lines,
-as ``htpasswd -B`` writes them). Credentials are never logged, nor shown on
-``DEBUGSTREAM`` (``-d``); a failed check looks the same, in reply and in bcrypt
-work, whether the user exists or not.
+user code runs (the program's loop thread) through the connection's ``defer``.
+Credentials come from an aiosmtpd-style ``authenticator`` callable or from a file
+of bcrypt hashes (``user:$2b$...`` lines, as ``htpasswd -B`` writes them).
+Credentials are never logged, nor shown on ``DEBUGSTREAM`` (``-d``); a failed
+check looks the same, in reply and in bcrypt work, whether the user exists or not.
 """
 
 from __future__ import annotations
