@@ -116,36 +116,15 @@ EXTRA_DIALOGUES: Dict[str, Dict[str, List[str]]] = {
     },
 }
 # Class d programs, measured: a strict xfail each, with the change the report omits.
-SILENT: Dict[str, str] = {
-    "class_in_run": (
-        "hang: the asyncore.loop() that returned when stop() closed the server became "
-        "start() + threading.Event().wait(), so run() never returns, stop()'s join times "
-        "out and the non-daemon thread keeps the process alive; only the standard note"
-    ),
-    "signal_close_all": (
-        "hang: asyncore.close_all() in a SIGINT handler became controller.stop(), but the "
-        "main thread waits in threading.Event().wait() forever: the loop never 'ends', the "
-        "program never exits; only the standard note"
-    ),
-    "mock_server_thread": (
-        "crash: mock_thread.server.socket (read from outside the class) is gone on the "
-        "converted handler (AttributeError at start-up); no report line names it"
-    ),
-    "motw_four_arg": (
-        "4-argument process_message, decode_data=False: smtpd raised TypeError on every "
-        "message (connection dropped, never called); converted code calls it and answers "
-        "250. In the guide's table, not in the file's report"
-    ),
-    "debugging_logger": (
-        "4-argument process_message on a DebuggingServer subclass: smtpd raised TypeError "
-        "(dropped, nothing logged); converted code logs and answers 250. In the guide's "
-        "table, not in the file's report"
-    ),
-}
+SILENT: Dict[str, str] = {}
+# The note of a process_message smtpd called with keywords it does not take.
+RAISED_TYPE_ERROR = "raised TypeError on every message"
+ANSWERED = (250, "OK")
 
 ROWS: Dict[Tuple[str, str], Tuple[str, List[str]]] = {}
 LEGACY_IMPORT = re.compile(r"^\s*(import|from)\s+(smtpd|asyncore|asynchat)\b", re.M)
 GREETING_SET = re.compile(r"smtpd\.__version__\s*=")
+MBOX_FROM_DATE = re.compile(r"^(From \S+ ).*$", re.M)  # mailbox writes the wall clock
 FILE_SKIP = {".py", ".jsonl", ".pyc"}
 
 
@@ -170,7 +149,8 @@ def written_files(where: Path) -> Dict[str, str]:
     found = {}
     for path in sorted(where.rglob("*")):
         if path.is_file() and path.suffix not in FILE_SKIP and "__pycache__" not in path.parts:
-            found[str(path.relative_to(where))] = path.read_text(errors="replace")
+            text = path.read_text(errors="replace")
+            found[str(path.relative_to(where))] = MBOX_FROM_DATE.sub(r"\1<date>", text)
     return found
 
 
@@ -236,8 +216,12 @@ def reply_differences(
         if not keep_greeting:
             old, new = old[1:], new[1:]
         if old and tuple(old[-1]) == DROPPED and len(new) >= len(old):
-            if tuple(new[len(old) - 1]) == TEMPORARY_FAILURE and "451" in notes:
+            now = tuple(new[len(old) - 1])
+            if now == TEMPORARY_FAILURE and "451" in notes:
                 dropped = True
+                old, new = old[:-1], new[: len(old) - 1]
+            elif now == ANSWERED and RAISED_TYPE_ERROR in notes:
+                dropped = True  # smtpd's TypeError: the note says the message is now handled
                 old, new = old[:-1], new[: len(old) - 1]
         for index, (was, now) in enumerate(zip(old, new)):
             if tuple(was) != tuple(now):
@@ -269,6 +253,8 @@ def differences(name: str, legacy: dict, native: dict, notes: str, source: str) 
         return [f"converted program crashed: {without_paths(native['crash'])}"]
     keep_greeting = bool(GREETING_SET.search(source))
     found, dropped = reply_differences(name, legacy, native, notes, keep_greeting)
+    if now_handled(legacy, native, notes):
+        return found  # the method never ran under smtpd: what it does now is all new (noted)
     if native["records"] != legacy["records"]:
         found.append(
             f"process_message: smtpd got {len(legacy['records'])} calls "
@@ -286,6 +272,11 @@ def differences(name: str, legacy: dict, native: dict, notes: str, source: str) 
     if native["status"] != legacy["status"]:
         found.append(f"exit status: smtpd {legacy['status']}, now {native['status']}")
     return found
+
+
+def now_handled(legacy: dict, native: dict, notes: str) -> bool:
+    """smtpd never ran this process_message (TypeError, noted); converted code does."""
+    return RAISED_TYPE_ERROR in notes and not legacy["records"] and bool(native["records"])
 
 
 def summary(records: List[dict]) -> str:
@@ -315,6 +306,9 @@ def classify(
     dropped = any(tuple(r[-1]) == DROPPED for r in legacy["replies"].values() if r)
     compared = f"same: {len(legacy['records'])} process_message calls, replies, output"
     assert legacy["records"] or legacy["stdout"], "nothing to compare: the dialogues failed"
+    if now_handled(legacy, native, " ".join(notes)):
+        calls = f"{len(native['records'])} process_message calls"
+        return "b", [f"smtpd dropped every message (TypeError); now {calls} and 250 (noted)"]
     if dropped:
         noted = "451 and a traceback on stderr where smtpd dropped the connection (noted)"
         return "b", [compared, noted]

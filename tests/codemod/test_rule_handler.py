@@ -171,7 +171,7 @@ def test_every_converted_server_gets_a_note_on_what_changes():
 
 
         class Sink(smtpd.SMTPServer):
-            def process_message(self, peer, mailfrom, rcpttos, data):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
                 pass
 
 
@@ -182,7 +182,43 @@ def test_every_converted_server_gets_a_note_on_what_changes():
     assert note.startswith("t.py:10: note: converted code answers an exception")
     for change in ("451", "idle for 300 s", "data_size_limit", "HELP", "503", "555", "greeting"):
         assert change in note
+    assert "TypeError" not in note
     assert note.endswith("section 'What changes when you leave the shim')")
+
+
+@pytest.mark.parametrize(
+    ("signature", "decode_data", "noted"),
+    [
+        ("peer, mailfrom, rcpttos, data", "", True),
+        ("peer, mailfrom, rcpttos, data, mail_options=None", "", True),
+        ("*args", "", True),
+        ("peer, mailfrom, rcpttos, data, mail_options=(), rcpt_options=()", "", False),
+        ("*args, **kwargs", "", False),
+        ("peer, mailfrom, rcpttos, data", ", decode_data=True", False),
+    ],
+)
+def test_four_argument_process_message_smtpd_never_ran_is_noted(
+    signature: str, decode_data: str, noted: bool
+) -> None:
+    """smtpd passed mail_options= and rcpt_options=: a method without them raised TypeError."""
+    before = f"""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, {signature}):
+                pass
+
+
+        server = Sink(("localhost", 1025), None{decode_data})
+        asyncore.loop()
+    """
+    [note] = [r.format("t.py") for r in run(before).reports]
+    expected = "t.py:10: note: process_message does not take mail_options and rcpt_options"
+    assert note.startswith(expected) == noted
+    if noted:
+        assert "raised TypeError on every message" in note and "answers 250" in note
 
 
 def test_smtpd_compat_import_is_recognised():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import smtplib
+import threading
+
 import pytest
 
 pytest.importorskip("libcst")
@@ -382,3 +385,101 @@ def test_noop_instance_made_by_a_classmethod_says_so():
         r.startswith("t.py:8: Sink is created as cls(...) inside its own class") for r in reports
     )
     assert not any("is not instantiated in this module" in r for r in reports)
+
+
+# -- a loop another function's close() ends ---------------------------------------------
+
+
+THREAD_WITH_STOP = """
+    class ServerThread(threading.Thread):
+        def run(self):
+            self.smtp = Sink(("127.0.0.1", 0), None)
+            self.port = self.smtp.socket.getsockname()[1]
+            self.ready.set()
+            asyncore.loop(timeout=0.1)
+
+        def stop(self):
+            self.smtp.close()
+            self.join(10)
+"""
+
+
+def test_a_loop_a_stop_method_ends_waits_until_stopped():
+    """smtpd's loop returned once stop() closed its only server: so does the converted run()."""
+    outcome = run(CLASS + THREAD_WITH_STOP)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        self.smtp_controller.start()\n"
+        "        self.smtp_controller.stopped.wait()  # served until stop(), when smtpd's loop"
+        " returned\n"
+    ) in outcome.source
+    assert "threading.Event().wait()" not in outcome.source
+    assert "            self.stopped.set()\n" in outcome.source  # BoundController.stop()
+
+
+def test_converted_run_returns_once_stopped_and_served_until_then():
+    """The converted thread serves a real client, then stop() ends run() and join() returns."""
+    recording = CLASS.replace("            pass\n", "            GOT.append(rcpttos)\n")
+    assert recording != CLASS
+    scope: dict = {"GOT": []}
+    exec(compile(run(recording + THREAD_WITH_STOP).source, "converted.py", "exec"), scope)  # noqa: S102
+    thread = scope["ServerThread"]()
+    thread.ready = threading.Event()
+    thread.start()
+    try:
+        assert thread.ready.wait(10)
+        with smtplib.SMTP("127.0.0.1", thread.port, timeout=10) as client:
+            client.sendmail("a@example.com", ["b@example.com"], "Subject: hi\r\n\r\nbody\r\n")
+    finally:
+        thread.stop()
+    assert not thread.is_alive()
+    assert scope["GOT"] == [["b@example.com"]]
+
+
+def test_a_signal_handler_calling_close_all_ends_the_module_loop():
+    outcome = run(
+        CLASS
+        + """
+    def on_signal(signum, frame):
+        asyncore.close_all()
+
+
+    server = Sink(("127.0.0.1", 2525), None)
+    asyncore.loop()
+    print("loop ended")
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    server_controller.stop()\n" in outcome.source
+    assert "server_controller = BoundController(server" in outcome.source
+    assert outcome.source.endswith(
+        "server_controller.start()\n"
+        "server_controller.stopped.wait()  # served until stop(), when smtpd's loop returned\n"
+        'print("loop ended")\n'
+    )
+
+
+def test_socket_read_through_the_owning_object_is_kept_and_noted():
+    """``fixture.server.socket`` outside the class that keeps ``self.server``."""
+    outcome = run(
+        CLASS
+        + """
+    class Fixture(threading.Thread):
+        def __init__(self):
+            self.server = Sink(("127.0.0.1", 0), None)
+            threading.Thread.__init__(self, target=asyncore.loop)
+
+
+    fixture = Fixture()
+    fixture.start()
+    print(fixture.server.socket.getsockname()[1])
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "self.server.socket = self.server_controller.socket  # bound, as smtpd.SMTPServer's was"
+        in outcome.source
+    )
+    [note] = [r.format("t.py") for r in outcome.reports if "outside its class" in r.format("t")]
+    assert note.startswith("t.py:20: note: fixture.server.socket reads the server outside")
+    assert "must call fixture.server_controller.stop() instead" in note

@@ -99,6 +99,11 @@ STRICT_ASCII = (
     " UTF-8 (this class has its own EHLO or MAIL hook): pass decode_data=False and decode"
     " in handle_DATA"
 )
+NO_OPTION_KWARGS = (
+    "process_message does not take mail_options and rcpt_options: smtpd (decode_data=False)"
+    " raised TypeError on every message, dropped the connection and never ran it; converted"
+    " code runs it and answers 250: check that this program should now handle its mail"
+)
 GREETING = "the greeting is aiosmtpd's '220 <host> Python SMTP 1.4.6': pass ident= to keep smtpd's"
 
 
@@ -149,6 +154,15 @@ class ServerClass:
         return not defined & {"handle_EHLO", "handle_MAIL"} and not policy_mail
 
     @property
+    def raised_type_error(self) -> bool:
+        """smtpd (decode_data=False) passed both options as keywords: this one refused them."""
+        if self.decode_data:
+            return False
+        params = self.process_message.params
+        names = {p.name.value for p in (*params.params, *params.kwonly_params)}
+        return not isinstance(params.star_kwarg, cst.Param) and not set(OPTION_KWARGS) <= names
+
+    @property
     def option_kwargs(self) -> Tuple[str, ...]:
         """The keyword arguments smtpd passed that this process_message accepts."""
         if self.decode_data:
@@ -173,6 +187,7 @@ class Instance:
     bound: bool = False
     indent: int = 0  # columns of the statement, for wrapping the emitted lines
     escapes: Optional[cst.CSTNode] = None  # the return/yield that hands the server out
+    read_outside: Optional[cst.Attribute] = None  # ``owner.server.socket`` outside its class
 
     @property
     def handler_name(self) -> str:
@@ -212,6 +227,8 @@ class Plan:
     dropped: List[cst.BaseStatement] = field(default_factory=list)  # made only for legacy calls
     # id(loop statement, Thread call or polling While) -> the servers of its block it serves
     served: Dict[int, List[Instance]] = field(default_factory=dict)
+    # id(loop statement) of the loops a close() elsewhere ends (a stop() method, a signal handler)
+    ending_loops: Set[int] = field(default_factory=set)
     imports: Set[Tuple[str, Optional[str]]] = field(default_factory=set)
     reports: List[Report] = field(default_factory=list)
     convert: bool = False

@@ -26,6 +26,7 @@ from smtpd_compat.codemod._plan import (
     DISPATCHER_WHY,
     GREETING,
     LEGACY_ATTRS,
+    NO_OPTION_KWARGS,
     SECTION_CHANGES,
     SECTION_DEBUGGING,
     SECTION_HANDLER,
@@ -321,9 +322,25 @@ class Planner(cst.CSTVisitor):
 
     def finish(self, convert: bool) -> None:
         self.plan.convert = convert
+        self.bind_loops_that_end()
         self.plan.reports.extend(self.blockers)
         if convert:
             self.plan.reports.extend(self.behaviour_notes())
+
+    def bind_loops_that_end(self) -> None:
+        """A loop another function's close() ends returned then: its servers say when (stopped).
+
+        A close() in the loop's own function runs only after the loop (or on its way out), so
+        that loop still serves until interrupted.
+        """
+        for loop in self.plan.loops:
+            served = self.plan.served.get(id(loop), [])
+            where = self.scope_of(loop)
+            closes = [c for c, i in self.plan.closes.items() if any(i is s for s in served)]
+            if any(self.scope_of(c) is not where for c in [*closes, *self.plan.close_alls]):
+                self.plan.ending_loops.add(id(loop))
+                for instance in served:
+                    instance.bound = True
 
     def behaviour_notes(self) -> List[Report]:
         """What converted code does differently, said once at each server's creation."""
@@ -341,14 +358,35 @@ class Planner(cst.CSTVisitor):
                         note=True,
                     )
                 )
+            if instance.read_outside is not None:
+                notes.append(self.outside_read_note(instance, instance.read_outside))
         for server in self.plan.thread_servers:
             notes.append(self.note(server.base_init or server.node, server))
         return notes
+
+    def outside_read_note(self, instance: Instance, attribute: cst.Attribute) -> Report:
+        read = dotted_name(attribute) or "the server's socket"
+        holder = attribute.value
+        owner = dotted_name(holder.value) if isinstance(holder, cst.Attribute) else None
+        controller = instance.controller_name
+        if owner is not None:  # the name that code outside the class reaches it by
+            controller = controller.replace("self.", f"{owner}.", 1)
+        return Report(
+            self.line(attribute),
+            f"{read} reads the server outside its class: the converted handler keeps "
+            f"{instance.target}.socket (its controller's), but has no close() or other "
+            f"dispatcher attribute; code that closes it must call "
+            f"{controller}.stop() instead",
+            SECTION_STARTUP,
+            note=True,
+        )
 
     def note(self, node: cst.CSTNode, server: Optional[ServerClass]) -> Report:
         changes = list(AIOSMTPD_CHANGES[1:] if server is None else AIOSMTPD_CHANGES)
         if server is not None and server.decode_data and not server.decodes_itself:
             changes.insert(0, STRICT_ASCII)
+        if server is not None and server.raised_type_error:
+            changes.insert(0, NO_OPTION_KWARGS)
         if self.plan.banner is None:
             changes.append(GREETING)
         return Report(self.line(node), "; ".join(changes), SECTION_CHANGES, note=True)
@@ -599,6 +637,7 @@ class Planner(cst.CSTVisitor):
     def find_uses(self) -> bool:
         for instance in self.plan.instances:
             self.check_escape(instance)
+        self.find_sockets_read_through_owners()
         for attribute in self.attributes:
             named = [i for i in self.plan.instances if i.target == dotted_name(attribute.value)]
             if not named:
@@ -666,6 +705,24 @@ class Planner(cst.CSTVisitor):
         block = self.get_metadata(ParentNodeProvider, function)
         holder = self.get_metadata(ParentNodeProvider, block)
         return holder if isinstance(holder, cst.ClassDef) else None
+
+    def find_sockets_read_through_owners(self) -> None:
+        """``owner.server.socket`` where a class keeps its server as ``self.server``.
+
+        Code outside the class reads the dispatcher's socket (a fixture's port): the
+        converted handler keeps its controller's socket under that name (rule startup).
+        """
+        targets = {i.target for i in self.plan.instances}
+        for attribute in self.attributes:
+            holder = attribute.value
+            if attribute.attr.value != "socket" or not isinstance(holder, cst.Attribute):
+                continue
+            if dotted_name(holder) in targets:
+                continue  # read where the instance is in reach (find_uses)
+            for instance in self.plan.instances:
+                if instance.target == f"self.{holder.attr.value}" and instance.escapes is None:
+                    instance.bound = True
+                    instance.read_outside = instance.read_outside or attribute
 
     def check_escape(self, instance: Instance) -> None:
         """A server returned or yielded by its function is read elsewhere: socket, close()."""

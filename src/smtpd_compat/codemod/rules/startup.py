@@ -60,6 +60,7 @@ class BoundController(Controller):
         self.lifecycle = threading.Lock()
         self.serving = False
         self.closed = False
+        self.stopped = threading.Event()  # set by stop(): smtpd's loop returned then
         super().__init__(handler, hostname=host, port=port, **kwargs)
 
     def _create_server(self):
@@ -82,6 +83,7 @@ class BoundController(Controller):
                 self.serving = False
             self.closed = True
             self.socket.close()
+            self.stopped.set()
 '''
 QUIET_MAIL_LOG = """\
 # smtpd logged nothing of its sessions: keep aiosmtpd's log of them out of the program's
@@ -167,7 +169,8 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
     control = statement(controller_call(plan, instance))
     made = [handler, control]
-    if instance.escapes is not None:  # code elsewhere reads the port, as from smtpd's server
+    if instance.escapes is not None or instance.read_outside is not None:
+        # code elsewhere reads the port, as from smtpd's server
         made.append(
             statement(
                 f"{instance.handler_name}.socket = {instance.controller_name}.socket"
@@ -178,8 +181,12 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
 
 
 def replace_loop(plan: Plan, loop: cst.CSTNode) -> List[cst.BaseStatement]:
+    served = plan.served[id(loop)]
+    starts = [statement(f"{i.controller_name}.start()\n") for i in served]
+    if id(loop) in plan.ending_loops:  # every server is a BoundController (rule planner)
+        wait = "stopped.wait()  # served until stop(), when smtpd's loop returned"
+        return [*starts, *(statement(f"{i.controller_name}.{wait}\n") for i in served)]
     plan.imports.add(("threading", None))
-    starts = [statement(f"{i.controller_name}.start()\n") for i in plan.served[id(loop)]]
     return [*starts, statement("threading.Event().wait()  # served until interrupted\n")]
 
 
