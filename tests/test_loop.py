@@ -12,6 +12,7 @@ from typing import Any, Callable, List
 import pytest
 
 import smtpd_compat
+from attack_support import wait_until
 from smtp_helpers import TIMEOUT, Recorder, smtp_client
 
 with warnings.catch_warnings():
@@ -77,6 +78,8 @@ def event_loop_threads() -> List[threading.Thread]:
 
 
 def test_idle_servers_hold_no_thread_and_connections_share_one() -> None:
+    # an event-loop thread from an earlier test may still be on its way out
+    assert wait_until(lambda: not event_loop_threads())
     before = set(threading.enumerate())
     first = Recorder(("127.0.0.1", 0), None)
     second = Recorder(("127.0.0.1", 0), None)
