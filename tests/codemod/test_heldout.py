@@ -262,7 +262,8 @@ def differences(name: str, legacy: dict, native: dict, notes: str, source: str) 
             f"{summary(native['records'])}"
         )
     old_out = without_asyncore_report(legacy["stdout"]) if dropped else legacy["stdout"]
-    if native["stdout"] != old_out:
+    raced_past = legacy.get("raced") and native["stdout"].startswith(old_out)
+    if native["stdout"] != old_out and not raced_past:
         found.append(f"stdout: smtpd {old_out!r:.300}, now {native['stdout']!r:.300}")
     new_err = without_tracebacks(native["stderr"]) if dropped else native["stderr"]
     if new_err != legacy["stderr"]:
@@ -361,6 +362,23 @@ def table(seconds: float) -> str:
     return "\n".join(lines)
 
 
+#: Legacy's own race: a signal handler that closes the server while asyncore's
+#: select() waits makes the retried select() fail on the closed descriptor (EBADF),
+#: or not, by timing.
+LEGACY_RACE = "file descriptor"
+
+
+def run_legacy(python: Path, name: str, tmp_path: Path) -> dict:
+    """The legacy run; one that lost legacy's EBADF race is run again (3 tries)."""
+    for attempt in range(3):
+        result = run_program(python, copy_program(name, tmp_path / f"legacy{attempt}"))
+        if LEGACY_RACE not in result["stderr"]:
+            return result
+    # Lost every time: what legacy did before its crash is the oracle; the crash
+    # itself (traceback, exit status 1, the lines it never reached) is not.
+    return dict(result, stderr=without_tracebacks(result["stderr"]), status=0, raced=True)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", program_params())
 def test_heldout_program(
@@ -372,7 +390,7 @@ def test_heldout_program(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     if name not in heldout_legacy:
-        heldout_legacy[name] = run_program(legacy_python, copy_program(name, tmp_path / "legacy"))
+        heldout_legacy[name] = run_legacy(legacy_python, name, tmp_path)
     legacy = heldout_legacy[name]
     path = copy_program(name, tmp_path / "converted")
     before = path.read_text()
