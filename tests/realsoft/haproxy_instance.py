@@ -104,8 +104,13 @@ class LoadBalancer:
         }
 
     def all_servers_up(self) -> bool:
-        """``L7OK``: the server answered HAProxy's EHLO with a 2xx."""
-        return set(self.check_status().values()) == {"L7OK"}
+        """``L7OK``: the server answered HAProxy's EHLO with a 2xx. HAProxy makes
+        its stats socket a moment after it starts: until then, not up yet."""
+        try:
+            status = self.check_status()
+        except (FileNotFoundError, ConnectionRefusedError):
+            return False
+        return set(status.values()) == {"L7OK"}
 
     def routes(self) -> Dict[Address, Route]:
         return {
