@@ -92,7 +92,6 @@ SESSION_TRANSITIONS: Dict[Tuple[Session, Event], Session] = {
 IN_USER_CODE = frozenset({S.IN_USER_CODE, S.DRAINING_IN_USER_CODE})
 #: States in which the dialogue may read and feed input.
 READING = frozenset({S.SERVING, S.DRAINING})
-DRAINING = frozenset({S.DRAINING, S.DRAINING_IN_USER_CODE})
 
 
 def next_session_state(state: Session, event: Event) -> Session:
@@ -104,12 +103,8 @@ def next_session_state(state: Session, event: Event) -> Session:
 
 
 class Server(enum.Enum):
+    """A server's life: it only moves forward, under ``SMTPServer._close_lock``."""
+
     LISTENING = "listening"  # in its map: accepts while the program's loop runs
     CLOSING = "closing"  # port released, sessions draining
     CLOSED = "closed"
-
-
-SERVER_TRANSITIONS: Dict[Tuple[Server, str], Server] = {
-    (Server.LISTENING, "close"): Server.CLOSING,
-    (Server.CLOSING, "drained"): Server.CLOSED,
-}
