@@ -5,7 +5,8 @@
 Two Python threads pass a byte back and forth over socket pairs (as the engine's
 event-loop thread and the program's loop thread do once per message), first free to
 run on any CPU, then both pinned to one CPU. Prints CPU and wall time per round trip.
-On the 2-CPU sandbox of 2026-11-30: 66 us CPU per round trip across CPUs, 4.6 us on
+On the 2-CPU sandbox of 2026-11-30: 17 to 66 us CPU per round trip on any CPU (the
+scheduler places the threads differently from run to run), 4.6 us on
 one CPU; S1's compat engine sits at stdlib's CPU per message only in the second case.
 """
 
