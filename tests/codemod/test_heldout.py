@@ -26,7 +26,9 @@ dialogues (``SETS``).
 
 from __future__ import annotations
 
+import os
 import re
+import select
 import shutil
 import smtplib
 import time
@@ -261,15 +263,42 @@ def converse(port: int, commands: List[str]) -> List[Tuple[int, str]]:
 
 
 class HeldoutProgram(Program):
-    """A Program whose start-up may print lines before its port (kept in its stdout)."""
+    """A Program whose start-up may print lines before its port (kept in its stdout).
+
+    The pipe is read as bytes up to the port line: a text readline() after select()
+    leaves a port line that came in the same chunk as the lines before it in the
+    reader's buffer, where select() does not see it (the start-up then "hangs").
+    """
 
     def readline(self) -> str:
-        self.preamble = getattr(self, "preamble", "")
-        line = super().readline()
-        while not line.strip().isdigit():
-            self.preamble += line
-            line = super().readline()
-        return line
+        assert self.proc.stdout is not None
+        pipe = self.proc.stdout.fileno()
+        received = b""
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            found = split_at_port(received)
+            if found is not None:
+                port, self.preamble = found
+                return port
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([pipe], [], [], left)[0]:
+                self.proc.kill()
+                pytest.fail(f"no port within {TIMEOUT}s: {received!r} {self.proc.communicate()}")
+            chunk = os.read(pipe, 4096)
+            if not chunk:
+                pytest.fail(f"program exited: {received!r} {self.proc.communicate()}")
+            received += chunk
+
+
+def split_at_port(received: bytes) -> Optional[Tuple[str, str]]:
+    """The first whole line that is a port number, and the rest of what was read."""
+    lines = received.split(b"\n")
+    for index, line in enumerate(lines[:-1]):  # the last piece is not a whole line yet
+        if line.strip().isdigit():
+            rest = b"\n".join(lines[:index] + [b""]) + b"\n".join(lines[index + 1 :])
+            text = rest.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+            return line.decode() + "\n", text
+    return None
 
 
 def run_program(python: Path, path: Path, held: HeldoutSet) -> dict:

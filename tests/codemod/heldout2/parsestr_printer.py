@@ -1,6 +1,6 @@
 # Shape: a tutorial mail printer with renamed parameters (Peer, From, To, Data),
 # decode_data=True so Data is str, email.parser.Parser().parsestr() for the headers, the
-# body printed line by line, and a bare asyncore.loop() that Ctrl+C ends with a traceback.
+# body printed line by line, and asyncore.loop() with Ctrl+C caught and ignored.
 import asyncore
 import smtpd
 from email.parser import Parser
@@ -21,4 +21,7 @@ class PrintingSMTPServer(smtpd.SMTPServer):
 
 server = PrintingSMTPServer(("127.0.0.1", 0), None, decode_data=True)
 print(server.socket.getsockname()[1], flush=True)
-asyncore.loop()
+try:
+    asyncore.loop()
+except KeyboardInterrupt:
+    pass
