@@ -187,7 +187,10 @@ EXTRA_DIALOGUES2: Dict[str, Dict[str, List[str]]] = {
         ],
     },
 }
-SILENT2: Dict[str, str] = {}
+# Measured on the baseline (codemod at 3c29b70): strict xfails, as SILENT above.
+SILENT2: Dict[str, str] = {
+    "size_limited_sink": "converted, no blocker: crashes at start-up on a server attribute",
+}
 
 
 @dataclass(frozen=True)
