@@ -78,6 +78,7 @@ class Planner(cst.CSTVisitor):
         self.rules = rules
         self.enabled = enabled
         self.blockers: List[Report] = []
+        self.notes: List[Report] = []  # the rules' notes, reported when the module converts
         self.calls: List[cst.Call] = []
         self.attributes: List[cst.Attribute] = []
         self.thread_targets: List[Tuple[cst.Call, cst.Arg]] = []
@@ -95,6 +96,9 @@ class Planner(cst.CSTVisitor):
 
     def block(self, node: cst.CSTNode, message: str, section: str = SECTION_MANUAL) -> None:
         self.blockers.append(Report(self.line(node), message, section))
+
+    def add_note(self, node: cst.CSTNode, message: str, section: str) -> None:
+        self.notes.append(Report(self.line(node), message, section, note=True))
 
     def legacy(self, node: cst.BaseExpression) -> Optional[str]:
         return self.plan.names.legacy_name(node)
@@ -220,11 +224,13 @@ class Planner(cst.CSTVisitor):
         return bool(others or node.keywords)
 
     def check_class_body(self, server: ServerClass) -> bool:
-        collector = SelfAttributes(skipped_ids(server.thread) if server.thread else set())
+        skipped = skipped_ids(server.thread) if server.thread else set()
+        _, building = channel_class_of(server.node)  # channel_class, or a handle_accept
+        if building is not None and self.attach_channel(server):
+            skipped.add(id(building))
+        collector = SelfAttributes(skipped)
         server.node.visit(collector)
         overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
-        if "channel_class" in overridden and self.attach_channel(server):
-            overridden.remove("channel_class")
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
@@ -325,7 +331,7 @@ class Planner(cst.CSTVisitor):
         self.bind_loops_that_end()
         self.plan.reports.extend(self.blockers)
         if convert:
-            self.plan.reports.extend(self.behaviour_notes())
+            self.plan.reports.extend([*self.behaviour_notes(), *self.notes])
 
     def bind_loops_that_end(self) -> None:
         """A loop another function's close() ends returned then: its servers say when (stopped).
