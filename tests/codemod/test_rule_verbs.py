@@ -44,7 +44,9 @@ def test_literal_verbs_become_an_smtp_subclass_built_by_the_controller():
     assert "class Channel(SMTP):\n" in source and "from aiosmtpd.smtp import SMTP\n" in source
     assert (
         "    async def smtp_XCLIENT(self, arg):\n"
-        '        await self.push("220 XCLIENT ok")\n\n'
+        '        """Accepted and ignored."""\n'
+        '        await self.push("220 XCLIENT ok")\n'
+        "        return\n\n"
         "    async def smtp_EXPN(self, arg):\n"
         '        await self.push("252-Cannot expand")\n'
         '        await self.push("252 Try RCPT")\n'
@@ -58,21 +60,90 @@ def test_literal_verbs_become_an_smtp_subclass_built_by_the_controller():
 @pytest.mark.parametrize(
     "body, why",
     [
-        ('self.push("250 " + arg)', "smtp_XCLIENT: it does more than push literal replies"),
-        ("self.seen_greeting = arg", "smtp_XCLIENT: it does more than push literal replies"),
-        ('print("x")', "smtp_XCLIENT: it does more than push literal replies"),
+        ("self.set_terminator(b'.')", "smtp_XCLIENT: it calls the channel's self.set_terminator()"),
+        ("self.smtp_state = 1", "smtp_XCLIENT: it reads the channel's self.smtp_state"),
+        ("self.peer = arg", "smtp_XCLIENT: it sets the channel's self.peer"),
+        ("self.session = arg", "it keeps attributes aiosmtpd's SMTP has too (session)"),
+        ("smtpd.SMTPChannel.smtp_XOTHER(self, arg)", "it calls the base smtp_XOTHER"),
+        ("log(self)", "smtp_XCLIENT: it passes the channel object itself on"),
+        ("return 1", "smtp_XCLIENT: it returns a value"),
     ],
 )
-def test_noop_verbs_that_do_more(body, why):
+def test_noop_verbs_that_reach_the_channel(body, why):
     methods = f"        def smtp_XCLIENT(self, arg):\n            {body}\n"
     reports = check_noop(PROGRAM.format(methods=methods))
     assert any(why in r for r in reports), reports
 
 
-def test_noop_an_override_of_a_verb_smtpd_answered_is_no_new_verb():
-    methods = '        def smtp_NOOP(self, arg):\n            self.push("250 Yes")\n'
+EHLO_AND_XFORWARD = """        def smtp_EHLO(self, arg):
+            if self.seen_greeting:
+                self.push("503 Duplicate HELO/EHLO")
+                return
+            self._set_rset_state()
+            self.seen_greeting = arg
+            self.extended_smtp = True
+            self.push("250-%s" % self.fqdn)
+            self.push("250 XFORWARD NAME ADDR")
+
+        # Postfix sends the client's attributes.
+        def smtp_XFORWARD(self, arg):
+            self.forwarded = arg.split()
+            self.push("250 Ok")
+"""
+
+
+def test_overridden_and_new_verbs_read_the_session_where_aiosmtpd_keeps_it():
+    outcome = run(PROGRAM.format(methods=EHLO_AND_XFORWARD))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    async def smtp_EHLO(self, arg):\n"
+        "        if self.session.host_name:\n"
+        '            await self.push("503 Duplicate HELO/EHLO")\n'
+        "            return\n"
+        "        self.envelope = self._create_envelope()\n"
+        "        self.session.host_name = arg\n"
+        "        self.session.extended_smtp = True\n"
+        '        await self.push("250-%s" % self.hostname)\n'
+        '        await self.push("250 XFORWARD NAME ADDR")\n\n'
+        "    # Postfix sends the client's attributes.\n"
+        "    async def smtp_XFORWARD(self, arg):\n"
+        "        self.forwarded = arg.split()\n"
+        '        await self.push("250 Ok")\n'
+    ) in outcome.source
+    notes = [r.message for r in outcome.reports if r.note]
+    assert any(n.startswith("Channel.smtp_XFORWARD: an exception in it now answers") for n in notes)
+    assert not any(n.startswith("Channel.smtp_EHLO") for n in notes)  # it cannot raise
+
+
+def test_a_verb_calling_the_base_of_another_verb_awaits_it():
+    methods = (
+        "        def smtp_LHLO(self, arg):\n"
+        "            smtpd.SMTPChannel.smtp_HELO(self, arg)\n\n"
+        "        def smtp_HELO(self, arg):\n"
+        "            self.push(NOT_HERE)\n"
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    async def smtp_LHLO(self, arg):\n        await super().smtp_HELO(arg)\n" in (
+        outcome.source
+    )
+    assert "    async def smtp_HELO(self, arg):\n        await self.push(NOT_HERE)\n" in (
+        outcome.source
+    )
+
+
+def test_noop_a_verb_reading_the_servers_dispatcher():
+    methods = (
+        "        def smtp_XPORT(self, arg):\n            self.push(str(self.smtp_server.addr))\n"
+    )
     reports = check_noop(PROGRAM.format(methods=methods))
-    assert any("smtp_NOOP has no hook equivalent" in r for r in reports), reports
+    assert any("smtp_XPORT reads self.smtp_server.addr" in r for r in reports), reports
+
+
+def test_an_override_of_a_verb_smtpd_answered_joins_the_subclass():
+    methods = '        def smtp_NOOP(self, arg):\n            self.push("250 Yes")\n'
+    source = run(PROGRAM.format(methods=methods)).source
+    assert '    async def smtp_NOOP(self, arg):\n        await self.push("250 Yes")\n' in source
 
 
 def test_noop_controller_name_taken():

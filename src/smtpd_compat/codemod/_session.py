@@ -232,6 +232,9 @@ class BareSelf(cst.CSTVisitor):
             return False
         return True
 
+    def visit_Call(self, node: cst.Call) -> bool:
+        return dotted_name(node.func) != "super"  # super(Channel, self) names the base
+
     def visit_Name(self, node: cst.Name) -> None:
         if node.value == "self":
             self.found = True
@@ -282,7 +285,7 @@ def translate(
     if transformer.handled - transformer.awaited:
         return "it replies or calls the base method inside an expression"
     assert isinstance(body, cst.BaseSuite)
-    method = function.with_changes(body=body, asynchronous=cst.Asynchronous(), leading_lines=[])
+    method = function.with_changes(body=body, asynchronous=cst.Asynchronous())
     return SessionMethod(function, method, transformer.raises)
 
 

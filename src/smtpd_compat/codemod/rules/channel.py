@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 import libcst as cst
+import libcst.matchers
 
 from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of
@@ -39,7 +40,9 @@ def check_channel_uses(planner: Planner, module: cst.Module) -> None:
     servers = planner.plan.servers
     for channel in {id(s.channel): s.channel for s in servers if s.channel}.values():
         assigned = sum(1 for s in servers if s.channel is channel)
-        if planner.name_uses.get(channel.name, 0) != assigned + 1:
+        m = cst.matchers  # its own name inside it: the class statement, super(Channel, self)
+        inside = len(m.findall(channel.node, m.Name(channel.name)))
+        if planner.name_uses.get(channel.name, 0) != assigned + inside:
             planner.block(
                 channel.node,
                 f"class {channel.name} is used elsewhere than in channel_class",

@@ -20,10 +20,11 @@ from __future__ import annotations
 from typing import List
 
 import libcst as cst
+import libcst.matchers
 
 from smtpd_compat.codemod._build import EMPTY, block_body, statements, with_leading_lines
 from smtpd_compat.codemod._channels import ChannelPlan
-from smtpd_compat.codemod._plan import SECTION_VERBS, Plan
+from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, LEGACY_ATTRS, SECTION_VERBS, Plan
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
 from smtpd_compat.codemod.rules.auth import without_channel_class
@@ -47,6 +48,26 @@ def check_controller_name(planner: Planner, module: cst.Module) -> None:
                 planner.block(
                     channel.node, f"the name {name} is taken in this module", SECTION_VERBS
                 )
+
+
+@RULE.analysis
+def check_server_reads(planner: Planner, module: cst.Module) -> None:
+    """``self.smtp_server.X`` is the handler's X: not the dispatcher's, nor smtpd's settings."""
+    m = cst.matchers
+    server = m.Attribute(value=m.Name("self"), attr=m.Name("smtp_server"))
+    lost = DISPATCHER_ATTRS | set(LEGACY_ATTRS)
+    channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
+    for channel in channels.values():
+        for method in channel.verbs:
+            for read in m.findall(method.original, m.Attribute(value=server)):
+                assert isinstance(read, cst.Attribute)
+                if read.attr.value in lost:
+                    planner.block(
+                        read,
+                        f"{channel.name}.{method.name} reads self.smtp_server.{read.attr.value}: "
+                        "the converted handler has no such attribute",
+                        SECTION_VERBS,
+                    )
 
 
 @RULE.analysis
