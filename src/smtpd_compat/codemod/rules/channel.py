@@ -20,7 +20,7 @@ from typing import List, Optional, Tuple
 import libcst as cst
 import libcst.matchers
 
-from smtpd_compat.codemod._build import block_body
+from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import SECTION_AUTH, SECTION_CHANNEL, Plan, ServerClass
@@ -103,7 +103,7 @@ def settings(planner: Planner, server: ServerClass) -> List[Tuple[str, str]]:
         for name, default in CHANNEL_DEFAULTS[2:]:
             value = args.get(name)
             if value is not None and not is_default(value, default):
-                found.append((name, dotted_name(value) or "computed"))
+                found.append((name, code_of(value)))
     return found
 
 
@@ -122,6 +122,7 @@ NATIVE = {
     "smtp_RSET": "a handle_RSET hook",
     "smtp_NOOP": "a handle_NOOP hook",
     "smtp_QUIT": "a handle_QUIT hook",
+    "handle_error": "the except clause of the handler's handle_DATA",
 }
 FALLBACK = "an aiosmtpd.smtp.SMTP subclass"
 AUTH_PART = "aiosmtpd's own AUTH exchange, or the authenticator"
