@@ -110,6 +110,9 @@ def test_overridden_and_new_verbs_read_the_session_where_aiosmtpd_keeps_it():
         "        self.forwarded = arg.split()\n"
         '        await self.push("250 Ok")\n'
     ) in outcome.source
+    # aiosmtpd's HELP EHLO reads the override's @syntax: the same text as smtpd's.
+    assert '    @syntax("EHLO hostname")\n    async def smtp_EHLO(self, arg):\n' in outcome.source
+    assert "from aiosmtpd.smtp import SMTP, syntax\n" in outcome.source
     notes = [r.message for r in outcome.reports if r.note]
     assert any(n.startswith("Channel.smtp_XFORWARD: an exception in it now answers") for n in notes)
     assert not any(n.startswith("Channel.smtp_EHLO") for n in notes)  # it cannot raise

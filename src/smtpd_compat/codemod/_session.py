@@ -75,6 +75,19 @@ SMTP_NAMES = frozenset(
     smtp_VRFY tls_context transport""".split()
 )
 RESET = "self.envelope = self._create_envelope()"  # aiosmtpd's documented reset
+# aiosmtpd's HELP text of each verb (its @syntax): an override keeps it, as smtpd's did.
+SYNTAX = {
+    "HELO": "'HELO hostname'",
+    "EHLO": "'EHLO hostname'",
+    "NOOP": "'NOOP [ignored]'",
+    "QUIT": "'QUIT'",
+    "HELP": "'HELP [command]'",
+    "VRFY": "'VRFY <address>'",
+    "MAIL": "'MAIL FROM: <address>', extended=' [SP <mail-parameters>]'",
+    "RCPT": "'RCPT TO: <address>', extended=' [SP <mail-parameters>]'",
+    "RSET": "'RSET'",
+    "DATA": "'DATA'",
+}
 
 
 @dataclass
@@ -286,6 +299,10 @@ def translate(
         return "it replies or calls the base method inside an expression"
     assert isinstance(body, cst.BaseSuite)
     method = function.with_changes(body=body, asynchronous=cst.Asynchronous())
+    text = SYNTAX.get(function.name.value[len("smtp_") :])
+    if text is not None:
+        decorator = cst.Decorator(cst.parse_expression(f"syntax({text})".replace("'", '"')))
+        method = method.with_changes(decorators=[decorator])
     return SessionMethod(function, method, transformer.raises)
 
 

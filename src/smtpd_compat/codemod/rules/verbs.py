@@ -121,6 +121,8 @@ def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
             continue
         if original is channel.node:
             plan.imports.add(("aiosmtpd.smtp", "SMTP"))
+            if any(m.method.decorators for m in channel.verbs):
+                plan.imports.add(("aiosmtpd.smtp", "syntax"))
             new = session_classes(channel)
             first = with_leading_lines(new[0], updated.leading_lines)
             return cst.FlattenSentinel([first, *new[1:]])
