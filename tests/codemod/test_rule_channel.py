@@ -102,6 +102,24 @@ def test_a_handle_accept_that_only_builds_the_channel_is_its_channel_class(accep
     assert "delivery_controller = LHLOChannelController(delivery, (" in converted
 
 
+def test_attributes_init_keeps_for_the_methods_are_kept_by_the_subclass():
+    init = FORWARDING_INIT + "            self.greeted = 0\n"
+    methods = (
+        "\n        def smtp_XWHO(self, arg):\n"
+        "            self.greeted += 1\n"
+        "            self.push('250 %s %d' % (self.created_by.name, self.greeted))\n"
+    )
+    source = LMTP_LIKE.format(init=init + methods, accept=ACCEPT, args='("127.0.0.1", 0), None')
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n"
+        "        self.created_by = self.event_handler\n"
+        "        self.greeted = 0\n"
+    ) in outcome.source
+
+
 @pytest.mark.parametrize(
     "init, accept, args, why",
     [
@@ -120,11 +138,12 @@ def test_a_handle_accept_that_only_builds_the_channel_is_its_channel_class(accep
             "with: smtpd raised TypeError on every connection",
         ),
         (
-            FORWARDING_INIT + "\n        def smtp_XWHO(self, arg):\n"
+            FORWARDING_INIT.replace("= server", "= conn") + "\n        def smtp_XWHO(self, arg):\n"
             "            self.push(str(self.created_by))\n",
             ACCEPT,
             '("127.0.0.1", 0), None',
-            "__init__ changes how the channel is built: other methods read self.created_by",
+            "__init__ changes how the channel is built: other methods read self.created_by, "
+            "set from conn",
         ),
         (
             "        def __init__(self, server, conn, addr):\n"

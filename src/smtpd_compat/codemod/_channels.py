@@ -20,7 +20,7 @@ import libcst as cst
 import libcst.matchers
 
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
-from smtpd_compat.codemod._build import block_body
+from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import (
     CHANNEL_NAMES,
@@ -83,6 +83,7 @@ class ChannelPlan:
     verbs: List[SessionMethod] = field(default_factory=list)  # the SMTP subclass's methods
     error: Optional[List[cst.BaseStatement]] = None  # handle_error's report, translated
     init: Optional[cst.FunctionDef] = None  # an __init__ that only forwards (it goes)
+    init_attributes: List[Tuple[str, str]] = field(default_factory=list)  # kept by the subclass
 
     @property
     def name(self) -> str:
@@ -152,10 +153,10 @@ def add_method(
             return f"{name}: {session}"
         plan.verbs.append(session)
     elif name == "__init__":
-        why = init_problem(method, plan.node, names)
-        if why:
-            return f"__init__ changes how the channel is built: {why}"
-        plan.init = method
+        kept = analyse_init(method, plan.node, names)
+        if isinstance(kept, str):
+            return f"__init__ changes how the channel is built: {kept}"
+        plan.init, plan.init_attributes = method, kept
     elif name == "handle_error":
         error = error_report(method)
         if isinstance(error, str):
@@ -171,8 +172,14 @@ def is_verb_method(name: str) -> bool:
     return name.startswith("smtp_") and verb.isalpha() and verb.isupper()
 
 
-def init_problem(init: cst.FunctionDef, channel: cst.ClassDef, names: LegacyNames) -> Optional[str]:
-    """Why an ``__init__`` does more than forward its arguments and keep unread attributes."""
+def analyse_init(
+    init: cst.FunctionDef, channel: cst.ClassDef, names: LegacyNames
+) -> Union[List[Tuple[str, str]], str]:
+    """The attributes an ``__init__`` keeps that other methods read (name, value's code).
+
+    An ``__init__`` converts when it passes its own arguments to the base once and
+    otherwise keeps literals, or the server, as attributes; else the reason.
+    """
     params = init.params
     if params.kwonly_params or params.posonly_params or init.decorators:
         return "its signature is not plain"
@@ -181,14 +188,32 @@ def init_problem(init: cst.FunctionDef, channel: cst.ClassDef, names: LegacyName
     base = [s for s in statements_of(init) if is_init_call(s, names)]
     if len(base) != 1 or forwarded(base[0]) != (passed, star):
         return "it does not pass its own arguments to the base __init__ exactly once"
+    kept: List[Tuple[str, str]] = []
     for stmt in statements_of(init):
         if stmt is base[0]:
             continue
-        attr = kept_attribute(stmt, passed)
-        if attr is None:
-            return "it does more than keep its arguments as attributes"
-        if attr in CHANNEL_NAMES or read_elsewhere(channel, init, attr):
-            return f"other methods read self.{attr}, which it sets"
+        attr, value = kept_attribute(stmt)
+        if attr is None or value is None:
+            return "it does more than keep values as attributes"
+        if not read_elsewhere(channel, init, attr):
+            continue  # nothing reads it: it goes
+        code = session_value(value, passed[:1])
+        if attr in CHANNEL_NAMES or code is None:
+            return f"other methods read self.{attr}, set from {code_of(value)}"
+        kept.append((attr, code))
+    return kept
+
+
+def session_value(value: cst.BaseExpression, server: List[str]) -> Optional[str]:
+    """The value in the SMTP subclass: a literal as written, the server as its handler."""
+    if isinstance(value, cst.Name) and value.value in server:
+        return "self.event_handler"
+    literal = (cst.SimpleString, cst.Integer, cst.Float)
+    empty = (cst.List, cst.Dict, cst.Tuple, cst.Set)
+    if isinstance(value, literal) or (isinstance(value, empty) and not value.elements):
+        return code_of(value)
+    if isinstance(value, cst.Name) and value.value in ("None", "True", "False"):
+        return value.value
     return None
 
 
@@ -220,19 +245,15 @@ def forwarded(stmt: cst.BaseStatement) -> Tuple[List[str], List[str]]:
     return plain, starred
 
 
-def kept_attribute(stmt: cst.BaseStatement, params: List[str]) -> Optional[str]:
-    """X of ``self.X = param`` (or a literal), else None."""
+def kept_attribute(stmt: cst.BaseStatement) -> Tuple[Optional[str], Optional[cst.BaseExpression]]:
+    """X and V of ``self.X = V``."""
     assign = small(stmt)
     if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
-        return None
+        return None, None
     target = assign.targets[0].target
     if not (isinstance(target, cst.Attribute) and dotted_name(target.value) == "self"):
-        return None
-    value = assign.value
-    literal = isinstance(value, (cst.SimpleString, cst.Integer, cst.Float))
-    if not literal and not (isinstance(value, cst.Name) and value.value in [*params, "None"]):
-        return None
-    return target.attr.value
+        return None, None
+    return target.attr.value, assign.value
 
 
 def read_elsewhere(channel: cst.ClassDef, init: cst.FunctionDef, attr: str) -> bool:

@@ -22,7 +22,13 @@ from typing import List
 import libcst as cst
 import libcst.matchers
 
-from smtpd_compat.codemod._build import EMPTY, block_body, statements, with_leading_lines
+from smtpd_compat.codemod._build import (
+    EMPTY,
+    block_body,
+    statement,
+    statements,
+    with_leading_lines,
+)
 from smtpd_compat.codemod._channels import ChannelPlan
 from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, LEGACY_ATTRS, SECTION_VERBS, Plan
 from smtpd_compat.codemod._planner import Planner
@@ -102,8 +108,20 @@ def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
     session, controller = statements("\n".join(lines) + "\n")
     assert isinstance(session, cst.ClassDef)
     methods = [m.method.with_changes(leading_lines=spaced(m.method)) for m in channel.verbs]
-    body = [*block_body(session.body), *methods]
+    body = [*block_body(session.body), *session_init(channel), *methods]
     return [session.with_changes(body=session.body.with_changes(body=body)), controller]
+
+
+def session_init(channel: ChannelPlan) -> List[cst.BaseStatement]:
+    """The channel's ``__init__``, keeping the attributes its methods read (none: no method)."""
+    if not channel.init_attributes:
+        return []
+    lines = [
+        "def __init__(self, *args, **kwargs):",
+        "    super().__init__(*args, **kwargs)",
+        *(f"    self.{name} = {value}" for name, value in channel.init_attributes),
+    ]
+    return [statement("\n".join(lines) + "\n").with_changes(leading_lines=[EMPTY])]
 
 
 def spaced(method: cst.FunctionDef) -> List[cst.EmptyLine]:
