@@ -1,5 +1,6 @@
 # A before-queue filter's channel: its own EHLO advertising XCLIENT (and no SIZE), an
-# XCLIENT verb keeping the client's attributes, refused before the greeting.
+# XCLIENT verb keeping the client's attributes and counting its uses, refused before the
+# greeting.
 import asyncore
 import smtpd
 
@@ -7,6 +8,10 @@ from _record import record
 
 
 class FilterChannel(smtpd.SMTPChannel):
+    def __init__(self, *args, **kwargs):
+        smtpd.SMTPChannel.__init__(self, *args, **kwargs)
+        self.xclients = 0
+
     def smtp_EHLO(self, arg):
         if not arg:
             self.push("501 Syntax: EHLO hostname")
@@ -23,11 +28,13 @@ class FilterChannel(smtpd.SMTPChannel):
         if not self.seen_greeting:
             self.push("503 5.5.1 Error: send HELO/EHLO first")
             return
+        self.xclients += 1
         self.client = {}
         for pair in arg.split():
             name, _, value = pair.partition("=")
             self.client[name.upper()] = value
-        self.push("220 %s ready for %s" % (self.fqdn, self.client.get("ADDR", "unknown")))
+        addr = self.client.get("ADDR", "unknown")
+        self.push("220 %s ready for %s (%d)" % (self.fqdn, addr, self.xclients))
 
 
 class ContentFilter(smtpd.SMTPServer):
