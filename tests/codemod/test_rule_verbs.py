@@ -153,3 +153,22 @@ def test_noop_controller_name_taken():
     source = PROGRAM.format(methods=XCLIENT) + "\n    ChannelController = None\n"
     reports = check_noop(source)
     assert any("the name ChannelController is taken in this module" in r for r in reports)
+
+
+@pytest.mark.parametrize(
+    "body, raises",
+    [
+        ('self.push("250 %s" % self.fqdn)', False),
+        ('self.push("250 " + arg)', True),  # TypeError without an argument
+        ('if "x" in arg:\n                self.push("250 x")', True),
+        ('if arg in ("a", "b"):\n                self.push("250 x")', False),
+        ('self.push("250 %d" % len(arg))', True),
+        ("for line in arg:\n                self.push(line)", True),
+    ],
+)
+def test_a_method_that_can_raise_is_noted(body, raises):
+    methods = f"        def smtp_XTEST(self, arg):\n            {body}\n"
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    noted = any(r.message.startswith("Channel.smtp_XTEST: an exception") for r in outcome.reports)
+    assert noted is raises

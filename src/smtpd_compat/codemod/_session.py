@@ -208,6 +208,30 @@ class ToSession(cst.CSTTransformer):
     def visit_Subscript(self, node: cst.Subscript) -> None:
         self.raises = True
 
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        """``"250 " + arg`` fails on a missing argument; ``"250 %s" % x`` does not."""
+        left = node.left
+        if not isinstance(node.operator, cst.Modulo) or not isinstance(left, cst.SimpleString):
+            self.raises = True
+        elif not only_str_conversions(left):
+            self.raises = True
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        """``"x" in arg`` and ``arg < y`` fail on a missing argument (None)."""
+        literal = (cst.Tuple, cst.List, cst.Set, cst.SimpleString, cst.Dict)
+        for target in node.comparisons:
+            membership = isinstance(target.operator, (cst.In, cst.NotIn))
+            order = isinstance(
+                target.operator,
+                (cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual),
+            )
+            if order or (membership and not isinstance(target.comparator, literal)):
+                self.raises = True
+
+    def visit_For(self, node: cst.For) -> None:
+        if not isinstance(node.iter, (cst.Tuple, cst.List)):
+            self.raises = True
+
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.fail("it defines a function")
 
@@ -232,6 +256,12 @@ class ToSession(cst.CSTTransformer):
             if where is not None:
                 return cst.parse_expression(where)
         return updated_node
+
+
+def only_str_conversions(template: cst.SimpleString) -> bool:
+    """True when every ``%`` conversion in a literal is ``%s`` (any value formats)."""
+    text = str(template.evaluated_value)
+    return all(part.startswith("s") for part in text.replace("%%", "").split("%")[1:])
 
 
 class BareSelf(cst.CSTVisitor):
