@@ -172,3 +172,29 @@ def test_a_method_that_can_raise_is_noted(body, raises):
     assert [r for r in outcome.reports if not r.note] == []
     noted = any(r.message.startswith("Channel.smtp_XTEST: an exception") for r in outcome.reports)
     assert noted is raises
+
+
+def test_a_verb_calling_another_verb_of_the_channel_awaits_it():
+    methods = (
+        "        def smtp_LHLO(self, arg):\n"
+        "            self.smtp_EHLO(arg)\n\n"
+        "        def smtp_XPING(self, arg):\n"
+        "            self.smtp_NOOP(arg)\n"
+        "            self.smtp_XPONG(arg)\n\n"
+        "        def smtp_XPONG(self, arg):\n"
+        '            self.push("250 pong")\n'
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    async def smtp_LHLO(self, arg):\n        await self.smtp_EHLO(arg)\n" in (
+        outcome.source
+    )
+    assert "        await self.smtp_NOOP(arg)\n        await self.smtp_XPONG(arg)\n" in (
+        outcome.source
+    )
+
+
+def test_noop_a_verb_calling_a_verb_smtpd_had_not():
+    methods = "        def smtp_LHLO(self, arg):\n            self.smtp_STARTTLS(arg)\n"
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any("it calls the channel's self.smtp_STARTTLS()" in r for r in reports), reports

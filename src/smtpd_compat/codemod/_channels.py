@@ -102,10 +102,12 @@ def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
         analysis = analyse_auth(node, names)
         plan.auth, plan.reasons = analysis.plan, analysis.reasons
         return plan
-    own = own_attributes(node)
+    attributes = own_attributes(node)
     late: List[str] = []
-    if colliding(own):
-        late.append(f"it keeps attributes aiosmtpd's SMTP has too ({', '.join(colliding(own))})")
+    if colliding(attributes):
+        taken = ", ".join(colliding(attributes))
+        late.append(f"it keeps attributes aiosmtpd's SMTP has too ({taken})")
+    own = attributes | {m for m in methods if is_verb_method(m)}
     policy: List[Tuple[cst.FunctionDef, PolicyHook]] = []
     for stmt in block_body(node.body):
         if isinstance(stmt, cst.FunctionDef):

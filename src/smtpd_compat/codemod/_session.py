@@ -169,6 +169,8 @@ class ToSession(cst.CSTTransformer):
             statement = cst.parse_statement(RESET)
             assert isinstance(statement, cst.SimpleStatementLine)
             return statement.body[0]
+        if self.own_verb(call):
+            return updated_node.with_changes(value=cst.Await(new))
         verb = base_verb(call, self.names)
         if verb is not None and verb in BASE_VERBS:
             argument = new.args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -181,6 +183,9 @@ class ToSession(cst.CSTTransformer):
         name = dotted_name(node.func) or ""
         if name == "super":
             return
+        if self.own_verb(node):
+            self.handled.add(id(node))
+            return
         if name in ("self.push", "self._set_rset_state") or base_verb(node, self.names):
             verb = base_verb(node, self.names)
             if verb is not None and verb not in BASE_VERBS:
@@ -191,8 +196,18 @@ class ToSession(cst.CSTTransformer):
             self.fail(f"it calls the channel's {name}()")
         self.raises = True
 
+    def own_verb(self, call: cst.Call) -> bool:
+        """``self.smtp_EHLO(arg)``: a verb of the channel's, or one both servers answer."""
+        name = dotted_name(call.func) or ""
+        method = name[len("self.") :]
+        if not name.startswith("self.smtp_") or len(call.args) != 1 or call.args[0].keyword:
+            return False
+        return method in self.own or method[len("smtp_") :] in BASE_VERBS
+
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if isinstance(node.value, cst.Name) and node.value.value == "self":
+            if node.attr.value[len("smtp_") :] in BASE_VERBS:
+                return
             attr = node.attr.value
             known = attr in SESSION_STATE or attr in self.own
             if not known and attr not in ("push", "_set_rset_state"):
