@@ -198,3 +198,16 @@ def test_noop_a_verb_calling_a_verb_smtpd_had_not():
     methods = "        def smtp_LHLO(self, arg):\n            self.smtp_STARTTLS(arg)\n"
     reports = check_noop(PROGRAM.format(methods=methods))
     assert any("it calls the channel's self.smtp_STARTTLS()" in r for r in reports), reports
+
+
+def test_the_greeting_read_as_a_value_keeps_smtpds_empty_string():
+    methods = (
+        "        def smtp_XWHO(self, arg):\n"
+        "            if not self.seen_greeting or arg:\n"
+        '                self.push("250 %s" % self.seen_greeting)\n'
+    )
+    source = run(PROGRAM.format(methods=methods)).source
+    assert (
+        "        if not self.session.host_name or arg:\n"
+        '            await self.push("250 %s" % (self.session.host_name or ""))\n'
+    ) in source

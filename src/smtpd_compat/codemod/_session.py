@@ -33,6 +33,8 @@ SESSION_STATE = {
     "enable_SMTPUTF8": "self.enable_SMTPUTF8",
 }
 WRITABLE = frozenset({"seen_greeting", "extended_smtp", "mailfrom"})
+# smtpd's seen_greeting was '' before HELO/EHLO, aiosmtpd's host_name is None.
+UNSET_NONE = frozenset({"seen_greeting"})
 # Verbs both servers answer: ``base.smtp_VERB(self, arg)`` is ``await super().smtp_VERB(arg)``.
 BASE_VERBS = frozenset("HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP".split())
 # What smtpd.SMTPChannel (with asynchat and asyncore) defined: a method that reads any
@@ -150,6 +152,8 @@ class ToSession(cst.CSTTransformer):
         self.raises = False
         self.handled: Set[int] = set()  # calls that are replies or base calls
         self.awaited: Set[int] = set()  # those of them that are statements of their own
+        self.truth: Set[int] = set()  # expressions read only for their truth value
+        self.targets: Set[int] = set()  # expressions assigned to
 
     def fail(self, why: str) -> None:
         self.problem = self.problem or why
@@ -214,6 +218,7 @@ class ToSession(cst.CSTTransformer):
                 self.fail(f"it reads the channel's self.{attr}")
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.targets.add(id(node.target))
         target = node.target
         if isinstance(target, cst.Attribute) and dotted_name(target.value) == "self":
             attr = target.attr.value
@@ -263,14 +268,39 @@ class ToSession(cst.CSTTransformer):
     def visit_Raise(self, node: cst.Raise) -> None:
         self.raises = True
 
+    # Where a value counts only as true or false: smtpd's '' and aiosmtpd's None agree there.
+    def visit_If(self, node: cst.If) -> None:
+        self.truth.add(id(node.test))
+
+    def visit_While(self, node: cst.While) -> None:
+        self.truth.add(id(node.test))
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self.truth.add(id(node.test))
+
+    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
+        if isinstance(node.operator, cst.Not):
+            self.truth.add(id(node.expression))
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        if id(node) in self.truth:
+            self.truth |= {id(node.left), id(node.right)}
+
     def leave_Attribute(
         self, original_node: cst.Attribute, updated_node: cst.Attribute
     ) -> cst.BaseExpression:
         if isinstance(original_node.value, cst.Name) and original_node.value.value == "self":
-            where = SESSION_STATE.get(original_node.attr.value)
+            attr = original_node.attr.value
+            where = SESSION_STATE.get(attr)
+            if where is not None and attr in UNSET_NONE and not self.plain(original_node):
+                where = f'({where} or "")'  # smtpd's value before the greeting was ''
             if where is not None:
                 return cst.parse_expression(where)
         return updated_node
+
+    def plain(self, node: cst.Attribute) -> bool:
+        """True where '' and None read the same: a truth test, or an assignment's target."""
+        return id(node) in self.truth or id(node) in self.targets
 
 
 def only_str_conversions(template: cst.SimpleString) -> bool:
