@@ -225,3 +225,38 @@ def test_handle_error_reports_where_handle_data_catches_the_error():
 def test_noop_handle_error_that_does_more(body, why):
     reports = check_noop(QUIET.format(body=body))
     assert any(f"handle_error: {why}" in r for r in reports), reports
+
+
+def test_a_channel_defined_below_the_server_that_builds_it():
+    outcome = run(
+        """
+        import asyncore
+        from smtpd import SMTPChannel, SMTPServer
+
+
+        class Delivery(SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                return None
+
+            def handle_accept(self):
+                conn, addr = self.accept()
+                channel = LHLOChannel(self, conn, addr)
+
+
+        class LHLOChannel(SMTPChannel):
+            # LMTP's greeting, answered as HELO
+            def smtp_LHLO(self, arg):
+                self.smtp_HELO(arg)
+
+
+        server = Delivery(("127.0.0.1", 0), None)
+        asyncore.loop()
+        """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    # LMTP's greeting, answered as HELO\n"
+        "    async def smtp_LHLO(self, arg):\n"
+        "        await self.smtp_HELO(arg)\n"
+    ) in outcome.source
+    assert "accept" not in outcome.source and "SMTPChannel" not in outcome.source

@@ -125,9 +125,8 @@ class Planner(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = [self.legacy(b.value) for b in node.bases]
         if "smtpd.SMTPChannel" in bases:
-            self.plan.channels.append(node)
-            self.plan.channel_plans[node.name.value] = analyse_channel(node, self.plan.names)
-        elif "smtpd.SMTPServer" in bases:
+            return  # read in visit_Module
+        if "smtpd.SMTPServer" in bases:
             self.add_server(node)
         elif any(b in SERVER_SUBCLASSES for b in bases):
             reason = replaced_behaviour(node)
@@ -153,7 +152,15 @@ class Planner(cst.CSTVisitor):
         self.name_uses[node.value] = self.name_uses.get(node.value, 0) + 1
 
     def visit_Module(self, node: cst.Module) -> None:
+        """Channels first: a server's handle_accept may build one defined below it."""
         self.module = node
+        for channel in cst.matchers.findall(node, cst.matchers.ClassDef()):
+            assert isinstance(channel, cst.ClassDef)
+            if "smtpd.SMTPChannel" in [self.legacy(b.value) for b in channel.bases]:
+                self.plan.channels.append(channel)
+                self.plan.channel_plans[channel.name.value] = analyse_channel(
+                    channel, self.plan.names
+                )
 
     def constant_bool(self, node: Optional[cst.BaseExpression]) -> Optional[bool]:
         """A literal True/False, or a module-level name bound once to one (``DECODE = True``)."""
