@@ -651,5 +651,30 @@ def built_channel(stmt: cst.BaseStatement, accepted: List[str]) -> Optional[str]
     return call.func.value if args == ["self", *accepted] else None
 
 
+def read_channels(
+    module: cst.Module, names: LegacyNames
+) -> Tuple[List[cst.ClassDef], Dict[str, ChannelPlan]]:
+    """Every SMTPChannel subclass of a module, and how each converts, by name."""
+    m = cst.matchers
+    found = [
+        c
+        for c in m.findall(module, m.ClassDef())
+        if isinstance(c, cst.ClassDef)
+        and "smtpd.SMTPChannel" in [names.legacy_name(b.value) for b in c.bases]
+    ]
+    return found, {c.name.value: analyse_channel(c, names) for c in found}
+
+
+def attached_channel(
+    server: cst.ClassDef, plans: Dict[str, ChannelPlan]
+) -> Tuple[Optional[ChannelPlan], Optional[cst.BaseStatement]]:
+    """The convertible channel a server builds, and the statement that builds it."""
+    name, building = channel_class_of(server)
+    channel = plans.get(name or "")
+    if channel is None or not channel.convertible:
+        return None, None
+    return channel, building
+
+
 def channels_by_name(plans: List[ChannelPlan]) -> Dict[str, ChannelPlan]:
     return {p.name: p for p in plans}

@@ -15,10 +15,7 @@ import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from smtpd_compat.codemod._build import block_body, code_of
-from smtpd_compat.codemod._channels import (
-    analyse_channel,
-    channel_class_of,
-)
+from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
     AIOSMTPD_CHANGES,
@@ -154,13 +151,7 @@ class Planner(cst.CSTVisitor):
     def visit_Module(self, node: cst.Module) -> None:
         """Channels first: a server's handle_accept may build one defined below it."""
         self.module = node
-        for channel in cst.matchers.findall(node, cst.matchers.ClassDef()):
-            assert isinstance(channel, cst.ClassDef)
-            if "smtpd.SMTPChannel" in [self.legacy(b.value) for b in channel.bases]:
-                self.plan.channels.append(channel)
-                self.plan.channel_plans[channel.name.value] = analyse_channel(
-                    channel, self.plan.names
-                )
+        self.plan.channels, self.plan.channel_plans = read_channels(node, self.plan.names)
 
     def constant_bool(self, node: Optional[cst.BaseExpression]) -> Optional[bool]:
         """A literal True/False, or a module-level name bound once to one (``DECODE = True``)."""
@@ -232,8 +223,8 @@ class Planner(cst.CSTVisitor):
 
     def check_class_body(self, server: ServerClass) -> bool:
         skipped = skipped_ids(server.thread) if server.thread else set()
-        _, building = channel_class_of(server.node)  # channel_class, or a handle_accept
-        if building is not None and self.attach_channel(server):
+        server.channel, building = attached_channel(server.node, self.plan.channel_plans)
+        if building is not None:  # channel_class, or a handle_accept: the channel says how
             skipped.add(id(building))
         collector = SelfAttributes(skipped)
         server.node.visit(collector)
@@ -252,15 +243,6 @@ class Planner(cst.CSTVisitor):
         if unsupported:
             return False
         server.attrs_read = collector.read & set(LEGACY_ATTRS)
-        return True
-
-    def attach_channel(self, server: ServerClass) -> bool:
-        """``channel_class = Channel`` with a Channel whose policy becomes hooks."""
-        name, _ = channel_class_of(server.node)
-        channel = self.plan.channel_plans.get(name or "")
-        if channel is None or not channel.convertible:
-            return False
-        server.channel = channel
         return True
 
     def check_init(self, server: ServerClass) -> bool:
