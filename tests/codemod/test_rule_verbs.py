@@ -211,3 +211,19 @@ def test_the_greeting_read_as_a_value_keeps_smtpds_empty_string():
         "        if not self.session.host_name or arg:\n"
         '            await self.push("250 %s" % (self.session.host_name or ""))\n'
     ) in source
+
+
+def test_a_quit_override_that_logs_then_calls_the_base():
+    methods = (
+        "        def smtp_QUIT(self, arg):\n"
+        '            print("bye", self.peer[0])\n'
+        "            smtpd.SMTPChannel.smtp_QUIT(self, arg)\n"
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        '    @syntax("QUIT")\n'
+        "    async def smtp_QUIT(self, arg):\n"
+        '        print("bye", self.session.peer[0])\n'
+        "        await super().smtp_QUIT(arg)\n"
+    ) in outcome.source
