@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("libcst")
 
-from before_after import check_noop  # noqa: E402
+from before_after import check_noop, run  # noqa: E402
 
 
 def test_channel_subclass_is_reported_method_by_method():
@@ -47,3 +47,216 @@ def test_noop_channel_rule_skipped_still_reports_leftovers():
         "t.py:4: smtpd.SMTPChannel is still used here "
         "(see migration_guide.md, section 'What needs manual work')"
     ]
+
+
+LMTP_LIKE = """
+    import asyncore
+    import smtpd
+
+
+    class LHLOChannel(smtpd.SMTPChannel):
+{init}
+        def smtp_LHLO(self, arg):
+            super().smtp_HELO(arg)
+
+
+    class Delivery(smtpd.SMTPServer):
+{accept}
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    delivery = Delivery({args})
+    asyncore.loop()
+"""
+FORWARDING_INIT = """        def __init__(self, server, conn, addr):
+            smtpd.SMTPChannel.__init__(self, server, conn, addr)
+            self.created_by = server
+"""
+ACCEPT = """        def handle_accept(self):
+            conn, addr = self.accept()
+            LHLOChannel(self, conn, addr)
+"""
+ACCEPT_PAIR = """        def handle_accept(self):
+            pair = self.accept()
+            if pair is not None:
+                conn, addr = pair
+                channel = LHLOChannel(self, conn, addr)
+"""
+ACCEPTED = """        def handle_accepted(self, sock, peer):
+            LHLOChannel(self, sock, peer)
+"""
+
+
+@pytest.mark.parametrize("accept", [ACCEPT, ACCEPT_PAIR, ACCEPTED])
+def test_a_handle_accept_that_only_builds_the_channel_is_its_channel_class(accept):
+    source = LMTP_LIKE.format(init=FORWARDING_INIT, accept=accept, args='("127.0.0.1", 0), None')
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    converted = outcome.source
+    assert "class LHLOChannel(SMTP):" in converted and "SMTPChannel.__init__" not in converted
+    assert (
+        "    async def smtp_LHLO(self, arg):\n        await super().smtp_HELO(arg)\n" in converted
+    )
+    assert "accept" not in converted and "created_by" not in converted
+    assert "delivery_controller = LHLOChannelController(delivery, (" in converted
+
+
+def test_attributes_init_keeps_for_the_methods_are_kept_by_the_subclass():
+    init = FORWARDING_INIT + "            self.greeted = 0\n"
+    methods = (
+        "\n        def smtp_XWHO(self, arg):\n"
+        "            self.greeted += 1\n"
+        "            self.push('250 %s %d' % (self.created_by.name, self.greeted))\n"
+    )
+    source = LMTP_LIKE.format(init=init + methods, accept=ACCEPT, args='("127.0.0.1", 0), None')
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n"
+        "        self.created_by = self.event_handler\n"
+        "        self.greeted = 0\n"
+    ) in outcome.source
+
+
+@pytest.mark.parametrize(
+    "init, accept, args, why",
+    [
+        (
+            FORWARDING_INIT,
+            ACCEPT,
+            '("127.0.0.1", 0), None, data_size_limit=1024',
+            "t.py:15: Delivery builds LHLOChannel with smtpd's default data_size_limit, not its "
+            "own (1024)",
+        ),
+        (
+            FORWARDING_INIT,
+            "        channel_class = LHLOChannel\n",
+            '("127.0.0.1", 0), None',
+            "t.py:6: LHLOChannel.__init__ does not take the 7 arguments the server builds it "
+            "with: smtpd raised TypeError on every connection",
+        ),
+        (
+            FORWARDING_INIT.replace("= server", "= conn") + "\n        def smtp_XWHO(self, arg):\n"
+            "            self.push(str(self.created_by))\n",
+            ACCEPT,
+            '("127.0.0.1", 0), None',
+            "__init__ changes how the channel is built: other methods read self.created_by, "
+            "set from conn",
+        ),
+        (
+            "        def __init__(self, server, conn, addr):\n"
+            "            smtpd.SMTPChannel.__init__(self, server, conn, addr, 1024)\n",
+            ACCEPT,
+            '("127.0.0.1", 0), None',
+            "it does not pass its own arguments to the base __init__ exactly once",
+        ),
+        (
+            "",
+            "        def handle_accept(self):\n            conn, addr = self.accept()\n"
+            "            print(addr)\n            LHLOChannel(self, conn, addr)\n",
+            '("127.0.0.1", 0), None',
+            "class Delivery overrides the dispatcher's handle_accept",
+        ),
+    ],
+)
+def test_noop_channels_not_built_as_smtpd_built_them(init, accept, args, why):
+    reports = check_noop(LMTP_LIKE.format(init=init, accept=accept, args=args))
+    assert any(why in r for r in reports), reports
+
+
+QUIET = """
+    import asyncore
+    import logging
+    import smtpd
+
+
+    class Quiet(smtpd.SMTPChannel):
+        def handle_error(self):
+{body}
+
+
+    class Sink(smtpd.SMTPServer):
+        channel_class = Quiet
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            raise ValueError(mailfrom)
+
+
+    sink = Sink(("127.0.0.1", 0), None)
+    asyncore.loop()
+"""
+
+
+def test_handle_error_reports_where_handle_data_catches_the_error():
+    body = (
+        "            # one line per failure, not asyncore's report\n"
+        '            logging.exception("failed for %s", self.peer)\n'
+        "            self.close()"
+    )
+    outcome = run(QUIET.format(body=body))
+    assert [r for r in outcome.reports if not r.note] == []
+    converted = outcome.source
+    assert (
+        "        except Exception:\n"
+        "            # smtpd dropped the connection: a temporary failure, so the sender retries.\n"
+        "            # one line per failure, not asyncore's report\n"
+        '            logging.exception("failed for %s", session.peer)\n'
+        '            return "451 Requested action aborted: error in processing"\n'
+    ) in converted
+    assert "class Quiet" not in converted and "channel_class" not in converted
+    assert "traceback" not in converted
+
+
+@pytest.mark.parametrize(
+    "body, why",
+    [
+        ('            print("error")', "it does not end by closing the channel"),
+        ("            raise", "it does not end by closing the channel"),
+        (
+            "            print(self.smtp_state)\n            self.close()",
+            "it uses the channel's self.smtp_state",
+        ),
+        ("            raise RuntimeError()\n            self.close()", "it raises"),
+        ("            print(data)\n            self.close()", "it uses a name 'data' that"),
+    ],
+)
+def test_noop_handle_error_that_does_more(body, why):
+    reports = check_noop(QUIET.format(body=body))
+    assert any(f"handle_error: {why}" in r for r in reports), reports
+
+
+def test_a_channel_defined_below_the_server_that_builds_it():
+    outcome = run(
+        """
+        import asyncore
+        from smtpd import SMTPChannel, SMTPServer
+
+
+        class Delivery(SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                return None
+
+            def handle_accept(self):
+                conn, addr = self.accept()
+                channel = LHLOChannel(self, conn, addr)
+
+
+        class LHLOChannel(SMTPChannel):
+            # LMTP's greeting, answered as HELO
+            def smtp_LHLO(self, arg):
+                self.smtp_HELO(arg)
+
+
+        server = Delivery(("127.0.0.1", 0), None)
+        asyncore.loop()
+        """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    # LMTP's greeting, answered as HELO\n"
+        "    async def smtp_LHLO(self, arg):\n"
+        "        await self.smtp_HELO(arg)\n"
+    ) in outcome.source
+    assert "accept" not in outcome.source and "SMTPChannel" not in outcome.source

@@ -1,23 +1,35 @@
-"""Read an ``smtpd.SMTPChannel`` subclass and decide whether its policy can become hooks.
+"""Read an ``smtpd.SMTPChannel`` subclass and decide how it converts, or why not.
 
-A channel converts only as a whole: every method it defines must be a policy
-override of ``smtp_MAIL`` or ``smtp_RCPT`` of the shape "check something, push
-an error and return, else call the base", whose checks read only what an
-aiosmtpd hook has too (the server, the peer, the envelope, the address parsed
-the way both servers parse it). Anything else yields the reasons it was left.
+A channel converts only as a whole. Policy overrides of ``smtp_MAIL`` or
+``smtp_RCPT`` of the shape "check something, push an error and return, else
+call the base", whose checks read only what an aiosmtpd hook has too, become
+handler hooks. Otherwise every ``smtp_VERB`` method goes into an aiosmtpd
+``SMTP`` subclass (``_session``). An ``__init__`` that only forwards its
+arguments and keeps attributes nothing reads goes; a ``handle_error`` that
+reports and closes runs where converted code catches process_message's error.
+Anything else yields the reasons it was left.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
+import libcst.matchers
 
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
-from smtpd_compat.codemod._build import block_body
+from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
+from smtpd_compat.codemod._session import (
+    CHANNEL_NAMES,
+    SessionMethod,
+    colliding,
+    own_attributes,
+    statements_of,
+    translate,
+)
 
 POLICY_VERBS = {"smtp_MAIL": ("MAIL", "FROM:"), "smtp_RCPT": ("RCPT", "TO:")}
 # What a check may read of the channel, and what a hook reads instead.
@@ -63,20 +75,15 @@ class PolicyHook:
 
 
 @dataclass
-class NewVerb:
-    """``smtp_XVERB(self, arg)`` answering with literal replies only (rule verbs)."""
-
-    method: cst.FunctionDef
-    replies: List[str]
-
-
-@dataclass
 class ChannelPlan:
     node: cst.ClassDef
     hooks: List[PolicyHook] = field(default_factory=list)
     reasons: List[str] = field(default_factory=list)
     auth: Optional[AuthPlan] = None
-    verbs: List[NewVerb] = field(default_factory=list)
+    verbs: List[SessionMethod] = field(default_factory=list)  # the SMTP subclass's methods
+    error: Optional[List[cst.BaseStatement]] = None  # handle_error's report, translated
+    init: Optional[cst.FunctionDef] = None  # an __init__ that only forwards (it goes)
+    init_attributes: List[Tuple[str, str]] = field(default_factory=list)  # kept by the subclass
 
     @property
     def name(self) -> str:
@@ -84,7 +91,8 @@ class ChannelPlan:
 
     @property
     def convertible(self) -> bool:
-        return not self.reasons and (bool(self.hooks or self.verbs) or self.auth is not None)
+        converts = bool(self.hooks or self.verbs) or self.error is not None
+        return not self.reasons and (converts or self.auth is not None)
 
 
 def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
@@ -94,68 +102,229 @@ def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
         analysis = analyse_auth(node, names)
         plan.auth, plan.reasons = analysis.plan, analysis.reasons
         return plan
+    attributes = own_attributes(node)
     late: List[str] = []
+    if colliding(attributes):
+        taken = ", ".join(colliding(attributes))
+        late.append(f"it keeps attributes aiosmtpd's SMTP has too ({taken})")
+    own = attributes | {m for m in methods if is_verb_method(m)}
+    policy: List[Tuple[cst.FunctionDef, PolicyHook]] = []
     for stmt in block_body(node.body):
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value in POLICY_VERBS:
-            hook = policy_hook(stmt, names)
-            if isinstance(hook, str):
-                plan.reasons.append(f"{stmt.name.value}: {hook}")
-            else:
-                plan.hooks.append(hook)
-        elif isinstance(stmt, cst.FunctionDef) and is_new_verb(stmt.name.value):
-            verb = new_verb(stmt)
-            if isinstance(verb, str):
-                plan.reasons.append(f"{stmt.name.value}: {verb}")
-            else:
-                plan.verbs.append(verb)
-        elif isinstance(stmt, cst.FunctionDef):
-            plan.reasons.append(UNCONVERTED.get(stmt.name.value, OTHER).format(stmt.name.value))
+        if isinstance(stmt, cst.FunctionDef):
+            why = add_method(plan, stmt, names, own, policy)
+            if why:
+                plan.reasons.append(why)
         elif not is_docstring(stmt) and not is_pass(stmt):
             late.append("its class body holds more than methods")
-    if plan.verbs and plan.hooks:
-        late.append("it mixes policy overrides and new verbs (convert by hand)")
+    if plan.verbs and policy:  # one SMTP subclass holds every override
+        for function, _ in policy:
+            moved = translate(function, names, own)
+            if isinstance(moved, str):
+                late.append("it mixes policy overrides and new verbs (convert by hand)")
+                break
+            plan.verbs.append(moved)
+    else:
+        plan.hooks = [hook for _, hook in policy]
     if node.decorators or node.keywords or len(node.bases) != 1:
         late.append("it has decorators, keywords or other bases")
     plan.reasons += late
     return plan
 
 
-# The verbs smtpd's channel answered itself: an override of one is no new verb.
-LEGACY_VERBS = frozenset("HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP".split())
+def add_method(
+    plan: ChannelPlan,
+    method: cst.FunctionDef,
+    names: LegacyNames,
+    own: Set[str],
+    policy: List[Tuple[cst.FunctionDef, PolicyHook]],
+) -> Optional[str]:
+    """File one method of the channel under its conversion; the reason if it has none."""
+    name = method.name.value
+    if name in POLICY_VERBS:
+        hook = policy_hook(method, names)
+        if not isinstance(hook, str):
+            policy.append((method, hook))
+            return None
+        session = translate(method, names, own)
+        if isinstance(session, str):
+            return f"{name}: {hook}; as an SMTP subclass method: {session}"
+        plan.verbs.append(session)
+    elif is_verb_method(name):
+        session = translate(method, names, own)
+        if isinstance(session, str):
+            return f"{name}: {session}"
+        plan.verbs.append(session)
+    elif name == "__init__":
+        kept = analyse_init(method, plan.node, names)
+        if isinstance(kept, str):
+            return f"__init__ changes how the channel is built: {kept}"
+        plan.init, plan.init_attributes = method, kept
+    elif name == "handle_error":
+        error = error_report(method)
+        if isinstance(error, str):
+            return f"handle_error: {error}"
+        plan.error = error
+    else:
+        return UNCONVERTED.get(name, OTHER).format(name)
+    return None
 
 
-def is_new_verb(name: str) -> bool:
+def is_verb_method(name: str) -> bool:
     verb = name[len("smtp_") :]
-    return name.startswith("smtp_") and verb.isupper() and verb not in LEGACY_VERBS
+    return name.startswith("smtp_") and verb.isalpha() and verb.isupper()
 
 
-def new_verb(method: cst.FunctionDef) -> Union[NewVerb, str]:
-    """A verb method that only pushes literal replies, or why it is not one."""
-    params = method.params
-    star = isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None
-    if len(params.params) != 2 or star or params.kwonly_params or method.decorators:
-        return "its signature is not (self, arg)"
-    body = [s for s in block_body(method.body) if not is_docstring(s)]
-    if body and isinstance(small(body[-1]), cst.Return) and small(body[-1]).value is None:  # type: ignore[union-attr]
-        body = body[:-1]
-    replies = [literal_push(s) for s in body]
-    if not replies or any(r is None for r in replies):
-        return "it does more than push literal replies (an SMTP subclass by hand)"
-    return NewVerb(method, [r for r in replies if r is not None])
+def analyse_init(
+    init: cst.FunctionDef, channel: cst.ClassDef, names: LegacyNames
+) -> Union[List[Tuple[str, str]], str]:
+    """The attributes an ``__init__`` keeps that other methods read (name, value's code).
+
+    An ``__init__`` converts when it passes its own arguments to the base once and
+    otherwise keeps literals, or the server, as attributes; else the reason.
+    """
+    params = init.params
+    if params.kwonly_params or params.posonly_params or init.decorators:
+        return "its signature is not plain"
+    passed = [p.name.value for p in params.params[1:]]
+    star = [p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    base = [s for s in statements_of(init) if is_init_call(s, names)]
+    if len(base) != 1 or forwarded(base[0]) != (passed, star):
+        return "it does not pass its own arguments to the base __init__ exactly once"
+    kept: List[Tuple[str, str]] = []
+    for stmt in statements_of(init):
+        if stmt is base[0]:
+            continue
+        attr, value = kept_attribute(stmt)
+        if attr is None or value is None:
+            return "it does more than keep values as attributes"
+        if not read_elsewhere(channel, init, attr):
+            continue  # nothing reads it: it goes
+        code = session_value(value, passed[:1])
+        if attr in CHANNEL_NAMES or code is None:
+            return f"other methods read self.{attr}, set from {code_of(value)}"
+        kept.append((attr, code))
+    return kept
 
 
-def literal_push(stmt: cst.BaseStatement) -> Optional[str]:
-    """The reply of ``self.push("...")`` with a literal, else None."""
+def session_value(value: cst.BaseExpression, server: List[str]) -> Optional[str]:
+    """The value in the SMTP subclass: a literal as written, the server as its handler."""
+    if isinstance(value, cst.Name) and value.value in server:
+        return "self.event_handler"
+    literal = (cst.SimpleString, cst.Integer, cst.Float)
+    empty = (cst.List, cst.Dict, cst.Tuple, cst.Set)
+    if isinstance(value, literal) or (isinstance(value, empty) and not value.elements):
+        return code_of(value)
+    if isinstance(value, cst.Name) and value.value in ("None", "True", "False"):
+        return value.value
+    return None
+
+
+def is_init_call(stmt: cst.BaseStatement, names: LegacyNames) -> bool:
     expr = small(stmt)
     if not (isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)):
-        return None
+        return False
+    func = expr.value.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "__init__":
+        return False
+    owner = func.value
+    if isinstance(owner, cst.Call):
+        return dotted_name(owner.func) == "super"
+    return names.legacy_name(owner) == "smtpd.SMTPChannel"
+
+
+def forwarded(stmt: cst.BaseStatement) -> Tuple[List[str], List[str]]:
+    """The names a base ``__init__`` call passes on: plain ones, then the starred ones."""
+    expr = small(stmt)
+    assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
     call = expr.value
-    if dotted_name(call.func) != "self.push" or len(call.args) != 1 or call.args[0].keyword:
-        return None
-    value = call.args[0].value
-    if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
-        return value.value  # the literal as written, quotes included
+    args = list(call.args)
+    if not (isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Call)):
+        args = args[1:]  # the explicit self of smtpd.SMTPChannel.__init__(self, ...)
+    plain = [dotted_name(a.value) or "?" for a in args if not a.star and not a.keyword]
+    starred = [dotted_name(a.value) or "?" for a in args if a.star]
+    if any(a.keyword for a in args):
+        return [], ["?"]
+    return plain, starred
+
+
+def kept_attribute(stmt: cst.BaseStatement) -> Tuple[Optional[str], Optional[cst.BaseExpression]]:
+    """X and V of ``self.X = V``."""
+    assign = small(stmt)
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return None, None
+    target = assign.targets[0].target
+    if not (isinstance(target, cst.Attribute) and dotted_name(target.value) == "self"):
+        return None, None
+    return target.attr.value, assign.value
+
+
+def read_elsewhere(channel: cst.ClassDef, init: cst.FunctionDef, attr: str) -> bool:
+    m = cst.matchers
+    pattern = m.Attribute(value=m.Name("self"), attr=m.Name(attr))
+    return len(m.findall(channel, pattern)) != len(m.findall(init, pattern))
+
+
+def error_report(method: cst.FunctionDef) -> Union[List[cst.BaseStatement], str]:
+    """The statements of ``handle_error`` that report, once its closing call goes."""
+    params = method.params
+    if len(params.params) != 1 or params.star_arg is not cst.MaybeSentinel.DEFAULT:
+        return "its signature is not (self)"
+    if params.star_kwarg or params.kwonly_params or method.decorators:
+        return "its signature is not (self)"
+    body = statements_of(method)
+    closing = closing_call(body[-1]) if body else None
+    if closing is None or dotted_name(closing) not in ("self.close", "self.handle_close"):
+        return "it does not end by closing the channel (smtpd dropped the connection)"
+    checker = ErrorReads()
+    for stmt in body[:-1]:
+        stmt.visit(checker)
+    if checker.problem:
+        return checker.problem
+    report = [s.visit(ToPeer()) for s in body[:-1]]
+    return [s for s in report if isinstance(s, cst.BaseStatement)]
+
+
+def closing_call(stmt: cst.BaseStatement) -> Optional[cst.BaseExpression]:
+    expr = small(stmt)
+    if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call) and not expr.value.args:
+        return expr.value.func
     return None
+
+
+ERROR_READS = {"peer": "session.peer", "addr": "session.peer"}
+
+
+class ErrorReads(cst.CSTVisitor):
+    """Why a report cannot run in handle_DATA's ``except``: it uses the channel."""
+
+    def __init__(self) -> None:
+        self.problem: Optional[str] = None
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if dotted_name(node.value) == "self":
+            if node.attr.value not in ERROR_READS:
+                self.problem = f"it uses the channel's self.{node.attr.value}"
+            return False
+        return True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in ("self", "session", "server", "envelope", "data", "call", "loop"):
+            self.problem = f"it uses a name {node.value!r} that handle_DATA has too"
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        self.problem = "it raises (smtpd's loop ended with the error)"
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.problem = "it returns early"
+
+
+class ToPeer(cst.CSTTransformer):
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        if dotted_name(original_node.value) == "self" and original_node.attr.value in ERROR_READS:
+            return cst.parse_expression(ERROR_READS[original_node.attr.value])
+        return updated_node
 
 
 def is_docstring(stmt: cst.BaseStatement) -> bool:
@@ -387,14 +556,124 @@ def in_hook(node: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def channel_class_of(server: cst.ClassDef) -> Tuple[Optional[str], Optional[cst.BaseStatement]]:
-    """``channel_class = Name`` in a server class body: the name and the statement."""
+    """The channel a server class builds, and the statement that says so.
+
+    ``channel_class = Name``, or a ``handle_accept`` (``handle_accepted``) whose only
+    work is to build ``Name(self, conn, addr)`` (smtpd's defaults for the rest).
+    """
     for stmt in block_body(server.body):
         assign = small(stmt)
         if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
             target = assign.targets[0].target
             if isinstance(target, cst.Name) and target.value == "channel_class":
                 return dotted_name(assign.value), stmt
+        built = accepted_channel(stmt)
+        if built is not None:
+            return built, stmt
     return None, None
+
+
+def accepted_channel(stmt: cst.BaseStatement) -> Optional[str]:
+    """The channel class a ``handle_accept``/``handle_accepted`` override only builds."""
+    if not isinstance(stmt, cst.FunctionDef) or stmt.decorators or stmt.asynchronous:
+        return None
+    params = [p.name.value for p in stmt.params.params]
+    body = statements_of(stmt)
+    if stmt.name.value == "handle_accepted" and len(params) == 3 and len(body) == 1:
+        return built_channel(body[0], params[1:])
+    if stmt.name.value != "handle_accept" or params != ["self"] or not body:
+        return None
+    accepted = unpacked(body[0], "self.accept()")
+    if accepted is not None and len(body) == 2:
+        return built_channel(body[1], accepted)
+    pair, check = small(body[0]), body[-1]
+    if len(body) != 2 or not isinstance(pair, cst.Assign) or len(pair.targets) != 1:
+        return None
+    name = dotted_name(pair.targets[0].target)
+    if name is None or source_of(pair.value) != "self.accept()":
+        return None
+    if not isinstance(check, cst.If) or check.orelse or not tests_pair(check.test, name):
+        return None
+    inner = block_body(check.body)
+    accepted = unpacked(inner[0], name) if len(inner) == 2 else None
+    return built_channel(inner[1], accepted) if accepted is not None else None
+
+
+def unpacked(stmt: cst.BaseStatement, source: str) -> Optional[List[str]]:
+    """``conn, addr = <source>``: the two names."""
+    assign = small(stmt)
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return None
+    target = assign.targets[0].target
+    if source_of(assign.value) != source or not isinstance(target, cst.Tuple):
+        return None
+    names = [e.value.value for e in target.elements if isinstance(e.value, cst.Name)]
+    return names if len(names) == 2 == len(target.elements) else None
+
+
+def source_of(value: cst.BaseExpression) -> Optional[str]:
+    """``name`` or ``name()`` (a call without arguments), else None."""
+    if isinstance(value, cst.Call):
+        return f"{dotted_name(value.func)}()" if not value.args else None
+    return dotted_name(value)
+
+
+def tests_pair(test: cst.BaseExpression, name: str) -> bool:
+    """``pair`` or ``pair is not None``."""
+    if dotted_name(test) == name:
+        return True
+    m = cst.matchers
+    return bool(
+        m.matches(
+            test,
+            m.Comparison(
+                left=m.Name(name),
+                comparisons=[m.ComparisonTarget(operator=m.IsNot(), comparator=m.Name("None"))],
+            ),
+        )
+    )
+
+
+def built_channel(stmt: cst.BaseStatement, accepted: List[str]) -> Optional[str]:
+    """``[name =] Channel(self, conn, addr)``: Channel."""
+    expr = small(stmt)
+    if isinstance(expr, cst.Assign) and len(expr.targets) == 1:
+        if not isinstance(expr.targets[0].target, cst.Name):
+            return None
+        call = expr.value
+    elif isinstance(expr, cst.Expr):
+        call = expr.value
+    else:
+        return None
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
+        return None
+    args = [None if a.star or a.keyword else dotted_name(a.value) for a in call.args]
+    return call.func.value if args == ["self", *accepted] else None
+
+
+def read_channels(
+    module: cst.Module, names: LegacyNames
+) -> Tuple[List[cst.ClassDef], Dict[str, ChannelPlan]]:
+    """Every SMTPChannel subclass of a module, and how each converts, by name."""
+    m = cst.matchers
+    found = [
+        c
+        for c in m.findall(module, m.ClassDef())
+        if isinstance(c, cst.ClassDef)
+        and "smtpd.SMTPChannel" in [names.legacy_name(b.value) for b in c.bases]
+    ]
+    return found, {c.name.value: analyse_channel(c, names) for c in found}
+
+
+def attached_channel(
+    server: cst.ClassDef, plans: Dict[str, ChannelPlan]
+) -> Tuple[Optional[ChannelPlan], Optional[cst.BaseStatement]]:
+    """The convertible channel a server builds, and the statement that builds it."""
+    name, building = channel_class_of(server)
+    channel = plans.get(name or "")
+    if channel is None or not channel.convertible:
+        return None, None
+    return channel, building
 
 
 def channels_by_name(plans: List[ChannelPlan]) -> Dict[str, ChannelPlan]:

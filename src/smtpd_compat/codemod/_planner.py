@@ -15,10 +15,7 @@ import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from smtpd_compat.codemod._build import block_body, code_of
-from smtpd_compat.codemod._channels import (
-    analyse_channel,
-    channel_class_of,
-)
+from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
     AIOSMTPD_CHANGES,
@@ -78,6 +75,7 @@ class Planner(cst.CSTVisitor):
         self.rules = rules
         self.enabled = enabled
         self.blockers: List[Report] = []
+        self.notes: List[Report] = []  # the rules' notes, reported when the module converts
         self.calls: List[cst.Call] = []
         self.attributes: List[cst.Attribute] = []
         self.thread_targets: List[Tuple[cst.Call, cst.Arg]] = []
@@ -95,6 +93,9 @@ class Planner(cst.CSTVisitor):
 
     def block(self, node: cst.CSTNode, message: str, section: str = SECTION_MANUAL) -> None:
         self.blockers.append(Report(self.line(node), message, section))
+
+    def add_note(self, node: cst.CSTNode, message: str, section: str) -> None:
+        self.notes.append(Report(self.line(node), message, section, note=True))
 
     def legacy(self, node: cst.BaseExpression) -> Optional[str]:
         return self.plan.names.legacy_name(node)
@@ -121,9 +122,8 @@ class Planner(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = [self.legacy(b.value) for b in node.bases]
         if "smtpd.SMTPChannel" in bases:
-            self.plan.channels.append(node)
-            self.plan.channel_plans[node.name.value] = analyse_channel(node, self.plan.names)
-        elif "smtpd.SMTPServer" in bases:
+            return  # read in visit_Module
+        if "smtpd.SMTPServer" in bases:
             self.add_server(node)
         elif any(b in SERVER_SUBCLASSES for b in bases):
             reason = replaced_behaviour(node)
@@ -149,7 +149,9 @@ class Planner(cst.CSTVisitor):
         self.name_uses[node.value] = self.name_uses.get(node.value, 0) + 1
 
     def visit_Module(self, node: cst.Module) -> None:
+        """Channels first: a server's handle_accept may build one defined below it."""
         self.module = node
+        self.plan.channels, self.plan.channel_plans = read_channels(node, self.plan.names)
 
     def constant_bool(self, node: Optional[cst.BaseExpression]) -> Optional[bool]:
         """A literal True/False, or a module-level name bound once to one (``DECODE = True``)."""
@@ -220,11 +222,13 @@ class Planner(cst.CSTVisitor):
         return bool(others or node.keywords)
 
     def check_class_body(self, server: ServerClass) -> bool:
-        collector = SelfAttributes(skipped_ids(server.thread) if server.thread else set())
+        skipped = skipped_ids(server.thread) if server.thread else set()
+        server.channel, building = attached_channel(server.node, self.plan.channel_plans)
+        if building is not None:  # channel_class, or a handle_accept: the channel says how
+            skipped.add(id(building))
+        collector = SelfAttributes(skipped)
         server.node.visit(collector)
         overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
-        if "channel_class" in overridden and self.attach_channel(server):
-            overridden.remove("channel_class")
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
@@ -239,15 +243,6 @@ class Planner(cst.CSTVisitor):
         if unsupported:
             return False
         server.attrs_read = collector.read & set(LEGACY_ATTRS)
-        return True
-
-    def attach_channel(self, server: ServerClass) -> bool:
-        """``channel_class = Channel`` with a Channel whose policy becomes hooks."""
-        name, _ = channel_class_of(server.node)
-        channel = self.plan.channel_plans.get(name or "")
-        if channel is None or not channel.convertible:
-            return False
-        server.channel = channel
         return True
 
     def check_init(self, server: ServerClass) -> bool:
@@ -325,7 +320,7 @@ class Planner(cst.CSTVisitor):
         self.bind_loops_that_end()
         self.plan.reports.extend(self.blockers)
         if convert:
-            self.plan.reports.extend(self.behaviour_notes())
+            self.plan.reports.extend([*self.behaviour_notes(), *self.notes])
 
     def bind_loops_that_end(self) -> None:
         """A loop another function's close() ends returned then: its servers say when (stopped).

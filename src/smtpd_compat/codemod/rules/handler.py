@@ -15,6 +15,7 @@ aiosmtpd's own ``decode_data=True`` refuses non-ASCII mail.
 
 from __future__ import annotations
 
+import textwrap
 from typing import List
 
 import libcst as cst
@@ -29,6 +30,7 @@ from smtpd_compat.codemod._plan import (
 )
 from smtpd_compat.codemod._rule import Rule
 
+STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 RULE = Rule("handler", "process_message servers become handle_DATA handlers", SECTION_HANDLER)
 
 
@@ -60,7 +62,7 @@ async def handle_DATA(self, server, session, envelope):
         reply = await loop.run_in_executor({executor}, call)
     except Exception:
         # smtpd dropped the connection: a temporary failure, so the sender retries.
-        traceback.print_exc()
+{on_error}
         return "451 Requested action aborted: error in processing"
     return reply or "250 OK"
 """
@@ -98,8 +100,19 @@ OPTION_VALUES = {
 def handle_data(server: ServerClass) -> cst.BaseStatement:
     decode = '\n        data = data.decode("utf-8")' if server.decode_data else ""
     options = "".join(f"\n            {k}={OPTION_VALUES[k]}," for k in server.option_kwargs)
-    code = HANDLE_DATA.format(decode=decode, options=options, executor=EXECUTOR)
+    code = HANDLE_DATA.format(
+        decode=decode, options=options, executor=EXECUTOR, on_error=on_error(server)
+    )
     return statement(code)
+
+
+def on_error(server: ServerClass) -> str:
+    """What runs on an error: the channel's own handle_error report, or the traceback."""
+    report = server.channel.error if server.channel is not None else None
+    if report is None:
+        return "        traceback.print_exc()"
+    code = cst.Module(body=[s for s in report if isinstance(s, STATEMENT_TYPES)]).code
+    return textwrap.indent(code, " " * 8).rstrip("\n")
 
 
 def decoding_hooks(server: ServerClass) -> List[cst.BaseStatement]:
@@ -134,9 +147,9 @@ def convert_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cs
             body += [g.with_changes(leading_lines=[EMPTY]) for g in generated[1:]]
             stmt = stmt.with_changes(leading_lines=[EMPTY])
         body.append(stmt)
-    plan.imports.update(
-        {("asyncio", None), ("functools", None), ("concurrent.futures", None), ("traceback", None)}
-    )
+    plan.imports.update({("asyncio", None), ("functools", None), ("concurrent.futures", None)})
+    if "traceback.print_exc()" in on_error(server):
+        plan.imports.add(("traceback", None))
     return updated.with_changes(
         bases=[b.with_changes(comma=cst.MaybeSentinel.DEFAULT) for b in bases],
         lpar=cst.MaybeSentinel.DEFAULT if not bases else updated.lpar,

@@ -169,7 +169,8 @@ def place_imports(
                 new = with_leading_lines(new, [EMPTY])
             head.insert(index, new)
             high += 1
-    third: List[cst.BaseStatement] = [import_line(m, n) for m, n in wanted if not is_stdlib(m)]
+    others = joined([(m, n) for m, n in wanted if not is_stdlib(m)])
+    third: List[cst.BaseStatement] = [import_line(m, n) for m, n in others]
     orphans = [line for lines in comments.values() for line in lines]
     if third:
         if high > 0 or orphans:
@@ -240,6 +241,18 @@ def is_stdlib(module: str) -> bool:
     names = getattr(sys, "stdlib_module_names", STDLIB_FALLBACK)
     # smtpd, asyncore and asynchat left the stdlib in 3.12; the programs still group them so.
     return bool(top) and (top in names or top in LEGACY_MODULES)
+
+
+def joined(wanted: List[Tuple[str, Optional[str]]]) -> List[Tuple[str, Optional[str]]]:
+    """Names from one module in one ``from`` import (``SMTP, syntax``), as isort writes them."""
+    result: List[Tuple[str, Optional[str]]] = []
+    for module, name in wanted:
+        last = result[-1] if result else None
+        if name and last and last[0] == module and last[1]:
+            result[-1] = (module, f"{last[1]}, {name}")
+        else:
+            result.append((module, name))
+    return result
 
 
 def import_line(module: str, name: Optional[str]) -> cst.SimpleStatementLine:

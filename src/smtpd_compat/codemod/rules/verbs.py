@@ -1,14 +1,18 @@
-"""Rule ``verbs``: a channel adding new verbs becomes an aiosmtpd ``SMTP`` subclass.
+"""Rule ``verbs``: a channel's ``smtp_VERB`` methods become an aiosmtpd ``SMTP`` subclass.
 
 Guide section: "Rule verbs: new verbs become an SMTP subclass".
 
 smtpd dispatched each command to ``smtp_<VERB>`` on the channel, so a subclass
-added a verb (``XCLIENT``, ``EXPN``) with one method; aiosmtpd dispatches the
-same way on its ``SMTP`` class, whose replies are coroutines. A channel whose
-every method is a new verb answering with literal replies becomes an ``SMTP``
-subclass with the same methods (``await self.push(...)``), and a Controller
-subclass whose ``factory()`` (aiosmtpd's documented way) builds its sessions;
-the server's ``channel_class`` line goes. Anything else is reported.
+added a verb (``XCLIENT``, ``LHLO``, ``XFORWARD``) or replaced one (``EHLO``,
+``RCPT`` reading the raw argument) with one method; aiosmtpd dispatches the same
+way on its ``SMTP`` class, with the same raw argument, and its replies are
+coroutines. Such a channel becomes an ``SMTP`` subclass with the same methods
+(``await self.push(...)``, ``await super().smtp_HELO(arg)``, the channel state
+read where aiosmtpd keeps it, see ``_session``), and a Controller subclass whose
+``factory()`` (aiosmtpd's documented way) builds its sessions; the server's
+``channel_class`` line (or its ``handle_accept`` building the channel) goes.
+A method that can raise gets a note: aiosmtpd answers 500 where smtpd dropped
+the connection. Anything else is reported.
 """
 
 from __future__ import annotations
@@ -16,10 +20,17 @@ from __future__ import annotations
 from typing import List
 
 import libcst as cst
+import libcst.matchers
 
-from smtpd_compat.codemod._build import statements, with_leading_lines
+from smtpd_compat.codemod._build import (
+    EMPTY,
+    block_body,
+    statement,
+    statements,
+    with_leading_lines,
+)
 from smtpd_compat.codemod._channels import ChannelPlan
-from smtpd_compat.codemod._plan import SECTION_VERBS, Plan
+from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, LEGACY_ATTRS, SECTION_VERBS, Plan
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
 from smtpd_compat.codemod.rules.auth import without_channel_class
@@ -28,7 +39,7 @@ RULE = Rule("verbs", "channels adding verbs become an aiosmtpd SMTP subclass", S
 
 
 @RULE.needed_when
-def has_new_verbs(plan: Plan) -> bool:
+def has_session_methods(plan: Plan) -> bool:
     return any(s.channel is not None and s.channel.verbs for s in plan.servers)
 
 
@@ -45,16 +56,47 @@ def check_controller_name(planner: Planner, module: cst.Module) -> None:
                 )
 
 
+@RULE.analysis
+def check_server_reads(planner: Planner, module: cst.Module) -> None:
+    """``self.smtp_server.X`` is the handler's X: not the dispatcher's, nor smtpd's settings."""
+    m = cst.matchers
+    server = m.Attribute(value=m.Name("self"), attr=m.Name("smtp_server"))
+    lost = DISPATCHER_ATTRS | set(LEGACY_ATTRS)
+    channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
+    for channel in channels.values():
+        for method in channel.verbs:
+            for read in m.findall(method.original, m.Attribute(value=server)):
+                assert isinstance(read, cst.Attribute)
+                if read.attr.value in lost:
+                    planner.block(
+                        read,
+                        f"{channel.name}.{method.name} reads self.smtp_server.{read.attr.value}: "
+                        "the converted handler has no such attribute",
+                        SECTION_VERBS,
+                    )
+
+
+@RULE.analysis
+def note_raising_methods(planner: Planner, module: cst.Module) -> None:
+    """A method that can raise: aiosmtpd answers 500 and goes on, smtpd dropped the client."""
+    channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
+    for channel in channels.values():
+        then = "ran its handle_error" if channel.error is not None else "printed the error"
+        for method in (m for m in channel.verbs if m.raises):
+            planner.add_note(
+                method.original,
+                f"{channel.name}.{method.name}: an exception in it now answers "
+                f"'500 Error: (ExceptionName) text' and the session goes on (smtpd {then} "
+                "and dropped the connection): catch it in the method if clients rely on that",
+                SECTION_VERBS,
+            )
+
+
 def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
-    """The SMTP subclass with the channel's verbs, and the Controller that builds it."""
+    """The SMTP subclass with the channel's methods, and the Controller that builds it."""
     lines = [
         f"class {channel.name}(SMTP):",
-        f'    """The verbs the smtpd channel {channel.name} added, on aiosmtpd\'s SMTP."""',
-    ]
-    for verb in channel.verbs:
-        lines += ["", f"    async def {verb.method.name.value}(self, arg):"]
-        lines += [f"        await self.push({reply})" for reply in verb.replies]
-    lines += [
+        f'    """The commands of the smtpd channel {channel.name}, on aiosmtpd\'s SMTP."""',
         "",
         "",
         f"class {channel.name}Controller(BoundController):",
@@ -63,7 +105,28 @@ def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
         "    def factory(self):",
         f"        return {channel.name}(self.handler, **self.SMTP_kwargs)",
     ]
-    return statements("\n".join(lines) + "\n")
+    session, controller = statements("\n".join(lines) + "\n")
+    assert isinstance(session, cst.ClassDef)
+    methods = [m.method.with_changes(leading_lines=spaced(m.method)) for m in channel.verbs]
+    body = [*block_body(session.body), *session_init(channel), *methods]
+    return [session.with_changes(body=session.body.with_changes(body=body)), controller]
+
+
+def session_init(channel: ChannelPlan) -> List[cst.BaseStatement]:
+    """The channel's ``__init__``, keeping the attributes its methods read (none: no method)."""
+    if not channel.init_attributes:
+        return []
+    lines = [
+        "def __init__(self, *args, **kwargs):",
+        "    super().__init__(*args, **kwargs)",
+        *(f"    self.{name} = {value}" for name, value in channel.init_attributes),
+    ]
+    return [statement("\n".join(lines) + "\n").with_changes(leading_lines=[EMPTY])]
+
+
+def spaced(method: cst.FunctionDef) -> List[cst.EmptyLine]:
+    """A blank line above the method, then the comments it had."""
+    return [EMPTY, *(line for line in method.leading_lines if line.comment)]
 
 
 @RULE.on(cst.ClassDef)
@@ -76,6 +139,8 @@ def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
             continue
         if original is channel.node:
             plan.imports.add(("aiosmtpd.smtp", "SMTP"))
+            if any(m.method.decorators for m in channel.verbs):
+                plan.imports.add(("aiosmtpd.smtp", "syntax"))
             new = session_classes(channel)
             first = with_leading_lines(new[0], updated.leading_lines)
             return cst.FlattenSentinel([first, *new[1:]])
