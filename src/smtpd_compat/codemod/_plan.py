@@ -18,21 +18,13 @@ from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._channels import (
     ChannelPlan,
 )
+from smtpd_compat.codemod._forwarding import SERVER_PARAMS, Forwarding
 from smtpd_compat.codemod._names import LegacyNames
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._threads import (
     ThreadPlan,
 )
 
-# smtpd.SMTPServer(localaddr, remoteaddr, data_size_limit, map, enable_SMTPUTF8, decode_data)
-SERVER_PARAMS = (
-    "localaddr",
-    "remoteaddr",
-    "data_size_limit",
-    "map",
-    "enable_SMTPUTF8",
-    "decode_data",
-)
 # Attributes smtpd.SMTPServer set in __init__ that the codemod carries over.
 LEGACY_ATTRS = {
     "_localaddr": "localaddr",
@@ -120,7 +112,12 @@ class ServerClass:
     decode_data: Optional[bool] = None
     channel: Optional[ChannelPlan] = None
     thread: Optional[ThreadPlan] = None
-    forwards: bool = False  # __init__ passes *args, **kwargs to smtpd.SMTPServer unchanged
+    # __init__ passes its instances' arguments on (*args, **kwargs): read at each instance
+    forwarding: Optional[Forwarding] = None
+
+    @property
+    def forwards(self) -> bool:
+        return self.forwarding is not None
 
     @property
     def name(self) -> str:

@@ -19,6 +19,7 @@ from smtpd_compat.codemod._channels import (
     analyse_channel,
     channel_class_of,
 )
+from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
     AIOSMTPD_CHANGES,
@@ -264,30 +265,30 @@ class Planner(cst.CSTVisitor):
             return False
         call = base_init_call(calls[0])
         assert call is not None and isinstance(call.func, cst.Attribute)
-        args = list(call.args)
-        if not isinstance(call.func.value, cst.Call):
-            args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
-        if forwards_everything(server.init, args) and server.thread is None:
-            # ``super().__init__(*args, **kwargs)``: the instances' arguments are smtpd's.
-            base_init = calls[0]
-            assert isinstance(base_init, cst.SimpleStatementLine)
-            server.base_init, server.forwards = base_init, True
-            return True
-        bound = bind_server_args(args)
-        decode_data = self.constant_bool((bound or {}).get("decode_data"))
-        if bound is None or private_map(bound) or decode_data is None:
-            self.block(
-                calls[0],
-                f"{server.name}.__init__ passes arguments to smtpd.SMTPServer "
-                "that cannot be read statically (star-args, map=, or a computed "
-                "decode_data)",
-                SECTION_INIT,
-            )
-            return False
         base_init = calls[0]
         assert isinstance(base_init, cst.SimpleStatementLine)  # base_init_call() checked it
-        server.base_init, server.base_args, server.decode_data = base_init, bound, decode_data
-        return True
+        explicit = not isinstance(call.func.value, cst.Call)
+        args = list(call.args)
+        if explicit and args and not args[0].star:
+            args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
+        bound = bind_server_args(args)
+        decode_data = self.constant_bool((bound or {}).get("decode_data"))
+        if bound is not None and not private_map(bound) and decode_data is not None:
+            server.base_init, server.base_args, server.decode_data = base_init, bound, decode_data
+            return True
+        forwarding = Forwarding.of(server.init, args, explicit)
+        if forwarding is not None and server.thread is None:
+            # ``super().__init__(*args, **kwargs)``: read smtpd's arguments at each instance.
+            server.base_init, server.forwarding = base_init, forwarding
+            return True
+        self.block(
+            calls[0],
+            f"{server.name}.__init__ passes arguments to smtpd.SMTPServer "
+            "that cannot be read statically (star-args, map=, or a computed "
+            "decode_data)",
+            SECTION_INIT,
+        )
+        return False
 
     def is_base_init(self, statement: cst.BaseStatement, server: ServerClass) -> bool:
         call = base_init_call(statement)
@@ -463,8 +464,7 @@ class Planner(cst.CSTVisitor):
                 )
                 return
             target = dotted_name(small.targets[0].target)
-        reads_call = server is None or server.init is None or server.forwards
-        args = bind_server_args(call.args) if reads_call else {}
+        args = server_args(call, server)
         if args is None or private_map(args):
             self.block(
                 call,
@@ -774,15 +774,13 @@ def mentions(node: cst.CSTNode, name: str) -> bool:
     return bool(cst.matchers.findall(node, cst.matchers.Name(head)))
 
 
-def forwards_everything(init: cst.FunctionDef, args: Sequence[cst.Arg]) -> bool:
-    """``def __init__(self, *args, **kwargs)`` passing ``*args, **kwargs`` on unchanged."""
-    params = init.params
-    star = params.star_arg if isinstance(params.star_arg, cst.Param) else None
-    if len(params.params) != 1 or params.kwonly_params or params.posonly_params or star is None:
-        return False
-    names = [star.name.value] + ([params.star_kwarg.name.value] if params.star_kwarg else [])
-    passed = [(a.star, dotted_name(a.value)) for a in args]
-    return passed == list(zip(("*", "**"), names))
+def server_args(call: cst.Call, server: Optional[ServerClass]) -> Optional[Dict[str, Any]]:
+    """What smtpd.SMTPServer received from ``call`` (nothing read where __init__ has its own)."""
+    if server is not None and server.forwarding is not None:
+        return server.forwarding.bind(call.args)
+    if server is None or server.init is None:
+        return bind_server_args(call.args)
+    return {}
 
 
 def owner_of_attribute(name: str) -> str:
