@@ -55,7 +55,8 @@ def forwarded_attributes(server: ServerClass) -> cst.BaseStatement:
     """``super().__init__(*args, **kwargs)``: the same arguments, bound as smtpd bound them."""
     forwarding = server.forwarding
     assert forwarding is not None
-    passed = [code_of(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in forwarding.base_args]
+    default = cst.MaybeSentinel.DEFAULT
+    passed = [code_of(a.with_changes(comma=default)) for a in forwarding.base_args]
     if not forwarding.self_in_star:  # else self is the first of ``*args``
         passed.insert(0, self_name(server))
     return statement(f"smtpd_server_attributes({', '.join(passed)})\n")
