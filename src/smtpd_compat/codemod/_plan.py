@@ -62,6 +62,11 @@ def DISPATCHER_WHY(name: str) -> str:  # noqa: N802 - reads as the table it stan
     return "a handler has no socket of its own (its Controller has)"
 
 
+# The handlers made where no server class of the module converts (server None).
+DEBUGGING_HANDLER = "LegacyDebuggingHandler"  # smtpd.DebuggingServer (rule debugging)
+NOT_IMPLEMENTED_HANDLER = "LegacySMTPServerHandler"  # smtpd.SMTPServer itself (rule handler)
+
+
 SECTION_HANDLER = "Rule handler: process_message becomes handle_DATA"
 SECTION_INIT = "Rule init: __init__ overrides"
 SECTION_STARTUP = "Rule startup: asyncore.loop becomes a Controller"
@@ -95,6 +100,12 @@ NO_OPTION_KWARGS = (
     "process_message does not take mail_options and rcpt_options: smtpd (decode_data=False)"
     " raised TypeError on every message, dropped the connection and never ran it; converted"
     " code runs it and answers 250: check that this program should now handle its mail"
+)
+NOT_IMPLEMENTED = (
+    "smtpd.SMTPServer itself: its process_message raised NotImplementedError on every"
+    " message and smtpd dropped the connection; converted code answers every message with"
+    " 451 (the sender retries) and prints the traceback: write a handle_DATA if it should"
+    " take mail"
 )
 GREETING = "the greeting is aiosmtpd's '220 <host> Python SMTP 1.4.6': pass ident= to keep smtpd's"
 
@@ -177,7 +188,7 @@ class Instance:
 
     statement: cst.SimpleStatementLine
     call: cst.Call
-    server: Optional[ServerClass]  # None for smtpd.DebuggingServer
+    server: Optional[ServerClass]  # None for smtpd.DebuggingServer or smtpd.SMTPServer itself
     target: Optional[str]
     args: Dict[str, cst.BaseExpression]
     owner: cst.CSTNode
@@ -185,6 +196,12 @@ class Instance:
     indent: int = 0  # columns of the statement, for wrapping the emitted lines
     escapes: Optional[cst.CSTNode] = None  # the return/yield that hands the server out
     read_outside: Optional[cst.Attribute] = None  # ``owner.server.socket`` outside its class
+    handler_class: str = DEBUGGING_HANDLER  # what is made when server is None
+
+    @property
+    def not_implemented(self) -> bool:
+        """smtpd.SMTPServer itself: its process_message raised NotImplementedError."""
+        return self.server is None and self.handler_class == NOT_IMPLEMENTED_HANDLER
 
     @property
     def handler_name(self) -> str:
@@ -240,7 +257,11 @@ class Plan:
 
     @property
     def needs_debugging_handler(self) -> bool:
-        return any(i.server is None for i in self.instances)
+        return any(i.server is None and not i.not_implemented for i in self.instances)
+
+    @property
+    def needs_not_implemented_handler(self) -> bool:
+        return any(i.not_implemented for i in self.instances)
 
     @property
     def converted_channels(self) -> List[cst.ClassDef]:

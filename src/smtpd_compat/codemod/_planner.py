@@ -23,11 +23,14 @@ from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
     AIOSMTPD_CHANGES,
+    DEBUGGING_HANDLER,
     DISPATCHER_ATTRS,
     DISPATCHER_WHY,
     GREETING,
     LEGACY_ATTRS,
     NO_OPTION_KWARGS,
+    NOT_IMPLEMENTED,
+    NOT_IMPLEMENTED_HANDLER,
     SECTION_CHANGES,
     SECTION_DEBUGGING,
     SECTION_HANDLER,
@@ -347,7 +350,7 @@ class Planner(cst.CSTVisitor):
         """What converted code does differently, said once at each server's creation."""
         notes = []
         for instance in self.plan.instances:
-            notes.append(self.note(instance.statement, instance.server))
+            notes.append(self.note(instance.statement, instance.server, instance.not_implemented))
             if instance.escapes is not None:
                 notes.append(
                     Report(
@@ -382,8 +385,12 @@ class Planner(cst.CSTVisitor):
             note=True,
         )
 
-    def note(self, node: cst.CSTNode, server: Optional[ServerClass]) -> Report:
+    def note(
+        self, node: cst.CSTNode, server: Optional[ServerClass], not_implemented: bool = False
+    ) -> Report:
         changes = list(AIOSMTPD_CHANGES[1:] if server is None else AIOSMTPD_CHANGES)
+        if not_implemented:
+            changes.insert(0, NOT_IMPLEMENTED)
         if server is not None and server.decode_data and not server.decodes_itself:
             changes.insert(0, STRICT_ASCII)
         if server is not None and server.raised_type_error:
@@ -411,11 +418,7 @@ class Planner(cst.CSTVisitor):
             elif legacy == "smtpd.DebuggingServer":
                 self.add_instance(call, None)
             elif legacy == "smtpd.SMTPServer":
-                self.block(
-                    call,
-                    "smtpd.SMTPServer is instantiated directly: its process_message raised "
-                    "NotImplementedError on every message; subclass it or use a handler",
-                )
+                self.add_instance(call, None, NOT_IMPLEMENTED_HANDLER)
             elif legacy == "smtpd.PureProxy":
                 self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
             elif name in ("cls", "self.__class__", "type(self)"):
@@ -449,9 +452,11 @@ class Planner(cst.CSTVisitor):
                 return server
         return None
 
-    def add_instance(self, call: cst.Call, server: Optional[ServerClass]) -> None:
+    def add_instance(
+        self, call: cst.Call, server: Optional[ServerClass], made: str = DEBUGGING_HANDLER
+    ) -> None:
         statement = self.statement_of(call)
-        what = server.name if server else "DebuggingServer"
+        what = server.name if server else dotted_name(call.func) or "the server"
         if statement is None:
             self.block(call, f"{what}(...) is not a statement of its own", SECTION_STARTUP)
             return
@@ -477,6 +482,14 @@ class Planner(cst.CSTVisitor):
         if decode_data is None:
             self.block(call, f"decode_data of {what}(...) is not a literal", SECTION_STARTUP)
             return
+        if decode_data and made == NOT_IMPLEMENTED_HANDLER:
+            self.block(
+                call,
+                f"{what}(..., decode_data=True) is smtpd.SMTPServer itself, whose "
+                "process_message raised NotImplementedError on every message: subclass it "
+                "or use a handler",
+            )
+            return
         if server is not None and (server.init is None or server.forwards):
             if server.decode_data not in (None, decode_data):
                 self.block(
@@ -485,7 +498,7 @@ class Planner(cst.CSTVisitor):
                 return
             server.decode_data = decode_data
         owner = self.owner_of(statement)
-        instance = Instance(statement, call, server, target, args, owner)
+        instance = Instance(statement, call, server, target, args, owner, handler_class=made)
         instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
         instance.bound |= server is not None and server.controller_class != "BoundController"

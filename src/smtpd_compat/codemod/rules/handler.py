@@ -22,6 +22,7 @@ import libcst as cst
 from smtpd_compat.codemod._build import EMPTY, block_body, insert_helpers, statement
 from smtpd_compat.codemod._plan import (
     LEGACY_ATTRS,
+    NOT_IMPLEMENTED_HANDLER,
     SECTION_HANDLER,
     SERVER_BASES,
     Plan,
@@ -89,6 +90,20 @@ def __init__(self, localaddr, remoteaddr, data_size_limit=33554432, enable_SMTPU
 {assignments}
 """
 
+# smtpd.SMTPServer made directly: every message failed, as it did under smtpd, but with 451.
+NOT_IMPLEMENTED_CODE = f'''\
+class {NOT_IMPLEMENTED_HANDLER}:
+    """smtpd.SMTPServer itself, whose process_message raised NotImplementedError."""
+
+    async def handle_DATA(self, server, session, envelope):
+        try:
+            raise NotImplementedError("smtpd.SMTPServer has no process_message of its own")
+        except NotImplementedError:
+            # smtpd dropped the connection: a temporary failure, so the sender retries.
+            traceback.print_exc()
+            return "451 Requested action aborted: error in processing"
+'''
+
 OPTION_VALUES = {
     "mail_options": "list(envelope.mail_options)",
     "rcpt_options": "list(envelope.rcpt_options)",
@@ -150,3 +165,14 @@ def add_executor(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cst
     if not plan.servers or not isinstance(updated, cst.Module):
         return updated
     return insert_helpers(updated, EXECUTOR_CODE)
+
+
+@RULE.on(cst.Module)
+def add_not_implemented_handler(
+    plan: Plan, original: cst.CSTNode, updated: cst.CSTNode
+) -> cst.CSTNode:
+    if not plan.convert or not plan.needs_not_implemented_handler:
+        return updated
+    assert isinstance(updated, cst.Module)
+    plan.imports.add(("traceback", None))
+    return insert_helpers(updated, NOT_IMPLEMENTED_CODE)

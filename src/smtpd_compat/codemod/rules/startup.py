@@ -93,14 +93,13 @@ logging.getLogger("mail.log").propagate = False
 BOUND_CONTROLLER_IMPORTS = {("aiosmtpd", None), ("socket", None), ("threading", None)}
 OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
-DEBUGGING_HANDLER = "LegacyDebuggingHandler"
 
 
 def handler_call(instance: Instance) -> str:
     server = instance.server
     if server is None:
         decode = "decode_data=True" if instance_decodes(instance) else ""
-        return f"{DEBUGGING_HANDLER}({decode})"
+        return f"{instance.handler_class}({decode})"
     if server.init is not None:
         return code_of(instance.call)
     if not server.attrs_read:
