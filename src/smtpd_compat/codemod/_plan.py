@@ -235,6 +235,8 @@ class Plan:
     sockets: Dict[cst.Attribute, Instance] = field(default_factory=dict)
     channels: List[cst.ClassDef] = field(default_factory=list)
     channel_plans: Dict[str, ChannelPlan] = field(default_factory=dict)
+    # empty smtpd.DebuggingServer subclasses by name: they become LegacyDebuggingHandler's
+    debugging_classes: Dict[str, cst.ClassDef] = field(default_factory=dict)
     banner: Optional[cst.SimpleStatementLine] = None
     ident: Optional[str] = None
     silenced_debugstream: List[cst.SimpleStatementLine] = field(default_factory=list)
@@ -268,6 +270,20 @@ class Plan:
         """Channel classes whose policy became hooks (when the module converts)."""
         used = {id(s.channel.node) for s in self.servers if s.channel is not None}
         return [c for c in self.channels if id(c) in used] if self.convert else []
+
+
+def adds_nothing(node: cst.ClassDef) -> bool:
+    """A class whose body is only ``pass``, ``...`` or a docstring: its base under a new name."""
+    for line in block_body(node.body):
+        if not isinstance(line, cst.SimpleStatementLine):
+            return False
+        for small in line.body:
+            if isinstance(small, cst.Pass):
+                continue
+            value = small.value if isinstance(small, cst.Expr) else None
+            if not isinstance(value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)):
+                return False
+    return not node.keywords and len(node.bases) == 1
 
 
 def literal_bool(node: Optional[cst.BaseExpression]) -> Optional[bool]:

@@ -45,6 +45,7 @@ from smtpd_compat.codemod._plan import (
     Plan,
     Poll,
     ServerClass,
+    adds_nothing,
     bind_server_args,
     literal_bool,
 )
@@ -133,6 +134,8 @@ class Planner(cst.CSTVisitor):
             reason = replaced_behaviour(node)
             if reason is None:
                 self.add_server(node)
+            elif bases == ["smtpd.DebuggingServer"] and adds_nothing(node):
+                self.plan.debugging_classes[node.name.value] = node
             else:
                 self.block(node, f"class {node.name.value} {reason}", SECTION_DEBUGGING)
 
@@ -306,7 +309,8 @@ class Planner(cst.CSTVisitor):
 
     # -- whole-module decisions --------------------------------------------
     def leave_Module(self, original_node: cst.Module) -> None:
-        if not self.plan.servers and not self.loop_calls and not self.thread_targets:
+        made = self.plan.servers or self.plan.debugging_classes
+        if not made and not self.loop_calls and not self.thread_targets:
             self.finish(False)
             return
         ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
@@ -417,6 +421,9 @@ class Planner(cst.CSTVisitor):
                 self.add_instance(call, classes[name])
             elif legacy == "smtpd.DebuggingServer":
                 self.add_instance(call, None)
+            elif name in self.plan.debugging_classes:
+                called.add(name)
+                self.add_instance(call, None, name)
             elif legacy == "smtpd.SMTPServer":
                 self.add_instance(call, None, NOT_IMPLEMENTED_HANDLER)
             elif legacy == "smtpd.PureProxy":
@@ -432,14 +439,15 @@ class Planner(cst.CSTVisitor):
                         "hand, see the startup rule's section)",
                         SECTION_STARTUP,
                     )
-        for server in self.plan.servers:
-            if server.name not in called and server.thread is None:
-                self.block(
-                    server.node,
-                    f"class {server.name} is not instantiated in this "
-                    "module, so its start-up cannot be rewritten with it",
-                    SECTION_STARTUP,
-                )
+        unused = [s.node for s in self.plan.servers if s.name not in called and s.thread is None]
+        unused += [c for n, c in self.plan.debugging_classes.items() if n not in called]
+        for node in unused:
+            self.block(
+                node,
+                f"class {node.name.value} is not instantiated in this "
+                "module, so its start-up cannot be rewritten with it",
+                SECTION_STARTUP,
+            )
         return True
 
     def made_inside(self, call: cst.Call) -> Optional[ServerClass]:
