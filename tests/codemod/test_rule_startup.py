@@ -196,7 +196,7 @@ def test_a_yielded_server_keeps_its_socket_and_says_close_is_gone():
     assert any(
         n.startswith(
             "t.py:16: note: server leaves this function: the converted handler keeps "
-            "server.socket, but has no close()"
+            "server.socket (its controller's), but has no close()"
         )
         for n in notes
     ), notes

@@ -125,10 +125,17 @@ class ServerClass:
     thread: Optional[ThreadPlan] = None
     # __init__ passes its instances' arguments on (*args, **kwargs): read at each instance
     forwarding: Optional[Forwarding] = None
+    # the statement of its own close() that closes the base: it becomes the controller's stop()
+    base_close: Optional[cst.SimpleStatementLine] = None
 
     @property
     def forwards(self) -> bool:
         return self.forwarding is not None
+
+    @property
+    def closes_itself(self) -> bool:
+        """It has its own close(): the program's close() calls stay, and stop its controller."""
+        return self.base_close is not None
 
     @property
     def name(self) -> str:
@@ -270,6 +277,21 @@ class Plan:
         """Channel classes whose policy became hooks (when the module converts)."""
         used = {id(s.channel.node) for s in self.servers if s.channel is not None}
         return [c for c in self.channels if id(c) in used] if self.convert else []
+
+
+def kept_for_code_elsewhere(instance: Instance, controller: str) -> str:
+    """What code that reaches a converted server from elsewhere still finds on it."""
+    target = instance.target
+    if instance.server is not None and instance.server.closes_itself:
+        return (
+            f"the converted handler keeps {target}.socket (its controller's) and its own "
+            f"close(), which stops {controller}, but no other dispatcher attribute"
+        )
+    return (
+        f"the converted handler keeps {target}.socket (its controller's), but has no close() "
+        f"or other dispatcher attribute; code elsewhere that closes it must call "
+        f"{controller}.stop() instead"
+    )
 
 
 def adds_nothing(node: cst.ClassDef) -> bool:

@@ -19,6 +19,7 @@ from smtpd_compat.codemod._channels import (
     analyse_channel,
     channel_class_of,
 )
+from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE, base_close
 from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
@@ -47,6 +48,7 @@ from smtpd_compat.codemod._plan import (
     ServerClass,
     adds_nothing,
     bind_server_args,
+    kept_for_code_elsewhere,
     literal_bool,
 )
 from smtpd_compat.codemod._report import Report
@@ -232,6 +234,8 @@ class Planner(cst.CSTVisitor):
         overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
         if "channel_class" in overridden and self.attach_channel(server):
             overridden.remove("channel_class")
+        if "close" in overridden and self.attach_close(server, collector):
+            overridden.remove("close")
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
@@ -256,6 +260,16 @@ class Planner(cst.CSTVisitor):
             return False
         server.channel = channel
         return True
+
+    def attach_close(self, server: ServerClass, collector: SelfAttributes) -> bool:
+        """Its own close() that ends by closing the base: the handler keeps it (_close)."""
+        close = collector.first.get("close")
+        if server.thread is not None or not isinstance(close, cst.FunctionDef):
+            return False
+        if CONTROLLER_ATTRIBUTE in collector.read | collector.defined:
+            return False  # the name the converted close() reaches its controller by
+        server.base_close = base_close(close, self.plan.names)
+        return server.base_close is not None
 
     def check_init(self, server: ServerClass) -> bool:
         if server.init is None:
@@ -359,9 +373,8 @@ class Planner(cst.CSTVisitor):
                 notes.append(
                     Report(
                         self.line(instance.escapes),
-                        f"{instance.target} leaves this function: the converted handler keeps "
-                        f"{instance.target}.socket, but has no close(); code elsewhere that "
-                        f"closes it must call {instance.controller_name}.stop() instead",
+                        f"{instance.target} leaves this function: "
+                        + kept_for_code_elsewhere(instance, instance.controller_name),
                         SECTION_STARTUP,
                         note=True,
                     )
@@ -381,10 +394,8 @@ class Planner(cst.CSTVisitor):
             controller = controller.replace("self.", f"{owner}.", 1)
         return Report(
             self.line(attribute),
-            f"{read} reads the server outside its class: the converted handler keeps "
-            f"{instance.target}.socket (its controller's), but has no close() or other "
-            f"dispatcher attribute; code that closes it must call "
-            f"{controller}.stop() instead",
+            f"{read} reads the server outside its class: "
+            + kept_for_code_elsewhere(instance, controller),
             SECTION_STARTUP,
             note=True,
         )
@@ -510,6 +521,7 @@ class Planner(cst.CSTVisitor):
         instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
         instance.bound |= server is not None and server.controller_class != "BoundController"
+        instance.bound |= server is not None and server.closes_itself  # stop() safe at any time
         self.plan.instances.append(instance)
 
     def add_thread_instance(self, call: cst.Call, server: ServerClass) -> None:

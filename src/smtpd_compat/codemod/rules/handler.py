@@ -19,7 +19,14 @@ from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import EMPTY, block_body, insert_helpers, statement
+from smtpd_compat.codemod._build import (
+    EMPTY,
+    block_body,
+    insert_helpers,
+    keep_leading_lines,
+    statement,
+)
+from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
 from smtpd_compat.codemod._plan import (
     LEGACY_ATTRS,
     NOT_IMPLEMENTED_HANDLER,
@@ -28,7 +35,7 @@ from smtpd_compat.codemod._plan import (
     Plan,
     ServerClass,
 )
-from smtpd_compat.codemod._rule import Rule
+from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("handler", "process_message servers become handle_DATA handlers", SECTION_HANDLER)
 
@@ -158,6 +165,29 @@ def convert_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cs
         rpar=cst.MaybeSentinel.DEFAULT if not bases else updated.rpar,
         body=updated.body.with_changes(body=body),
     )
+
+
+@RULE.on(cst.SimpleStatementLine)
+def stop_in_close(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """In the class's own close(), closing the base becomes stopping its controller."""
+    server = next((s for s in plan.servers if s.base_close is original), None)
+    if server is None or not isinstance(original, cst.SimpleStatementLine):
+        return updated
+    call = original.body[0]
+    assert isinstance(call, cst.Expr) and isinstance(call.value, cst.Call)
+    me = close_self(server)
+    stop = statement(f"{me}.{CONTROLLER_ATTRIBUTE}.stop()  # smtpd closed the server here\n")
+    return keep_leading_lines(original, [stop])[0]
+
+
+def close_self(server: ServerClass) -> str:
+    """The name close() calls its instance by."""
+    close = next(
+        s
+        for s in block_body(server.node.body)
+        if isinstance(s, cst.FunctionDef) and s.name.value == "close"
+    )
+    return close.params.params[0].name.value
 
 
 @RULE.on(cst.Module)
