@@ -310,16 +310,25 @@ class Program:
         self.port = int(self.readline())
 
     def readline(self) -> str:
+        """One line of stdout, read from the pipe byte by byte.
+
+        A buffered readline() may take the next line too, where select() no longer sees it
+        (a program printing a line before its port, both at once).
+        """
         assert self.proc.stdout is not None
+        pipe = self.proc.stdout.fileno()
+        line = b""
         with selectors.DefaultSelector() as selector:
-            selector.register(self.proc.stdout, selectors.EVENT_READ)
-            if not selector.select(TIMEOUT):
-                self.proc.kill()
-                pytest.fail(f"no output within {TIMEOUT}s: {self.proc.communicate()}")
-        line = self.proc.stdout.readline()
-        if not line:
-            pytest.fail(f"program exited: {self.proc.communicate()}")
-        return line
+            selector.register(pipe, selectors.EVENT_READ)
+            while not line.endswith(b"\n"):
+                if not selector.select(TIMEOUT):
+                    self.proc.kill()
+                    pytest.fail(f"no output within {TIMEOUT}s: {self.proc.communicate()}")
+                byte = os.read(pipe, 1)
+                if not byte:
+                    pytest.fail(f"program exited: {line!r} {self.proc.communicate()}")
+                line += byte
+        return line.decode()
 
     def stop(self, by_stdin: bool) -> Tuple[str, List[dict]]:
         """Stop by closing stdin (the thread fixture) or by Ctrl+C; stdout and records."""

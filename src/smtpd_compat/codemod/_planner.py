@@ -764,6 +764,9 @@ class Planner(cst.CSTVisitor):
             return
         finder = Escapes(instance.target)
         scope.visit(finder)
+        if "." in instance.target:  # where only its owner leaves, rule handler checks the reads
+            handed_out = [f for f in finder.found if names_exactly(f, instance.target)]
+            finder.found = handed_out
         if finder.found and "." in instance.target:
             self.block(
                 finder.found[0],
@@ -799,6 +802,12 @@ class Escapes(cst.CSTVisitor):
     def visit_Yield(self, node: cst.Yield) -> None:
         if isinstance(node.value, cst.BaseExpression) and mentions(node.value, self.name):
             self.found.append(node)
+
+
+def names_exactly(node: cst.CSTNode, dotted: str) -> bool:
+    """True when ``node`` contains ``dotted`` itself (``self.server``, not only ``self``)."""
+    found = cst.matchers.findall(node, cst.matchers.Attribute() | cst.matchers.Name())
+    return any(dotted_name(n) == dotted for n in found if isinstance(n, (cst.Attribute, cst.Name)))
 
 
 def mentions(node: cst.CSTNode, name: str) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import List
 
 import libcst as cst
+from libcst.metadata import ParentNodeProvider
 
 from smtpd_compat.codemod._build import (
     EMPTY,
@@ -27,14 +28,19 @@ from smtpd_compat.codemod._build import (
     statement,
 )
 from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
+from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
+    DISPATCHER_ATTRS,
     LEGACY_ATTRS,
     NOT_IMPLEMENTED_HANDLER,
     SECTION_HANDLER,
+    SECTION_STARTUP,
     SERVER_BASES,
+    Instance,
     Plan,
     ServerClass,
 )
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("handler", "process_message servers become handle_DATA handlers", SECTION_HANDLER)
@@ -44,6 +50,60 @@ RULE = Rule("handler", "process_message servers become handle_DATA handlers", SE
 def always(plan: Plan) -> bool:
     """A module that converts always turns its servers into handlers."""
     return True
+
+
+@RULE.analysis
+def check_reads_through_owners(planner: Planner, module: cst.Module) -> None:
+    """``trap.server.close()`` where a class keeps its server as ``self.server``.
+
+    Code outside the class reaches the server through its owner: the converted handler
+    keeps the socket (rule startup) and its own attributes, but no other dispatcher
+    attribute, and a close() there would not stop the controller.
+    """
+    for instance in planner.plan.instances:
+        target = instance.target or ""
+        if target.startswith("self.") and target.count(".") == 1:
+            for attribute in planner.attributes:
+                if attribute.attr.value == target[5:] and not inside(planner, attribute, instance):
+                    check_read_through_owner(planner, attribute, instance)
+
+
+def inside(planner: Planner, attribute: cst.Attribute, instance: Instance) -> bool:
+    """``self.server`` in the class that keeps it: the instance itself (rule startup)."""
+    return dotted_name(attribute) == instance.target and planner.same_object(attribute, instance)
+
+
+def check_read_through_owner(
+    planner: Planner, attribute: cst.Attribute, instance: Instance
+) -> None:
+    parent = planner.get_metadata(ParentNodeProvider, attribute)
+    read = dotted_name(attribute) or f"...{attribute.attr.value}"
+    if isinstance(parent, cst.AssignTarget):
+        return  # the owner is given another object
+    if not isinstance(parent, cst.Attribute):
+        planner.block(
+            attribute,
+            f"{read} hands the server on here: code there may read its socket or call "
+            "close(), which the converted handler has not",
+            SECTION_STARTUP,
+        )
+        return
+    what = parent.attr.value
+    if what == "socket" or what not in DISPATCHER_ATTRS | {"close"}:
+        return  # the socket stays (rule startup), and the handler keeps its own attributes
+    served_by_threads = all(
+        id(instance) not in {id(i) for i in planner.plan.served.get(id(loop), [])}
+        for loop in planner.plan.loops
+    )
+    server = instance.server
+    if what == "close" and server is not None and server.closes_itself and served_by_threads:
+        return  # its own close() stops its controller
+    planner.block(
+        parent,
+        f"{read}.{what} reaches the server's {what} outside its class: the converted handler "
+        f"has none (its controller is {instance.controller_name}: stop() it there instead)",
+        SECTION_STARTUP,
+    )
 
 
 EXECUTOR = "PROCESS_MESSAGE_EXECUTOR"
