@@ -19,7 +19,7 @@ class Collector(smtpd.SMTPServer):
         try:
             print("senders:", ", ".join(sorted(self.senders)), flush=True)
         finally:
-            super(Collector, self).close()
+            super(Collector, self).close()  # noqa: UP008 - the Python 2 form, as written
         print("closed", flush=True)
 
 
