@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Iterator, Optional
 
 import libcst as cst
+import libcst.matchers
 
 from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
@@ -35,7 +36,11 @@ def base_close(close: cst.FunctionDef, names: LegacyNames) -> Optional[cst.Simpl
     if len(params.params) != 1 or star or params.kwonly_params or params.posonly_params:
         return None
     me = params.params[0].name.value
-    found = [s for s in reachable_statements(close) if is_base_close(s, me, names)]
+    found = [
+        s
+        for s in reachable_statements(close)
+        if isinstance(s, cst.SimpleStatementLine) and is_base_close(s, me, names)
+    ]
     if len(found) != 1 or uses_legacy_besides(close, found[0], names):
         return None
     return found[0]
@@ -49,9 +54,9 @@ def reachable_statements(close: cst.FunctionDef) -> Iterator[cst.BaseStatement]:
             yield from block_body(statement.finalbody.body)
 
 
-def is_base_close(statement: cst.BaseStatement, me: str, names: LegacyNames) -> bool:
+def is_base_close(statement: cst.SimpleStatementLine, me: str, names: LegacyNames) -> bool:
     """``Base.close(self)``, ``super().close()`` or ``super(Class, self).close()``."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+    if len(statement.body) != 1:
         return False
     small = statement.body[0]
     call = small.value if isinstance(small, cst.Expr) else None
@@ -62,10 +67,10 @@ def is_base_close(statement: cst.BaseStatement, me: str, names: LegacyNames) -> 
     owner = call.func.value
     if isinstance(owner, cst.Call):
         return dotted_name(owner.func) == "super" and not call.args
-    passed = [dotted_name(a.value) for a in call.args if not a.star and a.keyword is None]
-    return names.legacy_name(owner) in CLOSING_BASES and passed == [me] == [
-        dotted_name(a.value) for a in call.args
-    ]
+    if names.legacy_name(owner) not in CLOSING_BASES or len(call.args) != 1:
+        return False
+    only = call.args[0]
+    return not only.star and only.keyword is None and dotted_name(only.value) == me
 
 
 def uses_legacy_besides(

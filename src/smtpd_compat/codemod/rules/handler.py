@@ -237,6 +237,8 @@ def stop_in_close(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Re
     assert isinstance(call, cst.Expr) and isinstance(call.value, cst.Call)
     me = close_self(server)
     stop = statement(f"{me}.{CONTROLLER_ATTRIBUTE}.stop()  # smtpd closed the server here\n")
+    if original.trailing_whitespace.comment is not None:  # the program's own comment stays
+        stop = stop.with_changes(trailing_whitespace=original.trailing_whitespace)
     return keep_leading_lines(original, [stop])[0]
 
 
