@@ -98,10 +98,13 @@ def check_read_through_owner(
     server = instance.server
     if what == "close" and server is not None and server.closes_itself and served_by_threads:
         return  # its own close() stops its controller
+    owner = dotted_name(attribute.value)
+    controller = instance.controller_name.replace("self.", f"{owner}.", 1) if owner else None
     planner.block(
         parent,
         f"{read}.{what} reaches the server's {what} outside its class: the converted handler "
-        f"has none (its controller is {instance.controller_name}: stop() it there instead)",
+        f"has none (its controller will be {controller or instance.controller_name}: "
+        "stop() it there instead)",
         SECTION_STARTUP,
     )
 
