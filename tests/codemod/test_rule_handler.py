@@ -510,7 +510,9 @@ def test_noop_server_itself_returned_from_its_method():
 def test_own_close_called_through_the_owner_stays():
     source = MAILBOX.format(use="box.server.close()").replace(
         "            self.kept.append(data)\n",
-        "            self.kept.append(data)\n\n        def close(self):\n            super().close()\n",
+        "            self.kept.append(data)\n\n"
+        "        def close(self):\n"
+        "            super().close()\n",
     )
     outcome = run(source)
     assert [r for r in outcome.reports if not r.note] == []
