@@ -19,7 +19,7 @@ from smtpd_compat.codemod._channels import (
     ChannelPlan,
 )
 from smtpd_compat.codemod._forwarding import SERVER_PARAMS, Forwarding
-from smtpd_compat.codemod._names import LegacyNames
+from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._threads import (
     ThreadPlan,
@@ -294,6 +294,27 @@ def kept_for_code_elsewhere(instance: Instance, controller: str) -> str:
     )
 
 
+def replaced_behaviour(node: cst.ClassDef) -> Optional[str]:
+    """None when a DebuggingServer/PureProxy subclass keeps nothing of its base but the server.
+
+    Such a class replaces process_message and never calls the base's version or helpers
+    (printing, ``_deliver``): it is an SMTPServer subclass under another name.
+    """
+    methods = {s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
+    if "process_message" not in methods:
+        return "keeps its base's process_message (printing or relaying): see the rule's section"
+    m = cst.matchers
+    helpers = [
+        name
+        for name in ("_deliver", "_print_message_content")
+        if m.findall(node, m.Attribute(value=m.Name("self"), attr=m.Name(name)))
+    ]
+    if helpers or m.findall(node, m.Call(func=m.Name("super"))):
+        what = ", ".join(helpers) or "super()"
+        return f"uses its legacy base class ({what}): see the rule's section"
+    return None
+
+
 def adds_nothing(node: cst.ClassDef) -> bool:
     """A class whose body is only ``pass``, ``...`` or a docstring: its base under a new name."""
     for line in block_body(node.body):
@@ -332,3 +353,36 @@ def bind_server_args(args: Sequence[cst.Arg]) -> Optional[Dict[str, cst.BaseExpr
         else:
             return None
     return bound if "localaddr" in bound else None
+
+
+def server_args(
+    call: cst.Call, server: Optional[ServerClass]
+) -> Optional[Dict[str, cst.BaseExpression]]:
+    """What smtpd.SMTPServer received from ``call`` (nothing read where __init__ has its own)."""
+    if server is not None and server.forwarding is not None:
+        return server.forwarding.bind(call.args)
+    if server is None or server.init is None:
+        return bind_server_args(call.args)
+    return {}
+
+
+def private_map(args: Dict[str, cst.BaseExpression]) -> bool:
+    """``map=`` other than ``None`` (asyncore's shared map, the default)."""
+    return "map" in args and dotted_name(args["map"]) != "None"
+
+
+def fixed_port(localaddr: Optional[cst.BaseExpression]) -> bool:
+    """True for a ``(host, port)`` literal with a non-zero integer port."""
+    if isinstance(localaddr, cst.Tuple) and len(localaddr.elements) == 2:
+        port = localaddr.elements[1].value
+        return isinstance(port, cst.Integer) and port.evaluated_value != 0
+    return False
+
+
+def base_init_call(statement: cst.CSTNode) -> Optional[cst.Call]:
+    """The call of ``Base.__init__(...)`` / ``super().__init__(...)`` statement, if it is one."""
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        expr = statement.body[0]
+        if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
+            return expr.value
+    return None

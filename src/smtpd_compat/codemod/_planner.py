@@ -47,9 +47,14 @@ from smtpd_compat.codemod._plan import (
     Poll,
     ServerClass,
     adds_nothing,
+    base_init_call,
     bind_server_args,
+    fixed_port,
     kept_for_code_elsewhere,
     literal_bool,
+    private_map,
+    replaced_behaviour,
+    server_args,
 )
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._threads import (
@@ -816,15 +821,6 @@ def mentions(node: cst.CSTNode, name: str) -> bool:
     return bool(cst.matchers.findall(node, cst.matchers.Name(head)))
 
 
-def server_args(call: cst.Call, server: Optional[ServerClass]) -> Optional[Dict[str, Any]]:
-    """What smtpd.SMTPServer received from ``call`` (nothing read where __init__ has its own)."""
-    if server is not None and server.forwarding is not None:
-        return server.forwarding.bind(call.args)
-    if server is None or server.init is None:
-        return bind_server_args(call.args)
-    return {}
-
-
 def owner_of_attribute(name: str) -> str:
     """Whose attribute a converted class loses: the thread's or the dispatcher's."""
     return "thread" if name in THREAD_ATTRS and name not in DISPATCHER_ATTRS else "dispatcher"
@@ -888,46 +884,6 @@ class SelfAttributes(cst.CSTVisitor):
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             self.read.add(node.attr.value)
             self.first.setdefault(node.attr.value, node)
-
-
-def replaced_behaviour(node: cst.ClassDef) -> Optional[str]:
-    """None when a DebuggingServer/PureProxy subclass keeps nothing of its base but the server.
-
-    Such a class replaces process_message and never calls the base's version or helpers
-    (printing, ``_deliver``): it is an SMTPServer subclass under another name.
-    """
-    methods = {s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
-    if "process_message" not in methods:
-        return "keeps its base's process_message (printing or relaying): see the rule's section"
-    reads = SelfAttributes()
-    node.visit(reads)
-    helpers = sorted(reads.read & {"_deliver", "_print_message_content"})
-    if helpers or cst.matchers.findall(node, cst.matchers.Call(func=cst.matchers.Name("super"))):
-        what = ", ".join(helpers) or "super()"
-        return f"uses its legacy base class ({what}): see the rule's section"
-    return None
-
-
-def private_map(args: Dict[str, cst.BaseExpression]) -> bool:
-    """``map=`` other than ``None`` (asyncore's shared map, the default)."""
-    return "map" in args and dotted_name(args["map"]) != "None"
-
-
-def fixed_port(localaddr: Optional[cst.BaseExpression]) -> bool:
-    """True for a ``(host, port)`` literal with a non-zero integer port."""
-    if isinstance(localaddr, cst.Tuple) and len(localaddr.elements) == 2:
-        port = localaddr.elements[1].value
-        return isinstance(port, cst.Integer) and port.evaluated_value != 0
-    return False
-
-
-def base_init_call(statement: cst.CSTNode) -> Optional[cst.Call]:
-    """The call of ``Base.__init__(...)`` / ``super().__init__(...)`` statement, if it is one."""
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        expr = statement.body[0]
-        if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
-            return expr.value
-    return None
 
 
 def make_plan(
