@@ -518,3 +518,37 @@ def test_own_close_called_through_the_owner_stays():
     assert [r for r in outcome.reports if not r.note] == []
     assert outcome.source.endswith("with Mailbox() as box:\n    box.server.close()\n")
     assert "        self.server.close()\n" in outcome.source  # __exit__: its own close()
+
+
+SUBCLASSED = """
+    import asyncore
+    import smtpd
+
+
+    class Sink({base}):
+        {body}
+
+
+    class LoudSink(Sink):
+        pass
+
+
+    Sink(("localhost", 2525), None)
+    asyncore.loop()
+"""
+
+
+@pytest.mark.parametrize(
+    "base, body",
+    [
+        ("smtpd.SMTPServer", "def process_message(self, *args, **kwargs):\n            pass"),
+        ("smtpd.DebuggingServer", "pass"),
+    ],
+)
+def test_noop_subclass_of_a_server_class(base, body):
+    line = 9 + body.count("\n")
+    reports = check_noop(SUBCLASSED.format(base=base, body=body))
+    assert any(
+        r.startswith(f"t.py:{line}: class LoudSink subclasses Sink, which becomes a handler")
+        for r in reports
+    ), reports

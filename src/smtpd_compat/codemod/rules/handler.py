@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import List
 
 import libcst as cst
+import libcst.matchers
 from libcst.metadata import ParentNodeProvider
 
 from smtpd_compat.codemod._build import (
@@ -50,6 +51,22 @@ RULE = Rule("handler", "process_message servers become handle_DATA handlers", SE
 def always(plan: Plan) -> bool:
     """A module that converts always turns its servers into handlers."""
     return True
+
+
+@RULE.analysis
+def check_subclasses(planner: Planner, module: cst.Module) -> None:
+    """A subclass of a server class that becomes a handler would be left half legacy."""
+    converted = {s.name for s in planner.plan.servers} | set(planner.plan.debugging_classes)
+    for node in cst.matchers.findall(module, cst.matchers.ClassDef()):
+        assert isinstance(node, cst.ClassDef)
+        for base in node.bases:
+            name = dotted_name(base.value)
+            if name in converted:
+                planner.block(
+                    base,
+                    f"class {node.name.value} subclasses {name}, which becomes a handler: "
+                    f"{node.name.value} would stay a legacy server (convert both by hand)",
+                )
 
 
 @RULE.analysis
