@@ -77,6 +77,11 @@ CONVERTED = [
     "error_log_channel",
     "raw_rcpt_filter",
     "xclient_ehlo",
+    "close_summary",
+    "forwarding_store",
+    "debugging_renamed",
+    "bare_smtpserver",
+    "mailbox_context",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -89,7 +94,7 @@ NOT_CONVERTED = [
 # Programs logging to stderr with logging.basicConfig: their log must stay as it was
 # (aiosmtpd's session log must not join it).
 COMPARES_STDERR = {"honeypot_log"}
-PRINTS_ONLY = {"debugging_server"}
+PRINTS_ONLY = {"debugging_server", "debugging_renamed"}
 # Programs whose greeting the codemod keeps (ident=); the others greet as aiosmtpd does.
 KEEPS_BANNER = {"banner_version"}
 # Programs answering AUTH: the AUTH dialogues run too, and only their reply codes are
@@ -109,6 +114,7 @@ STOPPED_BY_STDIN = {
     "daemon_viewer",
     "polling_function",
     "pytest_fixture",
+    "mailbox_context",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"
@@ -119,6 +125,9 @@ RAISES = {"raising_sink", "error_log_channel"}
 # Of those, the programs whose channel's handle_error reports the error its own way
 # (converted code runs that report instead of printing the traceback).
 OWN_ERROR_REPORT = {"error_log_channel"}
+# smtpd.SMTPServer itself: every message raised NotImplementedError and smtpd dropped the
+# connection; converted code answers 451 to each (noted).
+NOT_IMPLEMENTED = {"bare_smtpserver"}
 DROPPED = (0, "connection dropped")
 TEMPORARY_FAILURE = (451, "Requested action aborted: error in processing")
 # One dialogue per connection; "DATA" sends BODY. Replies are compared one by one.
@@ -317,16 +326,25 @@ class Program:
         self.port = int(self.readline())
 
     def readline(self) -> str:
+        """One line of stdout, read from the pipe byte by byte.
+
+        A buffered readline() may take the next line too, where select() no longer sees it
+        (a program printing a line before its port, both at once).
+        """
         assert self.proc.stdout is not None
+        pipe = self.proc.stdout.fileno()
+        line = b""
         with selectors.DefaultSelector() as selector:
-            selector.register(self.proc.stdout, selectors.EVENT_READ)
-            if not selector.select(TIMEOUT):
-                self.proc.kill()
-                pytest.fail(f"no output within {TIMEOUT}s: {self.proc.communicate()}")
-        line = self.proc.stdout.readline()
-        if not line:
-            pytest.fail(f"program exited: {self.proc.communicate()}")
-        return line
+            selector.register(pipe, selectors.EVENT_READ)
+            while not line.endswith(b"\n"):
+                if not selector.select(TIMEOUT):
+                    self.proc.kill()
+                    pytest.fail(f"no output within {TIMEOUT}s: {self.proc.communicate()}")
+                byte = os.read(pipe, 1)
+                if not byte:
+                    pytest.fail(f"program exited: {line!r} {self.proc.communicate()}")
+                line += byte
+        return line.decode()
 
     def stop(self, by_stdin: bool) -> Tuple[str, List[dict]]:
         """Stop by closing stdin (the thread fixture) or by Ctrl+C; stdout and records."""
@@ -378,6 +396,11 @@ def same_replies(name: str, native: dict, legacy: dict) -> bool:
     if name in RAISES:
         assert expected["raises"][-1] == TEMPORARY_FAILURE, legacy["replies"]["raises"]
         native["replies"]["raises"] = native["replies"]["raises"][:-1]  # then QUIT
+    if name in NOT_IMPLEMENTED:  # each DATA: the drop became 451, the session went on
+        assert DROPPED in legacy["replies"]["ehlo"], legacy["replies"]["ehlo"]
+        for dialogue, replies in legacy["replies"].items():
+            if replies[-1] == DROPPED:
+                native["replies"][dialogue] = native["replies"][dialogue][: len(replies)]
     if name in KEEPS_BANNER:
         return native["replies"] == expected
     return {k: v[1:] for k, v in native["replies"].items()} == {
@@ -391,7 +414,7 @@ def as_converted(reply: Tuple[int, str]) -> Tuple[int, str]:
 
 def program_output(name: str, stdout: str) -> str:
     """stdout without asyncore's report of the exception smtpd let through."""
-    if name not in RAISES:
+    if name not in RAISES | NOT_IMPLEMENTED:
         return stdout
     lines = stdout.splitlines(keepends=True)
     return "".join(x for x in lines if not x.startswith("error: uncaptured python exception"))
@@ -438,12 +461,14 @@ def test_converted_program_behaves_the_same(
         codes = {c for replies in legacy["auth_codes"].values() for c in replies}
         assert {235, 334, 504, 535} <= codes
     assert native["records"] == legacy["records"]
-    assert len(native["records"]) >= 3 or name in PRINTS_ONLY
+    assert len(native["records"]) >= 3 or name in PRINTS_ONLY | NOT_IMPLEMENTED
     assert native["stdout"] == program_output(name, legacy["stdout"])
     if name in RAISES and name not in OWN_ERROR_REPORT:
         assert "RuntimeError: the store is down" in native["stderr"]
     if name in OWN_ERROR_REPORT:
         assert "RuntimeError: the store is down" in native["stdout"]
+    if name in NOT_IMPLEMENTED:
+        assert "NotImplementedError" in native["stderr"]
     if name in COMPARES_STDERR:
         assert native["stderr"] == legacy["stderr"]
         assert legacy["stderr"].count("INFO mail from") >= 3

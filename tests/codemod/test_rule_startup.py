@@ -196,7 +196,7 @@ def test_a_yielded_server_keeps_its_socket_and_says_close_is_gone():
     assert any(
         n.startswith(
             "t.py:16: note: server leaves this function: the converted handler keeps "
-            "server.socket, but has no close()"
+            "server.socket (its controller's), but has no close()"
         )
         for n in notes
     ), notes
@@ -238,14 +238,14 @@ def test_noop_direct_smtpserver_says_why():
     import asyncore
     import smtpd
 
-    server = smtpd.SMTPServer(("127.0.0.1", 2525), None)
+    server = smtpd.SMTPServer(("127.0.0.1", 2525), None, decode_data=True)
     asyncore.loop()
     """
     )
     assert reports[0] == (
-        "t.py:4: smtpd.SMTPServer is instantiated directly: its process_message raised "
-        "NotImplementedError on every message; subclass it or use a handler "
-        "(see migration_guide.md, section 'What needs manual work')"
+        "t.py:4: smtpd.SMTPServer(..., decode_data=True) is smtpd.SMTPServer itself, whose "
+        "process_message raised NotImplementedError on every message: subclass it or use a "
+        "handler (see migration_guide.md, section 'What needs manual work')"
     )
 
 

@@ -16,14 +16,19 @@ from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvide
 
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
+from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE, base_close
+from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
     AIOSMTPD_CHANGES,
+    DEBUGGING_HANDLER,
     DISPATCHER_ATTRS,
     DISPATCHER_WHY,
     GREETING,
     LEGACY_ATTRS,
     NO_OPTION_KWARGS,
+    NOT_IMPLEMENTED,
+    NOT_IMPLEMENTED_HANDLER,
     SECTION_CHANGES,
     SECTION_DEBUGGING,
     SECTION_HANDLER,
@@ -38,8 +43,15 @@ from smtpd_compat.codemod._plan import (
     Plan,
     Poll,
     ServerClass,
+    adds_nothing,
+    base_init_call,
     bind_server_args,
+    fixed_port,
+    kept_for_code_elsewhere,
     literal_bool,
+    private_map,
+    replaced_behaviour,
+    server_args,
 )
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._threads import (
@@ -129,6 +141,8 @@ class Planner(cst.CSTVisitor):
             reason = replaced_behaviour(node)
             if reason is None:
                 self.add_server(node)
+            elif bases == ["smtpd.DebuggingServer"] and adds_nothing(node):
+                self.plan.debugging_classes[node.name.value] = node
             else:
                 self.block(node, f"class {node.name.value} {reason}", SECTION_DEBUGGING)
 
@@ -229,6 +243,8 @@ class Planner(cst.CSTVisitor):
         collector = SelfAttributes(skipped)
         server.node.visit(collector)
         overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
+        if "close" in overridden and self.attach_close(server, collector):
+            overridden.remove("close")
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
@@ -245,6 +261,16 @@ class Planner(cst.CSTVisitor):
         server.attrs_read = collector.read & set(LEGACY_ATTRS)
         return True
 
+    def attach_close(self, server: ServerClass, collector: SelfAttributes) -> bool:
+        """Its own close() that ends by closing the base: the handler keeps it (_close)."""
+        close = collector.first.get("close")
+        if server.thread is not None or not isinstance(close, cst.FunctionDef):
+            return False
+        if CONTROLLER_ATTRIBUTE in collector.read | collector.defined:
+            return False  # the name the converted close() reaches its controller by
+        server.base_close = base_close(close, self.plan.names)
+        return server.base_close is not None
+
     def check_init(self, server: ServerClass) -> bool:
         if server.init is None:
             return True
@@ -259,30 +285,30 @@ class Planner(cst.CSTVisitor):
             return False
         call = base_init_call(calls[0])
         assert call is not None and isinstance(call.func, cst.Attribute)
-        args = list(call.args)
-        if not isinstance(call.func.value, cst.Call):
-            args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
-        if forwards_everything(server.init, args) and server.thread is None:
-            # ``super().__init__(*args, **kwargs)``: the instances' arguments are smtpd's.
-            base_init = calls[0]
-            assert isinstance(base_init, cst.SimpleStatementLine)
-            server.base_init, server.forwards = base_init, True
-            return True
-        bound = bind_server_args(args)
-        decode_data = self.constant_bool((bound or {}).get("decode_data"))
-        if bound is None or private_map(bound) or decode_data is None:
-            self.block(
-                calls[0],
-                f"{server.name}.__init__ passes arguments to smtpd.SMTPServer "
-                "that cannot be read statically (star-args, map=, or a computed "
-                "decode_data)",
-                SECTION_INIT,
-            )
-            return False
         base_init = calls[0]
         assert isinstance(base_init, cst.SimpleStatementLine)  # base_init_call() checked it
-        server.base_init, server.base_args, server.decode_data = base_init, bound, decode_data
-        return True
+        explicit = not isinstance(call.func.value, cst.Call)
+        args = list(call.args)
+        if explicit and args and not args[0].star:
+            args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
+        bound = bind_server_args(args)
+        decode_data = self.constant_bool((bound or {}).get("decode_data"))
+        if bound is not None and not private_map(bound) and decode_data is not None:
+            server.base_init, server.base_args, server.decode_data = base_init, bound, decode_data
+            return True
+        forwarding = Forwarding.of(server.init, args, explicit)
+        if forwarding is not None and server.thread is None:
+            # ``super().__init__(*args, **kwargs)``: read smtpd's arguments at each instance.
+            server.base_init, server.forwarding = base_init, forwarding
+            return True
+        self.block(
+            calls[0],
+            f"{server.name}.__init__ passes arguments to smtpd.SMTPServer "
+            "that cannot be read statically (star-args, map=, or a computed "
+            "decode_data)",
+            SECTION_INIT,
+        )
+        return False
 
     def is_base_init(self, statement: cst.BaseStatement, server: ServerClass) -> bool:
         call = base_init_call(statement)
@@ -297,7 +323,8 @@ class Planner(cst.CSTVisitor):
 
     # -- whole-module decisions --------------------------------------------
     def leave_Module(self, original_node: cst.Module) -> None:
-        if not self.plan.servers and not self.loop_calls and not self.thread_targets:
+        made = self.plan.servers or self.plan.debugging_classes
+        if not made and not self.loop_calls and not self.thread_targets:
             self.finish(False)
             return
         ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
@@ -341,14 +368,13 @@ class Planner(cst.CSTVisitor):
         """What converted code does differently, said once at each server's creation."""
         notes = []
         for instance in self.plan.instances:
-            notes.append(self.note(instance.statement, instance.server))
+            notes.append(self.note(instance.statement, instance.server, instance.not_implemented))
             if instance.escapes is not None:
                 notes.append(
                     Report(
                         self.line(instance.escapes),
-                        f"{instance.target} leaves this function: the converted handler keeps "
-                        f"{instance.target}.socket, but has no close(); code elsewhere that "
-                        f"closes it must call {instance.controller_name}.stop() instead",
+                        f"{instance.target} leaves this function: "
+                        + kept_for_code_elsewhere(instance, instance.controller_name),
                         SECTION_STARTUP,
                         note=True,
                     )
@@ -368,16 +394,18 @@ class Planner(cst.CSTVisitor):
             controller = controller.replace("self.", f"{owner}.", 1)
         return Report(
             self.line(attribute),
-            f"{read} reads the server outside its class: the converted handler keeps "
-            f"{instance.target}.socket (its controller's), but has no close() or other "
-            f"dispatcher attribute; code that closes it must call "
-            f"{controller}.stop() instead",
+            f"{read} reads the server outside its class: "
+            + kept_for_code_elsewhere(instance, controller),
             SECTION_STARTUP,
             note=True,
         )
 
-    def note(self, node: cst.CSTNode, server: Optional[ServerClass]) -> Report:
+    def note(
+        self, node: cst.CSTNode, server: Optional[ServerClass], not_implemented: bool = False
+    ) -> Report:
         changes = list(AIOSMTPD_CHANGES[1:] if server is None else AIOSMTPD_CHANGES)
+        if not_implemented:
+            changes.insert(0, NOT_IMPLEMENTED)
         if server is not None and server.decode_data and not server.decodes_itself:
             changes.insert(0, STRICT_ASCII)
         if server is not None and server.raised_type_error:
@@ -404,12 +432,11 @@ class Planner(cst.CSTVisitor):
                 self.add_instance(call, classes[name])
             elif legacy == "smtpd.DebuggingServer":
                 self.add_instance(call, None)
+            elif name in self.plan.debugging_classes:
+                called.add(name)
+                self.add_instance(call, None, name)
             elif legacy == "smtpd.SMTPServer":
-                self.block(
-                    call,
-                    "smtpd.SMTPServer is instantiated directly: its process_message raised "
-                    "NotImplementedError on every message; subclass it or use a handler",
-                )
+                self.add_instance(call, None, NOT_IMPLEMENTED_HANDLER)
             elif legacy == "smtpd.PureProxy":
                 self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
             elif name in ("cls", "self.__class__", "type(self)"):
@@ -423,14 +450,15 @@ class Planner(cst.CSTVisitor):
                         "hand, see the startup rule's section)",
                         SECTION_STARTUP,
                     )
-        for server in self.plan.servers:
-            if server.name not in called and server.thread is None:
-                self.block(
-                    server.node,
-                    f"class {server.name} is not instantiated in this "
-                    "module, so its start-up cannot be rewritten with it",
-                    SECTION_STARTUP,
-                )
+        unused = [s.node for s in self.plan.servers if s.name not in called and s.thread is None]
+        unused += [c for n, c in self.plan.debugging_classes.items() if n not in called]
+        for node in unused:
+            self.block(
+                node,
+                f"class {node.name.value} is not instantiated in this "
+                "module, so its start-up cannot be rewritten with it",
+                SECTION_STARTUP,
+            )
         return True
 
     def made_inside(self, call: cst.Call) -> Optional[ServerClass]:
@@ -443,9 +471,11 @@ class Planner(cst.CSTVisitor):
                 return server
         return None
 
-    def add_instance(self, call: cst.Call, server: Optional[ServerClass]) -> None:
+    def add_instance(
+        self, call: cst.Call, server: Optional[ServerClass], made: str = DEBUGGING_HANDLER
+    ) -> None:
         statement = self.statement_of(call)
-        what = server.name if server else "DebuggingServer"
+        what = server.name if server else dotted_name(call.func) or "the server"
         if statement is None:
             self.block(call, f"{what}(...) is not a statement of its own", SECTION_STARTUP)
             return
@@ -458,8 +488,7 @@ class Planner(cst.CSTVisitor):
                 )
                 return
             target = dotted_name(small.targets[0].target)
-        reads_call = server is None or server.init is None or server.forwards
-        args = bind_server_args(call.args) if reads_call else {}
+        args = server_args(call, server)
         if args is None or private_map(args):
             self.block(
                 call,
@@ -472,6 +501,14 @@ class Planner(cst.CSTVisitor):
         if decode_data is None:
             self.block(call, f"decode_data of {what}(...) is not a literal", SECTION_STARTUP)
             return
+        if decode_data and made == NOT_IMPLEMENTED_HANDLER:
+            self.block(
+                call,
+                f"{what}(..., decode_data=True) is smtpd.SMTPServer itself, whose "
+                "process_message raised NotImplementedError on every message: subclass it "
+                "or use a handler",
+            )
+            return
         if server is not None and (server.init is None or server.forwards):
             if server.decode_data not in (None, decode_data):
                 self.block(
@@ -480,10 +517,11 @@ class Planner(cst.CSTVisitor):
                 return
             server.decode_data = decode_data
         owner = self.owner_of(statement)
-        instance = Instance(statement, call, server, target, args, owner)
+        instance = Instance(statement, call, server, target, args, owner, handler_class=made)
         instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
         instance.bound |= server is not None and server.controller_class != "BoundController"
+        instance.bound |= server is not None and server.closes_itself  # stop() safe at any time
         self.plan.instances.append(instance)
 
     def add_thread_instance(self, call: cst.Call, server: ServerClass) -> None:
@@ -726,6 +764,9 @@ class Planner(cst.CSTVisitor):
             return
         finder = Escapes(instance.target)
         scope.visit(finder)
+        if "." in instance.target:  # where only its owner leaves, rule handler checks the reads
+            handed_out = [f for f in finder.found if names_exactly(f, instance.target)]
+            finder.found = handed_out
         if finder.found and "." in instance.target:
             self.block(
                 finder.found[0],
@@ -763,21 +804,16 @@ class Escapes(cst.CSTVisitor):
             self.found.append(node)
 
 
+def names_exactly(node: cst.CSTNode, dotted: str) -> bool:
+    """True when ``node`` contains ``dotted`` itself (``self.server``, not only ``self``)."""
+    found = cst.matchers.findall(node, cst.matchers.Attribute() | cst.matchers.Name())
+    return any(dotted_name(n) == dotted for n in found if isinstance(n, (cst.Attribute, cst.Name)))
+
+
 def mentions(node: cst.CSTNode, name: str) -> bool:
     """True when ``name`` (a Name, or the head of a dotted name) occurs in ``node``."""
     head = name.split(".")[0]
     return bool(cst.matchers.findall(node, cst.matchers.Name(head)))
-
-
-def forwards_everything(init: cst.FunctionDef, args: Sequence[cst.Arg]) -> bool:
-    """``def __init__(self, *args, **kwargs)`` passing ``*args, **kwargs`` on unchanged."""
-    params = init.params
-    star = params.star_arg if isinstance(params.star_arg, cst.Param) else None
-    if len(params.params) != 1 or params.kwonly_params or params.posonly_params or star is None:
-        return False
-    names = [star.name.value] + ([params.star_kwarg.name.value] if params.star_kwarg else [])
-    passed = [(a.star, dotted_name(a.value)) for a in args]
-    return passed == list(zip(("*", "**"), names))
 
 
 def owner_of_attribute(name: str) -> str:
@@ -843,46 +879,6 @@ class SelfAttributes(cst.CSTVisitor):
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             self.read.add(node.attr.value)
             self.first.setdefault(node.attr.value, node)
-
-
-def replaced_behaviour(node: cst.ClassDef) -> Optional[str]:
-    """None when a DebuggingServer/PureProxy subclass keeps nothing of its base but the server.
-
-    Such a class replaces process_message and never calls the base's version or helpers
-    (printing, ``_deliver``): it is an SMTPServer subclass under another name.
-    """
-    methods = {s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
-    if "process_message" not in methods:
-        return "keeps its base's process_message (printing or relaying): see the rule's section"
-    reads = SelfAttributes()
-    node.visit(reads)
-    helpers = sorted(reads.read & {"_deliver", "_print_message_content"})
-    if helpers or cst.matchers.findall(node, cst.matchers.Call(func=cst.matchers.Name("super"))):
-        what = ", ".join(helpers) or "super()"
-        return f"uses its legacy base class ({what}): see the rule's section"
-    return None
-
-
-def private_map(args: Dict[str, cst.BaseExpression]) -> bool:
-    """``map=`` other than ``None`` (asyncore's shared map, the default)."""
-    return "map" in args and dotted_name(args["map"]) != "None"
-
-
-def fixed_port(localaddr: Optional[cst.BaseExpression]) -> bool:
-    """True for a ``(host, port)`` literal with a non-zero integer port."""
-    if isinstance(localaddr, cst.Tuple) and len(localaddr.elements) == 2:
-        port = localaddr.elements[1].value
-        return isinstance(port, cst.Integer) and port.evaluated_value != 0
-    return False
-
-
-def base_init_call(statement: cst.CSTNode) -> Optional[cst.Call]:
-    """The call of ``Base.__init__(...)`` / ``super().__init__(...)`` statement, if it is one."""
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        expr = statement.body[0]
-        if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
-            return expr.value
-    return None
 
 
 def make_plan(

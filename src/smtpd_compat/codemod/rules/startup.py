@@ -29,6 +29,7 @@ from smtpd_compat.codemod._build import (
     keep_leading_lines,
     statement,
 )
+from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
 from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_STARTUP, Instance, Plan, ServerClass
 from smtpd_compat.codemod._rule import Result, Rule
 from smtpd_compat.codemod.rules.auth import controller_options
@@ -93,14 +94,13 @@ logging.getLogger("mail.log").propagate = False
 BOUND_CONTROLLER_IMPORTS = {("aiosmtpd", None), ("socket", None), ("threading", None)}
 OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
-DEBUGGING_HANDLER = "LegacyDebuggingHandler"
 
 
 def handler_call(instance: Instance) -> str:
     server = instance.server
     if server is None:
         decode = "decode_data=True" if instance_decodes(instance) else ""
-        return f"{DEBUGGING_HANDLER}({decode})"
+        return f"{instance.handler_class}({decode})"
     if server.init is not None:
         return code_of(instance.call)
     if not server.attrs_read:
@@ -169,6 +169,13 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
     control = statement(controller_call(plan, instance))
     made = [handler, control]
+    if instance.server is not None and instance.server.closes_itself:
+        made.append(
+            statement(
+                f"{instance.handler_name}.{CONTROLLER_ATTRIBUTE} = {instance.controller_name}"
+                "  # its close() stops it\n"
+            )
+        )
     if instance.escapes is not None or instance.read_outside is not None:
         # code elsewhere reads the port, as from smtpd's server
         made.append(
@@ -190,6 +197,13 @@ def replace_loop(plan: Plan, loop: cst.CSTNode) -> List[cst.BaseStatement]:
     return [*starts, statement("threading.Event().wait()  # served until interrupted\n")]
 
 
+def stop_call(instance: Instance) -> str:
+    """What closes a server: its controller's stop(), or its own close() that stops it."""
+    if instance.server is not None and instance.server.closes_itself:
+        return f"{instance.handler_name}.close()"
+    return f"{instance.controller_name}.stop()"
+
+
 @RULE.on(cst.SimpleStatementLine)
 def replace_statement(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
     if not plan.convert or not isinstance(original, cst.SimpleStatementLine):
@@ -202,7 +216,7 @@ def replace_statement(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
     if any(original is s for s in plan.dropped):
         return cst.RemovalSentinel.REMOVE
     if original in plan.close_alls:
-        stops = [statement(f"{i.controller_name}.stop()\n") for i in plan.instances]
+        stops = [statement(f"{stop_call(i)}\n") for i in plan.instances]
         return cst.FlattenSentinel(keep_leading_lines(original, stops))
     return updated
 
@@ -212,7 +226,7 @@ def replace_call(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     if not plan.convert or not isinstance(updated, cst.Call):
         return updated
     if original in plan.closes:
-        return expression(f"{plan.closes[original].controller_name}.stop()")
+        return expression(stop_call(plan.closes[original]))
     if original in plan.threads:
         start = expression(f"{plan.served[id(original)][0].controller_name}.start")
         args = [
