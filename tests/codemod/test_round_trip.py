@@ -36,6 +36,7 @@ from smtpd_compat.codemod import main  # noqa: E402
 PROGRAMS = Path(__file__).parent / "programs"
 CONVERTED = [
     "tutorial_sink",
+    "settings_banner",
     "decoding_sink",
     "policy_relay",
     "policy_channel",
@@ -535,6 +536,12 @@ NOTED: Dict[str, Tuple[List[str], Tuple[int, str], Tuple[int, str]]] = {
         (250, "OK"),
         (552, "Error: Too much mail data"),
     ),
+    "quit_argument": (["QUIT now"], (221, "Bye"), (501, "Syntax: QUIT")),
+    "fifth_unknown": (
+        ["XYZZY"] * 5,
+        (500, 'Error: command "XYZZY" not recognized'),
+        (502, "5.5.1 Too many unrecognized commands, goodbye."),
+    ),
 }
 
 
@@ -569,5 +576,12 @@ def test_the_noted_differences_are_the_real_ones(legacy_python, native_python, t
         finally:
             running.stop(by_stdin=False)
         assert got == {name: n[which] for name, n in NOTED.items()}
-    for words in ("HELP", "HELO/EHLO gets 250 (smtpd: 503)", "gets 501 (smtpd: 555)", "552"):
+    for words in (
+        "HELP",
+        "HELO/EHLO gets 250 (smtpd: 503)",
+        "gets 501 (smtpd: 555)",
+        "552",
+        "QUIT with an argument gets 501",
+        "the fifth unknown command in a session gets 502",
+    ):
         assert words in notes

@@ -483,3 +483,48 @@ def test_socket_read_through_the_owning_object_is_kept_and_noted():
     [note] = [r.format("t.py") for r in outcome.reports if "outside its class" in r.format("t")]
     assert note.startswith("t.py:20: note: fixture.server.socket reads the server outside")
     assert "must call fixture.server_controller.stop() instead" in note
+
+
+def test_smtpds_attributes_read_outside_the_class_are_kept():
+    """A start-up banner printing what smtpd stored on the server still reads it."""
+    outcome = run(
+        CLASS
+        + """
+    server = Sink(("127.0.0.1", 2525), ("relay.invalid", 25), data_size_limit=4096)
+    print(server._remoteaddr, server.data_size_limit, server._decode_data)
+    asyncore.loop()
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "self._remoteaddr = remoteaddr" in outcome.source
+    assert "self.data_size_limit = data_size_limit" in outcome.source
+    assert "self._decode_data = decode_data" in outcome.source
+
+
+def test_noop_an_attribute_its_own_init_never_stored():
+    """Its own __init__ passes no size limit: smtpd's default was stored, the handler's
+    attribute assignments would not have it."""
+    reports = check_noop(
+        """
+    import asyncore
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        def __init__(self, port):
+            smtpd.SMTPServer.__init__(self, ("127.0.0.1", port), None)
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    server = Sink(2525)
+    print(server.data_size_limit)
+    asyncore.loop()
+    """
+    )
+    assert (
+        "t.py:14: server.data_size_limit reads the data_size_limit smtpd stored on the "
+        "server: the converted handler does not have it (see migration_guide.md, section "
+        "'Rule startup: asyncore.loop becomes a Controller')"
+    ) in reports

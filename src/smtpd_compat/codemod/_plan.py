@@ -89,7 +89,9 @@ AIOSMTPD_CHANGES = (
     "a message of exactly data_size_limit bytes or one less gets 552 (aiosmtpd counts the"
     " final line end: raise data_size_limit by 2 if clients send such sizes)",
     "HELP lists aiosmtpd's commands, a second HELO/EHLO gets 250 (smtpd: 503), MAIL with"
-    " SMTPUTF8 while it is off gets 501 (smtpd: 555): check clients that rely on these",
+    " SMTPUTF8 while it is off gets 501 (smtpd: 555), QUIT with an argument gets 501"
+    " (smtpd: 221 and closed), the fifth unknown command in a session gets 502 and the"
+    " session is closed (smtpd: 500 each time): check clients that rely on these",
 )
 STRICT_ASCII = (
     "decode_data=True: aiosmtpd refuses non-ASCII bodies with 500 where smtpd decoded"

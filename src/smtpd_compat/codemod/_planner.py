@@ -695,6 +695,8 @@ class Planner(cst.CSTVisitor):
                 instance.bound = True
             elif attribute.attr.value == "close":
                 self.add_close(attribute, instance)
+            elif attribute.attr.value in LEGACY_ATTRS:
+                self.keep_legacy_attribute(attribute, instance)
             elif attribute.attr.value in DISPATCHER_ATTRS:
                 self.block(
                     attribute,
@@ -777,6 +779,23 @@ class Planner(cst.CSTVisitor):
         elif finder.found:  # a fixture: the handler keeps the socket, as smtpd's server did
             instance.bound = True
             instance.escapes = finder.found[0]
+
+    def keep_legacy_attribute(self, attribute: cst.Attribute, instance: Instance) -> None:
+        """``server._remoteaddr`` read where the server is made: the handler keeps it
+        (rule handler stores what smtpd stored); a handler made otherwise has none."""
+        name = attribute.attr.value
+        server = instance.server
+        if server is not None and (server.init is None or server.forwards):
+            server.attrs_read.add(name)
+            return
+        if server is not None and LEGACY_ATTRS[name] in server.base_args:
+            return  # rule init stores what the base __init__ was passed
+        self.block(
+            attribute,
+            f"{dotted_name(attribute)} reads the {name} smtpd stored on the server: "
+            "the converted handler does not have it",
+            SECTION_STARTUP,
+        )
 
     def add_close(self, attribute: cst.Attribute, instance: Instance) -> None:
         call = self.get_metadata(ParentNodeProvider, attribute)
