@@ -188,6 +188,9 @@ class Instance:
     indent: int = 0  # columns of the statement, for wrapping the emitted lines
     escapes: Optional[cst.CSTNode] = None  # the return/yield that hands the server out
     read_outside: Optional[cst.Attribute] = None  # ``owner.server.socket`` outside its class
+    returned: bool = False  # ``return Server(...)``: the handler is named, then returned
+    carries: bool = False  # the handler keeps its controller as ``.controller`` (_serving)
+    keeps_socket: bool = False  # code reads ``.socket`` where the value was handed (_serving)
 
     @property
     def handler_name(self) -> str:
@@ -229,6 +232,8 @@ class Plan:
     served: Dict[int, List[Instance]] = field(default_factory=dict)
     # id(loop statement) of the loops a close() elsewhere ends (a stop() method, a signal handler)
     ending_loops: Set[int] = field(default_factory=set)
+    # id(loop, Thread call, close() call) -> the controller expression in reach there (_serving)
+    controller_at: Dict[int, str] = field(default_factory=dict)
     imports: Set[Tuple[str, Optional[str]]] = field(default_factory=set)
     reports: List[Report] = field(default_factory=list)
     convert: bool = False

@@ -87,6 +87,8 @@ class Planner(cst.CSTVisitor):
         self.in_threads: Set[int] = set()  # nodes the thread rule rewrites
         self.thread_targets_of: Dict[str, ServerClass] = {}
         self.thread_instances = 0
+        # (statement, what, key) of loops outside the block creating a server (same_block)
+        self.distant: List[Tuple[cst.CSTNode, str, cst.CSTNode]] = []
         self.module = cst.Module(body=[])
 
     # -- helpers -----------------------------------------------------------
@@ -106,6 +108,14 @@ class Planner(cst.CSTVisitor):
             line = self.get_metadata(ParentNodeProvider, parent)
             if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
                 return line
+        return None
+
+    def returned_line(self, call: cst.Call) -> Optional[cst.SimpleStatementLine]:
+        """The line of ``return call``, its only statement."""
+        parent = self.get_metadata(ParentNodeProvider, call)
+        line = self.get_metadata(ParentNodeProvider, parent)
+        if isinstance(parent, cst.Return) and isinstance(line, cst.SimpleStatementLine):
+            return line if len(line.body) == 1 else None
         return None
 
     def owner_of(self, statement: cst.CSTNode) -> cst.CSTNode:
@@ -306,16 +316,7 @@ class Planner(cst.CSTVisitor):
             self.finish(False)
             return
         ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
-        self.check_every_instance_served()
-        serving = self.plan.loops or self.plan.threads or self.plan.polls
-        # A loop elsewhere (another function or block) has its own report at its line.
-        if self.plan.instances and not serving and not self.loop_calls and not self.thread_targets:
-            self.block(
-                self.plan.instances[0].statement,
-                "no asyncore.loop() in this module serves this server",
-                SECTION_STARTUP,
-            )
-        for rule in self.rules:  # the rules' own analyses (banner, debugstream)
+        for rule in self.rules:  # the rules' own analyses (start-up, banner, debugstream)
             rule.analyse(self, original_node)
         ok = ok and self.rules_needed()
         self.finish(ok and not self.blockers)
@@ -449,13 +450,16 @@ class Planner(cst.CSTVisitor):
         return None
 
     def add_instance(self, call: cst.Call, server: Optional[ServerClass]) -> None:
-        statement = self.statement_of(call)
+        statement = self.statement_of(call) or self.returned_line(call)
         what = server.name if server else "DebuggingServer"
         if statement is None:
             self.block(call, f"{what}(...) is not a statement of its own", SECTION_STARTUP)
             return
         small = statement.body[0]
         target = None
+        if isinstance(small, cst.Return) and binds(self.scope_of(call), "server"):
+            self.block(call, f"{what}(...) is returned where 'server' is taken", SECTION_STARTUP)
+            return
         if isinstance(small, cst.Assign):
             if len(small.targets) != 1 or dotted_name(small.targets[0].target) is None:
                 self.block(
@@ -486,6 +490,7 @@ class Planner(cst.CSTVisitor):
             server.decode_data = decode_data
         owner = self.owner_of(statement)
         instance = Instance(statement, call, server, target, args, owner)
+        instance.returned = isinstance(small, cst.Return)
         instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
         instance.bound |= server is not None and server.controller_class != "BoundController"
@@ -603,7 +608,10 @@ class Planner(cst.CSTVisitor):
                 SECTION_STARTUP,
             )
             return False
-        if not here or (single and len(here) != 1):
+        if not here:  # the startup rule follows the server to it (_serving), or blocks
+            self.distant.append((statement, what, key if key is not None else statement))
+            return False
+        if single and len(here) != 1:
             self.block(
                 statement,
                 f"{what} does not follow the creation of "
@@ -613,26 +621,6 @@ class Planner(cst.CSTVisitor):
             return False
         self.plan.served[id(key if key is not None else statement)] = here
         return True
-
-    def check_every_instance_served(self) -> None:
-        """A server no loop of its block serves would be served by a loop elsewhere."""
-        served = {id(i) for group in self.plan.served.values() for i in group}
-        for instance in self.plan.instances:
-            if id(instance) not in served and (self.loop_calls or self.thread_targets):
-                self.block(
-                    instance.statement,
-                    f"{instance.handler_name} is served by an asyncore.loop() outside the block "
-                    "that creates it: the start-up cannot be rewritten with it",
-                    SECTION_STARTUP,
-                )
-        owners = {id(i.owner) for i in self.plan.instances}
-        for statement in self.plan.close_alls if len(owners) > 1 else []:
-            self.block(
-                statement,
-                "asyncore.close_all() closes the servers of every block: stop each server's "
-                "controller where it is in reach instead",
-                SECTION_STARTUP,
-            )
 
     def find_uses(self) -> bool:
         for instance in self.plan.instances:

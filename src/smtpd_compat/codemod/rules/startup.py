@@ -21,19 +21,201 @@ from typing import Dict, List, Optional
 
 import libcst as cst
 
+from libcst.metadata import ParentNodeProvider
+
 from smtpd_compat.codemod._build import (
     assign_call,
+    block_body,
     code_of,
     expression,
     insert_helpers,
     keep_leading_lines,
     statement,
 )
+from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_STARTUP, Instance, Plan, ServerClass
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod._serving import Holder, Tracker, dispatcher_reads
 from smtpd_compat.codemod.rules.auth import controller_options
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
+
+
+@RULE.analysis
+def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
+    """Loops outside the block creating the server: follow the server to them, or block."""
+    plan = planner.plan
+    tracker = None
+    if planner.distant and len(plan.instances) == 1 and not planner.thread_instances:
+        tracker = Tracker(planner, plan.instances[0])
+        tracker.track()
+    for statement, what, key in planner.distant:
+        holder = reached_holder(planner, tracker, key) if tracker else None
+        if tracker is None or holder is None:
+            many = len(plan.instances) > 1 or planner.thread_instances
+            planner.block(
+                statement,
+                f"{what} does not follow the creation of a server in the same block"
+                + (", and the module creates more than one" if many else "")
+                + ("" if many else ", nor reaches the one this module creates"),
+                SECTION_STARTUP,
+            )
+            continue
+        serve(planner, tracker.instance, key, holder)
+    if tracker is not None and any(id(k) in plan.served for _, _, k in planner.distant):
+        stop_through_holders(planner, tracker)
+    check_every_instance_served(planner)
+
+
+def reached_holder(planner: Planner, tracker: Tracker, site: cst.CSTNode) -> Optional[Holder]:
+    """The holder a loop site reaches where the server already exists when it runs."""
+    if isinstance(site, cst.While):
+        return None  # a polling loop elsewhere: its condition may read the server's map
+    scope = planner.scope_of(site)
+    for holder in sorted(tracker.holders, key=lambda h: not h.direct):
+        if tracker.reaches(holder, scope) and created_before(planner, tracker, holder, site):
+            return holder
+    return None
+
+
+def created_before(planner: Planner, tracker: Tracker, holder: Holder, site: cst.CSTNode) -> bool:
+    """A loop reached through the creation's own name runs after the creation.
+
+    Any other holder was handed the server, which therefore exists.
+    """
+    instance = tracker.instance
+    if not holder.direct:
+        return True
+    made_in = planner.scope_of(instance.statement)
+    if isinstance(holder.scope, cst.ClassDef):  # self.<attr>: made in __init__, served elsewhere
+        return made_in is not planner.scope_of(site) and dotted_name(made_in.name) == "__init__"
+    if planner.scope_of(site) is made_in:
+        return encloses(planner, instance.owner, site) and planner.line(
+            instance.statement
+        ) < planner.line(site)
+    return isinstance(made_in, cst.Module) and not called_before(planner, instance, site)
+
+
+def encloses(planner: Planner, block: cst.CSTNode, node: cst.CSTNode) -> bool:
+    while not isinstance(node, cst.Module):
+        if node is block:
+            return True
+        node = planner.get_metadata(ParentNodeProvider, node)
+    return node is block
+
+
+def called_before(planner: Planner, instance: Instance, site: cst.CSTNode) -> bool:
+    """The function or class holding ``site`` is named by module code before the creation."""
+    outer: cst.CSTNode = site
+    node: cst.CSTNode = site
+    while not isinstance(node, cst.Module):
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            outer = node
+        node = planner.get_metadata(ParentNodeProvider, node)
+    if not isinstance(outer, (cst.FunctionDef, cst.ClassDef)):
+        return True
+    name = outer.name.value
+    names = {name} | {
+        s.name.value
+        for s in block_body(outer.body)
+        if isinstance(outer, cst.ClassDef) and isinstance(s, cst.FunctionDef)
+    }
+    for stmt in planner.module.body:
+        if stmt is instance.statement:
+            return False
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        found = cst.matchers.findall(stmt, cst.matchers.Name())
+        if any(isinstance(n, cst.Name) and n.value in names for n in found):
+            return True
+    return True  # the creation is not a module statement
+
+
+def serve(planner: Planner, instance: Instance, site: cst.CSTNode, holder: Holder) -> None:
+    """The loop or loop thread starts the controller reached through ``holder``."""
+    plan = planner.plan
+    plan.served[id(site)] = [instance]
+    plan.controller_at[id(site)] = holder.controller(instance)
+    instance.bound = True  # started where the loop was, safe in any order with stop()
+    instance.carries |= not holder.direct
+    if isinstance(site, cst.Call):
+        plan.threads.append(site)
+        planner.drop_loop_arguments(site)
+    else:
+        assert isinstance(site, cst.SimpleStatementLine)
+        plan.loops.append(site)
+
+
+def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
+    """``<holder>.close()`` stops the controller; the socket stays readable; others block."""
+    plan, instance = planner.plan, tracker.instance
+    for attribute, holder in dispatcher_reads(planner, tracker).items():
+        parent = planner.get_metadata(ParentNodeProvider, attribute)
+        name = attribute.attr.value
+        if name == "socket":
+            instance.keeps_socket = True
+        elif name == "close" and isinstance(parent, cst.Call) and not parent.args:
+            plan.closes[parent] = instance
+            plan.controller_at[id(parent)] = holder.controller(instance)
+            instance.carries = True
+        else:
+            planner.block(
+                attribute,
+                f"{dotted_name(attribute)} is the dispatcher's: the converted handler has none",
+                SECTION_STARTUP,
+            )
+    for statement in plan.close_alls:
+        holder = tracker.holder_at(statement)
+        if holder is None:
+            planner.block(
+                statement, "asyncore.close_all() does not reach the server here", SECTION_STARTUP
+            )
+        else:
+            plan.controller_at[id(statement)] = holder.controller(instance)
+            instance.carries |= not holder.direct
+    server = instance.server
+    if instance.carries and server is not None and owns_controller(server.node):
+        planner.block(
+            server.node,
+            f"class {server.name} has a controller attribute of its own: the converted "
+            "handler keeps its Controller under that name",
+            SECTION_STARTUP,
+        )
+
+
+def owns_controller(node: cst.ClassDef) -> bool:
+    m = cst.matchers
+    return bool(m.findall(node, m.Attribute(value=m.Name("self"), attr=m.Name("controller"))))
+
+
+def check_every_instance_served(planner: Planner) -> None:
+    """A server no loop serves: its start-up cannot be rewritten, said at its line."""
+    plan = planner.plan
+    served = {id(i) for group in plan.served.values() for i in group}
+    looping = planner.loop_calls or planner.thread_targets
+    for instance in plan.instances:
+        if id(instance) not in served and looping:
+            planner.block(
+                instance.statement,
+                f"{instance.handler_name} is served by an asyncore.loop() outside the block "
+                "that creates it: the start-up cannot be rewritten with it",
+                SECTION_STARTUP,
+            )
+    if plan.instances and not looping:
+        planner.block(
+            plan.instances[0].statement,
+            "no asyncore.loop() in this module serves this server",
+            SECTION_STARTUP,
+        )
+    owners = {id(i.owner) for i in plan.instances}
+    for statement in plan.close_alls if len(owners) > 1 else []:
+        planner.block(
+            statement,
+            "asyncore.close_all() closes the servers of every block: stop each server's "
+            "controller where it is in reach instead",
+            SECTION_STARTUP,
+        )
 
 
 @RULE.needed_when
@@ -169,7 +351,9 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
     control = statement(controller_call(plan, instance))
     made = [handler, control]
-    if instance.escapes is not None or instance.read_outside is not None:
+    if instance.carries:
+        made.append(statement(f"{instance.handler_name}.controller = {instance.controller_name}\n"))
+    if instance.escapes is not None or instance.read_outside is not None or instance.keeps_socket:
         # code elsewhere reads the port, as from smtpd's server
         made.append(
             statement(
@@ -177,15 +361,22 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
                 "  # bound, as smtpd.SMTPServer's was\n"
             )
         )
+    if instance.returned:
+        made.append(statement(f"return {instance.handler_name}\n"))
     return keep_leading_lines(instance.statement, made)
 
 
+def controller_at(plan: Plan, node: cst.CSTNode, instance: Instance) -> str:
+    """The controller's name where ``node`` is: its own, or reached through a holder."""
+    return plan.controller_at.get(id(node), instance.controller_name)
+
+
 def replace_loop(plan: Plan, loop: cst.CSTNode) -> List[cst.BaseStatement]:
-    served = plan.served[id(loop)]
-    starts = [statement(f"{i.controller_name}.start()\n") for i in served]
+    controllers = [controller_at(plan, loop, i) for i in plan.served[id(loop)]]
+    starts = [statement(f"{c}.start()\n") for c in controllers]
     if id(loop) in plan.ending_loops:  # every server is a BoundController (rule planner)
         wait = "stopped.wait()  # served until stop(), when smtpd's loop returned"
-        return [*starts, *(statement(f"{i.controller_name}.{wait}\n") for i in served)]
+        return [*starts, *(statement(f"{c}.{wait}\n") for c in controllers)]
     plan.imports.add(("threading", None))
     return [*starts, statement("threading.Event().wait()  # served until interrupted\n")]
 
@@ -202,7 +393,7 @@ def replace_statement(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
     if any(original is s for s in plan.dropped):
         return cst.RemovalSentinel.REMOVE
     if original in plan.close_alls:
-        stops = [statement(f"{i.controller_name}.stop()\n") for i in plan.instances]
+        stops = [statement(f"{controller_at(plan, original, i)}.stop()\n") for i in plan.instances]
         return cst.FlattenSentinel(keep_leading_lines(original, stops))
     return updated
 
@@ -212,9 +403,9 @@ def replace_call(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     if not plan.convert or not isinstance(updated, cst.Call):
         return updated
     if original in plan.closes:
-        return expression(f"{plan.closes[original].controller_name}.stop()")
+        return expression(f"{controller_at(plan, original, plan.closes[original])}.stop()")
     if original in plan.threads:
-        start = expression(f"{plan.served[id(original)][0].controller_name}.start")
+        start = expression(f"{controller_at(plan, original, plan.served[id(original)][0])}.start")
         args = [
             a.with_changes(value=start) if a.keyword and a.keyword.value == "target" else a
             for a in updated.args

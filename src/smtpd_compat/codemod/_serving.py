@@ -1,0 +1,213 @@
+"""Which server a loop outside the creating block serves: the server value, tracked.
+
+``asyncore.loop()`` serves every server alive when it runs (asyncore's shared map),
+so a loop in another function or method serves the module's server only if that
+server exists by then. With exactly one server creation in the module, the value is
+followed from its creation through the places that hold it:
+
+- the name or ``self.<attr>`` it is assigned to (its own controller is in reach there);
+- ``self`` in the methods of its own class;
+- ``x = f(...)`` where ``f`` returns it, and ``C(..., server, ...)`` where ``C.__init__``
+  keeps that parameter as ``self.<attr>`` (the handler carries its controller there).
+
+A loop, loop thread or ``close()`` reached through a holder converts; a loop that
+reaches none, or a module with more servers, keeps its truthful blocker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import ParentNodeProvider
+
+from smtpd_compat.codemod._build import block_body
+from smtpd_compat.codemod._names import dotted_name
+from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, Instance
+from smtpd_compat.codemod._planner import Planner, binds
+
+
+@dataclass(frozen=True)
+class Holder:
+    """An expression that holds the server within a scope (function, class, module)."""
+
+    scope: cst.CSTNode
+    expr: str
+    direct: bool  # the creation's own target: its controller is in reach by its name
+
+    def controller(self, instance: Instance) -> str:
+        if self.direct:
+            return instance.controller_name
+        return f"{self.expr}.controller"
+
+
+class Tracker:
+    """The holders of one instance's value, and where each loop or close reaches it."""
+
+    def __init__(self, planner: Planner, instance: Instance) -> None:
+        self.planner = planner
+        self.instance = instance
+        self.holders: List[Holder] = []
+        self.returners: Set[int] = set()  # id(function) of the functions returning the server
+        self.functions = {
+            f.name.value: f
+            for f in planner.module.body
+            if isinstance(f, cst.FunctionDef)
+        }
+        self.classes = {c.name.value: c for c in planner.module.body if isinstance(c, cst.ClassDef)}
+
+    # -- following the value ---------------------------------------------------
+    def track(self) -> None:
+        instance, planner = self.instance, self.planner
+        scope = planner.scope_of(instance.statement)
+        if instance.target is not None:
+            self.add(self.holder_scope(scope, instance.target), instance.target, direct=True)
+        if instance.server is not None:
+            self.add(instance.server.node, "self", direct=False)
+        if instance.returned and isinstance(scope, cst.FunctionDef):
+            self.returners.add(id(scope))
+        for _ in range(4):  # holders beget holders; a few rounds reach every real shape
+            before = (len(self.holders), len(self.returners))
+            self.follow_returns()
+            self.follow_calls()
+            if (len(self.holders), len(self.returners)) == before:
+                break
+
+    def holder_scope(self, scope: cst.CSTNode, expr: str) -> cst.CSTNode:
+        """``self.<attr>`` lives in the class of the method; a name in its own scope."""
+        if expr.startswith("self."):
+            owner = self.planner.class_of(scope)
+            if owner is not None:
+                return owner
+        return scope
+
+    def add(self, scope: cst.CSTNode, expr: str, direct: bool) -> None:
+        if not any(h.scope is scope and h.expr == expr for h in self.holders):
+            self.holders.append(Holder(scope, expr, direct))
+
+    def holder_named(self, scope: cst.CSTNode, expr: Optional[str]) -> Optional[Holder]:
+        return next((h for h in self.holders if h.expr == expr and self.reaches(h, scope)), None)
+
+    def follow_returns(self) -> None:
+        """``return <holder>`` marks its function; ``x = f(...)`` then holds the server."""
+        for function in self.functions.values():
+            for ret in cst.matchers.findall(function, cst.matchers.Return()):
+                assert isinstance(ret, cst.Return)
+                name = dotted_name(ret.value) if ret.value is not None else None
+                if self.planner.scope_of(ret) is function and self.holder_named(function, name):
+                    self.returners.add(id(function))
+        for call in self.planner.calls:
+            function = self.functions.get(dotted_name(call.func) or "")
+            if function is not None and id(function) in self.returners:
+                target = assigned_to(self.planner, call)
+                if target is not None:
+                    scope = self.planner.scope_of(call)
+                    self.add(self.holder_scope(scope, target), target, direct=False)
+
+    def follow_calls(self) -> None:
+        """``C(..., <holder>, ...)``: C.__init__'s parameter, and the ``self.<attr>`` it keeps."""
+        for call in self.planner.calls:
+            init = self.init_of(dotted_name(call.func) or "")
+            if init is None:
+                continue
+            scope = self.planner.scope_of(call)
+            for param in passed_params(call, init):
+                name = dotted_name(param[1])
+                if self.holder_named(scope, name) is None:
+                    continue
+                self.add(init, param[0], direct=False)
+                for kept in kept_as(init, param[0]):
+                    self.add(self.classes_of(init), kept, direct=False)
+                    target = assigned_to(self.planner, call)
+                    if target is not None and "." not in target:
+                        self.add(scope, f"{target}.{kept[5:]}", direct=False)
+
+    def init_of(self, name: str) -> Optional[cst.FunctionDef]:
+        cls = self.classes.get(name)
+        if cls is None:
+            return None
+        return next(
+            (
+                s
+                for s in block_body(cls.body)
+                if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"
+            ),
+            None,
+        )
+
+    def classes_of(self, method: cst.FunctionDef) -> cst.CSTNode:
+        return self.planner.class_of(method) or method
+
+    # -- reaching it -----------------------------------------------------------
+    def reaches(self, holder: Holder, scope: cst.CSTNode) -> bool:
+        """True when code in ``scope`` reads the holder's value by the holder's expression."""
+        if holder.scope is scope:
+            return True
+        if isinstance(holder.scope, cst.ClassDef):
+            return self.planner.class_of(scope) is holder.scope
+        if isinstance(holder.scope, cst.Module):
+            head = holder.expr.split(".")[0]
+            return not any(binds(f, head) for f in self.enclosing_functions(scope))
+        return False
+
+    def enclosing_functions(self, scope: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        node = scope
+        while not isinstance(node, cst.Module):
+            if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+                yield node
+            node = self.planner.get_metadata(ParentNodeProvider, node)
+
+    def holder_at(self, node: cst.CSTNode) -> Optional[Holder]:
+        """The holder a loop or close at ``node`` reaches, the creation's own name first."""
+        scope = self.planner.scope_of(node)
+        found = [h for h in self.holders if self.reaches(h, scope)]
+        found.sort(key=lambda h: not h.direct)
+        return found[0] if found else None
+
+
+def assigned_to(planner: Planner, call: cst.Call) -> Optional[str]:
+    """``x = call`` / ``self.x = call``: the target's dotted name."""
+    parent = planner.get_metadata(ParentNodeProvider, call)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        return dotted_name(parent.targets[0].target)
+    return None
+
+
+def passed_params(call: cst.Call, init: cst.FunctionDef) -> List[Tuple[str, cst.BaseExpression]]:
+    """(parameter name, argument) pairs of a plain call to a class with this ``__init__``."""
+    params = [p.name.value for p in init.params.params][1:]  # after self
+    pairs = []
+    for position, arg in enumerate(call.args):
+        if arg.star:
+            return []
+        if arg.keyword is not None:
+            pairs.append((arg.keyword.value, arg.value))
+        elif position < len(params):
+            pairs.append((params[position], arg.value))
+    return pairs
+
+
+def kept_as(init: cst.FunctionDef, param: str) -> List[str]:
+    """``self.<attr> = <param>`` statements at the top of ``__init__``."""
+    kept = []
+    for stmt in block_body(init.body):
+        small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target = dotted_name(small.targets[0].target) or ""
+            if dotted_name(small.value) == param and target.count(".") == 1:
+                if target.startswith("self."):
+                    kept.append(target)
+    return kept
+
+
+def dispatcher_reads(planner: Planner, tracker: Tracker) -> Dict[cst.Attribute, Holder]:
+    """``<holder>.<attr>`` reads of a dispatcher attribute, through a holder other than its name."""
+    found = {}
+    for attribute in planner.attributes:
+        if attribute.attr.value not in DISPATCHER_ATTRS:
+            continue
+        holder = tracker.holder_named(planner.scope_of(attribute), dotted_name(attribute.value))
+        if holder is not None and not holder.direct and holder.expr != "self":
+            found[attribute] = holder
+    return found
