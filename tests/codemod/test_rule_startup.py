@@ -117,11 +117,12 @@ def test_noop_loop_in_another_block():
     reports = check_noop(
         CLASS
         + """
-    server = Sink(("127.0.0.1", 0), None)
-
-
     def serve():
         asyncore.loop()
+
+
+    serve()  # before the server exists: smtpd's loop returned at once
+    server = Sink(("127.0.0.1", 0), None)
     """
     )
     assert any("does not follow the creation of a server in the same block" in r for r in reports)

@@ -691,6 +691,8 @@ class Planner(cst.CSTVisitor):
         if not isinstance(function, cst.FunctionDef):
             return None
         block = self.get_metadata(ParentNodeProvider, function)
+        if not isinstance(block, cst.IndentedBlock):
+            return None  # a module-level function
         holder = self.get_metadata(ParentNodeProvider, block)
         return holder if isinstance(holder, cst.ClassDef) else None
 
