@@ -168,9 +168,9 @@ def test_noop_server_returned_by_a_function_and_closed_elsewhere():
     """
     )
     assert (
-        "t.py:20: server.close is used outside the function that creates server: the converted "
-        "handler has no close, and its controller is not in reach there (see migration_guide.md,"
-        " section 'Rule startup: asyncore.loop becomes a Controller')"
+        "t.py:20: server.close() may close the server, which is not followed here: call its "
+        "controller's stop() instead (see migration_guide.md, section 'Rule startup: "
+        "asyncore.loop becomes a Controller')"
     ) in reports
 
 

@@ -354,7 +354,7 @@ class Planner(cst.CSTVisitor):
                         self.line(instance.escapes),
                         f"{instance.target} leaves this function: the converted handler keeps "
                         f"{instance.target}.socket, but has no close(); code elsewhere that "
-                        f"closes it must call {instance.controller_name}.stop() instead",
+                        f"closes it must call {stopper(instance)}.stop() instead",
                         SECTION_STARTUP,
                         note=True,
                     )
@@ -634,7 +634,8 @@ class Planner(cst.CSTVisitor):
             nearest = [i for i in reached if self.scope_of(i.statement) is self.scope_of(attribute)]
             instance = (nearest or reached or named)[-1]
             handed_out = [i for i in named if i.escapes is not None]
-            if not reached and handed_out and attribute.attr.value == "socket":
+            alone = len(self.plan.instances) == 1  # the startup rule follows it (_serving)
+            if not reached and handed_out and (attribute.attr.value == "socket" or alone):
                 continue  # the handler it handed out keeps the socket (rule startup)
             if not reached:
                 self.block(
@@ -773,6 +774,11 @@ def forwards_everything(init: cst.FunctionDef, args: Sequence[cst.Arg]) -> bool:
     names = [star.name.value] + ([params.star_kwarg.name.value] if params.star_kwarg else [])
     passed = [(a.star, dotted_name(a.value)) for a in args]
     return passed == list(zip(("*", "**"), names))
+
+
+def stopper(instance: Instance) -> str:
+    """The controller code elsewhere reaches: the one the handler carries, if it does."""
+    return f"{instance.target}.controller" if instance.carries else instance.controller_name
 
 
 def owner_of_attribute(name: str) -> str:

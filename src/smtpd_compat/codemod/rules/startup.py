@@ -63,7 +63,10 @@ def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
             )
             continue
         serve(planner, tracker.instance, key, holder)
-    if tracker is not None and any(id(k) in plan.served for _, _, k in planner.distant):
+    if tracker is None and len(plan.instances) == 1 and not planner.thread_instances:
+        tracker = Tracker(planner, plan.instances[0])
+        tracker.track()
+    if tracker is not None:
         stop_through_holders(planner, tracker)
     check_every_instance_served(planner)
 
@@ -165,6 +168,13 @@ def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
                 f"{dotted_name(attribute)} is the dispatcher's: the converted handler has none",
                 SECTION_STARTUP,
             )
+    for attribute in untracked_closes(planner, tracker):
+        planner.block(
+            attribute,
+            f"{dotted_name(attribute)}() may close the server, which is not followed here: "
+            f"call its controller's stop() instead",
+            SECTION_STARTUP,
+        )
     for statement in plan.close_alls:
         holder = tracker.holder_at(statement)
         if holder is None:
@@ -182,6 +192,20 @@ def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
             "handler keeps its Controller under that name",
             SECTION_STARTUP,
         )
+
+
+def untracked_closes(planner: Planner, tracker: Tracker) -> List[cst.Attribute]:
+    """``<x>.<name>.close()`` where ``name`` names a holder but the value was not followed."""
+    names = {h.expr.split(".")[-1] for h in tracker.holders if h.expr != "self"}
+    found = []
+    for attribute in planner.attributes:
+        call = planner.get_metadata(ParentNodeProvider, attribute)
+        if attribute.attr.value != "close" or call in planner.plan.closes:
+            continue
+        receiver = dotted_name(attribute.value) or ""
+        if receiver.split(".")[-1] in names and receiver != "self":
+            found.append(attribute)
+    return found
 
 
 def owns_controller(node: cst.ClassDef) -> bool:
@@ -353,7 +377,8 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     made = [handler, control]
     if instance.carries:
         made.append(statement(f"{instance.handler_name}.controller = {instance.controller_name}\n"))
-    if instance.escapes is not None or instance.read_outside is not None or instance.keeps_socket:
+    handed = instance.escapes is not None or instance.read_outside is not None
+    if handed or instance.keeps_socket or instance.carries:
         # code elsewhere reads the port, as from smtpd's server
         made.append(
             statement(
