@@ -73,6 +73,12 @@ CONVERTED = [
     "pytest_fixture",
     "forwarding_init",
     "xclient_channel",
+    # the server followed from its creation to the loop that serves it (_serving)
+    "method_loop_main",
+    "sink_thread_30",
+    "loop_thread_method",
+    "runner_factory",
+    "factory_service",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -105,6 +111,9 @@ STOPPED_BY_STDIN = {
     "daemon_viewer",
     "polling_function",
     "pytest_fixture",
+    "sink_thread_30",
+    "loop_thread_method",
+    "runner_factory",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"
