@@ -484,3 +484,249 @@ def test_socket_read_through_the_owning_object_is_kept_and_noted():
     [note] = [r.format("t.py") for r in outcome.reports if "outside its class" in r.format("t")]
     assert note.startswith("t.py:20: note: fixture.server.socket reads the server outside")
     assert "must call fixture.server_controller.stop() instead" in note
+
+
+# -- a server followed to a loop outside the block that creates it (_serving) ----------
+
+
+IMPORTS = CLASS.split("class Sink")[0]
+
+
+def converted(source: str) -> str:
+    """The converted source of a module whose only server class is in ``source``."""
+    outcome = run(IMPORTS + source)
+    assert [r for r in outcome.reports if not r.note] == []
+    return outcome.source
+
+
+def test_loop_in_a_method_of_the_server_class_uses_the_global_controller():
+    after = converted("""
+    class Serving(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+        def serve(self):
+            asyncore.loop(timeout=0.5)
+
+
+    server = Serving(("127.0.0.1", 0), None)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        server.close()
+    """)
+    assert "        server_controller.start()\n        server_controller.stopped.wait()" in after
+    assert after.endswith("""
+server = Serving()
+server_controller = BoundController(server, ("127.0.0.1", 0), enable_SMTPUTF8=False)
+try:
+    server.serve()
+except KeyboardInterrupt:
+    server_controller.stop()
+""")
+
+
+def test_loop_in_a_method_reaches_a_local_server_through_self():
+    after = converted("""
+    class Serving(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+        def serve(self):
+            asyncore.loop()
+
+
+    def main():
+        local = Serving(("127.0.0.1", 0), None)
+        try:
+            local.serve()
+        except KeyboardInterrupt:
+            local.close()
+    """)
+    assert "    def serve(self):\n        self.controller.start()\n" in after
+    assert "    local.controller = local_controller\n" in after
+    assert "    local.socket = local_controller.socket" in after
+    assert "        local_controller.stop()\n" in after
+
+
+def test_thread_subclass_serving_the_server_its_init_made():
+    after = tail("""
+    class SinkThread(threading.Thread):
+        def __init__(self):
+            threading.Thread.__init__(self)
+            self.smtp = Sink(("127.0.0.1", 0), None)
+
+        def run(self):
+            asyncore.loop(timeout=0.05)
+
+        def stop(self):
+            self.smtp.close()
+            self.join(10)
+    """)
+    assert (
+        """
+    def run(self):
+        self.smtp_controller.start()
+        self.smtp_controller.stopped.wait()  # served until stop(), when smtpd's loop returned
+
+    def stop(self):
+        self.smtp_controller.stop()
+        self.join(10)
+"""
+        in after
+    )
+
+
+def test_noop_server_made_outside_init_and_served_by_another_method():
+    reports = check_noop(
+        CLASS
+        + """
+    class Fixture:
+        def make(self):
+            self.smtp = Sink(("127.0.0.1", 0), None)
+
+        def serve(self):
+            asyncore.loop()
+    """
+    )
+    assert any(
+        ": asyncore.loop() does not follow the creation of a server in the same block, "
+        "nor reaches the one this module creates" in r
+        for r in reports
+    )
+
+
+def test_returned_server_is_named_and_carries_its_controller():
+    after = tail("""
+    def build(port):
+        return Sink(("127.0.0.1", port), None)
+
+
+    made = build(0)
+    print(made.socket.getsockname())
+    try:
+        asyncore.loop()
+    except KeyboardInterrupt:
+        made.close()
+    """)
+    assert after.endswith("""
+def build(port):
+    server = Sink()
+    server_controller = BoundController(server, ("127.0.0.1", port), enable_SMTPUTF8=False)
+    server.controller = server_controller
+    server.socket = server_controller.socket  # bound, as smtpd.SMTPServer's was
+    return server
+
+
+made = build(0)
+print(made.socket.getsockname())
+try:
+    made.controller.start()
+    threading.Event().wait()  # served until interrupted
+except KeyboardInterrupt:
+    made.controller.stop()
+""")
+
+
+def test_server_passed_to_a_runner_class_is_served_and_stopped_through_it():
+    after = tail("""
+    class Runner:
+        def __init__(self, smtp):
+            self.smtp = smtp
+
+        def start(self):
+            self.thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1})
+            self.thread.start()
+
+        def stop(self):
+            self.smtp.close()
+            self.thread.join(10)
+
+
+    def background():
+        smtp = Sink(("127.0.0.1", 0), None)
+        return Runner(smtp)
+    """)
+    assert "self.thread = threading.Thread(target=self.smtp.controller.start)\n" in after
+    assert "        self.smtp.controller.stop()\n        self.thread.join(10)\n" in after
+    assert "    smtp.controller = smtp_controller\n    smtp.socket = " in after
+
+
+def test_noop_distant_loop_with_two_servers():
+    reports = check_noop(
+        CLASS
+        + """
+    first = Sink(("127.0.0.1", 0), None)
+    second = Sink(("127.0.0.1", 0), None)
+
+
+    def serve():
+        asyncore.loop()
+    """
+    )
+    assert any(
+        "t.py:17: asyncore.loop() does not follow the creation of a server in the same block, "
+        "and the module creates more than one" in r
+        for r in reports
+    )
+
+
+def test_noop_carried_controller_would_clash_with_the_class_attribute():
+    reports = check_noop(
+        IMPORTS
+        + """
+    class Owned(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+        def __init__(self, localaddr, remoteaddr):
+            smtpd.SMTPServer.__init__(self, localaddr, remoteaddr)
+            self.controller = None
+
+        def serve(self):
+            asyncore.loop()
+
+
+    def main():
+        local = Owned(("127.0.0.1", 0), None)
+        local.serve()
+    """
+    )
+    assert any("class Owned has a controller attribute of its own" in r for r in reports)
+
+
+def test_noop_returned_where_the_name_server_is_taken():
+    reports = check_noop(
+        CLASS
+        + """
+    def build(server="unused"):
+        return Sink(("127.0.0.1", 0), None)
+
+
+    made = build()
+    asyncore.loop()
+    """
+    )
+    assert any("Sink(...) is returned where 'server' is taken" in r for r in reports)
+
+
+def test_noop_close_through_a_path_not_followed():
+    reports = check_noop(
+        CLASS
+        + """
+    class Holder:
+        pass
+
+
+    def make(holder):
+        smtp = Sink(("127.0.0.1", 0), None)
+        holder.smtp = smtp
+        thread = threading.Thread(target=asyncore.loop)
+        thread.start()
+
+
+    def stop(holder):
+        holder.smtp.close()
+    """
+    )
+    assert any("holder.smtp.close() may close the server, which is not" in r for r in reports)

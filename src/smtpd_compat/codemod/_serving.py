@@ -51,9 +51,7 @@ class Tracker:
         self.holders: List[Holder] = []
         self.returners: Set[int] = set()  # id(function) of the functions returning the server
         self.functions = {
-            f.name.value: f
-            for f in planner.module.body
-            if isinstance(f, cst.FunctionDef)
+            f.name.value: f for f in planner.module.body if isinstance(f, cst.FunctionDef)
         }
         self.classes = {c.name.value: c for c in planner.module.body if isinstance(c, cst.ClassDef)}
 
@@ -98,8 +96,8 @@ class Tracker:
                 if self.planner.scope_of(ret) is function and self.holder_named(function, name):
                     self.returners.add(id(function))
         for call in self.planner.calls:
-            function = self.functions.get(dotted_name(call.func) or "")
-            if function is not None and id(function) in self.returners:
+            called = self.functions.get(dotted_name(call.func) or "")
+            if called is not None and id(called) in self.returners:
                 target = assigned_to(self.planner, call)
                 if target is not None:
                     scope = self.planner.scope_of(call)

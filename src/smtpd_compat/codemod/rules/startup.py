@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Dict, List, Optional
 
 import libcst as cst
-
 from libcst.metadata import ParentNodeProvider
 
 from smtpd_compat.codemod._build import (
@@ -50,12 +49,12 @@ def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
     if planner.distant and len(plan.instances) == 1 and not planner.thread_instances:
         tracker = Tracker(planner, plan.instances[0])
         tracker.track()
-    for statement, what, key in planner.distant:
+    for line, what, key in planner.distant:
         holder = reached_holder(planner, tracker, key) if tracker else None
         if tracker is None or holder is None:
             many = len(plan.instances) > 1 or planner.thread_instances
             planner.block(
-                statement,
+                line,
                 f"{what} does not follow the creation of a server in the same block"
                 + (", and the module creates more than one" if many else "")
                 + ("" if many else ", nor reaches the one this module creates"),
@@ -92,7 +91,8 @@ def created_before(planner: Planner, tracker: Tracker, holder: Holder, site: cst
         return True
     made_in = planner.scope_of(instance.statement)
     if isinstance(holder.scope, cst.ClassDef):  # self.<attr>: made in __init__, served elsewhere
-        return made_in is not planner.scope_of(site) and dotted_name(made_in.name) == "__init__"
+        in_init = isinstance(made_in, cst.FunctionDef) and made_in.name.value == "__init__"
+        return in_init and made_in is not planner.scope_of(site)
     if planner.scope_of(site) is made_in:
         return encloses(planner, instance.owner, site) and planner.line(
             instance.statement
@@ -175,15 +175,15 @@ def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
             f"call its controller's stop() instead",
             SECTION_STARTUP,
         )
-    for statement in plan.close_alls:
-        holder = tracker.holder_at(statement)
-        if holder is None:
+    for close_all in plan.close_alls:
+        reached = tracker.holder_at(close_all)
+        if reached is None:
             planner.block(
-                statement, "asyncore.close_all() does not reach the server here", SECTION_STARTUP
+                close_all, "asyncore.close_all() does not reach the server here", SECTION_STARTUP
             )
         else:
-            plan.controller_at[id(statement)] = holder.controller(instance)
-            instance.carries |= not holder.direct
+            plan.controller_at[id(close_all)] = reached.controller(instance)
+            instance.carries |= not reached.direct
     server = instance.server
     if instance.carries and server is not None and owns_controller(server.node):
         planner.block(
@@ -233,9 +233,9 @@ def check_every_instance_served(planner: Planner) -> None:
             SECTION_STARTUP,
         )
     owners = {id(i.owner) for i in plan.instances}
-    for statement in plan.close_alls if len(owners) > 1 else []:
+    for close_all in plan.close_alls if len(owners) > 1 else []:
         planner.block(
-            statement,
+            close_all,
             "asyncore.close_all() closes the servers of every block: stop each server's "
             "controller where it is in reach instead",
             SECTION_STARTUP,
