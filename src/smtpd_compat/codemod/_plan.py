@@ -207,6 +207,7 @@ class Poll:
 
     loop: cst.While
     timeout: Optional[cst.BaseExpression]
+    alias: Optional[cst.If] = None  # ``if map is None: map = asyncore.socket_map`` (_threads)
 
 
 @dataclass

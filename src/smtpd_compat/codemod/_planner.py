@@ -48,10 +48,12 @@ from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._threads import (
     THREAD_ATTRS,
     LegacyUse,
+    alias_name,
     analyse_thread,
     is_polling_call,
     polling_timeout,
     skipped_ids,
+    socket_map_alias,
 )
 
 
@@ -577,7 +579,8 @@ class Planner(cst.CSTVisitor):
 
     def find_poll(self, call: cst.Call) -> bool:
         """``while <cond>: asyncore.loop(timeout=T, count=1)`` in the block of the servers."""
-        if not is_polling_call(call, self.plan.names):
+        alias = socket_map_alias(self.scope_of(call), self.plan.names)
+        if not is_polling_call(call, self.plan.names, alias_name(alias)):
             return False
         statement = self.statement_of(call)
         block = self.get_metadata(ParentNodeProvider, statement) if statement else None
@@ -592,7 +595,7 @@ class Planner(cst.CSTVisitor):
             self.block(loop, "the polling loop's condition reads legacy state", SECTION_THREAD)
             return True
         if self.same_block(loop, "the polling loop"):
-            self.plan.polls.append(Poll(loop, polling_timeout(call)))
+            self.plan.polls.append(Poll(loop, polling_timeout(call), alias))
         return True
 
     def same_block(

@@ -143,11 +143,23 @@ class Tracker:
         if holder.scope is scope:
             return True
         if isinstance(holder.scope, cst.ClassDef):
-            return self.planner.class_of(scope) is holder.scope
+            owner = self.planner.class_of(scope)
+            return owner is holder.scope or self.only_base_of(owner, holder.scope)
         if isinstance(holder.scope, cst.Module):
             head = holder.expr.split(".")[0]
             return not any(binds(f, head) for f in self.enclosing_functions(scope))
         return False
+
+    def only_base_of(self, base: Optional[cst.ClassDef], cls: cst.ClassDef) -> bool:
+        """Every instance of ``base`` is a ``cls``: its one subclass, and never made itself."""
+        if base is None:
+            return False
+        name = base.name.value
+        subclasses = [
+            c for c in self.classes.values() if name in (dotted_name(b.value) for b in c.bases)
+        ]
+        made = any(dotted_name(call.func) == name for call in self.planner.calls)
+        return subclasses == [cls] and not made
 
     def enclosing_functions(self, scope: cst.CSTNode) -> Iterator[cst.CSTNode]:
         node = scope

@@ -32,10 +32,18 @@ from smtpd_compat.codemod._build import (
     statement,
 )
 from smtpd_compat.codemod._names import dotted_name
-from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_STARTUP, Instance, Plan, ServerClass
+from smtpd_compat.codemod._plan import (
+    LEGACY_ATTRS,
+    SECTION_STARTUP,
+    Instance,
+    Plan,
+    Poll,
+    ServerClass,
+)
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
 from smtpd_compat.codemod._serving import Holder, Tracker, dispatcher_reads
+from smtpd_compat.codemod._threads import polling_timeout, small_call, socket_map_alias
 from smtpd_compat.codemod.rules.auth import controller_options
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
@@ -72,8 +80,6 @@ def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
 
 def reached_holder(planner: Planner, tracker: Tracker, site: cst.CSTNode) -> Optional[Holder]:
     """The holder a loop site reaches where the server already exists when it runs."""
-    if isinstance(site, cst.While):
-        return None  # a polling loop elsewhere: its condition may read the server's map
     scope = planner.scope_of(site)
     for holder in sorted(tracker.holders, key=lambda h: not h.direct):
         if tracker.reaches(holder, scope) and created_before(planner, tracker, holder, site):
@@ -92,12 +98,43 @@ def created_before(planner: Planner, tracker: Tracker, holder: Holder, site: cst
     made_in = planner.scope_of(instance.statement)
     if isinstance(holder.scope, cst.ClassDef):  # self.<attr>: made in __init__, served elsewhere
         in_init = isinstance(made_in, cst.FunctionDef) and made_in.name.value == "__init__"
-        return in_init and made_in is not planner.scope_of(site)
+        if made_in is planner.scope_of(site):
+            return False
+        return in_init or entered_after_creation(planner, instance, site)
     if planner.scope_of(site) is made_in:
         return encloses(planner, instance.owner, site) and planner.line(
             instance.statement
         ) < planner.line(site)
     return isinstance(made_in, cst.Module) and not called_before(planner, instance, site)
+
+
+def entered_after_creation(planner: Planner, instance: Instance, site: cst.CSTNode) -> bool:
+    """The loop's method runs only from a base method that the creating method calls later.
+
+    ``start()`` makes ``self.server`` then calls ``Base.start(self)``, which alone names the
+    loop's method (``Thread(target=self.wrap_loop)``); the class overrides ``start``, so no
+    other call of ``start`` reaches the base's.
+    """
+    made_in, loop_in = planner.scope_of(instance.statement), planner.scope_of(site)
+    if not isinstance(made_in, cst.FunctionDef) or not isinstance(loop_in, cst.FunctionDef):
+        return False
+    naming = {id(planner.scope_of(n)): planner.scope_of(n) for n in named(planner, loop_in)}
+    if len(naming) != 1:
+        return False
+    starter = next(iter(naming.values()))
+    if not isinstance(starter, cst.FunctionDef) or starter.name.value != made_in.name.value:
+        return False
+    if starter is made_in or planner.class_of(starter) is planner.class_of(made_in):
+        return False
+    created = planner.line(instance.statement)
+    calls = [n for n in named(planner, starter) if planner.scope_of(n) is made_in]
+    return bool(calls) and all(planner.line(n) > created for n in calls)
+
+
+def named(planner: Planner, function: cst.FunctionDef) -> List[cst.CSTNode]:
+    """Where a method's name is read (``self.name``, ``Base.name``), its own def aside."""
+    name = function.name.value
+    return [a for a in planner.attributes if a.attr.value == name]
 
 
 def encloses(planner: Planner, block: cst.CSTNode, node: cst.CSTNode) -> bool:
@@ -145,6 +182,11 @@ def serve(planner: Planner, instance: Instance, site: cst.CSTNode, holder: Holde
     if isinstance(site, cst.Call):
         plan.threads.append(site)
         planner.drop_loop_arguments(site)
+    elif isinstance(site, cst.While):
+        call = small_call(block_body(site.body)[0])
+        assert call is not None  # the planner's find_poll read it
+        alias = socket_map_alias(planner.scope_of(site), plan.names)
+        plan.polls.append(Poll(site, polling_timeout(call), alias))
     else:
         assert isinstance(site, cst.SimpleStatementLine)
         plan.loops.append(site)
