@@ -269,6 +269,8 @@ def socket_map_alias(function: cst.CSTNode, names: LegacyNames) -> Optional[cst.
         if not isinstance(stmt, cst.If) or stmt.orelse is not None:
             continue
         name = alias_name(stmt)
+        if name is None:
+            continue
         inner = block_body(stmt.body)
         assigned = m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(m.Name(name))])])
         if name not in params or len(inner) != 1 or not m.matches(inner[0], assigned):
