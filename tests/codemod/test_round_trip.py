@@ -79,6 +79,7 @@ CONVERTED = [
     "loop_thread_method",
     "runner_factory",
     "factory_service",
+    "exit_list_fixture",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -114,6 +115,7 @@ STOPPED_BY_STDIN = {
     "sink_thread_30",
     "loop_thread_method",
     "runner_factory",
+    "exit_list_fixture",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import textwrap
 import threading
 
 import pytest
@@ -730,3 +731,85 @@ def test_noop_close_through_a_path_not_followed():
     """
     )
     assert any("holder.smtp.close() may close the server, which is not" in r for r in reports)
+
+
+FLAT_IMPORTS = textwrap.dedent(IMPORTS).lstrip("\n")
+
+
+def converted_flat(source: str) -> str:
+    """``converted`` for a source written without the indent of the other tests."""
+    outcome = run(FLAT_IMPORTS + source)
+    assert [r for r in outcome.reports if not r.note] == []
+    return outcome.source
+
+
+LOOP_HELPER = """
+class LoopHelper:
+    def poll(self, done, timeout=0.1, map=None):
+        if map is None:
+            map = asyncore.socket_map
+        while %s:
+            asyncore.loop(timeout=timeout, map=map, count=1)
+
+    def start(self):
+        self.done = []
+        self.thread = threading.Thread(target=self.poll, args=(self.done,))
+        self.thread.start()
+
+    def stop(self):
+        self.done.append(True)
+        self.thread.join(10)
+
+
+class Sink(smtpd.SMTPServer):
+    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+        pass
+
+
+class Fixture(LoopHelper):
+    def start(self):
+        self.smtp = Sink(("127.0.0.1", 0), None)
+        LoopHelper.start(self)
+
+    def stop(self):
+        self.smtp.close()
+        LoopHelper.stop(self)
+"""
+
+
+def test_base_class_polling_the_map_under_a_local_name():
+    after = converted_flat(LOOP_HELPER % "map and not done")
+    assert (
+        """
+class LoopHelper:
+    def poll(self, done, timeout=0.1, map=None):
+        self.smtp_controller.start()
+        while not self.smtp_controller.stopped.is_set() and not done:
+            time.sleep(timeout)  # smtpd served here; the controller serves alone
+"""
+        in after
+    )
+    assert "        self.smtp_controller.stop()\n        LoopHelper.stop(self)\n" in after
+
+
+def test_noop_map_read_other_than_as_an_operand():
+    reports = check_noop(FLAT_IMPORTS + LOOP_HELPER % "len(map) and not done")
+    assert any("the polling loop reads asyncore's map as map other than" in r for r in reports)
+
+
+def test_noop_base_class_with_another_subclass():
+    other = "\n\nclass Other(LoopHelper):\n    pass\n"
+    source = FLAT_IMPORTS + LOOP_HELPER % "map and not done" + other
+    reports = check_noop(source)
+    assert any("the polling loop does not follow the creation of a server" in r for r in reports)
+
+
+def test_noop_loop_started_before_the_server_exists():
+    source = FLAT_IMPORTS + (LOOP_HELPER % "map and not done").replace(
+        """        self.smtp = Sink(("127.0.0.1", 0), None)
+        LoopHelper.start(self)""",
+        """        LoopHelper.start(self)
+        self.smtp = Sink(("127.0.0.1", 0), None)""",
+    )
+    reports = check_noop(source)
+    assert any("the polling loop does not follow the creation of a server" in r for r in reports)

@@ -112,8 +112,8 @@ def entered_after_creation(planner: Planner, instance: Instance, site: cst.CSTNo
     """The loop's method runs only from a base method that the creating method calls later.
 
     ``start()`` makes ``self.server`` then calls ``Base.start(self)``, which alone names the
-    loop's method (``Thread(target=self.wrap_loop)``); the class overrides ``start``, so no
-    other call of ``start`` reaches the base's.
+    loop's method (``Thread(target=self.wrap_loop)``); either the class overrides ``start``
+    (no other call of ``start`` reaches the base's) or only the creating method names it.
     """
     made_in, loop_in = planner.scope_of(instance.statement), planner.scope_of(site)
     if not isinstance(made_in, cst.FunctionDef) or not isinstance(loop_in, cst.FunctionDef):
@@ -122,12 +122,16 @@ def entered_after_creation(planner: Planner, instance: Instance, site: cst.CSTNo
     if len(naming) != 1:
         return False
     starter = next(iter(naming.values()))
-    if not isinstance(starter, cst.FunctionDef) or starter.name.value != made_in.name.value:
+    if not isinstance(starter, cst.FunctionDef) or starter is made_in:
         return False
-    if starter is made_in or planner.class_of(starter) is planner.class_of(made_in):
+    overrides = starter.name.value == made_in.name.value
+    if overrides and planner.class_of(starter) is planner.class_of(made_in):
         return False
     created = planner.line(instance.statement)
-    calls = [n for n in named(planner, starter) if planner.scope_of(n) is made_in]
+    calls = [n for n in named(planner, starter) if planner.scope_of(n) is not starter]
+    if not overrides and any(planner.scope_of(n) is not made_in for n in calls):
+        return False
+    calls = [n for n in calls if planner.scope_of(n) is made_in]
     return bool(calls) and all(planner.line(n) > created for n in calls)
 
 
