@@ -325,25 +325,9 @@ class Planner(cst.CSTVisitor):
 
     def finish(self, convert: bool) -> None:
         self.plan.convert = convert
-        self.bind_loops_that_end()
         self.plan.reports.extend(self.blockers)
         if convert:
             self.plan.reports.extend(self.behaviour_notes())
-
-    def bind_loops_that_end(self) -> None:
-        """A loop another function's close() ends returned then: its servers say when (stopped).
-
-        A close() in the loop's own function runs only after the loop (or on its way out), so
-        that loop still serves until interrupted.
-        """
-        for loop in self.plan.loops:
-            served = self.plan.served.get(id(loop), [])
-            where = self.scope_of(loop)
-            closes = [c for c, i in self.plan.closes.items() if any(i is s for s in served)]
-            if any(self.scope_of(c) is not where for c in [*closes, *self.plan.close_alls]):
-                self.plan.ending_loops.add(id(loop))
-                for instance in served:
-                    instance.bound = True
 
     def behaviour_notes(self) -> List[Report]:
         """What converted code does differently, said once at each server's creation."""

@@ -76,6 +76,24 @@ def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
     if tracker is not None:
         stop_through_holders(planner, tracker)
     check_every_instance_served(planner)
+    bind_loops_that_end(planner)
+
+
+def bind_loops_that_end(planner: Planner) -> None:
+    """A loop another function's close() ends returned then: its servers say when (stopped).
+
+    A close() in the loop's own function runs only after the loop (or on its way out), so
+    that loop still serves until interrupted.
+    """
+    plan = planner.plan
+    for loop in plan.loops:
+        served = plan.served.get(id(loop), [])
+        where = planner.scope_of(loop)
+        closes = [c for c, i in plan.closes.items() if any(i is s for s in served)]
+        if any(planner.scope_of(c) is not where for c in [*closes, *plan.close_alls]):
+            plan.ending_loops.add(id(loop))
+            for instance in served:
+                instance.bound = True
 
 
 def reached_holder(planner: Planner, tracker: Tracker, site: cst.CSTNode) -> Optional[Holder]:
