@@ -80,6 +80,7 @@ CONVERTED = [
     "runner_factory",
     "factory_service",
     "exit_list_fixture",
+    "context_trap_30",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -116,6 +117,7 @@ STOPPED_BY_STDIN = {
     "loop_thread_method",
     "runner_factory",
     "exit_list_fixture",
+    "context_trap_30",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

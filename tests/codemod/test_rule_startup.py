@@ -813,3 +813,33 @@ def test_noop_loop_started_before_the_server_exists():
     )
     reports = check_noop(source)
     assert any("the polling loop does not follow the creation of a server" in r for r in reports)
+
+
+CONTEXT_MANAGER = """
+class Trap:
+    def __enter__(self):
+        self.smtp = Sink(("127.0.0.1", 0), None)
+        self.thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1})
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.smtp.close()
+        self.thread.join(10)
+
+
+with Trap() as trap:
+    print(trap.smtp.socket.getsockname()[1])
+"""
+
+
+def test_context_manager_returning_self_hands_out_the_owner_not_the_server():
+    after = tail(textwrap.indent(CONTEXT_MANAGER, "    "))
+    assert "        self.thread = threading.Thread(target=self.smtp_controller.start)\n" in after
+    assert "        self.smtp.socket = self.smtp_controller.socket" in after
+    assert "        self.smtp_controller.stop()\n" in after
+
+
+def test_noop_owner_closing_the_server_outside_its_class():
+    reports = check_noop(CLASS + textwrap.indent(CONTEXT_MANAGER + "trap.smtp.close()\n", "    "))
+    assert any("trap.smtp.close() may close the server, which is not" in r for r in reports)

@@ -709,6 +709,9 @@ class Planner(cst.CSTVisitor):
             return
         finder = Escapes(instance.target)
         scope.visit(finder)
+        # ``return self`` hands out the owner: its readers reach ``owner.<attr>`` by name
+        # (find_sockets_read_through_owners, and the startup rule's untracked closes)
+        finder.found = [f for f in finder.found if not returns_self(f)]
         if finder.found and "." in instance.target:
             self.block(
                 finder.found[0],
@@ -744,6 +747,11 @@ class Escapes(cst.CSTVisitor):
     def visit_Yield(self, node: cst.Yield) -> None:
         if isinstance(node.value, cst.BaseExpression) and mentions(node.value, self.name):
             self.found.append(node)
+
+
+def returns_self(node: cst.CSTNode) -> bool:
+    value = node.value if isinstance(node, (cst.Return, cst.Yield)) else None
+    return isinstance(value, cst.Name) and value.value == "self"
 
 
 def mentions(node: cst.CSTNode, name: str) -> bool:
