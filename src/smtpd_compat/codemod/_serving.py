@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
+import libcst.matchers
 from libcst.metadata import ParentNodeProvider
 
 from smtpd_compat.codemod._build import block_body
@@ -220,4 +221,116 @@ def dispatcher_reads(planner: Planner, tracker: Tracker) -> Dict[cst.Attribute, 
         holder = tracker.holder_named(planner.scope_of(attribute), dotted_name(attribute.value))
         if holder is not None and not holder.direct and holder.expr != "self":
             found[attribute] = holder
+    return found
+
+
+def reached_holder(planner: Planner, tracker: Tracker, site: cst.CSTNode) -> Optional[Holder]:
+    """The holder a loop site reaches where the server already exists when it runs."""
+    scope = planner.scope_of(site)
+    for holder in sorted(tracker.holders, key=lambda h: not h.direct):
+        if tracker.reaches(holder, scope) and created_before(planner, tracker, holder, site):
+            return holder
+    return None
+
+
+def created_before(planner: Planner, tracker: Tracker, holder: Holder, site: cst.CSTNode) -> bool:
+    """A loop reached through the creation's own name runs after the creation.
+
+    Any other holder was handed the server, which therefore exists.
+    """
+    instance = tracker.instance
+    if not holder.direct:
+        return True
+    made_in = planner.scope_of(instance.statement)
+    if isinstance(holder.scope, cst.ClassDef):  # self.<attr>: made in __init__, served elsewhere
+        in_init = isinstance(made_in, cst.FunctionDef) and made_in.name.value == "__init__"
+        if made_in is planner.scope_of(site):
+            return False
+        return in_init or entered_after_creation(planner, instance, site)
+    if planner.scope_of(site) is made_in:
+        return encloses(planner, instance.owner, site) and planner.line(
+            instance.statement
+        ) < planner.line(site)
+    return isinstance(made_in, cst.Module) and not called_before(planner, instance, site)
+
+
+def entered_after_creation(planner: Planner, instance: Instance, site: cst.CSTNode) -> bool:
+    """The loop's method runs only from a base method that the creating method calls later.
+
+    ``start()`` makes ``self.server`` then calls ``Base.start(self)``, which alone names the
+    loop's method (``Thread(target=self.wrap_loop)``); either the class overrides ``start``
+    (no other call of ``start`` reaches the base's) or only the creating method names it.
+    """
+    made_in, loop_in = planner.scope_of(instance.statement), planner.scope_of(site)
+    if not isinstance(made_in, cst.FunctionDef) or not isinstance(loop_in, cst.FunctionDef):
+        return False
+    naming = {id(planner.scope_of(n)): planner.scope_of(n) for n in named(planner, loop_in)}
+    if len(naming) != 1:
+        return False
+    starter = next(iter(naming.values()))
+    if not isinstance(starter, cst.FunctionDef) or starter is made_in:
+        return False
+    overrides = starter.name.value == made_in.name.value
+    if overrides and planner.class_of(starter) is planner.class_of(made_in):
+        return False
+    created = planner.line(instance.statement)
+    calls = [n for n in named(planner, starter) if planner.scope_of(n) is not starter]
+    if not overrides and any(planner.scope_of(n) is not made_in for n in calls):
+        return False
+    calls = [n for n in calls if planner.scope_of(n) is made_in]
+    return bool(calls) and all(planner.line(n) > created for n in calls)
+
+
+def named(planner: Planner, function: cst.FunctionDef) -> List[cst.CSTNode]:
+    """Where a method's name is read (``self.name``, ``Base.name``), its own def aside."""
+    name = function.name.value
+    return [a for a in planner.attributes if a.attr.value == name]
+
+
+def encloses(planner: Planner, block: cst.CSTNode, node: cst.CSTNode) -> bool:
+    while not isinstance(node, cst.Module):
+        if node is block:
+            return True
+        node = planner.get_metadata(ParentNodeProvider, node)
+    return node is block
+
+
+def called_before(planner: Planner, instance: Instance, site: cst.CSTNode) -> bool:
+    """The function or class holding ``site`` is named by module code before the creation."""
+    outer: cst.CSTNode = site
+    node: cst.CSTNode = site
+    while not isinstance(node, cst.Module):
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            outer = node
+        node = planner.get_metadata(ParentNodeProvider, node)
+    if not isinstance(outer, (cst.FunctionDef, cst.ClassDef)):
+        return True
+    name = outer.name.value
+    names = {name} | {
+        s.name.value
+        for s in block_body(outer.body)
+        if isinstance(outer, cst.ClassDef) and isinstance(s, cst.FunctionDef)
+    }
+    for stmt in planner.module.body:
+        if stmt is instance.statement:
+            return False
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        found = cst.matchers.findall(stmt, cst.matchers.Name())
+        if any(isinstance(n, cst.Name) and n.value in names for n in found):
+            return True
+    return True  # the creation is not a module statement
+
+
+def untracked_closes(planner: Planner, tracker: Tracker) -> List[cst.Attribute]:
+    """``<x>.<name>.close()`` where ``name`` names a holder but the value was not followed."""
+    names = {h.expr.split(".")[-1] for h in tracker.holders if h.expr != "self"}
+    found = []
+    for attribute in planner.attributes:
+        call = planner.get_metadata(ParentNodeProvider, attribute)
+        if attribute.attr.value != "close" or call in planner.plan.closes:
+            continue
+        receiver = dotted_name(attribute.value) or ""
+        if receiver.split(".")[-1] in names and receiver != "self":
+            found.append(attribute)
     return found
