@@ -169,9 +169,9 @@ def test_noop_server_returned_by_a_function_and_closed_elsewhere():
     """
     )
     assert (
-        "t.py:20: server.close() may close the server, which is not followed here: call its "
-        "controller's stop() instead (see migration_guide.md, section 'Rule startup: "
-        "asyncore.loop becomes a Controller')"
+        "t.py:20: server.close may be the server's, which is not followed here: the converted "
+        "handler has no close (its controller's stop() closes) (see migration_guide.md, "
+        "section 'Rule startup: asyncore.loop becomes a Controller')"
     ) in reports
 
 
@@ -730,7 +730,7 @@ def test_noop_close_through_a_path_not_followed():
         holder.smtp.close()
     """
     )
-    assert any("holder.smtp.close() may close the server, which is not" in r for r in reports)
+    assert any("holder.smtp.close may be the server's, which is not followed" in r for r in reports)
 
 
 FLAT_IMPORTS = textwrap.dedent(IMPORTS).lstrip("\n")
@@ -842,4 +842,27 @@ def test_context_manager_returning_self_hands_out_the_owner_not_the_server():
 
 def test_noop_owner_closing_the_server_outside_its_class():
     reports = check_noop(CLASS + textwrap.indent(CONTEXT_MANAGER + "trap.smtp.close()\n", "    "))
-    assert any("trap.smtp.close() may close the server, which is not" in r for r in reports)
+    assert any("trap.smtp.close may be the server's, which is not followed" in r for r in reports)
+
+
+def test_socket_read_by_a_path_not_followed_is_kept_on_the_handler():
+    after = tail("""
+    class Box:
+        pass
+
+
+    box = Box()
+
+
+    def make():
+        smtp = Sink(("127.0.0.1", 0), None)
+        box.smtp = smtp
+        thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1})
+        thread.start()
+
+
+    make()
+    print(box.smtp.socket.getsockname()[1])
+    """)
+    assert "    smtp.socket = smtp_controller.socket  # bound, as smtpd.SMTPServer's was\n" in after
+    assert "print(box.smtp.socket.getsockname()[1])" in after

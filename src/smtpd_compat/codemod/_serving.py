@@ -322,13 +322,20 @@ def called_before(planner: Planner, instance: Instance, site: cst.CSTNode) -> bo
     return True  # the creation is not a module statement
 
 
-def untracked_closes(planner: Planner, tracker: Tracker) -> List[cst.Attribute]:
-    """``<x>.<name>.close()`` where ``name`` names a holder but the value was not followed."""
+def untracked_uses(planner: Planner, tracker: Tracker) -> List[cst.Attribute]:
+    """``<x>.<name>.<dispatcher attribute>`` where ``name`` names a holder, not followed there.
+
+    Such code may reach the server by a path the tracking did not see: the handler has no
+    ``close()`` or other dispatcher attribute (it keeps ``socket``, see the startup rule).
+    """
+    plan = planner.plan
     names = {h.expr.split(".")[-1] for h in tracker.holders if h.expr != "self"}
     found = []
     for attribute in planner.attributes:
         call = planner.get_metadata(ParentNodeProvider, attribute)
-        if attribute.attr.value != "close" or call in planner.plan.closes:
+        if attribute.attr.value not in DISPATCHER_ATTRS or attribute in plan.sockets:
+            continue
+        if call in plan.closes:
             continue
         receiver = dotted_name(attribute.value) or ""
         if receiver.split(".")[-1] in names and receiver != "self":

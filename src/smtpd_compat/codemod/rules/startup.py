@@ -47,7 +47,7 @@ from smtpd_compat.codemod._serving import (
     Tracker,
     dispatcher_reads,
     reached_holder,
-    untracked_closes,
+    untracked_uses,
 )
 from smtpd_compat.codemod._threads import polling_timeout, small_call, socket_map_alias
 from smtpd_compat.codemod.rules.auth import controller_options
@@ -137,11 +137,14 @@ def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
                 f"{dotted_name(attribute)} is the dispatcher's: the converted handler has none",
                 SECTION_STARTUP,
             )
-    for attribute in untracked_closes(planner, tracker):
+    for attribute in untracked_uses(planner, tracker):
+        if attribute.attr.value == "socket":  # the handler keeps its controller's
+            instance.keeps_socket = True
+            continue
         planner.block(
             attribute,
-            f"{dotted_name(attribute)}() may close the server, which is not followed here: "
-            f"call its controller's stop() instead",
+            f"{dotted_name(attribute)} may be the server's, which is not followed here: the "
+            f"converted handler has no {attribute.attr.value} (its controller's stop() closes)",
             SECTION_STARTUP,
         )
     for close_all in plan.close_alls:
