@@ -866,3 +866,25 @@ def test_socket_read_by_a_path_not_followed_is_kept_on_the_handler():
     """)
     assert "    smtp.socket = smtp_controller.socket  # bound, as smtpd.SMTPServer's was\n" in after
     assert "print(box.smtp.socket.getsockname()[1])" in after
+
+
+def test_polling_loop_inside_the_map_alias_if():
+    nested = LOOP_HELPER.replace(
+        """            map = asyncore.socket_map
+        while %s:
+            asyncore.loop(timeout=timeout, map=map, count=1)""",
+        """            map = asyncore.socket_map
+            while %s:
+                asyncore.loop(timeout=timeout, map=map, count=1)""",
+    )
+    after = converted_flat(nested % "map and not done")
+    assert (
+        """
+    def poll(self, done, timeout=0.1, map=None):
+        if map is None:
+            self.smtp_controller.start()
+            while not self.smtp_controller.stopped.is_set() and not done:
+                time.sleep(timeout)  # smtpd served here; the controller serves alone
+"""
+        in after
+    )

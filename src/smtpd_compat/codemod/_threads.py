@@ -259,7 +259,8 @@ def is_polling_call(call: cst.Call, names: LegacyNames, shared: Optional[str] = 
 def socket_map_alias(function: cst.CSTNode, names: LegacyNames) -> Optional[cst.If]:
     """``if m is None: m = asyncore.socket_map`` at the top of a function, ``m`` a parameter.
 
-    Such a function polls asyncore's shared map under the name ``m`` (the default).
+    Such a function polls asyncore's shared map under the name ``m`` (the default); the
+    polling loop may follow inside the ``if``.
     """
     if not isinstance(function, cst.FunctionDef):
         return None
@@ -273,7 +274,7 @@ def socket_map_alias(function: cst.CSTNode, names: LegacyNames) -> Optional[cst.
             continue
         inner = block_body(stmt.body)
         assigned = m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(m.Name(name))])])
-        if name not in params or len(inner) != 1 or not m.matches(inner[0], assigned):
+        if name not in params or not inner or not m.matches(inner[0], assigned):
             continue
         line = inner[0]
         assert isinstance(line, cst.SimpleStatementLine) and isinstance(line.body[0], cst.Assign)

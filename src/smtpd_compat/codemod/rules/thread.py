@@ -108,7 +108,8 @@ def check_polls_of_the_shared_map(planner: Planner, module: cst.Module) -> None:
             continue
         served[0].bound = True  # its stopped event stands for the emptied map
         assert poll.alias is not None
-        plan.dropped.append(poll.alias)
+        inside = block_body(poll.alias.body)  # the assignment, maybe the loop after it
+        plan.dropped.append(poll.alias if len(inside) == 1 else inside[0])
 
 
 def map_operands(test: cst.BaseExpression, name: str) -> int:
@@ -134,7 +135,7 @@ class MapOperand(cst.CSTTransformer):
 @RULE.on(cst.If)
 def drop_map_alias(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
     """``if map is None: map = asyncore.socket_map`` goes with the polling loop."""
-    if plan.convert and any(p.alias is original for p in plan.polls):
+    if plan.convert and any(d is original for d in plan.dropped):
         return cst.RemovalSentinel.REMOVE
     return updated
 
