@@ -888,3 +888,36 @@ def test_polling_loop_inside_the_map_alias_if():
 """
         in after
     )
+
+
+def test_function_loop_called_after_the_creation_under_the_main_guard():
+    after = tail("""
+    def serve():
+        asyncore.loop()
+
+
+    if __name__ == "__main__":
+        server = Sink(("127.0.0.1", 0), None)
+        try:
+            serve()
+        except KeyboardInterrupt:
+            server.close()
+    """)
+    assert "def serve():\n    server_controller.start()\n" in after
+    assert "        server_controller.stop()\n" in after
+
+
+def test_noop_function_loop_called_before_the_creation_under_the_main_guard():
+    reports = check_noop(
+        CLASS
+        + """
+    def serve():
+        asyncore.loop()
+
+
+    if __name__ == "__main__":
+        serve()
+        server = Sink(("127.0.0.1", 0), None)
+    """
+    )
+    assert any("asyncore.loop() does not follow the creation of a server" in r for r in reports)

@@ -17,7 +17,7 @@ reaches none, or a module with more servers, keeps its truthful blocker.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 import libcst.matchers
@@ -311,15 +311,40 @@ def called_before(planner: Planner, instance: Instance, site: cst.CSTNode) -> bo
         for s in block_body(outer.body)
         if isinstance(outer, cst.ClassDef) and isinstance(s, cst.FunctionDef)
     }
-    for stmt in planner.module.body:
-        if stmt is instance.statement:
-            return False
+    before = code_before(planner.module.body, instance.statement)
+    if before is None:
+        return True  # the creation is not module code
+    found = [n for node in before for n in cst.matchers.findall(node, cst.matchers.Name())]
+    return any(isinstance(n, cst.Name) and n.value in names for n in found)
+
+
+def code_before(body: Sequence[cst.CSTNode], statement: cst.CSTNode) -> Optional[List[cst.CSTNode]]:
+    """Module code that runs before ``statement`` (in the blocks holding it), or None.
+
+    Definitions run nothing; a compound statement holding ``statement`` contributes its
+    header and the code before ``statement`` inside it (``if __name__ == "__main__":``).
+    """
+    before: List[cst.CSTNode] = []
+    for stmt in body:
+        if stmt is statement:
+            return before
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             continue
-        found = cst.matchers.findall(stmt, cst.matchers.Name())
-        if any(isinstance(n, cst.Name) and n.value in names for n in found):
-            return True
-    return True  # the creation is not a module statement
+        inner = code_inside(stmt, statement)
+        if inner is not None:
+            return before + inner
+        before.append(stmt)
+    return None
+
+
+def code_inside(stmt: cst.CSTNode, statement: cst.CSTNode) -> Optional[List[cst.CSTNode]]:
+    """The code of compound ``stmt`` before ``statement``, when ``stmt`` holds it."""
+    if not isinstance(stmt, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
+        return None
+    header = [getattr(stmt, a) for a in ("test", "iter", "items") if hasattr(stmt, a)]
+    flat = [h for part in header for h in (part if isinstance(part, Sequence) else [part])]
+    inner = code_before(block_body(stmt.body), statement)
+    return None if inner is None else [*flat, *inner]
 
 
 def untracked_uses(planner: Planner, tracker: Tracker) -> List[cst.Attribute]:
