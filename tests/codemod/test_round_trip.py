@@ -81,6 +81,7 @@ CONVERTED = [
     "factory_service",
     "exit_list_fixture",
     "context_trap_30",
+    "joined_loop_thread",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -118,6 +119,7 @@ STOPPED_BY_STDIN = {
     "runner_factory",
     "exit_list_fixture",
     "context_trap_30",
+    "joined_loop_thread",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

@@ -83,7 +83,10 @@ def test_thread_fixture_with_attribute_target():
     )
     outcome = run(source)
     assert [r for r in outcome.reports if not r.note] == []
-    assert "self.thread = threading.Thread(target=self.smtp_controller.start)" in outcome.source
+    thread = (
+        "self.thread = threading.Thread(target=serve_until_stopped, args=(self.smtp_controller,))"
+    )
+    assert thread in outcome.source
     assert "self.smtp_controller.stop()" in outcome.source
     assert "asyncore" not in outcome.source and "import smtpd" not in outcome.source
 
@@ -340,7 +343,8 @@ def test_servers_of_several_blocks_each_start_with_their_loop():
     )
     assert [r for r in outcome.reports if not r.note] == []
     assert outcome.source.count("server_controller = BoundController(") == 2
-    assert "thread = threading.Thread(target=server_controller.start)" in outcome.source
+    thread = "thread = threading.Thread(target=serve_until_stopped, args=(server_controller,))"
+    assert thread in outcome.source
     assert outcome.source.endswith(
         "server_controller.start()\nthreading.Event().wait()  # served until interrupted\n"
     )
@@ -648,7 +652,7 @@ def test_server_passed_to_a_runner_class_is_served_and_stopped_through_it():
         smtp = Sink(("127.0.0.1", 0), None)
         return Runner(smtp)
     """)
-    assert "self.thread = threading.Thread(target=self.smtp.controller.start)\n" in after
+    assert "threading.Thread(target=serve_until_stopped, args=(self.smtp.controller,))\n" in after
     assert "        self.smtp.controller.stop()\n        self.thread.join(10)\n" in after
     assert "    smtp.controller = smtp_controller\n    smtp.socket = " in after
 
@@ -835,7 +839,7 @@ with Trap() as trap:
 
 def test_context_manager_returning_self_hands_out_the_owner_not_the_server():
     after = tail(textwrap.indent(CONTEXT_MANAGER, "    "))
-    assert "        self.thread = threading.Thread(target=self.smtp_controller.start)\n" in after
+    assert "Thread(target=serve_until_stopped, args=(self.smtp_controller,))\n" in after
     assert "        self.smtp.socket = self.smtp_controller.socket" in after
     assert "        self.smtp_controller.stop()\n" in after
 
@@ -921,3 +925,50 @@ def test_noop_function_loop_called_before_the_creation_under_the_main_guard():
     """
     )
     assert any("asyncore.loop() does not follow the creation of a server" in r for r in reports)
+
+
+def test_loop_thread_serves_until_stop_and_a_closing_function_is_followed():
+    after = tail("""
+    def close_later(smtp):
+        smtp.close()
+
+
+    server = Sink(("127.0.0.1", 0), None)
+    thread = threading.Thread(target=asyncore.loop, daemon=True)
+    thread.start()
+    threading.Thread(target=close_later, args=(server,)).start()
+    thread.join()
+    """)
+    assert "    smtp.controller.stop()\n" in after
+    assert (
+        "thread = threading.Thread(target=serve_until_stopped, daemon=True, "
+        "args=(server_controller,))\n" in after
+    )
+
+
+def test_noop_server_passed_to_code_not_followed():
+    reports = check_noop(
+        CLASS
+        + """
+    from registry import register
+
+    server = Sink(("127.0.0.1", 0), None)
+    register(server)
+    asyncore.loop()
+    """
+    )
+    assert any(
+        "server is passed on here, where the codemod does not follow it" in r for r in reports
+    )
+
+
+def test_noop_module_name_taken_by_the_loop_thread_helper():
+    reports = check_noop(
+        CLASS
+        + """
+    serve_until_stopped = None
+    server = Sink(("127.0.0.1", 0), None)
+    threading.Thread(target=asyncore.loop).start()
+    """
+    )
+    assert any("has a name serve_until_stopped of its own" in r for r in reports)

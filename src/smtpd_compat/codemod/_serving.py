@@ -51,6 +51,7 @@ class Tracker:
         self.instance = instance
         self.holders: List[Holder] = []
         self.returners: Set[int] = set()  # id(function) of the functions returning the server
+        self.followed: Set[int] = set()  # id(argument) of the holders passed where followed
         self.functions = {
             f.name.value: f for f in planner.module.body if isinstance(f, cst.FunctionDef)
         }
@@ -105,22 +106,65 @@ class Tracker:
                     self.add(self.holder_scope(scope, target), target, direct=False)
 
     def follow_calls(self) -> None:
-        """``C(..., <holder>, ...)``: C.__init__'s parameter, and the ``self.<attr>`` it keeps."""
+        """``f(<holder>)``, ``C(<holder>)``, ``Thread(target=f, args=(<holder>,))``.
+
+        The parameter holds the server in ``f`` (or ``C.__init__``), and so does the
+        ``self.<attr>`` that ``__init__`` keeps it as.
+        """
         for call in self.planner.calls:
-            init = self.init_of(dotted_name(call.func) or "")
-            if init is None:
-                continue
             scope = self.planner.scope_of(call)
-            for param in passed_params(call, init):
-                name = dotted_name(param[1])
-                if self.holder_named(scope, name) is None:
-                    continue
-                self.add(init, param[0], direct=False)
-                for kept in kept_as(init, param[0]):
-                    self.add(self.classes_of(init), kept, direct=False)
-                    target = assigned_to(self.planner, call)
-                    if target is not None and "." not in target:
-                        self.add(scope, f"{target}.{kept[5:]}", direct=False)
+            for function, pairs in self.callees(call):
+                for param, value in pairs:
+                    if self.holder_named(scope, dotted_name(value)) is None:
+                        continue
+                    self.followed.add(id(value))
+                    self.add(function, param, direct=False)
+                    if function.name.value == "__init__":
+                        self.keep(function, param, call, scope)
+
+    def keep(self, init: cst.FunctionDef, param: str, call: cst.Call, scope: cst.CSTNode) -> None:
+        """``self.<attr> = <param>`` in ``__init__``: held in the class and as ``x.<attr>``."""
+        for kept in kept_as(init, param):
+            self.add(self.classes_of(init), kept, direct=False)
+            target = assigned_to(self.planner, call)
+            if target is not None and "." not in target:
+                self.add(scope, f"{target}.{kept[5:]}", direct=False)
+
+    def callees(self, call: cst.Call) -> Iterator[Tuple[cst.FunctionDef, List[Param]]]:
+        """The module's functions a call runs, with the arguments each parameter gets."""
+        name = dotted_name(call.func) or ""
+        init = self.init_of(name)
+        if init is not None:
+            yield init, passed_params(call.args, parameters(init)[1:])
+        if name in self.functions:
+            yield self.functions[name], passed_params(call.args, parameters(self.functions[name]))
+        if self.planner.plan.names.is_thread_class(call.func):
+            keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+            target = self.functions.get(dotted_name(keywords.get("target", call.func)) or "")
+            given = keywords.get("args")
+            if target is not None and isinstance(given, (cst.Tuple, cst.List)):
+                args = [cst.Arg(e.value) for e in given.elements if isinstance(e, cst.Element)]
+                yield target, passed_params(args, parameters(target))
+
+    def escapes(self) -> List[cst.BaseExpression]:
+        """A holder passed to a call the tracking does not follow (its callee may close it)."""
+        found: List[cst.BaseExpression] = []
+        for call in self.planner.calls:
+            scope = self.planner.scope_of(call)
+            for arg in call.args:
+                values = [arg.value]
+                if isinstance(arg.value, (cst.Tuple, cst.List)):
+                    values = [e.value for e in arg.value.elements]
+                for value in values:
+                    holder = self.holder_named(scope, dotted_name(value))
+                    # ``self`` in the server class: the class's own checks (check_class_body)
+                    if (
+                        holder is not None
+                        and holder.expr != "self"
+                        and id(value) not in self.followed
+                    ):
+                        found.append(value)
+        return found
 
     def init_of(self, name: str) -> Optional[cst.FunctionDef]:
         cls = self.classes.get(name)
@@ -185,11 +229,17 @@ def assigned_to(planner: Planner, call: cst.Call) -> Optional[str]:
     return None
 
 
-def passed_params(call: cst.Call, init: cst.FunctionDef) -> List[Tuple[str, cst.BaseExpression]]:
-    """(parameter name, argument) pairs of a plain call to a class with this ``__init__``."""
-    params = [p.name.value for p in init.params.params][1:]  # after self
+Param = Tuple[str, cst.BaseExpression]
+
+
+def parameters(function: cst.FunctionDef) -> List[str]:
+    return [p.name.value for p in function.params.params]
+
+
+def passed_params(args: Sequence[cst.Arg], params: List[str]) -> List[Param]:
+    """(parameter name, argument) pairs of a plain call to a function with these parameters."""
     pairs = []
-    for position, arg in enumerate(call.args):
+    for position, arg in enumerate(args):
         if arg.star:
             return []
         if arg.keyword is not None:

@@ -80,6 +80,16 @@ def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
         stop_through_holders(planner, tracker)
     check_every_instance_served(planner)
     bind_loops_that_end(planner)
+    for call in plan.threads:  # the thread waits on the BoundController's stopped event
+        for instance in plan.served.get(id(call), []):
+            instance.bound = True
+    if plan.threads and SERVE_UNTIL_STOPPED_NAME in planner.name_uses:
+        planner.block(
+            plan.threads[0],
+            f"the module has a name {SERVE_UNTIL_STOPPED_NAME} of its own: the converted loop "
+            "thread runs a helper of that name",
+            SECTION_STARTUP,
+        )
 
 
 def bind_loops_that_end(planner: Planner) -> None:
@@ -137,6 +147,13 @@ def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
                 f"{dotted_name(attribute)} is the dispatcher's: the converted handler has none",
                 SECTION_STARTUP,
             )
+    for value in tracker.escapes():
+        planner.block(
+            value,
+            f"{dotted_name(value)} is passed on here, where the codemod does not follow it: "
+            "the converted handler has no close() or other dispatcher attribute",
+            SECTION_STARTUP,
+        )
     for attribute in untracked_uses(planner, tracker):
         if attribute.attr.value == "socket":  # the handler keeps its controller's
             instance.keeps_socket = True
@@ -248,6 +265,13 @@ class BoundController(Controller):
             self.closed = True
             self.socket.close()
             self.stopped.set()
+'''
+SERVE_UNTIL_STOPPED_NAME = "serve_until_stopped"
+SERVE_UNTIL_STOPPED = f'''\
+def {SERVE_UNTIL_STOPPED_NAME}(controller):
+    """A thread that ran smtpd's loop: it serves until stop(), as that loop until close()."""
+    controller.start()
+    controller.stopped.wait()
 '''
 QUIET_MAIL_LOG = """\
 # smtpd logged nothing of its sessions: keep aiosmtpd's log of them out of the program's
@@ -388,15 +412,23 @@ def replace_call(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     if original in plan.closes:
         return expression(f"{controller_at(plan, original, plan.closes[original])}.stop()")
     if original in plan.threads:
-        start = expression(f"{controller_at(plan, original, plan.served[id(original)][0])}.start")
-        args = [
-            a.with_changes(value=start) if a.keyword and a.keyword.value == "target" else a
-            for a in updated.args
-            if not (a.keyword and a.keyword.value in ("args", "kwargs"))
-        ]
-        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return updated.with_changes(args=args)
+        return loop_thread(plan, original, updated)
     return updated
+
+
+def loop_thread(plan: Plan, original: cst.CSTNode, updated: cst.Call) -> cst.Call:
+    """``Thread(target=asyncore.loop, ...)`` serves until ``stop()``, as the loop until close()."""
+    controller = controller_at(plan, original, plan.served[id(original)][0])
+    target = expression(SERVE_UNTIL_STOPPED_NAME)
+    args = [
+        a.with_changes(value=target) if a.keyword and a.keyword.value == "target" else a
+        for a in updated.args
+        if not (a.keyword and a.keyword.value in ("args", "kwargs"))
+    ]
+    passed = expression(f"f(args=({controller},))")
+    assert isinstance(passed, cst.Call)
+    args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return updated.with_changes(args=[*args, passed.args[0]])
 
 
 @RULE.on(cst.Attribute)
@@ -414,6 +446,8 @@ def add_bound_controller(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode
     if plan.instances or plan.thread_servers:
         plan.imports.add(("logging", None))
         updated = insert_helpers(updated, QUIET_MAIL_LOG)
+    if plan.threads:
+        updated = insert_helpers(updated, SERVE_UNTIL_STOPPED)
     if not plan.needs_bound_controller:
         return updated
     return insert_helpers(updated, BOUND_CONTROLLER)
