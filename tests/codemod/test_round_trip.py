@@ -322,19 +322,28 @@ class Program:
             stderr=subprocess.PIPE,
             text=True,
         )
+        self.pending = b""  # read from the pipe past the lines returned so far
         self.port = int(self.readline())
 
     def readline(self) -> str:
+        """One line of stdout, read from the pipe itself: two lines written at once are two.
+
+        (The text wrapper would buffer the second line where select() does not see it.)
+        """
         assert self.proc.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.proc.stdout, selectors.EVENT_READ)
-            if not selector.select(TIMEOUT):
-                self.proc.kill()
-                pytest.fail(f"no output within {TIMEOUT}s: {self.proc.communicate()}")
-        line = self.proc.stdout.readline()
-        if not line:
-            pytest.fail(f"program exited: {self.proc.communicate()}")
-        return line
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.pending:
+            with selectors.DefaultSelector() as selector:
+                selector.register(fd, selectors.EVENT_READ)
+                if not selector.select(TIMEOUT):
+                    self.proc.kill()
+                    pytest.fail(f"no output within {TIMEOUT}s: {self.proc.communicate()}")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                pytest.fail(f"program exited: {self.proc.communicate()}")
+            self.pending += chunk
+        line, _, self.pending = self.pending.partition(b"\n")
+        return line.decode() + "\n"
 
     def stop(self, by_stdin: bool) -> Tuple[str, List[dict]]:
         """Stop by closing stdin (the thread fixture) or by Ctrl+C; stdout and records."""
@@ -344,6 +353,7 @@ class Program:
         if not by_stdin:
             self.proc.send_signal(signal.SIGINT)
         out, err = self.proc.communicate(timeout=TIMEOUT)
+        out = self.pending.decode() + out  # what readline() read past its last line
         self.stderr = err
         records = self.record.read_text().splitlines() if self.record.exists() else []
         return out, [json.loads(r) for r in records]
