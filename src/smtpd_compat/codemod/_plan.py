@@ -206,6 +206,9 @@ class Instance:
     escapes: Optional[cst.CSTNode] = None  # the return/yield that hands the server out
     read_outside: Optional[cst.Attribute] = None  # ``owner.server.socket`` outside its class
     handler_class: str = DEBUGGING_HANDLER  # what is made when server is None
+    returned: bool = False  # ``return Server(...)``: the handler is named, then returned
+    carries: bool = False  # the handler keeps its controller as ``.controller`` (_serving)
+    keeps_socket: bool = False  # code reads ``.socket`` where the value was handed (_serving)
 
     @property
     def not_implemented(self) -> bool:
@@ -227,6 +230,7 @@ class Poll:
 
     loop: cst.While
     timeout: Optional[cst.BaseExpression]
+    alias: Optional[cst.If] = None  # ``if map is None: map = asyncore.socket_map`` (_threads)
 
 
 @dataclass
@@ -238,6 +242,7 @@ class Plan:
     instances: List[Instance] = field(default_factory=list)
     loops: List[cst.SimpleStatementLine] = field(default_factory=list)
     threads: List[cst.Call] = field(default_factory=list)
+    columns: Dict[int, int] = field(default_factory=dict)  # id(call) -> where it starts
     polls: List[Poll] = field(default_factory=list)
     closes: Dict[cst.CSTNode, Instance] = field(default_factory=dict)
     close_alls: List[cst.SimpleStatementLine] = field(default_factory=list)
@@ -254,6 +259,8 @@ class Plan:
     served: Dict[int, List[Instance]] = field(default_factory=dict)
     # id(loop statement) of the loops a close() elsewhere ends (a stop() method, a signal handler)
     ending_loops: Set[int] = field(default_factory=set)
+    # id(loop, Thread call, close() call) -> the controller expression in reach there (_serving)
+    controller_at: Dict[int, str] = field(default_factory=dict)
     imports: Set[Tuple[str, Optional[str]]] = field(default_factory=set)
     reports: List[Report] = field(default_factory=list)
     convert: bool = False

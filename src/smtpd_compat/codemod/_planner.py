@@ -57,10 +57,12 @@ from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._threads import (
     THREAD_ATTRS,
     LegacyUse,
+    alias_name,
     analyse_thread,
     is_polling_call,
     polling_timeout,
     skipped_ids,
+    socket_map_alias,
 )
 
 
@@ -97,6 +99,8 @@ class Planner(cst.CSTVisitor):
         self.in_threads: Set[int] = set()  # nodes the thread rule rewrites
         self.thread_targets_of: Dict[str, ServerClass] = {}
         self.thread_instances = 0
+        # (statement, what, key) of loops outside the block creating a server (same_block)
+        self.distant: List[Tuple[cst.CSTNode, str, cst.CSTNode]] = []
         self.module = cst.Module(body=[])
 
     # -- helpers -----------------------------------------------------------
@@ -119,6 +123,14 @@ class Planner(cst.CSTVisitor):
             line = self.get_metadata(ParentNodeProvider, parent)
             if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
                 return line
+        return None
+
+    def returned_line(self, call: cst.Call) -> Optional[cst.SimpleStatementLine]:
+        """The line of ``return call``, its only statement."""
+        parent = self.get_metadata(ParentNodeProvider, call)
+        line = self.get_metadata(ParentNodeProvider, parent)
+        if isinstance(parent, cst.Return) and isinstance(line, cst.SimpleStatementLine):
+            return line if len(line.body) == 1 else None
         return None
 
     def owner_of(self, statement: cst.CSTNode) -> cst.CSTNode:
@@ -328,41 +340,16 @@ class Planner(cst.CSTVisitor):
             self.finish(False)
             return
         ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
-        self.check_every_instance_served()
-        serving = self.plan.loops or self.plan.threads or self.plan.polls
-        # A loop elsewhere (another function or block) has its own report at its line.
-        if self.plan.instances and not serving and not self.loop_calls and not self.thread_targets:
-            self.block(
-                self.plan.instances[0].statement,
-                "no asyncore.loop() in this module serves this server",
-                SECTION_STARTUP,
-            )
-        for rule in self.rules:  # the rules' own analyses (banner, debugstream)
+        for rule in self.rules:  # the rules' own analyses (start-up, banner, debugstream)
             rule.analyse(self, original_node)
         ok = ok and self.rules_needed()
         self.finish(ok and not self.blockers)
 
     def finish(self, convert: bool) -> None:
         self.plan.convert = convert
-        self.bind_loops_that_end()
         self.plan.reports.extend(self.blockers)
         if convert:
             self.plan.reports.extend([*self.behaviour_notes(), *self.notes])
-
-    def bind_loops_that_end(self) -> None:
-        """A loop another function's close() ends returned then: its servers say when (stopped).
-
-        A close() in the loop's own function runs only after the loop (or on its way out), so
-        that loop still serves until interrupted.
-        """
-        for loop in self.plan.loops:
-            served = self.plan.served.get(id(loop), [])
-            where = self.scope_of(loop)
-            closes = [c for c, i in self.plan.closes.items() if any(i is s for s in served)]
-            if any(self.scope_of(c) is not where for c in [*closes, *self.plan.close_alls]):
-                self.plan.ending_loops.add(id(loop))
-                for instance in served:
-                    instance.bound = True
 
     def behaviour_notes(self) -> List[Report]:
         """What converted code does differently, said once at each server's creation."""
@@ -374,7 +361,7 @@ class Planner(cst.CSTVisitor):
                     Report(
                         self.line(instance.escapes),
                         f"{instance.target} leaves this function: "
-                        + kept_for_code_elsewhere(instance, instance.controller_name),
+                        + kept_for_code_elsewhere(instance, stopper(instance)),
                         SECTION_STARTUP,
                         note=True,
                     )
@@ -474,13 +461,16 @@ class Planner(cst.CSTVisitor):
     def add_instance(
         self, call: cst.Call, server: Optional[ServerClass], made: str = DEBUGGING_HANDLER
     ) -> None:
-        statement = self.statement_of(call)
+        statement = self.statement_of(call) or self.returned_line(call)
         what = server.name if server else dotted_name(call.func) or "the server"
         if statement is None:
             self.block(call, f"{what}(...) is not a statement of its own", SECTION_STARTUP)
             return
         small = statement.body[0]
         target = None
+        if isinstance(small, cst.Return) and binds(self.scope_of(call), "server"):
+            self.block(call, f"{what}(...) is returned where 'server' is taken", SECTION_STARTUP)
+            return
         if isinstance(small, cst.Assign):
             if len(small.targets) != 1 or dotted_name(small.targets[0].target) is None:
                 self.block(
@@ -518,6 +508,7 @@ class Planner(cst.CSTVisitor):
             server.decode_data = decode_data
         owner = self.owner_of(statement)
         instance = Instance(statement, call, server, target, args, owner, handler_class=made)
+        instance.returned = isinstance(small, cst.Return)
         instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
         instance.bound |= server is not None and server.controller_class != "BoundController"
@@ -560,9 +551,14 @@ class Planner(cst.CSTVisitor):
         for call, _ in self.thread_targets:
             what = "threading.Thread(target=asyncore.loop)"
             if self.same_block(self.statement_of(call) or call, what, single=True, key=call):
-                self.plan.threads.append(call)
-                self.drop_loop_arguments(call)
+                self.add_loop_thread(call)
         return True
+
+    def add_loop_thread(self, call: cst.Call) -> None:
+        """``Thread(target=asyncore.loop)`` to rewrite; where it starts, for its length."""
+        self.plan.threads.append(call)
+        self.plan.columns[id(call)] = self.get_metadata(PositionProvider, call).start.column
+        self.drop_loop_arguments(call)
 
     def drop_loop_arguments(self, call: cst.Call) -> None:
         """``kwargs = {...}`` made only for asyncore.loop goes with the thread's kwargs=."""
@@ -605,7 +601,8 @@ class Planner(cst.CSTVisitor):
 
     def find_poll(self, call: cst.Call) -> bool:
         """``while <cond>: asyncore.loop(timeout=T, count=1)`` in the block of the servers."""
-        if not is_polling_call(call, self.plan.names):
+        alias = socket_map_alias(self.scope_of(call), self.plan.names)
+        if not is_polling_call(call, self.plan.names, alias_name(alias)):
             return False
         statement = self.statement_of(call)
         block = self.get_metadata(ParentNodeProvider, statement) if statement else None
@@ -620,7 +617,7 @@ class Planner(cst.CSTVisitor):
             self.block(loop, "the polling loop's condition reads legacy state", SECTION_THREAD)
             return True
         if self.same_block(loop, "the polling loop"):
-            self.plan.polls.append(Poll(loop, polling_timeout(call)))
+            self.plan.polls.append(Poll(loop, polling_timeout(call), alias))
         return True
 
     def same_block(
@@ -636,7 +633,10 @@ class Planner(cst.CSTVisitor):
                 SECTION_STARTUP,
             )
             return False
-        if not here or (single and len(here) != 1):
+        if not here:  # the startup rule follows the server to it (_serving), or blocks
+            self.distant.append((statement, what, key if key is not None else statement))
+            return False
+        if single and len(here) != 1:
             self.block(
                 statement,
                 f"{what} does not follow the creation of "
@@ -646,26 +646,6 @@ class Planner(cst.CSTVisitor):
             return False
         self.plan.served[id(key if key is not None else statement)] = here
         return True
-
-    def check_every_instance_served(self) -> None:
-        """A server no loop of its block serves would be served by a loop elsewhere."""
-        served = {id(i) for group in self.plan.served.values() for i in group}
-        for instance in self.plan.instances:
-            if id(instance) not in served and (self.loop_calls or self.thread_targets):
-                self.block(
-                    instance.statement,
-                    f"{instance.handler_name} is served by an asyncore.loop() outside the block "
-                    "that creates it: the start-up cannot be rewritten with it",
-                    SECTION_STARTUP,
-                )
-        owners = {id(i.owner) for i in self.plan.instances}
-        for statement in self.plan.close_alls if len(owners) > 1 else []:
-            self.block(
-                statement,
-                "asyncore.close_all() closes the servers of every block: stop each server's "
-                "controller where it is in reach instead",
-                SECTION_STARTUP,
-            )
 
     def find_uses(self) -> bool:
         for instance in self.plan.instances:
@@ -679,7 +659,8 @@ class Planner(cst.CSTVisitor):
             nearest = [i for i in reached if self.scope_of(i.statement) is self.scope_of(attribute)]
             instance = (nearest or reached or named)[-1]
             handed_out = [i for i in named if i.escapes is not None]
-            if not reached and handed_out and attribute.attr.value == "socket":
+            alone = len(self.plan.instances) == 1  # the startup rule follows it (_serving)
+            if not reached and handed_out and (attribute.attr.value == "socket" or alone):
                 continue  # the handler it handed out keeps the socket (rule startup)
             if not reached:
                 self.block(
@@ -738,6 +719,8 @@ class Planner(cst.CSTVisitor):
         if not isinstance(function, cst.FunctionDef):
             return None
         block = self.get_metadata(ParentNodeProvider, function)
+        if not isinstance(block, cst.IndentedBlock):
+            return None  # a module-level function
         holder = self.get_metadata(ParentNodeProvider, block)
         return holder if isinstance(holder, cst.ClassDef) else None
 
@@ -767,8 +750,10 @@ class Planner(cst.CSTVisitor):
         finder = Escapes(instance.target)
         scope.visit(finder)
         if "." in instance.target:  # where only its owner leaves, rule handler checks the reads
-            handed_out = [f for f in finder.found if names_exactly(f, instance.target)]
-            finder.found = handed_out
+            finder.found = [f for f in finder.found if names_exactly(f, instance.target)]
+        # ``return self`` hands out the owner: its readers reach ``owner.<attr>`` by name
+        # (find_sockets_read_through_owners, and the startup rule's untracked closes)
+        finder.found = [f for f in finder.found if not returns_self(f)]
         if finder.found and "." in instance.target:
             self.block(
                 finder.found[0],
@@ -829,10 +814,20 @@ def names_exactly(node: cst.CSTNode, dotted: str) -> bool:
     return any(dotted_name(n) == dotted for n in found if isinstance(n, (cst.Attribute, cst.Name)))
 
 
+def returns_self(node: cst.CSTNode) -> bool:
+    value = node.value if isinstance(node, (cst.Return, cst.Yield)) else None
+    return isinstance(value, cst.Name) and value.value == "self"
+
+
 def mentions(node: cst.CSTNode, name: str) -> bool:
     """True when ``name`` (a Name, or the head of a dotted name) occurs in ``node``."""
     head = name.split(".")[0]
     return bool(cst.matchers.findall(node, cst.matchers.Name(head)))
+
+
+def stopper(instance: Instance) -> str:
+    """The controller code elsewhere reaches: the one the handler carries, if it does."""
+    return f"{instance.target}.controller" if instance.carries else instance.controller_name
 
 
 def owner_of_attribute(name: str) -> str:
