@@ -67,6 +67,8 @@ def test_literal_verbs_become_an_smtp_subclass_built_by_the_controller():
         ("smtpd.SMTPChannel.smtp_XOTHER(self, arg)", "it calls the base smtp_XOTHER"),
         ("log(self)", "smtp_XCLIENT: it passes the channel object itself on"),
         ("return 1", "smtp_XCLIENT: it returns a value"),
+        ("raise asyncore.ExitNow()", "smtp_XCLIENT: it raises asyncore.ExitNow, which ended"),
+        ("self.push(smtpd.__version__)", "smtp_XCLIENT: it uses smtpd.__version__, which a"),
     ],
 )
 def test_noop_verbs_that_reach_the_channel(body, why):

@@ -26,6 +26,7 @@ from smtpd_compat.codemod._session import (
     CHANNEL_NAMES,
     SessionMethod,
     colliding,
+    legacy_use,
     own_attributes,
     statements_of,
     translate,
@@ -160,7 +161,7 @@ def add_method(
             return f"__init__ changes how the channel is built: {kept}"
         plan.init, plan.init_attributes = method, kept
     elif name == "handle_error":
-        error = error_report(method)
+        error = error_report(method, names)
         if isinstance(error, str):
             return f"handle_error: {error}"
         plan.error = error
@@ -264,7 +265,9 @@ def read_elsewhere(channel: cst.ClassDef, init: cst.FunctionDef, attr: str) -> b
     return len(m.findall(channel, pattern)) != len(m.findall(init, pattern))
 
 
-def error_report(method: cst.FunctionDef) -> Union[List[cst.BaseStatement], str]:
+def error_report(
+    method: cst.FunctionDef, names: LegacyNames
+) -> Union[List[cst.BaseStatement], str]:
     """The statements of ``handle_error`` that report, once its closing call goes."""
     params = method.params
     if len(params.params) != 1 or params.star_arg is not cst.MaybeSentinel.DEFAULT:
@@ -280,6 +283,9 @@ def error_report(method: cst.FunctionDef) -> Union[List[cst.BaseStatement], str]
         stmt.visit(checker)
     if checker.problem:
         return checker.problem
+    legacy = next(filter(None, (legacy_use(s, names) for s in body[:-1])), None)
+    if legacy is not None:
+        return legacy
     report = [s.visit(ToPeer()) for s in body[:-1]]
     return [s for s in report if isinstance(s, cst.BaseStatement)]
 

@@ -366,6 +366,9 @@ def translate(
         return "its signature is not (self, arg)"
     if uses_self_itself(function.body, names):
         return "it passes the channel object itself on"
+    legacy = legacy_use(function.body, names)
+    if legacy is not None:
+        return legacy
     transformer = ToSession(names, own)
     body = function.body.visit(transformer)
     if transformer.problem is not None:
@@ -379,6 +382,46 @@ def translate(
         decorator = cst.Decorator(cst.parse_expression(f"syntax({text})".replace("'", '"')))
         method = method.with_changes(decorators=[decorator])
     return SessionMethod(function, method, transformer.raises)
+
+
+# What a legacy name meant inside a channel method, where converted code has no such name.
+LEGACY_MEANING = {
+    "asyncore.ExitNow": "it raises asyncore.ExitNow, which ended smtpd's asyncore.loop() "
+    "(the program went on after the loop): stop the Controller there by hand",
+}
+
+
+class LegacyUse(cst.CSTVisitor):
+    """The first legacy name (asyncore, asynchat, smtpd) a method uses but a base call."""
+
+    def __init__(self, names: LegacyNames) -> None:
+        self.names = names
+        self.found: Optional[str] = None
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return self.check(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.check(node)
+
+    def check(self, node: cst.BaseExpression) -> bool:
+        name = self.names.legacy_name(node)
+        if name is None or self.found is not None:
+            return True
+        if name == "smtpd.SMTPChannel" or name.startswith("smtpd.SMTPChannel.smtp_"):
+            return False  # the base class of a base call: translated
+        self.found = name
+        return False
+
+
+def legacy_use(body: cst.CSTNode, names: LegacyNames) -> Optional[str]:
+    """Why a method cannot leave smtpd: it uses a legacy name the converted module lacks."""
+    checker = LegacyUse(names)
+    body.visit(checker)
+    if checker.found is None:
+        return None
+    meaning = LEGACY_MEANING.get(checker.found)
+    return meaning or f"it uses {checker.found}, which a program without smtpd has not"
 
 
 def is_docstring(stmt: cst.BaseStatement) -> bool:
