@@ -77,6 +77,7 @@ CONVERTED = [
     "error_log_channel",
     "raw_rcpt_filter",
     "xclient_ehlo",
+    "gateway_helpers",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

@@ -229,3 +229,74 @@ def test_a_quit_override_that_logs_then_calls_the_base():
         '        print("bye", self.session.peer[0])\n'
         "        await super().smtp_QUIT(arg)\n"
     ) in outcome.source
+
+
+HELPERS = """        def reply(self, code, text):
+            self.push("%s %s" % (code, text))
+
+        def greet(self, name):
+            self.reply(250, self.phrase(name))
+
+        def phrase(self, name):
+            return "hello %s" % name
+
+        def smtp_XHELLO(self, arg):
+            self.greet(arg)
+"""
+
+
+def test_helpers_that_reply_become_coroutines_and_the_others_stay_plain():
+    outcome = run(PROGRAM.format(methods=HELPERS))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    async def reply(self, code, text):\n"
+        '        await self.push("%s %s" % (code, text))\n\n'
+        "    async def greet(self, name):\n"
+        "        await self.reply(250, self.phrase(name))\n\n"
+        "    def phrase(self, name):\n"
+        '        return "hello %s" % name\n\n'
+        "    async def smtp_XHELLO(self, arg):\n"
+        "        await self.greet(arg)\n"
+    ) in outcome.source
+    assert not any(r.note and "XHELLO" in r.message for r in outcome.reports)  # none raises
+
+
+def test_a_verb_calling_a_helper_that_can_raise_is_noted():
+    methods = (
+        "        def first_word(self, arg):\n"
+        "            return arg.split()[0]\n\n"
+        "        def smtp_XWORD(self, arg):\n"
+        '            self.push("250 %s" % self.first_word(arg))\n'
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    def first_word(self, arg):\n        return arg.split()[0]\n" in outcome.source
+    noted = [r.message for r in outcome.reports if r.note]
+    assert any(n.startswith("Channel.smtp_XWORD: an exception in it") for n in noted)
+    assert not any(n.startswith("Channel.first_word") for n in noted)  # its callers are
+
+
+@pytest.mark.parametrize(
+    "helper, why",
+    [
+        ("def reply(self, text):\n            self.set_terminator(text)", "reply: it calls the"),
+        ("@staticmethod\n        def reply(text):\n            pass", "reply: it is decorated"),
+        ("def reply(self, text):\n            log(self)", "reply: it passes the channel object"),
+    ],
+)
+def test_noop_helpers_that_reach_the_channel(helper, why):
+    verb = "        def smtp_XTEST(self, arg):\n            self.reply(arg)\n"
+    methods = f"        {helper}\n\n{verb}"
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any(why in r for r in reports), reports
+
+
+def test_noop_a_replying_helper_inside_an_expression():
+    methods = (
+        "        def reply(self, text):\n"
+        "            self.push(text)\n\n"
+        "        def smtp_XTEST(self, arg):\n"
+        "            done = self.reply(arg)\n"
+    )
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any("smtp_XTEST: it replies or calls the base method inside" in r for r in reports)

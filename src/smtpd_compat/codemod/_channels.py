@@ -24,10 +24,13 @@ from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import (
     CHANNEL_NAMES,
+    Helpers,
     SessionMethod,
     colliding,
+    is_helper,
     legacy_use,
     own_attributes,
+    read_helpers,
     statements_of,
     translate,
 )
@@ -108,18 +111,24 @@ def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     if colliding(attributes):
         taken = ", ".join(colliding(attributes))
         late.append(f"it keeps attributes aiosmtpd's SMTP has too ({taken})")
-    own = attributes | {m for m in methods if is_verb_method(m)}
+    functions = [s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
+    own = attributes | {m for m in methods if is_verb_method(m) or is_helper(m)}
+    helpers, done = read_helpers([f for f in functions if is_helper(f.name.value)], names, own)
     policy: List[Tuple[cst.FunctionDef, PolicyHook]] = []
     for stmt in block_body(node.body):
-        if isinstance(stmt, cst.FunctionDef):
-            why = add_method(plan, stmt, names, own, policy)
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value in done:
+            why = add_helper(plan, stmt.name.value, done[stmt.name.value])
+            if why:
+                plan.reasons.append(why)
+        elif isinstance(stmt, cst.FunctionDef):
+            why = add_method(plan, stmt, names, (own, helpers), policy)
             if why:
                 plan.reasons.append(why)
         elif not is_docstring(stmt) and not is_pass(stmt):
             late.append("its class body holds more than methods")
     if plan.verbs and policy:  # one SMTP subclass holds every override
         for function, _ in policy:
-            moved = translate(function, names, own)
+            moved = translate(function, names, own, helpers)
             if isinstance(moved, str):
                 late.append("it mixes policy overrides and new verbs (convert by hand)")
                 break
@@ -132,26 +141,35 @@ def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     return plan
 
 
+def add_helper(plan: ChannelPlan, name: str, helper: Union[SessionMethod, str]) -> Optional[str]:
+    """A plain method the commands call joins them (the reason if it cannot)."""
+    if isinstance(helper, str):
+        return f"{name}: {helper}"
+    plan.verbs.append(helper)
+    return None
+
+
 def add_method(
     plan: ChannelPlan,
     method: cst.FunctionDef,
     names: LegacyNames,
-    own: Set[str],
+    context: Tuple[Set[str], Helpers],
     policy: List[Tuple[cst.FunctionDef, PolicyHook]],
 ) -> Optional[str]:
     """File one method of the channel under its conversion; the reason if it has none."""
     name = method.name.value
+    own, helpers = context
     if name in POLICY_VERBS:
         hook = policy_hook(method, names)
         if not isinstance(hook, str):
             policy.append((method, hook))
             return None
-        session = translate(method, names, own)
+        session = translate(method, names, own, helpers)
         if isinstance(session, str):
             return f"{name}: {hook}; as an SMTP subclass method: {session}"
         plan.verbs.append(session)
     elif is_verb_method(name):
-        session = translate(method, names, own)
+        session = translate(method, names, own, helpers)
         if isinstance(session, str):
             return f"{name}: {session}"
         plan.verbs.append(session)

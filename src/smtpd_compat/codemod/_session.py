@@ -11,8 +11,8 @@ helpers) is no translation: the reason says what it touched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import List, Optional, Set, Union
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 import libcst.matchers
@@ -93,6 +93,69 @@ SYNTAX = {
 
 
 @dataclass
+class Helpers:
+    """A channel's plain methods: those that reply (coroutines) and the others (may raise)."""
+
+    coroutines: Set[str] = field(default_factory=set)
+    plain: Set[str] = field(default_factory=set)
+    raising: Set[str] = field(default_factory=set)  # those that may raise
+
+
+def is_helper(name: str) -> bool:
+    """A plain method of the channel's own: neither a verb nor a name of either server."""
+    if name.startswith("smtp_") or (name.startswith("__") and name.endswith("__")):
+        return False
+    return name not in CHANNEL_NAMES and name not in SMTP_NAMES
+
+
+def read_helpers(
+    functions: List[cst.FunctionDef], names: LegacyNames, own: Set[str]
+) -> Tuple[Helpers, Dict[str, Union[SessionMethod, str]]]:
+    """Which helpers reply, and each helper translated (or why not), by name."""
+    every = {f.name.value for f in functions}
+    coroutines = replying_helpers(functions, names)
+    helpers = Helpers(coroutines, every - coroutines, set(every))  # until read: all may raise
+    done: Dict[str, Union[SessionMethod, str]] = {}
+    raising: Set[str] = set()
+    while raising != helpers.raising:  # until what each helper calls is known to be safe
+        raising = set(helpers.raising)
+        for function in functions:
+            done[function.name.value] = translate_helper(function, names, own, helpers)
+        safe = [m.name for m in done.values() if isinstance(m, SessionMethod) and not m.raises]
+        helpers.raising -= set(safe)
+    for method in done.values():
+        if isinstance(method, SessionMethod):
+            method.raises = False  # its callers are noted if it can raise
+    return helpers, done
+
+
+def replying_helpers(helpers: List[cst.FunctionDef], names: LegacyNames) -> Set[str]:
+    """The helpers that reply, call a verb or call a helper that does: coroutines now."""
+    found: Set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for function in helpers:
+            if function.name.value not in found and replies(function, names, found):
+                found.add(function.name.value)
+                changed = True
+    return found
+
+
+def replies(function: cst.FunctionDef, names: LegacyNames, coroutines: Set[str]) -> bool:
+    m = cst.matchers
+    for call in m.findall(function.body, m.Call()):
+        assert isinstance(call, cst.Call)
+        name = dotted_name(call.func) or ""
+        method = name[len("self.") :]
+        if name == "self.push" or base_verb(call, names) or name.startswith("self.smtp_"):
+            return True
+        if name.startswith("self.") and method in coroutines:
+            return True
+    return False
+
+
+@dataclass
 class SessionMethod:
     """An ``smtp_VERB`` method, translated; ``raises`` when it can fail on bad input."""
 
@@ -144,10 +207,14 @@ def base_verb(call: cst.Call, names: LegacyNames) -> Optional[str]:
 class ToSession(cst.CSTTransformer):
     """Rewrites one method body; ``problem`` says why it cannot run in an SMTP subclass."""
 
-    def __init__(self, names: LegacyNames, own: Set[str]) -> None:
+    def __init__(
+        self, names: LegacyNames, own: Set[str], helpers: Optional[Helpers] = None
+    ) -> None:
         super().__init__()
         self.names = names
         self.own = own
+        self.helpers = helpers or Helpers()
+        self.returns_values = False  # a helper's value is its callers' to use
         self.problem: Optional[str] = None
         self.raises = False
         self.handled: Set[int] = set()  # calls that are replies or base calls
@@ -173,7 +240,7 @@ class ToSession(cst.CSTTransformer):
             statement = cst.parse_statement(RESET)
             assert isinstance(statement, cst.SimpleStatementLine)
             return statement.body[0]
-        if self.own_verb(call):
+        if self.own_coroutine(call):
             return updated_node.with_changes(value=cst.Await(new))
         verb = base_verb(call, self.names)
         if verb is not None and verb in BASE_VERBS:
@@ -187,8 +254,11 @@ class ToSession(cst.CSTTransformer):
         name = dotted_name(node.func) or ""
         if name == "super":
             return
-        if self.own_verb(node):
+        if self.own_coroutine(node):
             self.handled.add(id(node))
+        method = name[len("self.") :] if name.startswith("self.") else ""
+        if self.own_coroutine(node) or method in self.helpers.plain:
+            self.raises |= method in self.helpers.raising
             return
         if name in ("self.push", "self._set_rset_state") or base_verb(node, self.names):
             verb = base_verb(node, self.names)
@@ -200,10 +270,12 @@ class ToSession(cst.CSTTransformer):
             self.fail(f"it calls the channel's {name}()")
         self.raises = True
 
-    def own_verb(self, call: cst.Call) -> bool:
-        """``self.smtp_EHLO(arg)``: a verb of the channel's, or one both servers answer."""
+    def own_coroutine(self, call: cst.Call) -> bool:
+        """``self.smtp_EHLO(arg)``, ``self.reply(...)``: a method of the channel's that replies."""
         name = dotted_name(call.func) or ""
         method = name[len("self.") :]
+        if name.startswith("self.") and method in self.helpers.coroutines:
+            return True
         if not name.startswith("self.smtp_") or len(call.args) != 1 or call.args[0].keyword:
             return False
         return method in self.own or method[len("smtp_") :] in BASE_VERBS
@@ -262,7 +334,7 @@ class ToSession(cst.CSTTransformer):
         self.fail("it yields")
 
     def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None:
+        if node.value is not None and not self.returns_values:
             self.fail("it returns a value (smtpd ignored it)")
 
     def visit_Raise(self, node: cst.Raise) -> None:
@@ -353,7 +425,10 @@ class WithoutBaseSelf(cst.CSTTransformer):
 
 
 def translate(
-    function: cst.FunctionDef, names: LegacyNames, own: Set[str]
+    function: cst.FunctionDef,
+    names: LegacyNames,
+    own: Set[str],
+    helpers: Optional[Helpers] = None,
 ) -> Union[SessionMethod, str]:
     """The ``async def`` an SMTP subclass gets for a channel's ``smtp_VERB``, or why not."""
     params = function.params
@@ -364,12 +439,36 @@ def translate(
         return "it is decorated or already async"
     if any(p.default is not None for p in params.params):
         return "its signature is not (self, arg)"
+    return translated(function, names, own, helpers)
+
+
+def translate_helper(
+    function: cst.FunctionDef, names: LegacyNames, own: Set[str], helpers: Helpers
+) -> Union[SessionMethod, str]:
+    """A plain method the commands call: ``async def`` when it replies, else as it was."""
+    params = function.params.params
+    if function.decorators or function.asynchronous:
+        return "it is decorated or already async"
+    if not params or params[0].name.value != "self":
+        return "its first parameter is not self"
+    return translated(function, names, own, helpers, helper=True)
+
+
+def translated(
+    function: cst.FunctionDef,
+    names: LegacyNames,
+    own: Set[str],
+    helpers: Optional[Helpers],
+    helper: bool = False,
+) -> Union[SessionMethod, str]:
+    """The method in the SMTP subclass (a verb, or a helper when ``helper``), or why not."""
     if uses_self_itself(function.body, names):
         return "it passes the channel object itself on"
     legacy = legacy_use(function.body, names)
     if legacy is not None:
         return legacy
-    transformer = ToSession(names, own)
+    transformer = ToSession(names, own, helpers)
+    transformer.returns_values = helper
     body = function.body.visit(transformer)
     if transformer.problem is not None:
         return transformer.problem
@@ -377,6 +476,10 @@ def translate(
         return "it replies or calls the base method inside an expression"
     assert isinstance(body, cst.BaseSuite)
     method = function.with_changes(body=body, asynchronous=cst.Asynchronous())
+    if helper:
+        coroutine = helpers is not None and function.name.value in helpers.coroutines
+        plain = function.with_changes(body=body)
+        return SessionMethod(function, method if coroutine else plain, transformer.raises)
     text = SYNTAX.get(function.name.value[len("smtp_") :])
     if text is not None:
         decorator = cst.Decorator(cst.parse_expression(f"syntax({text})".replace("'", '"')))
