@@ -78,6 +78,7 @@ CONVERTED = [
     "raw_rcpt_filter",
     "xclient_ehlo",
     "gateway_helpers",
+    "relay_hostname",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

@@ -120,6 +120,84 @@ def test_attributes_init_keeps_for_the_methods_are_kept_by_the_subclass():
     ) in outcome.source
 
 
+def test_values_computed_from_the_server_are_computed_from_the_handler():
+    init = FORWARDING_INIT + (
+        "            self.store = server.store\n"
+        "            self.limit = len(self.smtp_server.rules) + 1\n"
+        "            self.opened = time.monotonic()  # computed on every connection\n"
+        "            self.ignored = (conn, addr)\n"
+    )
+    methods = (
+        "\n        def smtp_XSTORE(self, arg):\n"
+        "            self.push('250 %s %s' % (len(self.store), self.limit))\n"
+    )
+    source = LMTP_LIKE.format(init=init + methods, accept=ACCEPT, args='("127.0.0.1", 0), None')
+    outcome = run(source.replace("    import smtpd\n", "    import smtpd\n    import time\n"))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        super().__init__(*args, **kwargs)\n"
+        "        self.store = self.event_handler.store\n"
+        "        self.limit = len(self.event_handler.rules) + 1\n"
+        "        self.opened = time.monotonic()  # computed on every connection\n"
+    ) in outcome.source
+    assert "ignored" not in outcome.source  # nothing reads it, computing it does nothing
+
+
+NAMED = """
+    import asyncore
+    import smtpd
+
+
+    class Named(smtpd.SMTPChannel):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fqdn = "mx.example.org"
+
+
+    class Sink(smtpd.SMTPServer):
+        channel_class = Named
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    sink = Sink(("127.0.0.1", 0), None)
+    asyncore.loop()
+"""
+
+
+def test_an_init_setting_fqdn_sets_the_hostname_and_notes_the_greeting():
+    outcome = run(NAMED)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n"
+        '        self.hostname = "mx.example.org"\n'
+    ) in outcome.source
+    notes = [r.message for r in outcome.reports if r.note]
+    assert any(n.startswith("Named.__init__ sets fqdn after smtpd's greeting") for n in notes)
+    assert "class NamedController(BoundController):" in outcome.source
+
+
+@pytest.mark.parametrize(
+    "kept, why",
+    [
+        ("self.seen = addr", "other methods read self.seen, set from addr"),
+        ("self.other = print(conn)", "it keeps self.other, set from print(conn)"),
+        ("self.seen = server.socket", "LHLOChannel.__init__ reads server.socket: the converted"),
+        ("self.seen = lambda: 1", "other methods read self.seen, set from lambda: 1"),
+        ("self.seen = asyncore.socket_map", "other methods read self.seen, set from asyncore"),
+        ("self.data_size_limit = 10", "it sets the channel's self.data_size_limit"),
+    ],
+)
+def test_noop_init_values_the_subclass_cannot_compute(kept, why):
+    init = FORWARDING_INIT + f"            {kept}\n"
+    methods = "\n        def smtp_XSEEN(self, arg):\n            self.push(str(self.seen))\n"
+    source = LMTP_LIKE.format(init=init + methods, accept=ACCEPT, args='("127.0.0.1", 0), None')
+    reports = check_noop(source)
+    assert any(why in r for r in reports), reports
+
+
 @pytest.mark.parametrize(
     "init, accept, args, why",
     [

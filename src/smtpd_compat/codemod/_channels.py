@@ -87,15 +87,22 @@ class ChannelPlan:
     verbs: List[SessionMethod] = field(default_factory=list)  # the SMTP subclass's methods
     error: Optional[List[cst.BaseStatement]] = None  # handle_error's report, translated
     init: Optional[cst.FunctionDef] = None  # an __init__ that only forwards (it goes)
-    init_attributes: List[Tuple[str, str]] = field(default_factory=list)  # kept by the subclass
+    # What the SMTP subclass's __init__ keeps: (name, the statement that sets it there).
+    init_attributes: List[Tuple[str, cst.BaseStatement]] = field(default_factory=list)
+    init_notes: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # what changes
 
     @property
     def name(self) -> str:
         return self.node.name.value
 
     @property
+    def session(self) -> bool:
+        """True when the channel becomes an SMTP subclass: methods, or values it keeps."""
+        return bool(self.verbs or self.init_attributes)
+
+    @property
     def convertible(self) -> bool:
-        converts = bool(self.hooks or self.verbs) or self.error is not None
+        converts = bool(self.hooks or self.session) or self.error is not None
         return not self.reasons and (converts or self.auth is not None)
 
 
@@ -126,7 +133,7 @@ def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
                 plan.reasons.append(why)
         elif not is_docstring(stmt) and not is_pass(stmt):
             late.append("its class body holds more than methods")
-    if plan.verbs and policy:  # one SMTP subclass holds every override
+    if plan.session and policy:  # one SMTP subclass holds every override
         for function, _ in policy:
             moved = translate(function, names, own, helpers)
             if isinstance(moved, str):
@@ -174,7 +181,7 @@ def add_method(
             return f"{name}: {session}"
         plan.verbs.append(session)
     elif name == "__init__":
-        kept = analyse_init(method, plan.node, names)
+        kept = analyse_init(method, plan, names)
         if isinstance(kept, str):
             return f"__init__ changes how the channel is built: {kept}"
         plan.init, plan.init_attributes = method, kept
@@ -193,13 +200,22 @@ def is_verb_method(name: str) -> bool:
     return name.startswith("smtp_") and verb.isalpha() and verb.isupper()
 
 
+# Channel settings an __init__ may change after the base's, and where aiosmtpd keeps them.
+SESSION_SETTINGS = {"fqdn": "hostname"}
+GREETING_NOTE = (
+    "{}.__init__ sets fqdn after smtpd's greeting was sent: the converted greeting names "
+    "{} too (smtpd's named socket.getfqdn(); HELO and EHLO replies are the same)"
+)
+
+
 def analyse_init(
-    init: cst.FunctionDef, channel: cst.ClassDef, names: LegacyNames
-) -> Union[List[Tuple[str, str]], str]:
-    """The attributes an ``__init__`` keeps that other methods read (name, value's code).
+    init: cst.FunctionDef, plan: ChannelPlan, names: LegacyNames
+) -> Union[List[Tuple[str, cst.BaseStatement]], str]:
+    """The attributes an ``__init__`` keeps (name in the SMTP subclass, its statement there).
 
     An ``__init__`` converts when it passes its own arguments to the base once and
-    otherwise keeps literals, or the server, as attributes; else the reason.
+    otherwise keeps values the SMTP subclass can compute as attributes; else the reason.
+    A value with no effect nobody reads goes.
     """
     params = init.params
     if params.kwonly_params or params.posonly_params or init.decorators:
@@ -209,33 +225,104 @@ def analyse_init(
     base = [s for s in statements_of(init) if is_init_call(s, names)]
     if len(base) != 1 or forwarded(base[0]) != (passed, star):
         return "it does not pass its own arguments to the base __init__ exactly once"
-    kept: List[Tuple[str, str]] = []
-    for stmt in statements_of(init):
+    kept: List[Tuple[str, cst.BaseStatement]] = []
+    statements = statements_of(init)
+    after = statements[statements.index(base[0]) + 1 :]
+    for stmt in statements:
         if stmt is base[0]:
             continue
         attr, value = kept_attribute(stmt)
         if attr is None or value is None:
             return "it does more than keep values as attributes"
-        if not read_elsewhere(channel, init, attr):
-            continue  # nothing reads it: it goes
-        code = session_value(value, passed[:1])
-        if attr in CHANNEL_NAMES or code is None:
-            return f"other methods read self.{attr}, set from {code_of(value)}"
-        kept.append((attr, code))
+        reads = InitValue(passed, star, names, stmt in after)
+        code = reads.code(value)
+        if attr in CHANNEL_NAMES and attr not in SESSION_SETTINGS:
+            return f"it sets the channel's self.{attr}"
+        unread = attr not in SESSION_SETTINGS and not read_elsewhere(plan.node, init, attr)
+        if attr in SESSION_SETTINGS and stmt not in after:
+            unread = True  # the base __init__ set it again
+        if unread and reads.pure:
+            continue  # nothing reads it and computing it does nothing: it goes
+        if code is None:
+            what = f"other methods read self.{attr}" if not unread else f"it keeps self.{attr}"
+            return f"{what}, set from {code_of(value)}"
+        if attr in SESSION_SETTINGS and not unread:
+            plan.init_notes.append((stmt, GREETING_NOTE.format(plan.name, code_of(value))))
+            attr = SESSION_SETTINGS[attr]
+        kept.append((attr, setting(stmt, attr, code)))
     return kept
 
 
-def session_value(value: cst.BaseExpression, server: List[str]) -> Optional[str]:
-    """The value in the SMTP subclass: a literal as written, the server as its handler."""
-    if isinstance(value, cst.Name) and value.value in server:
-        return "self.event_handler"
-    literal = (cst.SimpleString, cst.Integer, cst.Float)
-    empty = (cst.List, cst.Dict, cst.Tuple, cst.Set)
-    if isinstance(value, literal) or (isinstance(value, empty) and not value.elements):
-        return code_of(value)
-    if isinstance(value, cst.Name) and value.value in ("None", "True", "False"):
-        return value.value
-    return None
+def setting(stmt: cst.BaseStatement, attr: str, code: str) -> cst.BaseStatement:
+    """``self.attr = code`` in place of the statement, keeping its comments."""
+    assign = small(stmt)
+    assert isinstance(assign, cst.Assign) and isinstance(stmt, cst.SimpleStatementLine)
+    target = cst.AssignTarget(cst.Attribute(cst.Name("self"), cst.Name(attr)))
+    new = assign.with_changes(targets=[target], value=cst.parse_expression(code))
+    return stmt.with_changes(body=[new])
+
+
+class InitValue(cst.CSTTransformer):
+    """A value an ``__init__`` keeps, as the SMTP subclass computes it (None: it cannot).
+
+    It may use module names, the server (the handler now: ``self.event_handler``)
+    and, after the base ``__init__``, ``self.smtp_server``; not the other arguments.
+    """
+
+    def __init__(self, params: List[str], star: List[str], names: LegacyNames, after: bool):
+        super().__init__()
+        self.server = params[:1]
+        self.hidden = set(params[1:] + star) | {"self"}
+        self.names = names
+        self.after = after
+        self.problem = False
+        self.pure = True  # no call: computing it has no effect
+        self.labels: Set[int] = set()  # Names that are attribute or keyword names
+
+    def code(self, value: cst.BaseExpression) -> Optional[str]:
+        if legacy_use(value, self.names) is not None:
+            return None
+        result = value.visit(self)
+        if self.problem or not isinstance(result, cst.BaseExpression):
+            return None
+        return code_of(result)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.pure = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if dotted_name(node) == "self.smtp_server":
+            self.problem |= not self.after  # smtpd set it in the base __init__
+            return False
+        self.labels.add(id(node.attr))  # the attribute's own name is no variable
+        return True
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.labels.add(id(node.keyword))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) not in self.labels:
+            self.problem |= node.value in self.hidden
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self.problem = True
+        return False
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.problem = True
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        if original_node.value in self.server and id(original_node) not in self.labels:
+            return cst.parse_expression("self.event_handler")
+        return updated_node
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        if dotted_name(original_node) == "self.smtp_server":
+            return cst.parse_expression("self.event_handler")
+        return updated_node
 
 
 def is_init_call(stmt: cst.BaseStatement, names: LegacyNames) -> bool:

@@ -162,7 +162,7 @@ def error_only(channel: Optional[ChannelPlan]) -> bool:
     """A converted channel no other rule replaces: it only overrides handle_error."""
     if channel is None or channel.error is None:
         return False
-    return not (channel.verbs or channel.hooks or channel.auth)
+    return not (channel.session or channel.hooks or channel.auth)
 
 
 @RULE.needed_when

@@ -17,7 +17,7 @@ the connection. Anything else is reported.
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Tuple
 
 import libcst as cst
 import libcst.matchers
@@ -30,6 +30,7 @@ from smtpd_compat.codemod._build import (
     with_leading_lines,
 )
 from smtpd_compat.codemod._channels import ChannelPlan
+from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, LEGACY_ATTRS, SECTION_VERBS, Plan
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
@@ -40,7 +41,7 @@ RULE = Rule("verbs", "channels adding verbs become an aiosmtpd SMTP subclass", S
 
 @RULE.needed_when
 def has_session_methods(plan: Plan) -> bool:
-    return any(s.channel is not None and s.channel.verbs for s in plan.servers)
+    return any(s.channel is not None and s.channel.session for s in plan.servers)
 
 
 @RULE.analysis
@@ -48,7 +49,7 @@ def check_controller_name(planner: Planner, module: cst.Module) -> None:
     """The Controller subclass this rule writes must not take a name the module uses."""
     for server in planner.plan.servers:
         channel = server.channel
-        if channel is not None and channel.verbs:
+        if channel is not None and channel.session:
             name = f"{channel.name}Controller"
             if name in planner.name_uses:
                 planner.block(
@@ -59,21 +60,35 @@ def check_controller_name(planner: Planner, module: cst.Module) -> None:
 @RULE.analysis
 def check_server_reads(planner: Planner, module: cst.Module) -> None:
     """``self.smtp_server.X`` is the handler's X: not the dispatcher's, nor smtpd's settings."""
-    m = cst.matchers
-    server = m.Attribute(value=m.Name("self"), attr=m.Name("smtp_server"))
     lost = DISPATCHER_ATTRS | set(LEGACY_ATTRS)
     channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
     for channel in channels.values():
-        for method in channel.verbs:
-            for read in m.findall(method.original, m.Attribute(value=server)):
-                assert isinstance(read, cst.Attribute)
-                if read.attr.value in lost:
+        read = [(m.name, m.original) for m in channel.verbs]
+        if channel.init is not None and channel.init_attributes:
+            read.append(("__init__", channel.init))
+        for name, method in read:
+            for server, attr in server_reads(method):
+                if attr in lost:
                     planner.block(
-                        read,
-                        f"{channel.name}.{method.name} reads self.smtp_server.{read.attr.value}: "
+                        method,
+                        f"{channel.name}.{name} reads {server}.{attr}: "
                         "the converted handler has no such attribute",
                         SECTION_VERBS,
                     )
+
+
+def server_reads(method: cst.FunctionDef) -> List[Tuple[str, str]]:
+    """``(server, X)`` of each ``self.smtp_server.X`` (or ``server.X`` in an __init__)."""
+    m = cst.matchers
+    params = method.params.params
+    server = params[1].name.value if method.name.value == "__init__" and len(params) > 1 else ""
+    found = []
+    for read in m.findall(method, m.Attribute()):
+        assert isinstance(read, cst.Attribute)
+        owner = dotted_name(read.value)
+        if owner is not None and owner in ("self.smtp_server", server):
+            found.append((owner, read.attr.value))
+    return found
 
 
 @RULE.analysis
@@ -90,6 +105,16 @@ def note_raising_methods(planner: Planner, module: cst.Module) -> None:
                 "and dropped the connection): catch it in the method if clients rely on that",
                 SECTION_VERBS,
             )
+
+
+@RULE.analysis
+def note_init_changes(planner: Planner, module: cst.Module) -> None:
+    """What the channel's ``__init__`` changed that the SMTP subclass changes otherwise."""
+    channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
+    for channel in channels.values():
+        if channel.session:
+            for node, note in channel.init_notes:
+                planner.add_note(node, note, SECTION_VERBS)
 
 
 def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
@@ -113,15 +138,16 @@ def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
 
 
 def session_init(channel: ChannelPlan) -> List[cst.BaseStatement]:
-    """The channel's ``__init__``, keeping the attributes its methods read (none: no method)."""
+    """The channel's ``__init__``: the values it keeps, as the SMTP subclass computes them."""
     if not channel.init_attributes:
         return []
-    lines = [
-        "def __init__(self, *args, **kwargs):",
-        "    super().__init__(*args, **kwargs)",
-        *(f"    self.{name} = {value}" for name, value in channel.init_attributes),
-    ]
-    return [statement("\n".join(lines) + "\n").with_changes(leading_lines=[EMPTY])]
+    init = statement(
+        "def __init__(self, *args, **kwargs):\n    super().__init__(*args, **kwargs)\n"
+    )
+    assert isinstance(init, cst.FunctionDef)
+    body = [*block_body(init.body), *(kept for _, kept in channel.init_attributes)]
+    init = init.with_changes(body=init.body.with_changes(body=body))
+    return [init.with_changes(leading_lines=[EMPTY])]
 
 
 def spaced(method: cst.FunctionDef) -> List[cst.EmptyLine]:
@@ -135,7 +161,7 @@ def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
         return updated
     for server in plan.servers:
         channel = server.channel
-        if channel is None or not channel.verbs:
+        if channel is None or not channel.session:
             continue
         if original is channel.node:
             plan.imports.add(("aiosmtpd.smtp", "SMTP"))
