@@ -79,6 +79,7 @@ CONVERTED = [
     "xclient_ehlo",
     "gateway_helpers",
     "relay_hostname",
+    "postfix_lookalike",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -93,7 +94,7 @@ NOT_CONVERTED = [
 COMPARES_STDERR = {"honeypot_log"}
 PRINTS_ONLY = {"debugging_server"}
 # Programs whose greeting the codemod keeps (ident=); the others greet as aiosmtpd does.
-KEEPS_BANNER = {"banner_version"}
+KEEPS_BANNER = {"banner_version", "postfix_lookalike"}
 # Programs answering AUTH: the AUTH dialogues run too, and only their reply codes are
 # compared (aiosmtpd words 235, 535, 504 and the 334 continuation its own way).
 AUTH_PROGRAMS = {"auth_plain", "auth_required"}

@@ -141,6 +141,9 @@ def test_values_computed_from_the_server_are_computed_from_the_handler():
         "        self.opened = time.monotonic()  # computed on every connection\n"
     ) in outcome.source
     assert "ignored" not in outcome.source  # nothing reads it, computing it does nothing
+    notes = [r.message for r in outcome.reports if r.note]
+    assert any(n.startswith("LHLOChannel.__init__ computes self.opened on each") for n in notes)
+    assert not any("computes self.store" in n for n in notes)  # no call: no effect
 
 
 NAMED = """

@@ -300,3 +300,52 @@ def test_noop_a_replying_helper_inside_an_expression():
     )
     reports = check_noop(PROGRAM.format(methods=methods))
     assert any("smtp_XTEST: it replies or calls the base method inside" in r for r in reports)
+
+
+PUSH = """        def push(self, msg):
+            if msg.startswith("220 "):
+                msg = "220 mail.example.com ESMTP"
+            {base}
+"""
+
+
+@pytest.mark.parametrize("base", ["smtpd.SMTPChannel.push(self, msg)", "super().push(msg)"])
+def test_a_push_override_rewrites_aiosmtpds_replies_and_is_noted(base):
+    outcome = run(PROGRAM.format(methods=PUSH.format(base=base)))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    async def push(self, msg):\n"
+        '        if msg.startswith("220 "):\n'
+        '            msg = "220 mail.example.com ESMTP"\n'
+        "        await super().push(msg)\n"
+    ) in outcome.source
+    notes = [r.message for r in outcome.reports if r.note]
+    push = [n for n in notes if n.startswith("Channel.push now gets aiosmtpd's replies")]
+    assert len(push) == 1 and "Controller.start() opens to itself" in push[0]
+    assert "an exception in it ends the session without a reply" in push[0]  # startswith
+    assert not any("Channel.push: an exception in it now answers" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    "push, why",
+    [
+        (
+            "def push(self, msg):\n            asynchat.async_chat.push(self, msg.encode())",
+            "push rewrites every reply: it uses asynchat.async_chat.push",
+        ),
+        (
+            "def push(self, msg, end='\\r\\n'):\n            super().push(msg)",
+            "push rewrites every reply: its signature is not (self, msg)",
+        ),
+        (
+            "def push(self, msg):\n            self.sent = super().push(msg)",
+            "push rewrites every reply: it replies or calls the base method inside",
+        ),
+    ],
+)
+def test_noop_push_overrides_reaching_asynchat(push, why):
+    source = PROGRAM.format(methods=f"        {push}\n").replace(
+        "    import smtpd\n", "    import asynchat\n    import smtpd\n"
+    )
+    reports = check_noop(source)
+    assert any(why in r for r in reports), reports

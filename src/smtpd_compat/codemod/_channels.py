@@ -33,6 +33,7 @@ from smtpd_compat.codemod._session import (
     read_helpers,
     statements_of,
     translate,
+    translate_push,
 )
 
 POLICY_VERBS = {"smtp_MAIL": ("MAIL", "FROM:"), "smtp_RCPT": ("RCPT", "TO:")}
@@ -55,7 +56,6 @@ PURE_METHODS = frozenset(
 UNCONVERTED = {
     "found_terminator": "found_terminator drives the line protocol itself",
     "collect_incoming_data": "collect_incoming_data drives the line protocol itself",
-    "push": "push rewrites every reply",
     "__init__": "__init__ changes how the channel is built",
 }
 OTHER = "{} has no hook equivalent"
@@ -180,6 +180,11 @@ def add_method(
         if isinstance(session, str):
             return f"{name}: {session}"
         plan.verbs.append(session)
+    elif name == "push":
+        session = translate_push(method, names, own, helpers)
+        if isinstance(session, str):
+            return f"push rewrites every reply: {session}"
+        plan.verbs.append(session)
     elif name == "__init__":
         kept = analyse_init(method, plan, names)
         if isinstance(kept, str):
@@ -202,6 +207,9 @@ def is_verb_method(name: str) -> bool:
 
 # Channel settings an __init__ may change after the base's, and where aiosmtpd keeps them.
 SESSION_SETTINGS = {"fqdn": "hostname"}
+# aiosmtpd's Controller.start() connects to itself once, reads the greeting, hangs up.
+SELF_CHECK = "the connection aiosmtpd's Controller.start() opens to itself to check it serves"
+EFFECT_NOTE = "{}.__init__ computes self.{} on each connection, and once more for " + SELF_CHECK
 GREETING_NOTE = (
     "{}.__init__ sets fqdn after smtpd's greeting was sent: the converted greeting names "
     "{} too (smtpd's named socket.getfqdn(); HELO and EHLO replies are the same)"
@@ -246,6 +254,8 @@ def analyse_init(
         if code is None:
             what = f"other methods read self.{attr}" if not unread else f"it keeps self.{attr}"
             return f"{what}, set from {code_of(value)}"
+        if not reads.pure:
+            plan.init_notes.append((stmt, EFFECT_NOTE.format(plan.name, attr)))
         if attr in SESSION_SETTINGS and not unread:
             plan.init_notes.append((stmt, GREETING_NOTE.format(plan.name, code_of(value))))
             attr = SESSION_SETTINGS[attr]

@@ -204,6 +204,18 @@ def base_verb(call: cst.Call, names: LegacyNames) -> Optional[str]:
     return func.attr.value[len("smtp_") :]
 
 
+def is_base_push(call: cst.Call, names: LegacyNames) -> bool:
+    """``smtpd.SMTPChannel.push(self, msg)`` or ``super().push(msg)``: the reply itself."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "push":
+        return False
+    owner, args = func.value, list(call.args)
+    if isinstance(owner, cst.Call) and dotted_name(owner.func) == "super":
+        return len(args) == 1 and not args[0].star and not args[0].keyword
+    explicit = names.legacy_name(owner) == "smtpd.SMTPChannel" and len(args) == 2
+    return explicit and dotted_name(args[0].value) == "self" and not args[1].keyword
+
+
 class ToSession(cst.CSTTransformer):
     """Rewrites one method body; ``problem`` says why it cannot run in an SMTP subclass."""
 
@@ -242,6 +254,11 @@ class ToSession(cst.CSTTransformer):
             return statement.body[0]
         if self.own_coroutine(call):
             return updated_node.with_changes(value=cst.Await(new))
+        if is_base_push(call, self.names):
+            argument = new.args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            base = cst.parse_expression("super().push()")
+            assert isinstance(base, cst.Call)
+            return updated_node.with_changes(value=cst.Await(base.with_changes(args=[argument])))
         verb = base_verb(call, self.names)
         if verb is not None and verb in BASE_VERBS:
             argument = new.args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -259,6 +276,9 @@ class ToSession(cst.CSTTransformer):
         method = name[len("self.") :] if name.startswith("self.") else ""
         if self.own_coroutine(node) or method in self.helpers.plain:
             self.raises |= method in self.helpers.raising
+            return
+        if is_base_push(node, self.names):
+            self.handled.add(id(node))
             return
         if name in ("self.push", "self._set_rset_state") or base_verb(node, self.names):
             verb = base_verb(node, self.names)
@@ -418,7 +438,8 @@ class WithoutBaseSelf(cst.CSTTransformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         owner = original_node.func
-        if isinstance(owner, cst.Attribute) and base_verb(original_node, self.names):
+        base = base_verb(original_node, self.names) or is_base_push(original_node, self.names)
+        if isinstance(owner, cst.Attribute) and base:
             if not isinstance(owner.value, cst.Call):
                 return updated_node.with_changes(args=updated_node.args[1:])
         return updated_node
@@ -442,6 +463,14 @@ def translate(
     return translated(function, names, own, helpers)
 
 
+def translate_push(
+    function: cst.FunctionDef, names: LegacyNames, own: Set[str], helpers: Helpers
+) -> Union[SessionMethod, str]:
+    """A ``push`` override: aiosmtpd's SMTP sends every reply through its ``push`` too."""
+    result = translate(function, names, own, helpers)
+    return result.replace("(self, arg)", "(self, msg)") if isinstance(result, str) else result
+
+
 def translate_helper(
     function: cst.FunctionDef, names: LegacyNames, own: Set[str], helpers: Helpers
 ) -> Union[SessionMethod, str]:
@@ -462,11 +491,11 @@ def translated(
     helper: bool = False,
 ) -> Union[SessionMethod, str]:
     """The method in the SMTP subclass (a verb, or a helper when ``helper``), or why not."""
-    if uses_self_itself(function.body, names):
-        return "it passes the channel object itself on"
     legacy = legacy_use(function.body, names)
     if legacy is not None:
         return legacy
+    if uses_self_itself(function.body, names):
+        return "it passes the channel object itself on"
     transformer = ToSession(names, own, helpers)
     transformer.returns_values = helper
     body = function.body.visit(transformer)
@@ -511,7 +540,9 @@ class LegacyUse(cst.CSTVisitor):
         name = self.names.legacy_name(node)
         if name is None or self.found is not None:
             return True
-        if name == "smtpd.SMTPChannel" or name.startswith("smtpd.SMTPChannel.smtp_"):
+        if name in ("smtpd.SMTPChannel", "smtpd.SMTPChannel.push"):
+            return False  # the base class of a base call: translated
+        if name.startswith("smtpd.SMTPChannel.smtp_"):
             return False  # the base class of a base call: translated
         self.found = name
         return False

@@ -29,7 +29,7 @@ from smtpd_compat.codemod._build import (
     statements,
     with_leading_lines,
 )
-from smtpd_compat.codemod._channels import ChannelPlan
+from smtpd_compat.codemod._channels import SELF_CHECK, ChannelPlan
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, LEGACY_ATTRS, SECTION_VERBS, Plan
 from smtpd_compat.codemod._planner import Planner
@@ -97,12 +97,33 @@ def note_raising_methods(planner: Planner, module: cst.Module) -> None:
     channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
     for channel in channels.values():
         then = "ran its handle_error" if channel.error is not None else "printed the error"
-        for method in (m for m in channel.verbs if m.raises):
+        for method in (m for m in channel.verbs if m.raises and m.name != "push"):
             planner.add_note(
                 method.original,
                 f"{channel.name}.{method.name}: an exception in it now answers "
                 f"'500 Error: (ExceptionName) text' and the session goes on (smtpd {then} "
                 "and dropped the connection): catch it in the method if clients rely on that",
+                SECTION_VERBS,
+            )
+
+
+@RULE.analysis
+def note_push_override(planner: Planner, module: cst.Module) -> None:
+    """A ``push`` override sees aiosmtpd's replies, where they differ from smtpd's too."""
+    channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
+    for channel in channels.values():
+        then = "ran its handle_error" if channel.error is not None else "printed the error"
+        for method in (m for m in channel.verbs if m.name == "push"):
+            raises = (
+                "; an exception in it ends the session without a reply (smtpd "
+                f"{then} and dropped the connection): catch it in push"
+            )
+            planner.add_note(
+                method.original,
+                f"{channel.name}.push now gets aiosmtpd's replies, the greeting among them: "
+                "where their text differs from smtpd's (this file's other notes say where) it "
+                f"gets aiosmtpd's text, and the greeting of {SELF_CHECK}"
+                f"{raises if method.raises else ''}",
                 SECTION_VERBS,
             )
 
