@@ -293,8 +293,8 @@ def test_handle_error_reports_where_handle_data_catches_the_error():
 @pytest.mark.parametrize(
     "body, why",
     [
-        ('            print("error")', "it does not end by closing the channel"),
-        ("            raise", "it does not end by closing the channel"),
+        ("            raise", "it raises, so the error ended smtpd's asyncore.loop()"),
+        ('            print("lost")\n            raise', "it raises, so the error ended"),
         (
             "            print(self.smtp_state)\n            self.close()",
             "it uses the channel's self.smtp_state",
@@ -306,6 +306,23 @@ def test_handle_error_reports_where_handle_data_catches_the_error():
 def test_noop_handle_error_that_does_more(body, why):
     reports = check_noop(QUIET.format(body=body))
     assert any(f"handle_error: {why}" in r for r in reports), reports
+
+
+@pytest.mark.parametrize("closing", ["", "\n            self.close_when_done()"])
+def test_handle_error_that_does_not_close_is_noted(closing):
+    body = '            print("lost", self.addr)' + closing
+    outcome = run(QUIET.format(body=body))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert '            print("lost", session.peer)\n            return "451 ' in outcome.source
+    noted = [r.message for r in outcome.reports if r.note and "Quiet.handle_error" in r.message]
+    if closing:
+        assert noted == []
+    else:
+        assert noted == [
+            "Quiet.handle_error does not close the channel: after an exception in "
+            "process_message smtpd sent no reply and the client waited until its own timeout; "
+            "converted code answers 451 and the session goes on"
+        ]
 
 
 def test_a_channel_defined_below_the_server_that_builds_it():

@@ -86,6 +86,7 @@ class ChannelPlan:
     auth: Optional[AuthPlan] = None
     verbs: List[SessionMethod] = field(default_factory=list)  # the SMTP subclass's methods
     error: Optional[List[cst.BaseStatement]] = None  # handle_error's report, translated
+    error_closes: bool = True  # handle_error closed the channel (else the client waited)
     init: Optional[cst.FunctionDef] = None  # an __init__ that only forwards (it goes)
     # What the SMTP subclass's __init__ keeps: (name, the statement that sets it there).
     init_attributes: List[Tuple[str, cst.BaseStatement]] = field(default_factory=list)
@@ -94,6 +95,15 @@ class ChannelPlan:
     @property
     def name(self) -> str:
         return self.node.name.value
+
+    @property
+    def legacy_error(self) -> str:
+        """What smtpd did on an exception in this channel's code."""
+        if self.error is None:
+            return "printed the error and dropped the connection"
+        if self.error_closes:
+            return "ran its handle_error and dropped the connection"
+        return "ran its handle_error, which left the client waiting for a reply"
 
     @property
     def session(self) -> bool:
@@ -194,7 +204,7 @@ def add_method(
         error = error_report(method, names)
         if isinstance(error, str):
             return f"handle_error: {error}"
-        plan.error = error
+        plan.error, plan.error_closes = error
     else:
         return UNCONVERTED.get(name, OTHER).format(name)
     return None
@@ -382,8 +392,11 @@ def read_elsewhere(channel: cst.ClassDef, init: cst.FunctionDef, attr: str) -> b
 
 def error_report(
     method: cst.FunctionDef, names: LegacyNames
-) -> Union[List[cst.BaseStatement], str]:
-    """The statements of ``handle_error`` that report, once its closing call goes."""
+) -> Union[Tuple[List[cst.BaseStatement], bool], str]:
+    """The statements of ``handle_error`` that report, once its closing call goes (if any).
+
+    Also whether it closed: one that did not left the client waiting for a reply.
+    """
     params = method.params
     if len(params.params) != 1 or params.star_arg is not cst.MaybeSentinel.DEFAULT:
         return "its signature is not (self)"
@@ -391,18 +404,22 @@ def error_report(
         return "its signature is not (self)"
     body = statements_of(method)
     closing = closing_call(body[-1]) if body else None
-    if closing is None or dotted_name(closing) not in ("self.close", "self.handle_close"):
-        return "it does not end by closing the channel (smtpd dropped the connection)"
+    closes = closing is not None and dotted_name(closing) in CLOSERS
+    body = body[:-1] if closes else body
     checker = ErrorReads()
-    for stmt in body[:-1]:
+    for stmt in body:
         stmt.visit(checker)
     if checker.problem:
         return checker.problem
-    legacy = next(filter(None, (legacy_use(s, names) for s in body[:-1])), None)
+    legacy = next(filter(None, (legacy_use(s, names) for s in body)), None)
     if legacy is not None:
         return legacy
-    report = [s.visit(ToPeer()) for s in body[:-1]]
-    return [s for s in report if isinstance(s, cst.BaseStatement)]
+    report = [s.visit(ToPeer()) for s in body]
+    return [s for s in report if isinstance(s, cst.BaseStatement)], closes
+
+
+# What closes the channel at the end of a handle_error (nothing was left to send).
+CLOSERS = ("self.close", "self.handle_close", "self.close_when_done")
 
 
 def closing_call(stmt: cst.BaseStatement) -> Optional[cst.BaseExpression]:
@@ -433,7 +450,10 @@ class ErrorReads(cst.CSTVisitor):
             self.problem = f"it uses a name {node.value!r} that handle_DATA has too"
 
     def visit_Raise(self, node: cst.Raise) -> None:
-        self.problem = "it raises (smtpd's loop ended with the error)"
+        self.problem = (
+            "it raises, so the error ended smtpd's asyncore.loop(): converted code would "
+            "answer 451 and serve on"
+        )
 
     def visit_Return(self, node: cst.Return) -> None:
         self.problem = "it returns early"

@@ -50,6 +50,27 @@ def check_channel_uses(planner: Planner, module: cst.Module) -> None:
             )
 
 
+@RULE.analysis
+def note_error_left_open(planner: Planner, module: cst.Module) -> None:
+    """A handle_error that did not close left the client waiting; converted code answers."""
+    servers = planner.plan.servers
+    for channel in {id(s.channel): s.channel for s in servers if s.channel}.values():
+        if channel.error is None or channel.error_closes:
+            continue
+        method = next(m for m in overridden_methods(channel.node) if m.name.value == "handle_error")
+        planner.add_note(
+            method,
+            f"{channel.name}.handle_error does not close the channel: after an exception in "
+            "process_message smtpd sent no reply and the client waited until its own timeout; "
+            "converted code answers 451 and the session goes on",
+            SECTION_CHANNEL,
+        )
+
+
+def overridden_methods(node: cst.ClassDef) -> List[cst.FunctionDef]:
+    return [s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
+
+
 # smtpd.SMTPChannel's parameters after the server, and smtpd's defaults for them.
 CHANNEL_DEFAULTS = (
     ("conn", None),
@@ -129,7 +150,7 @@ AUTH_PART = "aiosmtpd's own AUTH exchange, or the authenticator"
 
 
 def overridden(node: cst.ClassDef) -> List[str]:
-    return [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
+    return [s.name.value for s in overridden_methods(node)]
 
 
 def describe(node: cst.ClassDef, plan: Plan) -> str:

@@ -96,13 +96,12 @@ def note_raising_methods(planner: Planner, module: cst.Module) -> None:
     """A method that can raise: aiosmtpd answers 500 and goes on, smtpd dropped the client."""
     channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
     for channel in channels.values():
-        then = "ran its handle_error" if channel.error is not None else "printed the error"
         for method in (m for m in channel.verbs if m.raises and m.name != "push"):
             planner.add_note(
                 method.original,
                 f"{channel.name}.{method.name}: an exception in it now answers "
-                f"'500 Error: (ExceptionName) text' and the session goes on (smtpd {then} "
-                "and dropped the connection): catch it in the method if clients rely on that",
+                f"'500 Error: (ExceptionName) text' and the session goes on (smtpd "
+                f"{channel.legacy_error}): catch it in the method if clients rely on that",
                 SECTION_VERBS,
             )
 
@@ -112,11 +111,10 @@ def note_push_override(planner: Planner, module: cst.Module) -> None:
     """A ``push`` override sees aiosmtpd's replies, where they differ from smtpd's too."""
     channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
     for channel in channels.values():
-        then = "ran its handle_error" if channel.error is not None else "printed the error"
         for method in (m for m in channel.verbs if m.name == "push"):
             raises = (
                 "; an exception in it ends the session without a reply (smtpd "
-                f"{then} and dropped the connection): catch it in push"
+                f"{channel.legacy_error}): catch it in push"
             )
             planner.add_note(
                 method.original,
