@@ -349,3 +349,18 @@ def test_noop_push_overrides_reaching_asynchat(push, why):
     )
     reports = check_noop(source)
     assert any(why in r for r in reports), reports
+
+
+def test_noop_a_channel_named_smtpchannel_using_smtpds_private_aliases():
+    methods = (
+        "        def smtp_XHELO(self, arg):\n"
+        "            self.__greeting = arg\n"
+        '            self.push("250 %s" % self.__greeting)\n'
+    )
+    source = PROGRAM.format(methods=methods).replace("Channel", "SMTPChannel")
+    source = source.replace("smtpd.SMTPSMTPChannel", "smtpd.SMTPChannel")
+    reports = check_noop(source)
+    why = "it uses self.__greeting, smtpd's deprecated alias of self.seen_greeting"
+    assert any(why in r for r in reports), reports
+    # In a class of another name, self.__greeting is the class's own private attribute.
+    assert "self.__greeting = arg" in run(PROGRAM.format(methods=methods)).source

@@ -124,7 +124,7 @@ def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
         plan.auth, plan.reasons = analysis.plan, analysis.reasons
         return plan
     attributes = own_attributes(node)
-    late: List[str] = []
+    late: List[str] = [why for why in [alias_use(node)] if why is not None]
     if colliding(attributes):
         taken = ", ".join(colliding(attributes))
         late.append(f"it keeps attributes aiosmtpd's SMTP has too ({taken})")
@@ -156,6 +156,39 @@ def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
         late.append("it has decorators, keywords or other bases")
     plan.reasons += late
     return plan
+
+
+# smtpd kept deprecated aliases of its channel state under its Python 2 private names: in a
+# subclass itself named SMTPChannel, self.__greeting is _SMTPChannel__greeting, seen_greeting.
+SMTPD_ALIASES = {
+    "__server": "smtp_server",
+    "__line": "received_lines",
+    "__state": "smtp_state",
+    "__greeting": "seen_greeting",
+    "__mailfrom": "mailfrom",
+    "__rcpttos": "rcpttos",
+    "__data": "received_data",
+    "__fqdn": "fqdn",
+    "__peer": "peer",
+    "__conn": "conn",
+    "__addr": "addr",
+}
+
+
+def alias_use(node: cst.ClassDef) -> Optional[str]:
+    """Why a channel named SMTPChannel using smtpd's private aliases is left (else None)."""
+    if node.name.value != "SMTPChannel":
+        return None
+    m = cst.matchers
+    for found in m.findall(node, m.Attribute(value=m.Name("self"), attr=m.Name())):
+        assert isinstance(found, cst.Attribute)
+        alias = SMTPD_ALIASES.get(found.attr.value)
+        if alias is not None:
+            return (
+                f"it uses self.{found.attr.value}, smtpd's deprecated alias of self.{alias}: "
+                f"write self.{alias} and run the codemod again"
+            )
+    return None
 
 
 def add_helper(plan: ChannelPlan, name: str, helper: Union[SessionMethod, str]) -> Optional[str]:
