@@ -81,6 +81,7 @@ CONVERTED = [
     "relay_hostname",
     "postfix_lookalike",
     "open_error_channel",
+    "list_accept",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

@@ -187,7 +187,7 @@ def test_an_init_setting_fqdn_sets_the_hostname_and_notes_the_greeting():
     [
         ("self.seen = addr", "other methods read self.seen, set from addr"),
         ("self.other = print(conn)", "it keeps self.other, set from print(conn)"),
-        ("self.seen = server.socket", "LHLOChannel.__init__ reads server.socket: the converted"),
+        ("self.seen = server.socket", "LHLOChannel.__init__ reads the server's socket: the conv"),
         ("self.seen = lambda: 1", "other methods read self.seen, set from lambda: 1"),
         ("self.seen = asyncore.socket_map", "other methods read self.seen, set from asyncore"),
         ("self.data_size_limit = 10", "it sets the channel's self.data_size_limit"),
@@ -358,3 +358,86 @@ def test_a_channel_defined_below_the_server_that_builds_it():
         "        await self.smtp_HELO(arg)\n"
     ) in outcome.source
     assert "accept" not in outcome.source and "SMTPChannel" not in outcome.source
+
+
+TAGGED = """
+    import asyncore
+    import smtpd
+
+
+    class TagChannel(smtpd.SMTPChannel):
+{init}
+        def smtp_XTAG(self, arg):
+            self.push("250 %s %s" % (self.tag, self.limit))
+
+
+    class Sink(smtpd.SMTPServer):
+        def handle_accept(self):
+            conn, addr = self.accept()
+            TagChannel(self, conn, addr{extra})
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    sink = Sink(("127.0.0.1", 0), None)
+    asyncore.loop()
+"""
+TAG_INIT = """        def __init__(self, server, conn, addr, tag, limit=3):
+            smtpd.SMTPChannel.__init__(self, server, conn, addr)
+            self.tag = tag
+            self.limit = limit * 2
+"""
+
+
+@pytest.mark.parametrize(
+    "extra, tag, limit",
+    [
+        (", self.name.upper()", "self.event_handler.name.upper()", "3 * 2"),
+        (", tag=self.name, limit=4 + 1", "self.event_handler.name", "(4 + 1) * 2"),
+        (", 'x', 5", "'x'", "5 * 2"),
+    ],
+)
+def test_values_a_handle_accept_passes_are_computed_from_the_handler(extra, tag, limit):
+    outcome = run(TAGGED.format(init=TAG_INIT, extra=extra))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        super().__init__(*args, **kwargs)\n"
+        f"        self.tag = {tag}\n"
+        f"        self.limit = {limit}\n"
+    ) in outcome.source
+    assert "handle_accept" not in outcome.source
+    noted = any("the server computes self.name.upper() for each" in r.message for r in outcome.reports)
+    assert noted is ("upper" in extra)
+
+
+@pytest.mark.parametrize(
+    "init, extra, why",
+    [
+        (TAG_INIT, ", conn", "the server passes conn as tag, which the handler cannot compute"),
+        (TAG_INIT, "", "TagChannel.__init__'s tag gets no value it can keep"),
+        (TAG_INIT.replace("limit=3", "limit=[]"), ", 1", "__init__'s limit gets no value it"),
+        (TAG_INIT, ", 1, 2, 3", "the server passes TagChannel arguments its __init__ does not"),
+        (TAG_INIT, ", self.socket", "TagChannel.__init__ reads the server's socket"),
+    ],
+)
+def test_noop_arguments_a_handle_accept_passes(init, extra, why):
+    reports = check_noop(TAGGED.format(init=init, extra=extra))
+    assert any(why in r for r in reports), reports
+
+
+def test_noop_arguments_for_smtpds_own_parameters():
+    source = TAGGED.format(init="", extra=", 1024").replace("(self.tag, self.limit)", "(1, 2)")
+    reports = check_noop(source)
+    assert any("Sink passes TagChannel more than (self, conn, addr): smtpd" in r for r in reports)
+
+
+def test_noop_extra_init_arguments_through_channel_class():
+    source = TAGGED.format(init=TAG_INIT, extra="").replace(
+        "        def handle_accept(self):\n"
+        "            conn, addr = self.accept()\n"
+        "            TagChannel(self, conn, addr)\n",
+        "        channel_class = TagChannel\n",
+    )
+    reports = check_noop(source)
+    assert any("which smtpd's channel_class call filled with its own" in r for r in reports)

@@ -21,9 +21,11 @@ import libcst.matchers
 
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
 from smtpd_compat.codemod._build import block_body, code_of
+from smtpd_compat.codemod._channel_args import InitValue, bind_arguments, extra_params
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import (
     CHANNEL_NAMES,
+    SELF_CHECK,
     Helpers,
     SessionMethod,
     colliding,
@@ -91,6 +93,8 @@ class ChannelPlan:
     # What the SMTP subclass's __init__ keeps: (name, the statement that sets it there).
     init_attributes: List[Tuple[str, cst.BaseStatement]] = field(default_factory=list)
     init_notes: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # what changes
+    init_extras: List[cst.Param] = field(default_factory=list)  # what handle_accept passes
+    names: LegacyNames = field(default_factory=LegacyNames)
 
     @property
     def name(self) -> str:
@@ -117,7 +121,7 @@ class ChannelPlan:
 
 
 def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
-    plan = ChannelPlan(node)
+    plan = ChannelPlan(node, names=names)
     methods = [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
     if "smtp_AUTH" in methods:
         analysis = analyse_auth(node, names)
@@ -250,8 +254,6 @@ def is_verb_method(name: str) -> bool:
 
 # Channel settings an __init__ may change after the base's, and where aiosmtpd keeps them.
 SESSION_SETTINGS = {"fqdn": "hostname"}
-# aiosmtpd's Controller.start() connects to itself once, reads the greeting, hangs up.
-SELF_CHECK = "the connection aiosmtpd's Controller.start() opens to itself to check it serves"
 EFFECT_NOTE = "{}.__init__ computes self.{} on each connection, and once more for " + SELF_CHECK
 GREETING_NOTE = (
     "{}.__init__ sets fqdn after smtpd's greeting was sent: the converted greeting names "
@@ -274,7 +276,10 @@ def analyse_init(
     passed = [p.name.value for p in params.params[1:]]
     star = [p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
     base = [s for s in statements_of(init) if is_init_call(s, names)]
-    if len(base) != 1 or forwarded(base[0]) != (passed, star):
+    if len(base) != 1:
+        return "it does not pass its own arguments to the base __init__ exactly once"
+    plan.init_extras = extra_params(init, forwarded(base[0]))
+    if forwarded(base[0]) != (passed, star) and not plan.init_extras:
         return "it does not pass its own arguments to the base __init__ exactly once"
     kept: List[Tuple[str, cst.BaseStatement]] = []
     statements = statements_of(init)
@@ -286,6 +291,7 @@ def analyse_init(
         if attr is None or value is None:
             return "it does more than keep values as attributes"
         reads = InitValue(passed, star, names, stmt in after)
+        reads.hidden -= {p.name.value for p in plan.init_extras}  # the server passes them
         code = reads.code(value)
         if attr in CHANNEL_NAMES and attr not in SESSION_SETTINGS:
             return f"it sets the channel's self.{attr}"
@@ -313,69 +319,6 @@ def setting(stmt: cst.BaseStatement, attr: str, code: str) -> cst.BaseStatement:
     target = cst.AssignTarget(cst.Attribute(cst.Name("self"), cst.Name(attr)))
     new = assign.with_changes(targets=[target], value=cst.parse_expression(code))
     return stmt.with_changes(body=[new])
-
-
-class InitValue(cst.CSTTransformer):
-    """A value an ``__init__`` keeps, as the SMTP subclass computes it (None: it cannot).
-
-    It may use module names, the server (the handler now: ``self.event_handler``)
-    and, after the base ``__init__``, ``self.smtp_server``; not the other arguments.
-    """
-
-    def __init__(self, params: List[str], star: List[str], names: LegacyNames, after: bool):
-        super().__init__()
-        self.server = params[:1]
-        self.hidden = set(params[1:] + star) | {"self"}
-        self.names = names
-        self.after = after
-        self.problem = False
-        self.pure = True  # no call: computing it has no effect
-        self.labels: Set[int] = set()  # Names that are attribute or keyword names
-
-    def code(self, value: cst.BaseExpression) -> Optional[str]:
-        if legacy_use(value, self.names) is not None:
-            return None
-        result = value.visit(self)
-        if self.problem or not isinstance(result, cst.BaseExpression):
-            return None
-        return code_of(result)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.pure = False
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        if dotted_name(node) == "self.smtp_server":
-            self.problem |= not self.after  # smtpd set it in the base __init__
-            return False
-        self.labels.add(id(node.attr))  # the attribute's own name is no variable
-        return True
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is not None:
-            self.labels.add(id(node.keyword))
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if id(node) not in self.labels:
-            self.problem |= node.value in self.hidden
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        self.problem = True
-        return False
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self.problem = True
-
-    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        if original_node.value in self.server and id(original_node) not in self.labels:
-            return cst.parse_expression("self.event_handler")
-        return updated_node
-
-    def leave_Attribute(
-        self, original_node: cst.Attribute, updated_node: cst.Attribute
-    ) -> cst.BaseExpression:
-        if dotted_name(original_node) == "self.smtp_server":
-            return cst.parse_expression("self.event_handler")
-        return updated_node
 
 
 def is_init_call(stmt: cst.BaseStatement, names: LegacyNames) -> bool:
@@ -822,7 +765,9 @@ def built_channel(stmt: cst.BaseStatement, accepted: List[str]) -> Optional[str]
     if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
         return None
     args = [None if a.star or a.keyword else dotted_name(a.value) for a in call.args]
-    return call.func.value if args == ["self", *accepted] else None
+    if any(a.star for a in call.args):
+        return None
+    return call.func.value if args[:3] == ["self", *accepted] else None  # extras: see bind
 
 
 def read_channels(
@@ -845,6 +790,10 @@ def attached_channel(
     """The convertible channel a server builds, and the statement that builds it."""
     name, building = channel_class_of(server)
     channel = plans.get(name or "")
+    if channel is not None and channel.convertible:
+        why = bind_arguments(channel, server, building)
+        if why is not None:
+            channel.reasons.append(why)
     if channel is None or not channel.convertible:
         return None, None
     return channel, building

@@ -76,6 +76,8 @@ SMTP_NAMES = frozenset(
     smtp_HELO smtp_HELP smtp_MAIL smtp_NOOP smtp_QUIT smtp_RCPT smtp_RSET smtp_STARTTLS
     smtp_VRFY tls_context transport""".split()
 )
+# aiosmtpd's Controller.start() connects to itself once, reads the greeting and hangs up.
+SELF_CHECK = "the connection aiosmtpd's Controller.start() opens to itself to check it serves"
 RESET = "self.envelope = self._create_envelope()"  # aiosmtpd's documented reset
 # aiosmtpd's HELP text of each verb (its @syntax): an override keeps it, as smtpd's did.
 SYNTAX = {

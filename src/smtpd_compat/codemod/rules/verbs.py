@@ -29,11 +29,12 @@ from smtpd_compat.codemod._build import (
     statements,
     with_leading_lines,
 )
-from smtpd_compat.codemod._channels import SELF_CHECK, ChannelPlan
+from smtpd_compat.codemod._channels import ChannelPlan
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, LEGACY_ATTRS, SECTION_VERBS, Plan
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod._session import SELF_CHECK
 from smtpd_compat.codemod.rules.auth import without_channel_class
 
 RULE = Rule("verbs", "channels adding verbs become an aiosmtpd SMTP subclass", SECTION_VERBS)
@@ -63,30 +64,31 @@ def check_server_reads(planner: Planner, module: cst.Module) -> None:
     lost = DISPATCHER_ATTRS | set(LEGACY_ATTRS)
     channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
     for channel in channels.values():
-        read = [(m.name, m.original) for m in channel.verbs]
-        if channel.init is not None and channel.init_attributes:
-            read.append(("__init__", channel.init))
-        for name, method in read:
-            for server, attr in server_reads(method):
+        read: List[Tuple[str, cst.CSTNode, cst.CSTNode]] = [
+            (m.name, m.original, m.original) for m in channel.verbs
+        ]
+        if channel.init is not None:  # the values its __init__ keeps, as the subclass has them
+            read += [("__init__", channel.init, s) for _, s in channel.init_attributes]
+        for name, method, code in read:
+            for server, attr in server_reads(code):
+                what = f"the server's {attr}" if name == "__init__" else f"{server}.{attr}"
                 if attr in lost:
                     planner.block(
                         method,
-                        f"{channel.name}.{name} reads {server}.{attr}: "
+                        f"{channel.name}.{name} reads {what}: "
                         "the converted handler has no such attribute",
                         SECTION_VERBS,
                     )
 
 
-def server_reads(method: cst.FunctionDef) -> List[Tuple[str, str]]:
-    """``(server, X)`` of each ``self.smtp_server.X`` (or ``server.X`` in an __init__)."""
+def server_reads(code: cst.CSTNode) -> List[Tuple[str, str]]:
+    """``(server, X)`` of each ``self.smtp_server.X`` (``self.event_handler.X`` once kept)."""
     m = cst.matchers
-    params = method.params.params
-    server = params[1].name.value if method.name.value == "__init__" and len(params) > 1 else ""
     found = []
-    for read in m.findall(method, m.Attribute()):
+    for read in m.findall(code, m.Attribute()):
         assert isinstance(read, cst.Attribute)
         owner = dotted_name(read.value)
-        if owner is not None and owner in ("self.smtp_server", server):
+        if owner is not None and owner in ("self.smtp_server", "self.event_handler"):
             found.append((owner, read.attr.value))
     return found
 
