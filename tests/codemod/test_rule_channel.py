@@ -407,7 +407,9 @@ def test_values_a_handle_accept_passes_are_computed_from_the_handler(extra, tag,
         f"        self.limit = {limit}\n"
     ) in outcome.source
     assert "handle_accept" not in outcome.source
-    noted = any("the server computes self.name.upper() for each" in r.message for r in outcome.reports)
+    noted = any(
+        "the server computes self.name.upper() for each" in r.message for r in outcome.reports
+    )
     assert noted is ("upper" in extra)
 
 
