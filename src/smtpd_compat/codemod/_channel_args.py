@@ -9,7 +9,7 @@ by what the server passed (``self.event_handler.rules``), or by its literal defa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Protocol, Set, Tuple
 
 import libcst as cst
 import libcst.matchers
@@ -18,8 +18,18 @@ from smtpd_compat.codemod._build import code_of
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import SELF_CHECK, legacy_use
 
-if TYPE_CHECKING:  # the plan module imports this one
-    from smtpd_compat.codemod._channels import ChannelPlan
+
+class ChannelPlan(Protocol):
+    """What binding reads and changes of ``_channels.ChannelPlan`` (which imports this)."""
+
+    init_extras: List[cst.Param]
+    init_attributes: List[Tuple[str, cst.BaseStatement]]
+    init_notes: List[Tuple[cst.CSTNode, str]]
+    names: LegacyNames
+
+    @property
+    def name(self) -> str: ...
+
 
 # Defaults evaluated once when the class was defined: only immutable literals read the same
 # when computed per connection.
