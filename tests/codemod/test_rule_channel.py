@@ -443,3 +443,20 @@ def test_noop_extra_init_arguments_through_channel_class():
     )
     reports = check_noop(source)
     assert any("which smtpd's channel_class call filled with its own" in r for r in reports)
+
+
+def test_noop_a_channel_two_servers_build_with_their_own_arguments():
+    other = (
+        "    class Other(smtpd.SMTPServer):\n"
+        "        def handle_accept(self):\n"
+        "            conn, addr = self.accept()\n"
+        "            TagChannel(self, conn, addr, 'other')\n\n"
+        "        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):\n"
+        "            pass\n\n\n"
+    )
+    source = TAGGED.format(init=TAG_INIT, extra=", 'first'")
+    source = source.replace(
+        "    sink = Sink(", other + "    other = Other(('', 0), None)\n    sink = Sink("
+    )
+    reports = check_noop(source)
+    assert any("Sink and Other build it, each with its own arguments" in r for r in reports)

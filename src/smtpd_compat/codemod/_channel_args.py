@@ -26,6 +26,7 @@ class ChannelPlan(Protocol):
     init_attributes: List[Tuple[str, cst.BaseStatement]]
     init_notes: List[Tuple[cst.CSTNode, str]]
     names: LegacyNames
+    bound_by: Optional[str]
 
     @property
     def name(self) -> str: ...
@@ -119,8 +120,10 @@ def bind_arguments(
     channel: ChannelPlan, server: cst.ClassDef, building: Optional[cst.BaseStatement]
 ) -> Optional[str]:
     """Put what the server passes in place of the extra parameters; why not, if it cannot."""
-    if not channel.init_extras:
+    if not channel.init_extras or channel.bound_by == server.name.value:
         return None
+    if channel.bound_by is not None:
+        return f"{channel.bound_by} and {server.name.value} build it, each with its own arguments"
     extras = ", ".join(p.name.value for p in channel.init_extras)
     if not isinstance(building, cst.FunctionDef):
         return (
@@ -129,13 +132,14 @@ def bind_arguments(
         )
     call = builder_call(building, channel.name)
     if call is None:
-        return f"{server.name} does not build {channel.name} in one call"
+        return f"{server.name.value} does not build {channel.name} in one call"
     values = bound_values(channel, call)
     if isinstance(values, str):
         return values
     channel.init_attributes = [
         (name, substituted(stmt, values)) for name, stmt in channel.init_attributes
     ]
+    channel.bound_by = server.name.value
     return None
 
 

@@ -95,6 +95,7 @@ class ChannelPlan:
     init_notes: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # what changes
     init_extras: List[cst.Param] = field(default_factory=list)  # what handle_accept passes
     names: LegacyNames = field(default_factory=LegacyNames)
+    bound_by: Optional[str] = None  # the server whose handle_accept's values it keeps
 
     @property
     def name(self) -> str:
