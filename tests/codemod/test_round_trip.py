@@ -92,6 +92,11 @@ CONVERTED = [
     "exit_list_fixture",
     "context_trap_30",
     "joined_loop_thread",
+    "gateway_helpers",
+    "relay_hostname",
+    "postfix_lookalike",
+    "open_error_channel",
+    "list_accept",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -106,7 +111,7 @@ NOT_CONVERTED = [
 COMPARES_STDERR = {"honeypot_log"}
 PRINTS_ONLY = {"debugging_server", "debugging_renamed"}
 # Programs whose greeting the codemod keeps (ident=); the others greet as aiosmtpd does.
-KEEPS_BANNER = {"banner_version"}
+KEEPS_BANNER = {"banner_version", "postfix_lookalike"}
 # Programs answering AUTH: the AUTH dialogues run too, and only their reply codes are
 # compared (aiosmtpd words 235, 535, 504 and the 334 continuation its own way).
 AUTH_PROGRAMS = {"auth_plain", "auth_required"}
@@ -136,11 +141,13 @@ TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"
 UTF8_BODY = "Subject: caf\u00e9\r\n\r\nna\u00efve \u2713\r\nlast"
 # Programs that raise in process_message for boom@example.com: smtpd dropped the
-# connection (and asyncore printed to stdout), converted code answers 451.
-RAISES = {"raising_sink", "error_log_channel"}
+# connection (and asyncore printed to stdout), converted code answers 451. Where the
+# channel's handle_error kept the connection, smtpd never answered: the client's timeout
+# ends that dialogue as a dropped connection.
+RAISES = {"raising_sink", "error_log_channel", "open_error_channel"}
 # Of those, the programs whose channel's handle_error reports the error its own way
 # (converted code runs that report instead of printing the traceback).
-OWN_ERROR_REPORT = {"error_log_channel"}
+OWN_ERROR_REPORT = {"error_log_channel", "open_error_channel"}
 # smtpd.SMTPServer itself: every message raised NotImplementedError and smtpd dropped the
 # connection; converted code answers 451 to each (noted).
 NOT_IMPLEMENTED = {"bare_smtpserver"}

@@ -67,6 +67,8 @@ def test_literal_verbs_become_an_smtp_subclass_built_by_the_controller():
         ("smtpd.SMTPChannel.smtp_XOTHER(self, arg)", "it calls the base smtp_XOTHER"),
         ("log(self)", "smtp_XCLIENT: it passes the channel object itself on"),
         ("return 1", "smtp_XCLIENT: it returns a value"),
+        ("raise asyncore.ExitNow()", "smtp_XCLIENT: it raises asyncore.ExitNow, which ended"),
+        ("self.push(smtpd.__version__)", "smtp_XCLIENT: it uses smtpd.__version__, which a"),
     ],
 )
 def test_noop_verbs_that_reach_the_channel(body, why):
@@ -227,3 +229,138 @@ def test_a_quit_override_that_logs_then_calls_the_base():
         '        print("bye", self.session.peer[0])\n'
         "        await super().smtp_QUIT(arg)\n"
     ) in outcome.source
+
+
+HELPERS = """        def reply(self, code, text):
+            self.push("%s %s" % (code, text))
+
+        def greet(self, name):
+            self.reply(250, self.phrase(name))
+
+        def phrase(self, name):
+            return "hello %s" % name
+
+        def smtp_XHELLO(self, arg):
+            self.greet(arg)
+"""
+
+
+def test_helpers_that_reply_become_coroutines_and_the_others_stay_plain():
+    outcome = run(PROGRAM.format(methods=HELPERS))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    async def reply(self, code, text):\n"
+        '        await self.push("%s %s" % (code, text))\n\n'
+        "    async def greet(self, name):\n"
+        "        await self.reply(250, self.phrase(name))\n\n"
+        "    def phrase(self, name):\n"
+        '        return "hello %s" % name\n\n'
+        "    async def smtp_XHELLO(self, arg):\n"
+        "        await self.greet(arg)\n"
+    ) in outcome.source
+    assert not any(r.note and "XHELLO" in r.message for r in outcome.reports)  # none raises
+
+
+def test_a_verb_calling_a_helper_that_can_raise_is_noted():
+    methods = (
+        "        def first_word(self, arg):\n"
+        "            return arg.split()[0]\n\n"
+        "        def smtp_XWORD(self, arg):\n"
+        '            self.push("250 %s" % self.first_word(arg))\n'
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    def first_word(self, arg):\n        return arg.split()[0]\n" in outcome.source
+    noted = [r.message for r in outcome.reports if r.note]
+    assert any(n.startswith("Channel.smtp_XWORD: an exception in it") for n in noted)
+    assert not any(n.startswith("Channel.first_word") for n in noted)  # its callers are
+
+
+@pytest.mark.parametrize(
+    "helper, why",
+    [
+        ("def reply(self, text):\n            self.set_terminator(text)", "reply: it calls the"),
+        ("@staticmethod\n        def reply(text):\n            pass", "reply: it is decorated"),
+        ("def reply(self, text):\n            log(self)", "reply: it passes the channel object"),
+    ],
+)
+def test_noop_helpers_that_reach_the_channel(helper, why):
+    verb = "        def smtp_XTEST(self, arg):\n            self.reply(arg)\n"
+    methods = f"        {helper}\n\n{verb}"
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any(why in r for r in reports), reports
+
+
+def test_noop_a_replying_helper_inside_an_expression():
+    methods = (
+        "        def reply(self, text):\n"
+        "            self.push(text)\n\n"
+        "        def smtp_XTEST(self, arg):\n"
+        "            done = self.reply(arg)\n"
+    )
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any("smtp_XTEST: it replies or calls the base method inside" in r for r in reports)
+
+
+PUSH = """        def push(self, msg):
+            if msg.startswith("220 "):
+                msg = "220 mail.example.com ESMTP"
+            {base}
+"""
+
+
+@pytest.mark.parametrize("base", ["smtpd.SMTPChannel.push(self, msg)", "super().push(msg)"])
+def test_a_push_override_rewrites_aiosmtpds_replies_and_is_noted(base):
+    outcome = run(PROGRAM.format(methods=PUSH.format(base=base)))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    async def push(self, msg):\n"
+        '        if msg.startswith("220 "):\n'
+        '            msg = "220 mail.example.com ESMTP"\n'
+        "        await super().push(msg)\n"
+    ) in outcome.source
+    notes = [r.message for r in outcome.reports if r.note]
+    push = [n for n in notes if n.startswith("Channel.push now gets aiosmtpd's replies")]
+    assert len(push) == 1 and "Controller.start() opens to itself" in push[0]
+    assert "an exception in it ends the session without a reply" in push[0]  # startswith
+    assert not any("Channel.push: an exception in it now answers" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    "push, why",
+    [
+        (
+            "def push(self, msg):\n            asynchat.async_chat.push(self, msg.encode())",
+            "push rewrites every reply: it uses asynchat.async_chat.push",
+        ),
+        (
+            "def push(self, msg, end='\\r\\n'):\n            super().push(msg)",
+            "push rewrites every reply: its signature is not (self, msg)",
+        ),
+        (
+            "def push(self, msg):\n            self.sent = super().push(msg)",
+            "push rewrites every reply: it replies or calls the base method inside",
+        ),
+    ],
+)
+def test_noop_push_overrides_reaching_asynchat(push, why):
+    source = PROGRAM.format(methods=f"        {push}\n").replace(
+        "    import smtpd\n", "    import asynchat\n    import smtpd\n"
+    )
+    reports = check_noop(source)
+    assert any(why in r for r in reports), reports
+
+
+def test_noop_a_channel_named_smtpchannel_using_smtpds_private_aliases():
+    methods = (
+        "        def smtp_XHELO(self, arg):\n"
+        "            self.__greeting = arg\n"
+        '            self.push("250 %s" % self.__greeting)\n'
+    )
+    source = PROGRAM.format(methods=methods).replace("Channel", "SMTPChannel")
+    source = source.replace("smtpd.SMTPSMTPChannel", "smtpd.SMTPChannel")
+    reports = check_noop(source)
+    why = "it uses self.__greeting, smtpd's deprecated alias of self.seen_greeting"
+    assert any(why in r for r in reports), reports
+    # In a class of another name, self.__greeting is the class's own private attribute.
+    assert "self.__greeting = arg" in run(PROGRAM.format(methods=methods)).source

@@ -21,14 +21,21 @@ import libcst.matchers
 
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
 from smtpd_compat.codemod._build import block_body, code_of
+from smtpd_compat.codemod._channel_args import InitValue, bind_arguments, extra_params
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import (
     CHANNEL_NAMES,
+    SELF_CHECK,
+    Helpers,
     SessionMethod,
     colliding,
+    is_helper,
+    legacy_use,
     own_attributes,
+    read_helpers,
     statements_of,
     translate,
+    translate_push,
 )
 
 POLICY_VERBS = {"smtp_MAIL": ("MAIL", "FROM:"), "smtp_RCPT": ("RCPT", "TO:")}
@@ -51,7 +58,6 @@ PURE_METHODS = frozenset(
 UNCONVERTED = {
     "found_terminator": "found_terminator drives the line protocol itself",
     "collect_incoming_data": "collect_incoming_data drives the line protocol itself",
-    "push": "push rewrites every reply",
     "__init__": "__init__ changes how the channel is built",
 }
 OTHER = "{} has no hook equivalent"
@@ -82,43 +88,69 @@ class ChannelPlan:
     auth: Optional[AuthPlan] = None
     verbs: List[SessionMethod] = field(default_factory=list)  # the SMTP subclass's methods
     error: Optional[List[cst.BaseStatement]] = None  # handle_error's report, translated
+    error_closes: bool = True  # handle_error closed the channel (else the client waited)
     init: Optional[cst.FunctionDef] = None  # an __init__ that only forwards (it goes)
-    init_attributes: List[Tuple[str, str]] = field(default_factory=list)  # kept by the subclass
+    # What the SMTP subclass's __init__ keeps: (name, the statement that sets it there).
+    init_attributes: List[Tuple[str, cst.BaseStatement]] = field(default_factory=list)
+    init_notes: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # what changes
+    init_extras: List[cst.Param] = field(default_factory=list)  # what handle_accept passes
+    names: LegacyNames = field(default_factory=LegacyNames)
+    bound_by: Optional[str] = None  # the server whose handle_accept's values it keeps
 
     @property
     def name(self) -> str:
         return self.node.name.value
 
     @property
+    def legacy_error(self) -> str:
+        """What smtpd did on an exception in this channel's code."""
+        if self.error is None:
+            return "printed the error and dropped the connection"
+        if self.error_closes:
+            return "ran its handle_error and dropped the connection"
+        return "ran its handle_error, which left the client waiting for a reply"
+
+    @property
+    def session(self) -> bool:
+        """True when the channel becomes an SMTP subclass: methods, or values it keeps."""
+        return bool(self.verbs or self.init_attributes)
+
+    @property
     def convertible(self) -> bool:
-        converts = bool(self.hooks or self.verbs) or self.error is not None
+        converts = bool(self.hooks or self.session) or self.error is not None
         return not self.reasons and (converts or self.auth is not None)
 
 
 def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
-    plan = ChannelPlan(node)
+    plan = ChannelPlan(node, names=names)
     methods = [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
     if "smtp_AUTH" in methods:
         analysis = analyse_auth(node, names)
         plan.auth, plan.reasons = analysis.plan, analysis.reasons
         return plan
     attributes = own_attributes(node)
-    late: List[str] = []
+    late: List[str] = [why for why in [alias_use(node)] if why is not None]
     if colliding(attributes):
         taken = ", ".join(colliding(attributes))
         late.append(f"it keeps attributes aiosmtpd's SMTP has too ({taken})")
-    own = attributes | {m for m in methods if is_verb_method(m)}
+    functions = [s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
+    own = attributes | {m for m in methods if is_verb_method(m) or is_helper(m)}
+    helpers, done = read_helpers([f for f in functions if is_helper(f.name.value)], names, own)
     policy: List[Tuple[cst.FunctionDef, PolicyHook]] = []
     for stmt in block_body(node.body):
-        if isinstance(stmt, cst.FunctionDef):
-            why = add_method(plan, stmt, names, own, policy)
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value in done:
+            why = add_helper(plan, stmt.name.value, done[stmt.name.value])
+            if why:
+                plan.reasons.append(why)
+        elif isinstance(stmt, cst.FunctionDef):
+            why = add_method(plan, stmt, names, (own, helpers), policy)
             if why:
                 plan.reasons.append(why)
         elif not is_docstring(stmt) and not is_pass(stmt):
             late.append("its class body holds more than methods")
-    if plan.verbs and policy:  # one SMTP subclass holds every override
+    if plan.session and policy:  # one SMTP subclass holds every override
         for function, _ in policy:
-            moved = translate(function, names, own)
+            moved = translate(function, names, own, helpers)
             if isinstance(moved, str):
                 late.append("it mixes policy overrides and new verbs (convert by hand)")
                 break
@@ -131,39 +163,86 @@ def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     return plan
 
 
+# smtpd kept deprecated aliases of its channel state under its Python 2 private names: in a
+# subclass itself named SMTPChannel, self.__greeting is _SMTPChannel__greeting, seen_greeting.
+SMTPD_ALIASES = {
+    "__server": "smtp_server",
+    "__line": "received_lines",
+    "__state": "smtp_state",
+    "__greeting": "seen_greeting",
+    "__mailfrom": "mailfrom",
+    "__rcpttos": "rcpttos",
+    "__data": "received_data",
+    "__fqdn": "fqdn",
+    "__peer": "peer",
+    "__conn": "conn",
+    "__addr": "addr",
+}
+
+
+def alias_use(node: cst.ClassDef) -> Optional[str]:
+    """Why a channel named SMTPChannel using smtpd's private aliases is left (else None)."""
+    if node.name.value != "SMTPChannel":
+        return None
+    m = cst.matchers
+    for found in m.findall(node, m.Attribute(value=m.Name("self"), attr=m.Name())):
+        assert isinstance(found, cst.Attribute)
+        alias = SMTPD_ALIASES.get(found.attr.value)
+        if alias is not None:
+            return (
+                f"it uses self.{found.attr.value}, smtpd's deprecated alias of self.{alias}: "
+                f"write self.{alias} and run the codemod again"
+            )
+    return None
+
+
+def add_helper(plan: ChannelPlan, name: str, helper: Union[SessionMethod, str]) -> Optional[str]:
+    """A plain method the commands call joins them (the reason if it cannot)."""
+    if isinstance(helper, str):
+        return f"{name}: {helper}"
+    plan.verbs.append(helper)
+    return None
+
+
 def add_method(
     plan: ChannelPlan,
     method: cst.FunctionDef,
     names: LegacyNames,
-    own: Set[str],
+    context: Tuple[Set[str], Helpers],
     policy: List[Tuple[cst.FunctionDef, PolicyHook]],
 ) -> Optional[str]:
     """File one method of the channel under its conversion; the reason if it has none."""
     name = method.name.value
+    own, helpers = context
     if name in POLICY_VERBS:
         hook = policy_hook(method, names)
         if not isinstance(hook, str):
             policy.append((method, hook))
             return None
-        session = translate(method, names, own)
+        session = translate(method, names, own, helpers)
         if isinstance(session, str):
             return f"{name}: {hook}; as an SMTP subclass method: {session}"
         plan.verbs.append(session)
     elif is_verb_method(name):
-        session = translate(method, names, own)
+        session = translate(method, names, own, helpers)
         if isinstance(session, str):
             return f"{name}: {session}"
         plan.verbs.append(session)
+    elif name == "push":
+        session = translate_push(method, names, own, helpers)
+        if isinstance(session, str):
+            return f"push rewrites every reply: {session}"
+        plan.verbs.append(session)
     elif name == "__init__":
-        kept = analyse_init(method, plan.node, names)
+        kept = analyse_init(method, plan, names)
         if isinstance(kept, str):
             return f"__init__ changes how the channel is built: {kept}"
         plan.init, plan.init_attributes = method, kept
     elif name == "handle_error":
-        error = error_report(method)
+        error = error_report(method, names)
         if isinstance(error, str):
             return f"handle_error: {error}"
-        plan.error = error
+        plan.error, plan.error_closes = error
     else:
         return UNCONVERTED.get(name, OTHER).format(name)
     return None
@@ -174,13 +253,23 @@ def is_verb_method(name: str) -> bool:
     return name.startswith("smtp_") and verb.isalpha() and verb.isupper()
 
 
+# Channel settings an __init__ may change after the base's, and where aiosmtpd keeps them.
+SESSION_SETTINGS = {"fqdn": "hostname"}
+EFFECT_NOTE = "{}.__init__ computes self.{} on each connection, and once more for " + SELF_CHECK
+GREETING_NOTE = (
+    "{}.__init__ sets fqdn after smtpd's greeting was sent: the converted greeting names "
+    "{} too (smtpd's named socket.getfqdn(); HELO and EHLO replies are the same)"
+)
+
+
 def analyse_init(
-    init: cst.FunctionDef, channel: cst.ClassDef, names: LegacyNames
-) -> Union[List[Tuple[str, str]], str]:
-    """The attributes an ``__init__`` keeps that other methods read (name, value's code).
+    init: cst.FunctionDef, plan: ChannelPlan, names: LegacyNames
+) -> Union[List[Tuple[str, cst.BaseStatement]], str]:
+    """The attributes an ``__init__`` keeps (name in the SMTP subclass, its statement there).
 
     An ``__init__`` converts when it passes its own arguments to the base once and
-    otherwise keeps literals, or the server, as attributes; else the reason.
+    otherwise keeps values the SMTP subclass can compute as attributes; else the reason.
+    A value with no effect nobody reads goes.
     """
     params = init.params
     if params.kwonly_params or params.posonly_params or init.decorators:
@@ -188,35 +277,49 @@ def analyse_init(
     passed = [p.name.value for p in params.params[1:]]
     star = [p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
     base = [s for s in statements_of(init) if is_init_call(s, names)]
-    if len(base) != 1 or forwarded(base[0]) != (passed, star):
+    if len(base) != 1:
         return "it does not pass its own arguments to the base __init__ exactly once"
-    kept: List[Tuple[str, str]] = []
-    for stmt in statements_of(init):
+    plan.init_extras = extra_params(init, forwarded(base[0]))
+    if forwarded(base[0]) != (passed, star) and not plan.init_extras:
+        return "it does not pass its own arguments to the base __init__ exactly once"
+    kept: List[Tuple[str, cst.BaseStatement]] = []
+    statements = statements_of(init)
+    after = statements[statements.index(base[0]) + 1 :]
+    for stmt in statements:
         if stmt is base[0]:
             continue
         attr, value = kept_attribute(stmt)
         if attr is None or value is None:
             return "it does more than keep values as attributes"
-        if not read_elsewhere(channel, init, attr):
-            continue  # nothing reads it: it goes
-        code = session_value(value, passed[:1])
-        if attr in CHANNEL_NAMES or code is None:
-            return f"other methods read self.{attr}, set from {code_of(value)}"
-        kept.append((attr, code))
+        reads = InitValue(passed, star, names, stmt in after)
+        reads.hidden -= {p.name.value for p in plan.init_extras}  # the server passes them
+        code = reads.code(value)
+        if attr in CHANNEL_NAMES and attr not in SESSION_SETTINGS:
+            return f"it sets the channel's self.{attr}"
+        unread = attr not in SESSION_SETTINGS and not read_elsewhere(plan.node, init, attr)
+        if attr in SESSION_SETTINGS and stmt not in after:
+            unread = True  # the base __init__ set it again
+        if unread and reads.pure:
+            continue  # nothing reads it and computing it does nothing: it goes
+        if code is None:
+            what = f"other methods read self.{attr}" if not unread else f"it keeps self.{attr}"
+            return f"{what}, set from {code_of(value)}"
+        if not reads.pure:
+            plan.init_notes.append((stmt, EFFECT_NOTE.format(plan.name, attr)))
+        if attr in SESSION_SETTINGS and not unread:
+            plan.init_notes.append((stmt, GREETING_NOTE.format(plan.name, code_of(value))))
+            attr = SESSION_SETTINGS[attr]
+        kept.append((attr, setting(stmt, attr, code)))
     return kept
 
 
-def session_value(value: cst.BaseExpression, server: List[str]) -> Optional[str]:
-    """The value in the SMTP subclass: a literal as written, the server as its handler."""
-    if isinstance(value, cst.Name) and value.value in server:
-        return "self.event_handler"
-    literal = (cst.SimpleString, cst.Integer, cst.Float)
-    empty = (cst.List, cst.Dict, cst.Tuple, cst.Set)
-    if isinstance(value, literal) or (isinstance(value, empty) and not value.elements):
-        return code_of(value)
-    if isinstance(value, cst.Name) and value.value in ("None", "True", "False"):
-        return value.value
-    return None
+def setting(stmt: cst.BaseStatement, attr: str, code: str) -> cst.BaseStatement:
+    """``self.attr = code`` in place of the statement, keeping its comments."""
+    assign = small(stmt)
+    assert isinstance(assign, cst.Assign) and isinstance(stmt, cst.SimpleStatementLine)
+    target = cst.AssignTarget(cst.Attribute(cst.Name("self"), cst.Name(attr)))
+    new = assign.with_changes(targets=[target], value=cst.parse_expression(code))
+    return stmt.with_changes(body=[new])
 
 
 def is_init_call(stmt: cst.BaseStatement, names: LegacyNames) -> bool:
@@ -264,8 +367,13 @@ def read_elsewhere(channel: cst.ClassDef, init: cst.FunctionDef, attr: str) -> b
     return len(m.findall(channel, pattern)) != len(m.findall(init, pattern))
 
 
-def error_report(method: cst.FunctionDef) -> Union[List[cst.BaseStatement], str]:
-    """The statements of ``handle_error`` that report, once its closing call goes."""
+def error_report(
+    method: cst.FunctionDef, names: LegacyNames
+) -> Union[Tuple[List[cst.BaseStatement], bool], str]:
+    """The statements of ``handle_error`` that report, once its closing call goes (if any).
+
+    Also whether it closed: one that did not left the client waiting for a reply.
+    """
     params = method.params
     if len(params.params) != 1 or params.star_arg is not cst.MaybeSentinel.DEFAULT:
         return "its signature is not (self)"
@@ -273,15 +381,22 @@ def error_report(method: cst.FunctionDef) -> Union[List[cst.BaseStatement], str]
         return "its signature is not (self)"
     body = statements_of(method)
     closing = closing_call(body[-1]) if body else None
-    if closing is None or dotted_name(closing) not in ("self.close", "self.handle_close"):
-        return "it does not end by closing the channel (smtpd dropped the connection)"
+    closes = closing is not None and dotted_name(closing) in CLOSERS
+    body = body[:-1] if closes else body
     checker = ErrorReads()
-    for stmt in body[:-1]:
+    for stmt in body:
         stmt.visit(checker)
     if checker.problem:
         return checker.problem
-    report = [s.visit(ToPeer()) for s in body[:-1]]
-    return [s for s in report if isinstance(s, cst.BaseStatement)]
+    legacy = next(filter(None, (legacy_use(s, names) for s in body)), None)
+    if legacy is not None:
+        return legacy
+    report = [s.visit(ToPeer()) for s in body]
+    return [s for s in report if isinstance(s, cst.BaseStatement)], closes
+
+
+# What closes the channel at the end of a handle_error (nothing was left to send).
+CLOSERS = ("self.close", "self.handle_close", "self.close_when_done")
 
 
 def closing_call(stmt: cst.BaseStatement) -> Optional[cst.BaseExpression]:
@@ -312,7 +427,10 @@ class ErrorReads(cst.CSTVisitor):
             self.problem = f"it uses a name {node.value!r} that handle_DATA has too"
 
     def visit_Raise(self, node: cst.Raise) -> None:
-        self.problem = "it raises (smtpd's loop ended with the error)"
+        self.problem = (
+            "it raises, so the error ended smtpd's asyncore.loop(): converted code would "
+            "answer 451 and serve on"
+        )
 
     def visit_Return(self, node: cst.Return) -> None:
         self.problem = "it returns early"
@@ -648,7 +766,9 @@ def built_channel(stmt: cst.BaseStatement, accepted: List[str]) -> Optional[str]
     if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
         return None
     args = [None if a.star or a.keyword else dotted_name(a.value) for a in call.args]
-    return call.func.value if args == ["self", *accepted] else None
+    if any(a.star for a in call.args):
+        return None
+    return call.func.value if args[:3] == ["self", *accepted] else None  # extras: see bind
 
 
 def read_channels(
@@ -671,6 +791,10 @@ def attached_channel(
     """The convertible channel a server builds, and the statement that builds it."""
     name, building = channel_class_of(server)
     channel = plans.get(name or "")
+    if channel is not None and channel.convertible:
+        why = bind_arguments(channel, server, building)
+        if why is not None:
+            channel.reasons.append(why)
     if channel is None or not channel.convertible:
         return None, None
     return channel, building

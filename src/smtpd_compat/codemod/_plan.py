@@ -151,7 +151,7 @@ class ServerClass:
     @property
     def controller_class(self) -> str:
         """The Controller the start-up makes: one building the channel's sessions (rule verbs)."""
-        if self.channel is not None and self.channel.verbs:
+        if self.channel is not None and self.channel.session:
             return f"{self.channel.name}Controller"
         return "BoundController"
 

@@ -11,8 +11,8 @@ helpers) is no translation: the reason says what it touched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import List, Optional, Set, Union
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 import libcst.matchers
@@ -76,6 +76,8 @@ SMTP_NAMES = frozenset(
     smtp_HELO smtp_HELP smtp_MAIL smtp_NOOP smtp_QUIT smtp_RCPT smtp_RSET smtp_STARTTLS
     smtp_VRFY tls_context transport""".split()
 )
+# aiosmtpd's Controller.start() connects to itself once, reads the greeting and hangs up.
+SELF_CHECK = "the connection aiosmtpd's Controller.start() opens to itself to check it serves"
 RESET = "self.envelope = self._create_envelope()"  # aiosmtpd's documented reset
 # aiosmtpd's HELP text of each verb (its @syntax): an override keeps it, as smtpd's did.
 SYNTAX = {
@@ -90,6 +92,69 @@ SYNTAX = {
     "RSET": "'RSET'",
     "DATA": "'DATA'",
 }
+
+
+@dataclass
+class Helpers:
+    """A channel's plain methods: those that reply (coroutines) and the others (may raise)."""
+
+    coroutines: Set[str] = field(default_factory=set)
+    plain: Set[str] = field(default_factory=set)
+    raising: Set[str] = field(default_factory=set)  # those that may raise
+
+
+def is_helper(name: str) -> bool:
+    """A plain method of the channel's own: neither a verb nor a name of either server."""
+    if name.startswith("smtp_") or (name.startswith("__") and name.endswith("__")):
+        return False
+    return name not in CHANNEL_NAMES and name not in SMTP_NAMES
+
+
+def read_helpers(
+    functions: List[cst.FunctionDef], names: LegacyNames, own: Set[str]
+) -> Tuple[Helpers, Dict[str, Union[SessionMethod, str]]]:
+    """Which helpers reply, and each helper translated (or why not), by name."""
+    every = {f.name.value for f in functions}
+    coroutines = replying_helpers(functions, names)
+    helpers = Helpers(coroutines, every - coroutines, set(every))  # until read: all may raise
+    done: Dict[str, Union[SessionMethod, str]] = {}
+    raising: Set[str] = set()
+    while raising != helpers.raising:  # until what each helper calls is known to be safe
+        raising = set(helpers.raising)
+        for function in functions:
+            done[function.name.value] = translate_helper(function, names, own, helpers)
+        safe = [m.name for m in done.values() if isinstance(m, SessionMethod) and not m.raises]
+        helpers.raising -= set(safe)
+    for method in done.values():
+        if isinstance(method, SessionMethod):
+            method.raises = False  # its callers are noted if it can raise
+    return helpers, done
+
+
+def replying_helpers(helpers: List[cst.FunctionDef], names: LegacyNames) -> Set[str]:
+    """The helpers that reply, call a verb or call a helper that does: coroutines now."""
+    found: Set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for function in helpers:
+            if function.name.value not in found and replies(function, names, found):
+                found.add(function.name.value)
+                changed = True
+    return found
+
+
+def replies(function: cst.FunctionDef, names: LegacyNames, coroutines: Set[str]) -> bool:
+    m = cst.matchers
+    for call in m.findall(function.body, m.Call()):
+        assert isinstance(call, cst.Call)
+        name = dotted_name(call.func) or ""
+        method = name[len("self.") :]
+        if name == "self.push" or base_verb(call, names) or name.startswith("self.smtp_"):
+            return True
+        if name.startswith("self.") and method in coroutines:
+            return True
+    return False
 
 
 @dataclass
@@ -141,13 +206,29 @@ def base_verb(call: cst.Call, names: LegacyNames) -> Optional[str]:
     return func.attr.value[len("smtp_") :]
 
 
+def is_base_push(call: cst.Call, names: LegacyNames) -> bool:
+    """``smtpd.SMTPChannel.push(self, msg)`` or ``super().push(msg)``: the reply itself."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "push":
+        return False
+    owner, args = func.value, list(call.args)
+    if isinstance(owner, cst.Call) and dotted_name(owner.func) == "super":
+        return len(args) == 1 and not args[0].star and not args[0].keyword
+    explicit = names.legacy_name(owner) == "smtpd.SMTPChannel" and len(args) == 2
+    return explicit and dotted_name(args[0].value) == "self" and not args[1].keyword
+
+
 class ToSession(cst.CSTTransformer):
     """Rewrites one method body; ``problem`` says why it cannot run in an SMTP subclass."""
 
-    def __init__(self, names: LegacyNames, own: Set[str]) -> None:
+    def __init__(
+        self, names: LegacyNames, own: Set[str], helpers: Optional[Helpers] = None
+    ) -> None:
         super().__init__()
         self.names = names
         self.own = own
+        self.helpers = helpers or Helpers()
+        self.returns_values = False  # a helper's value is its callers' to use
         self.problem: Optional[str] = None
         self.raises = False
         self.handled: Set[int] = set()  # calls that are replies or base calls
@@ -173,8 +254,13 @@ class ToSession(cst.CSTTransformer):
             statement = cst.parse_statement(RESET)
             assert isinstance(statement, cst.SimpleStatementLine)
             return statement.body[0]
-        if self.own_verb(call):
+        if self.own_coroutine(call):
             return updated_node.with_changes(value=cst.Await(new))
+        if is_base_push(call, self.names):
+            argument = new.args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            base = cst.parse_expression("super().push()")
+            assert isinstance(base, cst.Call)
+            return updated_node.with_changes(value=cst.Await(base.with_changes(args=[argument])))
         verb = base_verb(call, self.names)
         if verb is not None and verb in BASE_VERBS:
             argument = new.args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
@@ -187,7 +273,13 @@ class ToSession(cst.CSTTransformer):
         name = dotted_name(node.func) or ""
         if name == "super":
             return
-        if self.own_verb(node):
+        if self.own_coroutine(node):
+            self.handled.add(id(node))
+        method = name[len("self.") :] if name.startswith("self.") else ""
+        if self.own_coroutine(node) or method in self.helpers.plain:
+            self.raises |= method in self.helpers.raising
+            return
+        if is_base_push(node, self.names):
             self.handled.add(id(node))
             return
         if name in ("self.push", "self._set_rset_state") or base_verb(node, self.names):
@@ -200,10 +292,12 @@ class ToSession(cst.CSTTransformer):
             self.fail(f"it calls the channel's {name}()")
         self.raises = True
 
-    def own_verb(self, call: cst.Call) -> bool:
-        """``self.smtp_EHLO(arg)``: a verb of the channel's, or one both servers answer."""
+    def own_coroutine(self, call: cst.Call) -> bool:
+        """``self.smtp_EHLO(arg)``, ``self.reply(...)``: a method of the channel's that replies."""
         name = dotted_name(call.func) or ""
         method = name[len("self.") :]
+        if name.startswith("self.") and method in self.helpers.coroutines:
+            return True
         if not name.startswith("self.smtp_") or len(call.args) != 1 or call.args[0].keyword:
             return False
         return method in self.own or method[len("smtp_") :] in BASE_VERBS
@@ -262,7 +356,7 @@ class ToSession(cst.CSTTransformer):
         self.fail("it yields")
 
     def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None:
+        if node.value is not None and not self.returns_values:
             self.fail("it returns a value (smtpd ignored it)")
 
     def visit_Raise(self, node: cst.Raise) -> None:
@@ -346,14 +440,18 @@ class WithoutBaseSelf(cst.CSTTransformer):
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         owner = original_node.func
-        if isinstance(owner, cst.Attribute) and base_verb(original_node, self.names):
+        base = base_verb(original_node, self.names) or is_base_push(original_node, self.names)
+        if isinstance(owner, cst.Attribute) and base:
             if not isinstance(owner.value, cst.Call):
                 return updated_node.with_changes(args=updated_node.args[1:])
         return updated_node
 
 
 def translate(
-    function: cst.FunctionDef, names: LegacyNames, own: Set[str]
+    function: cst.FunctionDef,
+    names: LegacyNames,
+    own: Set[str],
+    helpers: Optional[Helpers] = None,
 ) -> Union[SessionMethod, str]:
     """The ``async def`` an SMTP subclass gets for a channel's ``smtp_VERB``, or why not."""
     params = function.params
@@ -364,9 +462,44 @@ def translate(
         return "it is decorated or already async"
     if any(p.default is not None for p in params.params):
         return "its signature is not (self, arg)"
+    return translated(function, names, own, helpers)
+
+
+def translate_push(
+    function: cst.FunctionDef, names: LegacyNames, own: Set[str], helpers: Helpers
+) -> Union[SessionMethod, str]:
+    """A ``push`` override: aiosmtpd's SMTP sends every reply through its ``push`` too."""
+    result = translate(function, names, own, helpers)
+    return result.replace("(self, arg)", "(self, msg)") if isinstance(result, str) else result
+
+
+def translate_helper(
+    function: cst.FunctionDef, names: LegacyNames, own: Set[str], helpers: Helpers
+) -> Union[SessionMethod, str]:
+    """A plain method the commands call: ``async def`` when it replies, else as it was."""
+    params = function.params.params
+    if function.decorators or function.asynchronous:
+        return "it is decorated or already async"
+    if not params or params[0].name.value != "self":
+        return "its first parameter is not self"
+    return translated(function, names, own, helpers, helper=True)
+
+
+def translated(
+    function: cst.FunctionDef,
+    names: LegacyNames,
+    own: Set[str],
+    helpers: Optional[Helpers],
+    helper: bool = False,
+) -> Union[SessionMethod, str]:
+    """The method in the SMTP subclass (a verb, or a helper when ``helper``), or why not."""
+    legacy = legacy_use(function.body, names)
+    if legacy is not None:
+        return legacy
     if uses_self_itself(function.body, names):
         return "it passes the channel object itself on"
-    transformer = ToSession(names, own)
+    transformer = ToSession(names, own, helpers)
+    transformer.returns_values = helper
     body = function.body.visit(transformer)
     if transformer.problem is not None:
         return transformer.problem
@@ -374,11 +507,57 @@ def translate(
         return "it replies or calls the base method inside an expression"
     assert isinstance(body, cst.BaseSuite)
     method = function.with_changes(body=body, asynchronous=cst.Asynchronous())
+    if helper:
+        coroutine = helpers is not None and function.name.value in helpers.coroutines
+        plain = function.with_changes(body=body)
+        return SessionMethod(function, method if coroutine else plain, transformer.raises)
     text = SYNTAX.get(function.name.value[len("smtp_") :])
     if text is not None:
         decorator = cst.Decorator(cst.parse_expression(f"syntax({text})".replace("'", '"')))
         method = method.with_changes(decorators=[decorator])
     return SessionMethod(function, method, transformer.raises)
+
+
+# What a legacy name meant inside a channel method, where converted code has no such name.
+LEGACY_MEANING = {
+    "asyncore.ExitNow": "it raises asyncore.ExitNow, which ended smtpd's asyncore.loop() "
+    "(the program went on after the loop): stop the Controller there by hand",
+}
+
+
+class LegacyUse(cst.CSTVisitor):
+    """The first legacy name (asyncore, asynchat, smtpd) a method uses but a base call."""
+
+    def __init__(self, names: LegacyNames) -> None:
+        self.names = names
+        self.found: Optional[str] = None
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return self.check(node)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.check(node)
+
+    def check(self, node: cst.BaseExpression) -> bool:
+        name = self.names.legacy_name(node)
+        if name is None or self.found is not None:
+            return True
+        if name in ("smtpd.SMTPChannel", "smtpd.SMTPChannel.push"):
+            return False  # the base class of a base call: translated
+        if name.startswith("smtpd.SMTPChannel.smtp_"):
+            return False  # the base class of a base call: translated
+        self.found = name
+        return False
+
+
+def legacy_use(body: cst.CSTNode, names: LegacyNames) -> Optional[str]:
+    """Why a method cannot leave smtpd: it uses a legacy name the converted module lacks."""
+    checker = LegacyUse(names)
+    body.visit(checker)
+    if checker.found is None:
+        return None
+    meaning = LEGACY_MEANING.get(checker.found)
+    return meaning or f"it uses {checker.found}, which a program without smtpd has not"
 
 
 def is_docstring(stmt: cst.BaseStatement) -> bool:

@@ -21,6 +21,7 @@ import libcst as cst
 import libcst.matchers
 
 from smtpd_compat.codemod._build import block_body, code_of
+from smtpd_compat.codemod._channel_args import builder_call
 from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import SECTION_AUTH, SECTION_CHANNEL, Plan, ServerClass
@@ -50,6 +51,27 @@ def check_channel_uses(planner: Planner, module: cst.Module) -> None:
             )
 
 
+@RULE.analysis
+def note_error_left_open(planner: Planner, module: cst.Module) -> None:
+    """A handle_error that did not close left the client waiting; converted code answers."""
+    servers = planner.plan.servers
+    for channel in {id(s.channel): s.channel for s in servers if s.channel}.values():
+        if channel.error is None or channel.error_closes:
+            continue
+        method = next(m for m in overridden_methods(channel.node) if m.name.value == "handle_error")
+        planner.add_note(
+            method,
+            f"{channel.name}.handle_error does not close the channel: after an exception in "
+            "process_message smtpd sent no reply and the client waited until its own timeout; "
+            "converted code answers 451 and the session goes on",
+            SECTION_CHANNEL,
+        )
+
+
+def overridden_methods(node: cst.ClassDef) -> List[cst.FunctionDef]:
+    return [s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
+
+
 # smtpd.SMTPChannel's parameters after the server, and smtpd's defaults for them.
 CHANNEL_DEFAULTS = (
     ("conn", None),
@@ -69,15 +91,24 @@ def check_channel_building(planner: Planner, module: cst.Module) -> None:
         if channel is None:
             continue
         _, building = channel_class_of(server.node)
-        passed = 6 if isinstance(building, cst.SimpleStatementLine) else 2
-        if channel.init is not None and not takes(channel.init, passed):
+        passed = arguments_passed(building, channel.name)
+        if channel.init_extras:
+            pass  # bound one by one to what the server passes (_channel_args)
+        elif channel.init is not None and not takes(channel.init, passed):
             planner.block(
                 channel.init,
                 f"{channel.name}.__init__ does not take the {passed + 1} arguments the server "
                 "builds it with: smtpd raised TypeError on every connection",
                 SECTION_CHANNEL,
             )
-        if passed == 2 and building is not None:
+        elif channel.init is None and 2 < passed < 6:
+            planner.block(
+                building or server.node,
+                f"{server.name} passes {channel.name} more than (self, conn, addr): smtpd took "
+                "them as its data_size_limit, map, enable_SMTPUTF8 or decode_data",
+                SECTION_CHANNEL,
+            )
+        if passed < 6 and building is not None:
             for name, value in settings(planner, server):
                 planner.block(
                     building,
@@ -85,6 +116,14 @@ def check_channel_building(planner: Planner, module: cst.Module) -> None:
                     f"its own ({value}): the converted sessions would take the server's",
                     SECTION_CHANNEL,
                 )
+
+
+def arguments_passed(building: Optional[cst.BaseStatement], channel: str) -> int:
+    """How many arguments after the server the channel got: 6 through channel_class."""
+    if not isinstance(building, cst.FunctionDef):
+        return 6
+    call = builder_call(building, channel)
+    return len(call.args) - 1 if call is not None else 2
 
 
 def takes(init: cst.FunctionDef, passed: int) -> bool:
@@ -129,7 +168,7 @@ AUTH_PART = "aiosmtpd's own AUTH exchange, or the authenticator"
 
 
 def overridden(node: cst.ClassDef) -> List[str]:
-    return [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
+    return [s.name.value for s in overridden_methods(node)]
 
 
 def describe(node: cst.ClassDef, plan: Plan) -> str:
@@ -162,7 +201,7 @@ def error_only(channel: Optional[ChannelPlan]) -> bool:
     """A converted channel no other rule replaces: it only overrides handle_error."""
     if channel is None or channel.error is None:
         return False
-    return not (channel.verbs or channel.hooks or channel.auth)
+    return not (channel.session or channel.hooks or channel.auth)
 
 
 @RULE.needed_when
