@@ -43,6 +43,7 @@ pytest.importorskip("libcst")
 from test_round_trip import (  # noqa: E402
     DIALOGUES,
     DROPPED,
+    PROGRAMS,
     TEMPORARY_FAILURE,
     TIMEOUT,
     Program,
@@ -242,7 +243,7 @@ def program_params() -> List[object]:
 
 def copy_program(held: HeldoutSet, name: str, where: Path) -> Path:
     where.mkdir()
-    shutil.copy(held.folder / "_record.py", where)
+    shutil.copy(PROGRAMS / "_record.py", where)  # the round trip's recorder, shared
     return Path(shutil.copy(held.folder / f"{name}.py", where))
 
 
