@@ -21,9 +21,7 @@ from smtpd_compat.codemod._channels import (
 from smtpd_compat.codemod._forwarding import SERVER_PARAMS, Forwarding
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._report import Report
-from smtpd_compat.codemod._threads import (
-    ThreadPlan,
-)
+from smtpd_compat.codemod._threads import ThreadPlan, small_call
 
 # Attributes smtpd.SMTPServer set in __init__ that the codemod carries over.
 LEGACY_ATTRS = {
@@ -390,8 +388,4 @@ def fixed_port(localaddr: Optional[cst.BaseExpression]) -> bool:
 
 def base_init_call(statement: cst.CSTNode) -> Optional[cst.Call]:
     """The call of ``Base.__init__(...)`` / ``super().__init__(...)`` statement, if it is one."""
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        expr = statement.body[0]
-        if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
-            return expr.value
-    return None
+    return small_call(statement) if isinstance(statement, cst.BaseStatement) else None
