@@ -37,9 +37,6 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
-
-pytest.importorskip("libcst")
-
 from test_round_trip import (  # noqa: E402
     DIALOGUES,
     DROPPED,

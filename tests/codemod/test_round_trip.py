@@ -29,8 +29,6 @@ from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
-pytest.importorskip("libcst")
-
 from smtpd_compat.codemod import main  # noqa: E402
 
 PROGRAMS = Path(__file__).parent / "programs"

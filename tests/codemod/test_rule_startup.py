@@ -6,10 +6,6 @@ import smtplib
 import textwrap
 import threading
 
-import pytest
-
-pytest.importorskip("libcst")
-
 from before_after import check_noop, run  # noqa: E402
 
 CLASS = """
