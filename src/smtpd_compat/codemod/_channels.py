@@ -20,7 +20,7 @@ import libcst as cst
 import libcst.matchers
 
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
-from smtpd_compat.codemod._build import block_body, code_of
+from smtpd_compat.codemod._build import block_body, code_of, is_docstring, statements_of
 from smtpd_compat.codemod._channel_args import InitValue, bind_arguments, extra_params
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import (
@@ -33,7 +33,6 @@ from smtpd_compat.codemod._session import (
     legacy_use,
     own_attributes,
     read_helpers,
-    statements_of,
     translate,
     translate_push,
 )
@@ -445,14 +444,6 @@ class ToPeer(cst.CSTTransformer):
         return updated_node
 
 
-def is_docstring(stmt: cst.BaseStatement) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
 def is_pass(stmt: cst.BaseStatement) -> bool:
     return isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Pass)
 
@@ -473,7 +464,7 @@ def policy_hook(function: cst.FunctionDef, names: LegacyNames) -> Union[PolicyHo
         return "the signature is not (self, arg)"
     if params.kwonly_params or params.star_kwarg or function.decorators or function.asynchronous:
         return "the signature is not (self, arg)"
-    body = [s for s in block_body(function.body) if not is_docstring(s)]
+    body = statements_of(function)
     hook = PolicyHook(verb, [])
     if body and address_binding(body[0], keyword):
         hook.address = address_binding(body[0], keyword)

@@ -633,18 +633,18 @@ class Planner(cst.CSTVisitor):
                 SECTION_STARTUP,
             )
             return False
+        key = statement if key is None else key
         if not here:  # the startup rule follows the server to it (_serving), or blocks
-            self.distant.append((statement, what, key if key is not None else statement))
+            self.distant.append((statement, what, key))
             return False
         if single and len(here) != 1:
             self.block(
                 statement,
-                f"{what} does not follow the creation of "
-                f"{'exactly one' if single else 'a'} server in the same block",
+                f"{what} does not follow the creation of exactly one server in the same block",
                 SECTION_STARTUP,
             )
             return False
-        self.plan.served[id(key if key is not None else statement)] = here
+        self.plan.served[id(key)] = here
         return True
 
     def find_uses(self) -> bool:

@@ -17,7 +17,6 @@ from typing import Dict, List, Optional, Set, Tuple, Union
 import libcst as cst
 import libcst.matchers
 
-from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 
 # The channel state a method may read or write, and where aiosmtpd keeps it.
@@ -558,15 +557,3 @@ def legacy_use(body: cst.CSTNode, names: LegacyNames) -> Optional[str]:
         return None
     meaning = LEGACY_MEANING.get(checker.found)
     return meaning or f"it uses {checker.found}, which a program without smtpd has not"
-
-
-def is_docstring(stmt: cst.BaseStatement) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
-def statements_of(function: cst.FunctionDef) -> List[cst.BaseStatement]:
-    return [s for s in block_body(function.body) if not is_docstring(s)]

@@ -51,7 +51,12 @@ from smtpd_compat.codemod._serving import (
     reached_holder,
     untracked_uses,
 )
-from smtpd_compat.codemod._threads import polling_timeout, small_call, socket_map_alias
+from smtpd_compat.codemod._threads import (
+    names_in,
+    polling_timeout,
+    small_call,
+    socket_map_alias,
+)
 from smtpd_compat.codemod.rules.auth import controller_options
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
@@ -188,8 +193,8 @@ def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
 
 
 def owns_controller(node: cst.ClassDef) -> bool:
-    m = cst.matchers
-    return bool(m.findall(node, m.Attribute(value=m.Name("self"), attr=m.Name("controller"))))
+    """The class uses ``self.controller`` itself: the carried controller would clash."""
+    return CONTROLLER_ATTRIBUTE in names_in(node)
 
 
 def check_every_instance_served(planner: Planner) -> None:
