@@ -135,6 +135,16 @@ def quiet_sessions(server: Any, timeout: float = TIMEOUT) -> bool:
     return wait_until(lambda: not server._connections, timeout)
 
 
+def no_user_code_pending(server: Any, timeout: float = TIMEOUT) -> bool:
+    """Wait until no user code is queued or running for the server's program loop.
+
+    A session can end while its ``process_message`` still waits for the program's
+    thread: legacy processed everything received before the client left, and so do
+    we, so that call comes after the session is gone."""
+    jobs = server._program_jobs
+    return wait_until(lambda: not jobs._jobs and not jobs.running_jobs, timeout)
+
+
 # -- clients -------------------------------------------------------------------------
 
 

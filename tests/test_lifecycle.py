@@ -25,6 +25,7 @@ from attack_support import (
     engine_threads,
     loop_tasks,
     no_leaks,
+    no_user_code_pending,
     quiet_sessions,
     served,
     wait_until,
@@ -72,6 +73,7 @@ def make(servers: Servers, cls: Any = PlainRecorder, **kwargs: Any) -> Any:
 def session_count_back_to_zero(server: Any) -> None:
     assert quiet_sessions(server), server._connections
     assert wait_until(lambda: loop_tasks() == 0), loop_tasks()
+    assert no_user_code_pending(server)
 
 
 # -- disconnects -------------------------------------------------------------------

@@ -7,6 +7,7 @@ under smtpd_compat; their whole output is compared."""
 from __future__ import annotations
 
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -190,3 +191,38 @@ def test_a_slow_process_message_does_not_stall_new_clients(make_server: Any) -> 
         server.release.set()
         sender.join(TIMEOUT)
     assert not sender.is_alive()
+
+
+class WakeDuringDrain:
+    """The job runner's wake-up socket, with a ``wake`` from another thread landing
+    inside the drain: the interleaving that once left every later wake silent."""
+
+    def __init__(self, sock: socket.socket, jobs: Any) -> None:
+        self.sock, self.jobs = sock, jobs
+
+    def recv(self, size: int) -> bytes:
+        self.jobs.wake()
+        return self.sock.recv(size)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
+
+
+def test_a_wake_during_the_drain_is_never_lost() -> None:
+    """After a wake raced the drain, the next job still wakes the program's loop."""
+    from smtpd_compat._threads import ProgramLoopJobs
+
+    private: dict = {}
+    jobs = ProgramLoopJobs.for_map(private)
+    reader = jobs._reader
+    try:
+        jobs.wake()
+        jobs._reader = WakeDuringDrain(reader, jobs)
+        jobs.handle_read_event()
+        jobs._reader = reader
+        jobs.wake()  # a job arriving now must make the loop come round
+        ready, _, _ = select.select([reader], [], [], TIMEOUT)
+        assert ready == [reader]
+    finally:
+        jobs._reader = reader
+        jobs.release()

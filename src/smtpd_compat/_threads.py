@@ -249,13 +249,19 @@ class ProgramLoopJobs:
         return False
 
     def handle_read_event(self) -> None:
+        """Drain the wake-up bytes, then re-arm ``wake``, then run the queue.
+
+        In that order: a ``wake`` between the drain and the re-arm sends nothing,
+        and its job is already queued for the run below; re-arming first let such a
+        wake's byte be drained with the flag left set, and every later ``wake`` was
+        then silent: the queue stalled and ``close()`` never ended the loop."""
         self.loop_thread = threading.current_thread()
-        with self._signal_lock:
-            self._signalled = False
         try:
             self._reader.recv(4096)
         except OSError:
             pass
+        with self._signal_lock:
+            self._signalled = False
         self._close_retired()
         if self._closing:
             self._close_now()
