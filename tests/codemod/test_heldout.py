@@ -419,11 +419,27 @@ def run_program(python: Path, path: Path, held: HeldoutSet) -> dict:
     return {
         "replies": replies,
         "records": records,
-        "stdout": running.preamble + out,
-        "stderr": running.stderr,
+        "stdout": without_run_details(running.preamble + out, path.parent),
+        "stderr": without_run_details(running.stderr, path.parent),
         "files": written_files(path.parent),
         "status": running.proc.returncode,
     }
+
+
+RUN_DETAILS = (
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),  # a client's port
+    (re.compile(r" at 0x[0-9a-f]+"), " at 0x<address>"),  # an object's repr
+)
+
+
+def without_run_details(text: str, where: Path) -> str:
+    """Output without what differs on every run of the same program: the directory it
+    ran in (traceback paths), client ports and object addresses (asyncore's report of a
+    channel, which a program may route through its own log)."""
+    text = text.replace(f"{where}/", "")
+    for pattern, mark in RUN_DETAILS:
+        text = pattern.sub(mark, text)
+    return text
 
 
 def convert(path: Path, capsys: pytest.CaptureFixture[str]) -> Tuple[List[str], List[str]]:
@@ -471,14 +487,16 @@ def without_tracebacks(text: str) -> str:
 
 
 INTERRUPTED = re.compile(
+    r"(?:Traceback \(most recent call last\):\n(?:[ ^~].*\n|\n)*\S.*\n\n"
+    r"During handling of the above exception, another exception occurred:\n\n)?"
     r"Traceback \(most recent call last\):\n(?:[ ^~].*\n|\n)*KeyboardInterrupt\n"
 )
 
 
 def interrupt_marked(text: str) -> str:
     """stderr with a Ctrl+C traceback reduced to a marker: a bare loop ended by Ctrl+C
-    dies with one on both sides, but its frames (the run's temporary paths, where the
-    signal landed, the event loop's own code) differ on every run."""
+    dies with one on both sides, but its frames (where the signal landed, maybe while
+    another exception was handled; the event loop's own code) differ from run to run."""
     return INTERRUPTED.sub("<KeyboardInterrupt traceback>\n", text)
 
 
