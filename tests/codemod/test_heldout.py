@@ -286,8 +286,19 @@ EXTRA_DIALOGUES3: Dict[str, Dict[str, List[str]]] = {
         ],
     },
 }
-# Class d programs of the third set, measured: strict xfails, as SILENT above.
-SILENT3: Dict[str, str] = {}
+# Class d programs of the third set, measured at 14b5262: strict xfails, as SILENT above.
+SILENT3: Dict[str, str] = {
+    "queue_server_thread_init": (
+        "converted program crashes at start-up: the loop thread started inside __init__ "
+        "names s_controller, which exists only after EmailServer() returns (NameError)"
+    ),
+    "ecs_reply_receiver": (
+        "stderr: the channel's handle_error (sys.excepthook) traceback of the message "
+        "smtpd dropped stays in the oracle, while the converted program's tracebacks are "
+        "dropped with its noted 451 (its own excepthook report among them): the harness "
+        "compares the two reports asymmetrically, the log lines are the same"
+    ),
+}
 
 
 @dataclass(frozen=True)
