@@ -200,7 +200,7 @@ SHAPES3: Dict[str, str] = {
     "kwargs_decode_printer": "print script: **kwargs, data.decode(errors=replace), bare loop",
     "fax_relay_filter": "fax relay: log file, per-recipient checks, module-level bare loop",
     "fixed_host_fakeserver": "old fake server: no-arg __init__, 4-arg, default decode_data",
-    "class_captured_sink_test": "app test: class-level captured list, lambda loop(count=) thread",
+    "class_captured_sink": "app test: class-level captured list, lambda loop(count=) thread",
     "wrapper_start_stop": "test library: wrapper start()/stop(), Thread(target=loop)",
     "rewrite_forwarder": "alias rewriter: handle_mail() in bare try/except, reinjection",
     "starttls_channel": "STARTTLS example: own smtp_EHLO, smtp_STARTTLS 454, handle_accept",
@@ -229,7 +229,7 @@ SHAPES3: Dict[str, str] = {
 }
 STOPPED_BY_STDIN3 = {
     "queue_server_thread_init",
-    "class_captured_sink_test",
+    "class_captured_sink",
     "wrapper_start_stop",
     "session_channel_worker",
     "pytest_fixture_dummy",
