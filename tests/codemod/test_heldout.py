@@ -18,10 +18,12 @@ so) and is compared only where the program set ``smtpd.__version__``. The test f
 on class d; programs known to be d are strict xfails naming the change, so the table
 stays honest. The table is printed at the end of the run, one per set.
 
-Two sets: ``heldout/`` (since used to improve the codemod) and ``heldout2/``, written
-later by someone else and kept from the codemod's authors, so that the final measure is
-on programs they have not seen. Each set has its own shapes, stop method and extra
-dialogues (``SETS``).
+Three sets: ``heldout/`` (since used to improve the codemod), ``heldout2/``, written
+later by someone else and kept from the codemod's authors (since used to tune it too),
+and ``heldout3/``, a fresh sample of 30 public programs' shapes weighted as USAGE.md
+counts real usage, written independently of the codemod, so that the final measure is
+on programs its authors have not seen. Each set has its own shapes, stop method and
+extra dialogues (``SETS``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from smtpd_compat.codemod import main  # noqa: E402
 
 HELDOUT = Path(__file__).parent / "heldout"
 HELDOUT2 = Path(__file__).parent / "heldout2"
+HELDOUT3 = Path(__file__).parent / "heldout3"
 
 # Program -> the real shape it stands for (the table's second column).
 SHAPES: Dict[str, str] = {
@@ -190,6 +193,114 @@ EXTRA_DIALOGUES2: Dict[str, Dict[str, List[str]]] = {
 SILENT2: Dict[str, str] = {}
 
 
+# The third held-out set (heldout3/): a fresh sample written after the first two had been
+# used to tune the codemod, independently of its code and its rule tests.
+SHAPES3: Dict[str, str] = {
+    "queue_server_thread_init": "test-mail helper: (SMTPServer, object), loop thread in __init__",
+    "kwargs_decode_printer": "print script: **kwargs, data.decode(errors=replace), bare loop",
+    "fax_relay_filter": "fax relay: log file, per-recipient checks, module-level bare loop",
+    "fixed_host_fakeserver": "old fake server: no-arg __init__, 4-arg, default decode_data",
+    "class_captured_sink": "app test: class-level captured list, lambda loop(count=) thread",
+    "wrapper_start_stop": "test library: wrapper start()/stop(), Thread(target=loop)",
+    "rewrite_forwarder": "alias rewriter: handle_mail() in bare try/except, reinjection",
+    "starttls_channel": "STARTTLS example: own smtp_EHLO, smtp_STARTTLS 454, handle_accept",
+    "orm_kwargs_pop": "mail store: kwargs popped before base init, 4-arg, ORM retries",
+    "json_per_recipient": "disposable inbox: decode_data=True, logger, JSON per recipient",
+    "session_channel_worker": "mail client daemon: mangled smtp_RCPT, push() banner, poll()",
+    "activation_link_dirs": "e2e mail catcher: decode_data=True, re.search, file per address",
+    "ecs_reply_receiver": "web app receiver: handle_error->excepthook, SMTPError replies",
+    "nullmailer_spool": "nullmailer front end: dunder class attrs, 4-arg, spool files",
+    "eml_txt_sink": "classwork sink: remoteaddr tuple, map=None, decode_data=True",
+    "zabbix_event_parser": "monitoring bridge: .eml per peer, regex on decoded data",
+    "app_callback_server": "console app daemon: (app, bindaddr, port), 4-arg, app callback",
+    "argparse_conf_server": "ingest service: super(Cls, self), 4-arg, argparse main()",
+    "maildump_auth_channel": "mail catcher: full-signature channel, EHLO/AUTH/MAIL overrides",
+    "resilient_receiver": "list forwarder: collect_incoming_data/handle_error channel, 4-arg",
+    "pytest_fixture_dummy": "conftest: *args super(), yield fixture, Thread(target=loop)",
+    "mailserver_thread_context": "pytest plugin: (SMTPServer, Thread), count=1 polling, with",
+    "auth_channel_fixture": "pytest fixture: smtp_AUTH 235 channel, class defined in run()",
+    "debugging_stub_argv": "smtpstub: DebuggingServer instance, port from argv, bare loop",
+    "debugging_instance_quiet": "dev helper: DebuggingServer instance, ^C passed over",
+    "transporter_callbacks": "test helper: callbacks, FeedParser, 4-arg, multiprocessing",
+    "mailsave_logging": "mail-to-files tool: basicConfig in __init__, numbered .eml",
+    "postfix_shell_filter": "Postfix filter copy: 4-arg, file + script, smtplib reinject",
+    "bulk_email_fault_thread": "LMS tests: fault-injecting handle_accept, reply once, thread",
+    "honeypot_banner_channel": "honeypot: _initflag push() banner, smtp_AUTH 535, sessions",
+}
+STOPPED_BY_STDIN3 = {
+    "queue_server_thread_init",
+    "class_captured_sink",
+    "wrapper_start_stop",
+    "session_channel_worker",
+    "pytest_fixture_dummy",
+    "mailserver_thread_context",
+    "auth_channel_fixture",
+    "transporter_callbacks",
+    "bulk_email_fault_thread",
+}
+EXTRA_DIALOGUES3: Dict[str, Dict[str, List[str]]] = {
+    "starttls_channel": {
+        "starttls": [
+            "EHLO client.example",
+            "STARTTLS now",
+            "STARTTLS",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+    },
+    "maildump_auth_channel": {
+        "auth": [
+            "EHLO client.example",
+            "MAIL FROM:<early@example.com>",
+            "AUTH LOGIN",
+            f"AUTH PLAIN {plain('user', 'wrong')}",
+            f"AUTH PLAIN {plain('user', 'secret')}",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+    },
+    "auth_channel_fixture": {
+        "auth": [
+            "EHLO client.example",
+            f"AUTH PLAIN {plain('user', 'secret')}",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+    },
+    "honeypot_banner_channel": {
+        "auth": [
+            "EHLO client.example",
+            "AUTH",
+            "AUTH CRAM-MD5",
+            f"AUTH PLAIN {plain('admin', 'hunter2')}",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+    },
+}
+# Class d programs of the third set, measured at 14b5262: strict xfails, as SILENT above.
+SILENT3: Dict[str, str] = {
+    "queue_server_thread_init": (
+        "converted program crashes at start-up: the loop thread started inside __init__ "
+        "names s_controller, which exists only after EmailServer() returns (NameError)"
+    ),
+    "ecs_reply_receiver": (
+        "stderr: the channel's handle_error (sys.excepthook) traceback of the message "
+        "smtpd dropped stays in the oracle, while the converted program's tracebacks are "
+        "dropped with its noted 451 (its own excepthook report among them): the harness "
+        "compares the two reports asymmetrically, the log lines are the same"
+    ),
+}
+
+
 @dataclass(frozen=True)
 class HeldoutSet:
     """One folder of held-out programs and what the harness must know about them."""
@@ -207,6 +318,7 @@ SETS: Dict[str, HeldoutSet] = {
     for s in (
         HeldoutSet("heldout", HELDOUT, SHAPES, STOPPED_BY_STDIN, EXTRA_DIALOGUES, SILENT),
         HeldoutSet("heldout2", HELDOUT2, SHAPES2, STOPPED_BY_STDIN2, EXTRA_DIALOGUES2, SILENT2),
+        HeldoutSet("heldout3", HELDOUT3, SHAPES3, STOPPED_BY_STDIN3, EXTRA_DIALOGUES3, SILENT3),
     )
 }
 # The note of a process_message smtpd called with keywords it does not take.
@@ -318,11 +430,27 @@ def run_program(python: Path, path: Path, held: HeldoutSet) -> dict:
     return {
         "replies": replies,
         "records": records,
-        "stdout": running.preamble + out,
-        "stderr": running.stderr,
+        "stdout": without_run_details(running.preamble + out, path.parent),
+        "stderr": without_run_details(running.stderr, path.parent),
         "files": written_files(path.parent),
         "status": running.proc.returncode,
     }
+
+
+RUN_DETAILS = (
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),  # a client's port
+    (re.compile(r" at 0x[0-9a-f]+"), " at 0x<address>"),  # an object's repr
+)
+
+
+def without_run_details(text: str, where: Path) -> str:
+    """Output without what differs on every run of the same program: the directory it
+    ran in (traceback paths), client ports and object addresses (asyncore's report of a
+    channel, which a program may route through its own log)."""
+    text = text.replace(f"{where}/", "")
+    for pattern, mark in RUN_DETAILS:
+        text = pattern.sub(mark, text)
+    return text
 
 
 def convert(path: Path, capsys: pytest.CaptureFixture[str]) -> Tuple[List[str], List[str]]:
@@ -369,6 +497,20 @@ def without_tracebacks(text: str) -> str:
     return re.sub(r"Traceback \(most recent call last\):\n(?:[ ^~].*\n|\n)*\S.*\n", "", text)
 
 
+INTERRUPTED = re.compile(
+    r"(?:Traceback \(most recent call last\):\n(?:[ ^~].*\n|\n)*\S.*\n\n"
+    r"During handling of the above exception, another exception occurred:\n\n)?"
+    r"Traceback \(most recent call last\):\n(?:[ ^~].*\n|\n)*KeyboardInterrupt\n"
+)
+
+
+def interrupt_marked(text: str) -> str:
+    """stderr with a Ctrl+C traceback reduced to a marker: a bare loop ended by Ctrl+C
+    dies with one on both sides, but its frames (where the signal landed, maybe while
+    another exception was handled; the event loop's own code) differ from run to run."""
+    return INTERRUPTED.sub("<KeyboardInterrupt traceback>\n", text)
+
+
 def without_asyncore_report(text: str) -> str:
     lines = text.splitlines(keepends=True)
     return "".join(x for x in lines if not x.startswith("error: uncaptured python exception"))
@@ -393,7 +535,7 @@ def differences(name: str, legacy: dict, native: dict, notes: str, source: str) 
     if native["stdout"] != old_out and not raced_past:
         found.append(f"stdout: smtpd {old_out!r:.300}, now {native['stdout']!r:.300}")
     new_err = without_tracebacks(native["stderr"]) if dropped else native["stderr"]
-    if new_err != legacy["stderr"]:
+    if interrupt_marked(new_err) != interrupt_marked(legacy["stderr"]):
         found.append(f"log: smtpd {legacy['stderr']!r:.300}, now {native['stderr']!r:.300}")
     if native["files"] != legacy["files"]:
         found.append(f"files: smtpd {sorted(legacy['files'])}, now {sorted(native['files'])}")
@@ -563,3 +705,4 @@ def test_every_heldout_program_names_its_shape(held_name: str) -> None:
 def test_heldout_sets_share_no_program_name() -> None:
     """Rows and legacy results are per set, but ``-k name`` should pick one program."""
     assert not set(SHAPES) & set(SHAPES2)
+    assert not (set(SHAPES) | set(SHAPES2)) & set(SHAPES3)
