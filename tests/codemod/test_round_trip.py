@@ -95,6 +95,9 @@ CONVERTED = [
     "postfix_lookalike",
     "open_error_channel",
     "list_accept",
+    # DebuggingServer/PureProxy subclasses calling their base's methods (_base_methods)
+    "debugging_tally",
+    "pureproxy_tagging",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

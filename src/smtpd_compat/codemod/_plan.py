@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 import libcst.matchers
 
+from smtpd_compat.codemod._base_methods import BaseUse
 from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._channels import (
     ChannelPlan,
@@ -40,7 +41,7 @@ DISPATCHER_ATTRS = frozenset(
 )
 OPTION_KWARGS = ("mail_options", "rcpt_options")
 # Bases a server class converts from: DebuggingServer and PureProxy subclasses only when
-# they replace process_message (see replaced_behaviour).
+# they replace process_message (see _base_methods).
 SERVER_SUBCLASSES = ("smtpd.DebuggingServer", "smtpd.PureProxy")
 SERVER_BASES = ("smtpd.SMTPServer", *SERVER_SUBCLASSES)
 THREAD_NAMES = frozenset(
@@ -249,6 +250,8 @@ class Plan:
     channel_plans: Dict[str, ChannelPlan] = field(default_factory=dict)
     # empty smtpd.DebuggingServer subclasses by name: they become LegacyDebuggingHandler's
     debugging_classes: Dict[str, cst.ClassDef] = field(default_factory=dict)
+    # server classes by name that call their DebuggingServer/PureProxy base's methods
+    base_uses: Dict[str, BaseUse] = field(default_factory=dict)
     banner: Optional[cst.SimpleStatementLine] = None
     ident: Optional[str] = None
     silenced_debugstream: List[cst.SimpleStatementLine] = field(default_factory=list)
@@ -299,27 +302,6 @@ def kept_for_code_elsewhere(instance: Instance, controller: str) -> str:
         f"or other dispatcher attribute; code elsewhere that closes it must call "
         f"{controller}.stop() instead"
     )
-
-
-def replaced_behaviour(node: cst.ClassDef) -> Optional[str]:
-    """None when a DebuggingServer/PureProxy subclass keeps nothing of its base but the server.
-
-    Such a class replaces process_message and never calls the base's version or helpers
-    (printing, ``_deliver``): it is an SMTPServer subclass under another name.
-    """
-    methods = {s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
-    if "process_message" not in methods:
-        return "keeps its base's process_message (printing or relaying): see the rule's section"
-    m = cst.matchers
-    helpers = [
-        name
-        for name in ("_deliver", "_print_message_content")
-        if m.findall(node, m.Attribute(value=m.Name("self"), attr=m.Name(name)))
-    ]
-    if helpers or m.findall(node, m.Call(func=m.Name("super"))):
-        what = ", ".join(helpers) or "super()"
-        return f"uses its legacy base class ({what}): see the rule's section"
-    return None
 
 
 def adds_nothing(node: cst.ClassDef) -> bool:

@@ -14,6 +14,7 @@ import libcst as cst
 import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
+from smtpd_compat.codemod._base_methods import base_use
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE, base_close
@@ -50,7 +51,6 @@ from smtpd_compat.codemod._plan import (
     kept_for_code_elsewhere,
     literal_bool,
     private_map,
-    replaced_behaviour,
     server_args,
 )
 from smtpd_compat.codemod._report import Report
@@ -150,13 +150,16 @@ class Planner(cst.CSTVisitor):
         if "smtpd.SMTPServer" in bases:
             self.add_server(node)
         elif any(b in SERVER_SUBCLASSES for b in bases):
-            reason = replaced_behaviour(node)
-            if reason is None:
+            base = next(b for b in bases if b in SERVER_SUBCLASSES)
+            blocker = base_use(node, base, self.plan.names).blocker
+            if blocker is None:
                 self.add_server(node)
             elif bases == ["smtpd.DebuggingServer"] and adds_nothing(node):
                 self.plan.debugging_classes[node.name.value] = node
             else:
-                self.block(node, f"class {node.name.value} {reason}", SECTION_DEBUGGING)
+                where, reason = blocker
+                message = f"class {node.name.value} {reason}: see the rule's section"
+                self.block(where, message, SECTION_DEBUGGING)
 
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(node)
