@@ -98,6 +98,8 @@ CONVERTED = [
     # DebuggingServer/PureProxy subclasses calling their base's methods (_base_methods)
     "debugging_tally",
     "pureproxy_tagging",
+    # the class chosen when the program runs (_choice)
+    "chosen_by_flag",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

@@ -549,3 +549,95 @@ def test_noop_subclass_of_a_server_class(base, body):
         r.startswith(f"t.py:{line}: class LoudSink subclasses Sink, which becomes a handler")
         for r in reports
     ), reports
+
+
+CHOICE_CLASSES = """
+    import asyncore
+    import smtpd
+
+
+    class Accepting(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            print(self._remoteaddr)
+
+
+    class Failing(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            return "451 try later"
+
+"""
+
+
+@pytest.mark.parametrize(
+    "choice, call",
+    [
+        ('SERVERS = {"accept": Accepting, "fail": Failing}\n', 'SERVERS["fail"]'),
+        ("SERVERS = (Accepting, Failing)\n", "SERVERS[1]"),
+        ("Server = Accepting if MODE else Failing\n", "Server"),
+        ("", "(Accepting if MODE else Failing)"),
+    ],
+)
+def test_class_chosen_at_run_time_converts_every_candidate(choice, call):
+    outcome = run(
+        CHOICE_CLASSES
+        + f"""
+    MODE = 1
+    {choice}
+    server = {call}(("127.0.0.1", 0), ("relay.invalid", 25))
+    print(server.socket.getsockname()[1])
+    asyncore.loop()
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    # both take the arguments the call passes, as smtpd.SMTPServer did
+    assert outcome.source.count("        self._remoteaddr = remoteaddr\n") == 2
+    assert f'server = {call}(("127.0.0.1", 0), ("relay.invalid", 25))\n' in outcome.source
+    assert "server_controller = BoundController(server, " in outcome.source
+
+
+@pytest.mark.parametrize(
+    "choice, call",
+    [
+        ('SERVERS = {"accept": Accepting}\nSERVERS["fail"] = Failing\n', 'SERVERS["fail"]'),
+        ("SERVERS = [Accepting, Failing]\nSERVERS.append(Accepting)\n", "SERVERS[0]"),
+        ("Server = Accepting\nServer = Failing\n", "Server"),
+        ("SERVERS = [Accepting, *OTHERS]\n", "SERVERS[0]"),
+    ],
+)
+def test_noop_class_chosen_from_what_may_change(choice, call):
+    choice = choice.replace("\n", "\n    ")  # each line at the snippet's indent
+    reports = check_noop(
+        CHOICE_CLASSES
+        + f"""
+    {choice}
+    server = {call}(("127.0.0.1", 0), None)
+    asyncore.loop()
+    """
+    )
+    assert any("is not instantiated in this module" in r for r in reports)
+
+
+def test_noop_class_chosen_among_classes_converting_differently():
+    reports = check_noop(
+        CHOICE_CLASSES
+        + """
+    class Counting(smtpd.SMTPServer):
+        def __init__(self, localaddr):
+            super().__init__(localaddr, None)
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    SERVERS = {"accept": Accepting, "count": Counting}
+    server = SERVERS["count"](("127.0.0.1", 0), None)
+    asyncore.loop()
+    """
+    )
+    assert any(
+        r.startswith(
+            't.py:24: SERVERS["count"](...) chooses among Accepting, Counting: Counting has its '
+            "own __init__, so no one start-up fits them all"
+        )
+        for r in reports
+    ), reports

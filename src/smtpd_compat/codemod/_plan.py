@@ -250,6 +250,8 @@ class Plan:
     channel_plans: Dict[str, ChannelPlan] = field(default_factory=dict)
     # empty smtpd.DebuggingServer subclasses by name: they become LegacyDebuggingHandler's
     debugging_classes: Dict[str, cst.ClassDef] = field(default_factory=dict)
+    # the server classes an instance chooses among (``SERVERS[MODE](...)``, _choice)
+    chosen: List[List[ServerClass]] = field(default_factory=list)
     # server classes by name that call their DebuggingServer/PureProxy base's methods
     base_uses: Dict[str, BaseUse] = field(default_factory=dict)
     banner: Optional[cst.SimpleStatementLine] = None

@@ -17,6 +17,7 @@ from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvide
 from smtpd_compat.codemod._base_methods import base_use
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
+from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes
 from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE, base_close
 from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
@@ -414,6 +415,7 @@ class Planner(cst.CSTVisitor):
         for call in self.calls:
             name = dotted_name(call.func)
             legacy = self.legacy(call.func)
+            chosen = None if name in classes else chosen_classes(call.func, self.module, classes)
             if name in classes and classes[name].thread is not None:
                 called.add(name)
                 self.add_thread_instance(call, classes[name])
@@ -429,6 +431,9 @@ class Planner(cst.CSTVisitor):
                 self.add_instance(call, None, NOT_IMPLEMENTED_HANDLER)
             elif legacy == "smtpd.PureProxy":
                 self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
+            elif chosen:  # ``SERVERS[MODE](...)``
+                called.update(s.name for s in chosen)
+                add_chosen_instance(self, call, chosen)
             elif name in ("cls", "self.__class__", "type(self)"):
                 server = self.made_inside(call)
                 if server is not None:

@@ -29,6 +29,7 @@ from smtpd_compat.codemod._build import (
     keep_leading_lines,
     statement,
 )
+from smtpd_compat.codemod._choice import share_attributes
 from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
@@ -69,6 +70,13 @@ def check_subclasses(planner: Planner, module: cst.Module) -> None:
                     f"class {node.name.value} subclasses {name}, which becomes a handler: "
                     f"{node.name.value} would stay a legacy server (convert both by hand)",
                 )
+
+
+@RULE.analysis
+def share_chosen_attributes(planner: Planner, module: cst.Module) -> None:
+    """Classes one call chooses among (``SERVERS[MODE](...)``) all take its arguments."""
+    for candidates in planner.plan.chosen:
+        share_attributes(candidates)
 
 
 @RULE.analysis

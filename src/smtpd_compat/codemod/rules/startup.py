@@ -299,11 +299,12 @@ def handler_call(instance: Instance) -> str:
         return f"{instance.handler_class}({decode})"
     if server.init is not None:
         return code_of(instance.call)
+    made = code_of(instance.call.func)  # the class, or what picks it (SERVERS[MODE], _choice)
     if not server.attrs_read:
-        return f"{server.name}()"
+        return f"{made}()"
     args = [code_of(instance.args[p]) for p in ("localaddr", "remoteaddr") if p in instance.args]
     args += [f"{p}={code_of(instance.args[p])}" for p in OPTIONS if p in instance.args]
-    return f"{server.name}({', '.join(args)})"
+    return f"{made}({', '.join(args)})"
 
 
 def instance_decodes(instance: Instance) -> bool:
