@@ -100,6 +100,9 @@ CONVERTED = [
     "pureproxy_tagging",
     # the class chosen when the program runs (_choice)
     "chosen_by_flag",
+    # made by a classmethod, closed by code the codemod does not follow (_close)
+    "classmethod_factory",
+    "classmethod_serve_stop",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -107,7 +110,6 @@ NOT_CONVERTED = [
     "auth_channel",
     "thread_subclass",
     "handle_accepted_log",
-    "classmethod_factory",
 ]
 # Programs logging to stderr with logging.basicConfig: their log must stay as it was
 # (aiosmtpd's session log must not join it).
@@ -139,6 +141,8 @@ STOPPED_BY_STDIN = {
     "exit_list_fixture",
     "context_trap_30",
     "joined_loop_thread",
+    "classmethod_factory",
+    "classmethod_serve_stop",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

@@ -641,3 +641,99 @@ def test_noop_class_chosen_among_classes_converting_differently():
         )
         for r in reports
     ), reports
+
+
+def test_smtpd_close_called_by_a_method_of_the_class_becomes_its_own_close():
+    outcome = run("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+            def stop(self):
+                self.close()
+
+
+        server = Sink(("localhost", 1025), None)
+        try:
+            asyncore.loop()
+        except KeyboardInterrupt:
+            server.stop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert outcome.source.count("def close(self):\n") == 1
+    assert "    def stop(self):\n        self.close()\n" in outcome.source
+    assert "server.controller = server_controller  # its close() stops it\n" in outcome.source
+    assert "server_controller = BoundController(server, " in outcome.source  # stop() any time
+
+
+def test_noop_smtpd_close_reached_from_process_message():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                self.finish()
+
+            def finish(self):
+                self.close()
+
+
+        server = Sink(("localhost", 1025), None)
+        asyncore.loop()
+    """)
+    expected = "t.py:10: class Sink uses the dispatcher's close: a handler cannot close"
+    assert any(r.startswith(expected) for r in reports), reports
+
+
+def test_made_by_its_own_classmethod_with_the_loop_thread_there():
+    outcome = run("""
+        import asyncore
+        import smtpd
+        import threading
+
+
+        class Sink(smtpd.SMTPServer):
+            @classmethod
+            def start(cls, port=0):
+                made = cls(("127.0.0.1", port), None)
+                threading.Thread(target=asyncore.loop, daemon=True).start()
+                return made
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        sink = Sink.start()
+        print(sink.socket.getsockname()[1])
+        sink.close()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        made = cls()\n        made_controller = BoundController(" in outcome.source
+    assert "        made.controller = made_controller  # its close() stops it\n" in outcome.source
+    assert outcome.source.endswith("print(sink.socket.getsockname()[1])\nsink.close()\n")
+
+
+def test_noop_made_as_type_of_self():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def clone(self):
+                return type(self)(("127.0.0.1", 0), None)
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Sink(("127.0.0.1", 0), None)
+        asyncore.loop()
+    """)
+    assert any("is created as type(self)(...) inside its own class" in r for r in reports)

@@ -20,6 +20,7 @@ import libcst as cst
 import libcst.matchers
 
 from smtpd_compat.codemod._build import code_of
+from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import SECTION_STARTUP, Plan, ServerClass
 
 
@@ -31,6 +32,7 @@ class Planner(Protocol):
     def add_instance(self, call: cst.Call, server: Optional[ServerClass]) -> None: ...
 
     def block(self, node: cst.CSTNode, message: str, section: str) -> None: ...
+
 
 m = cst.matchers
 
@@ -176,3 +178,16 @@ def same_decode_data(candidates: List[ServerClass]) -> Optional[str]:
             return f"{server.name} is also created with another decode_data"
         server.decode_data = decode_data
     return None
+
+
+def makes_own_class(method: cst.CSTNode, made: str) -> bool:
+    """``cls(...)`` in a classmethod: the server class itself (rule startup makes its Controller).
+
+    (``self.__class__(...)`` and ``type(self)(...)`` stay reported: another instance of a
+    running server.)
+    """
+    if not isinstance(method, cst.FunctionDef) or made != "cls":
+        return False
+    decorators = [dotted_name(d.decorator) for d in method.decorators]
+    params = method.params.params
+    return decorators == ["classmethod"] and bool(params) and params[0].name.value == "cls"

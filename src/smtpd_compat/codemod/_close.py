@@ -7,6 +7,10 @@ the program's ``server.close()`` (and ``asyncore.close_all()``) still run the
 override's code where smtpd ran it (rule handler). Only this shape: a close() that
 calls the base exactly once, at its top level or in a top-level ``finally``, and
 uses nothing else of smtpd or asyncore.
+
+A class that calls smtpd's ``self.close()`` (a ``stop()`` or ``shutdown()`` method of a
+fixture) without overriding it gets ``CLOSE_METHOD`` the same way: the handler's own
+``close()`` stops the controller the start-up hands it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,11 @@ CLOSING_BASES = (
     "asyncore.dispatcher",
 )
 CONTROLLER_ATTRIBUTE = "controller"  # the handler's controller, which its close() stops
+CLOSE_METHOD = f"""\
+def close(self):
+    # smtpd's close() closed the listening socket: stopping the controller does.
+    self.{CONTROLLER_ATTRIBUTE}.stop()
+"""
 
 
 def base_close(close: cst.FunctionDef, names: LegacyNames) -> Optional[cst.SimpleStatementLine]:
@@ -84,3 +93,27 @@ def legacy_names_in(node: cst.CSTNode, names: LegacyNames) -> int:
     """How many Names in ``node`` are bound to the legacy modules (``smtpd``, ``asyncore``)."""
     found = cst.matchers.findall(node, cst.matchers.Name())
     return sum(1 for n in found if isinstance(n, cst.Name) and names.legacy_name(n) is not None)
+
+
+def closes_during_a_message(node: cst.ClassDef) -> bool:
+    """``self.close()`` reached from process_message (directly or through one method).
+
+    smtpd's close() there shut the listening socket and let the session go on; a
+    controller's stop() ends every session, so such a class is reported instead.
+    """
+    methods = {s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
+    closing = {name for name, method in methods.items() if reads_self(method, "close")}
+    process_message = methods.get("process_message")
+    if process_message is None:
+        return False
+    return any(reads_self(process_message, name) for name in closing | {"close"})
+
+
+def reads_self(method: cst.FunctionDef, name: str) -> bool:
+    """True when ``method`` reads ``<its self>.name``."""
+    params = method.params.params
+    if not params:
+        return False
+    me = params[0].name.value
+    m = cst.matchers
+    return bool(m.findall(method.body, m.Attribute(value=m.Name(me), attr=m.Name(name))))

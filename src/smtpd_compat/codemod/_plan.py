@@ -128,6 +128,8 @@ class ServerClass:
     forwarding: Optional[Forwarding] = None
     # the statement of its own close() that closes the base: it becomes the controller's stop()
     base_close: Optional[cst.SimpleStatementLine] = None
+    # it calls smtpd's self.close(): the handler gets a close() stopping its controller (_close)
+    closes_by_controller: bool = False
 
     @property
     def forwards(self) -> bool:
@@ -136,7 +138,7 @@ class ServerClass:
     @property
     def closes_itself(self) -> bool:
         """It has its own close(): the program's close() calls stay, and stop its controller."""
-        return self.base_close is not None
+        return self.base_close is not None or self.closes_by_controller
 
     @property
     def name(self) -> str:

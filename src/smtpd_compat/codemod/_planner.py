@@ -17,8 +17,8 @@ from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvide
 from smtpd_compat.codemod._base_methods import base_use
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
-from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes
-from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE, base_close
+from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
+from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE, base_close, closes_during_a_message
 from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
@@ -259,8 +259,9 @@ class Planner(cst.CSTVisitor):
         collector = SelfAttributes(skipped)
         server.node.visit(collector)
         overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
-        if "close" in overridden and self.attach_close(server, collector):
-            overridden.remove("close")
+        if "close" in {*overridden, *collector.read} and self.attach_close(server, collector):
+            overridden = [n for n in overridden if n != "close"]
+            collector.read.discard("close")  # its own close(), kept or made (_close)
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
@@ -278,12 +279,16 @@ class Planner(cst.CSTVisitor):
         return True
 
     def attach_close(self, server: ServerClass, collector: SelfAttributes) -> bool:
-        """Its own close() that ends by closing the base: the handler keeps it (_close)."""
+        """Its own close() that ends by closing the base: the handler keeps it; self.close()
+        of smtpd's: the handler gets one stopping its controller (_close)."""
         close = collector.first.get("close")
-        if server.thread is not None or not isinstance(close, cst.FunctionDef):
-            return False
-        if CONTROLLER_ATTRIBUTE in collector.read | collector.defined:
+        if server.thread is not None or CONTROLLER_ATTRIBUTE in collector.read | collector.defined:
             return False  # the name the converted close() reaches its controller by
+        if "close" not in collector.defined:  # self.close() is smtpd's: the handler gets one
+            server.closes_by_controller = not closes_during_a_message(server.node)
+            return server.closes_by_controller
+        if not isinstance(close, cst.FunctionDef):
+            return False
         server.base_close = base_close(close, self.plan.names)
         return server.base_close is not None
 
@@ -434,9 +439,13 @@ class Planner(cst.CSTVisitor):
             elif chosen:  # ``SERVERS[MODE](...)``
                 called.update(s.name for s in chosen)
                 add_chosen_instance(self, call, chosen)
-            elif name in ("cls", "self.__class__", "type(self)"):
+            elif code_of(call.func) in ("cls", "self.__class__", "type(self)"):
+                name = code_of(call.func)
                 server = self.made_inside(call)
-                if server is not None:
+                if server is not None and makes_own_class(self.scope_of(call), name):
+                    called.add(server.name)
+                    self.add_instance(call, server)
+                elif server is not None:
                     called.add(server.name)
                     self.block(
                         call,

@@ -30,7 +30,7 @@ from smtpd_compat.codemod._build import (
     statement,
 )
 from smtpd_compat.codemod._choice import share_attributes
-from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
+from smtpd_compat.codemod._close import CLOSE_METHOD, CONTROLLER_ATTRIBUTE
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
     DISPATCHER_ATTRS,
@@ -45,6 +45,7 @@ from smtpd_compat.codemod._plan import (
 )
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod._threads import names_in
 
 STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 RULE = Rule("handler", "process_message servers become handle_DATA handlers", SECTION_HANDLER)
@@ -77,6 +78,31 @@ def share_chosen_attributes(planner: Planner, module: cst.Module) -> None:
     """Classes one call chooses among (``SERVERS[MODE](...)``) all take its arguments."""
     for candidates in planner.plan.chosen:
         share_attributes(candidates)
+
+
+@RULE.analysis
+def close_handed_out_servers(planner: Planner, module: cst.Module) -> None:
+    """A server its function hands out (a factory's ``return``) may be closed anywhere.
+
+    Where the module calls ``close()`` on something that is no server it follows, the
+    handler gets a close() that stops the controller the start-up hands it (_close).
+    """
+    instances = planner.plan.instances
+    closed = [
+        a
+        for a in planner.attributes
+        if a.attr.value == "close"
+        and isinstance(a.value, cst.Name)
+        and a.value.value != "self"
+        and not any(a.value.value == i.target and planner.same_object(a, i) for i in instances)
+    ]
+    for instance in instances if closed else []:
+        server = instance.server
+        if instance.escapes is None or server is None or server.thread is not None:
+            continue
+        if not server.closes_itself and CONTROLLER_ATTRIBUTE not in names_in(server.node):
+            server.closes_by_controller = True
+            instance.bound = True  # its stop() is safe at any time
 
 
 @RULE.analysis
@@ -257,6 +283,8 @@ def convert_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cs
             body += [g.with_changes(leading_lines=[EMPTY]) for g in generated[1:]]
             stmt = stmt.with_changes(leading_lines=[EMPTY])
         body.append(stmt)
+    if server.closes_by_controller:
+        body.append(statement(CLOSE_METHOD).with_changes(leading_lines=[EMPTY]))
     plan.imports.update({("asyncio", None), ("functools", None), ("concurrent.futures", None)})
     if "traceback.print_exc()" in on_error(server):
         plan.imports.add(("traceback", None))
