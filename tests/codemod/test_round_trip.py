@@ -98,6 +98,7 @@ CONVERTED = [
     # DebuggingServer/PureProxy subclasses calling their base's methods (_base_methods)
     "debugging_tally",
     "pureproxy_tagging",
+    "deliver_override_proxy",
     # the class chosen when the program runs (_choice)
     "chosen_by_flag",
     # made by a classmethod, closed by code the codemod does not follow (_close)

@@ -14,7 +14,7 @@ import libcst as cst
 import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
-from smtpd_compat.codemod._base_methods import base_use
+from smtpd_compat.codemod._base_methods import base_use, process_message_of
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
@@ -153,10 +153,10 @@ class Planner(cst.CSTVisitor):
         elif any(b in SERVER_SUBCLASSES for b in bases):
             base = next(b for b in bases if b in SERVER_SUBCLASSES)
             blocker = base_use(node, base, self.plan.names).blocker
-            if blocker is None:
-                self.add_server(node)
-            elif bases == ["smtpd.DebuggingServer"] and adds_nothing(node):
+            if bases == ["smtpd.DebuggingServer"] and adds_nothing(node):
                 self.plan.debugging_classes[node.name.value] = node
+            elif blocker is None:
+                self.add_server(node)
             else:
                 where, reason = blocker
                 message = f"class {node.name.value} {reason}: see the rule's section"
@@ -223,7 +223,7 @@ class Planner(cst.CSTVisitor):
                 )
             blocked |= bool(thread.reasons)
         methods = {s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
-        process_message = methods.get("process_message")
+        process_message = process_message_of(node, self.plan.names)
         if process_message is None or process_message.asynchronous:
             what = "an async" if process_message else "no"
             self.block(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from smtpd_compat.codemod._base_methods import METHODS_CLASS, base_use
+from smtpd_compat.codemod._base_methods import METHODS_CODE, base_use
 from smtpd_compat.codemod._build import insert_helpers
 from smtpd_compat.codemod._plan import DEBUGGING_HANDLER, SECTION_DEBUGGING, SERVER_SUBCLASSES, Plan
 from smtpd_compat.codemod._planner import Planner
@@ -54,73 +54,18 @@ def find_base_uses(planner: Planner, module: cst.Module) -> None:
                 SECTION_DEBUGGING,
             )
             continue
+        if base == "smtpd.PureProxy" and server.decode_data is not True and use.inherits:
+            planner.block(
+                server.node,
+                f"class {server.name} keeps smtpd.PureProxy's process_message, which raised "
+                "TypeError on every message without decode_data=True (smtpd dropped the "
+                "connection): pass decode_data=True, or write its process_message",
+                SECTION_DEBUGGING,
+            )
+            continue
         planner.plan.base_uses[server.name] = use
         if base == "smtpd.PureProxy":
             server.attrs_read.add("_remoteaddr")  # where PureProxyMethods relays to
-
-
-DEBUGGING_SERVER_METHODS = f'''\
-class {METHODS_CLASS["smtpd.DebuggingServer"]}:
-    """smtpd.DebuggingServer's methods: print each message as it did."""
-
-    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
-        print("---------- MESSAGE FOLLOWS ----------")
-        if kwargs.get("mail_options"):
-            print("mail options: %s" % kwargs["mail_options"])
-        if kwargs.get("rcpt_options"):
-            print("rcpt options: %s\\n" % kwargs["rcpt_options"])
-        self._print_message_content(peer, data)
-        print("------------ END MESSAGE ------------")
-
-    def _print_message_content(self, peer, data):
-        # Bytes (decode_data=False) were printed as the repr of each line.
-        decoded = isinstance(data, str)
-        in_headers = True
-        for line in data.splitlines():
-            if in_headers and not line:
-                peer_header = "X-Peer: " + peer[0]
-                print(peer_header if decoded else repr(peer_header.encode("utf-8")))
-                in_headers = False
-            print(line if decoded else repr(line))
-'''
-
-PURE_PROXY_METHODS = f'''\
-class {METHODS_CLASS["smtpd.PureProxy"]}:
-    """smtpd.PureProxy's methods: relay each message to self._remoteaddr as it did."""
-
-    def process_message(self, peer, mailfrom, rcpttos, data):
-        lines = data.split("\\n")
-        headers_end = 0
-        for line in lines:
-            if not line:
-                break
-            headers_end += 1
-        lines.insert(headers_end, "X-Peer: %s" % peer[0])
-        # smtpd ignored the refused recipients (it wrote them to its DEBUGSTREAM).
-        self._deliver(mailfrom, rcpttos, "\\n".join(lines))
-
-    def _deliver(self, mailfrom, rcpttos, data):
-        refused = {{}}
-        try:
-            client = smtplib.SMTP()
-            client.connect(self._remoteaddr[0], self._remoteaddr[1])
-            try:
-                refused = client.sendmail(mailfrom, rcpttos, data)
-            finally:
-                client.quit()
-        except smtplib.SMTPRecipientsRefused as error:
-            refused = error.recipients
-        except (OSError, smtplib.SMTPException) as error:
-            code = getattr(error, "smtp_code", -1)
-            message = getattr(error, "smtp_error", "ignore")
-            for rcpt in rcpttos:
-                refused[rcpt] = (code, message)
-        return refused
-'''
-METHODS_CODE = {
-    "smtpd.DebuggingServer": DEBUGGING_SERVER_METHODS,
-    "smtpd.PureProxy": PURE_PROXY_METHODS,
-}
 
 
 LEGACY_DEBUGGING_HANDLER = f'''\

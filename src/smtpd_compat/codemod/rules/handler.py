@@ -16,7 +16,7 @@ aiosmtpd's own ``decode_data=True`` refuses non-ASCII mail.
 from __future__ import annotations
 
 import textwrap
-from typing import List
+from typing import List, Sequence
 
 import libcst as cst
 import libcst.matchers
@@ -26,8 +26,11 @@ from smtpd_compat.codemod._build import (
     EMPTY,
     block_body,
     insert_helpers,
+    is_docstring,
     keep_leading_lines,
+    leading_lines,
     statement,
+    with_leading_lines,
 )
 from smtpd_compat.codemod._choice import share_attributes
 from smtpd_compat.codemod._close import CLOSE_METHOD, CONTROLLER_ATTRIBUTE
@@ -263,6 +266,38 @@ def generated_init(server: ServerClass) -> cst.BaseStatement:
     return statement(GENERATED_INIT.format(assignments="\n".join(lines)))
 
 
+def handler_methods(
+    server: ServerClass, leading: Sequence[cst.EmptyLine]
+) -> List[cst.BaseStatement]:
+    """What takes process_message's place: __init__ if needed, the hooks and handle_DATA."""
+    made: List[cst.BaseStatement] = []
+    if server.init is None and server.attrs_read:
+        made.append(generated_init(server))
+    made += [*decoding_hooks(server), handle_data(server)]
+    first = made[0].with_changes(leading_lines=leading)
+    return [first, *(m.with_changes(leading_lines=[EMPTY]) for m in made[1:])]
+
+
+def with_inherited_methods(
+    server: ServerClass, body: List[cst.BaseStatement]
+) -> List[cst.BaseStatement]:
+    """The handler's methods for a class inheriting process_message: __init__ first."""
+    made = handler_methods(server, [EMPTY] if body else [])
+    if len(made) == 1 or server.init is not None or not server.attrs_read or not body:
+        return body + made
+    at = 1 if is_docstring(body[0]) else 0  # after the docstring
+    first = body[at:][:1]
+    init = with_leading_lines(made[0], leading_lines(first[0]) if first else [EMPTY])
+    rest = [with_leading_lines(b, [EMPTY]) for b in first] + body[at + 1 :]
+    return [*body[:at], init, *rest, *made[1:]]
+
+
+def is_pass(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(small, cst.Pass) for small in stmt.body
+    )
+
+
 def server_for(plan: Plan, node: cst.CSTNode) -> ServerClass | None:
     return next((s for s in plan.servers if s.node is node), None)
 
@@ -274,15 +309,18 @@ def convert_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cs
         return updated
     bases = [b for b in updated.bases if plan.names.legacy_name(b.value) not in SERVER_BASES]
     body: List[cst.BaseStatement] = []
+    inherited = not any(
+        isinstance(s, cst.FunctionDef) and s.name.value == "process_message"
+        for s in block_body(updated.body)
+    )
     for stmt in block_body(updated.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "process_message":
-            if server.init is None and server.attrs_read:
-                body.append(generated_init(server))
-            generated = [*decoding_hooks(server), handle_data(server)]
-            body.append(generated[0].with_changes(leading_lines=stmt.leading_lines))
-            body += [g.with_changes(leading_lines=[EMPTY]) for g in generated[1:]]
+            body += handler_methods(server, stmt.leading_lines)
             stmt = stmt.with_changes(leading_lines=[EMPTY])
-        body.append(stmt)
+        if not (inherited and is_pass(stmt)):  # ``pass`` gives way to the methods
+            body.append(stmt)
+    if inherited:  # from DebuggingServerMethods or PureProxyMethods (rule debugging)
+        body = with_inherited_methods(server, body)
     if server.closes_by_controller:
         body.append(statement(CLOSE_METHOD).with_changes(leading_lines=[EMPTY]))
     plan.imports.update({("asyncio", None), ("functools", None), ("concurrent.futures", None)})
