@@ -737,3 +737,65 @@ def test_noop_made_as_type_of_self():
         asyncore.loop()
     """)
     assert any("is created as type(self)(...) inside its own class" in r for r in reports)
+
+
+PLAIN_BASE = """
+    import asyncore
+    import smtpd
+    import socketserver
+
+
+    class Helper:
+        def note(self, text):
+            print(text)
+{extra}
+
+    class Sink({bases}):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.note(mailfrom)
+            self.log(mailfrom)
+
+
+    server = Sink(("127.0.0.1", 0), None)
+    asyncore.loop()
+"""
+
+
+def test_plain_base_of_the_module_first_is_kept_with_what_it_gives():
+    source = PLAIN_BASE.format(
+        extra="\n        def log(self, text):\n            print('log', text)\n",
+        bases="Helper, smtpd.SMTPServer",
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "class Sink(Helper):\n" in outcome.source
+
+
+@pytest.mark.parametrize(
+    "extra, bases, blocker",
+    [
+        # after smtpd's base, the dispatcher's log() won in the MRO
+        (
+            "\n        def log(self, text):\n            print('log', text)\n",
+            "smtpd.SMTPServer, Helper",
+            "another base or class keyword besides smtpd.SMTPServer (Helper)",
+        ),
+        # asyncore called log_info itself (handle_error): a handler never would
+        (
+            "\n        def log_info(self, text, type='info'):\n            print(text)\n",
+            "Helper, smtpd.SMTPServer",
+            "another base or class keyword besides smtpd.SMTPServer (Helper)",
+        ),
+        # the base reads the dispatcher's socket
+        (
+            "\n        def port(self):\n            return self.socket.getsockname()[1]\n",
+            "Helper, smtpd.SMTPServer",
+            "another base or class keyword besides smtpd.SMTPServer (Helper)",
+        ),
+        # a class from elsewhere: what it gives is not known
+        ("", "socketserver.BaseServer, smtpd.SMTPServer", "(socketserver.BaseServer)"),
+    ],
+)
+def test_noop_other_base_the_handler_cannot_keep(extra, bases, blocker):
+    reports = check_noop(PLAIN_BASE.format(extra=extra, bases=bases))
+    assert any(blocker in r for r in reports), reports

@@ -15,6 +15,7 @@ import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from smtpd_compat.codemod._base_methods import base_use, process_message_of
+from smtpd_compat.codemod._bases import given_names, kept_bases
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
@@ -210,8 +211,10 @@ class Planner(cst.CSTVisitor):
         """A server class converts when nothing blocks it; every blocker is reported."""
         names = self.plan.names
         extra = [b for b in node.bases if self.legacy(b.value) not in SERVER_BASES]
+        kept = kept_bases(self.module, node, names)  # plain classes of the module (_bases)
         thread = None
-        blocked = self.block_bases(node, [b for b in extra if not names.is_thread_class(b.value)])
+        others = [b for b in extra if not names.is_thread_class(b.value) and b not in kept]
+        blocked = self.block_bases(node, others)
         if any(names.is_thread_class(b.value) for b in extra):
             thread = analyse_thread(node, names)
             for reason, where in zip(thread.reasons, thread.where):
@@ -244,10 +247,11 @@ class Planner(cst.CSTVisitor):
         """Other bases and class keywords: a handler is a plain class. True if any."""
         others = [b for b in extra if dotted_name(b.value) != "object"]
         for base in [*others, *node.keywords]:
+            written = code_of(base.with_changes(comma=cst.MaybeSentinel.DEFAULT))
             self.block(
                 base,
                 f"class {node.name.value} has another base or class keyword besides "
-                f"smtpd.SMTPServer ({code_of(base)}): the handler would lose what it gives",
+                f"smtpd.SMTPServer ({written}): the handler would lose what it gives",
             )
         return bool(others or node.keywords)
 
@@ -265,7 +269,8 @@ class Planner(cst.CSTVisitor):
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
-        unsupported = sorted((collector.read | set(overridden)) & forbidden)
+        given = given_names(self.module, server.node, self.plan.names)  # by kept bases
+        unsupported = sorted(((collector.read - given) | set(overridden)) & forbidden)
         for name in unsupported:
             used = "overrides" if name in overridden else "uses"
             self.block(
