@@ -799,3 +799,51 @@ def test_plain_base_of_the_module_first_is_kept_with_what_it_gives():
 def test_noop_other_base_the_handler_cannot_keep(extra, bases, blocker):
     reports = check_noop(PLAIN_BASE.format(extra=extra, bases=bases))
     assert any(blocker in r for r in reports), reports
+
+
+def test_socket_read_by_the_class_once_it_serves_is_its_controllers():
+    outcome = run("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+            def port(self):
+                return self.socket.getsockname()[1]
+
+
+        server = Sink(("localhost", 1025), None)
+        print(server.port())
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        return self.socket.getsockname()[1]\n" in outcome.source
+    assert "server_controller = BoundController(server, " in outcome.source
+    assert "server.socket = server_controller.socket  # bound" in outcome.source
+
+
+def test_noop_socket_read_while_the_server_is_made():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def __init__(self, localaddr):
+                smtpd.SMTPServer.__init__(self, localaddr, None)
+                self.show()
+
+            def show(self):
+                print(self.socket.getsockname())
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Sink(("localhost", 1025))
+        asyncore.loop()
+    """)
+    assert any("class Sink uses the dispatcher's socket" in r for r in reports), reports

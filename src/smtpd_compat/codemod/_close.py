@@ -117,3 +117,17 @@ def reads_self(method: cst.FunctionDef, name: str) -> bool:
     me = params[0].name.value
     m = cst.matchers
     return bool(m.findall(method.body, m.Attribute(value=m.Name(me), attr=m.Name(name))))
+
+
+def reads_socket_while_made(node: cst.ClassDef) -> bool:
+    """``self.socket`` read by ``__init__`` (or a method it calls): before the controller is.
+
+    Elsewhere in the class the handler has its controller's bound socket under that name
+    (the start-up sets it right after making the controller), as smtpd's server had its own.
+    """
+    methods = {s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
+    init = methods.get("__init__")
+    if init is None:
+        return False
+    called = {name for name in methods if reads_self(init, name)}
+    return any(reads_self(methods[name], "socket") for name in called | {"__init__"})

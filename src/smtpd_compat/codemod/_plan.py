@@ -130,6 +130,8 @@ class ServerClass:
     base_close: Optional[cst.SimpleStatementLine] = None
     # it calls smtpd's self.close(): the handler gets a close() stopping its controller (_close)
     closes_by_controller: bool = False
+    # its methods read self.socket once it serves: the handler gets its controller's (_close)
+    reads_socket: bool = False
 
     @property
     def forwards(self) -> bool:

@@ -19,7 +19,12 @@ from smtpd_compat.codemod._bases import given_names, kept_bases
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
-from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE, base_close, closes_during_a_message
+from smtpd_compat.codemod._close import (
+    CONTROLLER_ATTRIBUTE,
+    base_close,
+    closes_during_a_message,
+    reads_socket_while_made,
+)
 from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
@@ -270,6 +275,9 @@ class Planner(cst.CSTVisitor):
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
         given = given_names(self.module, server.node, self.plan.names)  # by kept bases
+        if "socket" in collector.read and not reads_socket_while_made(server.node):
+            server.reads_socket = True  # its controller's, set at start-up (_close)
+            given.add("socket")
         unsupported = sorted(((collector.read - given) | set(overridden)) & forbidden)
         for name in unsupported:
             used = "overrides" if name in overridden else "uses"

@@ -84,6 +84,15 @@ def share_chosen_attributes(planner: Planner, module: cst.Module) -> None:
 
 
 @RULE.analysis
+def keep_socket_for_the_class(planner: Planner, module: cst.Module) -> None:
+    """A class reading ``self.socket`` once it serves: its handlers get the bound socket."""
+    for instance in planner.plan.instances:
+        if instance.server is not None and instance.server.reads_socket:
+            instance.keeps_socket = True
+            instance.bound = True  # a BoundController has the socket before it starts
+
+
+@RULE.analysis
 def close_handed_out_servers(planner: Planner, module: cst.Module) -> None:
     """A server its function hands out (a factory's ``return``) may be closed anywhere.
 
