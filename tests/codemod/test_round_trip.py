@@ -108,6 +108,9 @@ CONVERTED = [
     "plain_base_first",
     # the dispatcher's socket read by the class once it serves (_close)
     "port_property_fixture",
+    # decode_data computed by the program, read by handle_DATA
+    "computed_decode_env",
+    "computed_decode_init",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

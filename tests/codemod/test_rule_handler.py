@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 from before_after import check_noop, check_transformed, run, unwrapped  # noqa: E402
 
@@ -847,3 +849,64 @@ def test_noop_socket_read_while_the_server_is_made():
         asyncore.loop()
     """)
     assert any("class Sink uses the dispatcher's socket" in r for r in reports), reports
+
+
+@pytest.mark.parametrize(
+    "init, made, stored",
+    [
+        ("", 'Sink(("127.0.0.1", 0), None, decode_data=TEXT)', "self._decode_data = decode_data"),
+        (
+            "\n    def __init__(self, localaddr):\n"
+            "        super().__init__(localaddr, None, decode_data=TEXT)\n",
+            'Sink(("127.0.0.1", 0))',
+            "self._decode_data = TEXT",
+        ),
+    ],
+)
+def test_computed_decode_data_is_read_by_handle_data(init, made, stored):
+    outcome = run(
+        f"""
+    import asyncore
+    import os
+    import smtpd
+
+    TEXT = os.environ.get("TEXT") == "1"
+
+
+    class Sink(smtpd.SMTPServer):{textwrap.indent(init, "    ")}
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    server = {made}
+    asyncore.loop()
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert f"        {stored}\n" in outcome.source
+    assert "            if self._decode_data:\n" in outcome.source  # handle_DATA
+    assert "        if self._decode_data:\n" in outcome.source  # handle_EHLO
+    assert "                **options,\n" in outcome.source
+    assert "decode_data=server._decode_data" not in outcome.source  # the handler decodes
+
+
+def test_noop_computed_decode_data_with_its_own_mail_hook():
+    reports = check_noop("""
+        import asyncore
+        import os
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            async def handle_MAIL(self, server, session, envelope, address, mail_options):
+                return "250 OK"
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Sink(("127.0.0.1", 0), None, decode_data=os.environ.get("TEXT") == "1")
+        asyncore.loop()
+    """)
+    expected = "t.py:6: class Sink gets a computed decode_data and has its own EHLO or MAIL hook"
+    assert any(r.startswith(expected) for r in reports), reports

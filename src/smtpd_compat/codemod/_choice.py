@@ -172,9 +172,9 @@ def add_chosen_instance(planner: Planner, call: cst.Call, candidates: List[Serve
 
 def same_decode_data(candidates: List[ServerClass]) -> Optional[str]:
     """Each candidate takes the decode_data of the instance (smtpd's option, one value)."""
-    decode_data = candidates[0].decode_data
+    decode_data, runtime = candidates[0].decode_data, candidates[0].runtime_decode
     for server in candidates[1:]:
-        if server.decode_data not in (None, decode_data):
+        if server.decode_data not in (None, decode_data) or server.runtime_decode != runtime:
             return f"{server.name} is also created with another decode_data"
         server.decode_data = decode_data
     return None

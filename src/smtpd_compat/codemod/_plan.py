@@ -132,6 +132,8 @@ class ServerClass:
     closes_by_controller: bool = False
     # its methods read self.socket once it serves: the handler gets its controller's (_close)
     reads_socket: bool = False
+    # decode_data is computed (``decode_data=args.raw``): handle_DATA reads self._decode_data
+    runtime_decode: bool = False
 
     @property
     def forwards(self) -> bool:
@@ -165,7 +167,7 @@ class ServerClass:
         Not where the class has its own EHLO or MAIL hook: there the Controller keeps
         decode_data=True (strict ASCII) and the file's report says so.
         """
-        if not self.decode_data:
+        if not self.decode_data and not self.runtime_decode:
             return False
         defined = {
             s.name.value for s in block_body(self.node.body) if isinstance(s, cst.FunctionDef)
@@ -175,8 +177,11 @@ class ServerClass:
 
     @property
     def raised_type_error(self) -> bool:
-        """smtpd (decode_data=False) passed both options as keywords: this one refused them."""
-        if self.decode_data:
+        """smtpd (decode_data=False) passed both options as keywords: this one refused them.
+
+        (Decided at run time, handle_DATA passes what smtpd passed, refused as smtpd's were.)
+        """
+        if self.decode_data or self.runtime_decode:
             return False
         params = self.process_message.params
         names = {p.name.value for p in (*params.params, *params.kwonly_params)}

@@ -327,8 +327,10 @@ class Planner(cst.CSTVisitor):
             args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
         bound = bind_server_args(args)
         decode_data = self.constant_bool((bound or {}).get("decode_data"))
-        if bound is not None and not private_map(bound) and decode_data is not None:
+        computed = decode_data is None and server.thread is None  # read at run time (handler)
+        if bound is not None and not private_map(bound) and (decode_data is not None or computed):
             server.base_init, server.base_args, server.decode_data = base_init, bound, decode_data
+            server.runtime_decode = computed
             return True
         forwarding = Forwarding.of(server.init, args, explicit)
         if forwarding is not None and server.thread is None:
@@ -518,7 +520,9 @@ class Planner(cst.CSTVisitor):
             )
             return
         decode_data = self.constant_bool(args.get("decode_data"))
-        if decode_data is None:
+        if decode_data is None and (
+            server is None or server.init is not None and not server.forwards
+        ):
             self.block(call, f"decode_data of {what}(...) is not a literal", SECTION_STARTUP)
             return
         if decode_data and made == NOT_IMPLEMENTED_HANDLER:
@@ -530,12 +534,15 @@ class Planner(cst.CSTVisitor):
             )
             return
         if server is not None and (server.init is None or server.forwards):
-            if server.decode_data not in (None, decode_data):
+            if decode_data is None or server.runtime_decode:  # computed: read at run time
+                server.runtime_decode, server.decode_data = True, None
+            elif server.decode_data not in (None, decode_data):
                 self.block(
                     call, f"{what} is created with different decode_data values", SECTION_STARTUP
                 )
                 return
-            server.decode_data = decode_data
+            else:
+                server.decode_data = decode_data
         owner = self.owner_of(statement)
         instance = Instance(statement, call, server, target, args, owner, handler_class=made)
         instance.returned = isinstance(small, cst.Return)

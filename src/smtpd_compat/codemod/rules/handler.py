@@ -84,6 +84,27 @@ def share_chosen_attributes(planner: Planner, module: cst.Module) -> None:
 
 
 @RULE.analysis
+def read_decode_data_at_run_time(planner: Planner, module: cst.Module) -> None:
+    """decode_data computed by the program: the handler keeps it and decides per message.
+
+    Not where the class has its own EHLO or MAIL hook (the Controller would have to decide
+    strict ASCII when it is made).
+    """
+    for server in planner.plan.servers:
+        if not server.runtime_decode:
+            continue
+        if not server.decodes_itself:
+            planner.block(
+                server.node,
+                f"class {server.name} gets a computed decode_data and has its own EHLO or "
+                "MAIL hook: pass decode_data as a literal",
+                SECTION_HANDLER,
+            )
+        elif server.init is None:
+            server.attrs_read.add("_decode_data")  # the generated __init__ stores it
+
+
+@RULE.analysis
 def keep_socket_for_the_class(planner: Planner, module: cst.Module) -> None:
     """A class reading ``self.socket`` once it serves: its handlers get the bound socket."""
     for instance in planner.plan.instances:
@@ -245,9 +266,40 @@ OPTION_VALUES = {
 }
 
 
+# decode_data computed when the program runs: what smtpd did, chosen then.
+RUNTIME_DECODE = """
+        options = {}
+        if self._decode_data:
+            data = data.decode("utf-8")
+        else:  # smtpd passed the options only then (refused where process_message takes none)
+            options = {
+                "mail_options": list(envelope.mail_options),
+                "rcpt_options": list(envelope.rcpt_options),
+            }"""
+RUNTIME_DECODING_HOOKS = """\
+async def handle_EHLO(self, server, session, envelope, hostname, responses):
+    # smtpd with decode_data=True did not offer 8BITMIME.
+    session.host_name = hostname
+    if self._decode_data:
+        return [line for line in responses if line != "250-8BITMIME"]
+    return responses
+
+
+async def handle_MAIL(self, server, session, envelope, address, mail_options):
+    # smtpd with decode_data=True knew no BODY= parameter.
+    if self._decode_data and any(option.startswith("BODY=") for option in mail_options):
+        return "555 MAIL FROM parameters not recognized or not implemented"
+    envelope.mail_from = address
+    envelope.mail_options.extend(mail_options)
+    return "250 OK"
+"""
+
+
 def handle_data(server: ServerClass) -> cst.BaseStatement:
     decode = '\n        data = data.decode("utf-8")' if server.decode_data else ""
     options = "".join(f"\n            {k}={OPTION_VALUES[k]}," for k in server.option_kwargs)
+    if server.runtime_decode:
+        decode, options = RUNTIME_DECODE, "\n            **options,"
     code = HANDLE_DATA.format(
         decode=decode, options=options, executor=EXECUTOR, on_error=on_error(server)
     )
@@ -267,7 +319,8 @@ def decoding_hooks(server: ServerClass) -> List[cst.BaseStatement]:
     """The hooks that keep smtpd's decode_data=True dialogue while handle_DATA decodes."""
     if not server.decodes_itself:
         return []
-    return list(cst.parse_module(DECODING_HOOKS).body)
+    hooks = RUNTIME_DECODING_HOOKS if server.runtime_decode else DECODING_HOOKS
+    return list(cst.parse_module(hooks).body)
 
 
 def generated_init(server: ServerClass) -> cst.BaseStatement:
