@@ -15,13 +15,14 @@ fixture) without overriding it gets ``CLOSE_METHOD`` the same way: the handler's
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Set
 
 import libcst as cst
 import libcst.matchers
 
 from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
+from smtpd_compat.codemod._plan import ServerClass
 
 # The bases whose close() closed the listening socket.
 CLOSING_BASES = (
@@ -131,3 +132,38 @@ def reads_socket_while_made(node: cst.ClassDef) -> bool:
         return False
     called = {name for name in methods if reads_self(init, name)}
     return any(reads_self(methods[name], "socket") for name in called | {"__init__"})
+
+
+def kept_dispatcher_names(
+    server: ServerClass, read: Set[str], defined: Set[str], names: LegacyNames
+) -> Set[str]:
+    """The dispatcher names a class uses that its handler keeps: close(), socket."""
+    kept = set()
+    if "close" in read | defined and attach_close(server, read, defined, names):
+        kept.add("close")  # its own close(), kept or made
+    if "socket" in read and not reads_socket_while_made(server.node):
+        server.reads_socket = True  # its controller's, set at start-up
+        kept.add("socket")
+    return kept
+
+
+def attach_close(
+    server: ServerClass, read: Set[str], defined: Set[str], names: LegacyNames
+) -> bool:
+    """Its own close() that ends by closing the base: the handler keeps it; smtpd's
+    self.close(): the handler gets one stopping its controller."""
+    if server.thread is not None or CONTROLLER_ATTRIBUTE in read | defined:
+        return False  # the name the converted close() reaches its controller by
+    if "close" not in defined:
+        server.closes_by_controller = not closes_during_a_message(server.node)
+        return server.closes_by_controller
+    close = next(
+        (
+            s
+            for s in block_body(server.node.body)
+            if isinstance(s, cst.FunctionDef) and s.name.value == "close"
+        ),
+        None,
+    )
+    server.base_close = base_close(close, names) if close is not None else None
+    return server.base_close is not None

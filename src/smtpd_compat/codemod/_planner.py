@@ -19,12 +19,7 @@ from smtpd_compat.codemod._bases import given_names, kept_bases
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
-from smtpd_compat.codemod._close import (
-    CONTROLLER_ATTRIBUTE,
-    base_close,
-    closes_during_a_message,
-    reads_socket_while_made,
-)
+from smtpd_compat.codemod._close import kept_dispatcher_names
 from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
@@ -267,17 +262,12 @@ class Planner(cst.CSTVisitor):
             skipped.add(id(building))
         collector = SelfAttributes(skipped)
         server.node.visit(collector)
-        overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
-        if "close" in {*overridden, *collector.read} and self.attach_close(server, collector):
-            overridden = [n for n in overridden if n != "close"]
-            collector.read.discard("close")  # its own close(), kept or made (_close)
+        kept = kept_dispatcher_names(server, collector.read, collector.defined, self.plan.names)
+        overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS - kept]
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
-        given = given_names(self.module, server.node, self.plan.names)  # by kept bases
-        if "socket" in collector.read and not reads_socket_while_made(server.node):
-            server.reads_socket = True  # its controller's, set at start-up (_close)
-            given.add("socket")
+        given = given_names(self.module, server.node, self.plan.names) | kept  # _bases, _close
         unsupported = sorted(((collector.read - given) | set(overridden)) & forbidden)
         for name in unsupported:
             used = "overrides" if name in overridden else "uses"
@@ -290,20 +280,6 @@ class Planner(cst.CSTVisitor):
             return False
         server.attrs_read = collector.read & set(LEGACY_ATTRS)
         return True
-
-    def attach_close(self, server: ServerClass, collector: SelfAttributes) -> bool:
-        """Its own close() that ends by closing the base: the handler keeps it; self.close()
-        of smtpd's: the handler gets one stopping its controller (_close)."""
-        close = collector.first.get("close")
-        if server.thread is not None or CONTROLLER_ATTRIBUTE in collector.read | collector.defined:
-            return False  # the name the converted close() reaches its controller by
-        if "close" not in collector.defined:  # self.close() is smtpd's: the handler gets one
-            server.closes_by_controller = not closes_during_a_message(server.node)
-            return server.closes_by_controller
-        if not isinstance(close, cst.FunctionDef):
-            return False
-        server.base_close = base_close(close, self.plan.names)
-        return server.base_close is not None
 
     def check_init(self, server: ServerClass) -> bool:
         if server.init is None:
