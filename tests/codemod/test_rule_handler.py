@@ -910,3 +910,25 @@ def test_noop_computed_decode_data_with_its_own_mail_hook():
     """)
     expected = "t.py:6: class Sink gets a computed decode_data and has its own EHLO or MAIL hook"
     assert any(r.startswith(expected) for r in reports), reports
+
+
+def test_instances_of_one_class_with_different_decode_data_each_keep_theirs():
+    outcome = run("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                print(type(data))
+
+
+        text = Sink(("127.0.0.1", 0), None, decode_data=True)
+        raw = Sink(("127.0.0.1", 0), None)
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert 'text = Sink(("127.0.0.1", 0), None, decode_data=True)\n' in outcome.source
+    assert 'raw = Sink(("127.0.0.1", 0), None)\n' in outcome.source
+    assert "        self._decode_data = decode_data\n" in outcome.source
+    assert "            if self._decode_data:\n" in outcome.source

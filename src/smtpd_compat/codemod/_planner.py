@@ -510,15 +510,10 @@ class Planner(cst.CSTVisitor):
             )
             return
         if server is not None and (server.init is None or server.forwards):
-            if decode_data is None or server.runtime_decode:  # computed: read at run time
-                server.runtime_decode, server.decode_data = True, None
-            elif server.decode_data not in (None, decode_data):
-                self.block(
-                    call, f"{what} is created with different decode_data values", SECTION_STARTUP
-                )
-                return
-            else:
-                server.decode_data = decode_data
+            if server.runtime_decode or server.decode_data not in (None, decode_data):
+                decode_data = None  # computed, or instances differ: each handler keeps its own
+            server.runtime_decode = decode_data is None  # then read at run time (rule handler)
+            server.decode_data = decode_data
         owner = self.owner_of(statement)
         instance = Instance(statement, call, server, target, args, owner, handler_class=made)
         instance.returned = isinstance(small, cst.Return)
