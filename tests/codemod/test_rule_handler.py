@@ -932,3 +932,48 @@ def test_instances_of_one_class_with_different_decode_data_each_keep_theirs():
     assert 'raw = Sink(("127.0.0.1", 0), None)\n' in outcome.source
     assert "        self._decode_data = decode_data\n" in outcome.source
     assert "            if self._decode_data:\n" in outcome.source
+
+
+def test_noop_class_alias_also_used_as_a_base():
+    reports = check_noop(
+        CHOICE_CLASSES
+        + """
+    Server = Accepting
+
+
+    class Louder(Server):
+        pass
+
+
+    server = Server(("127.0.0.1", 0), None)
+    asyncore.loop()
+    """
+    )
+    assert any("class Accepting is not instantiated in this module" in r for r in reports)
+
+
+def test_noop_socket_read_by_a_method_init_reaches_through_another():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def __init__(self, localaddr):
+                smtpd.SMTPServer.__init__(self, localaddr, None)
+                self.announce()
+
+            def announce(self):
+                self.show()
+
+            def show(self):
+                print(self.socket.getsockname())
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Sink(("localhost", 1025))
+        asyncore.loop()
+    """)
+    assert any("class Sink uses the dispatcher's socket" in r for r in reports), reports

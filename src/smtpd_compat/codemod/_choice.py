@@ -60,7 +60,9 @@ def chosen_classes(
         if func.value in classes:
             return [classes[func.value]]
         value = bound_once(func.value, module)
-        return None if value is None else chosen_classes(value, module, classes)
+        if value is None or not only_called(func.value, module):
+            return None
+        return chosen_classes(value, module, classes)
     return None
 
 
@@ -129,6 +131,12 @@ def only_indexed(name: str, module: cst.Module) -> bool:
     return uses == len(indexed) + 1 and not changed  # + 1: its own assignment
 
 
+def only_called(name: str, module: cst.Module) -> bool:
+    """``name`` is read only as ``name(...)`` (no subclass, no other use of the class)."""
+    uses = len(m.findall(module, m.Name(name)))
+    return uses == len(m.findall(module, m.Call(func=m.Name(name)))) + 1  # + its assignment
+
+
 def why_not_alike(candidates: List[ServerClass]) -> Optional[str]:
     """None when the candidates convert the same way (one start-up fits them all)."""
     for server in candidates:
@@ -174,9 +182,9 @@ def same_decode_data(candidates: List[ServerClass]) -> Optional[str]:
     """Each candidate takes the decode_data of the instance (smtpd's option, one value)."""
     decode_data, runtime = candidates[0].decode_data, candidates[0].runtime_decode
     for server in candidates[1:]:
-        if server.decode_data not in (None, decode_data) or server.runtime_decode != runtime:
+        if server.decode_data not in (None, decode_data):
             return f"{server.name} is also created with another decode_data"
-        server.decode_data = decode_data
+        server.decode_data, server.runtime_decode = decode_data, runtime or server.runtime_decode
     return None
 
 

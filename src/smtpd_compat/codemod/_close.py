@@ -127,11 +127,13 @@ def reads_socket_while_made(node: cst.ClassDef) -> bool:
     (the start-up sets it right after making the controller), as smtpd's server had its own.
     """
     methods = {s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
-    init = methods.get("__init__")
-    if init is None:
-        return False
-    called = {name for name in methods if reads_self(init, name)}
-    return any(reads_self(methods[name], "socket") for name in called | {"__init__"})
+    reached, todo = set(), ["__init__"]
+    while todo:  # the methods __init__ calls, and theirs
+        name = todo.pop()
+        if name in methods and name not in reached:
+            reached.add(name)
+            todo += [other for other in methods if reads_self(methods[name], other)]
+    return any(reads_self(methods[name], "socket") for name in reached)
 
 
 def kept_dispatcher_names(
