@@ -9,7 +9,8 @@ convert alike: no ``__init__`` of their own (the call's arguments are smtpd's),
 no channel, no ``close()`` override, no thread, and the same report. Only
 expressions the codemod can read completely count: a conditional expression, or
 a subscript of a module-level dict, list or tuple of class names that is bound
-once and only ever indexed.
+once and only ever indexed, or a module-level alias only ever called. ``cls(...)``
+in the class's own classmethod is the class itself (``makes_own_class``).
 """
 
 from __future__ import annotations
