@@ -1,4 +1,7 @@
-"""Rule debugging: DebuggingServer becomes a handler printing the same; PureProxy stays."""
+"""Rule debugging: DebuggingServer becomes a handler printing the same; PureProxy stays.
+
+Subclasses calling their base's methods inherit them from a class written into the module.
+"""
 
 from __future__ import annotations
 
@@ -40,19 +43,65 @@ def test_noop_pure_proxy():
     assert any(r.startswith("t.py:4: smtpd.PureProxy is instantiated directly") for r in reports)
 
 
-def test_noop_debugging_subclass_with_its_own_code():
-    reports = check_noop("""
+def test_debugging_subclass_with_only_its_own_init_inherits_the_printing():
+    outcome = run("""
+        import asyncore
         import smtpd
 
 
         class Loud(smtpd.DebuggingServer):
             def __init__(self, localaddr):
                 super().__init__(localaddr, None)
+                print("listening")
+
+
+        server = Loud(("localhost", 1025))
+        asyncore.loop()
     """)
-    assert any(
-        r.startswith("t.py:4: class Loud keeps its base's process_message (printing or relaying)")
-        for r in reports
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "class Loud(DebuggingServerMethods):\n    def __init__(self, localaddr):\n" in (
+        outcome.source
     )
+    assert '        self._remoteaddr = None\n        print("listening")\n\n' in outcome.source
+    assert "                mail_options=list(envelope.mail_options),\n" in outcome.source
+
+
+def test_pure_proxy_replacing_only_deliver_keeps_the_base_process_message():
+    outcome = run("""
+        import asyncore
+        import smtpd
+
+
+        class Queued(smtpd.PureProxy):
+            def _deliver(self, mailfrom, rcpttos, data):
+                print("queued", mailfrom, rcpttos, len(data))
+
+
+        server = Queued(("localhost", 1025), ("127.0.0.1", 1026), decode_data=True)
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "class Queued(PureProxyMethods):\n    def __init__(self, localaddr, " in outcome.source
+    assert "        self._remoteaddr = remoteaddr\n\n    def _deliver(" in outcome.source
+    assert 'server = Queued(("localhost", 1025), ("127.0.0.1", 1026), ' in outcome.source
+
+
+def test_noop_pure_proxy_keeping_its_process_message_without_decode_data():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Queued(smtpd.PureProxy):
+            def _deliver(self, mailfrom, rcpttos, data):
+                print("queued", mailfrom, rcpttos, len(data))
+
+
+        server = Queued(("localhost", 1025), ("127.0.0.1", 1026))
+        asyncore.loop()
+    """)
+    expected = "t.py:5: class Queued keeps smtpd.PureProxy's process_message, which raised"
+    assert any(r.startswith(expected) for r in reports), reports
 
 
 def test_noop_empty_debugging_subclass_not_made_here():
@@ -94,16 +143,109 @@ def test_empty_debugging_subclass_becomes_a_subclass_of_the_handler():
     ) in outcome.source
 
 
-def test_noop_subclass_using_its_base():
+def test_noop_subclass_using_another_base_method():
     reports = check_noop("""
+        import asyncore
         import smtpd
 
 
         class Relay(smtpd.PureProxy):
             def process_message(self, peer, mailfrom, rcpttos, data):
-                self._deliver(mailfrom, rcpttos, data)
+                super().handle_close()
+
+
+        Relay(("localhost", 1025), ("mail.example.com", 25))
+        asyncore.loop()
     """)
-    assert any("class Relay uses its legacy base class (_deliver)" in r for r in reports)
+    assert any(
+        r.startswith("t.py:7: class Relay calls super().handle_close, which a handler has not")
+        for r in reports
+    )
+
+
+def test_noop_subclass_calling_another_legacy_base():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Relay(smtpd.PureProxy):
+            def process_message(self, peer, mailfrom, rcpttos, data):
+                smtpd.DebuggingServer.process_message(self, peer, mailfrom, rcpttos, data)
+
+
+        Relay(("localhost", 1025), ("mail.example.com", 25))
+        asyncore.loop()
+    """)
+    expected = "t.py:7: class Relay uses smtpd.DebuggingServer.process_message"
+    assert any(r.startswith(expected) for r in reports)
+
+
+def test_noop_methods_class_name_taken():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+        PureProxyMethods = None
+
+
+        class Relay(smtpd.PureProxy):
+            def process_message(self, peer, mailfrom, rcpttos, data):
+                self._deliver(mailfrom, rcpttos, data)
+
+
+        Relay(("localhost", 1025), ("mail.example.com", 25), decode_data=True)
+        asyncore.loop()
+    """)
+    assert any("this module already uses that name" in r for r in reports)
+
+
+def test_pure_proxy_subclass_calling_deliver_inherits_the_relay():
+    outcome = run("""
+        import asyncore
+        import smtpd
+
+
+        class Relay(smtpd.PureProxy):
+            def process_message(self, peer, mailfrom, rcpttos, data):
+                refused = self._deliver(mailfrom, rcpttos, data.upper())
+                print(refused)
+
+
+        Relay(("localhost", 1025), ("mail.example.com", 25), decode_data=True)
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "import smtplib\n" in outcome.source
+    assert "class PureProxyMethods:" in outcome.source
+    assert "class Relay(PureProxyMethods):\n    def __init__(self, localaddr" in outcome.source
+    assert "        self._remoteaddr = remoteaddr\n" in outcome.source
+    assert "refused = self._deliver(mailfrom, rcpttos, data.upper())" in outcome.source
+    assert "import smtpd" not in outcome.source and "asyncore" not in outcome.source
+
+
+def test_debugging_subclass_calling_its_base_by_name():
+    outcome = run("""
+        import asyncore
+        import smtpd as legacy
+
+
+        class Logged(legacy.DebuggingServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                print("got one")
+                legacy.DebuggingServer.process_message(self, peer, mailfrom, rcpttos, data)
+
+
+        Logged(("localhost", 1025), None)
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "class Logged(DebuggingServerMethods):" in outcome.source
+    assert (
+        "    DebuggingServerMethods.process_message(self, peer, mailfrom, rcpttos, data)\n"
+        in outcome.source
+    )
+    assert "PureProxyMethods" not in outcome.source and "smtplib" not in outcome.source
 
 
 def test_subclass_replacing_process_message_is_a_plain_server():
@@ -123,3 +265,44 @@ def test_subclass_replacing_process_message_is_a_plain_server():
     assert [r for r in outcome.reports if not r.note] == []
     assert "class Quiet:\n    async def handle_DATA(" in outcome.source
     assert "LegacyDebuggingHandler" not in outcome.source
+
+
+def test_noop_subclass_calling_past_its_base():
+    """super(smtpd.PureProxy, self) reaches SMTPServer's process_message, which raised."""
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Relay(smtpd.PureProxy):
+            def process_message(self, peer, mailfrom, rcpttos, data):
+                super(smtpd.PureProxy, self).process_message(peer, mailfrom, rcpttos, data)
+
+
+        Relay(("localhost", 1025), ("mail.example.com", 25))
+        asyncore.loop()
+    """)
+    expected = "t.py:7: class Relay calls a super() that skips its base"
+    assert any(r.startswith(expected) for r in reports), reports
+
+
+def test_subclass_calling_super_with_its_own_name():
+    outcome = run("""
+        import asyncore
+        import smtpd
+
+
+        class Relay(smtpd.PureProxy):
+            def __init__(self, localaddr, remoteaddr):
+                super(Relay, self).__init__(localaddr, remoteaddr, decode_data=True)
+
+            def process_message(self, peer, mailfrom, rcpttos, data):
+                super(Relay, self).process_message(peer, mailfrom, rcpttos, data)
+
+
+        Relay(("localhost", 1025), ("mail.example.com", 25))
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "class Relay(PureProxyMethods):" in outcome.source
+    assert "super(Relay, self).process_message(peer, mailfrom, rcpttos, data)" in outcome.source

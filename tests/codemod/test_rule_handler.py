@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 from before_after import check_noop, check_transformed, run, unwrapped  # noqa: E402
 
@@ -549,3 +551,429 @@ def test_noop_subclass_of_a_server_class(base, body):
         r.startswith(f"t.py:{line}: class LoudSink subclasses Sink, which becomes a handler")
         for r in reports
     ), reports
+
+
+CHOICE_CLASSES = """
+    import asyncore
+    import smtpd
+
+
+    class Accepting(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            print(self._remoteaddr)
+
+
+    class Failing(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            return "451 try later"
+
+"""
+
+
+@pytest.mark.parametrize(
+    "choice, call",
+    [
+        ('SERVERS = {"accept": Accepting, "fail": Failing}\n', 'SERVERS["fail"]'),
+        ("SERVERS = (Accepting, Failing)\n", "SERVERS[1]"),
+        ("Server = Accepting if MODE else Failing\n", "Server"),
+        ("", "(Accepting if MODE else Failing)"),
+    ],
+)
+def test_class_chosen_at_run_time_converts_every_candidate(choice, call):
+    outcome = run(
+        CHOICE_CLASSES
+        + f"""
+    MODE = 1
+    {choice}
+    server = {call}(("127.0.0.1", 0), ("relay.invalid", 25))
+    print(server.socket.getsockname()[1])
+    asyncore.loop()
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    # both take the arguments the call passes, as smtpd.SMTPServer did
+    assert outcome.source.count("        self._remoteaddr = remoteaddr\n") == 2
+    assert f'server = {call}(("127.0.0.1", 0), ("relay.invalid", 25))\n' in outcome.source
+    assert "server_controller = BoundController(server, " in outcome.source
+
+
+@pytest.mark.parametrize(
+    "choice, call",
+    [
+        ('SERVERS = {"accept": Accepting}\nSERVERS["fail"] = Failing\n', 'SERVERS["fail"]'),
+        ("SERVERS = [Accepting, Failing]\nSERVERS.append(Accepting)\n", "SERVERS[0]"),
+        ("Server = Accepting\nServer = Failing\n", "Server"),
+        ("SERVERS = [Accepting, *OTHERS]\n", "SERVERS[0]"),
+    ],
+)
+def test_noop_class_chosen_from_what_may_change(choice, call):
+    choice = choice.replace("\n", "\n    ")  # each line at the snippet's indent
+    reports = check_noop(
+        CHOICE_CLASSES
+        + f"""
+    {choice}
+    server = {call}(("127.0.0.1", 0), None)
+    asyncore.loop()
+    """
+    )
+    assert any("is not instantiated in this module" in r for r in reports)
+
+
+def test_noop_class_chosen_among_classes_converting_differently():
+    reports = check_noop(
+        CHOICE_CLASSES
+        + """
+    class Counting(smtpd.SMTPServer):
+        def __init__(self, localaddr):
+            super().__init__(localaddr, None)
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    SERVERS = {"accept": Accepting, "count": Counting}
+    server = SERVERS["count"](("127.0.0.1", 0), None)
+    asyncore.loop()
+    """
+    )
+    assert any(
+        r.startswith(
+            't.py:24: SERVERS["count"](...) chooses among Accepting, Counting: Counting has its '
+            "own __init__, so no one start-up fits them all"
+        )
+        for r in reports
+    ), reports
+
+
+def test_smtpd_close_called_by_a_method_of_the_class_becomes_its_own_close():
+    outcome = run("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+            def stop(self):
+                self.close()
+
+
+        server = Sink(("localhost", 1025), None)
+        try:
+            asyncore.loop()
+        except KeyboardInterrupt:
+            server.stop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert outcome.source.count("def close(self):\n") == 1
+    assert "    def stop(self):\n        self.close()\n" in outcome.source
+    assert "server.controller = server_controller  # its close() stops it\n" in outcome.source
+    assert "server_controller = BoundController(server, " in outcome.source  # stop() any time
+
+
+def test_noop_smtpd_close_reached_from_process_message():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                self.finish()
+
+            def finish(self):
+                self.close()
+
+
+        server = Sink(("localhost", 1025), None)
+        asyncore.loop()
+    """)
+    expected = "t.py:10: class Sink uses the dispatcher's close: a handler cannot close"
+    assert any(r.startswith(expected) for r in reports), reports
+
+
+def test_made_by_its_own_classmethod_with_the_loop_thread_there():
+    outcome = run("""
+        import asyncore
+        import smtpd
+        import threading
+
+
+        class Sink(smtpd.SMTPServer):
+            @classmethod
+            def start(cls, port=0):
+                made = cls(("127.0.0.1", port), None)
+                threading.Thread(target=asyncore.loop, daemon=True).start()
+                return made
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        sink = Sink.start()
+        print(sink.socket.getsockname()[1])
+        sink.close()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        made = cls()\n        made_controller = BoundController(" in outcome.source
+    assert "        made.controller = made_controller  # its close() stops it\n" in outcome.source
+    assert outcome.source.endswith("print(sink.socket.getsockname()[1])\nsink.close()\n")
+
+
+def test_noop_made_as_type_of_self():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def clone(self):
+                return type(self)(("127.0.0.1", 0), None)
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Sink(("127.0.0.1", 0), None)
+        asyncore.loop()
+    """)
+    assert any("is created as type(self)(...) inside its own class" in r for r in reports)
+
+
+PLAIN_BASE = """
+    import asyncore
+    import smtpd
+    import socketserver
+
+
+    class Helper:
+        def note(self, text):
+            print(text)
+{extra}
+
+    class Sink({bases}):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.note(mailfrom)
+            self.log(mailfrom)
+
+
+    server = Sink(("127.0.0.1", 0), None)
+    asyncore.loop()
+"""
+
+
+def test_plain_base_of_the_module_first_is_kept_with_what_it_gives():
+    source = PLAIN_BASE.format(
+        extra="\n        def log(self, text):\n            print('log', text)\n",
+        bases="Helper, smtpd.SMTPServer",
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "class Sink(Helper):\n" in outcome.source
+
+
+@pytest.mark.parametrize(
+    "extra, bases, blocker",
+    [
+        # after smtpd's base, the dispatcher's log() won in the MRO
+        (
+            "\n        def log(self, text):\n            print('log', text)\n",
+            "smtpd.SMTPServer, Helper",
+            "another base or class keyword besides smtpd.SMTPServer (Helper)",
+        ),
+        # asyncore called log_info itself (handle_error): a handler never would
+        (
+            "\n        def log_info(self, text, type='info'):\n            print(text)\n",
+            "Helper, smtpd.SMTPServer",
+            "another base or class keyword besides smtpd.SMTPServer (Helper)",
+        ),
+        # the base reads the dispatcher's socket
+        (
+            "\n        def port(self):\n            return self.socket.getsockname()[1]\n",
+            "Helper, smtpd.SMTPServer",
+            "another base or class keyword besides smtpd.SMTPServer (Helper)",
+        ),
+        # a class from elsewhere: what it gives is not known
+        ("", "socketserver.BaseServer, smtpd.SMTPServer", "(socketserver.BaseServer)"),
+    ],
+)
+def test_noop_other_base_the_handler_cannot_keep(extra, bases, blocker):
+    reports = check_noop(PLAIN_BASE.format(extra=extra, bases=bases))
+    assert any(blocker in r for r in reports), reports
+
+
+def test_socket_read_by_the_class_once_it_serves_is_its_controllers():
+    outcome = run("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+            def port(self):
+                return self.socket.getsockname()[1]
+
+
+        server = Sink(("localhost", 1025), None)
+        print(server.port())
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        return self.socket.getsockname()[1]\n" in outcome.source
+    assert "server_controller = BoundController(server, " in outcome.source
+    assert "server.socket = server_controller.socket  # bound" in outcome.source
+
+
+def test_noop_socket_read_while_the_server_is_made():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def __init__(self, localaddr):
+                smtpd.SMTPServer.__init__(self, localaddr, None)
+                self.show()
+
+            def show(self):
+                print(self.socket.getsockname())
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Sink(("localhost", 1025))
+        asyncore.loop()
+    """)
+    assert any("class Sink uses the dispatcher's socket" in r for r in reports), reports
+
+
+@pytest.mark.parametrize(
+    "init, made, stored",
+    [
+        ("", 'Sink(("127.0.0.1", 0), None, decode_data=TEXT)', "self._decode_data = decode_data"),
+        (
+            "\n    def __init__(self, localaddr):\n"
+            "        super().__init__(localaddr, None, decode_data=TEXT)\n",
+            'Sink(("127.0.0.1", 0))',
+            "self._decode_data = TEXT",
+        ),
+    ],
+)
+def test_computed_decode_data_is_read_by_handle_data(init, made, stored):
+    outcome = run(
+        f"""
+    import asyncore
+    import os
+    import smtpd
+
+    TEXT = os.environ.get("TEXT") == "1"
+
+
+    class Sink(smtpd.SMTPServer):{textwrap.indent(init, "    ")}
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    server = {made}
+    asyncore.loop()
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert f"        {stored}\n" in outcome.source
+    assert "            if self._decode_data:\n" in outcome.source  # handle_DATA
+    assert "        if self._decode_data:\n" in outcome.source  # handle_EHLO
+    assert "                **options,\n" in outcome.source
+    assert "decode_data=server._decode_data" not in outcome.source  # the handler decodes
+
+
+def test_noop_computed_decode_data_with_its_own_mail_hook():
+    reports = check_noop("""
+        import asyncore
+        import os
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            async def handle_MAIL(self, server, session, envelope, address, mail_options):
+                return "250 OK"
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Sink(("127.0.0.1", 0), None, decode_data=os.environ.get("TEXT") == "1")
+        asyncore.loop()
+    """)
+    expected = "t.py:6: class Sink gets a computed decode_data and has its own EHLO or MAIL hook"
+    assert any(r.startswith(expected) for r in reports), reports
+
+
+def test_instances_of_one_class_with_different_decode_data_each_keep_theirs():
+    outcome = run("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                print(type(data))
+
+
+        text = Sink(("127.0.0.1", 0), None, decode_data=True)
+        raw = Sink(("127.0.0.1", 0), None)
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert 'text = Sink(("127.0.0.1", 0), None, decode_data=True)\n' in outcome.source
+    assert 'raw = Sink(("127.0.0.1", 0), None)\n' in outcome.source
+    assert "        self._decode_data = decode_data\n" in outcome.source
+    assert "            if self._decode_data:\n" in outcome.source
+
+
+def test_noop_class_alias_also_used_as_a_base():
+    reports = check_noop(
+        CHOICE_CLASSES
+        + """
+    Server = Accepting
+
+
+    class Louder(Server):
+        pass
+
+
+    server = Server(("127.0.0.1", 0), None)
+    asyncore.loop()
+    """
+    )
+    assert any("class Accepting is not instantiated in this module" in r for r in reports)
+
+
+def test_noop_socket_read_by_a_method_init_reaches_through_another():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def __init__(self, localaddr):
+                smtpd.SMTPServer.__init__(self, localaddr, None)
+                self.announce()
+
+            def announce(self):
+                self.show()
+
+            def show(self):
+                print(self.socket.getsockname())
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Sink(("localhost", 1025))
+        asyncore.loop()
+    """)
+    assert any("class Sink uses the dispatcher's socket" in r for r in reports), reports

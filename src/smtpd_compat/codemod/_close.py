@@ -7,17 +7,22 @@ the program's ``server.close()`` (and ``asyncore.close_all()``) still run the
 override's code where smtpd ran it (rule handler). Only this shape: a close() that
 calls the base exactly once, at its top level or in a top-level ``finally``, and
 uses nothing else of smtpd or asyncore.
+
+A class that calls smtpd's ``self.close()`` (a ``stop()`` or ``shutdown()`` method of a
+fixture) without overriding it gets ``CLOSE_METHOD`` the same way: the handler's own
+``close()`` stops the controller the start-up hands it.
 """
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Set
 
 import libcst as cst
 import libcst.matchers
 
 from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
+from smtpd_compat.codemod._plan import ServerClass
 
 # The bases whose close() closed the listening socket.
 CLOSING_BASES = (
@@ -27,6 +32,11 @@ CLOSING_BASES = (
     "asyncore.dispatcher",
 )
 CONTROLLER_ATTRIBUTE = "controller"  # the handler's controller, which its close() stops
+CLOSE_METHOD = f"""\
+def close(self):
+    # smtpd's close() closed the listening socket: stopping the controller does.
+    self.{CONTROLLER_ATTRIBUTE}.stop()
+"""
 
 
 def base_close(close: cst.FunctionDef, names: LegacyNames) -> Optional[cst.SimpleStatementLine]:
@@ -84,3 +94,78 @@ def legacy_names_in(node: cst.CSTNode, names: LegacyNames) -> int:
     """How many Names in ``node`` are bound to the legacy modules (``smtpd``, ``asyncore``)."""
     found = cst.matchers.findall(node, cst.matchers.Name())
     return sum(1 for n in found if isinstance(n, cst.Name) and names.legacy_name(n) is not None)
+
+
+def closes_during_a_message(node: cst.ClassDef) -> bool:
+    """``self.close()`` reached from process_message (directly or through one method).
+
+    smtpd's close() there shut the listening socket and let the session go on; a
+    controller's stop() ends every session, so such a class is reported instead.
+    """
+    methods = {s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
+    closing = {name for name, method in methods.items() if reads_self(method, "close")}
+    process_message = methods.get("process_message")
+    if process_message is None:
+        return False
+    return any(reads_self(process_message, name) for name in closing | {"close"})
+
+
+def reads_self(method: cst.FunctionDef, name: str) -> bool:
+    """True when ``method`` reads ``<its self>.name``."""
+    params = method.params.params
+    if not params:
+        return False
+    me = params[0].name.value
+    m = cst.matchers
+    return bool(m.findall(method.body, m.Attribute(value=m.Name(me), attr=m.Name(name))))
+
+
+def reads_socket_while_made(node: cst.ClassDef) -> bool:
+    """``self.socket`` read by ``__init__`` (or a method it calls): before the controller is.
+
+    Elsewhere in the class the handler has its controller's bound socket under that name
+    (the start-up sets it right after making the controller), as smtpd's server had its own.
+    """
+    methods = {s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
+    reached, todo = set(), ["__init__"]
+    while todo:  # the methods __init__ calls, and theirs
+        name = todo.pop()
+        if name in methods and name not in reached:
+            reached.add(name)
+            todo += [other for other in methods if reads_self(methods[name], other)]
+    return any(reads_self(methods[name], "socket") for name in reached)
+
+
+def kept_dispatcher_names(
+    server: ServerClass, read: Set[str], defined: Set[str], names: LegacyNames
+) -> Set[str]:
+    """The dispatcher names a class uses that its handler keeps: close(), socket."""
+    kept = set()
+    if "close" in read | defined and attach_close(server, read, defined, names):
+        kept.add("close")  # its own close(), kept or made
+    if "socket" in read and not reads_socket_while_made(server.node):
+        server.reads_socket = True  # its controller's, set at start-up
+        kept.add("socket")
+    return kept
+
+
+def attach_close(
+    server: ServerClass, read: Set[str], defined: Set[str], names: LegacyNames
+) -> bool:
+    """Its own close() that ends by closing the base: the handler keeps it; smtpd's
+    self.close(): the handler gets one stopping its controller."""
+    if server.thread is not None or CONTROLLER_ATTRIBUTE in read | defined:
+        return False  # the name the converted close() reaches its controller by
+    if "close" not in defined:
+        server.closes_by_controller = not closes_during_a_message(server.node)
+        return server.closes_by_controller
+    close = next(
+        (
+            s
+            for s in block_body(server.node.body)
+            if isinstance(s, cst.FunctionDef) and s.name.value == "close"
+        ),
+        None,
+    )
+    server.base_close = base_close(close, names) if close is not None else None
+    return server.base_close is not None

@@ -120,6 +120,7 @@ class LeftoverFinder(cst.CSTVisitor):
             nodes += [plan.banner] if plan.banner is not None else []
             nodes += [n for s in plan.thread_servers if s.thread for n in s.thread.rewritten]
             nodes += [p.loop for p in plan.polls]
+            nodes += [r for use in plan.base_uses.values() for r in use.references]
             self.converted = {id(n) for n in nodes}
         self.found: List[Tuple[int, str]] = []
         self.spans: List[range] = []

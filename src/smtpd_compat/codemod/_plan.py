@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 import libcst.matchers
 
+from smtpd_compat.codemod._base_methods import BaseUse
 from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._channels import (
     ChannelPlan,
@@ -40,7 +41,7 @@ DISPATCHER_ATTRS = frozenset(
 )
 OPTION_KWARGS = ("mail_options", "rcpt_options")
 # Bases a server class converts from: DebuggingServer and PureProxy subclasses only when
-# they replace process_message (see replaced_behaviour).
+# they replace process_message (see _base_methods).
 SERVER_SUBCLASSES = ("smtpd.DebuggingServer", "smtpd.PureProxy")
 SERVER_BASES = ("smtpd.SMTPServer", *SERVER_SUBCLASSES)
 THREAD_NAMES = frozenset(
@@ -127,6 +128,12 @@ class ServerClass:
     forwarding: Optional[Forwarding] = None
     # the statement of its own close() that closes the base: it becomes the controller's stop()
     base_close: Optional[cst.SimpleStatementLine] = None
+    # it calls smtpd's self.close(): the handler gets a close() stopping its controller (_close)
+    closes_by_controller: bool = False
+    # its methods read self.socket once it serves: the handler gets its controller's (_close)
+    reads_socket: bool = False
+    # decode_data is computed (``decode_data=args.raw``): handle_DATA reads self._decode_data
+    runtime_decode: bool = False
 
     @property
     def forwards(self) -> bool:
@@ -135,7 +142,7 @@ class ServerClass:
     @property
     def closes_itself(self) -> bool:
         """It has its own close(): the program's close() calls stay, and stop its controller."""
-        return self.base_close is not None
+        return self.base_close is not None or self.closes_by_controller
 
     @property
     def name(self) -> str:
@@ -160,7 +167,7 @@ class ServerClass:
         Not where the class has its own EHLO or MAIL hook: there the Controller keeps
         decode_data=True (strict ASCII) and the file's report says so.
         """
-        if not self.decode_data:
+        if not self.decode_data and not self.runtime_decode:
             return False
         defined = {
             s.name.value for s in block_body(self.node.body) if isinstance(s, cst.FunctionDef)
@@ -170,8 +177,11 @@ class ServerClass:
 
     @property
     def raised_type_error(self) -> bool:
-        """smtpd (decode_data=False) passed both options as keywords: this one refused them."""
-        if self.decode_data:
+        """smtpd (decode_data=False) passed both options as keywords: this one refused them.
+
+        (Decided at run time, handle_DATA passes what smtpd passed, refused as smtpd's were.)
+        """
+        if self.decode_data or self.runtime_decode:
             return False
         params = self.process_message.params
         names = {p.name.value for p in (*params.params, *params.kwonly_params)}
@@ -249,6 +259,10 @@ class Plan:
     channel_plans: Dict[str, ChannelPlan] = field(default_factory=dict)
     # empty smtpd.DebuggingServer subclasses by name: they become LegacyDebuggingHandler's
     debugging_classes: Dict[str, cst.ClassDef] = field(default_factory=dict)
+    # the server classes an instance chooses among (``SERVERS[MODE](...)``, _choice)
+    chosen: List[List[ServerClass]] = field(default_factory=list)
+    # server classes by name that call their DebuggingServer/PureProxy base's methods
+    base_uses: Dict[str, BaseUse] = field(default_factory=dict)
     banner: Optional[cst.SimpleStatementLine] = None
     ident: Optional[str] = None
     silenced_debugstream: List[cst.SimpleStatementLine] = field(default_factory=list)
@@ -299,27 +313,6 @@ def kept_for_code_elsewhere(instance: Instance, controller: str) -> str:
         f"or other dispatcher attribute; code elsewhere that closes it must call "
         f"{controller}.stop() instead"
     )
-
-
-def replaced_behaviour(node: cst.ClassDef) -> Optional[str]:
-    """None when a DebuggingServer/PureProxy subclass keeps nothing of its base but the server.
-
-    Such a class replaces process_message and never calls the base's version or helpers
-    (printing, ``_deliver``): it is an SMTPServer subclass under another name.
-    """
-    methods = {s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
-    if "process_message" not in methods:
-        return "keeps its base's process_message (printing or relaying): see the rule's section"
-    m = cst.matchers
-    helpers = [
-        name
-        for name in ("_deliver", "_print_message_content")
-        if m.findall(node, m.Attribute(value=m.Name("self"), attr=m.Name(name)))
-    ]
-    if helpers or m.findall(node, m.Call(func=m.Name("super"))):
-        what = ", ".join(helpers) or "super()"
-        return f"uses its legacy base class ({what}): see the rule's section"
-    return None
 
 
 def adds_nothing(node: cst.ClassDef) -> bool:

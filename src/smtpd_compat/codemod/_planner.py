@@ -14,9 +14,12 @@ import libcst as cst
 import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
+from smtpd_compat.codemod._base_methods import base_use, process_message_of
+from smtpd_compat.codemod._bases import given_names, kept_bases
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
-from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE, base_close
+from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
+from smtpd_compat.codemod._close import kept_dispatcher_names
 from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
@@ -50,7 +53,6 @@ from smtpd_compat.codemod._plan import (
     kept_for_code_elsewhere,
     literal_bool,
     private_map,
-    replaced_behaviour,
     server_args,
 )
 from smtpd_compat.codemod._report import Report
@@ -150,13 +152,16 @@ class Planner(cst.CSTVisitor):
         if "smtpd.SMTPServer" in bases:
             self.add_server(node)
         elif any(b in SERVER_SUBCLASSES for b in bases):
-            reason = replaced_behaviour(node)
-            if reason is None:
-                self.add_server(node)
-            elif bases == ["smtpd.DebuggingServer"] and adds_nothing(node):
+            base = next(b for b in bases if b in SERVER_SUBCLASSES)
+            blocker = base_use(node, base, self.plan.names).blocker
+            if bases == ["smtpd.DebuggingServer"] and adds_nothing(node):
                 self.plan.debugging_classes[node.name.value] = node
+            elif blocker is None:
+                self.add_server(node)
             else:
-                self.block(node, f"class {node.name.value} {reason}", SECTION_DEBUGGING)
+                where, reason = blocker
+                message = f"class {node.name.value} {reason}: see the rule's section"
+                self.block(where, message, SECTION_DEBUGGING)
 
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(node)
@@ -206,8 +211,10 @@ class Planner(cst.CSTVisitor):
         """A server class converts when nothing blocks it; every blocker is reported."""
         names = self.plan.names
         extra = [b for b in node.bases if self.legacy(b.value) not in SERVER_BASES]
+        kept = kept_bases(self.module, node, names)  # plain classes of the module (_bases)
         thread = None
-        blocked = self.block_bases(node, [b for b in extra if not names.is_thread_class(b.value)])
+        others = [b for b in extra if not names.is_thread_class(b.value) and b not in kept]
+        blocked = self.block_bases(node, others)
         if any(names.is_thread_class(b.value) for b in extra):
             thread = analyse_thread(node, names)
             for reason, where in zip(thread.reasons, thread.where):
@@ -219,7 +226,7 @@ class Planner(cst.CSTVisitor):
                 )
             blocked |= bool(thread.reasons)
         methods = {s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
-        process_message = methods.get("process_message")
+        process_message = process_message_of(node, self.plan.names)
         if process_message is None or process_message.asynchronous:
             what = "an async" if process_message else "no"
             self.block(
@@ -240,10 +247,11 @@ class Planner(cst.CSTVisitor):
         """Other bases and class keywords: a handler is a plain class. True if any."""
         others = [b for b in extra if dotted_name(b.value) != "object"]
         for base in [*others, *node.keywords]:
+            written = code_of(base.with_changes(comma=cst.MaybeSentinel.DEFAULT))
             self.block(
                 base,
                 f"class {node.name.value} has another base or class keyword besides "
-                f"smtpd.SMTPServer ({code_of(base)}): the handler would lose what it gives",
+                f"smtpd.SMTPServer ({written}): the handler would lose what it gives",
             )
         return bool(others or node.keywords)
 
@@ -254,13 +262,13 @@ class Planner(cst.CSTVisitor):
             skipped.add(id(building))
         collector = SelfAttributes(skipped)
         server.node.visit(collector)
-        overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
-        if "close" in overridden and self.attach_close(server, collector):
-            overridden.remove("close")
+        kept = kept_dispatcher_names(server, collector.read, collector.defined, self.plan.names)
+        overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS - kept]
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
-        unsupported = sorted((collector.read | set(overridden)) & forbidden)
+        given = given_names(self.module, server.node, self.plan.names) | kept  # _bases, _close
+        unsupported = sorted(((collector.read - given) | set(overridden)) & forbidden)
         for name in unsupported:
             used = "overrides" if name in overridden else "uses"
             self.block(
@@ -272,16 +280,6 @@ class Planner(cst.CSTVisitor):
             return False
         server.attrs_read = collector.read & set(LEGACY_ATTRS)
         return True
-
-    def attach_close(self, server: ServerClass, collector: SelfAttributes) -> bool:
-        """Its own close() that ends by closing the base: the handler keeps it (_close)."""
-        close = collector.first.get("close")
-        if server.thread is not None or not isinstance(close, cst.FunctionDef):
-            return False
-        if CONTROLLER_ATTRIBUTE in collector.read | collector.defined:
-            return False  # the name the converted close() reaches its controller by
-        server.base_close = base_close(close, self.plan.names)
-        return server.base_close is not None
 
     def check_init(self, server: ServerClass) -> bool:
         if server.init is None:
@@ -305,8 +303,10 @@ class Planner(cst.CSTVisitor):
             args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
         bound = bind_server_args(args)
         decode_data = self.constant_bool((bound or {}).get("decode_data"))
-        if bound is not None and not private_map(bound) and decode_data is not None:
+        computed = decode_data is None and server.thread is None  # read at run time (handler)
+        if bound is not None and not private_map(bound) and (decode_data is not None or computed):
             server.base_init, server.base_args, server.decode_data = base_init, bound, decode_data
+            server.runtime_decode = computed
             return True
         forwarding = Forwarding.of(server.init, args, explicit)
         if forwarding is not None and server.thread is None:
@@ -411,6 +411,7 @@ class Planner(cst.CSTVisitor):
         for call in self.calls:
             name = dotted_name(call.func)
             legacy = self.legacy(call.func)
+            chosen = None if name in classes else chosen_classes(call.func, self.module, classes)
             if name in classes and classes[name].thread is not None:
                 called.add(name)
                 self.add_thread_instance(call, classes[name])
@@ -426,9 +427,16 @@ class Planner(cst.CSTVisitor):
                 self.add_instance(call, None, NOT_IMPLEMENTED_HANDLER)
             elif legacy == "smtpd.PureProxy":
                 self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
-            elif name in ("cls", "self.__class__", "type(self)"):
+            elif chosen:  # ``SERVERS[MODE](...)``
+                called.update(s.name for s in chosen)
+                add_chosen_instance(self, call, chosen)
+            elif code_of(call.func) in ("cls", "self.__class__", "type(self)"):
+                name = code_of(call.func)
                 server = self.made_inside(call)
-                if server is not None:
+                if server is not None and makes_own_class(self.scope_of(call), name):
+                    called.add(server.name)
+                    self.add_instance(call, server)
+                elif server is not None:
                     called.add(server.name)
                     self.block(
                         call,
@@ -488,7 +496,9 @@ class Planner(cst.CSTVisitor):
             )
             return
         decode_data = self.constant_bool(args.get("decode_data"))
-        if decode_data is None:
+        if decode_data is None and (
+            server is None or server.init is not None and not server.forwards
+        ):
             self.block(call, f"decode_data of {what}(...) is not a literal", SECTION_STARTUP)
             return
         if decode_data and made == NOT_IMPLEMENTED_HANDLER:
@@ -500,11 +510,9 @@ class Planner(cst.CSTVisitor):
             )
             return
         if server is not None and (server.init is None or server.forwards):
-            if server.decode_data not in (None, decode_data):
-                self.block(
-                    call, f"{what} is created with different decode_data values", SECTION_STARTUP
-                )
-                return
+            if server.runtime_decode or server.decode_data not in (None, decode_data):
+                decode_data = None  # computed, or instances differ: each handler keeps its own
+            server.runtime_decode = decode_data is None  # then read at run time (rule handler)
             server.decode_data = decode_data
         owner = self.owner_of(statement)
         instance = Instance(statement, call, server, target, args, owner, handler_class=made)

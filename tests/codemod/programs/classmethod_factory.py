@@ -1,5 +1,5 @@
-# A server made through a classmethod factory that also starts its loop thread: left as
-# is, reported (the start-up is hidden inside the class).
+# A server made through a classmethod factory that also starts its loop thread; the
+# caller closes what the factory returned.
 import asyncore
 import smtpd
 import sys

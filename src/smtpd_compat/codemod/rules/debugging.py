@@ -9,14 +9,22 @@ of each bytes line), so ``DebuggingServer(...)`` becomes a
 started like any other server by the ``startup`` rule. ``PureProxy`` is left
 as is and reported: its relaying differs from aiosmtpd's ``Proxy`` in ways
 that need a decision (it has raised TypeError on every message since 3.6).
+
+A subclass of either that has its own ``process_message`` and calls its base's
+(``super().process_message(...)``, ``smtpd.PureProxy.process_message(self, ...)``,
+``self._deliver(...)``) inherits those methods, with smtpd's code, from a class
+written into the module (``DebuggingServerMethods``, ``PureProxyMethods``), so it
+prints or relays exactly as before (``_base_methods``).
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
+from smtpd_compat.codemod._base_methods import METHODS_CODE, base_use
 from smtpd_compat.codemod._build import insert_helpers
-from smtpd_compat.codemod._plan import DEBUGGING_HANDLER, SECTION_DEBUGGING, Plan
+from smtpd_compat.codemod._plan import DEBUGGING_HANDLER, SECTION_DEBUGGING, SERVER_SUBCLASSES, Plan
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("debugging", "DebuggingServer becomes a handler printing the same", SECTION_DEBUGGING)
@@ -24,7 +32,40 @@ RULE = Rule("debugging", "DebuggingServer becomes a handler printing the same", 
 
 @RULE.needed_when
 def has_debugging_server(plan: Plan) -> bool:
-    return plan.needs_debugging_handler
+    return plan.needs_debugging_handler or bool(plan.base_uses)
+
+
+@RULE.analysis
+def find_base_uses(planner: Planner, module: cst.Module) -> None:
+    """Server classes calling their DebuggingServer/PureProxy base's methods inherit them."""
+    for server in planner.plan.servers:
+        bases = [planner.legacy(b.value) for b in server.node.bases]
+        base = next((b for b in bases if b in SERVER_SUBCLASSES), None)
+        if base is None:
+            continue
+        use = base_use(server.node, base, planner.plan.names)
+        if not use.reaches:
+            continue
+        if use.methods_class in planner.name_uses:
+            planner.block(
+                server.node,
+                f"class {server.name} calls its base's methods, which would be kept in a "
+                f"class {use.methods_class}: this module already uses that name",
+                SECTION_DEBUGGING,
+            )
+            continue
+        if base == "smtpd.PureProxy" and server.decode_data is not True and use.inherits:
+            planner.block(
+                server.node,
+                f"class {server.name} keeps smtpd.PureProxy's process_message, which raised "
+                "TypeError on every message without decode_data=True (smtpd dropped the "
+                "connection): pass decode_data=True, or write its process_message",
+                SECTION_DEBUGGING,
+            )
+            continue
+        planner.plan.base_uses[server.name] = use
+        if base == "smtpd.PureProxy":
+            server.attrs_read.add("_remoteaddr")  # where PureProxyMethods relays to
 
 
 LEGACY_DEBUGGING_HANDLER = f'''\
@@ -88,3 +129,39 @@ def add_debugging_handler(plan: Plan, original: cst.CSTNode, updated: cst.CSTNod
         return updated
     assert isinstance(updated, cst.Module)
     return insert_helpers(updated, LEGACY_DEBUGGING_HANDLER)
+
+
+@RULE.on(cst.ClassDef)
+def inherit_base_methods(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """The handler inherits the base methods it calls from the class that keeps them."""
+    if not plan.convert or not isinstance(updated, cst.ClassDef):
+        return updated
+    if not isinstance(original, cst.ClassDef) or original.name.value not in plan.base_uses:
+        return updated
+    use = plan.base_uses[original.name.value]
+    base = cst.Arg(cst.Name(use.methods_class))
+    bases = [base, *(b.with_changes(comma=cst.MaybeSentinel.DEFAULT) for b in updated.bases)]
+    return updated.with_changes(bases=bases, lpar=cst.LeftParen(), rpar=cst.RightParen())
+
+
+@RULE.on(cst.Attribute)
+def name_methods_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """``smtpd.PureProxy.process_message`` becomes ``PureProxyMethods.process_message``."""
+    if not plan.convert or not isinstance(updated, cst.Attribute):
+        return updated
+    for use in plan.base_uses.values():
+        if any(original is r for r in use.references):
+            return updated.with_changes(value=cst.Name(use.methods_class))
+    return updated
+
+
+@RULE.on(cst.Module)
+def add_methods_classes(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    if not plan.convert or not plan.base_uses:
+        return updated
+    assert isinstance(updated, cst.Module)
+    for base in sorted({use.base for use in plan.base_uses.values()}, reverse=True):
+        updated = insert_helpers(updated, METHODS_CODE[base])
+        if base == "smtpd.PureProxy":
+            plan.imports.add(("smtplib", None))
+    return updated

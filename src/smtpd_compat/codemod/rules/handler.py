@@ -16,7 +16,7 @@ aiosmtpd's own ``decode_data=True`` refuses non-ASCII mail.
 from __future__ import annotations
 
 import textwrap
-from typing import List
+from typing import List, Sequence
 
 import libcst as cst
 import libcst.matchers
@@ -26,10 +26,14 @@ from smtpd_compat.codemod._build import (
     EMPTY,
     block_body,
     insert_helpers,
+    is_docstring,
     keep_leading_lines,
+    leading_lines,
     statement,
+    with_leading_lines,
 )
-from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
+from smtpd_compat.codemod._choice import share_attributes
+from smtpd_compat.codemod._close import CLOSE_METHOD, CONTROLLER_ATTRIBUTE
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
     DISPATCHER_ATTRS,
@@ -44,6 +48,7 @@ from smtpd_compat.codemod._plan import (
 )
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod._threads import names_in
 
 STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 RULE = Rule("handler", "process_message servers become handle_DATA handlers", SECTION_HANDLER)
@@ -69,6 +74,68 @@ def check_subclasses(planner: Planner, module: cst.Module) -> None:
                     f"class {node.name.value} subclasses {name}, which becomes a handler: "
                     f"{node.name.value} would stay a legacy server (convert both by hand)",
                 )
+
+
+@RULE.analysis
+def share_chosen_attributes(planner: Planner, module: cst.Module) -> None:
+    """Classes one call chooses among (``SERVERS[MODE](...)``) all take its arguments."""
+    for candidates in planner.plan.chosen:
+        share_attributes(candidates)
+
+
+@RULE.analysis
+def read_decode_data_at_run_time(planner: Planner, module: cst.Module) -> None:
+    """decode_data computed by the program: the handler keeps it and decides per message.
+
+    Not where the class has its own EHLO or MAIL hook (the Controller would have to decide
+    strict ASCII when it is made).
+    """
+    for server in planner.plan.servers:
+        if not server.runtime_decode:
+            continue
+        if not server.decodes_itself:
+            planner.block(
+                server.node,
+                f"class {server.name} gets a computed decode_data and has its own EHLO or "
+                "MAIL hook: pass decode_data as a literal",
+                SECTION_HANDLER,
+            )
+        elif server.init is None:
+            server.attrs_read.add("_decode_data")  # the generated __init__ stores it
+
+
+@RULE.analysis
+def keep_socket_for_the_class(planner: Planner, module: cst.Module) -> None:
+    """A class reading ``self.socket`` once it serves: its handlers get the bound socket."""
+    for instance in planner.plan.instances:
+        if instance.server is not None and instance.server.reads_socket:
+            instance.keeps_socket = True
+            instance.bound = True  # a BoundController has the socket before it starts
+
+
+@RULE.analysis
+def close_handed_out_servers(planner: Planner, module: cst.Module) -> None:
+    """A server its function hands out (a factory's ``return``) may be closed anywhere.
+
+    Where the module calls ``close()`` on something that is no server it follows, the
+    handler gets a close() that stops the controller the start-up hands it (_close).
+    """
+    instances = planner.plan.instances
+    closed = [
+        a
+        for a in planner.attributes
+        if a.attr.value == "close"
+        and isinstance(a.value, cst.Name)
+        and a.value.value != "self"
+        and not any(a.value.value == i.target and planner.same_object(a, i) for i in instances)
+    ]
+    for instance in instances if closed else []:
+        server = instance.server
+        if instance.escapes is None or server is None or server.thread is not None:
+            continue
+        if not server.closes_itself and CONTROLLER_ATTRIBUTE not in names_in(server.node):
+            server.closes_by_controller = True
+            instance.bound = True  # its stop() is safe at any time
 
 
 @RULE.analysis
@@ -199,9 +266,40 @@ OPTION_VALUES = {
 }
 
 
+# decode_data computed when the program runs: what smtpd did, chosen then.
+RUNTIME_DECODE = """
+        options = {}
+        if self._decode_data:
+            data = data.decode("utf-8")
+        else:  # smtpd passed the options only then (refused where process_message takes none)
+            options = {
+                "mail_options": list(envelope.mail_options),
+                "rcpt_options": list(envelope.rcpt_options),
+            }"""
+RUNTIME_DECODING_HOOKS = """\
+async def handle_EHLO(self, server, session, envelope, hostname, responses):
+    # smtpd with decode_data=True did not offer 8BITMIME.
+    session.host_name = hostname
+    if self._decode_data:
+        return [line for line in responses if line != "250-8BITMIME"]
+    return responses
+
+
+async def handle_MAIL(self, server, session, envelope, address, mail_options):
+    # smtpd with decode_data=True knew no BODY= parameter.
+    if self._decode_data and any(option.startswith("BODY=") for option in mail_options):
+        return "555 MAIL FROM parameters not recognized or not implemented"
+    envelope.mail_from = address
+    envelope.mail_options.extend(mail_options)
+    return "250 OK"
+"""
+
+
 def handle_data(server: ServerClass) -> cst.BaseStatement:
     decode = '\n        data = data.decode("utf-8")' if server.decode_data else ""
     options = "".join(f"\n            {k}={OPTION_VALUES[k]}," for k in server.option_kwargs)
+    if server.runtime_decode:
+        decode, options = RUNTIME_DECODE, "\n            **options,"
     code = HANDLE_DATA.format(
         decode=decode, options=options, executor=EXECUTOR, on_error=on_error(server)
     )
@@ -221,12 +319,45 @@ def decoding_hooks(server: ServerClass) -> List[cst.BaseStatement]:
     """The hooks that keep smtpd's decode_data=True dialogue while handle_DATA decodes."""
     if not server.decodes_itself:
         return []
-    return list(cst.parse_module(DECODING_HOOKS).body)
+    hooks = RUNTIME_DECODING_HOOKS if server.runtime_decode else DECODING_HOOKS
+    return list(cst.parse_module(hooks).body)
 
 
 def generated_init(server: ServerClass) -> cst.BaseStatement:
     lines = [f"    self.{attr} = {LEGACY_ATTRS[attr]}" for attr in sorted(server.attrs_read)]
     return statement(GENERATED_INIT.format(assignments="\n".join(lines)))
+
+
+def handler_methods(
+    server: ServerClass, leading: Sequence[cst.EmptyLine]
+) -> List[cst.BaseStatement]:
+    """What takes process_message's place: __init__ if needed, the hooks and handle_DATA."""
+    made: List[cst.BaseStatement] = []
+    if server.init is None and server.attrs_read:
+        made.append(generated_init(server))
+    made += [*decoding_hooks(server), handle_data(server)]
+    first = made[0].with_changes(leading_lines=leading)
+    return [first, *(m.with_changes(leading_lines=[EMPTY]) for m in made[1:])]
+
+
+def with_inherited_methods(
+    server: ServerClass, body: List[cst.BaseStatement]
+) -> List[cst.BaseStatement]:
+    """The handler's methods for a class inheriting process_message: __init__ first."""
+    made = handler_methods(server, [EMPTY] if body else [])
+    if len(made) == 1 or server.init is not None or not server.attrs_read or not body:
+        return body + made
+    at = 1 if is_docstring(body[0]) else 0  # after the docstring
+    first = body[at:][:1]
+    init = with_leading_lines(made[0], leading_lines(first[0]) if first else [EMPTY])
+    rest = [with_leading_lines(b, [EMPTY]) for b in first] + body[at + 1 :]
+    return [*body[:at], init, *rest, *made[1:]]
+
+
+def is_pass(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(
+        isinstance(small, cst.Pass) for small in stmt.body
+    )
 
 
 def server_for(plan: Plan, node: cst.CSTNode) -> ServerClass | None:
@@ -240,15 +371,20 @@ def convert_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cs
         return updated
     bases = [b for b in updated.bases if plan.names.legacy_name(b.value) not in SERVER_BASES]
     body: List[cst.BaseStatement] = []
+    inherited = not any(
+        isinstance(s, cst.FunctionDef) and s.name.value == "process_message"
+        for s in block_body(updated.body)
+    )
     for stmt in block_body(updated.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "process_message":
-            if server.init is None and server.attrs_read:
-                body.append(generated_init(server))
-            generated = [*decoding_hooks(server), handle_data(server)]
-            body.append(generated[0].with_changes(leading_lines=stmt.leading_lines))
-            body += [g.with_changes(leading_lines=[EMPTY]) for g in generated[1:]]
+            body += handler_methods(server, stmt.leading_lines)
             stmt = stmt.with_changes(leading_lines=[EMPTY])
-        body.append(stmt)
+        if not (inherited and is_pass(stmt)):  # ``pass`` gives way to the methods
+            body.append(stmt)
+    if inherited:  # from DebuggingServerMethods or PureProxyMethods (rule debugging)
+        body = with_inherited_methods(server, body)
+    if server.closes_by_controller:
+        body.append(statement(CLOSE_METHOD).with_changes(leading_lines=[EMPTY]))
     plan.imports.update({("asyncio", None), ("functools", None), ("concurrent.futures", None)})
     if "traceback.print_exc()" in on_error(server):
         plan.imports.add(("traceback", None))

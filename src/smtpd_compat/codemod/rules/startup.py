@@ -299,11 +299,12 @@ def handler_call(instance: Instance) -> str:
         return f"{instance.handler_class}({decode})"
     if server.init is not None:
         return code_of(instance.call)
+    made = code_of(instance.call.func)  # the class, or what picks it (SERVERS[MODE], _choice)
     if not server.attrs_read:
-        return f"{server.name}()"
+        return f"{made}()"
     args = [code_of(instance.args[p]) for p in ("localaddr", "remoteaddr") if p in instance.args]
     args += [f"{p}={code_of(instance.args[p])}" for p in OPTIONS if p in instance.args]
-    return f"{server.name}({', '.join(args)})"
+    return f"{made}({', '.join(args)})"
 
 
 def instance_decodes(instance: Instance) -> bool:
@@ -453,9 +454,19 @@ def loop_thread(plan: Plan, original: cst.CSTNode, updated: cst.Call) -> cst.Cal
     ]
     passed = expression(f"f(args=({controller},))")
     assert isinstance(passed, cst.Call)
-    args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-    call = updated.with_changes(args=[*args, passed.args[0]])
-    if plan.columns.get(id(original), 0) + len(code_of(call)) > LINE_LENGTH:
+    # the new last argument takes the line break before ``)`` of a call split over lines
+    last = updated.args[-1]
+    comma = last.comma if isinstance(last.comma, cst.Comma) else None  # one per line
+    first = updated.args[0].comma
+    between = first if comma is not None and isinstance(first, cst.Comma) else None
+    separator = between or cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    args[-1] = args[-1].with_changes(comma=separator, whitespace_after_arg=cst.SimpleWhitespace(""))
+    added = passed.args[0].with_changes(
+        comma=comma or cst.MaybeSentinel.DEFAULT, whitespace_after_arg=last.whitespace_after_arg
+    )
+    call = updated.with_changes(args=[*args, added])
+    one_line = code_of(call)
+    if "\n" not in one_line and plan.columns.get(id(original), 0) + len(one_line) > LINE_LENGTH:
         return arguments_on_their_own_line(call)
     return call
 
