@@ -121,12 +121,28 @@ class ChannelPlan:
 
 
 def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
+    """How a channel converts: an authenticator, an SMTP subclass or hooks; else why not.
+
+    An AUTH channel whose exchange is not the one rule auth converts may still be
+    commands like any other (its own ``smtp_AUTH`` and ``smtp_EHLO``): an SMTP subclass
+    runs them as they were. Where neither works, the AUTH analysis says why.
+    """
+    methods = [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
+    if "smtp_AUTH" not in methods:
+        return analyse_commands(node, names)
+    analysis = analyse_auth(node, names)
+    if analysis.plan is not None:
+        return ChannelPlan(node, names=names, auth=analysis.plan)
+    commands = analyse_commands(node, names)
+    if commands.session and not commands.reasons:
+        return commands
+    return ChannelPlan(node, names=names, reasons=analysis.reasons)
+
+
+def analyse_commands(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
+    """The channel as commands of an SMTP subclass, or hooks for its policy overrides."""
     plan = ChannelPlan(node, names=names)
     methods = [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
-    if "smtp_AUTH" in methods:
-        analysis = analyse_auth(node, names)
-        plan.auth, plan.reasons = analysis.plan, analysis.reasons
-        return plan
     attributes = own_attributes(node)
     late: List[str] = [why for why in [alias_use(node)] if why is not None]
     if colliding(attributes):
