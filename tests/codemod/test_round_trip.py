@@ -97,13 +97,15 @@ CONVERTED = [
     "list_accept",
     # AUTH channels whose own verbs become an SMTP subclass's (_channels)
     "submission_auth",
+    # a server's own code at each connection runs in connection_made (_accept)
+    "handle_accepted_log",
+    "accept_counter",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
 NOT_CONVERTED = [
     "auth_channel",
     "thread_subclass",
-    "handle_accepted_log",
     "classmethod_factory",
 ]
 # Programs logging to stderr with logging.basicConfig: their log must stay as it was

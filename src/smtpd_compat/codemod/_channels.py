@@ -19,6 +19,7 @@ from typing import Dict, List, Optional, Set, Tuple, Union
 import libcst as cst
 import libcst.matchers
 
+from smtpd_compat.codemod._accept import AcceptHook, accept_method, read_accept
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
 from smtpd_compat.codemod._build import block_body, code_of, is_docstring, statements_of
 from smtpd_compat.codemod._channel_args import InitValue, bind_arguments, extra_params
@@ -95,6 +96,9 @@ class ChannelPlan:
     init_extras: List[cst.Param] = field(default_factory=list)  # what handle_accept passes
     names: LegacyNames = field(default_factory=LegacyNames)
     bound_by: Optional[str] = None  # the server whose handle_accept's values it keeps
+    accept: Optional[AcceptHook] = None  # a server's own code at each connection (_accept)
+    accepted_by: Optional[str] = None  # that server
+    synthesized: bool = False  # no class of the program's: smtpd's own channel, for accept
 
     @property
     def name(self) -> str:
@@ -112,7 +116,7 @@ class ChannelPlan:
     @property
     def session(self) -> bool:
         """True when the channel becomes an SMTP subclass: methods, or values it keeps."""
-        return bool(self.verbs or self.init_attributes)
+        return bool(self.verbs or self.init_attributes or self.accept)
 
     @property
     def convertible(self) -> bool:
@@ -793,18 +797,46 @@ def read_channels(
 
 
 def attached_channel(
-    server: cst.ClassDef, plans: Dict[str, ChannelPlan]
-) -> Tuple[Optional[ChannelPlan], Optional[cst.BaseStatement]]:
-    """The convertible channel a server builds, and the statement that builds it."""
+    server: cst.ClassDef, plans: Dict[str, ChannelPlan], names: LegacyNames
+) -> Tuple[Optional[ChannelPlan], List[cst.BaseStatement]]:
+    """The convertible channel a server builds, and the statements that build it.
+
+    A ``handle_accept``/``handle_accepted`` that runs code of its own around building
+    the channel hands that code to the channel's plan (smtpd's own channel gets a plan
+    made for it); one the codemod cannot read leaves the server to the planner's report.
+    """
     name, building = channel_class_of(server)
+    statements = [building] if building is not None else []
+    method = accept_method(server)
+    hook: Optional[AcceptHook] = None
+    if method is not None and method is not building:
+        read = read_accept(method, names)
+        if isinstance(read, str) or (read.channel and name and read.channel != name):
+            return None, []
+        hook = read
+        name = hook.channel or name
+        statements.append(method)
     channel = plans.get(name or "")
+    if hook is not None and name is None:
+        channel = own_session(server, names)
+    if hook is not None and channel is not None:
+        if channel.accepted_by not in (None, server.name.value):
+            channel.reasons.append(f"{channel.accepted_by} and {server.name.value} accept for it")
+        channel.accept, channel.accepted_by = hook, server.name.value
     if channel is not None and channel.convertible:
-        why = bind_arguments(channel, server, building)
+        why = bind_arguments(channel, server, method if hook is not None else building)
         if why is not None:
             channel.reasons.append(why)
     if channel is None or not channel.convertible:
-        return None, None
-    return channel, building
+        return None, []
+    return channel, statements
+
+
+def own_session(server: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
+    """A plan for smtpd's own channel: the SMTP subclass that runs a server's accept code."""
+    node = cst.parse_statement(f"class {server.name.value}Session(smtpd.SMTPChannel):\n    pass\n")
+    assert isinstance(node, cst.ClassDef)
+    return ChannelPlan(node, names=names, synthesized=True)
 
 
 def channels_by_name(plans: List[ChannelPlan]) -> Dict[str, ChannelPlan]:

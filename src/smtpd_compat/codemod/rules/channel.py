@@ -15,7 +15,7 @@ names each overridden method, its native equivalent and why it was left.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, Optional, Set, Tuple
 
 import libcst as cst
 import libcst.matchers
@@ -24,10 +24,18 @@ from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channel_args import builder_call
 from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of
 from smtpd_compat.codemod._names import dotted_name
-from smtpd_compat.codemod._plan import SECTION_AUTH, SECTION_CHANNEL, Plan, ServerClass
+from smtpd_compat.codemod._plan import (
+    DISPATCHER_ATTRS,
+    LEGACY_ATTRS,
+    SECTION_AUTH,
+    SECTION_CHANNEL,
+    Plan,
+    ServerClass,
+)
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod._session import own_attributes
 from smtpd_compat.codemod.rules.auth import without_channel_class
 
 RULE = Rule(
@@ -43,7 +51,15 @@ def check_channel_uses(planner: Planner, module: cst.Module) -> None:
         assigned = sum(1 for s in servers if s.channel is channel)
         m = cst.matchers  # its own name inside it: the class statement, super(Channel, self)
         inside = len(m.findall(channel.node, m.Name(channel.name)))
+        if channel.synthesized:  # the class the accept code gets: a name nothing uses yet
+            assigned = inside = 0
         if planner.name_uses.get(channel.name, 0) != assigned + inside:
+            if channel.synthesized:
+                server = next(s for s in servers if s.channel is channel)
+                planner.block(
+                    server.node, f"the name {channel.name} is taken in this module", SECTION_CHANNEL
+                )
+                continue
             planner.block(
                 channel.node,
                 f"class {channel.name} is used elsewhere than in channel_class",
@@ -92,6 +108,9 @@ def check_channel_building(planner: Planner, module: cst.Module) -> None:
             continue
         _, building = channel_class_of(server.node)
         passed = arguments_passed(building, channel.name)
+        if channel.accept is not None:  # built as smtpd did (the base call), or by hand
+            building = channel.accept.method
+            passed = arguments_passed(building, channel.name) if channel.accept.by_hand else 6
         if channel.init_extras:
             pass  # bound one by one to what the server passes (_channel_args)
         elif channel.init is not None and not takes(channel.init, passed):
@@ -223,3 +242,59 @@ def remove_error_only_channel(plan: Plan, original: cst.CSTNode, updated: cst.CS
         if original is server.node:
             return without_channel_class(updated)
     return updated
+
+
+@RULE.analysis
+def check_accept_code(planner: Planner, module: cst.Module) -> None:
+    """A server's accept code runs on its handler: what it reads must be the handler's too.
+
+    Also: only the server that accepts for a channel may build it; the SMTP subclass
+    keeps its controller as ``controller``; code that may raise is noted.
+    """
+    lost = DISPATCHER_ATTRS | set(LEGACY_ATTRS)
+    for server in planner.plan.servers:
+        channel = server.channel
+        hook = channel.accept if channel is not None else None
+        if channel is None or hook is None:
+            continue
+        planner.plan.dropped.append(hook.method)  # it goes with the legacy names it uses
+        if channel.accepted_by != server.name:
+            planner.block(
+                server.node,
+                f"{server.name} builds {channel.name}, whose accept code is "
+                f"{channel.accepted_by}'s: the converted sessions would run it for both",
+                SECTION_CHANNEL,
+            )
+        if "controller" in own_attributes(channel.node):
+            planner.block(
+                channel.node,
+                f"{channel.name} keeps self.controller, the name its SMTP subclass reaches "
+                "its Controller by",
+                SECTION_CHANNEL,
+            )
+        for read in server_attributes(hook.statements) & lost:
+            planner.block(
+                hook.method,
+                f"{server.name}.{hook.method.name.value} reads self.{read}: the converted "
+                "handler has no such attribute",
+                SECTION_CHANNEL,
+            )
+        if hook.raises:
+            planner.add_note(
+                hook.method,
+                f"{server.name}.{hook.method.name.value}'s own code runs in connection_made: "
+                "an exception in it is now logged by asyncio and the session goes on (smtpd "
+                "printed it and closed the listening server): catch it there if that matters",
+                SECTION_CHANNEL,
+            )
+
+
+def server_attributes(statements: List[cst.BaseStatement]) -> Set[str]:
+    """The X of each ``self.X`` the accept code reads or sets."""
+    m = cst.matchers
+    found = set()
+    for stmt in statements:
+        for read in m.findall(stmt, m.Attribute(value=m.Name("self"), attr=m.Name())):
+            assert isinstance(read, cst.Attribute)
+            found.add(read.attr.value)
+    return found
