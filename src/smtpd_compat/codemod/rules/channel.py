@@ -20,6 +20,7 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 import libcst.matchers
 
+from smtpd_compat.codemod._accept import accept_method, read_accept
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channel_args import builder_call
 from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of
@@ -29,6 +30,7 @@ from smtpd_compat.codemod._plan import (
     LEGACY_ATTRS,
     SECTION_AUTH,
     SECTION_CHANNEL,
+    SERVER_BASES,
     Plan,
     ServerClass,
 )
@@ -298,3 +300,23 @@ def server_attributes(statements: List[cst.BaseStatement]) -> Set[str]:
             assert isinstance(read, cst.Attribute)
             found.add(read.attr.value)
     return found
+
+
+@RULE.analysis
+def explain_accept_methods(planner: Planner, module: cst.Module) -> None:
+    """An accept method whose code cannot move to connection_made: why, at the method."""
+    names = planner.plan.names
+    m = cst.matchers
+    for node in m.findall(module, m.ClassDef()):
+        assert isinstance(node, cst.ClassDef)
+        if not any(names.legacy_name(b.value) in SERVER_BASES for b in node.bases):
+            continue
+        method = accept_method(node)
+        read = read_accept(method, names) if method is not None else None
+        if method is not None and isinstance(read, str):
+            planner.block(
+                method,
+                f"{node.name.value}.{method.name.value}'s own code cannot run in the "
+                f"connection_made of an aiosmtpd SMTP subclass: {read}",
+                SECTION_CHANNEL,
+            )

@@ -1,0 +1,153 @@
+"""Accept code: a server's handle_accept/handle_accepted runs in connection_made (_accept)."""
+
+from __future__ import annotations
+
+import pytest
+from before_after import check_noop, run  # noqa: E402
+
+PROGRAM = """
+    import asyncore
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        accepted = 0
+{accept}
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    server = Sink(("127.0.0.1", 2525), None)
+    asyncore.loop()
+"""
+BASE_CALL = """
+        def handle_accepted(self, conn, addr):
+            self.accepted += 1
+            # the peer, once per connection
+            print("from", addr[0])
+            super().handle_accepted(conn, addr)
+"""
+CHANNEL = """
+    class Channel(smtpd.SMTPChannel):
+        def smtp_XPING(self, arg):
+            self.push("250 pong")
+
+"""
+BY_HAND = """
+        def handle_accept(self):
+            pair = self.accept()
+            if pair is not None:
+                sock, peer = pair
+                self.accepted += 1
+                Channel(self, sock, peer)
+"""
+CONNECTION_MADE = """    def connection_made(self, transport):
+        super().connection_made(transport)
+        if self.controller.self_check(transport):
+            return  # start()'s own connection: smtpd had none
+"""
+
+
+def test_code_around_the_base_call_runs_in_a_session_of_its_own():
+    outcome = run(PROGRAM.format(accept=BASE_CALL))
+    assert [r for r in outcome.reports if not r.note] == []
+    source = outcome.source
+    assert "class SinkSession(SMTP):\n" in source
+    assert (
+        CONNECTION_MADE + "        # Sink.handle_accepted's own code, for each connection\n"
+        '        addr = transport.get_extra_info("peername")\n'
+        "        self.event_handler.accepted += 1\n"
+        "        # the peer, once per connection\n"
+        '        print("from", addr[0])\n'
+    ) in source
+    assert "class SinkSessionController(BoundController):\n" in source
+    assert "        session.controller = self\n" in source
+    assert "    def _trigger_server(self):\n" in source and "import socket\n" in source
+    assert "server_controller = SinkSessionController(server, (" in source
+    assert "def handle_accepted" not in source and "import smtpd" not in source
+
+
+def by_hand(program: str) -> str:
+    """The program with a channel of its own, built by hand in handle_accept."""
+    return program.replace("\n\n    class Sink", "\n\n" + CHANNEL + "\n    class Sink", 1)
+
+
+def test_a_channel_built_by_hand_gets_the_accept_code():
+    outcome = run(by_hand(PROGRAM.format(accept=BY_HAND)))
+    assert [r for r in outcome.reports if not r.note] == []
+    source = outcome.source
+    assert (
+        CONNECTION_MADE + "        # Sink.handle_accept's own code, for each connection\n"
+        "        self.event_handler.accepted += 1\n\n"
+        "    async def smtp_XPING(self, arg):\n"
+    ) in source
+    assert "get_extra_info" not in source.split("def self_check")[0].split("connection_made")[1]
+    assert "class ChannelController(BoundController):\n" in source
+    assert "def handle_accept" not in source and "self.accept()" not in source
+
+
+def test_an_accept_code_that_may_raise_is_noted():
+    accept = BASE_CALL.replace('print("from", addr[0])', "log_peer(addr)")
+    outcome = run(PROGRAM.format(accept=accept))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert any(
+        "Sink.handle_accepted's own code runs in connection_made" in r.message
+        for r in outcome.reports
+    )
+
+
+@pytest.mark.parametrize(
+    "change, why",
+    [
+        ('print("from", addr[0])', "it uses the accepted socket conn"),
+        ("self.accepted += 1", "it uses the accepted socket conn"),
+    ],
+)
+def test_noop_accept_code_using_the_socket(change, why):
+    accept = BASE_CALL.replace(change, "conn.setblocking(False)")
+    reports = check_noop(PROGRAM.format(accept=accept))
+    assert any(why in r and "handle_accepted's own code cannot run" in r for r in reports), reports
+
+
+@pytest.mark.parametrize(
+    "body, why",
+    [
+        ("if self.accepted > 3:\n                return", "it returns, raises, yields"),
+        ("raise RuntimeError(addr)", "it returns, raises, yields"),
+        ("print(asyncore.socket_map)", "it uses asyncore.socket_map"),
+        ("print(transport)", "a name 'transport' that connection_made has too"),
+    ],
+)
+def test_noop_accept_code_that_cannot_move(body, why):
+    accept = BASE_CALL.replace('print("from", addr[0])', body)
+    reports = check_noop(PROGRAM.format(accept=accept))
+    assert any(why in r for r in reports), reports
+
+
+def test_noop_accept_code_reading_the_dispatcher():
+    accept = BASE_CALL.replace('print("from", addr[0])', "print(self.socket)")
+    reports = check_noop(PROGRAM.format(accept=accept))
+    assert any("Sink.handle_accepted reads self.socket" in r for r in reports), reports
+
+
+def test_noop_building_the_channel_twice():
+    accept = BY_HAND.replace(
+        "Channel(self, sock, peer)",
+        "Channel(self, sock, peer)\n" + " " * 16 + "Channel(self, sock, peer)",
+    )
+    reports = check_noop(by_hand(PROGRAM.format(accept=accept)))
+    assert any("does not build the channel exactly once" in r for r in reports), reports
+
+
+def test_noop_a_hand_built_channel_losing_the_servers_settings():
+    source = by_hand(PROGRAM.format(accept=BY_HAND)).replace(
+        '("127.0.0.1", 2525), None)', '("127.0.0.1", 2525), None, decode_data=True)'
+    )
+    reports = check_noop(source)
+    assert any("builds Channel with smtpd's default decode_data" in r for r in reports), reports
+
+
+def test_noop_session_name_taken():
+    source = PROGRAM.format(accept=BASE_CALL) + "\n    SinkSession = None\n"
+    reports = check_noop(source)
+    assert any("the name SinkSession is taken in this module" in r for r in reports), reports
