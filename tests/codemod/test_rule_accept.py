@@ -139,12 +139,21 @@ def test_noop_building_the_channel_twice():
     assert any("does not build the channel exactly once" in r for r in reports), reports
 
 
-def test_noop_a_hand_built_channel_losing_the_servers_settings():
+def test_a_hand_built_channel_keeps_smtpds_settings_not_the_servers():
     source = by_hand(PROGRAM.format(accept=BY_HAND)).replace(
         '("127.0.0.1", 2525), None)', '("127.0.0.1", 2525), None, decode_data=True)'
     )
-    reports = check_noop(source)
-    assert any("builds Channel with smtpd's default decode_data" in r for r in reports), reports
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    def factory(self):\n"
+        "        # Sink built each channel by hand: with smtpd's settings, not its own\n"
+        "        settings = dict(self.SMTP_kwargs, data_size_limit=33554432)\n"
+        "        settings.update(enable_SMTPUTF8=False, decode_data=False)\n"
+        "        session = Channel(self.handler, **settings)\n"
+    ) in outcome.source
+    assert 'data.decode("utf-8")' not in outcome.source  # the channel's bytes, as smtpd's
+    assert "mail_options=list(envelope.mail_options)" in outcome.source
 
 
 def test_noop_session_name_taken():

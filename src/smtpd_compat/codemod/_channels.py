@@ -99,6 +99,7 @@ class ChannelPlan:
     accept: Optional[AcceptHook] = None  # a server's own code at each connection (_accept)
     accepted_by: Optional[str] = None  # that server
     synthesized: bool = False  # no class of the program's: smtpd's own channel, for accept
+    smtpd_defaults: bool = False  # built by hand: smtpd's settings, not the server's (factory)
 
     @property
     def name(self) -> str:

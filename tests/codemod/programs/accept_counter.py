@@ -1,6 +1,7 @@
 # A Python-2-era test server: handle_accept with self.accept() and the pair checked, a
 # connection counter and a line per client, then its channel built by hand; the channel
-# answers XCLIENT with the server's count; the count is printed when interrupted.
+# answers XCLIENT with the server's count; the count is printed when interrupted. The
+# server asks for decode_data=True, which its hand-built channels never get (bytes, options).
 import asyncore
 import smtpd
 
@@ -28,7 +29,7 @@ class CountingServer(smtpd.SMTPServer):
         record(peer, mailfrom, rcpttos, data, **kwargs)
 
 
-server = CountingServer(("127.0.0.1", 0), None)
+server = CountingServer(("127.0.0.1", 0), None, decode_data=True)
 print(server.socket.getsockname()[1], flush=True)
 try:
     asyncore.loop()

@@ -129,6 +129,11 @@ def check_channel_building(planner: Planner, module: cst.Module) -> None:
                 "them as its data_size_limit, map, enable_SMTPUTF8 or decode_data",
                 SECTION_CHANNEL,
             )
+        if channel.accept is not None and channel.accept.by_hand and passed < 6:
+            if passed == 2 or channel.init_extras:  # its sessions take smtpd's defaults too
+                channel.smtpd_defaults = True
+                server.decode_data = False if server.decode_data is not None else None
+                continue
         if passed < 6 and building is not None:
             for name, value in settings(planner, server):
                 planner.block(

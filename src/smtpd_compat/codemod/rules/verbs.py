@@ -142,7 +142,7 @@ def note_init_changes(planner: Planner, module: cst.Module) -> None:
 
 def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
     """The SMTP subclass with the channel's methods, and the Controller that builds it."""
-    what = "commands" if not channel.synthesized else "sessions"
+    what = "commands" if channel.verbs else "sessions"
     lines = [
         f"class {channel.name}(SMTP):",
         f'    """The {what} of the smtpd channel {channel.name}, on aiosmtpd\'s SMTP."""',
@@ -154,6 +154,9 @@ def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
         *(ACCEPTING_CONTROLLER if channel.accept else PLAIN_CONTROLLER),
     ]
     code = "\n".join(lines).replace("SESSION", channel.name)
+    if channel.smtpd_defaults:
+        code = code.replace("**self.SMTP_kwargs", "**settings")
+        code = code.replace("    def factory(self):\n", SMTPD_SETTINGS.format(channel.accepted_by))
     session, controller = statements(code + "\n")
     assert isinstance(session, cst.ClassDef)
     if channel.synthesized:
@@ -167,6 +170,13 @@ def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
 
 SYNTHESIZED_DOC = (
     '"""smtpd\'s own channel, on aiosmtpd\'s SMTP: it runs the server\'s accept code."""\n'
+)
+# smtpd.SMTPChannel's defaults, which a channel built by hand as Channel(self, conn, addr) had
+SMTPD_SETTINGS = (
+    "    def factory(self):\n"
+    "        # {} built each channel by hand: with smtpd's settings, not its own\n"
+    "        settings = dict(self.SMTP_kwargs, data_size_limit=33554432)\n"
+    "        settings.update(enable_SMTPUTF8=False, decode_data=False)\n"
 )
 PLAIN_CONTROLLER = [
     "    def factory(self):",
