@@ -233,9 +233,10 @@ def test_noop_init_values_the_subclass_cannot_compute(kept, why):
         (
             "",
             "        def handle_accept(self):\n            conn, addr = self.accept()\n"
-            "            print(addr)\n            LHLOChannel(self, conn, addr)\n",
+            "            print(conn)\n            LHLOChannel(self, conn, addr)\n",
             '("127.0.0.1", 0), None',
-            "class Delivery overrides the dispatcher's handle_accept",
+            "Delivery.handle_accept's own code cannot run in the connection_made of an aiosmtpd "
+            "SMTP subclass: it uses the accepted socket conn",
         ),
     ],
 )

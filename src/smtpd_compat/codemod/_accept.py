@@ -24,6 +24,9 @@ from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import legacy_use
 
 ACCEPT_METHODS = ("handle_accept", "handle_accepted")
+# An accept method that builds no channel is no accept code around smtpd's: the server's
+# report (it overrides the dispatcher's method) says enough.
+BUILDS_NOTHING = "it builds no channel"
 # Calls that cannot fail on what an accept hook passes them.
 QUIET_CALLS = frozenset({"print", "str", "repr", "len"})
 
@@ -65,6 +68,8 @@ def read_accept(method: cst.FunctionDef, names: LegacyNames) -> Union[AcceptHook
         return accepted
     (conn, addr), rest = accepted
     builds = [s for s in rest if built(s, conn, addr, names) is not None]
+    if not builds:
+        return BUILDS_NOTHING
     if len(builds) != 1:
         return "it does not build the channel exactly once (the base call, or a class by name)"
     channel, by_hand = built(builds[0], conn, addr, names) or (None, False)

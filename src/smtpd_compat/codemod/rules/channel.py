@@ -20,7 +20,7 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 import libcst.matchers
 
-from smtpd_compat.codemod._accept import accept_method, read_accept
+from smtpd_compat.codemod._accept import BUILDS_NOTHING, accept_method, read_accept
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channel_args import builder_call
 from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of
@@ -318,7 +318,7 @@ def explain_accept_methods(planner: Planner, module: cst.Module) -> None:
             continue
         method = accept_method(node)
         read = read_accept(method, names) if method is not None else None
-        if method is not None and isinstance(read, str):
+        if method is not None and isinstance(read, str) and read != BUILDS_NOTHING:
             planner.block(
                 method,
                 f"{node.name.value}.{method.name.value}'s own code cannot run in the "
