@@ -94,6 +94,7 @@ class ChannelPlan:
     init_attributes: List[Tuple[str, cst.BaseStatement]] = field(default_factory=list)
     init_notes: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # what changes
     init_extras: List[cst.Param] = field(default_factory=list)  # what handle_accept passes
+    init_settings: int = 0  # smtpd's settings its __init__ passes the base (with extras)
     names: LegacyNames = field(default_factory=LegacyNames)
     bound_by: Optional[str] = None  # the server whose handle_accept's values it keeps
     accept: Optional[AcceptHook] = None  # a server's own code at each connection (_accept)
@@ -300,6 +301,7 @@ def analyse_init(
     if len(base) != 1:
         return "it does not pass its own arguments to the base __init__ exactly once"
     plan.init_extras = extra_params(init, forwarded(base[0]))
+    plan.init_settings = len(forwarded(base[0])[0]) - 3 if plan.init_extras else 0
     if forwarded(base[0]) != (passed, star) and not plan.init_extras:
         return "it does not pass its own arguments to the base __init__ exactly once"
     kept: List[Tuple[str, cst.BaseStatement]] = []

@@ -22,7 +22,7 @@ import libcst.matchers
 
 from smtpd_compat.codemod._accept import BUILDS_NOTHING, accept_method, read_accept
 from smtpd_compat.codemod._build import block_body, code_of
-from smtpd_compat.codemod._channel_args import builder_call
+from smtpd_compat.codemod._channel_args import builder_call, settings_passed
 from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
@@ -129,11 +129,22 @@ def check_channel_building(planner: Planner, module: cst.Module) -> None:
                 "them as its data_size_limit, map, enable_SMTPUTF8 or decode_data",
                 SECTION_CHANNEL,
             )
-        if channel.accept is not None and channel.accept.by_hand and passed < 6:
-            if passed == 2 or channel.init_extras:  # its sessions take smtpd's defaults too
-                channel.smtpd_defaults = True
-                server.decode_data = False if server.decode_data is not None else None
-                continue
+        given = channel.init_settings if channel.init_extras else passed - 2
+        if channel.accept is not None and channel.accept.by_hand and given == 0:
+            channel.smtpd_defaults = True  # its sessions take smtpd's settings, not the server's
+            server.decode_data = False if server.decode_data is not None else None
+            continue
+        call = None
+        if isinstance(building, cst.FunctionDef):
+            call = builder_call(building, channel.name)
+        if call is not None and given == 4 and not channel.init_extras:
+            why = settings_passed(call, 4)
+            if why is not None:
+                what = f"{server.name} builds {channel.name}: {why}"
+                planner.block(call, what, SECTION_CHANNEL)
+            continue
+        if channel.init_extras and given == 4:
+            continue  # the server's own settings (_channel_args checked them)
         if passed < 6 and building is not None:
             for name, value in settings(planner, server):
                 planner.block(
