@@ -100,6 +100,7 @@ CONVERTED = [
     # a server's own code at each connection runs in connection_made (_accept)
     "handle_accepted_log",
     "accept_counter",
+    "greeting_trap",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -113,7 +114,7 @@ NOT_CONVERTED = [
 COMPARES_STDERR = {"honeypot_log"}
 PRINTS_ONLY = {"debugging_server", "debugging_renamed"}
 # Programs whose greeting the codemod keeps (ident=); the others greet as aiosmtpd does.
-KEEPS_BANNER = {"banner_version", "postfix_lookalike"}
+KEEPS_BANNER = {"banner_version", "postfix_lookalike", "greeting_trap"}
 # Programs answering AUTH: the AUTH dialogues run too, and only their reply codes are
 # compared (aiosmtpd words 235, 535, 504 and the 334 continuation its own way).
 AUTH_PROGRAMS = {"auth_plain", "auth_required"}

@@ -160,3 +160,64 @@ def test_noop_session_name_taken():
     source = PROGRAM.format(accept=BASE_CALL) + "\n    SinkSession = None\n"
     reports = check_noop(source)
     assert any("the name SinkSession is taken in this module" in r for r in reports), reports
+
+
+SETTINGS_CHANNEL = """
+    import asyncore
+    import smtpd
+
+
+    class Trap(smtpd.SMTPChannel):
+        def __init__(self, server, conn, addr, limit, map, utf8, decode, audit):
+            self.audit = audit
+            super().__init__(server, conn, addr, limit, map, utf8, decode)
+
+        def smtp_XAUDIT(self, arg):
+            self.push("250 %d" % len(self.audit))
+
+
+    class Sink(smtpd.SMTPServer):
+        audit = []
+
+        def handle_accepted(self, conn, addr):
+            print("client", addr[0])
+            Trap(self, conn, addr, {settings}, self.audit)
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    server = Sink(("127.0.0.1", 2525), None)
+    asyncore.loop()
+"""
+OWN_SETTINGS = "self.data_size_limit, self._map, self.enable_SMTPUTF8, self._decode_data"
+
+
+def test_a_channel_given_the_servers_own_settings_and_extras():
+    outcome = run(SETTINGS_CHANNEL.format(settings=OWN_SETTINGS))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n"
+        "        self.audit = self.event_handler.audit\n"
+    ) in outcome.source
+    assert "        return Trap(" not in outcome.source  # the accepting factory
+    assert "        session = Trap(self.handler, **self.SMTP_kwargs)\n" in outcome.source
+    assert '        print("client", addr[0])\n' in outcome.source
+
+
+def test_noop_a_channel_given_settings_other_than_the_servers():
+    settings = OWN_SETTINGS.replace("self.data_size_limit", "1024")
+    reports = check_noop(SETTINGS_CHANNEL.format(settings=settings))
+    assert any("passes smtpd's settings other than its own" in r for r in reports), reports
+
+
+def test_noop_a_channel_without_init_given_settings_other_than_the_servers():
+    source = SETTINGS_CHANNEL.format(settings=OWN_SETTINGS.replace("self._map", "None"))
+    source = source.replace(", self.audit)", ")")
+    start, end = source.index("        def __init__"), source.index("        def smtp_XAUDIT")
+    source = source[:start] + source[end:].replace("len(self.audit)", "0")
+    reports = check_noop(source)
+    assert any("Sink builds Trap: the server passes smtpd's settings" in r for r in reports), (
+        reports
+    )
