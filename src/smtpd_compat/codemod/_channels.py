@@ -55,9 +55,16 @@ PURE_METHODS = frozenset(
 )
 
 
+# aiosmtpd reads each line in its own loop: what a line-level override did goes elsewhere.
+NO_LINE_HOOK = (
+    " (aiosmtpd reads lines in its own loop, with no hook per line: move what it does for"
+    " a command into that verb's smtp_VERB of an SMTP subclass, for the end of DATA into"
+    " handle_DATA)"
+)
 UNCONVERTED = {
-    "found_terminator": "found_terminator drives the line protocol itself",
-    "collect_incoming_data": "collect_incoming_data drives the line protocol itself",
+    "found_terminator": "found_terminator drives the line protocol itself" + NO_LINE_HOOK,
+    "collect_incoming_data": "collect_incoming_data drives the line protocol itself"
+    + NO_LINE_HOOK,
     "__init__": "__init__ changes how the channel is built",
 }
 OTHER = "{} has no hook equivalent"
