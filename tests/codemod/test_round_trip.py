@@ -101,6 +101,7 @@ CONVERTED = [
     "handle_accepted_log",
     "accept_counter",
     "greeting_trap",
+    "policy_accept_log",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

@@ -221,3 +221,62 @@ def test_noop_a_channel_without_init_given_settings_other_than_the_servers():
     assert any("Sink builds Trap: the server passes smtpd's settings" in r for r in reports), (
         reports
     )
+
+
+POLICY_CHANNEL = """
+    import asyncore
+    import smtpd
+
+
+    class Channel(smtpd.SMTPChannel):
+        def smtp_RCPT(self, arg):
+{check}
+            smtpd.SMTPChannel.smtp_RCPT(self, arg)
+
+
+    class Sink(smtpd.SMTPServer):
+        channel_class = Channel
+
+        def handle_accepted(self, conn, addr):
+            print("client", addr[0])
+            super().handle_accepted(conn, addr)
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    server = Sink(("127.0.0.1", 2525), None)
+    asyncore.loop()
+"""
+
+
+def test_policy_hooks_stay_hooks_beside_the_accept_code_when_they_must():
+    check = (
+        '            address = self._getaddr(self._strip_command_keyword("TO:", arg))[0]\n'
+        '            if address and address.endswith("@spam.example"):\n'
+        '                self.push("550 no")\n'
+        "                return"
+    )
+    outcome = run(POLICY_CHANNEL.format(check=check))
+    assert [r for r in outcome.reports if not r.note] == []
+    source = outcome.source
+    assert (
+        "    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):\n"
+        in (source)
+    )
+    assert "class Channel(SMTP):\n" in source and "class ChannelController(BoundController):\n" in (
+        source
+    )
+    assert "def smtp_RCPT" not in source
+
+
+def test_policy_overrides_join_the_accept_codes_subclass_when_they_can():
+    check = (
+        '            if arg and "spam" in arg:\n'
+        '                self.push("550 no")\n'
+        "                return"
+    )
+    outcome = run(POLICY_CHANNEL.format(check=check))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    async def smtp_RCPT(self, arg):\n" in outcome.source
+    assert "handle_RCPT" not in outcome.source

@@ -91,6 +91,8 @@ class PolicyHook:
 class ChannelPlan:
     node: cst.ClassDef
     hooks: List[PolicyHook] = field(default_factory=list)
+    # the same overrides as methods of an SMTP subclass, should the channel need one (accept)
+    hooks_as_verbs: Optional[List[SessionMethod]] = None
     reasons: List[str] = field(default_factory=list)
     auth: Optional[AuthPlan] = None
     verbs: List[SessionMethod] = field(default_factory=list)  # the SMTP subclass's methods
@@ -176,15 +178,15 @@ def analyse_commands(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
                 plan.reasons.append(why)
         elif not is_docstring(stmt) and not is_pass(stmt):
             late.append("its class body holds more than methods")
+    moved = [translate(function, names, own, helpers) for function, _ in policy]
+    as_verbs = [m for m in moved if not isinstance(m, str)]
     if plan.session and policy:  # one SMTP subclass holds every override
-        for function, _ in policy:
-            moved = translate(function, names, own, helpers)
-            if isinstance(moved, str):
-                late.append("it mixes policy overrides and new verbs (convert by hand)")
-                break
-            plan.verbs.append(moved)
+        if len(as_verbs) != len(moved):
+            late.append("it mixes policy overrides and new verbs (convert by hand)")
+        plan.verbs += as_verbs
     else:
         plan.hooks = [hook for _, hook in policy]
+        plan.hooks_as_verbs = as_verbs if len(as_verbs) == len(moved) else None
     if node.decorators or node.keywords or len(node.bases) != 1:
         late.append("it has decorators, keywords or other bases")
     plan.reasons += late
@@ -833,6 +835,7 @@ def attached_channel(
         if channel.accepted_by not in (None, server.name.value):
             channel.reasons.append(f"{channel.accepted_by} and {server.name.value} accept for it")
         channel.accept, channel.accepted_by = hook, server.name.value
+        with_session(channel)
     if channel is not None and channel.convertible:
         why = bind_arguments(channel, server, method if hook is not None else building)
         if why is not None:
@@ -840,6 +843,22 @@ def attached_channel(
     if channel is None or not channel.convertible:
         return None, []
     return channel, statements
+
+
+def with_session(channel: ChannelPlan) -> None:
+    """A channel whose policy became hooks now gets an SMTP subclass: they join it there.
+
+    Where they cannot (they read smtpd's own helpers), the hooks stay in the handler and
+    the subclass holds only the accept code.
+    """
+    if channel.hooks and channel.hooks_as_verbs is not None:
+        channel.verbs += channel.hooks_as_verbs
+        channel.hooks = []
+    if channel.auth is not None:
+        channel.reasons.append(
+            "its AUTH exchange becomes an authenticator and the server's accept code an SMTP "
+            "subclass: convert by hand"
+        )
 
 
 def own_session(server: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
