@@ -102,6 +102,8 @@ CONVERTED = [
     "accept_counter",
     "greeting_trap",
     "policy_accept_log",
+    # a verb closing the channel when its reply is sent (_session)
+    "quit_summary",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

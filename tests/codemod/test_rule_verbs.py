@@ -396,3 +396,23 @@ def test_noop_an_auth_channel_neither_rule_converts_reports_the_auth_reasons():
     reports = check_noop(PROGRAM.format(methods=methods))
     assert any("SMTPChannel subclass Channel left as is" in r for r in reports), reports
     assert any("found_terminator" in r and "section 'Rule auth" in r for r in reports), reports
+
+
+@pytest.mark.parametrize("closing", ["self.close_when_done()", "self.close()"])
+def test_a_verb_closing_the_channel_closes_the_transport(closing):
+    methods = (
+        "        def smtp_QUIT(self, arg):\n"
+        '            self.push("221 goodbye")\n'
+        f"            {closing}\n"
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        '        await self.push("221 goodbye")\n        self.transport.close()\n'
+    ) in outcome.source
+
+
+def test_noop_a_verb_closing_inside_an_expression():
+    methods = "        def smtp_QUIT(self, arg):\n            done = self.close_when_done()\n"
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any("inside an expression" in r for r in reports), reports

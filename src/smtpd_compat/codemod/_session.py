@@ -78,6 +78,10 @@ SMTP_NAMES = frozenset(
 # aiosmtpd's Controller.start() connects to itself once, reads the greeting and hangs up.
 SELF_CHECK = "the connection aiosmtpd's Controller.start() opens to itself to check it serves"
 RESET = "self.envelope = self._create_envelope()"  # aiosmtpd's documented reset
+# Closing the channel: asyncio's transport sends what was pushed, then closes; aiosmtpd's
+# connection_lost then ends the session (as its own QUIT does).
+CLOSERS = ("self.close_when_done", "self.close")
+CLOSE = "self.transport.close()"
 # aiosmtpd's HELP text of each verb (its @syntax): an override keeps it, as smtpd's did.
 SYNTAX = {
     "HELO": "'HELO hostname'",
@@ -253,6 +257,8 @@ class ToSession(cst.CSTTransformer):
             statement = cst.parse_statement(RESET)
             assert isinstance(statement, cst.SimpleStatementLine)
             return statement.body[0]
+        if dotted_name(call.func) in CLOSERS and not call.args:
+            return updated_node.with_changes(value=cst.parse_expression(CLOSE))
         if self.own_coroutine(call):
             return updated_node.with_changes(value=cst.Await(new))
         if is_base_push(call, self.names):
@@ -281,6 +287,9 @@ class ToSession(cst.CSTTransformer):
         if is_base_push(node, self.names):
             self.handled.add(id(node))
             return
+        if name in CLOSERS and not node.args:
+            self.handled.add(id(node))  # a statement of its own (else: inside an expression)
+            return
         if name in ("self.push", "self._set_rset_state") or base_verb(node, self.names):
             verb = base_verb(node, self.names)
             if verb is not None and verb not in BASE_VERBS:
@@ -307,7 +316,7 @@ class ToSession(cst.CSTTransformer):
                 return
             attr = node.attr.value
             known = attr in SESSION_STATE or attr in self.own
-            if not known and attr not in ("push", "_set_rset_state"):
+            if not known and attr not in ("push", "_set_rset_state", "close_when_done", "close"):
                 self.fail(f"it reads the channel's self.{attr}")
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
