@@ -416,3 +416,10 @@ def test_noop_a_verb_closing_inside_an_expression():
     methods = "        def smtp_QUIT(self, arg):\n            done = self.close_when_done()\n"
     reports = check_noop(PROGRAM.format(methods=methods))
     assert any("inside an expression" in r for r in reports), reports
+
+
+def test_the_accepted_address_is_the_sessions_peer():
+    methods = '        def smtp_XWHO(self, arg):\n            self.push("250 %s" % (self.addr,))\n'
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert '        await self.push("250 %s" % (self.session.peer,))\n' in outcome.source

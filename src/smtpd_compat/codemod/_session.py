@@ -26,6 +26,7 @@ SESSION_STATE = {
     "mailfrom": "self.envelope.mail_from",
     "rcpttos": "self.envelope.rcpt_tos",
     "peer": "self.session.peer",
+    "addr": "self.session.peer",  # the accepted address: the peer's, as smtpd's peer
     "fqdn": "self.hostname",
     "smtp_server": "self.event_handler",
     "data_size_limit": "self.data_size_limit",
