@@ -280,3 +280,18 @@ def test_policy_overrides_join_the_accept_codes_subclass_when_they_can():
     assert [r for r in outcome.reports if not r.note] == []
     assert "    async def smtp_RCPT(self, arg):\n" in outcome.source
     assert "handle_RCPT" not in outcome.source
+
+
+def test_a_py2_accept_building_smtpds_own_channel_only_keeps_its_settings():
+    source = PROGRAM.format(
+        accept=(
+            "\n        def handle_accept(self):\n"
+            "            conn, addr = self.accept()\n"
+            "            channel = smtpd.SMTPChannel(self, conn, addr)\n"
+        )
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "class SinkSession(SMTP):\n" in outcome.source
+    assert "connection_made" not in outcome.source and "_trigger_server" not in outcome.source
+    assert "        return SinkSession(self.handler, **settings)\n" in outcome.source

@@ -151,7 +151,7 @@ def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
         f"class {channel.name}Controller(BoundController):",
         f'    """A BoundController whose sessions are {channel.name}s."""',
         "",
-        *(ACCEPTING_CONTROLLER if channel.accept else PLAIN_CONTROLLER),
+        *(ACCEPTING_CONTROLLER if runs_accept_code(channel) else PLAIN_CONTROLLER),
     ]
     code = "\n".join(lines).replace("SESSION", channel.name)
     if channel.smtpd_defaults:
@@ -169,7 +169,7 @@ def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
 
 
 SYNTHESIZED_DOC = (
-    '"""smtpd\'s own channel, on aiosmtpd\'s SMTP: it runs the server\'s accept code."""\n'
+    '"""smtpd\'s own channel as the server built it, on aiosmtpd\'s SMTP."""\n'
 )
 # smtpd.SMTPChannel's defaults, which a channel built by hand as Channel(self, conn, addr) had
 SMTPD_SETTINGS = (
@@ -215,10 +215,15 @@ ACCEPTING_CONTROLLER = [
 ]
 
 
+def runs_accept_code(channel: ChannelPlan) -> bool:
+    """The server ran code of its own at each connection (else it only built the channel)."""
+    return channel.accept is not None and bool(channel.accept.statements)
+
+
 def accepting(channel: ChannelPlan) -> List[cst.BaseStatement]:
     """``connection_made``: the server's accept code, for each connection a client opens."""
     hook = channel.accept
-    if hook is None:
+    if hook is None or not hook.statements:
         return []
     method = statement(
         "def connection_made(self, transport):\n"
@@ -273,7 +278,7 @@ def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
             plan.imports.add(("aiosmtpd.smtp", "SMTP"))
             if any(m.method.decorators for m in channel.verbs):
                 plan.imports.add(("aiosmtpd.smtp", "syntax"))
-            if channel.accept is not None:
+            if runs_accept_code(channel):
                 plan.imports.add(("socket", None))
             new = session_classes(channel)
             first = with_leading_lines(new[0], updated.leading_lines)
