@@ -104,6 +104,7 @@ CONVERTED = [
     "policy_accept_log",
     # a verb closing the channel when its reply is sent (_session)
     "quit_summary",
+    "channel_init_log",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

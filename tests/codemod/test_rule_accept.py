@@ -295,3 +295,64 @@ def test_a_py2_accept_building_smtpds_own_channel_only_keeps_its_settings():
     assert "class SinkSession(SMTP):\n" in outcome.source
     assert "connection_made" not in outcome.source and "_trigger_server" not in outcome.source
     assert "        return SinkSession(self.handler, **settings)\n" in outcome.source
+
+
+INIT_CODE = """
+    import asyncore
+    import smtpd
+
+
+    class Channel(smtpd.SMTPChannel):
+        def __init__(self, server, conn, addr, *args, **kwargs):
+            super().__init__(server, conn, addr, *args, **kwargs)
+            {code}
+
+
+    class Sink(smtpd.SMTPServer):
+        channel_class = Channel
+        clients = 0
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    sink = Sink(("127.0.0.1", 2525), None)
+    asyncore.loop()
+"""
+
+
+def test_a_channel_inits_own_code_runs_in_connection_made():
+    outcome = run(INIT_CODE.format(code='server.clients += 1\n            print("from", addr[0])'))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        CONNECTION_MADE + "        # Channel.__init__'s own code, for each connection\n"
+        '        addr = transport.get_extra_info("peername")\n'
+        "        self.event_handler.clients += 1\n"
+        '        print("from", addr[0])\n'
+    ) in outcome.source
+    assert not any("own code runs in connection_made" in r.message for r in outcome.reports)
+
+
+def test_a_channel_inits_code_that_may_raise_is_noted():
+    outcome = run(INIT_CODE.format(code="log(self.smtp_server, self.peer)"))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        log(self.event_handler, self.session.peer)\n" in outcome.source
+    assert any(
+        "Channel.__init__'s own code runs in connection_made" in r.message for r in outcome.reports
+    )
+
+
+@pytest.mark.parametrize(
+    "code, why",
+    [
+        ("print(conn)", "it uses conn"),
+        ("print(args)", "it uses args"),
+        ("self.set_terminator(b'.')", "it uses the channel's self.set_terminator"),
+        ("self.count += 1", "it changes the channel's own state"),
+        ("print(asyncore.socket_map)", "it uses asyncore.socket_map"),
+        ("print(server.socket)", "reads the server's socket"),
+    ],
+)
+def test_noop_channel_init_code_that_cannot_move(code, why):
+    reports = check_noop(INIT_CODE.format(code=code))
+    assert any(why in r for r in reports), reports

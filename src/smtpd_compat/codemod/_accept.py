@@ -43,12 +43,14 @@ class AcceptHook:
 
     @property
     def raises(self) -> bool:
-        """True when the code may raise (it calls something but print and the like)."""
-        m = cst.matchers
-        calls = [c for s in self.statements for c in m.findall(s, m.Call())]
-        return any(
-            not (isinstance(c, cst.Call) and dotted_name(c.func) in QUIET_CALLS) for c in calls
-        )
+        return may_raise(self.statements)
+
+
+def may_raise(statements: List[cst.BaseStatement]) -> bool:
+    """True when code may raise: it calls something but print and the like."""
+    m = cst.matchers
+    calls = [c for s in statements for c in m.findall(s, m.Call())]
+    return any(not (isinstance(c, cst.Call) and dotted_name(c.func) in QUIET_CALLS) for c in calls)
 
 
 def accept_method(server: cst.ClassDef) -> Optional[cst.FunctionDef]:
@@ -237,3 +239,84 @@ def on_handler(stmt: cst.BaseStatement) -> cst.BaseStatement:
     result = stmt.visit(OnHandler())
     assert isinstance(result, cst.BaseStatement)
     return result
+
+
+# The channel state an __init__'s own code may read, and where an SMTP subclass has it
+# once connection_made ran aiosmtpd's.
+INIT_READS = {
+    "smtp_server": "self.event_handler",
+    "peer": "self.session.peer",
+    "addr": "self.session.peer",
+    "fqdn": "self.hostname",
+}
+
+
+class InitCode(cst.CSTTransformer):
+    """A statement of a channel ``__init__``, as ``connection_made`` runs it (``problem``)."""
+
+    def __init__(self, params: List[str], hidden: Set[str], channel_names: Set[str]) -> None:
+        super().__init__()
+        self.server = params[0] if params else None
+        self.address = params[2] if len(params) > 2 else None
+        self.hidden = hidden
+        self.channel_names = channel_names
+        self.labels: Set[int] = set()
+        self.reads_address = False
+        self.problem: Optional[str] = None
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.labels.add(id(node.attr))
+        if dotted_name(node.value) == "self":
+            attr = node.attr.value
+            if attr in self.channel_names and attr not in INIT_READS:
+                self.problem = self.problem or f"it uses the channel's self.{attr}"
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None:
+            self.labels.add(id(node.keyword))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) in self.labels:
+            return
+        if node.value in self.hidden or node.value == "transport":
+            self.problem = self.problem or f"it uses {node.value}"
+        self.reads_address |= node.value == self.address
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        if dotted_name(original_node.value) == "self":
+            where = INIT_READS.get(original_node.attr.value)
+            if where is not None:
+                return cst.parse_expression(where)
+        return updated_node
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        if original_node.value == self.server and id(original_node) not in self.labels:
+            return cst.parse_expression("self.event_handler")
+        return updated_node
+
+
+def init_code(
+    stmt: cst.BaseStatement, params: List[str], hidden: Set[str], channel_names: Set[str]
+) -> Union[Tuple[cst.BaseStatement, bool], str]:
+    """A call or ``server.x += 1`` of an ``__init__``, for connection_made; else why not.
+
+    Also whether it reads the address it was given (connection_made names it the same).
+    """
+    expr = small(stmt)
+    target = expr.target if isinstance(expr, cst.AugAssign) else None
+    if not (isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)) and target is None:
+        return "it does more than keep values as attributes or call functions"
+    if target is not None and dotted_name(target) is not None:
+        if (dotted_name(target) or "").startswith("self."):
+            return "it changes the channel's own state"
+    m = cst.matchers
+    if m.findall(stmt, m.Lambda() | m.Yield() | m.Await() | m.NamedExpr()):
+        return "it defines a function or assigns a name"
+    code = InitCode(params, hidden, channel_names)
+    result = stmt.visit(code)
+    if code.problem is not None:
+        return code.problem
+    assert isinstance(result, cst.BaseStatement)
+    return result, code.reads_address

@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Set, Tuple, Union
 import libcst as cst
 import libcst.matchers
 
-from smtpd_compat.codemod._accept import AcceptHook, accept_method, read_accept
+from smtpd_compat.codemod._accept import AcceptHook, accept_method, init_code, read_accept
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
 from smtpd_compat.codemod._build import block_body, code_of, is_docstring, statements_of
 from smtpd_compat.codemod._channel_args import InitValue, bind_arguments, extra_params
@@ -107,6 +107,8 @@ class ChannelPlan:
     names: LegacyNames = field(default_factory=LegacyNames)
     bound_by: Optional[str] = None  # the server whose handle_accept's values it keeps
     accept: Optional[AcceptHook] = None  # a server's own code at each connection (_accept)
+    init_code: List[cst.BaseStatement] = field(default_factory=list)  # __init__'s calls
+    init_address: Optional[str] = None  # the name __init__'s code gave the peer's address
     accepted_by: Optional[str] = None  # that server
     synthesized: bool = False  # no class of the program's: smtpd's own channel, for accept
     smtpd_defaults: bool = False  # built by hand: smtpd's settings, not the server's (factory)
@@ -127,7 +129,7 @@ class ChannelPlan:
     @property
     def session(self) -> bool:
         """True when the channel becomes an SMTP subclass: methods, or values it keeps."""
-        return bool(self.verbs or self.init_attributes or self.accept)
+        return bool(self.verbs or self.init_attributes or self.accept or self.init_code)
 
     @property
     def convertible(self) -> bool:
@@ -321,7 +323,10 @@ def analyse_init(
             continue
         attr, value = kept_attribute(stmt)
         if attr is None or value is None:
-            return "it does more than keep values as attributes"
+            why = add_init_code(plan, stmt, init, names)
+            if why is not None:
+                return why
+            continue
         reads = InitValue(passed, star, names, stmt in after)
         reads.hidden -= {p.name.value for p in plan.init_extras}  # the server passes them
         code = reads.code(value)
@@ -342,6 +347,27 @@ def analyse_init(
             attr = SESSION_SETTINGS[attr]
         kept.append((attr, setting(stmt, attr, code)))
     return kept
+
+
+def add_init_code(
+    plan: ChannelPlan, stmt: cst.BaseStatement, init: cst.FunctionDef, names: LegacyNames
+) -> Optional[str]:
+    """A call of the ``__init__`` (a log line, ``server.count += 1``) joins connection_made."""
+    legacy = legacy_use(stmt, names)
+    if legacy is not None:
+        return legacy
+    params = [p.name.value for p in init.params.params[1:]]
+    starred = (init.params.star_arg, init.params.star_kwarg)
+    star = [p.name.value for p in starred if isinstance(p, cst.Param)]
+    hidden = {*params[1:2], *params[3:], *star} - {p.name.value for p in plan.init_extras}
+    found = init_code(stmt, params, hidden, set(CHANNEL_NAMES))
+    if isinstance(found, str):
+        return found
+    code, reads_address = found
+    plan.init_code.append(code)
+    if reads_address:
+        plan.init_address = params[2]
+    return None
 
 
 def setting(stmt: cst.BaseStatement, attr: str, code: str) -> cst.BaseStatement:

@@ -20,7 +20,12 @@ from typing import List, Optional, Set, Tuple
 import libcst as cst
 import libcst.matchers
 
-from smtpd_compat.codemod._accept import BUILDS_NOTHING, accept_method, read_accept
+from smtpd_compat.codemod._accept import (
+    BUILDS_NOTHING,
+    accept_method,
+    may_raise,
+    read_accept,
+)
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channel_args import builder_call, settings_passed
 from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of
@@ -316,6 +321,22 @@ def server_attributes(statements: List[cst.BaseStatement]) -> Set[str]:
             assert isinstance(read, cst.Attribute)
             found.add(read.attr.value)
     return found
+
+
+@RULE.analysis
+def note_raising_init_code(planner: Planner, module: cst.Module) -> None:
+    """A channel __init__'s calls run in connection_made, where an exception is no longer
+    the listening server's."""
+    channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
+    for channel in channels.values():
+        if channel.init is not None and may_raise(channel.init_code):
+            planner.add_note(
+                channel.init,
+                f"{channel.name}.__init__'s own code runs in connection_made: an exception in "
+                "it is now logged by asyncio and the session goes on (smtpd printed it and "
+                "closed the listening server): catch it there if that matters",
+                SECTION_CHANNEL,
+            )
 
 
 @RULE.analysis

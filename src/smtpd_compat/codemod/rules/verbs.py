@@ -17,7 +17,7 @@ the connection. Anything else is reported.
 
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import libcst as cst
 import libcst.matchers
@@ -71,6 +71,7 @@ def check_server_reads(planner: Planner, module: cst.Module) -> None:
         ]
         if channel.init is not None:  # the values its __init__ keeps, as the subclass has them
             read += [("__init__", channel.init, s) for _, s in channel.init_attributes]
+            read += [("__init__", channel.init, s) for s in channel.init_code]
         for name, method, code in read:
             for server, attr in server_reads(code):
                 what = f"the server's {attr}" if name == "__init__" else f"{server}.{attr}"
@@ -216,14 +217,13 @@ ACCEPTING_CONTROLLER = [
 
 
 def runs_accept_code(channel: ChannelPlan) -> bool:
-    """The server ran code of its own at each connection (else it only built the channel)."""
-    return channel.accept is not None and bool(channel.accept.statements)
+    """Code ran at each connection: the server's accept code, or the channel __init__'s."""
+    return bool(channel.accept is not None and channel.accept.statements or channel.init_code)
 
 
 def accepting(channel: ChannelPlan) -> List[cst.BaseStatement]:
-    """``connection_made``: the server's accept code, for each connection a client opens."""
-    hook = channel.accept
-    if hook is None or not hook.statements:
+    """``connection_made``: the code smtpd ran for each connection a client opened."""
+    if not runs_accept_code(channel):
         return []
     method = statement(
         "def connection_made(self, transport):\n"
@@ -232,20 +232,33 @@ def accepting(channel: ChannelPlan) -> List[cst.BaseStatement]:
         "        return  # start()'s own connection: smtpd had none\n"
     )
     assert isinstance(method, cst.FunctionDef)
-    m = cst.matchers
-    reads = [s for s in hook.statements if m.findall(s, m.Name(hook.address))]
-    peer = [statement(f'{hook.address} = transport.get_extra_info("peername")\n')] if reads else []
-    code = [on_handler(s) for s in hook.statements]
-    if code:
-        what = f"# {channel.accepted_by}.{hook.method.name.value}'s own code, for each connection"
-        first = [*peer, *code][0]
-        comment = cst.EmptyLine(comment=cst.Comment(what))
-        lines = [comment, *(line for line in leading_lines(first) if line.comment)]
-        peer_and_code = [with_leading_lines(first, lines), *[*peer, *code][1:]]
-    else:
-        peer_and_code = []
-    body = [*block_body(method.body), *peer_and_code]
+    body = block_body(method.body)
+    hook = channel.accept
+    if hook is not None and hook.statements:
+        m = cst.matchers
+        reads = [s for s in hook.statements if m.findall(s, m.Name(hook.address))]
+        what = f"{channel.accepted_by}.{hook.method.name.value}'s own code, for each connection"
+        code = [on_handler(s) for s in hook.statements]
+        body += commented(with_address(code, hook.address if reads else None), what)
+    if channel.init_code:
+        what = f"{channel.name}.__init__'s own code, for each connection"
+        body += commented(with_address(channel.init_code, channel.init_address), what)
     return [method.with_changes(body=method.body.with_changes(body=body), leading_lines=[EMPTY])]
+
+
+def with_address(code: List[cst.BaseStatement], name: Optional[str]) -> List[cst.BaseStatement]:
+    """The code, after ``name = <the peer's address>`` when it reads the address by name."""
+    if name is None:
+        return code
+    return [statement(f'{name} = transport.get_extra_info("peername")\n'), *code]
+
+
+def commented(code: List[cst.BaseStatement], what: str) -> List[cst.BaseStatement]:
+    """The code with ``# what`` above its first line (above that line's own comments)."""
+    first = code[0]
+    comment = cst.EmptyLine(comment=cst.Comment(f"# {what}"))
+    lines = [comment, *(line for line in leading_lines(first) if line.comment)]
+    return [with_leading_lines(first, lines), *code[1:]]
 
 
 def session_init(channel: ChannelPlan) -> List[cst.BaseStatement]:
