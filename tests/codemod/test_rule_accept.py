@@ -356,3 +356,35 @@ def test_a_channel_inits_code_that_may_raise_is_noted():
 def test_noop_channel_init_code_that_cannot_move(code, why):
     reports = check_noop(INIT_CODE.format(code=code))
     assert any(why in r for r in reports), reports
+
+
+def test_init_code_gets_the_extra_values_the_server_passes_and_the_attributes_it_reads():
+    source = """
+    import asyncore
+    import smtpd
+
+
+    class Channel(smtpd.SMTPChannel):
+        def __init__(self, server, conn, addr, logger, label="trap"):
+            smtpd.SMTPChannel.__init__(self, server, conn, addr)
+            self.label = label
+            logger.info("%s client %s", self.label, addr[0])
+
+
+    class Sink(smtpd.SMTPServer):
+        def handle_accepted(self, conn, addr):
+            Channel(self, conn, addr, self.logger)
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    sink = Sink(("127.0.0.1", 2525), None)
+    asyncore.loop()
+    """
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert '        self.label = "trap"\n' in outcome.source  # read by the code: kept
+    assert '        self.event_handler.logger.info("%s client %s", self.label, addr[0])\n' in (
+        outcome.source
+    )

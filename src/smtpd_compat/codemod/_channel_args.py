@@ -25,6 +25,7 @@ class ChannelPlan(Protocol):
     init_extras: List[cst.Param]
     init_settings: int
     init_attributes: List[Tuple[str, cst.BaseStatement]]
+    init_code: List[cst.BaseStatement]
     init_notes: List[Tuple[cst.CSTNode, str]]
     names: LegacyNames
     bound_by: Optional[str]
@@ -156,6 +157,7 @@ def bind_arguments(
     channel.init_attributes = [
         (name, substituted(stmt, values)) for name, stmt in channel.init_attributes
     ]
+    channel.init_code = [substituted(stmt, values) for stmt in channel.init_code]
     channel.bound_by = server.name.value
     return None
 

@@ -318,6 +318,8 @@ def analyse_init(
     kept: List[Tuple[str, cst.BaseStatement]] = []
     statements = statements_of(init)
     after = statements[statements.index(base[0]) + 1 :]
+    calls = [s for s in statements if s is not base[0] and kept_attribute(s)[0] is None]
+    read_by_code = {a for s in calls for a in self_attributes(s)}  # they stay for it
     for stmt in statements:
         if stmt is base[0]:
             continue
@@ -333,6 +335,7 @@ def analyse_init(
         if attr in CHANNEL_NAMES and attr not in SESSION_SETTINGS:
             return f"it sets the channel's self.{attr}"
         unread = attr not in SESSION_SETTINGS and not read_elsewhere(plan.node, init, attr)
+        unread = unread and attr not in read_by_code
         if attr in SESSION_SETTINGS and stmt not in after:
             unread = True  # the base __init__ set it again
         if unread and reads.pure:
@@ -416,6 +419,13 @@ def kept_attribute(stmt: cst.BaseStatement) -> Tuple[Optional[str], Optional[cst
     if not (isinstance(target, cst.Attribute) and dotted_name(target.value) == "self"):
         return None, None
     return target.attr.value, assign.value
+
+
+def self_attributes(stmt: cst.BaseStatement) -> Set[str]:
+    """The X of each ``self.X`` in a statement."""
+    m = cst.matchers
+    found = m.findall(stmt, m.Attribute(value=m.Name("self"), attr=m.Name()))
+    return {f.attr.value for f in found if isinstance(f, cst.Attribute)}
 
 
 def read_elsewhere(channel: cst.ClassDef, init: cst.FunctionDef, attr: str) -> bool:
