@@ -388,3 +388,19 @@ def test_init_code_gets_the_extra_values_the_server_passes_and_the_attributes_it
     assert '        self.event_handler.logger.info("%s client %s", self.label, addr[0])\n' in (
         outcome.source
     )
+
+
+def test_a_channel_class_built_with_the_servers_own_settings_is_smtpds_build():
+    accept = (
+        "\n        def handle_accepted(self, conn, addr):\n"
+        '            print("from", addr[0])\n'
+        "            self.channel_class(self, conn, addr, self.data_size_limit, self._map,\n"
+        "                               self.enable_SMTPUTF8, self._decode_data)\n"
+    )
+    source = PROGRAM.format(accept=accept).replace(
+        '("127.0.0.1", 2525), None)', '("127.0.0.1", 2525), None, decode_data=True)'
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        session = SinkSession(self.handler, **self.SMTP_kwargs)\n" in outcome.source
+    assert 'data = data.decode("utf-8")' in outcome.source  # the server's decode_data=True

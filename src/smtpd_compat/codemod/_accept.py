@@ -20,6 +20,7 @@ import libcst.matchers
 
 from smtpd_compat.codemod._auth import small
 from smtpd_compat.codemod._build import block_body, statements_of
+from smtpd_compat.codemod._channel_args import SERVER_SETTINGS
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import legacy_use
 
@@ -193,6 +194,8 @@ def built(
     if args[:3] != ["self", conn, addr]:
         return None
     if names.legacy_name(func) == "smtpd.SMTPChannel" or dotted_name(func) == "self.channel_class":
+        if args[3:] == list(SERVER_SETTINGS):
+            return None, False  # the server's own settings, as smtpd's handle_accepted
         return (None, True) if len(args) == 3 else None
     return (func.value, True) if isinstance(func, cst.Name) else None
 
