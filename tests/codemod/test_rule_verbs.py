@@ -423,3 +423,29 @@ def test_the_accepted_address_is_the_sessions_peer():
     outcome = run(PROGRAM.format(methods=methods))
     assert [r for r in outcome.reports if not r.note] == []
     assert '        await self.push("250 %s" % (self.session.peer,))\n' in outcome.source
+
+
+def test_a_verb_closing_in_a_branch_then_returning_converts():
+    methods = (
+        "        def smtp_XSTOP(self, arg):\n"
+        "            if not arg:\n"
+        '                self.push("421 closing")\n'
+        "                self.close_when_done()\n"
+        "                return\n"
+        '            self.push("250 going on")\n'
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "            self.transport.close()\n            return\n" in outcome.source
+
+
+def test_noop_a_verb_pushing_after_closing():
+    methods = (
+        "        def smtp_XSTOP(self, arg):\n"
+        "            if not arg:\n"
+        '                self.push("421 closing")\n'
+        "                self.close_when_done()\n"
+        '            self.push("250 going on")\n'
+    )
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any("it closes the channel, then goes on" in r for r in reports), reports

@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Set, Tuple, Union
 import libcst as cst
 import libcst.matchers
 
+from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 
 # The channel state a method may read or write, and where aiosmtpd keeps it.
@@ -494,6 +495,35 @@ def translate_helper(
     return translated(function, names, own, helpers, helper=True)
 
 
+def closes_last(function: cst.FunctionDef) -> bool:
+    """Every ``self.close_when_done()``/``self.close()`` ends the method: the last statement
+    of its body, or followed by ``return`` (smtpd dropped replies pushed after it; asyncio's
+    transport would still send them)."""
+    m = cst.matchers
+    closing = m.SimpleStatementLine(
+        body=[m.Expr(value=m.Call(func=m.Attribute(value=m.Name("self"))))]
+    )
+    body = function.body
+    last = block_body(body)[-1] if isinstance(body, cst.IndentedBlock) and body.body else None
+    for block in m.findall(body, m.IndentedBlock()):
+        assert isinstance(block, cst.IndentedBlock)
+        lines = list(block.body)
+        for index, stmt in enumerate(lines):
+            if not (m.matches(stmt, closing) and is_close(stmt)):
+                continue
+            after = lines[index + 1 : index + 2]
+            returns = bool(after) and m.matches(after[0], m.SimpleStatementLine(body=[m.Return()]))
+            if not returns and stmt is not last:
+                return False
+    return True
+
+
+def is_close(stmt: cst.BaseStatement) -> bool:
+    expr = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+    call = expr.value if isinstance(expr, cst.Expr) else None
+    return isinstance(call, cst.Call) and dotted_name(call.func) in CLOSERS and not call.args
+
+
 def translated(
     function: cst.FunctionDef,
     names: LegacyNames,
@@ -507,6 +537,8 @@ def translated(
         return legacy
     if uses_self_itself(function.body, names):
         return "it passes the channel object itself on"
+    if not closes_last(function):
+        return "it closes the channel, then goes on (smtpd sent nothing pushed after that)"
     transformer = ToSession(names, own, helpers)
     transformer.returns_values = helper
     body = function.body.visit(transformer)
