@@ -112,23 +112,35 @@ CONVERTED = [
     "computed_decode_env",
     "computed_decode_init",
     "one_class_two_modes",
+    # AUTH channels whose own verbs become an SMTP subclass's (_channels)
+    "submission_auth",
+    # a server's own code at each connection runs in connection_made (_accept)
+    "handle_accepted_log",
+    "accept_counter",
+    "greeting_trap",
+    "policy_accept_log",
+    # a verb closing the channel when its reply is sent (_session)
+    "quit_summary",
+    "channel_init_log",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
 NOT_CONVERTED = [
     "auth_channel",
     "thread_subclass",
-    "handle_accepted_log",
 ]
 # Programs logging to stderr with logging.basicConfig: their log must stay as it was
 # (aiosmtpd's session log must not join it).
 COMPARES_STDERR = {"honeypot_log"}
 PRINTS_ONLY = {"debugging_server", "debugging_renamed"}
 # Programs whose greeting the codemod keeps (ident=); the others greet as aiosmtpd does.
-KEEPS_BANNER = {"banner_version", "postfix_lookalike"}
+KEEPS_BANNER = {"banner_version", "postfix_lookalike", "greeting_trap"}
 # Programs answering AUTH: the AUTH dialogues run too, and only their reply codes are
 # compared (aiosmtpd words 235, 535, 504 and the 334 continuation its own way).
 AUTH_PROGRAMS = {"auth_plain", "auth_required"}
+# Programs whose own smtp_AUTH became a verb of an SMTP subclass: the AUTH dialogues run
+# too, and their codes are compared (the same code answers them).
+AUTH_VERB_PROGRAMS = {"submission_auth"}
 # Programs refusing MAIL before AUTH: only the AUTH dialogues run (after a refused MAIL,
 # aiosmtpd answers RCPT and DATA with 530 where smtpd answered 503).
 AUTH_ONLY = {"auth_required"}
@@ -465,7 +477,7 @@ def run(python: Path, program: Path) -> dict:
     running = Program(python, program)
     dialogues = {} if program.stem in AUTH_ONLY else DIALOGUES
     replies = {name: talk(running.port, commands) for name, commands in dialogues.items()}
-    auth = AUTH_DIALOGUES if program.stem in AUTH_PROGRAMS else {}
+    auth = AUTH_DIALOGUES if program.stem in AUTH_PROGRAMS | AUTH_VERB_PROGRAMS else {}
     codes = {name: [c for c, _ in talk(running.port, cmds)[1:]] for name, cmds in auth.items()}
     out, records = running.stop(by_stdin=program.stem in STOPPED_BY_STDIN)
     return {

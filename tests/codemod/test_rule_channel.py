@@ -24,7 +24,9 @@ def test_channel_subclass_is_reported_method_by_method():
     assert reports == [
         "t.py:4: SMTPChannel subclass Channel left as is (smtp_MAIL -> a handle_MAIL hook; "
         "smtp_XAUTH -> an aiosmtpd.smtp.SMTP subclass; found_terminator -> an aiosmtpd.smtp.SMTP "
-        "subclass): found_terminator drives the line protocol itself "
+        "subclass): found_terminator drives the line protocol itself (aiosmtpd reads lines "
+        "in its own loop, with no hook per line: move what it does for a command into that "
+        "verb's smtp_VERB of an SMTP subclass, for the end of DATA into handle_DATA) "
         "(see migration_guide.md, section 'Rule channel: SMTPChannel subclasses')"
     ]
 
@@ -233,9 +235,10 @@ def test_noop_init_values_the_subclass_cannot_compute(kept, why):
         (
             "",
             "        def handle_accept(self):\n            conn, addr = self.accept()\n"
-            "            print(addr)\n            LHLOChannel(self, conn, addr)\n",
+            "            print(conn)\n            LHLOChannel(self, conn, addr)\n",
             '("127.0.0.1", 0), None',
-            "class Delivery overrides the dispatcher's handle_accept",
+            "Delivery.handle_accept's own code cannot run in the connection_made of an aiosmtpd "
+            "SMTP subclass: it uses the accepted socket conn",
         ),
     ],
 )

@@ -100,8 +100,8 @@ def test_if_else_around_the_base_call_and_channel_reads():
         ),
         (
             'if "spam" in arg:\n                self.push("550 No")\n                return\n'
-            "            self.close_when_done()",
-            "as an SMTP subclass method: it calls the channel's self.close_when_done()",
+            "            self.set_terminator(b'.')",
+            "as an SMTP subclass method: it calls the channel's self.set_terminator()",
         ),
         (
             'if blocked(self):\n                self.push("550 No")\n                return\n'

@@ -361,3 +361,91 @@ def test_noop_a_channel_named_smtpchannel_using_smtpds_private_aliases():
     assert any(why in r for r in reports), reports
     # In a class of another name, self.__greeting is the class's own private attribute.
     assert "self.__greeting = arg" in run(PROGRAM.format(methods=methods)).source
+
+
+OWN_AUTH = """        def smtp_EHLO(self, arg):
+            self.seen_greeting = arg
+            self.push("250-gateway.example")
+            self.push("250 AUTH PLAIN")
+
+        def smtp_AUTH(self, arg):
+            if arg == "PLAIN AHVzZXIAc2VjcmV0":
+                self.smtp_server.user = "user"
+                self.push("235 2.7.0 Authentication successful")
+            else:
+                self.push("535 5.7.8 Authentication credentials invalid")
+"""
+
+
+def test_an_auth_channel_of_its_own_shape_becomes_an_smtp_subclass():
+    """Not the exchange rule auth converts: its AUTH and EHLO run as they were."""
+    outcome = run(PROGRAM.format(methods=OWN_AUTH))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    async def smtp_AUTH(self, arg):\n"
+        '        if arg == "PLAIN AHVzZXIAc2VjcmV0":\n'
+        '            self.event_handler.user = "user"\n'
+        '            await self.push("235 2.7.0 Authentication successful")\n'
+    ) in outcome.source
+    assert "        self.session.host_name = arg\n" in outcome.source
+    assert "authenticator" not in outcome.source and "class ChannelController(" in outcome.source
+
+
+def test_noop_an_auth_channel_neither_rule_converts_reports_the_auth_reasons():
+    methods = OWN_AUTH + "\n        def found_terminator(self):\n            pass\n"
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any("SMTPChannel subclass Channel left as is" in r for r in reports), reports
+    assert any("found_terminator" in r and "section 'Rule auth" in r for r in reports), reports
+
+
+@pytest.mark.parametrize("closing", ["self.close_when_done()", "self.close()"])
+def test_a_verb_closing_the_channel_closes_the_transport(closing):
+    methods = (
+        "        def smtp_QUIT(self, arg):\n"
+        '            self.push("221 goodbye")\n'
+        f"            {closing}\n"
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        '        await self.push("221 goodbye")\n        self.transport.close()\n'
+    ) in outcome.source
+
+
+def test_noop_a_verb_closing_inside_an_expression():
+    methods = "        def smtp_QUIT(self, arg):\n            done = self.close_when_done()\n"
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any("inside an expression" in r for r in reports), reports
+
+
+def test_the_accepted_address_is_the_sessions_peer():
+    methods = '        def smtp_XWHO(self, arg):\n            self.push("250 %s" % (self.addr,))\n'
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert '        await self.push("250 %s" % (self.session.peer,))\n' in outcome.source
+
+
+def test_a_verb_closing_in_a_branch_then_returning_converts():
+    methods = (
+        "        def smtp_XSTOP(self, arg):\n"
+        "            if not arg:\n"
+        '                self.push("421 closing")\n'
+        "                self.close_when_done()\n"
+        "                return\n"
+        '            self.push("250 going on")\n'
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "            self.transport.close()\n            return\n" in outcome.source
+
+
+def test_noop_a_verb_pushing_after_closing():
+    methods = (
+        "        def smtp_XSTOP(self, arg):\n"
+        "            if not arg:\n"
+        '                self.push("421 closing")\n'
+        "                self.close_when_done()\n"
+        '            self.push("250 going on")\n'
+    )
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any("it closes the channel, then goes on" in r for r in reports), reports

@@ -23,7 +23,9 @@ class ChannelPlan(Protocol):
     """What binding reads and changes of ``_channels.ChannelPlan`` (which imports this)."""
 
     init_extras: List[cst.Param]
+    init_settings: int
     init_attributes: List[Tuple[str, cst.BaseStatement]]
+    init_code: List[cst.BaseStatement]
     init_notes: List[Tuple[cst.CSTNode, str]]
     names: LegacyNames
     bound_by: Optional[str]
@@ -102,18 +104,34 @@ class InitValue(cst.CSTTransformer):
 
 
 def extra_params(init: cst.FunctionDef, passed: Tuple[List[str], List[str]]) -> List[cst.Param]:
-    """The parameters after ``(server, conn, addr)`` that the base ``__init__`` does not get.
+    """The parameters after ``(server, conn, addr[, smtpd's settings])`` the base does not get.
 
-    Only where the base gets exactly those three: smtpd's own parameters
-    (data_size_limit ...) then keep smtpd's defaults, as the server's settings check needs.
+    The base gets the first three to seven parameters in smtpd's order: the settings it
+    does not get keep smtpd's defaults, those it gets the server must pass as its own
+    (``bound_values`` checks; ``settings_passed`` says how many).
     """
     params = init.params
     plain, starred = passed
     names = [p.name.value for p in params.params[1:]]
     star = isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None
-    if star or starred or len(names) <= 3 or plain != names[:3]:
+    if star or starred or not 3 <= len(plain) <= 7 or len(names) <= len(plain):
         return []
-    return list(params.params[4:])
+    if plain != names[: len(plain)]:
+        return []
+    return list(params.params[1 + len(plain) :])
+
+
+# What smtpd's handle_accepted passed a channel after (server, conn, addr): the server's own.
+SERVER_SETTINGS = ("self.data_size_limit", "self._map", "self.enable_SMTPUTF8", "self._decode_data")
+
+
+def settings_passed(call: cst.Call, count: int) -> Optional[str]:
+    """Why the ``count`` arguments after ``(self, conn, addr)`` are not the server's settings."""
+    given = [None if a.keyword or a.star else dotted_name(a.value) for a in call.args[3:]]
+    if given[:count] != list(SERVER_SETTINGS[:count]):
+        expected = ", ".join(SERVER_SETTINGS[:count])
+        return f"the server passes smtpd's settings other than its own ({expected})"
+    return None
 
 
 def bind_arguments(
@@ -139,6 +157,7 @@ def bind_arguments(
     channel.init_attributes = [
         (name, substituted(stmt, values)) for name, stmt in channel.init_attributes
     ]
+    channel.init_code = [substituted(stmt, values) for stmt in channel.init_code]
     channel.bound_by = server.name.value
     return None
 
@@ -151,7 +170,10 @@ def builder_call(building: cst.FunctionDef, name: str) -> Optional[cst.Call]:
 
 def bound_values(channel: ChannelPlan, call: cst.Call) -> Dict[str, cst.BaseExpression] | str:
     """Each extra parameter's value in the SMTP subclass, or why there is none."""
-    given = list(call.args[3:])
+    why = settings_passed(call, channel.init_settings)
+    if why is not None:
+        return why
+    given = list(call.args[3 + channel.init_settings :])
     positional = [a.value for a in given if a.keyword is None]
     keywords = {a.keyword.value: a.value for a in given if a.keyword is not None}
     hidden = [dotted_name(a.value) or "" for a in call.args[1:3]]  # conn, addr

@@ -19,6 +19,7 @@ from typing import Dict, List, Optional, Set, Tuple, Union
 import libcst as cst
 import libcst.matchers
 
+from smtpd_compat.codemod._accept import AcceptHook, accept_method, init_code, read_accept
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
 from smtpd_compat.codemod._build import block_body, code_of, is_docstring, statements_of
 from smtpd_compat.codemod._channel_args import InitValue, bind_arguments, extra_params
@@ -54,9 +55,16 @@ PURE_METHODS = frozenset(
 )
 
 
+# aiosmtpd reads each line in its own loop: what a line-level override did goes elsewhere.
+NO_LINE_HOOK = (
+    " (aiosmtpd reads lines in its own loop, with no hook per line: move what it does for"
+    " a command into that verb's smtp_VERB of an SMTP subclass, for the end of DATA into"
+    " handle_DATA)"
+)
 UNCONVERTED = {
-    "found_terminator": "found_terminator drives the line protocol itself",
-    "collect_incoming_data": "collect_incoming_data drives the line protocol itself",
+    "found_terminator": "found_terminator drives the line protocol itself" + NO_LINE_HOOK,
+    "collect_incoming_data": "collect_incoming_data drives the line protocol itself"
+    + NO_LINE_HOOK,
     "__init__": "__init__ changes how the channel is built",
 }
 OTHER = "{} has no hook equivalent"
@@ -83,6 +91,8 @@ class PolicyHook:
 class ChannelPlan:
     node: cst.ClassDef
     hooks: List[PolicyHook] = field(default_factory=list)
+    # the same overrides as methods of an SMTP subclass, should the channel need one (accept)
+    hooks_as_verbs: Optional[List[SessionMethod]] = None
     reasons: List[str] = field(default_factory=list)
     auth: Optional[AuthPlan] = None
     verbs: List[SessionMethod] = field(default_factory=list)  # the SMTP subclass's methods
@@ -93,8 +103,15 @@ class ChannelPlan:
     init_attributes: List[Tuple[str, cst.BaseStatement]] = field(default_factory=list)
     init_notes: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # what changes
     init_extras: List[cst.Param] = field(default_factory=list)  # what handle_accept passes
+    init_settings: int = 0  # smtpd's settings its __init__ passes the base (with extras)
     names: LegacyNames = field(default_factory=LegacyNames)
     bound_by: Optional[str] = None  # the server whose handle_accept's values it keeps
+    accept: Optional[AcceptHook] = None  # a server's own code at each connection (_accept)
+    init_code: List[cst.BaseStatement] = field(default_factory=list)  # __init__'s calls
+    init_address: Optional[str] = None  # the name __init__'s code gave the peer's address
+    accepted_by: Optional[str] = None  # that server
+    synthesized: bool = False  # no class of the program's: smtpd's own channel, for accept
+    smtpd_defaults: bool = False  # built by hand: smtpd's settings, not the server's (factory)
 
     @property
     def name(self) -> str:
@@ -112,7 +129,7 @@ class ChannelPlan:
     @property
     def session(self) -> bool:
         """True when the channel becomes an SMTP subclass: methods, or values it keeps."""
-        return bool(self.verbs or self.init_attributes)
+        return bool(self.verbs or self.init_attributes or self.accept or self.init_code)
 
     @property
     def convertible(self) -> bool:
@@ -121,12 +138,28 @@ class ChannelPlan:
 
 
 def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
+    """How a channel converts: an authenticator, an SMTP subclass or hooks; else why not.
+
+    An AUTH channel whose exchange is not the one rule auth converts may still be
+    commands like any other (its own ``smtp_AUTH`` and ``smtp_EHLO``): an SMTP subclass
+    runs them as they were. Where neither works, the AUTH analysis says why.
+    """
+    methods = [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
+    if "smtp_AUTH" not in methods:
+        return analyse_commands(node, names)
+    analysis = analyse_auth(node, names)
+    if analysis.plan is not None:
+        return ChannelPlan(node, names=names, auth=analysis.plan)
+    commands = analyse_commands(node, names)
+    if commands.session and not commands.reasons:
+        return commands
+    return ChannelPlan(node, names=names, reasons=analysis.reasons)
+
+
+def analyse_commands(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
+    """The channel as commands of an SMTP subclass, or hooks for its policy overrides."""
     plan = ChannelPlan(node, names=names)
     methods = [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
-    if "smtp_AUTH" in methods:
-        analysis = analyse_auth(node, names)
-        plan.auth, plan.reasons = analysis.plan, analysis.reasons
-        return plan
     attributes = own_attributes(node)
     late: List[str] = [why for why in [alias_use(node)] if why is not None]
     if colliding(attributes):
@@ -147,15 +180,15 @@ def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
                 plan.reasons.append(why)
         elif not is_docstring(stmt) and not is_pass(stmt):
             late.append("its class body holds more than methods")
+    moved = [translate(function, names, own, helpers) for function, _ in policy]
+    as_verbs = [m for m in moved if not isinstance(m, str)]
     if plan.session and policy:  # one SMTP subclass holds every override
-        for function, _ in policy:
-            moved = translate(function, names, own, helpers)
-            if isinstance(moved, str):
-                late.append("it mixes policy overrides and new verbs (convert by hand)")
-                break
-            plan.verbs.append(moved)
+        if len(as_verbs) != len(moved):
+            late.append("it mixes policy overrides and new verbs (convert by hand)")
+        plan.verbs += as_verbs
     else:
         plan.hooks = [hook for _, hook in policy]
+        plan.hooks_as_verbs = as_verbs if len(as_verbs) == len(moved) else None
     if node.decorators or node.keywords or len(node.bases) != 1:
         late.append("it has decorators, keywords or other bases")
     plan.reasons += late
@@ -279,23 +312,30 @@ def analyse_init(
     if len(base) != 1:
         return "it does not pass its own arguments to the base __init__ exactly once"
     plan.init_extras = extra_params(init, forwarded(base[0]))
+    plan.init_settings = len(forwarded(base[0])[0]) - 3 if plan.init_extras else 0
     if forwarded(base[0]) != (passed, star) and not plan.init_extras:
         return "it does not pass its own arguments to the base __init__ exactly once"
     kept: List[Tuple[str, cst.BaseStatement]] = []
     statements = statements_of(init)
     after = statements[statements.index(base[0]) + 1 :]
+    calls = [s for s in statements if s is not base[0] and kept_attribute(s)[0] is None]
+    read_by_code = {a for s in calls for a in self_attributes(s)}  # they stay for it
     for stmt in statements:
         if stmt is base[0]:
             continue
         attr, value = kept_attribute(stmt)
         if attr is None or value is None:
-            return "it does more than keep values as attributes"
+            why = add_init_code(plan, stmt, init, names)
+            if why is not None:
+                return why
+            continue
         reads = InitValue(passed, star, names, stmt in after)
         reads.hidden -= {p.name.value for p in plan.init_extras}  # the server passes them
         code = reads.code(value)
         if attr in CHANNEL_NAMES and attr not in SESSION_SETTINGS:
             return f"it sets the channel's self.{attr}"
         unread = attr not in SESSION_SETTINGS and not read_elsewhere(plan.node, init, attr)
+        unread = unread and attr not in read_by_code
         if attr in SESSION_SETTINGS and stmt not in after:
             unread = True  # the base __init__ set it again
         if unread and reads.pure:
@@ -310,6 +350,27 @@ def analyse_init(
             attr = SESSION_SETTINGS[attr]
         kept.append((attr, setting(stmt, attr, code)))
     return kept
+
+
+def add_init_code(
+    plan: ChannelPlan, stmt: cst.BaseStatement, init: cst.FunctionDef, names: LegacyNames
+) -> Optional[str]:
+    """A call of the ``__init__`` (a log line, ``server.count += 1``) joins connection_made."""
+    legacy = legacy_use(stmt, names)
+    if legacy is not None:
+        return legacy
+    params = [p.name.value for p in init.params.params[1:]]
+    starred = (init.params.star_arg, init.params.star_kwarg)
+    star = [p.name.value for p in starred if isinstance(p, cst.Param)]
+    hidden = {*params[1:2], *params[3:], *star} - {p.name.value for p in plan.init_extras}
+    found = init_code(stmt, params, hidden, set(CHANNEL_NAMES))
+    if isinstance(found, str):
+        return found
+    code, reads_address = found
+    plan.init_code.append(code)
+    if reads_address:
+        plan.init_address = params[2]
+    return None
 
 
 def setting(stmt: cst.BaseStatement, attr: str, code: str) -> cst.BaseStatement:
@@ -358,6 +419,13 @@ def kept_attribute(stmt: cst.BaseStatement) -> Tuple[Optional[str], Optional[cst
     if not (isinstance(target, cst.Attribute) and dotted_name(target.value) == "self"):
         return None, None
     return target.attr.value, assign.value
+
+
+def self_attributes(stmt: cst.BaseStatement) -> Set[str]:
+    """The X of each ``self.X`` in a statement."""
+    m = cst.matchers
+    found = m.findall(stmt, m.Attribute(value=m.Name("self"), attr=m.Name()))
+    return {f.attr.value for f in found if isinstance(f, cst.Attribute)}
 
 
 def read_elsewhere(channel: cst.ClassDef, init: cst.FunctionDef, attr: str) -> bool:
@@ -777,18 +845,63 @@ def read_channels(
 
 
 def attached_channel(
-    server: cst.ClassDef, plans: Dict[str, ChannelPlan]
-) -> Tuple[Optional[ChannelPlan], Optional[cst.BaseStatement]]:
-    """The convertible channel a server builds, and the statement that builds it."""
+    server: cst.ClassDef, plans: Dict[str, ChannelPlan], names: LegacyNames
+) -> Tuple[Optional[ChannelPlan], List[cst.BaseStatement]]:
+    """The convertible channel a server builds, and the statements that build it.
+
+    A ``handle_accept``/``handle_accepted`` that runs code of its own around building
+    the channel hands that code to the channel's plan (smtpd's own channel gets a plan
+    made for it); one the codemod cannot read leaves the server to the planner's report.
+    """
     name, building = channel_class_of(server)
+    statements = [building] if building is not None else []
+    method = accept_method(server)
+    hook: Optional[AcceptHook] = None
+    if method is not None and method is not building:
+        read = read_accept(method, names)
+        if isinstance(read, str) or (read.channel and name and read.channel != name):
+            return None, []
+        hook = read
+        name = hook.channel or name
+        statements.append(method)
     channel = plans.get(name or "")
+    if hook is not None and name is None:
+        channel = own_session(server, names)
+    if hook is not None and channel is not None:
+        if channel.accepted_by not in (None, server.name.value):
+            channel.reasons.append(f"{channel.accepted_by} and {server.name.value} accept for it")
+        channel.accept, channel.accepted_by = hook, server.name.value
+        with_session(channel)
     if channel is not None and channel.convertible:
-        why = bind_arguments(channel, server, building)
+        why = bind_arguments(channel, server, method if hook is not None else building)
         if why is not None:
             channel.reasons.append(why)
     if channel is None or not channel.convertible:
-        return None, None
-    return channel, building
+        return None, []
+    return channel, statements
+
+
+def with_session(channel: ChannelPlan) -> None:
+    """A channel whose policy became hooks now gets an SMTP subclass: they join it there.
+
+    Where they cannot (they read smtpd's own helpers), the hooks stay in the handler and
+    the subclass holds only the accept code.
+    """
+    if channel.hooks and channel.hooks_as_verbs is not None:
+        channel.verbs += channel.hooks_as_verbs
+        channel.hooks = []
+    if channel.auth is not None:
+        channel.reasons.append(
+            "its AUTH exchange becomes an authenticator and the server's accept code an SMTP "
+            "subclass: convert by hand"
+        )
+
+
+def own_session(server: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
+    """A plan for smtpd's own channel: the SMTP subclass that runs a server's accept code."""
+    node = cst.parse_statement(f"class {server.name.value}Session(smtpd.SMTPChannel):\n    pass\n")
+    assert isinstance(node, cst.ClassDef)
+    return ChannelPlan(node, names=names, synthesized=True)
 
 
 def channels_by_name(plans: List[ChannelPlan]) -> Dict[str, ChannelPlan]:

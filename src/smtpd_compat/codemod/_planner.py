@@ -257,9 +257,10 @@ class Planner(cst.CSTVisitor):
 
     def check_class_body(self, server: ServerClass) -> bool:
         skipped = skipped_ids(server.thread) if server.thread else set()
-        server.channel, building = attached_channel(server.node, self.plan.channel_plans)
-        if building is not None:  # channel_class, or a handle_accept: the channel says how
-            skipped.add(id(building))
+        server.channel, building = attached_channel(
+            server.node, self.plan.channel_plans, self.plan.names
+        )
+        skipped |= {id(b) for b in building}  # channel_class, handle_accept: the channel's
         collector = SelfAttributes(skipped)
         server.node.visit(collector)
         kept = kept_dispatcher_names(server, collector.read, collector.defined, self.plan.names)

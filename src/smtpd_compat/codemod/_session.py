@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Set, Tuple, Union
 import libcst as cst
 import libcst.matchers
 
+from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 
 # The channel state a method may read or write, and where aiosmtpd keeps it.
@@ -26,6 +27,7 @@ SESSION_STATE = {
     "mailfrom": "self.envelope.mail_from",
     "rcpttos": "self.envelope.rcpt_tos",
     "peer": "self.session.peer",
+    "addr": "self.session.peer",  # the accepted address: the peer's, as smtpd's peer
     "fqdn": "self.hostname",
     "smtp_server": "self.event_handler",
     "data_size_limit": "self.data_size_limit",
@@ -78,6 +80,10 @@ SMTP_NAMES = frozenset(
 # aiosmtpd's Controller.start() connects to itself once, reads the greeting and hangs up.
 SELF_CHECK = "the connection aiosmtpd's Controller.start() opens to itself to check it serves"
 RESET = "self.envelope = self._create_envelope()"  # aiosmtpd's documented reset
+# Closing the channel: asyncio's transport sends what was pushed, then closes; aiosmtpd's
+# connection_lost then ends the session (as its own QUIT does).
+CLOSERS = ("self.close_when_done", "self.close")
+CLOSE = "self.transport.close()"
 # aiosmtpd's HELP text of each verb (its @syntax): an override keeps it, as smtpd's did.
 SYNTAX = {
     "HELO": "'HELO hostname'",
@@ -253,6 +259,8 @@ class ToSession(cst.CSTTransformer):
             statement = cst.parse_statement(RESET)
             assert isinstance(statement, cst.SimpleStatementLine)
             return statement.body[0]
+        if dotted_name(call.func) in CLOSERS and not call.args:
+            return updated_node.with_changes(value=cst.parse_expression(CLOSE))
         if self.own_coroutine(call):
             return updated_node.with_changes(value=cst.Await(new))
         if is_base_push(call, self.names):
@@ -281,6 +289,9 @@ class ToSession(cst.CSTTransformer):
         if is_base_push(node, self.names):
             self.handled.add(id(node))
             return
+        if name in CLOSERS and not node.args:
+            self.handled.add(id(node))  # a statement of its own (else: inside an expression)
+            return
         if name in ("self.push", "self._set_rset_state") or base_verb(node, self.names):
             verb = base_verb(node, self.names)
             if verb is not None and verb not in BASE_VERBS:
@@ -307,7 +318,7 @@ class ToSession(cst.CSTTransformer):
                 return
             attr = node.attr.value
             known = attr in SESSION_STATE or attr in self.own
-            if not known and attr not in ("push", "_set_rset_state"):
+            if not known and attr not in ("push", "_set_rset_state", "close_when_done", "close"):
                 self.fail(f"it reads the channel's self.{attr}")
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
@@ -484,6 +495,35 @@ def translate_helper(
     return translated(function, names, own, helpers, helper=True)
 
 
+def closes_last(function: cst.FunctionDef) -> bool:
+    """Every ``self.close_when_done()``/``self.close()`` ends the method: the last statement
+    of its body, or followed by ``return`` (smtpd dropped replies pushed after it; asyncio's
+    transport would still send them)."""
+    m = cst.matchers
+    closing = m.SimpleStatementLine(
+        body=[m.Expr(value=m.Call(func=m.Attribute(value=m.Name("self"))))]
+    )
+    body = function.body
+    last = block_body(body)[-1] if isinstance(body, cst.IndentedBlock) and body.body else None
+    for block in m.findall(body, m.IndentedBlock()):
+        assert isinstance(block, cst.IndentedBlock)
+        lines = list(block.body)
+        for index, stmt in enumerate(lines):
+            if not (m.matches(stmt, closing) and is_close(stmt)):
+                continue
+            after = lines[index + 1 : index + 2]
+            returns = bool(after) and m.matches(after[0], m.SimpleStatementLine(body=[m.Return()]))
+            if not returns and stmt is not last:
+                return False
+    return True
+
+
+def is_close(stmt: cst.BaseStatement) -> bool:
+    expr = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
+    call = expr.value if isinstance(expr, cst.Expr) else None
+    return isinstance(call, cst.Call) and dotted_name(call.func) in CLOSERS and not call.args
+
+
 def translated(
     function: cst.FunctionDef,
     names: LegacyNames,
@@ -497,6 +537,8 @@ def translated(
         return legacy
     if uses_self_itself(function.body, names):
         return "it passes the channel object itself on"
+    if not closes_last(function):
+        return "it closes the channel, then goes on (smtpd sent nothing pushed after that)"
     transformer = ToSession(names, own, helpers)
     transformer.returns_values = helper
     body = function.body.visit(transformer)

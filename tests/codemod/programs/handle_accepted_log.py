@@ -1,4 +1,4 @@
-# A sink that logs every connection by overriding handle_accepted: left as is, reported.
+# A sink that logs every connection by overriding handle_accepted, then the base.
 import asyncore
 import smtpd
 

@@ -20,6 +20,7 @@ from typing import List
 
 import libcst as cst
 
+from smtpd_compat.codemod._accept import accept_method
 from smtpd_compat.codemod._build import block_body, code_of, keep_leading_lines, statements
 from smtpd_compat.codemod._channels import (
     ChannelPlan,
@@ -105,8 +106,10 @@ def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
 
 
 def without_channel_class(server: cst.ClassDef) -> cst.ClassDef:
+    """The server class without what built its channels: channel_class, handle_accept."""
     _, assignment = channel_class_of(server)
-    body = [s for s in block_body(server.body) if s is not assignment]
-    if body and block_body(server.body)[0] is assignment:
+    gone = {id(assignment), id(accept_method(server))}
+    body = [s for s in block_body(server.body) if id(s) not in gone]
+    if body and id(block_body(server.body)[0]) in gone:
         body[0] = body[0].with_changes(leading_lines=[])
     return server.with_changes(body=server.body.with_changes(body=body))

@@ -15,19 +15,34 @@ names each overridden method, its native equivalent and why it was left.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, Optional, Set, Tuple
 
 import libcst as cst
 import libcst.matchers
 
+from smtpd_compat.codemod._accept import (
+    BUILDS_NOTHING,
+    accept_method,
+    may_raise,
+    read_accept,
+)
 from smtpd_compat.codemod._build import block_body, code_of
-from smtpd_compat.codemod._channel_args import builder_call
+from smtpd_compat.codemod._channel_args import builder_call, settings_passed
 from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of
 from smtpd_compat.codemod._names import dotted_name
-from smtpd_compat.codemod._plan import SECTION_AUTH, SECTION_CHANNEL, Plan, ServerClass
+from smtpd_compat.codemod._plan import (
+    DISPATCHER_ATTRS,
+    LEGACY_ATTRS,
+    SECTION_AUTH,
+    SECTION_CHANNEL,
+    SERVER_BASES,
+    Plan,
+    ServerClass,
+)
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod._session import own_attributes
 from smtpd_compat.codemod.rules.auth import without_channel_class
 
 RULE = Rule(
@@ -43,7 +58,15 @@ def check_channel_uses(planner: Planner, module: cst.Module) -> None:
         assigned = sum(1 for s in servers if s.channel is channel)
         m = cst.matchers  # its own name inside it: the class statement, super(Channel, self)
         inside = len(m.findall(channel.node, m.Name(channel.name)))
+        if channel.synthesized:  # the class the accept code gets: a name nothing uses yet
+            assigned = inside = 0
         if planner.name_uses.get(channel.name, 0) != assigned + inside:
+            if channel.synthesized:
+                server = next(s for s in servers if s.channel is channel)
+                planner.block(
+                    server.node, f"the name {channel.name} is taken in this module", SECTION_CHANNEL
+                )
+                continue
             planner.block(
                 channel.node,
                 f"class {channel.name} is used elsewhere than in channel_class",
@@ -92,6 +115,9 @@ def check_channel_building(planner: Planner, module: cst.Module) -> None:
             continue
         _, building = channel_class_of(server.node)
         passed = arguments_passed(building, channel.name)
+        if channel.accept is not None:  # built as smtpd did (the base call), or by hand
+            building = channel.accept.method
+            passed = arguments_passed(building, channel.name) if channel.accept.by_hand else 6
         if channel.init_extras:
             pass  # bound one by one to what the server passes (_channel_args)
         elif channel.init is not None and not takes(channel.init, passed):
@@ -108,6 +134,22 @@ def check_channel_building(planner: Planner, module: cst.Module) -> None:
                 "them as its data_size_limit, map, enable_SMTPUTF8 or decode_data",
                 SECTION_CHANNEL,
             )
+        given = channel.init_settings if channel.init_extras else passed - 2
+        if channel.accept is not None and channel.accept.by_hand and given == 0:
+            channel.smtpd_defaults = True  # its sessions take smtpd's settings, not the server's
+            server.decode_data = False if server.decode_data is not None else None
+            continue
+        call = None
+        if isinstance(building, cst.FunctionDef):
+            call = builder_call(building, channel.name)
+        if call is not None and given == 4 and not channel.init_extras:
+            why = settings_passed(call, 4)
+            if why is not None:
+                what = f"{server.name} builds {channel.name}: {why}"
+                planner.block(call, what, SECTION_CHANNEL)
+            continue
+        if channel.init_extras and given == 4:
+            continue  # the server's own settings (_channel_args checked them)
         if passed < 6 and building is not None:
             for name, value in settings(planner, server):
                 planner.block(
@@ -223,3 +265,95 @@ def remove_error_only_channel(plan: Plan, original: cst.CSTNode, updated: cst.CS
         if original is server.node:
             return without_channel_class(updated)
     return updated
+
+
+@RULE.analysis
+def check_accept_code(planner: Planner, module: cst.Module) -> None:
+    """A server's accept code runs on its handler: what it reads must be the handler's too.
+
+    Also: only the server that accepts for a channel may build it; the SMTP subclass
+    keeps its controller as ``controller``; code that may raise is noted.
+    """
+    lost = DISPATCHER_ATTRS | set(LEGACY_ATTRS)
+    for server in planner.plan.servers:
+        channel = server.channel
+        hook = channel.accept if channel is not None else None
+        if channel is None or hook is None:
+            continue
+        planner.plan.dropped.append(hook.method)  # it goes with the legacy names it uses
+        if channel.accepted_by != server.name:
+            planner.block(
+                server.node,
+                f"{server.name} builds {channel.name}, whose accept code is "
+                f"{channel.accepted_by}'s: the converted sessions would run it for both",
+                SECTION_CHANNEL,
+            )
+        if "controller" in own_attributes(channel.node):
+            planner.block(
+                channel.node,
+                f"{channel.name} keeps self.controller, the name its SMTP subclass reaches "
+                "its Controller by",
+                SECTION_CHANNEL,
+            )
+        for read in server_attributes(hook.statements) & lost:
+            planner.block(
+                hook.method,
+                f"{server.name}.{hook.method.name.value} reads self.{read}: the converted "
+                "handler has no such attribute",
+                SECTION_CHANNEL,
+            )
+        if hook.raises:
+            planner.add_note(
+                hook.method,
+                f"{server.name}.{hook.method.name.value}'s own code runs in connection_made: "
+                "an exception in it is now logged by asyncio and the session goes on (smtpd "
+                "printed it and closed the listening server): catch it there if that matters",
+                SECTION_CHANNEL,
+            )
+
+
+def server_attributes(statements: List[cst.BaseStatement]) -> Set[str]:
+    """The X of each ``self.X`` the accept code reads or sets."""
+    m = cst.matchers
+    found = set()
+    for stmt in statements:
+        for read in m.findall(stmt, m.Attribute(value=m.Name("self"), attr=m.Name())):
+            assert isinstance(read, cst.Attribute)
+            found.add(read.attr.value)
+    return found
+
+
+@RULE.analysis
+def note_raising_init_code(planner: Planner, module: cst.Module) -> None:
+    """A channel __init__'s calls run in connection_made, where an exception is no longer
+    the listening server's."""
+    channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
+    for channel in channels.values():
+        if channel.init is not None and may_raise(channel.init_code):
+            planner.add_note(
+                channel.init,
+                f"{channel.name}.__init__'s own code runs in connection_made: an exception in "
+                "it is now logged by asyncio and the session goes on (smtpd printed it and "
+                "closed the listening server): catch it there if that matters",
+                SECTION_CHANNEL,
+            )
+
+
+@RULE.analysis
+def explain_accept_methods(planner: Planner, module: cst.Module) -> None:
+    """An accept method whose code cannot move to connection_made: why, at the method."""
+    names = planner.plan.names
+    m = cst.matchers
+    for node in m.findall(module, m.ClassDef()):
+        assert isinstance(node, cst.ClassDef)
+        if not any(names.legacy_name(b.value) in SERVER_BASES for b in node.bases):
+            continue
+        method = accept_method(node)
+        read = read_accept(method, names) if method is not None else None
+        if method is not None and isinstance(read, str) and read != BUILDS_NOTHING:
+            planner.block(
+                method,
+                f"{node.name.value}.{method.name.value}'s own code cannot run in the "
+                f"connection_made of an aiosmtpd SMTP subclass: {read}",
+                SECTION_CHANNEL,
+            )

@@ -67,7 +67,12 @@ def hooks(channel: ChannelPlan) -> List[cst.BaseStatement]:
 def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
     if not plan.convert or not isinstance(updated, cst.ClassDef):
         return updated
-    hooked = [s.channel.node for s in plan.servers if s.channel and s.channel.hooks]
+    # a channel that also becomes an SMTP subclass (rule verbs) is replaced there, not removed
+    hooked = [
+        s.channel.node
+        for s in plan.servers
+        if s.channel and s.channel.hooks and not s.channel.session
+    ]
     if any(original is c for c in plan.converted_channels if any(c is h for h in hooked)):
         return cst.RemovalSentinel.REMOVE
     server = next((s for s in plan.servers if s.node is original), None)

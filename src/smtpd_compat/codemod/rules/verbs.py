@@ -17,14 +17,16 @@ the connection. Anything else is reported.
 
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import libcst as cst
 import libcst.matchers
 
+from smtpd_compat.codemod._accept import on_handler
 from smtpd_compat.codemod._build import (
     EMPTY,
     block_body,
+    leading_lines,
     statement,
     statements,
     with_leading_lines,
@@ -69,6 +71,7 @@ def check_server_reads(planner: Planner, module: cst.Module) -> None:
         ]
         if channel.init is not None:  # the values its __init__ keeps, as the subclass has them
             read += [("__init__", channel.init, s) for _, s in channel.init_attributes]
+            read += [("__init__", channel.init, s) for s in channel.init_code]
         for name, method, code in read:
             for server, attr in server_reads(code):
                 what = f"the server's {attr}" if name == "__init__" else f"{server}.{attr}"
@@ -140,22 +143,122 @@ def note_init_changes(planner: Planner, module: cst.Module) -> None:
 
 def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
     """The SMTP subclass with the channel's methods, and the Controller that builds it."""
+    what = "commands" if channel.verbs else "sessions"
     lines = [
         f"class {channel.name}(SMTP):",
-        f'    """The commands of the smtpd channel {channel.name}, on aiosmtpd\'s SMTP."""',
+        f'    """The {what} of the smtpd channel {channel.name}, on aiosmtpd\'s SMTP."""',
         "",
         "",
         f"class {channel.name}Controller(BoundController):",
         f'    """A BoundController whose sessions are {channel.name}s."""',
         "",
-        "    def factory(self):",
-        f"        return {channel.name}(self.handler, **self.SMTP_kwargs)",
+        *(ACCEPTING_CONTROLLER if runs_accept_code(channel) else PLAIN_CONTROLLER),
     ]
-    session, controller = statements("\n".join(lines) + "\n")
+    code = "\n".join(lines).replace("SESSION", channel.name)
+    if channel.smtpd_defaults:
+        code = code.replace("**self.SMTP_kwargs", "**settings")
+        code = code.replace("    def factory(self):\n", SMTPD_SETTINGS.format(channel.accepted_by))
+    session, controller = statements(code + "\n")
     assert isinstance(session, cst.ClassDef)
+    if channel.synthesized:
+        session = session.with_changes(
+            body=session.body.with_changes(body=[statement(SYNTHESIZED_DOC)])
+        )
     methods = [m.method.with_changes(leading_lines=spaced(m.method)) for m in channel.verbs]
-    body = [*block_body(session.body), *session_init(channel), *methods]
+    body = [*block_body(session.body), *session_init(channel), *accepting(channel), *methods]
     return [session.with_changes(body=session.body.with_changes(body=body)), controller]
+
+
+SYNTHESIZED_DOC = (
+    '"""smtpd\'s own channel as the server built it, on aiosmtpd\'s SMTP."""\n'
+)
+# smtpd.SMTPChannel's defaults, which a channel built by hand as Channel(self, conn, addr) had
+SMTPD_SETTINGS = (
+    "    def factory(self):\n"
+    "        # {} built each channel by hand: with smtpd's settings, not its own\n"
+    "        settings = dict(self.SMTP_kwargs, data_size_limit=33554432)\n"
+    "        settings.update(enable_SMTPUTF8=False, decode_data=False)\n"
+)
+PLAIN_CONTROLLER = [
+    "    def factory(self):",
+    "        return SESSION(self.handler, **self.SMTP_kwargs)",
+]
+# start() connects to the server once to check that it serves (aiosmtpd 1.4's
+# _trigger_server, a hook of the same version as BoundController's _create_server): from an
+# address known before it connects, so that the session of that connection, no client's,
+# does not run the server's accept code.
+ACCEPTING_CONTROLLER = [
+    "    probe = None  # the address start()'s own connection comes from, until it is seen",
+    "",
+    "    def factory(self):",
+    "        session = SESSION(self.handler, **self.SMTP_kwargs)",
+    "        session.controller = self",
+    "        return session",
+    "",
+    "    def _trigger_server(self):",
+    "        # start() connects once to check that it serves: from an address known first,",
+    "        # so that its session (no client's) skips the server's accept code.",
+    '        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.hostname, self.hostname)',
+    "        with socket.socket(self.socket.family) as probe:",
+    "            probe.settimeout(1.0)",
+    "            probe.bind((host, 0))",
+    "            self.probe = probe.getsockname()[:2]",
+    "            probe.connect((host, self.port))",
+    "            probe.recv(1024)",
+    "",
+    "    def self_check(self, transport):",
+    '        """True for the session of start()\'s own connection (once)."""',
+    '        peer = transport.get_extra_info("peername")',
+    "        if self.probe is None or peer is None or tuple(peer[:2]) != self.probe:",
+    "            return False",
+    "        self.probe = None",
+    "        return True",
+]
+
+
+def runs_accept_code(channel: ChannelPlan) -> bool:
+    """Code ran at each connection: the server's accept code, or the channel __init__'s."""
+    return bool(channel.accept is not None and channel.accept.statements or channel.init_code)
+
+
+def accepting(channel: ChannelPlan) -> List[cst.BaseStatement]:
+    """``connection_made``: the code smtpd ran for each connection a client opened."""
+    if not runs_accept_code(channel):
+        return []
+    method = statement(
+        "def connection_made(self, transport):\n"
+        "    super().connection_made(transport)\n"
+        "    if self.controller.self_check(transport):\n"
+        "        return  # start()'s own connection: smtpd had none\n"
+    )
+    assert isinstance(method, cst.FunctionDef)
+    body = block_body(method.body)
+    hook = channel.accept
+    if hook is not None and hook.statements:
+        m = cst.matchers
+        reads = [s for s in hook.statements if m.findall(s, m.Name(hook.address))]
+        what = f"{channel.accepted_by}.{hook.method.name.value}'s own code, for each connection"
+        code = [on_handler(s) for s in hook.statements]
+        body += commented(with_address(code, hook.address if reads else None), what)
+    if channel.init_code:
+        what = f"{channel.name}.__init__'s own code, for each connection"
+        body += commented(with_address(channel.init_code, channel.init_address), what)
+    return [method.with_changes(body=method.body.with_changes(body=body), leading_lines=[EMPTY])]
+
+
+def with_address(code: List[cst.BaseStatement], name: Optional[str]) -> List[cst.BaseStatement]:
+    """The code, after ``name = <the peer's address>`` when it reads the address by name."""
+    if name is None:
+        return code
+    return [statement(f'{name} = transport.get_extra_info("peername")\n'), *code]
+
+
+def commented(code: List[cst.BaseStatement], what: str) -> List[cst.BaseStatement]:
+    """The code with ``# what`` above its first line (above that line's own comments)."""
+    first = code[0]
+    comment = cst.EmptyLine(comment=cst.Comment(f"# {what}"))
+    lines = [comment, *(line for line in leading_lines(first) if line.comment)]
+    return [with_leading_lines(first, lines), *code[1:]]
 
 
 def session_init(channel: ChannelPlan) -> List[cst.BaseStatement]:
@@ -184,12 +287,18 @@ def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
         channel = server.channel
         if channel is None or not channel.session:
             continue
-        if original is channel.node:
+        if original is channel.node or (channel.synthesized and original is server.node):
             plan.imports.add(("aiosmtpd.smtp", "SMTP"))
             if any(m.method.decorators for m in channel.verbs):
                 plan.imports.add(("aiosmtpd.smtp", "syntax"))
+            if runs_accept_code(channel):
+                plan.imports.add(("socket", None))
             new = session_classes(channel)
             first = with_leading_lines(new[0], updated.leading_lines)
+        if original is server.node and channel.synthesized:
+            rest = with_leading_lines(without_channel_class(updated), [EMPTY, EMPTY])
+            return cst.FlattenSentinel([first, *new[1:], rest])
+        if original is channel.node:
             return cst.FlattenSentinel([first, *new[1:]])
         if original is server.node:
             return without_channel_class(updated)
