@@ -16,11 +16,14 @@ Where code runs (the legacy contract: user code runs where the program's loop ru
 * The server's listening socket is in the program's socket map, as before: the
   program's ``asyncore.loop()`` accepts. While no loop runs, clients wait in the
   listen backlog and nothing reaches user code.
-* Each accepted socket is served on the shared event-loop thread. When the channel
-  is the stock :class:`SMTPChannel` and the accept hooks are stock (*inline*), the
-  dialogue runs there; only ``process_message`` (and AUTH checks) are handed to the
-  program's loop thread, the session pausing (input buffered) until they return, so
-  a slow ``process_message`` never stalls other clients' dialogues.
+* Each accepted socket is served on the shared event loop, which the program's
+  loop thread itself runs (``_threads.EventLoopThread``; a helper thread takes
+  over while that thread is busy in user code). When the channel is the stock
+  :class:`SMTPChannel` and the accept hooks are stock (*inline*), the dialogue
+  runs in the loop; ``process_message`` (and AUTH checks) are jobs for the
+  program's loop thread, run right after the loop iteration that queued them,
+  the session pausing (input buffered) until they return, so a slow
+  ``process_message`` never stalls other clients' dialogues.
 * Otherwise (*user channel*) every feed of input is a job on the program's loop
   thread, as legacy ran it.
 * ``concurrency=N`` sends the same jobs to N threads of a pool instead, giving up
@@ -55,7 +58,7 @@ from ._auth import MECHANISMS as AUTH_MECHANISMS
 from ._auth import auth_succeeded
 from ._channel import SMTPChannel
 from ._lifecycle import IN_USER_CODE, READING, Event, Session, next_session_state
-from ._threads import Done, EventLoopThread, Job, ends_program_loop
+from ._threads import Done, EventLoopThread, Job, ends_program_loop, engine_loop_running_here
 
 log = logging.getLogger("smtpd_compat")
 
@@ -290,7 +293,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     job), for input, or for the TLS handshake; each job's completion pumps again."""
 
     #: Filled by ``get_buffer``; one per process is enough: ``buffer_updated`` copies
-    #: the bytes out at once, on the loop thread that owns every session.
+    #: the bytes out at once, and one thread at a time (the baton's) runs sessions.
     _read_buffer = memoryview(bytearray(READ_SIZE))
 
     def __dir__(self) -> List[str]:
@@ -303,7 +306,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     def __init__(self, server: Any, holder: EventLoopThread, **kwargs: Any) -> None:
         super().__init__(None, **kwargs)
         self.server = server
-        self.holder = holder  # our hold on the event-loop thread, dropped at the end
+        self.holder = holder  # our hold on the event loop (its helper thread), dropped at the end
         self.state = Session.ACCEPTING
         self.conn: Optional[LegacyConnection] = None
         self.inline = False
@@ -340,7 +343,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             self.transport.close()
 
     def _finalize(self) -> None:
-        """The transport is gone: drop our hold on the event-loop thread (once)."""
+        """The transport is gone: drop our hold on the event loop (once)."""
         if not self._finalized:
             self._finalized = True
             self.holder.release()
@@ -596,7 +599,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
     def _from_user_thread(self, callback: Callable[..., Any], *args: Any) -> None:
         try:
-            self.loop.call_soon_threadsafe(callback, *args)
+            self.holder.call_from(self.server._program_jobs, callback, *args)
         except RuntimeError:  # the loop is closed: the session is long gone
             pass
 
@@ -757,7 +760,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
 
 class BodyBudget:
-    """Message bodies waiting for user code, per server (event-loop thread only).
+    """Message bodies waiting for user code, per server (inside the event loop only).
 
     While the program's loop is busy, other sessions go on receiving mail; past
     ``limit`` bytes of bodies waiting, every session of the server stops reading
@@ -786,10 +789,11 @@ class BodyBudget:
 class QuietAiosmtpdLog(logging.Filter):
     """aiosmtpd's own lines (``Peer:``, ``connection lost``, an empty ``Available
     AUTH mechanisms``) describe our sessions in its terms; legacy wrote nothing to
-    the program's log, so records it makes on our event-loop thread are dropped."""
+    the program's log, so records it makes inside our event loop are dropped
+    (whichever thread runs it)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.threadName != "smtpd_compat-loop"
+        return not engine_loop_running_here()
 
 
 logging.getLogger("mail.log").addFilter(QuietAiosmtpdLog())

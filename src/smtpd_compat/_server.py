@@ -1,9 +1,10 @@
 """The legacy server classes: ``SMTPServer``, ``DebuggingServer``, ``PureProxy``.
 
 ``SMTPServer`` binds and listens in ``__init__`` as the stdlib did, then hands the
-socket to the shared event-loop thread (``_bridge``). To the program it still looks
-like an asyncore dispatcher: while open it keeps an entry in its ``map`` (by
-default ``asyncore.socket_map``), keyed by a wake-up socket, so ``asyncore.loop()``
+socket to the shared event loop (``_bridge``), which the program's loop runs. To
+the program it still looks like an asyncore dispatcher: while open it keeps
+entries in its ``map`` (by default ``asyncore.socket_map``): a wake-up socket and
+the event loop's selector, so ``asyncore.loop()``
 blocks while it serves and returns once ``close()`` or ``asyncore.close_all()``
 has run, from any thread.
 """
@@ -456,7 +457,7 @@ class SMTPServer:
 
     def handle_read_event(self) -> None:
         """Clients are waiting: accept them here, in the program's loop, and hand
-        each socket to the event-loop thread (hooks run later, on this thread)."""
+        each socket to the shared event loop (hooks run later, on this thread)."""
         for _ in range(ACCEPTS_PER_WAKE):
             if not self.serving:
                 return
@@ -522,19 +523,19 @@ class SMTPServer:
         holder.loop.remove_reader(self.socket.fileno())
 
     def _stop_watching(self) -> None:
-        """Before the listening socket closes: no event loop may still watch it."""
-        holder = EventLoopThread.acquire_existing()
-        if holder is None:
+        """Before the listening socket closes: no event loop may still watch it
+        (the loop outlives sessions: it lives while a server is open)."""
+        engine = self._program_jobs.engine
+        if self._watched_by is not engine or engine.loop.is_closed():
             return
-        try:
-            if self._watched_by is holder:
+        if engine.running_here():
+            self._unwatch_listening_socket(engine)
+            return
 
-                async def unwatch() -> None:
-                    self._unwatch_listening_socket(holder)
+        async def unwatch() -> None:
+            self._unwatch_listening_socket(engine)
 
-                holder.run(unwatch(), 10)
-        finally:
-            holder.release()
+        engine.run(unwatch(), 10)
 
     def _exit_loop(self, exc: BaseException) -> None:
         """User code raised ``asyncore.ExitNow`` (or SystemExit) off the program's
@@ -594,7 +595,10 @@ class SMTPServer:
             holder.release()
 
     def _cannot_wait_for_user_code(self) -> bool:
-        """On the thread that would run the user code we would wait for."""
+        """On the thread that would run the user code we would wait for (or the
+        event loop: a signal handler that closes inside one of its iterations)."""
+        if EventLoopThread._current is not None and EventLoopThread._current.running_here():
+            return True
         if self._workers is not None:
             return self._workers.owns_current_thread()
         return self._program_jobs.on_current_thread()

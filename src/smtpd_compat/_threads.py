@@ -1,15 +1,23 @@
-"""Where code runs: the shared event-loop thread, the program's own loop thread, a pool.
+"""Where code runs: the shared event loop, the program's own loop thread, a pool.
 
 Nothing here knows SMTP. Three places run work:
 
-* :class:`EventLoopThread`: one asyncio loop on a daemon thread, shared by every
-  connection being served; it exists only while some connection needs it, so a
-  server that is open but idle holds no thread.
+* :class:`EventLoopThread`: one asyncio loop shared by every connection being
+  served. It is run *by the program's loop thread*: its selector's descriptor is
+  an entry of the program's socket map (:class:`LoopSlot`), and each time it is
+  ready that thread runs one iteration, then the user code the iteration queued,
+  so a message never crosses threads (a cross-CPU thread hand-off costs more
+  than the rest of the message on a small VM; bench/README.md). A lock, the
+  *baton*, says who runs the loop. A helper thread exists while sessions exist:
+  when work waits a whole tick and no program loop comes round (a slow
+  ``process_message``, or no loop polls at all), it takes the baton and runs the
+  loop until a program loop asks for it back. An open but idle server holds no
+  thread.
 * :class:`ProgramLoopJobs`: the thread that runs the program's own loop
   (``asyncore.loop()``, ``smtpd_compat.loop()``, a ``count=`` polling loop) over one
-  socket map. It is an entry in that map, woken by a socket pair, and runs queued
-  jobs inside the program's loop, as legacy ran every hook. Nothing runs while no
-  loop runs.
+  socket map. It is an entry in that map, woken through a socket pair when jobs
+  arrive from elsewhere, and runs queued jobs inside the program's loop, as legacy
+  ran every hook. Nothing runs while no loop runs.
 * :class:`WorkerPool`: ``concurrency=N`` threads, for programs that opt out of
   thread affinity to run ``process_message`` N at a time.
 
@@ -21,8 +29,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
+import logging
 import os
 import queue
+import select
+import selectors
 import signal
 import socket
 import threading
@@ -30,6 +42,11 @@ import time
 from typing import Any, Callable, Deque, Dict, List, Optional
 
 Done = Callable[[Any, Optional[BaseException]], None]
+
+#: Seconds between the helper's looks at a loop no program loop may be running.
+TICK = 0.005
+#: Loop iterations (each followed by the jobs it queued) per wake of a program loop.
+SERVE_ROUNDS = 8
 
 #: What ended legacy's loop instead of reaching ``handle_error``.
 LOOP_ENDING_NAMES = frozenset({"ExitNow", "KeyboardInterrupt", "SystemExit"})
@@ -72,75 +89,339 @@ class Job:
         return error if error is not None and ends_program_loop(error) else None
 
 
+class EngineLoop(asyncio.SelectorEventLoop):
+    """The shared loop; it can tell whether work is waiting without running.
+
+    Pinned asyncio internals (``BaseEventLoop`` 3.8-3.13): ``_ready`` (callbacks
+    due now) and ``_scheduled`` (the timer heap)."""
+
+    _ready: Deque[asyncio.Handle]
+    _scheduled: List[asyncio.TimerHandle]
+
+    def has_ready_callbacks(self) -> bool:
+        return bool(self._ready)
+
+    def has_due_timer(self) -> bool:
+        scheduled = self._scheduled
+        return bool(scheduled) and scheduled[0].when() <= self.time()
+
+
+def engine_loop_running_here() -> bool:
+    """True inside an iteration of the shared loop (on whichever thread runs it)."""
+    return isinstance(asyncio._get_running_loop(), EngineLoop)
+
+
+class _Helper:
+    """The event-loop helper thread of one stretch of sessions (see EventLoopThread)."""
+
+    def __init__(self, engine: EventLoopThread) -> None:
+        self.stopping = False
+        self.nudge = threading.Event()
+        self.thread = threading.Thread(
+            target=engine._helper_main, args=(self,), name="smtpd_compat-loop", daemon=True
+        )
+        self.thread.start()
+
+    def stop(self, engine: EventLoopThread, timeout: float) -> None:
+        self.stopping = True
+        self.nudge.set()
+        try:
+            engine.loop.call_soon_threadsafe(engine.loop.stop)  # if it runs the loop
+        except RuntimeError:  # closed
+            pass
+        if threading.current_thread() is not self.thread:
+            self.thread.join(timeout)
+
+
 class EventLoopThread:
-    """The asyncio loop every connection is served on, alive while anyone holds it."""
+    """The asyncio loop every connection is served on, and who runs it.
+
+    The loop polls a selector whose descriptor sits in each program's socket map
+    (:class:`LoopSlot`), so the program's own loop thread runs the loop, one
+    iteration each time that descriptor is ready, and then the user code those
+    iterations queued: no message crosses threads. A lock (the *baton*) says who
+    runs the loop. While sessions exist, a helper thread ticks every ``TICK``
+    seconds: when work has waited a whole tick and no program loop came round
+    (user code is running, or no program loop polls), it takes the baton and runs
+    the loop until a program loop comes round and asks for it back. The loop
+    lives while a server is open or a session exists; the helper only while a
+    session exists."""
 
     _lock = threading.Lock()
     _current: Optional[EventLoopThread] = None
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.users = 0
-        ready = threading.Event()
-        self.thread = threading.Thread(
-            target=self._run, args=(ready,), name="smtpd_compat-loop", daemon=True
-        )
-        self.thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("smtpd_compat: the event-loop thread did not start in 10 s")
+        self.selector = selectors.DefaultSelector()
+        self.loop = EngineLoop(self.selector)
+        #: Program loops poll the selector's descriptor (epoll, kqueue); without
+        #: one (Windows) the helper runs the loop all the time, as a thread would.
+        self.pollable = hasattr(self.selector, "fileno")
+        self.baton = threading.Lock()
+        self._baton_owner: Optional[int] = None
+        self.users = 0  # sessions and those waiting for them
+        self.runners = 0  # socket maps whose loops poll us
+        self.progress = 0  # bumped whenever a program loop comes round
+        self._flags = threading.Lock()
+        self._helper: Optional[_Helper] = None
+        self._helper_running = False
+        self._handback = False
+        self._handback_to: List[ProgramLoopJobs] = []
+        self._close_pending = False
 
-    def _run(self, ready: threading.Event) -> None:
-        block_signals()
-        asyncio.set_event_loop(self.loop)
-        self.loop.call_soon(ready.set)
-        self.loop.run_forever()
-        pending = asyncio.all_tasks(self.loop)
-        for task in pending:
-            task.cancel()
-        if pending:
-            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-        self.loop.close()
+    def fileno(self) -> int:
+        fileno: int = self.selector.fileno()
+        return fileno
+
+    # -- holding (sessions, closers) ----------------------------------------------
+
+    @classmethod
+    def _engine(cls) -> EventLoopThread:
+        """Under ``_lock``: the engine, made if there is none."""
+        if cls._current is None:
+            cls._current = cls()
+        return cls._current
 
     @classmethod
     def acquire(cls) -> EventLoopThread:
-        """The running loop thread (started if none), held until :meth:`release`."""
+        """The engine (started if none), held until :meth:`release`."""
         with cls._lock:
-            if cls._current is None:
-                cls._current = cls()
-            cls._current.users += 1
-            return cls._current
+            engine = cls._engine()
+            engine.users += 1
+            if engine._helper is None:
+                engine._helper = _Helper(engine)
+            return engine
 
     @classmethod
     def acquire_existing(cls) -> Optional[EventLoopThread]:
-        """Hold the running loop thread, if there is one (to drain its sessions)."""
+        """Hold the engine if sessions exist (to drain them, to look at them)."""
         with cls._lock:
-            if cls._current is not None:
-                cls._current.users += 1
-            return cls._current
+            engine = cls._current
+            if engine is None or engine.users == 0:
+                return None
+            engine.users += 1
+            return engine
 
     def release(self, timeout: float = 10.0) -> None:
-        """Drop one hold; the last one stops the loop (joined unless on it)."""
+        """Drop one hold; the last one stops the helper (joined unless on it)."""
         with self._lock:
             self.users -= 1
             if self.users > 0:
                 return
-            if EventLoopThread._current is self:
-                EventLoopThread._current = None
-        try:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-        except RuntimeError:  # already closed
-            return
-        if threading.current_thread() is not self.thread:
-            self.thread.join(timeout)
+            helper, self._helper = self._helper, None
+            unused = self._detach_if_unused()
+        if helper is not None:
+            helper.stop(self, timeout)
+        if unused:
+            self._close()
+
+    @classmethod
+    def add_runner(cls) -> EventLoopThread:
+        """A socket map's loop will poll the engine (see :class:`LoopSlot`)."""
+        with cls._lock:
+            engine = cls._engine()
+            engine.runners += 1
+            return engine
+
+    def remove_runner(self) -> None:
+        with self._lock:
+            self.runners -= 1
+            unused = self._detach_if_unused()
+        if unused:
+            self._close()
+
+    def _detach_if_unused(self) -> bool:
+        """Under ``_lock``: no server and no session: the next user makes a new one."""
+        if self.users > 0 or self.runners > 0 or EventLoopThread._current is not self:
+            return False
+        EventLoopThread._current = None
+        return True
 
     def call(self, fn: Callable[..., Any], *args: Any) -> None:
         """Schedule ``fn(*args)`` on the loop from any thread."""
         self.loop.call_soon_threadsafe(fn, *args)
 
     def run(self, coro: Any, timeout: float = 30.0) -> Any:
-        """Run a coroutine on the loop and wait for its result (not from the loop)."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        """Run a coroutine on the loop and wait for its result (not from the loop).
+        While nobody runs the loop (no program loop polls, no helper), this thread
+        runs it, a tick at a time, until the result is there."""
+        if self.running_here():
+            coro.close()
+            raise RuntimeError("smtpd_compat: cannot wait for the event loop inside it")
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return future.result(min(TICK, max(0.0, deadline - time.monotonic())))
+            except concurrent.futures.TimeoutError:
+                if time.monotonic() >= deadline:
+                    raise
+            if asyncio._get_running_loop() is None and self._take_baton():
+                try:
+                    stop = self.loop.call_later(TICK, self.loop.stop)
+                    self.loop.run_forever()
+                    stop.cancel()
+                finally:
+                    self._drop_baton()
+
+    def call_from(self, jobs: ProgramLoopJobs, fn: Callable[..., Any], *args: Any) -> None:
+        """Schedule ``fn(*args)`` from user code. On a program thread serving the
+        loop no wake-up is needed: it runs the loop again right after its jobs
+        (or, if the helper took the loop meanwhile, asks for it back, which
+        wakes the helper)."""
+        if jobs.serving is threading.current_thread() and not self.loop.get_debug():
+            self.loop.call_soon(fn, *args)
+        else:
+            self.loop.call_soon_threadsafe(fn, *args)
+
+    def running_here(self) -> bool:
+        """This thread holds the baton (is inside an iteration of the loop)."""
+        return self._baton_owner == threading.get_ident()
+
+    # -- the baton ----------------------------------------------------------------
+
+    def _take_baton(self, timeout: Optional[float] = None) -> bool:
+        taken = self.baton.acquire(timeout=timeout) if timeout else self.baton.acquire(False)
+        if taken:
+            self._baton_owner = threading.get_ident()
+        return taken
+
+    def _drop_baton(self) -> None:
+        """Release the baton; a close that came while we ran the loop happens now."""
+        if self._close_pending and not self.loop.is_running():
+            self._close_pending = False
+            self._shut_loop()
+        self._baton_owner = None
+        self.baton.release()
+
+    def run_once_here(self, jobs: ProgramLoopJobs) -> bool:
+        """On a program's loop thread: one iteration of the loop, unless someone
+        else runs it (then ask for it back). Jobs it queues run after, baton free."""
+        if self.loop.is_closed() or not self._take_baton():
+            self.request_handback(jobs)
+            return False
+        jobs.iterating = threading.current_thread()
+        try:
+            self.progress += 1
+            self.loop.call_soon(self.loop.stop)
+            self.loop.run_forever()
+        except BaseException:
+            jobs.wake()  # jobs queued meanwhile wait for the next loop
+            raise
+        finally:
+            jobs.iterating = None
+            self._drop_baton()
+        return True
+
+    def comes_round(self, jobs: ProgramLoopJobs) -> bool:
+        """A program loop is about to poll: should it poll the loop's descriptor?
+        Not while the helper runs the loop; the helper is asked to hand it back
+        and wakes this program loop when it has."""
+        if asyncio._get_running_loop() is not None or self.loop.is_closed():
+            return False  # a thread inside another asyncio loop cannot run ours
+        self.progress += 1
+        return not self.request_handback(jobs)
+
+    def request_handback(self, jobs: ProgramLoopJobs) -> bool:
+        """True if the helper runs the loop (it will stop and wake ``jobs``)."""
+        with self._flags:
+            if not self._helper_running:
+                return False
+            if jobs not in self._handback_to:
+                self._handback_to.append(jobs)
+            if self._handback:
+                return True
+            self._handback = True
+        self.call(self.loop.stop)
+        return True
+
+    # -- the helper thread ----------------------------------------------------------
+
+    def _helper_main(self, helper: _Helper) -> None:
+        block_signals()
+        if not self.pollable:
+            while not helper.stopping:
+                self._take_over(helper, timeout=TICK)
+            return
+        poller = select.poll()
+        poller.register(self.fileno(), select.POLLIN)
+        seen = -1
+        while not helper.stopping:
+            helper.nudge.wait(TICK)
+            if helper.stopping:
+                break
+            if self.progress != seen:
+                seen = self.progress  # a program loop came round since the last tick
+                continue
+            if self.baton.locked() or not self._has_work(poller):
+                continue
+            self._take_over(helper)
+            seen = -1
+
+    def _has_work(self, poller: Any) -> bool:
+        loop = self.loop
+        if loop.is_closed():
+            return False
+        if loop.has_ready_callbacks() or loop.has_due_timer():
+            return True
+        try:
+            return bool(poller.poll(0))
+        except OSError:
+            return False
+
+    def _take_over(self, helper: _Helper, timeout: Optional[float] = None) -> None:
+        """Run the loop until a program loop asks for it back (or we stop)."""
+        if not self._take_baton(timeout):
+            return
+        with self._flags:
+            self._helper_running = True
+            self._handback = False
+        try:
+            while not helper.stopping and not self._handback and not self.loop.is_closed():
+                try:
+                    self.loop.run_forever()
+                except Exception:  # a bug of ours; the loop must go on serving
+                    logging.getLogger("smtpd_compat").exception("event loop error")
+        finally:
+            with self._flags:
+                self._helper_running = False
+                self._handback = False
+                waiting, self._handback_to = self._handback_to, []
+            self._drop_baton()
+        for jobs in waiting:
+            jobs.wake()
+
+    # -- the end --------------------------------------------------------------------
+
+    def _close(self) -> None:
+        """No server and no session left: close the loop (its descriptors too)."""
+        if self.running_here():
+            self._close_pending = True  # after this iteration (:meth:`_drop_baton`)
+            return
+        if asyncio._get_running_loop() is not None:  # inside someone's asyncio loop
+            closer = threading.Thread(target=self._close, name="smtpd_compat-close")
+            closer.start()
+            closer.join(10)
+            return
+        if not self._take_baton(timeout=10):
+            return
+        try:
+            self._shut_loop()
+        finally:
+            self._baton_owner = None
+            self.baton.release()
+
+    def _shut_loop(self) -> None:
+        """With the baton, outside an iteration: cancel what is left, close."""
+        loop = self.loop
+        if loop.is_closed():
+            return
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 class ProgramLoopJobs:
@@ -173,7 +454,17 @@ class ProgramLoopJobs:
         self.running_jobs = False
         #: Called when the program's loop starts running user code (it stops polling).
         self.busy_hooks: List[Callable[[], None]] = []
+        #: The thread inside an iteration of the engine's loop for us: jobs it
+        #: queues run right after the iteration, so they need no wake-up.
+        self.iterating: Optional[threading.Thread] = None
+        #: The thread in :meth:`serve`: it runs the loop again after its jobs.
+        self.serving: Optional[threading.Thread] = None
         socket_map[self._fd] = self
+        self.engine = EventLoopThread.add_runner()
+        self._slot_fd: Optional[int] = None
+        if self.engine.pollable:
+            self._slot_fd = self.engine.fileno()
+            socket_map[self._slot_fd] = LoopSlot(self)
 
     @classmethod
     def for_map(cls, socket_map: Dict[int, Any]) -> ProgramLoopJobs:
@@ -199,7 +490,8 @@ class ProgramLoopJobs:
 
     def submit(self, job: Job) -> None:
         self._jobs.append(job)
-        self.wake()
+        if self.iterating is not threading.current_thread():
+            self.wake()
 
     def wake(self) -> None:
         """Make the program's loop come round (at most one byte in flight)."""
@@ -260,12 +552,39 @@ class ProgramLoopJobs:
         if self._closing:
             self._close_now()
             return
-        self.run_jobs()
+        self.serve()
 
-    def run_jobs(self) -> None:
-        """Run what is queued; a loop-ending error leaves the loop from here."""
+    def coming_round(self) -> bool:
+        """The program's loop is about to poll (:meth:`LoopSlot.readable`)."""
+        self.loop_thread = threading.current_thread()
+        return not self._closed and self.engine.comes_round(self)
+
+    def serve(self) -> None:
+        """Run the engine's loop here, then the jobs it queued, while it has work."""
+        self.loop_thread = threading.current_thread()
+        engine = self.engine
+        if self._slot_fd is None or self._closed:
+            self.run_jobs()
+            return
+        self.serving = threading.current_thread()
+        try:
+            for _ in range(SERVE_ROUNDS):
+                ran_loop = engine.run_once_here(self)
+                ran_jobs = self.run_jobs()
+                if engine.loop.is_closed() or not (ran_loop or ran_jobs):
+                    return
+                if not ran_jobs and not engine.loop.has_ready_callbacks():
+                    return
+        finally:
+            self.serving = None
+        self.wake()  # more to do: come round again after the program's other sockets
+
+    def run_jobs(self) -> bool:
+        """Run what is queued; a loop-ending error leaves the loop from here.
+        True if any job was there."""
         self.running_jobs = True
-        if self._jobs:
+        ran = bool(self._jobs)
+        if ran:
             for hook in list(self.busy_hooks):
                 hook()
         try:
@@ -278,6 +597,7 @@ class ProgramLoopJobs:
         exc, self._pending_exit = self._pending_exit, None
         if exc is not None:
             raise exc
+        return ran
 
     def handle_write_event(self) -> None:
         pass
@@ -330,12 +650,58 @@ class ProgramLoopJobs:
         self._close_retired()
         if self._map.get(self._fd) is self:
             del self._map[self._fd]
+        slot = self._map.get(self._slot_fd) if self._slot_fd is not None else None
+        if getattr(slot, "jobs", None) is self:
+            del self._map[self._slot_fd]
         self._reader.close()
         self._writer.close()
+        engine = getattr(self, "engine", None)  # None if __init__ failed before it
+        if engine is not None:
+            engine.remove_runner()
 
     def __del__(self) -> None:
         self._close_now()
         self._close_retired()
+
+
+class LoopSlot:
+    """The engine's selector descriptor in a program's socket map.
+
+    When the program's loop finds it readable, that loop's thread runs one
+    iteration of the engine's loop and then the user code it queued
+    (:meth:`ProgramLoopJobs.serve`); ``readable()`` tells the engine the program
+    loop came round. No reference back from the jobs: a map cleared by
+    ``asyncore.close_all()`` frees both without the cycle collector."""
+
+    def __init__(self, jobs: ProgramLoopJobs) -> None:
+        self.jobs = jobs
+
+    def fileno(self) -> int:
+        return self.jobs.engine.fileno()
+
+    def readable(self) -> bool:
+        return self.jobs.coming_round()
+
+    def writable(self) -> bool:
+        return False
+
+    def handle_read_event(self) -> None:
+        self.jobs.serve()
+
+    def handle_write_event(self) -> None:
+        pass
+
+    def handle_expt_event(self) -> None:
+        pass
+
+    def handle_error(self) -> None:
+        raise  # asyncore calls this inside ``except``: let the loop end with it
+
+    def handle_close(self) -> None:
+        self.jobs.close()
+
+    def close(self) -> None:
+        self.jobs.close()
 
 
 class WorkerPool:
