@@ -39,7 +39,7 @@ import signal
 import socket
 import threading
 import time
-from typing import Any, Callable, Deque, Dict, List, Optional
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 Done = Callable[[Any, Optional[BaseException]], None]
 
@@ -93,10 +93,55 @@ class EngineLoop(asyncio.SelectorEventLoop):
     """The shared loop; it can tell whether work is waiting without running.
 
     Pinned asyncio internals (``BaseEventLoop`` 3.8-3.13): ``_ready`` (callbacks
-    due now) and ``_scheduled`` (the timer heap)."""
+    due now), ``_scheduled`` (the timer heap), ``_run_once`` (one iteration; it
+    polls without waiting while ``_stopping`` is set) and ``_thread_id`` (what
+    ``is_running()`` reads)."""
 
     _ready: Deque[asyncio.Handle]
     _scheduled: List[asyncio.TimerHandle]
+    _stopping: bool
+    _thread_id: Optional[int]
+    _run_once: Callable[[], None]
+
+    def run_once(self) -> None:
+        """One iteration that does not wait: ``call_soon(stop); run_forever()``
+        without their set-up and tear-down (a third of an iteration's cost, paid
+        on every wake of the program's loop). Async generators first iterated
+        here are not tracked for ``shutdown_asyncgens`` (none are: aiosmtpd and
+        the bridge use none)."""
+        asyncio._set_running_loop(self)
+        self._thread_id = threading.get_ident()
+        self._stopping = True  # poll with timeout 0, as a pending stop() would
+        try:
+            self._run_once()
+        finally:
+            self._stopping = False
+            self._thread_id = None
+            asyncio._set_running_loop(None)
+
+    def run_callbacks(self, callbacks: List[Tuple[Callable[..., Any], Tuple[Any, ...]]]) -> None:
+        """Run callbacks as handles of an iteration would (errors to the loop's
+        exception handler), without polling: user code's completions, run by
+        the thread that ran the user code. Any left by a loop-ending error are
+        scheduled."""
+        asyncio._set_running_loop(self)
+        self._thread_id = threading.get_ident()
+        try:
+            while callbacks:
+                fn, args = callbacks.pop(0)
+                try:
+                    fn(*args)
+                except (SystemExit, KeyboardInterrupt):
+                    raise
+                except BaseException as exc:
+                    self.call_exception_handler(
+                        {"message": "Exception in callback %r" % (fn,), "exception": exc}
+                    )
+        finally:
+            self._thread_id = None
+            asyncio._set_running_loop(None)
+            for fn, args in callbacks:
+                self.call_soon(fn, *args)
 
     def has_ready_callbacks(self) -> bool:
         return bool(self._ready)
@@ -265,13 +310,29 @@ class EventLoopThread:
 
     def call_from(self, jobs: ProgramLoopJobs, fn: Callable[..., Any], *args: Any) -> None:
         """Schedule ``fn(*args)`` from user code. On a program thread serving the
-        loop no wake-up is needed: it runs the loop again right after its jobs
-        (or, if the helper took the loop meanwhile, asks for it back, which
-        wakes the helper)."""
-        if jobs.serving is threading.current_thread() and not self.loop.get_debug():
-            self.loop.call_soon(fn, *args)
+        loop it is kept for :meth:`run_completions`, right after the jobs."""
+        if jobs.serving is threading.current_thread():
+            jobs.completions.append((fn, args))
         else:
             self.loop.call_soon_threadsafe(fn, *args)
+
+    def run_completions(self, jobs: ProgramLoopJobs, me: threading.Thread) -> None:
+        """On a program thread after its jobs: their completions, here and now
+        (no iteration needed), unless someone else runs the loop meanwhile."""
+        done, jobs.completions = jobs.completions, []
+        if self.loop.is_closed():
+            return
+        if not self._take_baton():
+            for fn, args in done:
+                self.loop.call_soon_threadsafe(fn, *args)
+            self.request_handback(jobs)
+            return
+        jobs.iterating = me
+        try:
+            self.loop.run_callbacks(done)
+        finally:
+            jobs.iterating = None
+            self._drop_baton()
 
     def running_here(self) -> bool:
         """This thread holds the baton (is inside an iteration of the loop)."""
@@ -293,17 +354,17 @@ class EventLoopThread:
         self._baton_owner = None
         self.baton.release()
 
-    def run_once_here(self, jobs: ProgramLoopJobs) -> bool:
-        """On a program's loop thread: one iteration of the loop, unless someone
-        else runs it (then ask for it back). Jobs it queues run after, baton free."""
+    def run_once_here(self, jobs: ProgramLoopJobs, me: threading.Thread) -> bool:
+        """On a program's loop thread (``me``): one iteration of the loop, unless
+        someone else runs it (then ask for it back). Jobs it queues run after,
+        baton free."""
         if self.loop.is_closed() or not self._take_baton():
             self.request_handback(jobs)
             return False
-        jobs.iterating = threading.current_thread()
+        jobs.iterating = me
         try:
             self.progress += 1
-            self.loop.call_soon(self.loop.stop)
-            self.loop.run_forever()
+            self.loop.run_once()
         except BaseException:
             jobs.wake()  # jobs queued meanwhile wait for the next loop
             raise
@@ -319,7 +380,7 @@ class EventLoopThread:
         if asyncio._get_running_loop() is not None or self.loop.is_closed():
             return False  # a thread inside another asyncio loop cannot run ours
         self.progress += 1
-        return not self.request_handback(jobs)
+        return not (self._helper_running and self.request_handback(jobs))
 
     def request_handback(self, jobs: ProgramLoopJobs) -> bool:
         """True if the helper runs the loop (it will stop and wake ``jobs``)."""
@@ -457,8 +518,9 @@ class ProgramLoopJobs:
         #: The thread inside an iteration of the engine's loop for us: jobs it
         #: queues run right after the iteration, so they need no wake-up.
         self.iterating: Optional[threading.Thread] = None
-        #: The thread in :meth:`serve`: it runs the loop again after its jobs.
+        #: The thread in :meth:`serve`: it runs the completions of its jobs.
         self.serving: Optional[threading.Thread] = None
+        self.completions: List[Tuple[Callable[..., Any], Tuple[Any, ...]]] = []
         socket_map[self._fd] = self
         self.engine = EventLoopThread.add_runner()
         self._slot_fd: Optional[int] = None
@@ -555,25 +617,28 @@ class ProgramLoopJobs:
         self.serve()
 
     def coming_round(self) -> bool:
-        """The program's loop is about to poll (:meth:`LoopSlot.readable`)."""
-        self.loop_thread = threading.current_thread()
+        """The program's loop is about to poll (:meth:`LoopSlot.readable`; our
+        own ``readable()`` noted its thread)."""
         return not self._closed and self.engine.comes_round(self)
 
     def serve(self) -> None:
         """Run the engine's loop here, then the jobs it queued, while it has work."""
-        self.loop_thread = threading.current_thread()
+        self.loop_thread = me = threading.current_thread()
         engine = self.engine
         if self._slot_fd is None or self._closed:
             self.run_jobs()
             return
-        self.serving = threading.current_thread()
+        loop = engine.loop
+        self.serving = me
         try:
             for _ in range(SERVE_ROUNDS):
-                ran_loop = engine.run_once_here(self)
-                ran_jobs = self.run_jobs()
-                if engine.loop.is_closed() or not (ran_loop or ran_jobs):
+                ran_loop = engine.run_once_here(self, me)
+                ran_jobs = bool(self._jobs or self._pending_exit) and self.run_jobs()
+                if self.completions:
+                    engine.run_completions(self, me)
+                if not (ran_loop or ran_jobs) or loop.is_closed():
                     return
-                if not ran_jobs and not engine.loop.has_ready_callbacks():
+                if not self._jobs and not loop.has_ready_callbacks():
                     return
         finally:
             self.serving = None
