@@ -44,7 +44,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 Done = Callable[[Any, Optional[BaseException]], None]
 
 #: Seconds between the helper's looks at a loop no program loop may be running.
-TICK = 0.005
+TICK = 0.01
 #: Loop iterations (each followed by the jobs it queued) per wake of a program loop.
 SERVE_ROUNDS = 8
 
@@ -161,20 +161,20 @@ class _Helper:
 
     def __init__(self, engine: EventLoopThread) -> None:
         self.stopping = False
-        self.nudge = threading.Event()
         self.thread = threading.Thread(
             target=engine._helper_main, args=(self,), name="smtpd_compat-loop", daemon=True
         )
         self.thread.start()
 
     def stop(self, engine: EventLoopThread, timeout: float) -> None:
+        """It ends within a tick; joined unless we are inside the loop (a
+        session's end must not hold up the program's loop for a tick)."""
         self.stopping = True
-        self.nudge.set()
         try:
             engine.loop.call_soon_threadsafe(engine.loop.stop)  # if it runs the loop
         except RuntimeError:  # closed
             pass
-        if threading.current_thread() is not self.thread:
+        if threading.current_thread() is not self.thread and not engine.running_here():
             self.thread.join(timeout)
 
 
@@ -407,7 +407,7 @@ class EventLoopThread:
         poller.register(self.fileno(), select.POLLIN)
         seen = -1
         while not helper.stopping:
-            helper.nudge.wait(TICK)
+            time.sleep(TICK)  # one syscall a tick: the tick is paid on every message
             if helper.stopping:
                 break
             if self.progress != seen:
