@@ -642,6 +642,10 @@ class ProgramLoopJobs:
                     return
         finally:
             self.serving = None
+            if self.completions:  # a job ended the program's loop: they run elsewhere
+                done, self.completions = self.completions, []
+                for fn, args in done:
+                    engine.call(fn, *args)
         self.wake()  # more to do: come round again after the program's other sockets
 
     def run_jobs(self) -> bool:
