@@ -161,21 +161,30 @@ class _Helper:
 
     def __init__(self, engine: EventLoopThread) -> None:
         self.stopping = False
+        #: Held while it runs: a tick is one timed acquire (one futex wait, no
+        #: Condition machinery: the tick is paid on every message); stop() releases.
+        self.alarm = threading.Lock()
+        self.alarm.acquire()
         self.thread = threading.Thread(
             target=engine._helper_main, args=(self,), name="smtpd_compat-loop", daemon=True
         )
         self.thread.start()
 
     def stop(self, engine: EventLoopThread, timeout: float) -> None:
-        """It ends within a tick; joined unless we are inside the loop (a
-        session's end must not hold up the program's loop for a tick)."""
+        if self.stopping:
+            return
         self.stopping = True
+        self.alarm.release()
         try:
             engine.loop.call_soon_threadsafe(engine.loop.stop)  # if it runs the loop
         except RuntimeError:  # closed
             pass
-        if threading.current_thread() is not self.thread and not engine.running_here():
+        if threading.current_thread() is not self.thread:
             self.thread.join(timeout)
+
+    def tick(self) -> bool:
+        """Wait a tick; False once stopped."""
+        return not self.alarm.acquire(timeout=TICK) and not self.stopping
 
 
 class EventLoopThread:
@@ -406,10 +415,7 @@ class EventLoopThread:
         poller = select.poll()
         poller.register(self.fileno(), select.POLLIN)
         seen = -1
-        while not helper.stopping:
-            time.sleep(TICK)  # one syscall a tick: the tick is paid on every message
-            if helper.stopping:
-                break
+        while helper.tick():
             if self.progress != seen:
                 seen = self.progress  # a program loop came round since the last tick
                 continue
