@@ -52,11 +52,6 @@ EXPECTED_RUN = {
 # 4-argument process_message), see tests/test_differential.py for those.
 EXPECTED_DIFFERENCES: Dict[str, str] = {}
 
-# Suite tests that fail because of an engine bug not fixed yet (test id -> bug).
-# Each is also an xfail(strict=True) test below, so a fix shows up as XPASS.
-KNOWN_ENGINE_BUGS: Dict[str, str] = {}
-
-
 def cpython_test_dir() -> str:
     """Directory of the running interpreter's CPython ``test`` package."""
     try:
@@ -131,7 +126,7 @@ def show(request: pytest.FixtureRequest, line: str) -> None:
 def test_cpython_suite_passes(suite: str, request: pytest.FixtureRequest) -> None:
     report = run_suite(suite)
     show(request, counts(report))
-    allowed = set(EXPECTED_DIFFERENCES) | set(KNOWN_ENGINE_BUGS)
+    allowed = set(EXPECTED_DIFFERENCES)
     unexpected = {k: v for k, v in report["problems"].items() if k not in allowed}
     assert not unexpected, "\n\n".join(f"{k}\n{v}" for k, v in unexpected.items())
     # A listed difference must still make its suite test fail, or leave the table.
@@ -148,16 +143,3 @@ def test_cpython_suite_passes(suite: str, request: pytest.FixtureRequest) -> Non
         assert report["run"] == expected, counts(report)
     # Only IPv6 availability may skip a test (test_smtpd's family detection).
     assert all("IPv6" in reason for reason in report["skips"].values()), report["skips"]
-
-
-@pytest.mark.parametrize(
-    "test_id",
-    [
-        pytest.param(test_id, marks=pytest.mark.xfail(strict=True, reason=reason))
-        for test_id, reason in sorted(KNOWN_ENGINE_BUGS.items())
-    ],
-)
-def test_known_engine_bug(test_id: str) -> None:
-    suite = test_id.split(".")[1][len("test_") :]
-    report = run_suite(suite)
-    assert test_id not in report["problems"], report["problems"][test_id]

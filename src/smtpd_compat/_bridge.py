@@ -799,8 +799,6 @@ class QuietAiosmtpdLog(logging.Filter):
 logging.getLogger("mail.log").addFilter(QuietAiosmtpdLog())
 
 
-
-
 def is_exit_now(exc: BaseException) -> bool:
     """``asyncore.ExitNow`` from whichever asyncore the program uses."""
     return type(exc).__name__ == "ExitNow"

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("libcst")
-
 from smtpd_compat.codemod import main  # noqa: E402
 
 LEGACY = """\

@@ -29,13 +29,12 @@ from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
-pytest.importorskip("libcst")
-
 from smtpd_compat.codemod import main  # noqa: E402
 
 PROGRAMS = Path(__file__).parent / "programs"
 CONVERTED = [
     "tutorial_sink",
+    "settings_banner",
     "decoding_sink",
     "policy_relay",
     "policy_channel",
@@ -73,6 +72,29 @@ CONVERTED = [
     "pytest_fixture",
     "forwarding_init",
     "xclient_channel",
+    "lmtp_accept",
+    "error_log_channel",
+    "raw_rcpt_filter",
+    "xclient_ehlo",
+    "close_summary",
+    "forwarding_store",
+    "debugging_renamed",
+    "bare_smtpserver",
+    "mailbox_context",
+    # the server followed from its creation to the loop that serves it (_serving)
+    "method_loop_main",
+    "sink_thread_30",
+    "loop_thread_method",
+    "runner_factory",
+    "factory_service",
+    "exit_list_fixture",
+    "context_trap_30",
+    "joined_loop_thread",
+    "gateway_helpers",
+    "relay_hostname",
+    "postfix_lookalike",
+    "open_error_channel",
+    "list_accept",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -85,9 +107,9 @@ NOT_CONVERTED = [
 # Programs logging to stderr with logging.basicConfig: their log must stay as it was
 # (aiosmtpd's session log must not join it).
 COMPARES_STDERR = {"honeypot_log"}
-PRINTS_ONLY = {"debugging_server"}
+PRINTS_ONLY = {"debugging_server", "debugging_renamed"}
 # Programs whose greeting the codemod keeps (ident=); the others greet as aiosmtpd does.
-KEEPS_BANNER = {"banner_version"}
+KEEPS_BANNER = {"banner_version", "postfix_lookalike"}
 # Programs answering AUTH: the AUTH dialogues run too, and only their reply codes are
 # compared (aiosmtpd words 235, 535, 504 and the 334 continuation its own way).
 AUTH_PROGRAMS = {"auth_plain", "auth_required"}
@@ -105,13 +127,28 @@ STOPPED_BY_STDIN = {
     "daemon_viewer",
     "polling_function",
     "pytest_fixture",
+    "mailbox_context",
+    "sink_thread_30",
+    "loop_thread_method",
+    "runner_factory",
+    "exit_list_fixture",
+    "context_trap_30",
+    "joined_loop_thread",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"
 UTF8_BODY = "Subject: caf\u00e9\r\n\r\nna\u00efve \u2713\r\nlast"
 # Programs that raise in process_message for boom@example.com: smtpd dropped the
-# connection (and asyncore printed to stdout), converted code answers 451.
-RAISES = {"raising_sink"}
+# connection (and asyncore printed to stdout), converted code answers 451. Where the
+# channel's handle_error kept the connection, smtpd never answered: the client's timeout
+# ends that dialogue as a dropped connection.
+RAISES = {"raising_sink", "error_log_channel", "open_error_channel"}
+# Of those, the programs whose channel's handle_error reports the error its own way
+# (converted code runs that report instead of printing the traceback).
+OWN_ERROR_REPORT = {"error_log_channel", "open_error_channel"}
+# smtpd.SMTPServer itself: every message raised NotImplementedError and smtpd dropped the
+# connection; converted code answers 451 to each (noted).
+NOT_IMPLEMENTED = {"bare_smtpserver"}
 DROPPED = (0, "connection dropped")
 TEMPORARY_FAILURE = (451, "Requested action aborted: error in processing")
 # One dialogue per connection; "DATA" sends BODY. Replies are compared one by one.
@@ -307,19 +344,28 @@ class Program:
             stderr=subprocess.PIPE,
             text=True,
         )
+        self.pending = b""  # read from the pipe past the lines returned so far
         self.port = int(self.readline())
 
     def readline(self) -> str:
+        """One line of stdout, read from the pipe itself: two lines written at once are two.
+
+        (The text wrapper would buffer the second line where select() does not see it.)
+        """
         assert self.proc.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.proc.stdout, selectors.EVENT_READ)
-            if not selector.select(TIMEOUT):
-                self.proc.kill()
-                pytest.fail(f"no output within {TIMEOUT}s: {self.proc.communicate()}")
-        line = self.proc.stdout.readline()
-        if not line:
-            pytest.fail(f"program exited: {self.proc.communicate()}")
-        return line
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.pending:
+            with selectors.DefaultSelector() as selector:
+                selector.register(fd, selectors.EVENT_READ)
+                if not selector.select(TIMEOUT):
+                    self.proc.kill()
+                    pytest.fail(f"no output within {TIMEOUT}s: {self.proc.communicate()}")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                pytest.fail(f"program exited: {self.proc.communicate()}")
+            self.pending += chunk
+        line, _, self.pending = self.pending.partition(b"\n")
+        return line.decode() + "\n"
 
     def stop(self, by_stdin: bool) -> Tuple[str, List[dict]]:
         """Stop by closing stdin (the thread fixture) or by Ctrl+C; stdout and records."""
@@ -329,6 +375,7 @@ class Program:
         if not by_stdin:
             self.proc.send_signal(signal.SIGINT)
         out, err = self.proc.communicate(timeout=TIMEOUT)
+        out = self.pending.decode() + out  # what readline() read past its last line
         self.stderr = err
         records = self.record.read_text().splitlines() if self.record.exists() else []
         return out, [json.loads(r) for r in records]
@@ -371,6 +418,11 @@ def same_replies(name: str, native: dict, legacy: dict) -> bool:
     if name in RAISES:
         assert expected["raises"][-1] == TEMPORARY_FAILURE, legacy["replies"]["raises"]
         native["replies"]["raises"] = native["replies"]["raises"][:-1]  # then QUIT
+    if name in NOT_IMPLEMENTED:  # each DATA: the drop became 451, the session went on
+        assert DROPPED in legacy["replies"]["ehlo"], legacy["replies"]["ehlo"]
+        for dialogue, replies in legacy["replies"].items():
+            if replies[-1] == DROPPED:
+                native["replies"][dialogue] = native["replies"][dialogue][: len(replies)]
     if name in KEEPS_BANNER:
         return native["replies"] == expected
     return {k: v[1:] for k, v in native["replies"].items()} == {
@@ -384,7 +436,7 @@ def as_converted(reply: Tuple[int, str]) -> Tuple[int, str]:
 
 def program_output(name: str, stdout: str) -> str:
     """stdout without asyncore's report of the exception smtpd let through."""
-    if name not in RAISES:
+    if name not in RAISES | NOT_IMPLEMENTED:
         return stdout
     lines = stdout.splitlines(keepends=True)
     return "".join(x for x in lines if not x.startswith("error: uncaptured python exception"))
@@ -431,10 +483,14 @@ def test_converted_program_behaves_the_same(
         codes = {c for replies in legacy["auth_codes"].values() for c in replies}
         assert {235, 334, 504, 535} <= codes
     assert native["records"] == legacy["records"]
-    assert len(native["records"]) >= 3 or name in PRINTS_ONLY
+    assert len(native["records"]) >= 3 or name in PRINTS_ONLY | NOT_IMPLEMENTED
     assert native["stdout"] == program_output(name, legacy["stdout"])
-    if name in RAISES:
+    if name in RAISES and name not in OWN_ERROR_REPORT:
         assert "RuntimeError: the store is down" in native["stderr"]
+    if name in OWN_ERROR_REPORT:
+        assert "RuntimeError: the store is down" in native["stdout"]
+    if name in NOT_IMPLEMENTED:
+        assert "NotImplementedError" in native["stderr"]
     if name in COMPARES_STDERR:
         assert native["stderr"] == legacy["stderr"]
         assert legacy["stderr"].count("INFO mail from") >= 3
@@ -501,6 +557,12 @@ NOTED: Dict[str, Tuple[List[str], Tuple[int, str], Tuple[int, str]]] = {
         (250, "OK"),
         (552, "Error: Too much mail data"),
     ),
+    "quit_argument": (["QUIT now"], (221, "Bye"), (501, "Syntax: QUIT")),
+    "fifth_unknown": (
+        ["XYZZY"] * 5,
+        (500, 'Error: command "XYZZY" not recognized'),
+        (502, "5.5.1 Too many unrecognized commands, goodbye."),
+    ),
 }
 
 
@@ -535,5 +597,12 @@ def test_the_noted_differences_are_the_real_ones(legacy_python, native_python, t
         finally:
             running.stop(by_stdin=False)
         assert got == {name: n[which] for name, n in NOTED.items()}
-    for words in ("HELP", "HELO/EHLO gets 250 (smtpd: 503)", "gets 501 (smtpd: 555)", "552"):
+    for words in (
+        "HELP",
+        "HELO/EHLO gets 250 (smtpd: 503)",
+        "gets 501 (smtpd: 555)",
+        "552",
+        "QUIT with an argument gets 501",
+        "the fifth unknown command in a session gets 502",
+    ):
         assert words in notes

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
-pytest.importorskip("libcst")
-
 from before_after import check_noop, run, unwrapped  # noqa: E402
 
 EHLO = """

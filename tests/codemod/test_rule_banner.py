@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
-pytest.importorskip("libcst")
-
 from before_after import check_noop, run, unwrapped  # noqa: E402
 
 SINK = """

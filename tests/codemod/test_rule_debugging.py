@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-pytest.importorskip("libcst")
-
 from before_after import check_noop, run  # noqa: E402
 
 OPTIONS = "enable_SMTPUTF8=False"  # the handler decodes: aiosmtpd's decode_data is strict ASCII
@@ -44,7 +40,22 @@ def test_noop_pure_proxy():
     assert any(r.startswith("t.py:4: smtpd.PureProxy is instantiated directly") for r in reports)
 
 
-def test_noop_debugging_subclass():
+def test_noop_debugging_subclass_with_its_own_code():
+    reports = check_noop("""
+        import smtpd
+
+
+        class Loud(smtpd.DebuggingServer):
+            def __init__(self, localaddr):
+                super().__init__(localaddr, None)
+    """)
+    assert any(
+        r.startswith("t.py:4: class Loud keeps its base's process_message (printing or relaying)")
+        for r in reports
+    )
+
+
+def test_noop_empty_debugging_subclass_not_made_here():
     reports = check_noop("""
         import smtpd
 
@@ -53,9 +64,34 @@ def test_noop_debugging_subclass():
             pass
     """)
     assert any(
-        r.startswith("t.py:4: class Loud keeps its base's process_message (printing or relaying)")
-        for r in reports
+        r.startswith("t.py:4: class Loud is not instantiated in this module") for r in reports
     )
+
+
+def test_empty_debugging_subclass_becomes_a_subclass_of_the_handler():
+    outcome = run("""
+        import asyncore
+        import smtpd
+
+
+        class Loud(smtpd.DebuggingServer):
+            \"\"\"Prints what it gets.\"\"\"
+
+
+        def main():
+            server = Loud(("localhost", 1025), None, decode_data=True)
+            asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "import smtpd" not in outcome.source
+    assert "class LegacyDebuggingHandler:" in outcome.source
+    assert 'class Loud(LegacyDebuggingHandler):\n    """Prints what it gets."""\n' in outcome.source
+    assert "    server = Loud(decode_data=True)\n" in outcome.source
+    assert (
+        '    server_controller = Controller(server, hostname="localhost", port=1025, '
+        + OPTIONS
+        + ")\n"
+    ) in outcome.source
 
 
 def test_noop_subclass_using_its_base():

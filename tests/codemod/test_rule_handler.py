@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
-pytest.importorskip("libcst")
-
 from before_after import check_noop, check_transformed, run, unwrapped  # noqa: E402
 
 HANDLE_DATA = """\
@@ -338,3 +335,217 @@ def test_noop_when_rule_is_skipped():
         asyncore.loop()
     """
     assert check_noop(source, "startup", "init", "imports") != []
+
+
+OWN_CLOSE = """
+    import asyncore
+    import smtpd
+
+
+    class Keeper(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.count = getattr(self, "count", 0) + 1
+
+        def close(self):
+            print("kept", getattr(self, "count", 0))
+            {base_close}
+
+
+    keeper = Keeper(("localhost", 2525), None)
+    try:
+        asyncore.loop()
+    except KeyboardInterrupt:
+        keeper.close()
+"""
+
+
+@pytest.mark.parametrize(
+    "base_close",
+    [
+        "smtpd.SMTPServer.close(self)",
+        "super().close()",
+        "super(Keeper, self).close()",
+        "asyncore.dispatcher.close(self)  # the socket goes",
+    ],
+)
+def test_own_close_stays_and_stops_the_controller(base_close):
+    outcome = run(OWN_CLOSE.format(base_close=base_close))
+    assert [r for r in outcome.reports if not r.note] == []
+    comment = "# the socket goes" if "#" in base_close else "# smtpd closed the server here"
+    assert (
+        '    def close(self):\n        print("kept", getattr(self, "count", 0))\n'
+        f"        self.controller.stop()  {comment}\n"
+    ) in outcome.source
+    assert outcome.source.endswith(
+        'keeper_controller = BoundController(keeper, ("localhost", 2525), enable_SMTPUTF8=False)\n'
+        "keeper.controller = keeper_controller  # its close() stops it\n"
+        "try:\n"
+        "    keeper_controller.start()\n"
+        "    threading.Event().wait()  # served until interrupted\n"
+        "except KeyboardInterrupt:\n"
+        "    keeper.close()\n"
+    )
+
+
+def test_own_close_runs_where_close_all_closed_it():
+    source = OWN_CLOSE.format(base_close="super().close()").replace(
+        "keeper.close()", "asyncore.close_all()"
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert outcome.source.endswith("except KeyboardInterrupt:\n    keeper.close()\n")
+
+
+@pytest.mark.parametrize(
+    "base_close",
+    [
+        "pass",  # smtpd's server stayed open
+        "if self.count:\n                super().close()",  # only sometimes
+        "super().close()\n            super().close()",
+        "super().close()\n            asyncore.close_all()",  # more of asyncore
+        "smtpd.SMTPServer.close(other)",
+    ],
+)
+def test_noop_own_close_of_another_shape(base_close):
+    reports = check_noop(OWN_CLOSE.format(base_close=base_close))
+    assert any(
+        r.startswith("t.py:9: class Keeper overrides the dispatcher's close") for r in reports
+    )
+
+
+def test_noop_own_close_where_the_class_has_a_controller_attribute():
+    source = OWN_CLOSE.format(base_close="super().close()").replace(
+        "self.count = getattr", "self.controller = None\n        self.count = getattr"
+    )
+    reports = check_noop(source)
+    assert any("overrides the dispatcher's close" in r for r in reports)
+
+
+def test_smtpserver_itself_answers_451_to_every_message():
+    outcome = run("""
+        import asyncore
+        import smtpd
+
+        server = smtpd.SMTPServer(("127.0.0.1", 0), None)
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "class LegacySMTPServerHandler:" in outcome.source
+    assert 'raise NotImplementedError("smtpd.SMTPServer has no process_message' in outcome.source
+    assert "server = LegacySMTPServerHandler()\n" in outcome.source
+    assert "LegacyDebuggingHandler" not in outcome.source
+    (note,) = [r.format("t.py") for r in outcome.reports if r.note]
+    assert note.startswith(
+        "t.py:4: note: smtpd.SMTPServer itself: its process_message raised "
+        "NotImplementedError on every message and smtpd dropped the connection; converted "
+        "code answers every message with 451"
+    )
+
+
+MAILBOX = """
+    import asyncore
+    import smtpd
+    import threading
+
+
+    class Keeper(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.kept.append(data)
+
+
+    class Mailbox:
+        def __enter__(self):
+            self.server = Keeper(("127.0.0.1", 0), None)
+            self.server.kept = []
+            self.thread = threading.Thread(target=asyncore.loop)
+            self.thread.start()
+            return self
+
+        def __exit__(self, *exc):
+            self.server.close()
+            self.thread.join(10)
+
+
+    with Mailbox() as box:
+        {use}
+"""
+
+
+def test_owner_leaving_its_method_converts_when_elsewhere_reads_socket_and_own_attributes():
+    use = "print(box.server.socket.getsockname()[1], len(box.server.kept))"
+    outcome = run(MAILBOX.format(use=use))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        self.server.socket = self.server_controller.socket" in outcome.source
+    assert "        self.server_controller.stop()\n" in outcome.source
+    assert outcome.source.endswith(f"with Mailbox() as box:\n    {use}\n")
+
+
+@pytest.mark.parametrize(
+    "use, line, reason",
+    [
+        (
+            "box.server.close()",
+            25,
+            "box.server.close reaches the server's close outside its class: the converted "
+            "handler has none (its controller will be box.server_controller: stop() it there",
+        ),
+        ("print(box.server.addr)", 25, "box.server.addr reaches the server's addr outside"),
+        ("keep(box.server)", 25, "box.server hands the server on here"),
+    ],
+)
+def test_noop_owner_leaving_its_method_when_elsewhere_needs_the_dispatcher(use, line, reason):
+    reports = check_noop(MAILBOX.format(use=use))
+    assert any(r.startswith(f"t.py:{line}: {reason}") for r in reports), reports
+
+
+def test_noop_server_itself_returned_from_its_method():
+    source = MAILBOX.format(use="pass").replace("return self\n", "return self.server\n")
+    reports = check_noop(source)
+    assert any(r.startswith("t.py:17: self.server leaves __enter__() here") for r in reports)
+
+
+def test_own_close_called_through_the_owner_stays():
+    source = MAILBOX.format(use="box.server.close()").replace(
+        "            self.kept.append(data)\n",
+        "            self.kept.append(data)\n\n"
+        "        def close(self):\n"
+        "            super().close()\n",
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert outcome.source.endswith("with Mailbox() as box:\n    box.server.close()\n")
+    assert "        self.server.close()\n" in outcome.source  # __exit__: its own close()
+
+
+SUBCLASSED = """
+    import asyncore
+    import smtpd
+
+
+    class Sink({base}):
+        {body}
+
+
+    class LoudSink(Sink):
+        pass
+
+
+    Sink(("localhost", 2525), None)
+    asyncore.loop()
+"""
+
+
+@pytest.mark.parametrize(
+    "base, body",
+    [
+        ("smtpd.SMTPServer", "def process_message(self, *args, **kwargs):\n            pass"),
+        ("smtpd.DebuggingServer", "pass"),
+    ],
+)
+def test_noop_subclass_of_a_server_class(base, body):
+    line = 9 + body.count("\n")
+    reports = check_noop(SUBCLASSED.format(base=base, body=body))
+    assert any(
+        r.startswith(f"t.py:{line}: class LoudSink subclasses Sink, which becomes a handler")
+        for r in reports
+    ), reports

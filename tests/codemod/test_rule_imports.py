@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-pytest.importorskip("libcst")
-
 from before_after import check_noop, run  # noqa: E402
 
 SOURCE = """

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
-pytest.importorskip("libcst")
-
 from before_after import check_noop, run, unwrapped  # noqa: E402
 
 TEMPLATE = """
@@ -118,4 +115,110 @@ def test_noop_star_args_that_change_on_the_way():
         server = Sink("x", ("localhost", 0), None)
         asyncore.loop()
     """)
+    assert any("cannot be read statically" in r for r in reports)
+
+
+SELF_IN_ARGS = """
+    import asyncore
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        def __init__(*args, **kwargs):
+            print("starting")
+            smtpd.SMTPServer.__init__(*args, **kwargs)
+
+        def process_message(*args, **kwargs):
+            pass
+
+
+    server = Sink({args})
+    asyncore.loop()
+"""
+
+
+def test_self_inside_star_args_is_read_at_the_instance():
+    outcome = run(SELF_IN_ARGS.format(args='("localhost", 0), None, 1024'))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        smtpd_server_attributes(*args, **kwargs)\n" in outcome.source
+    assert '    def __init__(*args, **kwargs):\n        print("starting")\n' in outcome.source
+    assert (
+        "server_controller = BoundController(server, server._localaddr, "
+        "data_size_limit=1024, enable_SMTPUTF8=False)"
+    ) in unwrapped(outcome.source)
+
+
+def test_noop_self_inside_star_args_with_a_computed_decode_data():
+    reports = check_noop(SELF_IN_ARGS.format(args='("localhost", 0), None, decode_data=DECODE'))
+    assert any("decode_data of Sink(...) is not a literal" in r for r in reports)
+
+
+def test_noop_self_inside_star_args_through_super():
+    source = SELF_IN_ARGS.format(args='("localhost", 0), None').replace(
+        "smtpd.SMTPServer.__init__(*args, **kwargs)", "super().__init__(*args, **kwargs)"
+    )
+    reports = check_noop(source)
+    assert any("cannot be read statically" in r for r in reports)
+
+
+OWN_FIRST = """
+    import asyncore
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        def __init__(self, store, localaddr, *args, decode_data=False, **kwargs):
+            self.store = store
+            {call}
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.store.append(data)
+
+
+    server = Sink([], {args})
+    asyncore.loop()
+"""
+
+
+@pytest.mark.parametrize(
+    "args, decodes",
+    [
+        ('("localhost", 0), None', False),
+        ('("localhost", 0), None, decode_data=True', True),
+        ('localaddr=("localhost", 0), remoteaddr=None, data_size_limit=99', False),
+    ],
+)
+def test_parameters_passed_on_by_name_are_followed(args, decodes):
+    call = "super().__init__(localaddr, *args, decode_data=decode_data, **kwargs)"
+    outcome = run(OWN_FIRST.format(call=call, args=args))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        smtpd_server_attributes(self, localaddr, *args, decode_data=decode_data, **kwargs)"
+    ) in outcome.source
+    assert ('data = data.decode("utf-8")' in outcome.source) is decodes
+    source = unwrapped(outcome.source)
+    controller = next(x for x in source.splitlines() if "= BoundController(" in x)
+    assert "decode_data=True" not in controller  # the handler decodes (aiosmtpd: strict ASCII)
+    assert ("data_size_limit=99" in controller) is ("99" in args)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # a parameter changed before it is passed on
+        "localaddr = ('localhost', 25)\n            super().__init__(localaddr, *args, **kwargs)",
+        # a value computed from a parameter
+        "super().__init__(localaddr, *args, decode_data=not decode_data, **kwargs)",
+        # the star-arguments are not the parameters'
+        "super().__init__(localaddr, *self.extra)",
+    ],
+)
+def test_noop_forwarding_that_cannot_be_followed(call):
+    reports = check_noop(OWN_FIRST.format(call=call, args='("localhost", 0), None'))
+    assert any("cannot be read statically" in r for r in reports)
+
+
+def test_noop_forwarded_private_map():
+    call = "super().__init__(localaddr, *args, **kwargs)"
+    reports = check_noop(OWN_FIRST.format(call=call, args='("localhost", 0), None, map={}'))
     assert any("cannot be read statically" in r for r in reports)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
-pytest.importorskip("libcst")
-
 from before_after import check_noop, run  # noqa: E402
 
 SERVER = """
@@ -97,32 +94,28 @@ def test_if_else_around_the_base_call_and_channel_reads():
     "body, why",
     [
         (
+            'if self.smtp_state:\n                self.push("550 No")\n                return\n'
+            "            super().smtp_MAIL(arg)",
+            "smtp_MAIL: it reads the channel's self.smtp_state",
+        ),
+        (
             'if "spam" in arg:\n                self.push("550 No")\n                return\n'
+            "            self.close_when_done()",
+            "as an SMTP subclass method: it calls the channel's self.close_when_done()",
+        ),
+        (
+            'if blocked(self):\n                self.push("550 No")\n                return\n'
             "            super().smtp_MAIL(arg)",
-            "smtp_MAIL: it reads the raw command argument",
+            "it passes the channel object itself on",
         ),
         (
-            'if self.seen_greeting:\n                self.push("550 No")\n                return\n'
+            'reply = self.push("250 OK")',
+            "it replies or calls the base method inside an expression",
+        ),
+        (
+            "if self.smtp_server.limit:\n                return 1\n"
             "            super().smtp_MAIL(arg)",
-            "smtp_MAIL: it reads the channel's self.seen_greeting",
-        ),
-        (
-            'if blocked():\n                self.push("550 No")\n                return\n'
-            "            super().smtp_MAIL(arg)",
-            "smtp_MAIL: it calls blocked, which may block or share state",
-        ),
-        (
-            'print("MAIL")\n            super().smtp_MAIL(arg)',
-            "smtp_MAIL: it does more than refuse with push() and return",
-        ),
-        (
-            "if self.smtp_server.limit:\n                super().smtp_MAIL(arg)",
-            "smtp_MAIL: it does not end with the base call",
-        ),
-        (
-            'if server:\n                self.push("550 No")\n                return\n'
-            "            super().smtp_MAIL(arg)",
-            "smtp_MAIL: it reads a name 'server' that the hook's parameters would hide",
+            "it returns a value (smtpd ignored it)",
         ),
     ],
 )
@@ -131,6 +124,35 @@ def test_noop_guards(body, why):
     reports = check_noop(source)
     assert any(why in r and "SMTPChannel subclass Channel left as is" in r for r in reports)
     assert any("the dispatcher's channel_class" in r for r in reports)
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (
+            'if "spam" in arg:\n                self.push("550 No")\n                return\n'
+            "            super().smtp_MAIL(arg)",
+            'if "spam" in arg:\n            await self.push("550 No")\n            return\n'
+            "        await super().smtp_MAIL(arg)",
+        ),
+        (
+            'if self.seen_greeting:\n                self.push("550 No")\n                return\n'
+            "            smtpd.SMTPChannel.smtp_MAIL(self, arg)",
+            'if self.session.host_name:\n            await self.push("550 No")\n'
+            "            return\n        await super().smtp_MAIL(arg)",
+        ),
+        (
+            'print("MAIL")\n            super(Channel, self).smtp_MAIL(arg)',
+            'print("MAIL")\n        await super().smtp_MAIL(arg)',
+        ),
+    ],
+)
+def test_overrides_no_hook_can_run_become_an_smtp_subclass(body, expected):
+    """Checks on the raw argument or channel state run in the SMTP subclass, before the base."""
+    outcome = run(program(f"        def smtp_MAIL(self, arg):\n            {body}\n"))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert f"    async def smtp_MAIL(self, arg):\n        {expected}\n" in outcome.source
+    assert "class Channel(SMTP):" in outcome.source and "channel_class" not in outcome.source
 
 
 def test_noop_channel_used_elsewhere():
@@ -145,7 +167,9 @@ def test_noop_channel_used_elsewhere():
 def test_noop_other_methods_keep_the_channel():
     reports = check_noop(
         program(
-            "        def smtp_MAIL(self, arg):\n            super().smtp_MAIL(arg)\n\n"
+            "        def smtp_MAIL(self, arg):\n"
+            '            address = self._getaddr(self._strip_command_keyword("FROM:", arg))[0]\n'
+            "            super().smtp_MAIL(arg)\n\n"
             "        def smtp_XCLIENT(self, arg):\n            self.push('250 OK')\n"
         )
     )

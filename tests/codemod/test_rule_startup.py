@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import smtplib
+import textwrap
 import threading
-
-import pytest
-
-pytest.importorskip("libcst")
 
 from before_after import check_noop, run  # noqa: E402
 
@@ -82,7 +79,10 @@ def test_thread_fixture_with_attribute_target():
     )
     outcome = run(source)
     assert [r for r in outcome.reports if not r.note] == []
-    assert "self.thread = threading.Thread(target=self.smtp_controller.start)" in outcome.source
+    thread = (
+        "self.thread = threading.Thread(target=serve_until_stopped, args=(self.smtp_controller,))"
+    )
+    assert thread in outcome.source
     assert "self.smtp_controller.stop()" in outcome.source
     assert "asyncore" not in outcome.source and "import smtpd" not in outcome.source
 
@@ -117,11 +117,12 @@ def test_noop_loop_in_another_block():
     reports = check_noop(
         CLASS
         + """
-    server = Sink(("127.0.0.1", 0), None)
-
-
     def serve():
         asyncore.loop()
+
+
+    serve()  # before the server exists: smtpd's loop returned at once
+    server = Sink(("127.0.0.1", 0), None)
     """
     )
     assert any("does not follow the creation of a server in the same block" in r for r in reports)
@@ -167,9 +168,9 @@ def test_noop_server_returned_by_a_function_and_closed_elsewhere():
     """
     )
     assert (
-        "t.py:20: server.close is used outside the function that creates server: the converted "
-        "handler has no close, and its controller is not in reach there (see migration_guide.md,"
-        " section 'Rule startup: asyncore.loop becomes a Controller')"
+        "t.py:20: server.close may be the server's, which is not followed here: the converted "
+        "handler has no close (its controller's stop() closes) (see migration_guide.md, "
+        "section 'Rule startup: asyncore.loop becomes a Controller')"
     ) in reports
 
 
@@ -196,7 +197,7 @@ def test_a_yielded_server_keeps_its_socket_and_says_close_is_gone():
     assert any(
         n.startswith(
             "t.py:16: note: server leaves this function: the converted handler keeps "
-            "server.socket, but has no close()"
+            "server.socket (its controller's), but has no close()"
         )
         for n in notes
     ), notes
@@ -238,14 +239,14 @@ def test_noop_direct_smtpserver_says_why():
     import asyncore
     import smtpd
 
-    server = smtpd.SMTPServer(("127.0.0.1", 2525), None)
+    server = smtpd.SMTPServer(("127.0.0.1", 2525), None, decode_data=True)
     asyncore.loop()
     """
     )
     assert reports[0] == (
-        "t.py:4: smtpd.SMTPServer is instantiated directly: its process_message raised "
-        "NotImplementedError on every message; subclass it or use a handler "
-        "(see migration_guide.md, section 'What needs manual work')"
+        "t.py:4: smtpd.SMTPServer(..., decode_data=True) is smtpd.SMTPServer itself, whose "
+        "process_message raised NotImplementedError on every message: subclass it or use a "
+        "handler (see migration_guide.md, section 'What needs manual work')"
     )
 
 
@@ -338,7 +339,8 @@ def test_servers_of_several_blocks_each_start_with_their_loop():
     )
     assert [r for r in outcome.reports if not r.note] == []
     assert outcome.source.count("server_controller = BoundController(") == 2
-    assert "thread = threading.Thread(target=server_controller.start)" in outcome.source
+    thread = "thread = threading.Thread(target=serve_until_stopped, args=(server_controller,))"
+    assert thread in outcome.source
     assert outcome.source.endswith(
         "server_controller.start()\nthreading.Event().wait()  # served until interrupted\n"
     )
@@ -483,3 +485,531 @@ def test_socket_read_through_the_owning_object_is_kept_and_noted():
     [note] = [r.format("t.py") for r in outcome.reports if "outside its class" in r.format("t")]
     assert note.startswith("t.py:20: note: fixture.server.socket reads the server outside")
     assert "must call fixture.server_controller.stop() instead" in note
+
+
+def test_smtpds_attributes_read_outside_the_class_are_kept():
+    """A start-up banner printing what smtpd stored on the server still reads it."""
+    outcome = run(
+        CLASS
+        + """
+    server = Sink(("127.0.0.1", 2525), ("relay.invalid", 25), data_size_limit=4096)
+    print(server._remoteaddr, server.data_size_limit, server._decode_data)
+    asyncore.loop()
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "self._remoteaddr = remoteaddr" in outcome.source
+    assert "self.data_size_limit = data_size_limit" in outcome.source
+    assert "self._decode_data = decode_data" in outcome.source
+
+
+def test_noop_an_attribute_its_own_init_never_stored():
+    """Its own __init__ passes no size limit: smtpd's default was stored, the handler's
+    attribute assignments would not have it."""
+    reports = check_noop(
+        """
+    import asyncore
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        def __init__(self, port):
+            smtpd.SMTPServer.__init__(self, ("127.0.0.1", port), None)
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    server = Sink(2525)
+    print(server.data_size_limit)
+    asyncore.loop()
+    """
+    )
+    assert (
+        "t.py:14: server.data_size_limit reads the data_size_limit smtpd stored on the "
+        "server: the converted handler does not have it (see migration_guide.md, section "
+        "'Rule startup: asyncore.loop becomes a Controller')"
+    ) in reports
+
+
+# -- a server followed to a loop outside the block that creates it (_serving) ----------
+
+
+IMPORTS = CLASS.split("class Sink")[0]
+
+
+def converted(source: str) -> str:
+    """The converted source of a module whose only server class is in ``source``."""
+    outcome = run(IMPORTS + source)
+    assert [r for r in outcome.reports if not r.note] == []
+    return outcome.source
+
+
+def test_loop_in_a_method_of_the_server_class_uses_the_global_controller():
+    after = converted("""
+    class Serving(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+        def serve(self):
+            asyncore.loop(timeout=0.5)
+
+
+    server = Serving(("127.0.0.1", 0), None)
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        server.close()
+    """)
+    assert "        server_controller.start()\n        server_controller.stopped.wait()" in after
+    assert after.endswith("""
+server = Serving()
+server_controller = BoundController(server, ("127.0.0.1", 0), enable_SMTPUTF8=False)
+try:
+    server.serve()
+except KeyboardInterrupt:
+    server_controller.stop()
+""")
+
+
+def test_loop_in_a_method_reaches_a_local_server_through_self():
+    after = converted("""
+    class Serving(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+        def serve(self):
+            asyncore.loop()
+
+
+    def main():
+        local = Serving(("127.0.0.1", 0), None)
+        try:
+            local.serve()
+        except KeyboardInterrupt:
+            local.close()
+    """)
+    assert "    def serve(self):\n        self.controller.start()\n" in after
+    assert "    local.controller = local_controller\n" in after
+    assert "    local.socket = local_controller.socket" in after
+    assert "        local_controller.stop()\n" in after
+
+
+def test_thread_subclass_serving_the_server_its_init_made():
+    after = tail("""
+    class SinkThread(threading.Thread):
+        def __init__(self):
+            threading.Thread.__init__(self)
+            self.smtp = Sink(("127.0.0.1", 0), None)
+
+        def run(self):
+            asyncore.loop(timeout=0.05)
+
+        def stop(self):
+            self.smtp.close()
+            self.join(10)
+    """)
+    assert (
+        """
+    def run(self):
+        self.smtp_controller.start()
+        self.smtp_controller.stopped.wait()  # served until stop(), when smtpd's loop returned
+
+    def stop(self):
+        self.smtp_controller.stop()
+        self.join(10)
+"""
+        in after
+    )
+
+
+def test_noop_server_made_outside_init_and_served_by_another_method():
+    reports = check_noop(
+        CLASS
+        + """
+    class Fixture:
+        def make(self):
+            self.smtp = Sink(("127.0.0.1", 0), None)
+
+        def serve(self):
+            asyncore.loop()
+    """
+    )
+    assert any(
+        ": asyncore.loop() does not follow the creation of a server in the same block, "
+        "nor reaches the one this module creates" in r
+        for r in reports
+    )
+
+
+def test_returned_server_is_named_and_carries_its_controller():
+    after = tail("""
+    def build(port):
+        return Sink(("127.0.0.1", port), None)
+
+
+    made = build(0)
+    print(made.socket.getsockname())
+    try:
+        asyncore.loop()
+    except KeyboardInterrupt:
+        made.close()
+    """)
+    assert after.endswith("""
+def build(port):
+    server = Sink()
+    server_controller = BoundController(server, ("127.0.0.1", port), enable_SMTPUTF8=False)
+    server.controller = server_controller
+    server.socket = server_controller.socket  # bound, as smtpd.SMTPServer's was
+    return server
+
+
+made = build(0)
+print(made.socket.getsockname())
+try:
+    made.controller.start()
+    threading.Event().wait()  # served until interrupted
+except KeyboardInterrupt:
+    made.controller.stop()
+""")
+
+
+def test_server_passed_to_a_runner_class_is_served_and_stopped_through_it():
+    after = tail("""
+    class Runner:
+        def __init__(self, smtp):
+            self.smtp = smtp
+
+        def start(self):
+            self.thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1})
+            self.thread.start()
+
+        def stop(self):
+            self.smtp.close()
+            self.thread.join(10)
+
+
+    def background():
+        smtp = Sink(("127.0.0.1", 0), None)
+        return Runner(smtp)
+    """)
+    assert "threading.Thread(target=serve_until_stopped, args=(self.smtp.controller,))\n" in after
+    assert "        self.smtp.controller.stop()\n        self.thread.join(10)\n" in after
+    assert "    smtp.controller = smtp_controller\n    smtp.socket = " in after
+
+
+def test_noop_distant_loop_with_two_servers():
+    reports = check_noop(
+        CLASS
+        + """
+    first = Sink(("127.0.0.1", 0), None)
+    second = Sink(("127.0.0.1", 0), None)
+
+
+    def serve():
+        asyncore.loop()
+    """
+    )
+    assert any(
+        "t.py:17: asyncore.loop() does not follow the creation of a server in the same block, "
+        "and the module creates more than one" in r
+        for r in reports
+    )
+
+
+def test_noop_carried_controller_would_clash_with_the_class_attribute():
+    reports = check_noop(
+        IMPORTS
+        + """
+    class Owned(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+        def __init__(self, localaddr, remoteaddr):
+            smtpd.SMTPServer.__init__(self, localaddr, remoteaddr)
+            self.controller = None
+
+        def serve(self):
+            asyncore.loop()
+
+
+    def main():
+        local = Owned(("127.0.0.1", 0), None)
+        local.serve()
+    """
+    )
+    assert any("class Owned has a controller attribute of its own" in r for r in reports)
+
+
+def test_noop_returned_where_the_name_server_is_taken():
+    reports = check_noop(
+        CLASS
+        + """
+    def build(server="unused"):
+        return Sink(("127.0.0.1", 0), None)
+
+
+    made = build()
+    asyncore.loop()
+    """
+    )
+    assert any("Sink(...) is returned where 'server' is taken" in r for r in reports)
+
+
+def test_noop_close_through_a_path_not_followed():
+    reports = check_noop(
+        CLASS
+        + """
+    class Holder:
+        pass
+
+
+    def make(holder):
+        smtp = Sink(("127.0.0.1", 0), None)
+        holder.smtp = smtp
+        thread = threading.Thread(target=asyncore.loop)
+        thread.start()
+
+
+    def stop(holder):
+        holder.smtp.close()
+    """
+    )
+    assert any("holder.smtp.close may be the server's, which is not followed" in r for r in reports)
+
+
+FLAT_IMPORTS = textwrap.dedent(IMPORTS).lstrip("\n")
+
+
+def converted_flat(source: str) -> str:
+    """``converted`` for a source written without the indent of the other tests."""
+    outcome = run(FLAT_IMPORTS + source)
+    assert [r for r in outcome.reports if not r.note] == []
+    return outcome.source
+
+
+LOOP_HELPER = """
+class LoopHelper:
+    def poll(self, done, timeout=0.1, map=None):
+        if map is None:
+            map = asyncore.socket_map
+        while %s:
+            asyncore.loop(timeout=timeout, map=map, count=1)
+
+    def start(self):
+        self.done = []
+        self.thread = threading.Thread(target=self.poll, args=(self.done,))
+        self.thread.start()
+
+    def stop(self):
+        self.done.append(True)
+        self.thread.join(10)
+
+
+class Sink(smtpd.SMTPServer):
+    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+        pass
+
+
+class Fixture(LoopHelper):
+    def start(self):
+        self.smtp = Sink(("127.0.0.1", 0), None)
+        LoopHelper.start(self)
+
+    def stop(self):
+        self.smtp.close()
+        LoopHelper.stop(self)
+"""
+
+
+def test_base_class_polling_the_map_under_a_local_name():
+    after = converted_flat(LOOP_HELPER % "map and not done")
+    assert (
+        """
+class LoopHelper:
+    def poll(self, done, timeout=0.1, map=None):
+        self.smtp_controller.start()
+        while not self.smtp_controller.stopped.is_set() and not done:
+            time.sleep(timeout)  # smtpd served here; the controller serves alone
+"""
+        in after
+    )
+    assert "        self.smtp_controller.stop()\n        LoopHelper.stop(self)\n" in after
+
+
+def test_noop_map_read_other_than_as_an_operand():
+    reports = check_noop(FLAT_IMPORTS + LOOP_HELPER % "len(map) and not done")
+    assert any("the polling loop reads asyncore's map as map other than" in r for r in reports)
+
+
+def test_noop_base_class_with_another_subclass():
+    other = "\n\nclass Other(LoopHelper):\n    pass\n"
+    source = FLAT_IMPORTS + LOOP_HELPER % "map and not done" + other
+    reports = check_noop(source)
+    assert any("the polling loop does not follow the creation of a server" in r for r in reports)
+
+
+def test_noop_loop_started_before_the_server_exists():
+    source = FLAT_IMPORTS + (LOOP_HELPER % "map and not done").replace(
+        """        self.smtp = Sink(("127.0.0.1", 0), None)
+        LoopHelper.start(self)""",
+        """        LoopHelper.start(self)
+        self.smtp = Sink(("127.0.0.1", 0), None)""",
+    )
+    reports = check_noop(source)
+    assert any("the polling loop does not follow the creation of a server" in r for r in reports)
+
+
+CONTEXT_MANAGER = """
+class Trap:
+    def __enter__(self):
+        self.smtp = Sink(("127.0.0.1", 0), None)
+        self.thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1})
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.smtp.close()
+        self.thread.join(10)
+
+
+with Trap() as trap:
+    print(trap.smtp.socket.getsockname()[1])
+"""
+
+
+def test_context_manager_returning_self_hands_out_the_owner_not_the_server():
+    after = tail(textwrap.indent(CONTEXT_MANAGER, "    "))
+    assert "Thread(target=serve_until_stopped, args=(self.smtp_controller,))\n" in after
+    assert "        self.smtp.socket = self.smtp_controller.socket" in after
+    assert "        self.smtp_controller.stop()\n" in after
+
+
+def test_noop_owner_closing_the_server_outside_its_class():
+    reports = check_noop(CLASS + textwrap.indent(CONTEXT_MANAGER + "trap.smtp.close()\n", "    "))
+    assert any("trap.smtp.close may be the server's, which is not followed" in r for r in reports)
+
+
+def test_socket_read_by_a_path_not_followed_is_kept_on_the_handler():
+    after = tail("""
+    class Box:
+        pass
+
+
+    box = Box()
+
+
+    def make():
+        smtp = Sink(("127.0.0.1", 0), None)
+        box.smtp = smtp
+        thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1})
+        thread.start()
+
+
+    make()
+    print(box.smtp.socket.getsockname()[1])
+    """)
+    assert "    smtp.socket = smtp_controller.socket  # bound, as smtpd.SMTPServer's was\n" in after
+    assert "print(box.smtp.socket.getsockname()[1])" in after
+
+
+def test_polling_loop_inside_the_map_alias_if():
+    nested = LOOP_HELPER.replace(
+        """            map = asyncore.socket_map
+        while %s:
+            asyncore.loop(timeout=timeout, map=map, count=1)""",
+        """            map = asyncore.socket_map
+            while %s:
+                asyncore.loop(timeout=timeout, map=map, count=1)""",
+    )
+    after = converted_flat(nested % "map and not done")
+    assert (
+        """
+    def poll(self, done, timeout=0.1, map=None):
+        if map is None:
+            self.smtp_controller.start()
+            while not self.smtp_controller.stopped.is_set() and not done:
+                time.sleep(timeout)  # smtpd served here; the controller serves alone
+"""
+        in after
+    )
+
+
+def test_function_loop_called_after_the_creation_under_the_main_guard():
+    after = tail("""
+    def serve():
+        asyncore.loop()
+
+
+    if __name__ == "__main__":
+        server = Sink(("127.0.0.1", 0), None)
+        try:
+            serve()
+        except KeyboardInterrupt:
+            server.close()
+    """)
+    assert "def serve():\n    server_controller.start()\n" in after
+    assert "        server_controller.stop()\n" in after
+
+
+def test_noop_function_loop_called_before_the_creation_under_the_main_guard():
+    reports = check_noop(
+        CLASS
+        + """
+    def serve():
+        asyncore.loop()
+
+
+    if __name__ == "__main__":
+        serve()
+        server = Sink(("127.0.0.1", 0), None)
+    """
+    )
+    assert any("asyncore.loop() does not follow the creation of a server" in r for r in reports)
+
+
+def test_loop_thread_serves_until_stop_and_a_closing_function_is_followed():
+    after = tail("""
+    def close_later(smtp):
+        smtp.close()
+
+
+    server = Sink(("127.0.0.1", 0), None)
+    thread = threading.Thread(target=asyncore.loop, daemon=True)
+    thread.start()
+    threading.Thread(target=close_later, args=(server,)).start()
+    thread.join()
+    """)
+    assert "    smtp.controller.stop()\n" in after
+    assert (
+        "thread = threading.Thread(target=serve_until_stopped, daemon=True, "
+        "args=(server_controller,))\n" in after
+    )
+
+
+def test_noop_server_passed_to_code_not_followed():
+    reports = check_noop(
+        CLASS
+        + """
+    from registry import register
+
+    server = Sink(("127.0.0.1", 0), None)
+    register(server)
+    asyncore.loop()
+    """
+    )
+    assert any(
+        "server is passed on here, where the codemod does not follow it" in r for r in reports
+    )
+
+
+def test_noop_module_name_taken_by_the_loop_thread_helper():
+    reports = check_noop(
+        CLASS
+        + """
+    serve_until_stopped = None
+    server = Sink(("127.0.0.1", 0), None)
+    threading.Thread(target=asyncore.loop).start()
+    """
+    )
+    assert any("has a name serve_until_stopped of its own" in r for r in reports)

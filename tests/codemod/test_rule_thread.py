@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
-pytest.importorskip("libcst")
-
 from before_after import check_noop, check_transformed, dedent, run  # noqa: E402
 
 FIXTURE = """\

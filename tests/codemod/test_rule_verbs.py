@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
-pytest.importorskip("libcst")
-
 from before_after import check_noop, run  # noqa: E402
 
 PROGRAM = """
@@ -44,7 +41,9 @@ def test_literal_verbs_become_an_smtp_subclass_built_by_the_controller():
     assert "class Channel(SMTP):\n" in source and "from aiosmtpd.smtp import SMTP\n" in source
     assert (
         "    async def smtp_XCLIENT(self, arg):\n"
-        '        await self.push("220 XCLIENT ok")\n\n'
+        '        """Accepted and ignored."""\n'
+        '        await self.push("220 XCLIENT ok")\n'
+        "        return\n\n"
         "    async def smtp_EXPN(self, arg):\n"
         '        await self.push("252-Cannot expand")\n'
         '        await self.push("252 Try RCPT")\n'
@@ -58,24 +57,307 @@ def test_literal_verbs_become_an_smtp_subclass_built_by_the_controller():
 @pytest.mark.parametrize(
     "body, why",
     [
-        ('self.push("250 " + arg)', "smtp_XCLIENT: it does more than push literal replies"),
-        ("self.seen_greeting = arg", "smtp_XCLIENT: it does more than push literal replies"),
-        ('print("x")', "smtp_XCLIENT: it does more than push literal replies"),
+        ("self.set_terminator(b'.')", "smtp_XCLIENT: it calls the channel's self.set_terminator()"),
+        ("self.smtp_state = 1", "smtp_XCLIENT: it reads the channel's self.smtp_state"),
+        ("self.peer = arg", "smtp_XCLIENT: it sets the channel's self.peer"),
+        ("self.session = arg", "it keeps attributes aiosmtpd's SMTP has too (session)"),
+        ("smtpd.SMTPChannel.smtp_XOTHER(self, arg)", "it calls the base smtp_XOTHER"),
+        ("log(self)", "smtp_XCLIENT: it passes the channel object itself on"),
+        ("return 1", "smtp_XCLIENT: it returns a value"),
+        ("raise asyncore.ExitNow()", "smtp_XCLIENT: it raises asyncore.ExitNow, which ended"),
+        ("self.push(smtpd.__version__)", "smtp_XCLIENT: it uses smtpd.__version__, which a"),
     ],
 )
-def test_noop_verbs_that_do_more(body, why):
+def test_noop_verbs_that_reach_the_channel(body, why):
     methods = f"        def smtp_XCLIENT(self, arg):\n            {body}\n"
     reports = check_noop(PROGRAM.format(methods=methods))
     assert any(why in r for r in reports), reports
 
 
-def test_noop_an_override_of_a_verb_smtpd_answered_is_no_new_verb():
-    methods = '        def smtp_NOOP(self, arg):\n            self.push("250 Yes")\n'
+EHLO_AND_XFORWARD = """        def smtp_EHLO(self, arg):
+            if self.seen_greeting:
+                self.push("503 Duplicate HELO/EHLO")
+                return
+            self._set_rset_state()
+            self.seen_greeting = arg
+            self.extended_smtp = True
+            self.push("250-%s" % self.fqdn)
+            self.push("250 XFORWARD NAME ADDR")
+
+        # Postfix sends the client's attributes.
+        def smtp_XFORWARD(self, arg):
+            self.forwarded = arg.split()
+            self.push("250 Ok")
+"""
+
+
+def test_overridden_and_new_verbs_read_the_session_where_aiosmtpd_keeps_it():
+    outcome = run(PROGRAM.format(methods=EHLO_AND_XFORWARD))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    async def smtp_EHLO(self, arg):\n"
+        "        if self.session.host_name:\n"
+        '            await self.push("503 Duplicate HELO/EHLO")\n'
+        "            return\n"
+        "        self.envelope = self._create_envelope()\n"
+        "        self.session.host_name = arg\n"
+        "        self.session.extended_smtp = True\n"
+        '        await self.push("250-%s" % self.hostname)\n'
+        '        await self.push("250 XFORWARD NAME ADDR")\n\n'
+        "    # Postfix sends the client's attributes.\n"
+        "    async def smtp_XFORWARD(self, arg):\n"
+        "        self.forwarded = arg.split()\n"
+        '        await self.push("250 Ok")\n'
+    ) in outcome.source
+    # aiosmtpd's HELP EHLO reads the override's @syntax: the same text as smtpd's.
+    assert '    @syntax("EHLO hostname")\n    async def smtp_EHLO(self, arg):\n' in outcome.source
+    assert "from aiosmtpd.smtp import SMTP, syntax\n" in outcome.source
+    notes = [r.message for r in outcome.reports if r.note]
+    assert any(n.startswith("Channel.smtp_XFORWARD: an exception in it now answers") for n in notes)
+    assert not any(n.startswith("Channel.smtp_EHLO") for n in notes)  # it cannot raise
+
+
+def test_a_verb_calling_the_base_of_another_verb_awaits_it():
+    methods = (
+        "        def smtp_LHLO(self, arg):\n"
+        "            smtpd.SMTPChannel.smtp_HELO(self, arg)\n\n"
+        "        def smtp_HELO(self, arg):\n"
+        "            self.push(NOT_HERE)\n"
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    async def smtp_LHLO(self, arg):\n        await super().smtp_HELO(arg)\n" in (
+        outcome.source
+    )
+    assert "    async def smtp_HELO(self, arg):\n        await self.push(NOT_HERE)\n" in (
+        outcome.source
+    )
+
+
+def test_noop_a_verb_reading_the_servers_dispatcher():
+    methods = (
+        "        def smtp_XPORT(self, arg):\n            self.push(str(self.smtp_server.addr))\n"
+    )
     reports = check_noop(PROGRAM.format(methods=methods))
-    assert any("smtp_NOOP has no hook equivalent" in r for r in reports), reports
+    assert any("smtp_XPORT reads self.smtp_server.addr" in r for r in reports), reports
+
+
+def test_an_override_of_a_verb_smtpd_answered_joins_the_subclass():
+    methods = '        def smtp_NOOP(self, arg):\n            self.push("250 Yes")\n'
+    source = run(PROGRAM.format(methods=methods)).source
+    assert '    async def smtp_NOOP(self, arg):\n        await self.push("250 Yes")\n' in source
 
 
 def test_noop_controller_name_taken():
     source = PROGRAM.format(methods=XCLIENT) + "\n    ChannelController = None\n"
     reports = check_noop(source)
     assert any("the name ChannelController is taken in this module" in r for r in reports)
+
+
+@pytest.mark.parametrize(
+    "body, raises",
+    [
+        ('self.push("250 %s" % self.fqdn)', False),
+        ('self.push("250 " + arg)', True),  # TypeError without an argument
+        ('if "x" in arg:\n                self.push("250 x")', True),
+        ('if arg in ("a", "b"):\n                self.push("250 x")', False),
+        ('self.push("250 %d" % len(arg))', True),
+        ("for line in arg:\n                self.push(line)", True),
+    ],
+)
+def test_a_method_that_can_raise_is_noted(body, raises):
+    methods = f"        def smtp_XTEST(self, arg):\n            {body}\n"
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    noted = any(r.message.startswith("Channel.smtp_XTEST: an exception") for r in outcome.reports)
+    assert noted is raises
+
+
+def test_a_verb_calling_another_verb_of_the_channel_awaits_it():
+    methods = (
+        "        def smtp_LHLO(self, arg):\n"
+        "            self.smtp_EHLO(arg)\n\n"
+        "        def smtp_XPING(self, arg):\n"
+        "            self.smtp_NOOP(arg)\n"
+        "            self.smtp_XPONG(arg)\n\n"
+        "        def smtp_XPONG(self, arg):\n"
+        '            self.push("250 pong")\n'
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    async def smtp_LHLO(self, arg):\n        await self.smtp_EHLO(arg)\n" in (
+        outcome.source
+    )
+    assert "        await self.smtp_NOOP(arg)\n        await self.smtp_XPONG(arg)\n" in (
+        outcome.source
+    )
+
+
+def test_noop_a_verb_calling_a_verb_smtpd_had_not():
+    methods = "        def smtp_LHLO(self, arg):\n            self.smtp_STARTTLS(arg)\n"
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any("it calls the channel's self.smtp_STARTTLS()" in r for r in reports), reports
+
+
+def test_the_greeting_read_as_a_value_keeps_smtpds_empty_string():
+    methods = (
+        "        def smtp_XWHO(self, arg):\n"
+        "            if not self.seen_greeting or arg:\n"
+        '                self.push("250 %s" % self.seen_greeting)\n'
+    )
+    source = run(PROGRAM.format(methods=methods)).source
+    assert (
+        "        if not self.session.host_name or arg:\n"
+        '            await self.push("250 %s" % (self.session.host_name or ""))\n'
+    ) in source
+
+
+def test_a_quit_override_that_logs_then_calls_the_base():
+    methods = (
+        "        def smtp_QUIT(self, arg):\n"
+        '            print("bye", self.peer[0])\n'
+        "            smtpd.SMTPChannel.smtp_QUIT(self, arg)\n"
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        '    @syntax("QUIT")\n'
+        "    async def smtp_QUIT(self, arg):\n"
+        '        print("bye", self.session.peer[0])\n'
+        "        await super().smtp_QUIT(arg)\n"
+    ) in outcome.source
+
+
+HELPERS = """        def reply(self, code, text):
+            self.push("%s %s" % (code, text))
+
+        def greet(self, name):
+            self.reply(250, self.phrase(name))
+
+        def phrase(self, name):
+            return "hello %s" % name
+
+        def smtp_XHELLO(self, arg):
+            self.greet(arg)
+"""
+
+
+def test_helpers_that_reply_become_coroutines_and_the_others_stay_plain():
+    outcome = run(PROGRAM.format(methods=HELPERS))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    async def reply(self, code, text):\n"
+        '        await self.push("%s %s" % (code, text))\n\n'
+        "    async def greet(self, name):\n"
+        "        await self.reply(250, self.phrase(name))\n\n"
+        "    def phrase(self, name):\n"
+        '        return "hello %s" % name\n\n'
+        "    async def smtp_XHELLO(self, arg):\n"
+        "        await self.greet(arg)\n"
+    ) in outcome.source
+    assert not any(r.note and "XHELLO" in r.message for r in outcome.reports)  # none raises
+
+
+def test_a_verb_calling_a_helper_that_can_raise_is_noted():
+    methods = (
+        "        def first_word(self, arg):\n"
+        "            return arg.split()[0]\n\n"
+        "        def smtp_XWORD(self, arg):\n"
+        '            self.push("250 %s" % self.first_word(arg))\n'
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    def first_word(self, arg):\n        return arg.split()[0]\n" in outcome.source
+    noted = [r.message for r in outcome.reports if r.note]
+    assert any(n.startswith("Channel.smtp_XWORD: an exception in it") for n in noted)
+    assert not any(n.startswith("Channel.first_word") for n in noted)  # its callers are
+
+
+@pytest.mark.parametrize(
+    "helper, why",
+    [
+        ("def reply(self, text):\n            self.set_terminator(text)", "reply: it calls the"),
+        ("@staticmethod\n        def reply(text):\n            pass", "reply: it is decorated"),
+        ("def reply(self, text):\n            log(self)", "reply: it passes the channel object"),
+    ],
+)
+def test_noop_helpers_that_reach_the_channel(helper, why):
+    verb = "        def smtp_XTEST(self, arg):\n            self.reply(arg)\n"
+    methods = f"        {helper}\n\n{verb}"
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any(why in r for r in reports), reports
+
+
+def test_noop_a_replying_helper_inside_an_expression():
+    methods = (
+        "        def reply(self, text):\n"
+        "            self.push(text)\n\n"
+        "        def smtp_XTEST(self, arg):\n"
+        "            done = self.reply(arg)\n"
+    )
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any("smtp_XTEST: it replies or calls the base method inside" in r for r in reports)
+
+
+PUSH = """        def push(self, msg):
+            if msg.startswith("220 "):
+                msg = "220 mail.example.com ESMTP"
+            {base}
+"""
+
+
+@pytest.mark.parametrize("base", ["smtpd.SMTPChannel.push(self, msg)", "super().push(msg)"])
+def test_a_push_override_rewrites_aiosmtpds_replies_and_is_noted(base):
+    outcome = run(PROGRAM.format(methods=PUSH.format(base=base)))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    async def push(self, msg):\n"
+        '        if msg.startswith("220 "):\n'
+        '            msg = "220 mail.example.com ESMTP"\n'
+        "        await super().push(msg)\n"
+    ) in outcome.source
+    notes = [r.message for r in outcome.reports if r.note]
+    push = [n for n in notes if n.startswith("Channel.push now gets aiosmtpd's replies")]
+    assert len(push) == 1 and "Controller.start() opens to itself" in push[0]
+    assert "an exception in it ends the session without a reply" in push[0]  # startswith
+    assert not any("Channel.push: an exception in it now answers" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    "push, why",
+    [
+        (
+            "def push(self, msg):\n            asynchat.async_chat.push(self, msg.encode())",
+            "push rewrites every reply: it uses asynchat.async_chat.push",
+        ),
+        (
+            "def push(self, msg, end='\\r\\n'):\n            super().push(msg)",
+            "push rewrites every reply: its signature is not (self, msg)",
+        ),
+        (
+            "def push(self, msg):\n            self.sent = super().push(msg)",
+            "push rewrites every reply: it replies or calls the base method inside",
+        ),
+    ],
+)
+def test_noop_push_overrides_reaching_asynchat(push, why):
+    source = PROGRAM.format(methods=f"        {push}\n").replace(
+        "    import smtpd\n", "    import asynchat\n    import smtpd\n"
+    )
+    reports = check_noop(source)
+    assert any(why in r for r in reports), reports
+
+
+def test_noop_a_channel_named_smtpchannel_using_smtpds_private_aliases():
+    methods = (
+        "        def smtp_XHELO(self, arg):\n"
+        "            self.__greeting = arg\n"
+        '            self.push("250 %s" % self.__greeting)\n'
+    )
+    source = PROGRAM.format(methods=methods).replace("Channel", "SMTPChannel")
+    source = source.replace("smtpd.SMTPSMTPChannel", "smtpd.SMTPChannel")
+    reports = check_noop(source)
+    why = "it uses self.__greeting, smtpd's deprecated alias of self.seen_greeting"
+    assert any(why in r for r in reports), reports
+    # In a class of another name, self.__greeting is the class's own private attribute.
+    assert "self.__greeting = arg" in run(PROGRAM.format(methods=methods)).source

@@ -122,3 +122,17 @@ def comments(node: cst.BaseStatement) -> List[cst.EmptyLine]:
     while lines and lines[0].comment is None:
         lines.pop(0)
     return lines
+
+
+def is_docstring(stmt: cst.BaseStatement) -> bool:
+    """A string statement: a docstring, which no rewrite counts as code."""
+    return (
+        isinstance(stmt, cst.SimpleStatementLine)
+        and isinstance(stmt.body[0], cst.Expr)
+        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def statements_of(function: cst.FunctionDef) -> List[cst.BaseStatement]:
+    """A function's statements, its docstring left out."""
+    return [s for s in block_body(function.body) if not is_docstring(s)]

@@ -1,23 +1,41 @@
-"""Read an ``smtpd.SMTPChannel`` subclass and decide whether its policy can become hooks.
+"""Read an ``smtpd.SMTPChannel`` subclass and decide how it converts, or why not.
 
-A channel converts only as a whole: every method it defines must be a policy
-override of ``smtp_MAIL`` or ``smtp_RCPT`` of the shape "check something, push
-an error and return, else call the base", whose checks read only what an
-aiosmtpd hook has too (the server, the peer, the envelope, the address parsed
-the way both servers parse it). Anything else yields the reasons it was left.
+A channel converts only as a whole. Policy overrides of ``smtp_MAIL`` or
+``smtp_RCPT`` of the shape "check something, push an error and return, else
+call the base", whose checks read only what an aiosmtpd hook has too, become
+handler hooks. Otherwise every ``smtp_VERB`` method goes into an aiosmtpd
+``SMTP`` subclass (``_session``). An ``__init__`` that only forwards its
+arguments and keeps attributes nothing reads goes; a ``handle_error`` that
+reports and closes runs where converted code catches process_message's error.
+Anything else yields the reasons it was left.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
+import libcst.matchers
 
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
-from smtpd_compat.codemod._build import block_body
+from smtpd_compat.codemod._build import block_body, code_of, is_docstring, statements_of
+from smtpd_compat.codemod._channel_args import InitValue, bind_arguments, extra_params
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
+from smtpd_compat.codemod._session import (
+    CHANNEL_NAMES,
+    SELF_CHECK,
+    Helpers,
+    SessionMethod,
+    colliding,
+    is_helper,
+    legacy_use,
+    own_attributes,
+    read_helpers,
+    translate,
+    translate_push,
+)
 
 POLICY_VERBS = {"smtp_MAIL": ("MAIL", "FROM:"), "smtp_RCPT": ("RCPT", "TO:")}
 # What a check may read of the channel, and what a hook reads instead.
@@ -39,7 +57,6 @@ PURE_METHODS = frozenset(
 UNCONVERTED = {
     "found_terminator": "found_terminator drives the line protocol itself",
     "collect_incoming_data": "collect_incoming_data drives the line protocol itself",
-    "push": "push rewrites every reply",
     "__init__": "__init__ changes how the channel is built",
 }
 OTHER = "{} has no hook equivalent"
@@ -63,107 +80,368 @@ class PolicyHook:
 
 
 @dataclass
-class NewVerb:
-    """``smtp_XVERB(self, arg)`` answering with literal replies only (rule verbs)."""
-
-    method: cst.FunctionDef
-    replies: List[str]
-
-
-@dataclass
 class ChannelPlan:
     node: cst.ClassDef
     hooks: List[PolicyHook] = field(default_factory=list)
     reasons: List[str] = field(default_factory=list)
     auth: Optional[AuthPlan] = None
-    verbs: List[NewVerb] = field(default_factory=list)
+    verbs: List[SessionMethod] = field(default_factory=list)  # the SMTP subclass's methods
+    error: Optional[List[cst.BaseStatement]] = None  # handle_error's report, translated
+    error_closes: bool = True  # handle_error closed the channel (else the client waited)
+    init: Optional[cst.FunctionDef] = None  # an __init__ that only forwards (it goes)
+    # What the SMTP subclass's __init__ keeps: (name, the statement that sets it there).
+    init_attributes: List[Tuple[str, cst.BaseStatement]] = field(default_factory=list)
+    init_notes: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # what changes
+    init_extras: List[cst.Param] = field(default_factory=list)  # what handle_accept passes
+    names: LegacyNames = field(default_factory=LegacyNames)
+    bound_by: Optional[str] = None  # the server whose handle_accept's values it keeps
 
     @property
     def name(self) -> str:
         return self.node.name.value
 
     @property
+    def legacy_error(self) -> str:
+        """What smtpd did on an exception in this channel's code."""
+        if self.error is None:
+            return "printed the error and dropped the connection"
+        if self.error_closes:
+            return "ran its handle_error and dropped the connection"
+        return "ran its handle_error, which left the client waiting for a reply"
+
+    @property
+    def session(self) -> bool:
+        """True when the channel becomes an SMTP subclass: methods, or values it keeps."""
+        return bool(self.verbs or self.init_attributes)
+
+    @property
     def convertible(self) -> bool:
-        return not self.reasons and (bool(self.hooks or self.verbs) or self.auth is not None)
+        converts = bool(self.hooks or self.session) or self.error is not None
+        return not self.reasons and (converts or self.auth is not None)
 
 
 def analyse_channel(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
-    plan = ChannelPlan(node)
+    plan = ChannelPlan(node, names=names)
     methods = [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
     if "smtp_AUTH" in methods:
         analysis = analyse_auth(node, names)
         plan.auth, plan.reasons = analysis.plan, analysis.reasons
         return plan
-    late: List[str] = []
+    attributes = own_attributes(node)
+    late: List[str] = [why for why in [alias_use(node)] if why is not None]
+    if colliding(attributes):
+        taken = ", ".join(colliding(attributes))
+        late.append(f"it keeps attributes aiosmtpd's SMTP has too ({taken})")
+    functions = [s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
+    own = attributes | {m for m in methods if is_verb_method(m) or is_helper(m)}
+    helpers, done = read_helpers([f for f in functions if is_helper(f.name.value)], names, own)
+    policy: List[Tuple[cst.FunctionDef, PolicyHook]] = []
     for stmt in block_body(node.body):
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value in POLICY_VERBS:
-            hook = policy_hook(stmt, names)
-            if isinstance(hook, str):
-                plan.reasons.append(f"{stmt.name.value}: {hook}")
-            else:
-                plan.hooks.append(hook)
-        elif isinstance(stmt, cst.FunctionDef) and is_new_verb(stmt.name.value):
-            verb = new_verb(stmt)
-            if isinstance(verb, str):
-                plan.reasons.append(f"{stmt.name.value}: {verb}")
-            else:
-                plan.verbs.append(verb)
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value in done:
+            why = add_helper(plan, stmt.name.value, done[stmt.name.value])
+            if why:
+                plan.reasons.append(why)
         elif isinstance(stmt, cst.FunctionDef):
-            plan.reasons.append(UNCONVERTED.get(stmt.name.value, OTHER).format(stmt.name.value))
+            why = add_method(plan, stmt, names, (own, helpers), policy)
+            if why:
+                plan.reasons.append(why)
         elif not is_docstring(stmt) and not is_pass(stmt):
             late.append("its class body holds more than methods")
-    if plan.verbs and plan.hooks:
-        late.append("it mixes policy overrides and new verbs (convert by hand)")
+    if plan.session and policy:  # one SMTP subclass holds every override
+        for function, _ in policy:
+            moved = translate(function, names, own, helpers)
+            if isinstance(moved, str):
+                late.append("it mixes policy overrides and new verbs (convert by hand)")
+                break
+            plan.verbs.append(moved)
+    else:
+        plan.hooks = [hook for _, hook in policy]
     if node.decorators or node.keywords or len(node.bases) != 1:
         late.append("it has decorators, keywords or other bases")
     plan.reasons += late
     return plan
 
 
-# The verbs smtpd's channel answered itself: an override of one is no new verb.
-LEGACY_VERBS = frozenset("HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP".split())
+# smtpd kept deprecated aliases of its channel state under its Python 2 private names: in a
+# subclass itself named SMTPChannel, self.__greeting is _SMTPChannel__greeting, seen_greeting.
+SMTPD_ALIASES = {
+    "__server": "smtp_server",
+    "__line": "received_lines",
+    "__state": "smtp_state",
+    "__greeting": "seen_greeting",
+    "__mailfrom": "mailfrom",
+    "__rcpttos": "rcpttos",
+    "__data": "received_data",
+    "__fqdn": "fqdn",
+    "__peer": "peer",
+    "__conn": "conn",
+    "__addr": "addr",
+}
 
 
-def is_new_verb(name: str) -> bool:
-    verb = name[len("smtp_") :]
-    return name.startswith("smtp_") and verb.isupper() and verb not in LEGACY_VERBS
-
-
-def new_verb(method: cst.FunctionDef) -> Union[NewVerb, str]:
-    """A verb method that only pushes literal replies, or why it is not one."""
-    params = method.params
-    star = isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None
-    if len(params.params) != 2 or star or params.kwonly_params or method.decorators:
-        return "its signature is not (self, arg)"
-    body = [s for s in block_body(method.body) if not is_docstring(s)]
-    if body and isinstance(small(body[-1]), cst.Return) and small(body[-1]).value is None:  # type: ignore[union-attr]
-        body = body[:-1]
-    replies = [literal_push(s) for s in body]
-    if not replies or any(r is None for r in replies):
-        return "it does more than push literal replies (an SMTP subclass by hand)"
-    return NewVerb(method, [r for r in replies if r is not None])
-
-
-def literal_push(stmt: cst.BaseStatement) -> Optional[str]:
-    """The reply of ``self.push("...")`` with a literal, else None."""
-    expr = small(stmt)
-    if not (isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)):
+def alias_use(node: cst.ClassDef) -> Optional[str]:
+    """Why a channel named SMTPChannel using smtpd's private aliases is left (else None)."""
+    if node.name.value != "SMTPChannel":
         return None
-    call = expr.value
-    if dotted_name(call.func) != "self.push" or len(call.args) != 1 or call.args[0].keyword:
-        return None
-    value = call.args[0].value
-    if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
-        return value.value  # the literal as written, quotes included
+    m = cst.matchers
+    for found in m.findall(node, m.Attribute(value=m.Name("self"), attr=m.Name())):
+        assert isinstance(found, cst.Attribute)
+        alias = SMTPD_ALIASES.get(found.attr.value)
+        if alias is not None:
+            return (
+                f"it uses self.{found.attr.value}, smtpd's deprecated alias of self.{alias}: "
+                f"write self.{alias} and run the codemod again"
+            )
     return None
 
 
-def is_docstring(stmt: cst.BaseStatement) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and isinstance(stmt.body[0], cst.Expr)
-        and isinstance(stmt.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
+def add_helper(plan: ChannelPlan, name: str, helper: Union[SessionMethod, str]) -> Optional[str]:
+    """A plain method the commands call joins them (the reason if it cannot)."""
+    if isinstance(helper, str):
+        return f"{name}: {helper}"
+    plan.verbs.append(helper)
+    return None
+
+
+def add_method(
+    plan: ChannelPlan,
+    method: cst.FunctionDef,
+    names: LegacyNames,
+    context: Tuple[Set[str], Helpers],
+    policy: List[Tuple[cst.FunctionDef, PolicyHook]],
+) -> Optional[str]:
+    """File one method of the channel under its conversion; the reason if it has none."""
+    name = method.name.value
+    own, helpers = context
+    if name in POLICY_VERBS:
+        hook = policy_hook(method, names)
+        if not isinstance(hook, str):
+            policy.append((method, hook))
+            return None
+        session = translate(method, names, own, helpers)
+        if isinstance(session, str):
+            return f"{name}: {hook}; as an SMTP subclass method: {session}"
+        plan.verbs.append(session)
+    elif is_verb_method(name):
+        session = translate(method, names, own, helpers)
+        if isinstance(session, str):
+            return f"{name}: {session}"
+        plan.verbs.append(session)
+    elif name == "push":
+        session = translate_push(method, names, own, helpers)
+        if isinstance(session, str):
+            return f"push rewrites every reply: {session}"
+        plan.verbs.append(session)
+    elif name == "__init__":
+        kept = analyse_init(method, plan, names)
+        if isinstance(kept, str):
+            return f"__init__ changes how the channel is built: {kept}"
+        plan.init, plan.init_attributes = method, kept
+    elif name == "handle_error":
+        error = error_report(method, names)
+        if isinstance(error, str):
+            return f"handle_error: {error}"
+        plan.error, plan.error_closes = error
+    else:
+        return UNCONVERTED.get(name, OTHER).format(name)
+    return None
+
+
+def is_verb_method(name: str) -> bool:
+    verb = name[len("smtp_") :]
+    return name.startswith("smtp_") and verb.isalpha() and verb.isupper()
+
+
+# Channel settings an __init__ may change after the base's, and where aiosmtpd keeps them.
+SESSION_SETTINGS = {"fqdn": "hostname"}
+EFFECT_NOTE = "{}.__init__ computes self.{} on each connection, and once more for " + SELF_CHECK
+GREETING_NOTE = (
+    "{}.__init__ sets fqdn after smtpd's greeting was sent: the converted greeting names "
+    "{} too (smtpd's named socket.getfqdn(); HELO and EHLO replies are the same)"
+)
+
+
+def analyse_init(
+    init: cst.FunctionDef, plan: ChannelPlan, names: LegacyNames
+) -> Union[List[Tuple[str, cst.BaseStatement]], str]:
+    """The attributes an ``__init__`` keeps (name in the SMTP subclass, its statement there).
+
+    An ``__init__`` converts when it passes its own arguments to the base once and
+    otherwise keeps values the SMTP subclass can compute as attributes; else the reason.
+    A value with no effect nobody reads goes.
+    """
+    params = init.params
+    if params.kwonly_params or params.posonly_params or init.decorators:
+        return "its signature is not plain"
+    passed = [p.name.value for p in params.params[1:]]
+    star = [p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    base = [s for s in statements_of(init) if is_init_call(s, names)]
+    if len(base) != 1:
+        return "it does not pass its own arguments to the base __init__ exactly once"
+    plan.init_extras = extra_params(init, forwarded(base[0]))
+    if forwarded(base[0]) != (passed, star) and not plan.init_extras:
+        return "it does not pass its own arguments to the base __init__ exactly once"
+    kept: List[Tuple[str, cst.BaseStatement]] = []
+    statements = statements_of(init)
+    after = statements[statements.index(base[0]) + 1 :]
+    for stmt in statements:
+        if stmt is base[0]:
+            continue
+        attr, value = kept_attribute(stmt)
+        if attr is None or value is None:
+            return "it does more than keep values as attributes"
+        reads = InitValue(passed, star, names, stmt in after)
+        reads.hidden -= {p.name.value for p in plan.init_extras}  # the server passes them
+        code = reads.code(value)
+        if attr in CHANNEL_NAMES and attr not in SESSION_SETTINGS:
+            return f"it sets the channel's self.{attr}"
+        unread = attr not in SESSION_SETTINGS and not read_elsewhere(plan.node, init, attr)
+        if attr in SESSION_SETTINGS and stmt not in after:
+            unread = True  # the base __init__ set it again
+        if unread and reads.pure:
+            continue  # nothing reads it and computing it does nothing: it goes
+        if code is None:
+            what = f"other methods read self.{attr}" if not unread else f"it keeps self.{attr}"
+            return f"{what}, set from {code_of(value)}"
+        if not reads.pure:
+            plan.init_notes.append((stmt, EFFECT_NOTE.format(plan.name, attr)))
+        if attr in SESSION_SETTINGS and not unread:
+            plan.init_notes.append((stmt, GREETING_NOTE.format(plan.name, code_of(value))))
+            attr = SESSION_SETTINGS[attr]
+        kept.append((attr, setting(stmt, attr, code)))
+    return kept
+
+
+def setting(stmt: cst.BaseStatement, attr: str, code: str) -> cst.BaseStatement:
+    """``self.attr = code`` in place of the statement, keeping its comments."""
+    assign = small(stmt)
+    assert isinstance(assign, cst.Assign) and isinstance(stmt, cst.SimpleStatementLine)
+    target = cst.AssignTarget(cst.Attribute(cst.Name("self"), cst.Name(attr)))
+    new = assign.with_changes(targets=[target], value=cst.parse_expression(code))
+    return stmt.with_changes(body=[new])
+
+
+def is_init_call(stmt: cst.BaseStatement, names: LegacyNames) -> bool:
+    expr = small(stmt)
+    if not (isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)):
+        return False
+    func = expr.value.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "__init__":
+        return False
+    owner = func.value
+    if isinstance(owner, cst.Call):
+        return dotted_name(owner.func) == "super"
+    return names.legacy_name(owner) == "smtpd.SMTPChannel"
+
+
+def forwarded(stmt: cst.BaseStatement) -> Tuple[List[str], List[str]]:
+    """The names a base ``__init__`` call passes on: plain ones, then the starred ones."""
+    expr = small(stmt)
+    assert isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call)
+    call = expr.value
+    args = list(call.args)
+    if not (isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Call)):
+        args = args[1:]  # the explicit self of smtpd.SMTPChannel.__init__(self, ...)
+    plain = [dotted_name(a.value) or "?" for a in args if not a.star and not a.keyword]
+    starred = [dotted_name(a.value) or "?" for a in args if a.star]
+    if any(a.keyword for a in args):
+        return [], ["?"]
+    return plain, starred
+
+
+def kept_attribute(stmt: cst.BaseStatement) -> Tuple[Optional[str], Optional[cst.BaseExpression]]:
+    """X and V of ``self.X = V``."""
+    assign = small(stmt)
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return None, None
+    target = assign.targets[0].target
+    if not (isinstance(target, cst.Attribute) and dotted_name(target.value) == "self"):
+        return None, None
+    return target.attr.value, assign.value
+
+
+def read_elsewhere(channel: cst.ClassDef, init: cst.FunctionDef, attr: str) -> bool:
+    m = cst.matchers
+    pattern = m.Attribute(value=m.Name("self"), attr=m.Name(attr))
+    return len(m.findall(channel, pattern)) != len(m.findall(init, pattern))
+
+
+def error_report(
+    method: cst.FunctionDef, names: LegacyNames
+) -> Union[Tuple[List[cst.BaseStatement], bool], str]:
+    """The statements of ``handle_error`` that report, once its closing call goes (if any).
+
+    Also whether it closed: one that did not left the client waiting for a reply.
+    """
+    params = method.params
+    if len(params.params) != 1 or params.star_arg is not cst.MaybeSentinel.DEFAULT:
+        return "its signature is not (self)"
+    if params.star_kwarg or params.kwonly_params or method.decorators:
+        return "its signature is not (self)"
+    body = statements_of(method)
+    closing = closing_call(body[-1]) if body else None
+    closes = closing is not None and dotted_name(closing) in CLOSERS
+    body = body[:-1] if closes else body
+    checker = ErrorReads()
+    for stmt in body:
+        stmt.visit(checker)
+    if checker.problem:
+        return checker.problem
+    legacy = next(filter(None, (legacy_use(s, names) for s in body)), None)
+    if legacy is not None:
+        return legacy
+    report = [s.visit(ToPeer()) for s in body]
+    return [s for s in report if isinstance(s, cst.BaseStatement)], closes
+
+
+# What closes the channel at the end of a handle_error (nothing was left to send).
+CLOSERS = ("self.close", "self.handle_close", "self.close_when_done")
+
+
+def closing_call(stmt: cst.BaseStatement) -> Optional[cst.BaseExpression]:
+    expr = small(stmt)
+    if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call) and not expr.value.args:
+        return expr.value.func
+    return None
+
+
+ERROR_READS = {"peer": "session.peer", "addr": "session.peer"}
+
+
+class ErrorReads(cst.CSTVisitor):
+    """Why a report cannot run in handle_DATA's ``except``: it uses the channel."""
+
+    def __init__(self) -> None:
+        self.problem: Optional[str] = None
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if dotted_name(node.value) == "self":
+            if node.attr.value not in ERROR_READS:
+                self.problem = f"it uses the channel's self.{node.attr.value}"
+            return False
+        return True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in ("self", "session", "server", "envelope", "data", "call", "loop"):
+            self.problem = f"it uses a name {node.value!r} that handle_DATA has too"
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        self.problem = (
+            "it raises, so the error ended smtpd's asyncore.loop(): converted code would "
+            "answer 451 and serve on"
+        )
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.problem = "it returns early"
+
+
+class ToPeer(cst.CSTTransformer):
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        if dotted_name(original_node.value) == "self" and original_node.attr.value in ERROR_READS:
+            return cst.parse_expression(ERROR_READS[original_node.attr.value])
+        return updated_node
 
 
 def is_pass(stmt: cst.BaseStatement) -> bool:
@@ -186,7 +464,7 @@ def policy_hook(function: cst.FunctionDef, names: LegacyNames) -> Union[PolicyHo
         return "the signature is not (self, arg)"
     if params.kwonly_params or params.star_kwarg or function.decorators or function.asynchronous:
         return "the signature is not (self, arg)"
-    body = [s for s in block_body(function.body) if not is_docstring(s)]
+    body = statements_of(function)
     hook = PolicyHook(verb, [])
     if body and address_binding(body[0], keyword):
         hook.address = address_binding(body[0], keyword)
@@ -387,14 +665,130 @@ def in_hook(node: cst.BaseExpression) -> cst.BaseExpression:
 
 
 def channel_class_of(server: cst.ClassDef) -> Tuple[Optional[str], Optional[cst.BaseStatement]]:
-    """``channel_class = Name`` in a server class body: the name and the statement."""
+    """The channel a server class builds, and the statement that says so.
+
+    ``channel_class = Name``, or a ``handle_accept`` (``handle_accepted``) whose only
+    work is to build ``Name(self, conn, addr)`` (smtpd's defaults for the rest).
+    """
     for stmt in block_body(server.body):
         assign = small(stmt)
         if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
             target = assign.targets[0].target
             if isinstance(target, cst.Name) and target.value == "channel_class":
                 return dotted_name(assign.value), stmt
+        built = accepted_channel(stmt)
+        if built is not None:
+            return built, stmt
     return None, None
+
+
+def accepted_channel(stmt: cst.BaseStatement) -> Optional[str]:
+    """The channel class a ``handle_accept``/``handle_accepted`` override only builds."""
+    if not isinstance(stmt, cst.FunctionDef) or stmt.decorators or stmt.asynchronous:
+        return None
+    params = [p.name.value for p in stmt.params.params]
+    body = statements_of(stmt)
+    if stmt.name.value == "handle_accepted" and len(params) == 3 and len(body) == 1:
+        return built_channel(body[0], params[1:])
+    if stmt.name.value != "handle_accept" or params != ["self"] or not body:
+        return None
+    accepted = unpacked(body[0], "self.accept()")
+    if accepted is not None and len(body) == 2:
+        return built_channel(body[1], accepted)
+    pair, check = small(body[0]), body[-1]
+    if len(body) != 2 or not isinstance(pair, cst.Assign) or len(pair.targets) != 1:
+        return None
+    name = dotted_name(pair.targets[0].target)
+    if name is None or source_of(pair.value) != "self.accept()":
+        return None
+    if not isinstance(check, cst.If) or check.orelse or not tests_pair(check.test, name):
+        return None
+    inner = block_body(check.body)
+    accepted = unpacked(inner[0], name) if len(inner) == 2 else None
+    return built_channel(inner[1], accepted) if accepted is not None else None
+
+
+def unpacked(stmt: cst.BaseStatement, source: str) -> Optional[List[str]]:
+    """``conn, addr = <source>``: the two names."""
+    assign = small(stmt)
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return None
+    target = assign.targets[0].target
+    if source_of(assign.value) != source or not isinstance(target, cst.Tuple):
+        return None
+    names = [e.value.value for e in target.elements if isinstance(e.value, cst.Name)]
+    return names if len(names) == 2 == len(target.elements) else None
+
+
+def source_of(value: cst.BaseExpression) -> Optional[str]:
+    """``name`` or ``name()`` (a call without arguments), else None."""
+    if isinstance(value, cst.Call):
+        return f"{dotted_name(value.func)}()" if not value.args else None
+    return dotted_name(value)
+
+
+def tests_pair(test: cst.BaseExpression, name: str) -> bool:
+    """``pair`` or ``pair is not None``."""
+    if dotted_name(test) == name:
+        return True
+    m = cst.matchers
+    return bool(
+        m.matches(
+            test,
+            m.Comparison(
+                left=m.Name(name),
+                comparisons=[m.ComparisonTarget(operator=m.IsNot(), comparator=m.Name("None"))],
+            ),
+        )
+    )
+
+
+def built_channel(stmt: cst.BaseStatement, accepted: List[str]) -> Optional[str]:
+    """``[name =] Channel(self, conn, addr)``: Channel."""
+    expr = small(stmt)
+    if isinstance(expr, cst.Assign) and len(expr.targets) == 1:
+        if not isinstance(expr.targets[0].target, cst.Name):
+            return None
+        call = expr.value
+    elif isinstance(expr, cst.Expr):
+        call = expr.value
+    else:
+        return None
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
+        return None
+    args = [None if a.star or a.keyword else dotted_name(a.value) for a in call.args]
+    if any(a.star for a in call.args):
+        return None
+    return call.func.value if args[:3] == ["self", *accepted] else None  # extras: see bind
+
+
+def read_channels(
+    module: cst.Module, names: LegacyNames
+) -> Tuple[List[cst.ClassDef], Dict[str, ChannelPlan]]:
+    """Every SMTPChannel subclass of a module, and how each converts, by name."""
+    m = cst.matchers
+    found = [
+        c
+        for c in m.findall(module, m.ClassDef())
+        if isinstance(c, cst.ClassDef)
+        and "smtpd.SMTPChannel" in [names.legacy_name(b.value) for b in c.bases]
+    ]
+    return found, {c.name.value: analyse_channel(c, names) for c in found}
+
+
+def attached_channel(
+    server: cst.ClassDef, plans: Dict[str, ChannelPlan]
+) -> Tuple[Optional[ChannelPlan], Optional[cst.BaseStatement]]:
+    """The convertible channel a server builds, and the statement that builds it."""
+    name, building = channel_class_of(server)
+    channel = plans.get(name or "")
+    if channel is not None and channel.convertible:
+        why = bind_arguments(channel, server, building)
+        if why is not None:
+            channel.reasons.append(why)
+    if channel is None or not channel.convertible:
+        return None, None
+    return channel, building
 
 
 def channels_by_name(plans: List[ChannelPlan]) -> Dict[str, ChannelPlan]:

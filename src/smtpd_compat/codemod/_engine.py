@@ -110,7 +110,9 @@ class LeftoverFinder(cst.CSTVisitor):
         self.converted: Set[int] = set()
         if plan.convert:
             nodes: List[cst.CSTNode] = [b for s in plan.servers for b in s.node.bases]
+            nodes += [c.bases[0] for c in plan.debugging_classes.values()]
             nodes += [s.base_init for s in plan.servers if s.base_init is not None]
+            nodes += [s.base_close for s in plan.servers if s.base_close is not None]
             nodes += [i.statement for i in plan.instances] + list(plan.loops)
             nodes += list(plan.threads) + list(plan.close_alls)
             nodes += plan.converted_channels

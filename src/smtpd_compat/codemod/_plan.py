@@ -18,21 +18,11 @@ from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._channels import (
     ChannelPlan,
 )
-from smtpd_compat.codemod._names import LegacyNames
+from smtpd_compat.codemod._forwarding import SERVER_PARAMS, Forwarding
+from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._report import Report
-from smtpd_compat.codemod._threads import (
-    ThreadPlan,
-)
+from smtpd_compat.codemod._threads import ThreadPlan, small_call
 
-# smtpd.SMTPServer(localaddr, remoteaddr, data_size_limit, map, enable_SMTPUTF8, decode_data)
-SERVER_PARAMS = (
-    "localaddr",
-    "remoteaddr",
-    "data_size_limit",
-    "map",
-    "enable_SMTPUTF8",
-    "decode_data",
-)
 # Attributes smtpd.SMTPServer set in __init__ that the codemod carries over.
 LEGACY_ATTRS = {
     "_localaddr": "localaddr",
@@ -70,6 +60,11 @@ def DISPATCHER_WHY(name: str) -> str:  # noqa: N802 - reads as the table it stan
     return "a handler has no socket of its own (its Controller has)"
 
 
+# The handlers made where no server class of the module converts (server None).
+DEBUGGING_HANDLER = "LegacyDebuggingHandler"  # smtpd.DebuggingServer (rule debugging)
+NOT_IMPLEMENTED_HANDLER = "LegacySMTPServerHandler"  # smtpd.SMTPServer itself (rule handler)
+
+
 SECTION_HANDLER = "Rule handler: process_message becomes handle_DATA"
 SECTION_INIT = "Rule init: __init__ overrides"
 SECTION_STARTUP = "Rule startup: asyncore.loop becomes a Controller"
@@ -92,7 +87,9 @@ AIOSMTPD_CHANGES = (
     "a message of exactly data_size_limit bytes or one less gets 552 (aiosmtpd counts the"
     " final line end: raise data_size_limit by 2 if clients send such sizes)",
     "HELP lists aiosmtpd's commands, a second HELO/EHLO gets 250 (smtpd: 503), MAIL with"
-    " SMTPUTF8 while it is off gets 501 (smtpd: 555): check clients that rely on these",
+    " SMTPUTF8 while it is off gets 501 (smtpd: 555), QUIT with an argument gets 501"
+    " (smtpd: 221 and closed), the fifth unknown command in a session gets 502 and the"
+    " session is closed (smtpd: 500 each time): check clients that rely on these",
 )
 STRICT_ASCII = (
     "decode_data=True: aiosmtpd refuses non-ASCII bodies with 500 where smtpd decoded"
@@ -103,6 +100,12 @@ NO_OPTION_KWARGS = (
     "process_message does not take mail_options and rcpt_options: smtpd (decode_data=False)"
     " raised TypeError on every message, dropped the connection and never ran it; converted"
     " code runs it and answers 250: check that this program should now handle its mail"
+)
+NOT_IMPLEMENTED = (
+    "smtpd.SMTPServer itself: its process_message raised NotImplementedError on every"
+    " message and smtpd dropped the connection; converted code answers every message with"
+    " 451 (the sender retries) and prints the traceback: write a handle_DATA if it should"
+    " take mail"
 )
 GREETING = "the greeting is aiosmtpd's '220 <host> Python SMTP 1.4.6': pass ident= to keep smtpd's"
 
@@ -120,7 +123,19 @@ class ServerClass:
     decode_data: Optional[bool] = None
     channel: Optional[ChannelPlan] = None
     thread: Optional[ThreadPlan] = None
-    forwards: bool = False  # __init__ passes *args, **kwargs to smtpd.SMTPServer unchanged
+    # __init__ passes its instances' arguments on (*args, **kwargs): read at each instance
+    forwarding: Optional[Forwarding] = None
+    # the statement of its own close() that closes the base: it becomes the controller's stop()
+    base_close: Optional[cst.SimpleStatementLine] = None
+
+    @property
+    def forwards(self) -> bool:
+        return self.forwarding is not None
+
+    @property
+    def closes_itself(self) -> bool:
+        """It has its own close(): the program's close() calls stay, and stop its controller."""
+        return self.base_close is not None
 
     @property
     def name(self) -> str:
@@ -134,7 +149,7 @@ class ServerClass:
     @property
     def controller_class(self) -> str:
         """The Controller the start-up makes: one building the channel's sessions (rule verbs)."""
-        if self.channel is not None and self.channel.verbs:
+        if self.channel is not None and self.channel.session:
             return f"{self.channel.name}Controller"
         return "BoundController"
 
@@ -180,7 +195,7 @@ class Instance:
 
     statement: cst.SimpleStatementLine
     call: cst.Call
-    server: Optional[ServerClass]  # None for smtpd.DebuggingServer
+    server: Optional[ServerClass]  # None for smtpd.DebuggingServer or smtpd.SMTPServer itself
     target: Optional[str]
     args: Dict[str, cst.BaseExpression]
     owner: cst.CSTNode
@@ -188,6 +203,15 @@ class Instance:
     indent: int = 0  # columns of the statement, for wrapping the emitted lines
     escapes: Optional[cst.CSTNode] = None  # the return/yield that hands the server out
     read_outside: Optional[cst.Attribute] = None  # ``owner.server.socket`` outside its class
+    handler_class: str = DEBUGGING_HANDLER  # what is made when server is None
+    returned: bool = False  # ``return Server(...)``: the handler is named, then returned
+    carries: bool = False  # the handler keeps its controller as ``.controller`` (_serving)
+    keeps_socket: bool = False  # code reads ``.socket`` where the value was handed (_serving)
+
+    @property
+    def not_implemented(self) -> bool:
+        """smtpd.SMTPServer itself: its process_message raised NotImplementedError."""
+        return self.server is None and self.handler_class == NOT_IMPLEMENTED_HANDLER
 
     @property
     def handler_name(self) -> str:
@@ -204,6 +228,7 @@ class Poll:
 
     loop: cst.While
     timeout: Optional[cst.BaseExpression]
+    alias: Optional[cst.If] = None  # ``if map is None: map = asyncore.socket_map`` (_threads)
 
 
 @dataclass
@@ -215,12 +240,15 @@ class Plan:
     instances: List[Instance] = field(default_factory=list)
     loops: List[cst.SimpleStatementLine] = field(default_factory=list)
     threads: List[cst.Call] = field(default_factory=list)
+    columns: Dict[int, int] = field(default_factory=dict)  # id(call) -> where it starts
     polls: List[Poll] = field(default_factory=list)
     closes: Dict[cst.CSTNode, Instance] = field(default_factory=dict)
     close_alls: List[cst.SimpleStatementLine] = field(default_factory=list)
     sockets: Dict[cst.Attribute, Instance] = field(default_factory=dict)
     channels: List[cst.ClassDef] = field(default_factory=list)
     channel_plans: Dict[str, ChannelPlan] = field(default_factory=dict)
+    # empty smtpd.DebuggingServer subclasses by name: they become LegacyDebuggingHandler's
+    debugging_classes: Dict[str, cst.ClassDef] = field(default_factory=dict)
     banner: Optional[cst.SimpleStatementLine] = None
     ident: Optional[str] = None
     silenced_debugstream: List[cst.SimpleStatementLine] = field(default_factory=list)
@@ -229,6 +257,8 @@ class Plan:
     served: Dict[int, List[Instance]] = field(default_factory=dict)
     # id(loop statement) of the loops a close() elsewhere ends (a stop() method, a signal handler)
     ending_loops: Set[int] = field(default_factory=set)
+    # id(loop, Thread call, close() call) -> the controller expression in reach there (_serving)
+    controller_at: Dict[int, str] = field(default_factory=dict)
     imports: Set[Tuple[str, Optional[str]]] = field(default_factory=set)
     reports: List[Report] = field(default_factory=list)
     convert: bool = False
@@ -243,13 +273,67 @@ class Plan:
 
     @property
     def needs_debugging_handler(self) -> bool:
-        return any(i.server is None for i in self.instances)
+        return any(i.server is None and not i.not_implemented for i in self.instances)
+
+    @property
+    def needs_not_implemented_handler(self) -> bool:
+        return any(i.not_implemented for i in self.instances)
 
     @property
     def converted_channels(self) -> List[cst.ClassDef]:
         """Channel classes whose policy became hooks (when the module converts)."""
         used = {id(s.channel.node) for s in self.servers if s.channel is not None}
         return [c for c in self.channels if id(c) in used] if self.convert else []
+
+
+def kept_for_code_elsewhere(instance: Instance, controller: str) -> str:
+    """What code that reaches a converted server from elsewhere still finds on it."""
+    target = instance.target
+    if instance.server is not None and instance.server.closes_itself:
+        return (
+            f"the converted handler keeps {target}.socket (its controller's) and its own "
+            f"close(), which stops {controller}, but no other dispatcher attribute"
+        )
+    return (
+        f"the converted handler keeps {target}.socket (its controller's), but has no close() "
+        f"or other dispatcher attribute; code elsewhere that closes it must call "
+        f"{controller}.stop() instead"
+    )
+
+
+def replaced_behaviour(node: cst.ClassDef) -> Optional[str]:
+    """None when a DebuggingServer/PureProxy subclass keeps nothing of its base but the server.
+
+    Such a class replaces process_message and never calls the base's version or helpers
+    (printing, ``_deliver``): it is an SMTPServer subclass under another name.
+    """
+    methods = {s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
+    if "process_message" not in methods:
+        return "keeps its base's process_message (printing or relaying): see the rule's section"
+    m = cst.matchers
+    helpers = [
+        name
+        for name in ("_deliver", "_print_message_content")
+        if m.findall(node, m.Attribute(value=m.Name("self"), attr=m.Name(name)))
+    ]
+    if helpers or m.findall(node, m.Call(func=m.Name("super"))):
+        what = ", ".join(helpers) or "super()"
+        return f"uses its legacy base class ({what}): see the rule's section"
+    return None
+
+
+def adds_nothing(node: cst.ClassDef) -> bool:
+    """A class whose body is only ``pass``, ``...`` or a docstring: its base under a new name."""
+    for line in block_body(node.body):
+        if not isinstance(line, cst.SimpleStatementLine):
+            return False
+        for small in line.body:
+            if isinstance(small, cst.Pass):
+                continue
+            value = small.value if isinstance(small, cst.Expr) else None
+            if not isinstance(value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)):
+                return False
+    return not node.keywords and len(node.bases) == 1
 
 
 def literal_bool(node: Optional[cst.BaseExpression]) -> Optional[bool]:
@@ -276,3 +360,32 @@ def bind_server_args(args: Sequence[cst.Arg]) -> Optional[Dict[str, cst.BaseExpr
         else:
             return None
     return bound if "localaddr" in bound else None
+
+
+def server_args(
+    call: cst.Call, server: Optional[ServerClass]
+) -> Optional[Dict[str, cst.BaseExpression]]:
+    """What smtpd.SMTPServer received from ``call`` (nothing read where __init__ has its own)."""
+    if server is not None and server.forwarding is not None:
+        return server.forwarding.bind(call.args)
+    if server is None or server.init is None:
+        return bind_server_args(call.args)
+    return {}
+
+
+def private_map(args: Dict[str, cst.BaseExpression]) -> bool:
+    """``map=`` other than ``None`` (asyncore's shared map, the default)."""
+    return "map" in args and dotted_name(args["map"]) != "None"
+
+
+def fixed_port(localaddr: Optional[cst.BaseExpression]) -> bool:
+    """True for a ``(host, port)`` literal with a non-zero integer port."""
+    if isinstance(localaddr, cst.Tuple) and len(localaddr.elements) == 2:
+        port = localaddr.elements[1].value
+        return isinstance(port, cst.Integer) and port.evaluated_value != 0
+    return False
+
+
+def base_init_call(statement: cst.CSTNode) -> Optional[cst.Call]:
+    """The call of ``Base.__init__(...)`` / ``super().__init__(...)`` statement, if it is one."""
+    return small_call(statement) if isinstance(statement, cst.BaseStatement) else None

@@ -15,18 +15,20 @@ import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from smtpd_compat.codemod._build import block_body, code_of
-from smtpd_compat.codemod._channels import (
-    analyse_channel,
-    channel_class_of,
-)
+from smtpd_compat.codemod._channels import attached_channel, read_channels
+from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE, base_close
+from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
     AIOSMTPD_CHANGES,
+    DEBUGGING_HANDLER,
     DISPATCHER_ATTRS,
     DISPATCHER_WHY,
     GREETING,
     LEGACY_ATTRS,
     NO_OPTION_KWARGS,
+    NOT_IMPLEMENTED,
+    NOT_IMPLEMENTED_HANDLER,
     SECTION_CHANGES,
     SECTION_DEBUGGING,
     SECTION_HANDLER,
@@ -41,17 +43,26 @@ from smtpd_compat.codemod._plan import (
     Plan,
     Poll,
     ServerClass,
+    adds_nothing,
+    base_init_call,
     bind_server_args,
+    fixed_port,
+    kept_for_code_elsewhere,
     literal_bool,
+    private_map,
+    replaced_behaviour,
+    server_args,
 )
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._threads import (
     THREAD_ATTRS,
     LegacyUse,
+    alias_name,
     analyse_thread,
     is_polling_call,
     polling_timeout,
     skipped_ids,
+    socket_map_alias,
 )
 
 
@@ -78,6 +89,7 @@ class Planner(cst.CSTVisitor):
         self.rules = rules
         self.enabled = enabled
         self.blockers: List[Report] = []
+        self.notes: List[Report] = []  # the rules' notes, reported when the module converts
         self.calls: List[cst.Call] = []
         self.attributes: List[cst.Attribute] = []
         self.thread_targets: List[Tuple[cst.Call, cst.Arg]] = []
@@ -87,6 +99,8 @@ class Planner(cst.CSTVisitor):
         self.in_threads: Set[int] = set()  # nodes the thread rule rewrites
         self.thread_targets_of: Dict[str, ServerClass] = {}
         self.thread_instances = 0
+        # (statement, what, key) of loops outside the block creating a server (same_block)
+        self.distant: List[Tuple[cst.CSTNode, str, cst.CSTNode]] = []
         self.module = cst.Module(body=[])
 
     # -- helpers -----------------------------------------------------------
@@ -95,6 +109,9 @@ class Planner(cst.CSTVisitor):
 
     def block(self, node: cst.CSTNode, message: str, section: str = SECTION_MANUAL) -> None:
         self.blockers.append(Report(self.line(node), message, section))
+
+    def add_note(self, node: cst.CSTNode, message: str, section: str) -> None:
+        self.notes.append(Report(self.line(node), message, section, note=True))
 
     def legacy(self, node: cst.BaseExpression) -> Optional[str]:
         return self.plan.names.legacy_name(node)
@@ -106,6 +123,14 @@ class Planner(cst.CSTVisitor):
             line = self.get_metadata(ParentNodeProvider, parent)
             if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
                 return line
+        return None
+
+    def returned_line(self, call: cst.Call) -> Optional[cst.SimpleStatementLine]:
+        """The line of ``return call``, its only statement."""
+        parent = self.get_metadata(ParentNodeProvider, call)
+        line = self.get_metadata(ParentNodeProvider, parent)
+        if isinstance(parent, cst.Return) and isinstance(line, cst.SimpleStatementLine):
+            return line if len(line.body) == 1 else None
         return None
 
     def owner_of(self, statement: cst.CSTNode) -> cst.CSTNode:
@@ -121,14 +146,15 @@ class Planner(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = [self.legacy(b.value) for b in node.bases]
         if "smtpd.SMTPChannel" in bases:
-            self.plan.channels.append(node)
-            self.plan.channel_plans[node.name.value] = analyse_channel(node, self.plan.names)
-        elif "smtpd.SMTPServer" in bases:
+            return  # read in visit_Module
+        if "smtpd.SMTPServer" in bases:
             self.add_server(node)
         elif any(b in SERVER_SUBCLASSES for b in bases):
             reason = replaced_behaviour(node)
             if reason is None:
                 self.add_server(node)
+            elif bases == ["smtpd.DebuggingServer"] and adds_nothing(node):
+                self.plan.debugging_classes[node.name.value] = node
             else:
                 self.block(node, f"class {node.name.value} {reason}", SECTION_DEBUGGING)
 
@@ -149,7 +175,9 @@ class Planner(cst.CSTVisitor):
         self.name_uses[node.value] = self.name_uses.get(node.value, 0) + 1
 
     def visit_Module(self, node: cst.Module) -> None:
+        """Channels first: a server's handle_accept may build one defined below it."""
         self.module = node
+        self.plan.channels, self.plan.channel_plans = read_channels(node, self.plan.names)
 
     def constant_bool(self, node: Optional[cst.BaseExpression]) -> Optional[bool]:
         """A literal True/False, or a module-level name bound once to one (``DECODE = True``)."""
@@ -220,11 +248,15 @@ class Planner(cst.CSTVisitor):
         return bool(others or node.keywords)
 
     def check_class_body(self, server: ServerClass) -> bool:
-        collector = SelfAttributes(skipped_ids(server.thread) if server.thread else set())
+        skipped = skipped_ids(server.thread) if server.thread else set()
+        server.channel, building = attached_channel(server.node, self.plan.channel_plans)
+        if building is not None:  # channel_class, or a handle_accept: the channel says how
+            skipped.add(id(building))
+        collector = SelfAttributes(skipped)
         server.node.visit(collector)
         overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
-        if "channel_class" in overridden and self.attach_channel(server):
-            overridden.remove("channel_class")
+        if "close" in overridden and self.attach_close(server, collector):
+            overridden.remove("close")
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
@@ -241,14 +273,15 @@ class Planner(cst.CSTVisitor):
         server.attrs_read = collector.read & set(LEGACY_ATTRS)
         return True
 
-    def attach_channel(self, server: ServerClass) -> bool:
-        """``channel_class = Channel`` with a Channel whose policy becomes hooks."""
-        name, _ = channel_class_of(server.node)
-        channel = self.plan.channel_plans.get(name or "")
-        if channel is None or not channel.convertible:
+    def attach_close(self, server: ServerClass, collector: SelfAttributes) -> bool:
+        """Its own close() that ends by closing the base: the handler keeps it (_close)."""
+        close = collector.first.get("close")
+        if server.thread is not None or not isinstance(close, cst.FunctionDef):
             return False
-        server.channel = channel
-        return True
+        if CONTROLLER_ATTRIBUTE in collector.read | collector.defined:
+            return False  # the name the converted close() reaches its controller by
+        server.base_close = base_close(close, self.plan.names)
+        return server.base_close is not None
 
     def check_init(self, server: ServerClass) -> bool:
         if server.init is None:
@@ -264,30 +297,30 @@ class Planner(cst.CSTVisitor):
             return False
         call = base_init_call(calls[0])
         assert call is not None and isinstance(call.func, cst.Attribute)
-        args = list(call.args)
-        if not isinstance(call.func.value, cst.Call):
-            args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
-        if forwards_everything(server.init, args) and server.thread is None:
-            # ``super().__init__(*args, **kwargs)``: the instances' arguments are smtpd's.
-            base_init = calls[0]
-            assert isinstance(base_init, cst.SimpleStatementLine)
-            server.base_init, server.forwards = base_init, True
-            return True
-        bound = bind_server_args(args)
-        decode_data = self.constant_bool((bound or {}).get("decode_data"))
-        if bound is None or private_map(bound) or decode_data is None:
-            self.block(
-                calls[0],
-                f"{server.name}.__init__ passes arguments to smtpd.SMTPServer "
-                "that cannot be read statically (star-args, map=, or a computed "
-                "decode_data)",
-                SECTION_INIT,
-            )
-            return False
         base_init = calls[0]
         assert isinstance(base_init, cst.SimpleStatementLine)  # base_init_call() checked it
-        server.base_init, server.base_args, server.decode_data = base_init, bound, decode_data
-        return True
+        explicit = not isinstance(call.func.value, cst.Call)
+        args = list(call.args)
+        if explicit and args and not args[0].star:
+            args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
+        bound = bind_server_args(args)
+        decode_data = self.constant_bool((bound or {}).get("decode_data"))
+        if bound is not None and not private_map(bound) and decode_data is not None:
+            server.base_init, server.base_args, server.decode_data = base_init, bound, decode_data
+            return True
+        forwarding = Forwarding.of(server.init, args, explicit)
+        if forwarding is not None and server.thread is None:
+            # ``super().__init__(*args, **kwargs)``: read smtpd's arguments at each instance.
+            server.base_init, server.forwarding = base_init, forwarding
+            return True
+        self.block(
+            calls[0],
+            f"{server.name}.__init__ passes arguments to smtpd.SMTPServer "
+            "that cannot be read statically (star-args, map=, or a computed "
+            "decode_data)",
+            SECTION_INIT,
+        )
+        return False
 
     def is_base_init(self, statement: cst.BaseStatement, server: ServerClass) -> bool:
         call = base_init_call(statement)
@@ -302,58 +335,33 @@ class Planner(cst.CSTVisitor):
 
     # -- whole-module decisions --------------------------------------------
     def leave_Module(self, original_node: cst.Module) -> None:
-        if not self.plan.servers and not self.loop_calls and not self.thread_targets:
+        made = self.plan.servers or self.plan.debugging_classes
+        if not made and not self.loop_calls and not self.thread_targets:
             self.finish(False)
             return
         ok = all([self.find_instances(), self.find_loops(), self.find_uses()])
-        self.check_every_instance_served()
-        serving = self.plan.loops or self.plan.threads or self.plan.polls
-        # A loop elsewhere (another function or block) has its own report at its line.
-        if self.plan.instances and not serving and not self.loop_calls and not self.thread_targets:
-            self.block(
-                self.plan.instances[0].statement,
-                "no asyncore.loop() in this module serves this server",
-                SECTION_STARTUP,
-            )
-        for rule in self.rules:  # the rules' own analyses (banner, debugstream)
+        for rule in self.rules:  # the rules' own analyses (start-up, banner, debugstream)
             rule.analyse(self, original_node)
         ok = ok and self.rules_needed()
         self.finish(ok and not self.blockers)
 
     def finish(self, convert: bool) -> None:
         self.plan.convert = convert
-        self.bind_loops_that_end()
         self.plan.reports.extend(self.blockers)
         if convert:
-            self.plan.reports.extend(self.behaviour_notes())
-
-    def bind_loops_that_end(self) -> None:
-        """A loop another function's close() ends returned then: its servers say when (stopped).
-
-        A close() in the loop's own function runs only after the loop (or on its way out), so
-        that loop still serves until interrupted.
-        """
-        for loop in self.plan.loops:
-            served = self.plan.served.get(id(loop), [])
-            where = self.scope_of(loop)
-            closes = [c for c, i in self.plan.closes.items() if any(i is s for s in served)]
-            if any(self.scope_of(c) is not where for c in [*closes, *self.plan.close_alls]):
-                self.plan.ending_loops.add(id(loop))
-                for instance in served:
-                    instance.bound = True
+            self.plan.reports.extend([*self.behaviour_notes(), *self.notes])
 
     def behaviour_notes(self) -> List[Report]:
         """What converted code does differently, said once at each server's creation."""
         notes = []
         for instance in self.plan.instances:
-            notes.append(self.note(instance.statement, instance.server))
+            notes.append(self.note(instance.statement, instance.server, instance.not_implemented))
             if instance.escapes is not None:
                 notes.append(
                     Report(
                         self.line(instance.escapes),
-                        f"{instance.target} leaves this function: the converted handler keeps "
-                        f"{instance.target}.socket, but has no close(); code elsewhere that "
-                        f"closes it must call {instance.controller_name}.stop() instead",
+                        f"{instance.target} leaves this function: "
+                        + kept_for_code_elsewhere(instance, stopper(instance)),
                         SECTION_STARTUP,
                         note=True,
                     )
@@ -373,16 +381,18 @@ class Planner(cst.CSTVisitor):
             controller = controller.replace("self.", f"{owner}.", 1)
         return Report(
             self.line(attribute),
-            f"{read} reads the server outside its class: the converted handler keeps "
-            f"{instance.target}.socket (its controller's), but has no close() or other "
-            f"dispatcher attribute; code that closes it must call "
-            f"{controller}.stop() instead",
+            f"{read} reads the server outside its class: "
+            + kept_for_code_elsewhere(instance, controller),
             SECTION_STARTUP,
             note=True,
         )
 
-    def note(self, node: cst.CSTNode, server: Optional[ServerClass]) -> Report:
+    def note(
+        self, node: cst.CSTNode, server: Optional[ServerClass], not_implemented: bool = False
+    ) -> Report:
         changes = list(AIOSMTPD_CHANGES[1:] if server is None else AIOSMTPD_CHANGES)
+        if not_implemented:
+            changes.insert(0, NOT_IMPLEMENTED)
         if server is not None and server.decode_data and not server.decodes_itself:
             changes.insert(0, STRICT_ASCII)
         if server is not None and server.raised_type_error:
@@ -409,12 +419,11 @@ class Planner(cst.CSTVisitor):
                 self.add_instance(call, classes[name])
             elif legacy == "smtpd.DebuggingServer":
                 self.add_instance(call, None)
+            elif name in self.plan.debugging_classes:
+                called.add(name)
+                self.add_instance(call, None, name)
             elif legacy == "smtpd.SMTPServer":
-                self.block(
-                    call,
-                    "smtpd.SMTPServer is instantiated directly: its process_message raised "
-                    "NotImplementedError on every message; subclass it or use a handler",
-                )
+                self.add_instance(call, None, NOT_IMPLEMENTED_HANDLER)
             elif legacy == "smtpd.PureProxy":
                 self.block(call, f"{legacy} is instantiated directly", SECTION_DEBUGGING)
             elif name in ("cls", "self.__class__", "type(self)"):
@@ -428,14 +437,15 @@ class Planner(cst.CSTVisitor):
                         "hand, see the startup rule's section)",
                         SECTION_STARTUP,
                     )
-        for server in self.plan.servers:
-            if server.name not in called and server.thread is None:
-                self.block(
-                    server.node,
-                    f"class {server.name} is not instantiated in this "
-                    "module, so its start-up cannot be rewritten with it",
-                    SECTION_STARTUP,
-                )
+        unused = [s.node for s in self.plan.servers if s.name not in called and s.thread is None]
+        unused += [c for n, c in self.plan.debugging_classes.items() if n not in called]
+        for node in unused:
+            self.block(
+                node,
+                f"class {node.name.value} is not instantiated in this "
+                "module, so its start-up cannot be rewritten with it",
+                SECTION_STARTUP,
+            )
         return True
 
     def made_inside(self, call: cst.Call) -> Optional[ServerClass]:
@@ -448,14 +458,19 @@ class Planner(cst.CSTVisitor):
                 return server
         return None
 
-    def add_instance(self, call: cst.Call, server: Optional[ServerClass]) -> None:
-        statement = self.statement_of(call)
-        what = server.name if server else "DebuggingServer"
+    def add_instance(
+        self, call: cst.Call, server: Optional[ServerClass], made: str = DEBUGGING_HANDLER
+    ) -> None:
+        statement = self.statement_of(call) or self.returned_line(call)
+        what = server.name if server else dotted_name(call.func) or "the server"
         if statement is None:
             self.block(call, f"{what}(...) is not a statement of its own", SECTION_STARTUP)
             return
         small = statement.body[0]
         target = None
+        if isinstance(small, cst.Return) and binds(self.scope_of(call), "server"):
+            self.block(call, f"{what}(...) is returned where 'server' is taken", SECTION_STARTUP)
+            return
         if isinstance(small, cst.Assign):
             if len(small.targets) != 1 or dotted_name(small.targets[0].target) is None:
                 self.block(
@@ -463,8 +478,7 @@ class Planner(cst.CSTVisitor):
                 )
                 return
             target = dotted_name(small.targets[0].target)
-        reads_call = server is None or server.init is None or server.forwards
-        args = bind_server_args(call.args) if reads_call else {}
+        args = server_args(call, server)
         if args is None or private_map(args):
             self.block(
                 call,
@@ -477,6 +491,14 @@ class Planner(cst.CSTVisitor):
         if decode_data is None:
             self.block(call, f"decode_data of {what}(...) is not a literal", SECTION_STARTUP)
             return
+        if decode_data and made == NOT_IMPLEMENTED_HANDLER:
+            self.block(
+                call,
+                f"{what}(..., decode_data=True) is smtpd.SMTPServer itself, whose "
+                "process_message raised NotImplementedError on every message: subclass it "
+                "or use a handler",
+            )
+            return
         if server is not None and (server.init is None or server.forwards):
             if server.decode_data not in (None, decode_data):
                 self.block(
@@ -485,10 +507,12 @@ class Planner(cst.CSTVisitor):
                 return
             server.decode_data = decode_data
         owner = self.owner_of(statement)
-        instance = Instance(statement, call, server, target, args, owner)
+        instance = Instance(statement, call, server, target, args, owner, handler_class=made)
+        instance.returned = isinstance(small, cst.Return)
         instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
         instance.bound |= server is not None and server.controller_class != "BoundController"
+        instance.bound |= server is not None and server.closes_itself  # stop() safe at any time
         self.plan.instances.append(instance)
 
     def add_thread_instance(self, call: cst.Call, server: ServerClass) -> None:
@@ -527,9 +551,14 @@ class Planner(cst.CSTVisitor):
         for call, _ in self.thread_targets:
             what = "threading.Thread(target=asyncore.loop)"
             if self.same_block(self.statement_of(call) or call, what, single=True, key=call):
-                self.plan.threads.append(call)
-                self.drop_loop_arguments(call)
+                self.add_loop_thread(call)
         return True
+
+    def add_loop_thread(self, call: cst.Call) -> None:
+        """``Thread(target=asyncore.loop)`` to rewrite; where it starts, for its length."""
+        self.plan.threads.append(call)
+        self.plan.columns[id(call)] = self.get_metadata(PositionProvider, call).start.column
+        self.drop_loop_arguments(call)
 
     def drop_loop_arguments(self, call: cst.Call) -> None:
         """``kwargs = {...}`` made only for asyncore.loop goes with the thread's kwargs=."""
@@ -572,7 +601,8 @@ class Planner(cst.CSTVisitor):
 
     def find_poll(self, call: cst.Call) -> bool:
         """``while <cond>: asyncore.loop(timeout=T, count=1)`` in the block of the servers."""
-        if not is_polling_call(call, self.plan.names):
+        alias = socket_map_alias(self.scope_of(call), self.plan.names)
+        if not is_polling_call(call, self.plan.names, alias_name(alias)):
             return False
         statement = self.statement_of(call)
         block = self.get_metadata(ParentNodeProvider, statement) if statement else None
@@ -587,7 +617,7 @@ class Planner(cst.CSTVisitor):
             self.block(loop, "the polling loop's condition reads legacy state", SECTION_THREAD)
             return True
         if self.same_block(loop, "the polling loop"):
-            self.plan.polls.append(Poll(loop, polling_timeout(call)))
+            self.plan.polls.append(Poll(loop, polling_timeout(call), alias))
         return True
 
     def same_block(
@@ -603,36 +633,19 @@ class Planner(cst.CSTVisitor):
                 SECTION_STARTUP,
             )
             return False
-        if not here or (single and len(here) != 1):
+        key = statement if key is None else key
+        if not here:  # the startup rule follows the server to it (_serving), or blocks
+            self.distant.append((statement, what, key))
+            return False
+        if single and len(here) != 1:
             self.block(
                 statement,
-                f"{what} does not follow the creation of "
-                f"{'exactly one' if single else 'a'} server in the same block",
+                f"{what} does not follow the creation of exactly one server in the same block",
                 SECTION_STARTUP,
             )
             return False
-        self.plan.served[id(key if key is not None else statement)] = here
+        self.plan.served[id(key)] = here
         return True
-
-    def check_every_instance_served(self) -> None:
-        """A server no loop of its block serves would be served by a loop elsewhere."""
-        served = {id(i) for group in self.plan.served.values() for i in group}
-        for instance in self.plan.instances:
-            if id(instance) not in served and (self.loop_calls or self.thread_targets):
-                self.block(
-                    instance.statement,
-                    f"{instance.handler_name} is served by an asyncore.loop() outside the block "
-                    "that creates it: the start-up cannot be rewritten with it",
-                    SECTION_STARTUP,
-                )
-        owners = {id(i.owner) for i in self.plan.instances}
-        for statement in self.plan.close_alls if len(owners) > 1 else []:
-            self.block(
-                statement,
-                "asyncore.close_all() closes the servers of every block: stop each server's "
-                "controller where it is in reach instead",
-                SECTION_STARTUP,
-            )
 
     def find_uses(self) -> bool:
         for instance in self.plan.instances:
@@ -646,7 +659,8 @@ class Planner(cst.CSTVisitor):
             nearest = [i for i in reached if self.scope_of(i.statement) is self.scope_of(attribute)]
             instance = (nearest or reached or named)[-1]
             handed_out = [i for i in named if i.escapes is not None]
-            if not reached and handed_out and attribute.attr.value == "socket":
+            alone = len(self.plan.instances) == 1  # the startup rule follows it (_serving)
+            if not reached and handed_out and (attribute.attr.value == "socket" or alone):
                 continue  # the handler it handed out keeps the socket (rule startup)
             if not reached:
                 self.block(
@@ -662,6 +676,8 @@ class Planner(cst.CSTVisitor):
                 instance.bound = True
             elif attribute.attr.value == "close":
                 self.add_close(attribute, instance)
+            elif attribute.attr.value in LEGACY_ATTRS:
+                self.keep_legacy_attribute(attribute, instance)
             elif attribute.attr.value in DISPATCHER_ATTRS:
                 self.block(
                     attribute,
@@ -703,6 +719,8 @@ class Planner(cst.CSTVisitor):
         if not isinstance(function, cst.FunctionDef):
             return None
         block = self.get_metadata(ParentNodeProvider, function)
+        if not isinstance(block, cst.IndentedBlock):
+            return None  # a module-level function
         holder = self.get_metadata(ParentNodeProvider, block)
         return holder if isinstance(holder, cst.ClassDef) else None
 
@@ -731,6 +749,11 @@ class Planner(cst.CSTVisitor):
             return
         finder = Escapes(instance.target)
         scope.visit(finder)
+        if "." in instance.target:  # where only its owner leaves, rule handler checks the reads
+            finder.found = [f for f in finder.found if names_exactly(f, instance.target)]
+        # ``return self`` hands out the owner: its readers reach ``owner.<attr>`` by name
+        # (find_sockets_read_through_owners, and the startup rule's untracked closes)
+        finder.found = [f for f in finder.found if not returns_self(f)]
         if finder.found and "." in instance.target:
             self.block(
                 finder.found[0],
@@ -741,6 +764,23 @@ class Planner(cst.CSTVisitor):
         elif finder.found:  # a fixture: the handler keeps the socket, as smtpd's server did
             instance.bound = True
             instance.escapes = finder.found[0]
+
+    def keep_legacy_attribute(self, attribute: cst.Attribute, instance: Instance) -> None:
+        """``server._remoteaddr`` read where the server is made: the handler keeps it
+        (rule handler stores what smtpd stored); a handler made otherwise has none."""
+        name = attribute.attr.value
+        server = instance.server
+        if server is not None and (server.init is None or server.forwards):
+            server.attrs_read.add(name)
+            return
+        if server is not None and LEGACY_ATTRS[name] in server.base_args:
+            return  # rule init stores what the base __init__ was passed
+        self.block(
+            attribute,
+            f"{dotted_name(attribute)} reads the {name} smtpd stored on the server: "
+            "the converted handler does not have it",
+            SECTION_STARTUP,
+        )
 
     def add_close(self, attribute: cst.Attribute, instance: Instance) -> None:
         call = self.get_metadata(ParentNodeProvider, attribute)
@@ -768,21 +808,26 @@ class Escapes(cst.CSTVisitor):
             self.found.append(node)
 
 
+def names_exactly(node: cst.CSTNode, dotted: str) -> bool:
+    """True when ``node`` contains ``dotted`` itself (``self.server``, not only ``self``)."""
+    found = cst.matchers.findall(node, cst.matchers.Attribute() | cst.matchers.Name())
+    return any(dotted_name(n) == dotted for n in found if isinstance(n, (cst.Attribute, cst.Name)))
+
+
+def returns_self(node: cst.CSTNode) -> bool:
+    value = node.value if isinstance(node, (cst.Return, cst.Yield)) else None
+    return isinstance(value, cst.Name) and value.value == "self"
+
+
 def mentions(node: cst.CSTNode, name: str) -> bool:
     """True when ``name`` (a Name, or the head of a dotted name) occurs in ``node``."""
     head = name.split(".")[0]
     return bool(cst.matchers.findall(node, cst.matchers.Name(head)))
 
 
-def forwards_everything(init: cst.FunctionDef, args: Sequence[cst.Arg]) -> bool:
-    """``def __init__(self, *args, **kwargs)`` passing ``*args, **kwargs`` on unchanged."""
-    params = init.params
-    star = params.star_arg if isinstance(params.star_arg, cst.Param) else None
-    if len(params.params) != 1 or params.kwonly_params or params.posonly_params or star is None:
-        return False
-    names = [star.name.value] + ([params.star_kwarg.name.value] if params.star_kwarg else [])
-    passed = [(a.star, dotted_name(a.value)) for a in args]
-    return passed == list(zip(("*", "**"), names))
+def stopper(instance: Instance) -> str:
+    """The controller code elsewhere reaches: the one the handler carries, if it does."""
+    return f"{instance.target}.controller" if instance.carries else instance.controller_name
 
 
 def owner_of_attribute(name: str) -> str:
@@ -848,46 +893,6 @@ class SelfAttributes(cst.CSTVisitor):
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             self.read.add(node.attr.value)
             self.first.setdefault(node.attr.value, node)
-
-
-def replaced_behaviour(node: cst.ClassDef) -> Optional[str]:
-    """None when a DebuggingServer/PureProxy subclass keeps nothing of its base but the server.
-
-    Such a class replaces process_message and never calls the base's version or helpers
-    (printing, ``_deliver``): it is an SMTPServer subclass under another name.
-    """
-    methods = {s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
-    if "process_message" not in methods:
-        return "keeps its base's process_message (printing or relaying): see the rule's section"
-    reads = SelfAttributes()
-    node.visit(reads)
-    helpers = sorted(reads.read & {"_deliver", "_print_message_content"})
-    if helpers or cst.matchers.findall(node, cst.matchers.Call(func=cst.matchers.Name("super"))):
-        what = ", ".join(helpers) or "super()"
-        return f"uses its legacy base class ({what}): see the rule's section"
-    return None
-
-
-def private_map(args: Dict[str, cst.BaseExpression]) -> bool:
-    """``map=`` other than ``None`` (asyncore's shared map, the default)."""
-    return "map" in args and dotted_name(args["map"]) != "None"
-
-
-def fixed_port(localaddr: Optional[cst.BaseExpression]) -> bool:
-    """True for a ``(host, port)`` literal with a non-zero integer port."""
-    if isinstance(localaddr, cst.Tuple) and len(localaddr.elements) == 2:
-        port = localaddr.elements[1].value
-        return isinstance(port, cst.Integer) and port.evaluated_value != 0
-    return False
-
-
-def base_init_call(statement: cst.CSTNode) -> Optional[cst.Call]:
-    """The call of ``Base.__init__(...)`` / ``super().__init__(...)`` statement, if it is one."""
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        expr = statement.body[0]
-        if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
-            return expr.value
-    return None
 
 
 def make_plan(

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set
 
 import libcst as cst
+import libcst.matchers
 
 from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
@@ -237,17 +238,60 @@ class ThreadAnalysis:
         return finder.found
 
 
-def is_polling_call(call: cst.Call, names: LegacyNames) -> bool:
-    """``asyncore.loop(timeout, use_poll, map, count)`` with count 1 and no map."""
+def is_polling_call(call: cst.Call, names: LegacyNames, shared: Optional[str] = None) -> bool:
+    """``asyncore.loop(timeout, use_poll, map, count)`` with count 1 and no map.
+
+    ``shared`` is a local name for asyncore's own map (``socket_map_alias``): passing it
+    is passing no map.
+    """
     if names.legacy_name(call.func) != "asyncore.loop" or any(a.star for a in call.args):
         return False
     keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
     positional = [a.value for a in call.args if a.keyword is None]
     keywords.update(zip(("timeout", "use_poll", "map", "count"), positional))
-    if "map" in keywords and dotted_name(keywords["map"]) != "None" or len(positional) > 4:
+    shared_map = "map" in keywords and dotted_name(keywords["map"]) in ("None", shared)
+    if "map" in keywords and not shared_map or len(positional) > 4:
         return False
     count = keywords.get("count")
     return isinstance(count, cst.Integer) and count.value == "1"
+
+
+def socket_map_alias(function: cst.CSTNode, names: LegacyNames) -> Optional[cst.If]:
+    """``if m is None: m = asyncore.socket_map`` at the top of a function, ``m`` a parameter.
+
+    Such a function polls asyncore's shared map under the name ``m`` (the default); the
+    polling loop may follow inside the ``if``.
+    """
+    if not isinstance(function, cst.FunctionDef):
+        return None
+    params = {p.name.value for p in function.params.params if p.default is not None}
+    m = cst.matchers
+    for stmt in block_body(function.body):
+        if not isinstance(stmt, cst.If) or stmt.orelse is not None:
+            continue
+        name = alias_name(stmt)
+        if name is None:
+            continue
+        inner = block_body(stmt.body)
+        assigned = m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(m.Name(name))])])
+        if name not in params or not inner or not m.matches(inner[0], assigned):
+            continue
+        line = inner[0]
+        assert isinstance(line, cst.SimpleStatementLine) and isinstance(line.body[0], cst.Assign)
+        if names.legacy_name(line.body[0].value) == "asyncore.socket_map":
+            return stmt
+    return None
+
+
+def alias_name(alias: Optional[cst.If]) -> Optional[str]:
+    """The name ``m`` an ``if m is None:`` tests (the local name of asyncore's map)."""
+    test = alias.test if alias is not None else None
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    compared = test.comparisons[0]
+    if not isinstance(compared.operator, cst.Is) or dotted_name(compared.comparator) != "None":
+        return None
+    return dotted_name(test.left)
 
 
 def polling_timeout(call: cst.Call) -> Optional[cst.BaseExpression]:

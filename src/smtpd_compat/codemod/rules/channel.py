@@ -6,21 +6,29 @@ A channel subclass changes the protocol itself (new verbs, AUTH, custom states,
 ``found_terminator``): aiosmtpd spells each of these differently (``handle_MAIL``
 and ``handle_RCPT`` hooks, an ``authenticator=``, an ``SMTP`` subclass). The
 ``policy`` rule converts the policy overrides it can prove equivalent; for
-every other channel this rule names each overridden method, its native
-equivalent and why it was left; it changes no code.
+channel whose methods are commands, ``verbs`` makes an ``SMTP`` subclass. This
+rule removes a channel that only overrides ``handle_error`` (its report runs
+where converted code catches process_message's error, see rule handler), checks
+that the server builds its channels as smtpd did, and for every other channel
+names each overridden method, its native equivalent and why it was left.
 """
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional, Tuple
 
 import libcst as cst
+import libcst.matchers
 
-from smtpd_compat.codemod._build import block_body
-from smtpd_compat.codemod._plan import SECTION_AUTH, SECTION_CHANNEL, Plan
+from smtpd_compat.codemod._build import block_body, code_of
+from smtpd_compat.codemod._channel_args import builder_call
+from smtpd_compat.codemod._channels import ChannelPlan, channel_class_of
+from smtpd_compat.codemod._names import dotted_name
+from smtpd_compat.codemod._plan import SECTION_AUTH, SECTION_CHANNEL, Plan, ServerClass
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._report import Report
-from smtpd_compat.codemod._rule import Rule
+from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod.rules.auth import without_channel_class
 
 RULE = Rule(
     "channel", "SMTPChannel subclasses are reported with their native hooks", SECTION_CHANNEL
@@ -33,12 +41,114 @@ def check_channel_uses(planner: Planner, module: cst.Module) -> None:
     servers = planner.plan.servers
     for channel in {id(s.channel): s.channel for s in servers if s.channel}.values():
         assigned = sum(1 for s in servers if s.channel is channel)
-        if planner.name_uses.get(channel.name, 0) != assigned + 1:
+        m = cst.matchers  # its own name inside it: the class statement, super(Channel, self)
+        inside = len(m.findall(channel.node, m.Name(channel.name)))
+        if planner.name_uses.get(channel.name, 0) != assigned + inside:
             planner.block(
                 channel.node,
                 f"class {channel.name} is used elsewhere than in channel_class",
                 SECTION_CHANNEL,
             )
+
+
+@RULE.analysis
+def note_error_left_open(planner: Planner, module: cst.Module) -> None:
+    """A handle_error that did not close left the client waiting; converted code answers."""
+    servers = planner.plan.servers
+    for channel in {id(s.channel): s.channel for s in servers if s.channel}.values():
+        if channel.error is None or channel.error_closes:
+            continue
+        method = next(m for m in overridden_methods(channel.node) if m.name.value == "handle_error")
+        planner.add_note(
+            method,
+            f"{channel.name}.handle_error does not close the channel: after an exception in "
+            "process_message smtpd sent no reply and the client waited until its own timeout; "
+            "converted code answers 451 and the session goes on",
+            SECTION_CHANNEL,
+        )
+
+
+def overridden_methods(node: cst.ClassDef) -> List[cst.FunctionDef]:
+    return [s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
+
+
+# smtpd.SMTPChannel's parameters after the server, and smtpd's defaults for them.
+CHANNEL_DEFAULTS = (
+    ("conn", None),
+    ("addr", None),
+    ("data_size_limit", "33554432"),
+    ("map", "None"),
+    ("enable_SMTPUTF8", "False"),
+    ("decode_data", "False"),
+)
+
+
+@RULE.analysis
+def check_channel_building(planner: Planner, module: cst.Module) -> None:
+    """The channel gets what smtpd gave it: its __init__ takes it, the settings match."""
+    for server in planner.plan.servers:
+        channel = server.channel
+        if channel is None:
+            continue
+        _, building = channel_class_of(server.node)
+        passed = arguments_passed(building, channel.name)
+        if channel.init_extras:
+            pass  # bound one by one to what the server passes (_channel_args)
+        elif channel.init is not None and not takes(channel.init, passed):
+            planner.block(
+                channel.init,
+                f"{channel.name}.__init__ does not take the {passed + 1} arguments the server "
+                "builds it with: smtpd raised TypeError on every connection",
+                SECTION_CHANNEL,
+            )
+        elif channel.init is None and 2 < passed < 6:
+            planner.block(
+                building or server.node,
+                f"{server.name} passes {channel.name} more than (self, conn, addr): smtpd took "
+                "them as its data_size_limit, map, enable_SMTPUTF8 or decode_data",
+                SECTION_CHANNEL,
+            )
+        if passed < 6 and building is not None:
+            for name, value in settings(planner, server):
+                planner.block(
+                    building,
+                    f"{server.name} builds {channel.name} with smtpd's default {name}, not "
+                    f"its own ({value}): the converted sessions would take the server's",
+                    SECTION_CHANNEL,
+                )
+
+
+def arguments_passed(building: Optional[cst.BaseStatement], channel: str) -> int:
+    """How many arguments after the server the channel got: 6 through channel_class."""
+    if not isinstance(building, cst.FunctionDef):
+        return 6
+    call = builder_call(building, channel)
+    return len(call.args) - 1 if call is not None else 2
+
+
+def takes(init: cst.FunctionDef, passed: int) -> bool:
+    """True when ``__init__(self, server, ...)`` accepts ``passed`` more positional arguments."""
+    params = init.params.params[2:]
+    if isinstance(init.params.star_arg, cst.Param):
+        return sum(1 for p in params if p.default is None) <= passed
+    return sum(1 for p in params if p.default is None) <= passed <= len(params)
+
+
+def settings(planner: Planner, server: ServerClass) -> List[Tuple[str, str]]:
+    """The server's data_size_limit, map, enable_SMTPUTF8 and decode_data unlike smtpd's."""
+    given = [server.base_args, *(i.args for i in planner.plan.instances if i.server is server)]
+    found = []
+    for args in given:
+        for name, default in CHANNEL_DEFAULTS[2:]:
+            value = args.get(name)
+            if value is not None and not is_default(value, default):
+                found.append((name, code_of(value)))
+    return found
+
+
+def is_default(value: cst.BaseExpression, default: Optional[str]) -> bool:
+    literal = value.value if isinstance(value, cst.Integer) else dotted_name(value)
+    return literal == default
 
 
 NATIVE = {
@@ -51,13 +161,14 @@ NATIVE = {
     "smtp_RSET": "a handle_RSET hook",
     "smtp_NOOP": "a handle_NOOP hook",
     "smtp_QUIT": "a handle_QUIT hook",
+    "handle_error": "the except clause of the handler's handle_DATA",
 }
 FALLBACK = "an aiosmtpd.smtp.SMTP subclass"
 AUTH_PART = "aiosmtpd's own AUTH exchange, or the authenticator"
 
 
 def overridden(node: cst.ClassDef) -> List[str]:
-    return [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
+    return [s.name.value for s in overridden_methods(node)]
 
 
 def describe(node: cst.ClassDef, plan: Plan) -> str:
@@ -84,3 +195,31 @@ def channel_reports(plan: Plan, lines: List[int]) -> List[Report]:
 def section_of(node: cst.ClassDef) -> str:
     """AUTH channels point to the auth rule's section, which says what it converts."""
     return SECTION_AUTH if "smtp_AUTH" in overridden(node) else SECTION_CHANNEL
+
+
+def error_only(channel: Optional[ChannelPlan]) -> bool:
+    """A converted channel no other rule replaces: it only overrides handle_error."""
+    if channel is None or channel.error is None:
+        return False
+    return not (channel.session or channel.hooks or channel.auth)
+
+
+@RULE.needed_when
+def has_error_only_channel(plan: Plan) -> bool:
+    return any(error_only(s.channel) for s in plan.servers)
+
+
+@RULE.on(cst.ClassDef)
+def remove_error_only_channel(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """The channel goes, and so does the server's channel_class line (or handle_accept)."""
+    if not plan.convert or not isinstance(updated, cst.ClassDef):
+        return updated
+    for server in plan.servers:
+        if not error_only(server.channel):
+            continue
+        assert server.channel is not None
+        if original is server.channel.node:
+            return cst.RemovalSentinel.REMOVE
+        if original is server.node:
+            return without_channel_class(updated)
+    return updated

@@ -16,7 +16,7 @@ from __future__ import annotations
 import libcst as cst
 
 from smtpd_compat.codemod._build import insert_helpers
-from smtpd_compat.codemod._plan import SECTION_DEBUGGING, Plan
+from smtpd_compat.codemod._plan import DEBUGGING_HANDLER, SECTION_DEBUGGING, Plan
 from smtpd_compat.codemod._rule import Result, Rule
 
 RULE = Rule("debugging", "DebuggingServer becomes a handler printing the same", SECTION_DEBUGGING)
@@ -27,8 +27,8 @@ def has_debugging_server(plan: Plan) -> bool:
     return plan.needs_debugging_handler
 
 
-LEGACY_DEBUGGING_HANDLER = '''\
-class LegacyDebuggingHandler:
+LEGACY_DEBUGGING_HANDLER = f'''\
+class {DEBUGGING_HANDLER}:
     """Prints each message as smtpd.DebuggingServer did."""
 
     def __init__(self, decode_data=False):
@@ -69,6 +69,17 @@ class LegacyDebuggingHandler:
         print("------------ END MESSAGE ------------")
         return "250 OK"
 '''
+
+
+@RULE.on(cst.ClassDef)
+def rebase_debugging_subclass(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """``class Name(smtpd.DebuggingServer): pass`` prints as its base did: the handler's."""
+    if not plan.convert or not isinstance(updated, cst.ClassDef):
+        return updated
+    if not any(original is c for c in plan.debugging_classes.values()):
+        return updated
+    base = updated.bases[0].with_changes(value=cst.Name(DEBUGGING_HANDLER))
+    return updated.with_changes(bases=[base])
 
 
 @RULE.on(cst.Module)

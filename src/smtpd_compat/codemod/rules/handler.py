@@ -15,20 +15,37 @@ aiosmtpd's own ``decode_data=True`` refuses non-ASCII mail.
 
 from __future__ import annotations
 
+import textwrap
 from typing import List
 
 import libcst as cst
+import libcst.matchers
+from libcst.metadata import ParentNodeProvider
 
-from smtpd_compat.codemod._build import EMPTY, block_body, insert_helpers, statement
+from smtpd_compat.codemod._build import (
+    EMPTY,
+    block_body,
+    insert_helpers,
+    keep_leading_lines,
+    statement,
+)
+from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
+from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
+    DISPATCHER_ATTRS,
     LEGACY_ATTRS,
+    NOT_IMPLEMENTED_HANDLER,
     SECTION_HANDLER,
+    SECTION_STARTUP,
     SERVER_BASES,
+    Instance,
     Plan,
     ServerClass,
 )
-from smtpd_compat.codemod._rule import Rule
+from smtpd_compat.codemod._planner import Planner
+from smtpd_compat.codemod._rule import Result, Rule
 
+STATEMENT_TYPES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 RULE = Rule("handler", "process_message servers become handle_DATA handlers", SECTION_HANDLER)
 
 
@@ -36,6 +53,79 @@ RULE = Rule("handler", "process_message servers become handle_DATA handlers", SE
 def always(plan: Plan) -> bool:
     """A module that converts always turns its servers into handlers."""
     return True
+
+
+@RULE.analysis
+def check_subclasses(planner: Planner, module: cst.Module) -> None:
+    """A subclass of a server class that becomes a handler would be left half legacy."""
+    converted = {s.name for s in planner.plan.servers} | set(planner.plan.debugging_classes)
+    for node in cst.matchers.findall(module, cst.matchers.ClassDef()):
+        assert isinstance(node, cst.ClassDef)
+        for base in node.bases:
+            name = dotted_name(base.value)
+            if name in converted:
+                planner.block(
+                    base,
+                    f"class {node.name.value} subclasses {name}, which becomes a handler: "
+                    f"{node.name.value} would stay a legacy server (convert both by hand)",
+                )
+
+
+@RULE.analysis
+def check_reads_through_owners(planner: Planner, module: cst.Module) -> None:
+    """``trap.server.close()`` where a class keeps its server as ``self.server``.
+
+    Code outside the class reaches the server through its owner: the converted handler
+    keeps the socket (rule startup) and its own attributes, but no other dispatcher
+    attribute, and a close() there would not stop the controller.
+    """
+    for instance in planner.plan.instances:
+        target = instance.target or ""
+        if target.startswith("self.") and target.count(".") == 1:
+            for attribute in planner.attributes:
+                if attribute.attr.value == target[5:] and not inside(planner, attribute, instance):
+                    check_read_through_owner(planner, attribute, instance)
+
+
+def inside(planner: Planner, attribute: cst.Attribute, instance: Instance) -> bool:
+    """``self.server`` in the class that keeps it: the instance itself (rule startup)."""
+    return dotted_name(attribute) == instance.target and planner.same_object(attribute, instance)
+
+
+def check_read_through_owner(
+    planner: Planner, attribute: cst.Attribute, instance: Instance
+) -> None:
+    parent = planner.get_metadata(ParentNodeProvider, attribute)
+    read = dotted_name(attribute) or f"...{attribute.attr.value}"
+    if isinstance(parent, cst.AssignTarget):
+        return  # the owner is given another object
+    if not isinstance(parent, cst.Attribute):
+        planner.block(
+            attribute,
+            f"{read} hands the server on here: code there may read its socket or call "
+            "close(), which the converted handler has not",
+            SECTION_STARTUP,
+        )
+        return
+    what = parent.attr.value
+    if what == "socket" or what not in DISPATCHER_ATTRS | {"close"}:
+        return  # the socket stays (rule startup), and the handler keeps its own attributes
+    served_by_threads = all(
+        id(instance) not in {id(i) for i in planner.plan.served.get(id(loop), [])}
+        for loop in planner.plan.loops
+    )
+    server = instance.server
+    if what == "close" and server is not None and server.closes_itself and served_by_threads:
+        return  # its own close() stops its controller
+    owner = dotted_name(attribute.value)
+    controller = instance.controller_name.replace("self.", f"{owner}.", 1) if owner else None
+    planner.block(
+        parent,
+        f"{read}.{what} reaches the server's {what} outside its class: the converted handler "
+        f"has none (its controller will be {controller or instance.controller_name}: "
+        "stop() it there instead)",
+        SECTION_STARTUP,
+    )
 
 
 EXECUTOR = "PROCESS_MESSAGE_EXECUTOR"
@@ -60,7 +150,7 @@ async def handle_DATA(self, server, session, envelope):
         reply = await loop.run_in_executor({executor}, call)
     except Exception:
         # smtpd dropped the connection: a temporary failure, so the sender retries.
-        traceback.print_exc()
+{on_error}
         return "451 Requested action aborted: error in processing"
     return reply or "250 OK"
 """
@@ -89,6 +179,20 @@ def __init__(self, localaddr, remoteaddr, data_size_limit=33554432, enable_SMTPU
 {assignments}
 """
 
+# smtpd.SMTPServer made directly: every message failed, as it did under smtpd, but with 451.
+NOT_IMPLEMENTED_CODE = f'''\
+class {NOT_IMPLEMENTED_HANDLER}:
+    """smtpd.SMTPServer itself, whose process_message raised NotImplementedError."""
+
+    async def handle_DATA(self, server, session, envelope):
+        try:
+            raise NotImplementedError("smtpd.SMTPServer has no process_message of its own")
+        except NotImplementedError:
+            # smtpd dropped the connection: a temporary failure, so the sender retries.
+            traceback.print_exc()
+            return "451 Requested action aborted: error in processing"
+'''
+
 OPTION_VALUES = {
     "mail_options": "list(envelope.mail_options)",
     "rcpt_options": "list(envelope.rcpt_options)",
@@ -98,8 +202,19 @@ OPTION_VALUES = {
 def handle_data(server: ServerClass) -> cst.BaseStatement:
     decode = '\n        data = data.decode("utf-8")' if server.decode_data else ""
     options = "".join(f"\n            {k}={OPTION_VALUES[k]}," for k in server.option_kwargs)
-    code = HANDLE_DATA.format(decode=decode, options=options, executor=EXECUTOR)
+    code = HANDLE_DATA.format(
+        decode=decode, options=options, executor=EXECUTOR, on_error=on_error(server)
+    )
     return statement(code)
+
+
+def on_error(server: ServerClass) -> str:
+    """What runs on an error: the channel's own handle_error report, or the traceback."""
+    report = server.channel.error if server.channel is not None else None
+    if report is None:
+        return "        traceback.print_exc()"
+    code = cst.Module(body=[s for s in report if isinstance(s, STATEMENT_TYPES)]).code
+    return textwrap.indent(code, " " * 8).rstrip("\n")
 
 
 def decoding_hooks(server: ServerClass) -> List[cst.BaseStatement]:
@@ -134,9 +249,9 @@ def convert_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cs
             body += [g.with_changes(leading_lines=[EMPTY]) for g in generated[1:]]
             stmt = stmt.with_changes(leading_lines=[EMPTY])
         body.append(stmt)
-    plan.imports.update(
-        {("asyncio", None), ("functools", None), ("concurrent.futures", None), ("traceback", None)}
-    )
+    plan.imports.update({("asyncio", None), ("functools", None), ("concurrent.futures", None)})
+    if "traceback.print_exc()" in on_error(server):
+        plan.imports.add(("traceback", None))
     return updated.with_changes(
         bases=[b.with_changes(comma=cst.MaybeSentinel.DEFAULT) for b in bases],
         lpar=cst.MaybeSentinel.DEFAULT if not bases else updated.lpar,
@@ -145,8 +260,44 @@ def convert_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cs
     )
 
 
+@RULE.on(cst.SimpleStatementLine)
+def stop_in_close(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """In the class's own close(), closing the base becomes stopping its controller."""
+    server = next((s for s in plan.servers if s.base_close is original), None)
+    if server is None or not isinstance(original, cst.SimpleStatementLine):
+        return updated
+    call = original.body[0]
+    assert isinstance(call, cst.Expr) and isinstance(call.value, cst.Call)
+    me = close_self(server)
+    stop = statement(f"{me}.{CONTROLLER_ATTRIBUTE}.stop()  # smtpd closed the server here\n")
+    if original.trailing_whitespace.comment is not None:  # the program's own comment stays
+        stop = stop.with_changes(trailing_whitespace=original.trailing_whitespace)
+    return keep_leading_lines(original, [stop])[0]
+
+
+def close_self(server: ServerClass) -> str:
+    """The name close() calls its instance by."""
+    close = next(
+        s
+        for s in block_body(server.node.body)
+        if isinstance(s, cst.FunctionDef) and s.name.value == "close"
+    )
+    return close.params.params[0].name.value
+
+
 @RULE.on(cst.Module)
 def add_executor(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
     if not plan.servers or not isinstance(updated, cst.Module):
         return updated
     return insert_helpers(updated, EXECUTOR_CODE)
+
+
+@RULE.on(cst.Module)
+def add_not_implemented_handler(
+    plan: Plan, original: cst.CSTNode, updated: cst.CSTNode
+) -> cst.CSTNode:
+    if not plan.convert or not plan.needs_not_implemented_handler:
+        return updated
+    assert isinstance(updated, cst.Module)
+    plan.imports.add(("traceback", None))
+    return insert_helpers(updated, NOT_IMPLEMENTED_CODE)

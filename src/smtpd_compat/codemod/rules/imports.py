@@ -11,8 +11,11 @@ visitors cost a second per file.)
 
 from __future__ import annotations
 
+import functools
 import sys
-from typing import Dict, List, Optional, Set, Tuple
+import sysconfig
+from pathlib import Path
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -27,12 +30,23 @@ from smtpd_compat.codemod._names import LEGACY_MODULES, canonical_module, dotted
 from smtpd_compat.codemod._plan import Plan
 from smtpd_compat.codemod._rule import Rule
 
-# sys.stdlib_module_names is new in 3.10: the modules the emitted code and most servers use.
-STDLIB_FALLBACK = frozenset(
-    "__future__ asynchat asyncio asyncore base64 collections concurrent contextlib datetime"
-    " email functools io json logging os pathlib queue re signal smtpd smtplib socket ssl"
-    " subprocess sys tempfile threading time traceback typing unittest uuid".split()
-)
+
+@functools.lru_cache(maxsize=None)
+def stdlib_module_names() -> FrozenSet[str]:
+    """``sys.stdlib_module_names`` (3.10+); before it, what the stdlib directory holds."""
+    names = getattr(sys, "stdlib_module_names", None)
+    if names is not None:
+        return frozenset(names)
+    root = Path(sysconfig.get_paths()["stdlib"])
+    found = set(sys.builtin_module_names)
+    for path in root.iterdir():
+        if path.suffix == ".py":
+            found.add(path.stem)
+        elif (path / "__init__.py").is_file():
+            found.add(path.name)
+    found.update(p.name.split(".")[0] for p in (root / "lib-dynload").glob("*.so"))
+    return frozenset(found)
+
 
 RULE = Rule("imports", "unused legacy imports go, aiosmtpd imports come", "Rule imports")
 
@@ -169,7 +183,8 @@ def place_imports(
                 new = with_leading_lines(new, [EMPTY])
             head.insert(index, new)
             high += 1
-    third: List[cst.BaseStatement] = [import_line(m, n) for m, n in wanted if not is_stdlib(m)]
+    others = joined([(m, n) for m, n in wanted if not is_stdlib(m)])
+    third: List[cst.BaseStatement] = [import_line(m, n) for m, n in others]
     orphans = [line for lines in comments.values() for line in lines]
     if third:
         if high > 0 or orphans:
@@ -237,9 +252,21 @@ def sort_key(stmt: cst.BaseStatement) -> Tuple[bool, str]:
 
 def is_stdlib(module: str) -> bool:
     top = module.split(".")[0]
-    names = getattr(sys, "stdlib_module_names", STDLIB_FALLBACK)
+    names = stdlib_module_names()
     # smtpd, asyncore and asynchat left the stdlib in 3.12; the programs still group them so.
     return bool(top) and (top in names or top in LEGACY_MODULES)
+
+
+def joined(wanted: List[Tuple[str, Optional[str]]]) -> List[Tuple[str, Optional[str]]]:
+    """Names from one module in one ``from`` import (``SMTP, syntax``), as isort writes them."""
+    result: List[Tuple[str, Optional[str]]] = []
+    for module, name in wanted:
+        last = result[-1] if result else None
+        if name and last and last[0] == module and last[1]:
+            result[-1] = (module, f"{last[1]}, {name}")
+        else:
+            result.append((module, name))
+    return result
 
 
 def import_line(module: str, name: Optional[str]) -> cst.SimpleStatementLine:

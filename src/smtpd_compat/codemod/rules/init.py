@@ -51,17 +51,21 @@ def smtpd_server_attributes(
 '''
 
 
+def forwarded_attributes(server: ServerClass) -> cst.BaseStatement:
+    """``super().__init__(*args, **kwargs)``: the same arguments, bound as smtpd bound them."""
+    forwarding = server.forwarding
+    assert forwarding is not None
+    default = cst.MaybeSentinel.DEFAULT
+    passed = [code_of(a.with_changes(comma=default)) for a in forwarding.base_args]
+    if not forwarding.self_in_star:  # else self is the first of ``*args``
+        passed.insert(0, self_name(server))
+    return statement(f"smtpd_server_attributes({', '.join(passed)})\n")
+
+
 def assignments(plan: Plan, server: ServerClass) -> List[cst.BaseStatement]:
+    if server.forwards:
+        return [forwarded_attributes(server)]
     me = self_name(server)
-    if server.forwards:  # super().__init__(*args, **kwargs): bind them as smtpd did
-        base = server.base_init
-        assert base is not None and isinstance(base.body[0], cst.Expr)
-        call = base.body[0].value
-        assert isinstance(call, cst.Call)
-        passed = ", ".join(
-            code_of(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)) for a in call.args if a.star
-        )
-        return [statement(f"smtpd_server_attributes({me}, {passed})\n")]
     stored = []
     for param in ("localaddr", "remoteaddr", "data_size_limit", "enable_SMTPUTF8", "decode_data"):
         if param in server.base_args:

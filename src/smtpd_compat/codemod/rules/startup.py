@@ -20,20 +20,210 @@ from __future__ import annotations
 from typing import Dict, List, Optional
 
 import libcst as cst
+from libcst.metadata import ParentNodeProvider
 
 from smtpd_compat.codemod._build import (
+    LINE_LENGTH,
     assign_call,
+    block_body,
     code_of,
     expression,
     insert_helpers,
     keep_leading_lines,
     statement,
 )
-from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_STARTUP, Instance, Plan, ServerClass
+from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
+from smtpd_compat.codemod._names import dotted_name
+from smtpd_compat.codemod._plan import (
+    LEGACY_ATTRS,
+    SECTION_STARTUP,
+    Instance,
+    Plan,
+    Poll,
+    ServerClass,
+)
+from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod._serving import (
+    Holder,
+    Tracker,
+    dispatcher_reads,
+    reached_holder,
+    untracked_uses,
+)
+from smtpd_compat.codemod._threads import (
+    names_in,
+    polling_timeout,
+    small_call,
+    socket_map_alias,
+)
 from smtpd_compat.codemod.rules.auth import controller_options
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
+
+
+@RULE.analysis
+def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
+    """Loops outside the block creating the server: follow the server to them, or block."""
+    plan = planner.plan
+    tracker = None
+    if len(plan.instances) == 1 and not planner.thread_instances:
+        tracker = Tracker(planner, plan.instances[0])
+        tracker.track()
+    for line, what, key in planner.distant:
+        holder = reached_holder(planner, tracker, key) if tracker else None
+        if tracker is None or holder is None:
+            many = len(plan.instances) > 1 or planner.thread_instances
+            planner.block(
+                line,
+                f"{what} does not follow the creation of a server in the same block"
+                + (", and the module creates more than one" if many else "")
+                + ("" if many else ", nor reaches the one this module creates"),
+                SECTION_STARTUP,
+            )
+            continue
+        serve(planner, tracker.instance, key, holder)
+    if tracker is not None:
+        stop_through_holders(planner, tracker)
+    check_every_instance_served(planner)
+    bind_loops_that_end(planner)
+    for call in plan.threads:  # the thread waits on the BoundController's stopped event
+        for instance in plan.served.get(id(call), []):
+            instance.bound = True
+    if plan.threads and SERVE_UNTIL_STOPPED_NAME in planner.name_uses:
+        planner.block(
+            plan.threads[0],
+            f"the module has a name {SERVE_UNTIL_STOPPED_NAME} of its own: the converted loop "
+            "thread runs a helper of that name",
+            SECTION_STARTUP,
+        )
+
+
+def bind_loops_that_end(planner: Planner) -> None:
+    """A loop another function's close() ends returned then: its servers say when (stopped).
+
+    A close() in the loop's own function runs only after the loop (or on its way out), so
+    that loop still serves until interrupted.
+    """
+    plan = planner.plan
+    for loop in plan.loops:
+        served = plan.served.get(id(loop), [])
+        where = planner.scope_of(loop)
+        closes = [c for c, i in plan.closes.items() if any(i is s for s in served)]
+        if any(planner.scope_of(c) is not where for c in [*closes, *plan.close_alls]):
+            plan.ending_loops.add(id(loop))
+            for instance in served:
+                instance.bound = True
+
+
+def serve(planner: Planner, instance: Instance, site: cst.CSTNode, holder: Holder) -> None:
+    """The loop or loop thread starts the controller reached through ``holder``."""
+    plan = planner.plan
+    plan.served[id(site)] = [instance]
+    plan.controller_at[id(site)] = holder.controller(instance)
+    instance.bound = True  # started where the loop was, safe in any order with stop()
+    instance.carries |= not holder.direct
+    if isinstance(site, cst.Call):
+        planner.add_loop_thread(site)
+    elif isinstance(site, cst.While):
+        call = small_call(block_body(site.body)[0])
+        assert call is not None  # the planner's find_poll read it
+        alias = socket_map_alias(planner.scope_of(site), plan.names)
+        plan.polls.append(Poll(site, polling_timeout(call), alias))
+    else:
+        assert isinstance(site, cst.SimpleStatementLine)
+        plan.loops.append(site)
+
+
+def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
+    """``<holder>.close()`` stops the controller; the socket stays readable; others block."""
+    plan, instance = planner.plan, tracker.instance
+    for attribute, holder in dispatcher_reads(planner, tracker).items():
+        parent = planner.get_metadata(ParentNodeProvider, attribute)
+        name = attribute.attr.value
+        if name == "socket":
+            instance.keeps_socket = True
+        elif name == "close" and isinstance(parent, cst.Call) and not parent.args:
+            plan.closes[parent] = instance
+            plan.controller_at[id(parent)] = holder.controller(instance)
+            instance.carries = True
+        else:
+            planner.block(
+                attribute,
+                f"{dotted_name(attribute)} is the dispatcher's: the converted handler has none",
+                SECTION_STARTUP,
+            )
+    for value in tracker.escapes():
+        planner.block(
+            value,
+            f"{dotted_name(value)} is passed on here, where the codemod does not follow it: "
+            "the converted handler has no close() or other dispatcher attribute",
+            SECTION_STARTUP,
+        )
+    closes_itself = instance.server is not None and instance.server.closes_itself
+    for attribute in untracked_uses(planner, tracker):
+        if attribute.attr.value == "socket":  # the handler keeps its controller's
+            instance.keeps_socket = True
+            continue
+        if attribute.attr.value == "close" and closes_itself:
+            continue  # the handler keeps its own close(), which stops its controller
+        planner.block(
+            attribute,
+            f"{dotted_name(attribute)} may be the server's, which is not followed here: the "
+            f"converted handler has no {attribute.attr.value} (its controller's stop() closes)",
+            SECTION_STARTUP,
+        )
+    for close_all in plan.close_alls:
+        reached = tracker.holder_at(close_all)
+        if reached is None:
+            planner.block(
+                close_all, "asyncore.close_all() does not reach the server here", SECTION_STARTUP
+            )
+        else:
+            plan.controller_at[id(close_all)] = reached.controller(instance)
+            instance.carries |= not reached.direct
+    server = instance.server
+    if instance.carries and server is not None and owns_controller(server.node):
+        planner.block(
+            server.node,
+            f"class {server.name} has a controller attribute of its own: the converted "
+            "handler keeps its Controller under that name",
+            SECTION_STARTUP,
+        )
+
+
+def owns_controller(node: cst.ClassDef) -> bool:
+    """The class uses ``self.controller`` itself: the carried controller would clash."""
+    return CONTROLLER_ATTRIBUTE in names_in(node)
+
+
+def check_every_instance_served(planner: Planner) -> None:
+    """A server no loop serves: its start-up cannot be rewritten, said at its line."""
+    plan = planner.plan
+    served = {id(i) for group in plan.served.values() for i in group}
+    looping = planner.loop_calls or planner.thread_targets
+    for instance in plan.instances:
+        if id(instance) not in served and looping:
+            planner.block(
+                instance.statement,
+                f"{instance.handler_name} is served by an asyncore.loop() outside the block "
+                "that creates it: the start-up cannot be rewritten with it",
+                SECTION_STARTUP,
+            )
+    if plan.instances and not looping:
+        planner.block(
+            plan.instances[0].statement,
+            "no asyncore.loop() in this module serves this server",
+            SECTION_STARTUP,
+        )
+    owners = {id(i.owner) for i in plan.instances}
+    for close_all in plan.close_alls if len(owners) > 1 else []:
+        planner.block(
+            close_all,
+            "asyncore.close_all() closes the servers of every block: stop each server's "
+            "controller where it is in reach instead",
+            SECTION_STARTUP,
+        )
 
 
 @RULE.needed_when
@@ -85,6 +275,13 @@ class BoundController(Controller):
             self.socket.close()
             self.stopped.set()
 '''
+SERVE_UNTIL_STOPPED_NAME = "serve_until_stopped"
+SERVE_UNTIL_STOPPED = f'''\
+def {SERVE_UNTIL_STOPPED_NAME}(controller):
+    """A thread that ran smtpd's loop: it serves until stop(), as that loop until close()."""
+    controller.start()
+    controller.stopped.wait()
+'''
 QUIET_MAIL_LOG = """\
 # smtpd logged nothing of its sessions: keep aiosmtpd's log of them out of the program's
 logging.getLogger("mail.log").addHandler(logging.NullHandler())
@@ -93,14 +290,13 @@ logging.getLogger("mail.log").propagate = False
 BOUND_CONTROLLER_IMPORTS = {("aiosmtpd", None), ("socket", None), ("threading", None)}
 OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
-DEBUGGING_HANDLER = "LegacyDebuggingHandler"
 
 
 def handler_call(instance: Instance) -> str:
     server = instance.server
     if server is None:
         decode = "decode_data=True" if instance_decodes(instance) else ""
-        return f"{DEBUGGING_HANDLER}({decode})"
+        return f"{instance.handler_class}({decode})"
     if server.init is not None:
         return code_of(instance.call)
     if not server.attrs_read:
@@ -169,7 +365,17 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
     control = statement(controller_call(plan, instance))
     made = [handler, control]
-    if instance.escapes is not None or instance.read_outside is not None:
+    closes_itself = instance.server is not None and instance.server.closes_itself
+    if instance.carries or closes_itself:
+        why = "  # its close() stops it" if closes_itself else ""
+        made.append(
+            statement(
+                f"{instance.handler_name}.{CONTROLLER_ATTRIBUTE} = {instance.controller_name}"
+                f"{why}\n"
+            )
+        )
+    handed = instance.escapes is not None or instance.read_outside is not None
+    if handed or instance.keeps_socket or instance.carries:
         # code elsewhere reads the port, as from smtpd's server
         made.append(
             statement(
@@ -177,17 +383,35 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
                 "  # bound, as smtpd.SMTPServer's was\n"
             )
         )
+    if instance.returned:
+        made.append(statement(f"return {instance.handler_name}\n"))
     return keep_leading_lines(instance.statement, made)
 
 
+def controller_at(plan: Plan, node: cst.CSTNode, instance: Instance) -> str:
+    """The controller's name where ``node`` is: its own, or reached through a holder."""
+    return plan.controller_at.get(id(node), instance.controller_name)
+
+
 def replace_loop(plan: Plan, loop: cst.CSTNode) -> List[cst.BaseStatement]:
-    served = plan.served[id(loop)]
-    starts = [statement(f"{i.controller_name}.start()\n") for i in served]
+    controllers = [controller_at(plan, loop, i) for i in plan.served[id(loop)]]
+    starts = [statement(f"{c}.start()\n") for c in controllers]
     if id(loop) in plan.ending_loops:  # every server is a BoundController (rule planner)
         wait = "stopped.wait()  # served until stop(), when smtpd's loop returned"
-        return [*starts, *(statement(f"{i.controller_name}.{wait}\n") for i in served)]
+        return [*starts, *(statement(f"{c}.{wait}\n") for c in controllers)]
     plan.imports.add(("threading", None))
     return [*starts, statement("threading.Event().wait()  # served until interrupted\n")]
+
+
+def stop_call(plan: Plan, node: cst.CSTNode, instance: Instance) -> str:
+    """What closes a server where ``node`` is: its controller's stop(), or its own close()
+    (which stops the controller it carries)."""
+    controller = controller_at(plan, node, instance)
+    if instance.server is None or not instance.server.closes_itself:
+        return f"{controller}.stop()"
+    carried = "." + CONTROLLER_ATTRIBUTE
+    handler = controller[: -len(carried)] if controller.endswith(carried) else None
+    return f"{handler or instance.handler_name}.close()"
 
 
 @RULE.on(cst.SimpleStatementLine)
@@ -202,7 +426,7 @@ def replace_statement(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
     if any(original is s for s in plan.dropped):
         return cst.RemovalSentinel.REMOVE
     if original in plan.close_alls:
-        stops = [statement(f"{i.controller_name}.stop()\n") for i in plan.instances]
+        stops = [statement(f"{stop_call(plan, original, i)}\n") for i in plan.instances]
         return cst.FlattenSentinel(keep_leading_lines(original, stops))
     return updated
 
@@ -212,17 +436,43 @@ def replace_call(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     if not plan.convert or not isinstance(updated, cst.Call):
         return updated
     if original in plan.closes:
-        return expression(f"{plan.closes[original].controller_name}.stop()")
+        return expression(stop_call(plan, original, plan.closes[original]))
     if original in plan.threads:
-        start = expression(f"{plan.served[id(original)][0].controller_name}.start")
-        args = [
-            a.with_changes(value=start) if a.keyword and a.keyword.value == "target" else a
-            for a in updated.args
-            if not (a.keyword and a.keyword.value in ("args", "kwargs"))
-        ]
-        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return updated.with_changes(args=args)
+        return loop_thread(plan, original, updated)
     return updated
+
+
+def loop_thread(plan: Plan, original: cst.CSTNode, updated: cst.Call) -> cst.Call:
+    """``Thread(target=asyncore.loop, ...)`` serves until ``stop()``, as the loop until close()."""
+    controller = controller_at(plan, original, plan.served[id(original)][0])
+    target = expression(SERVE_UNTIL_STOPPED_NAME)
+    args = [
+        a.with_changes(value=target) if a.keyword and a.keyword.value == "target" else a
+        for a in updated.args
+        if not (a.keyword and a.keyword.value in ("args", "kwargs"))
+    ]
+    passed = expression(f"f(args=({controller},))")
+    assert isinstance(passed, cst.Call)
+    args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    call = updated.with_changes(args=[*args, passed.args[0]])
+    if plan.columns.get(id(original), 0) + len(code_of(call)) > LINE_LENGTH:
+        return arguments_on_their_own_line(call)
+    return call
+
+
+def arguments_on_their_own_line(call: cst.Call) -> cst.Call:
+    """``f(\n    a, b\n)``: a call too long for ruff's line length, as black splits it."""
+
+    def break_after(extra: str) -> cst.ParenthesizedWhitespace:
+        return cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(),
+            indent=True,
+            last_line=cst.SimpleWhitespace(extra),
+        )
+
+    args = list(call.args)
+    args[-1] = args[-1].with_changes(whitespace_after_arg=break_after(""))
+    return call.with_changes(whitespace_before_args=break_after("    "), args=args)
 
 
 @RULE.on(cst.Attribute)
@@ -240,6 +490,8 @@ def add_bound_controller(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode
     if plan.instances or plan.thread_servers:
         plan.imports.add(("logging", None))
         updated = insert_helpers(updated, QUIET_MAIL_LOG)
+    if plan.threads:
+        updated = insert_helpers(updated, SERVE_UNTIL_STOPPED)
     if not plan.needs_bound_controller:
         return updated
     return insert_helpers(updated, BOUND_CONTROLLER)

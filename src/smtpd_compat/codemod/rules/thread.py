@@ -24,15 +24,20 @@ from smtpd_compat.codemod._build import (
     assign_call,
     block_body,
     code_of,
+    expression,
     keep_leading_lines,
     statement,
 )
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, SECTION_THREAD, Plan, Poll, ServerClass
-from smtpd_compat.codemod._planner import Planner
+from smtpd_compat.codemod._planner import Planner, uses_in_scope
 from smtpd_compat.codemod._rule import Result, Rule
-from smtpd_compat.codemod._threads import THREAD_ATTRS
-from smtpd_compat.codemod.rules.startup import BOUND_CONTROLLER_IMPORTS, server_options
+from smtpd_compat.codemod._threads import THREAD_ATTRS, alias_name
+from smtpd_compat.codemod.rules.startup import (
+    BOUND_CONTROLLER_IMPORTS,
+    controller_at,
+    server_options,
+)
 
 RULE = Rule("thread", "Thread subclasses and polling loops drive a Controller", SECTION_THREAD)
 
@@ -78,6 +83,61 @@ def check_polls_close(planner: Planner, module: cst.Module) -> None:
                 "after the loop smtpd stopped serving it, a Controller would not",
                 SECTION_THREAD,
             )
+
+
+@RULE.analysis
+def check_polls_of_the_shared_map(planner: Planner, module: cst.Module) -> None:
+    """``while m and ...`` over asyncore's map ``m``: one server, ``m`` read only there."""
+    plan = planner.plan
+    for poll in plan.polls:
+        name = alias_name(poll.alias)
+        if name is None:
+            continue
+        served = plan.served.get(id(poll.loop), [])
+        function = planner.scope_of(poll.loop)
+        uses = uses_in_scope(function, name)
+        operands = map_operands(poll.loop.test, name)
+        # the parameter, the alias ``if`` (twice), the loop's map= and the condition's operands
+        if len(served) != 1 or uses != 4 + operands:
+            planner.block(
+                poll.loop,
+                f"the polling loop reads asyncore's map as {name} other than as "
+                f"`while {name} and ...` over one server",
+                SECTION_THREAD,
+            )
+            continue
+        served[0].bound = True  # its stopped event stands for the emptied map
+        assert poll.alias is not None
+        inside = block_body(poll.alias.body)  # the assignment, maybe the loop after it
+        plan.dropped.append(poll.alias if len(inside) == 1 else inside[0])
+
+
+def map_operands(test: cst.BaseExpression, name: str) -> int:
+    """How often ``name`` is an operand of the condition's top ``and`` chain."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return map_operands(test.left, name) + map_operands(test.right, name)
+    return 1 if dotted_name(test) == name else 0
+
+
+class MapOperand(cst.CSTTransformer):
+    """The map's operand becomes "the controller was not stopped" (smtpd: the map emptied)."""
+
+    def __init__(self, name: str, controller: str) -> None:
+        super().__init__()
+        self.name, self.controller = name, controller
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        if original_node.value != self.name:
+            return updated_node
+        return expression(f"not {self.controller}.stopped.is_set()")
+
+
+@RULE.on(cst.If)
+def drop_map_alias(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """``if map is None: map = asyncore.socket_map`` goes with the polling loop."""
+    if plan.convert and any(d is original for d in plan.dropped):
+        return cst.RemovalSentinel.REMOVE
+    return updated
 
 
 @RULE.needed_when
@@ -170,6 +230,10 @@ def replace_poll(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     wait = statement(f"time.sleep({timeout})  # smtpd served here; the controller serves alone\n")
     assert isinstance(updated.body, cst.IndentedBlock)
     loop = updated.with_changes(body=updated.body.with_changes(body=[wait]))
-    starts = [statement(f"{i.controller_name}.start()\n") for i in plan.served[id(original)]]
+    controllers = [controller_at(plan, original, i) for i in plan.served[id(original)]]
+    name = alias_name(poll.alias)
+    if name is not None:
+        loop = loop.with_changes(test=loop.test.visit(MapOperand(name, controllers[0])))
+    starts = [statement(f"{c}.start()\n") for c in controllers]
     loop = loop.with_changes(leading_lines=[])
     return cst.FlattenSentinel(keep_leading_lines(original, [*starts, loop]))

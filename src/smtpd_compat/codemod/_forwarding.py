@@ -1,0 +1,194 @@
+"""Read through an ``__init__`` that forwards its arguments to ``smtpd.SMTPServer.__init__``.
+
+``def __init__(self, *args, **kwargs): super().__init__(*args, **kwargs)``, the gist's
+``def __init__(*args, **kwargs): smtpd.SMTPServer.__init__(*args, **kwargs)`` (self
+inside ``args``) and ``def __init__(self, config, localaddr, *args, decode_data=False)``
+passing some parameters on by name: what smtpd received is known at each instance, by
+binding the instance's arguments to ``__init__``'s signature and following them into
+the base call. That is all done statically, so it is done only where every value the
+base call passes is a parameter passed on unchanged, a literal, or a star-argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+import libcst.matchers
+
+# smtpd.SMTPServer(localaddr, remoteaddr, data_size_limit, map, enable_SMTPUTF8, decode_data)
+SERVER_PARAMS = (
+    "localaddr",
+    "remoteaddr",
+    "data_size_limit",
+    "map",
+    "enable_SMTPUTF8",
+    "decode_data",
+)
+Bound = Dict[str, cst.BaseExpression]
+
+
+def is_literal(node: cst.BaseExpression) -> bool:
+    """A value that reads the same anywhere: a number, a string, True/False/None, a tuple."""
+    if isinstance(node, cst.Name):
+        return node.value in ("True", "False", "None")
+    if isinstance(node, cst.Tuple):
+        return all(is_literal(e.value) for e in node.elements if isinstance(e, cst.Element))
+    return isinstance(node, (cst.Integer, cst.SimpleString))
+
+
+@dataclass
+class Forwarding:
+    """How an ``__init__`` hands the arguments of its instances on to smtpd.SMTPServer."""
+
+    init: cst.FunctionDef
+    base_args: Sequence[cst.Arg]  # the base call's arguments, without an explicit self
+    self_in_star: bool  # ``def __init__(*args, **kwargs)``: self is args[0]
+
+    @classmethod
+    def of(
+        cls, init: cst.FunctionDef, base_args: Sequence[cst.Arg], explicit_base: bool
+    ) -> Optional[Forwarding]:
+        """The forwarding, or None when the base call passes what cannot be followed."""
+        params = init.params
+        if params.posonly_params:
+            return None
+        self_in_star = not params.params
+        if self_in_star and not explicit_base:
+            return None  # super() needs a self
+        if self_in_star:
+            star = params.star_arg
+            if not (isinstance(star, cst.Param) and base_args and base_args[0].star == "*"):
+                return None
+        forwarding = cls(init, base_args, self_in_star)
+        return forwarding if forwarding.follows_parameters() else None
+
+    @property
+    def params(self) -> List[cst.Param]:
+        """The named parameters after self, in order."""
+        every = list(self.init.params.params)
+        return every if self.self_in_star else every[1:]
+
+    @property
+    def star(self) -> Optional[str]:
+        star = self.init.params.star_arg
+        return star.name.value if isinstance(star, cst.Param) else None
+
+    @property
+    def star_kwarg(self) -> Optional[str]:
+        star = self.init.params.star_kwarg
+        return star.name.value if star is not None else None
+
+    @property
+    def named(self) -> Dict[str, cst.Param]:
+        return {p.name.value: p for p in [*self.params, *self.init.params.kwonly_params]}
+
+    def follows_parameters(self) -> bool:
+        """Every base argument is a parameter passed on unchanged, a literal, or a star."""
+        reassigned = assigned_names(self.init)
+        for arg in self.base_args:
+            value = arg.value
+            if arg.star == "*":
+                ok = isinstance(value, cst.Name) and value.value == self.star
+            elif arg.star == "**":
+                ok = isinstance(value, cst.Name) and value.value == self.star_kwarg
+            elif isinstance(value, cst.Name) and value.value in self.named:
+                ok = value.value not in reassigned
+            else:
+                ok = is_literal(value)
+            if not ok:
+                return False
+        return bool(self.star or self.star_kwarg or self.passes_parameters())
+
+    def passes_parameters(self) -> bool:
+        """True when some parameter reaches the base call (a computed decode_data, say)."""
+        named = self.named
+        return any(isinstance(a.value, cst.Name) and a.value.value in named for a in self.base_args)
+
+    def bind(self, call_args: Sequence[cst.Arg]) -> Optional[Bound]:
+        """What smtpd.SMTPServer received from the instance ``Server(call_args)``."""
+        bound = self.bind_to_init(call_args)
+        if bound is None:
+            return None
+        given, extra_positional, extra_keywords = bound
+        server: Bound = {}
+        positional: List[cst.BaseExpression] = []
+        for arg in self.base_args:
+            if arg.star == "*":
+                positional += extra_positional  # with self in args, it came first: not here
+            elif arg.star == "**":
+                if not self.add_keywords(server, extra_keywords):
+                    return None
+            else:
+                value = self.resolve(arg.value, given)
+                if value is None:
+                    return None  # a parameter left at a default that is not a literal
+                if arg.keyword is None:
+                    positional.append(value)
+                elif not self.add_keywords(server, {arg.keyword.value: value}):
+                    return None
+        if len(positional) > len(SERVER_PARAMS):
+            return None
+        for name, value in zip(SERVER_PARAMS, positional):
+            if name in server:
+                return None
+            server[name] = value
+        return server if "localaddr" in server else None
+
+    def bind_to_init(
+        self, call_args: Sequence[cst.Arg]
+    ) -> Optional[Tuple[Bound, List[cst.BaseExpression], Bound]]:
+        """The instance's arguments by __init__ parameter, plus what the star parameters took."""
+        given: Bound = {}
+        extra_positional: List[cst.BaseExpression] = []
+        extra_keywords: Bound = {}
+        names = [p.name.value for p in self.params]
+        for position, arg in enumerate(a for a in call_args if a.keyword is None):
+            if arg.star:
+                return None
+            if position < len(names):
+                given[names[position]] = arg.value
+            elif self.star is not None:
+                extra_positional.append(arg.value)
+            else:
+                return None
+        for arg in call_args:
+            if arg.keyword is None:
+                continue
+            name = arg.keyword.value
+            if name in self.named and name not in given:
+                given[name] = arg.value
+            elif self.star_kwarg is not None and name not in self.named:
+                extra_keywords[name] = arg.value
+            else:
+                return None
+        return given, extra_positional, extra_keywords
+
+    def resolve(self, value: cst.BaseExpression, given: Bound) -> Optional[cst.BaseExpression]:
+        """A base argument's value at the instance: what was passed, a literal default."""
+        if not isinstance(value, cst.Name) or value.value not in self.named:
+            return value  # a literal (follows_parameters checked)
+        if value.value in given:
+            return given[value.value]
+        default = self.named[value.value].default
+        return default if default is not None and is_literal(default) else None
+
+    @staticmethod
+    def add_keywords(server: Bound, keywords: Bound) -> bool:
+        for name, value in keywords.items():
+            if name not in SERVER_PARAMS or name in server:
+                return False
+            server[name] = value
+        return True
+
+
+def assigned_names(function: cst.FunctionDef) -> Set[str]:
+    """Names a function assigns to (a parameter reassigned is no longer passed on unchanged)."""
+    m = cst.matchers
+    found = m.findall(function.body, m.AssignTarget(target=m.Name()) | m.AugAssign(m.Name()))
+    return {
+        node.target.value
+        for node in found
+        if isinstance(node, (cst.AssignTarget, cst.AugAssign)) and isinstance(node.target, cst.Name)
+    }
