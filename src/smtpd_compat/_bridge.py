@@ -61,6 +61,7 @@ from ._lifecycle import IN_USER_CODE, READING, Event, Session, next_session_stat
 from ._threads import Done, EventLoopThread, Job, ends_program_loop, engine_loop_running_here
 
 log = logging.getLogger("smtpd_compat")
+monotonic = time.monotonic
 
 #: Commands that no policy (STARTTLS or AUTH required) refuses.
 ALWAYS_ALLOWED = frozenset({"EHLO", "HELO", "NOOP", "QUIT", "RSET", "STARTTLS", "HELP"})
@@ -285,6 +286,18 @@ class LegacyConnection:
         self.tls_requested = self.suspended = True
 
 
+class NoHooks:
+    """aiosmtpd's handler, for an ``SMTP`` whose hooks we never call: its
+    ``__init__`` scans the handler for ``auth_*`` and ``handle_*`` members
+    (``dir(None)`` costs a few microseconds per connection); this one has none."""
+
+    def __dir__(self) -> List[str]:
+        return []
+
+
+NO_HOOKS = NoHooks()
+
+
 class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     """aiosmtpd's protocol with the legacy channel as its dialogue engine.
 
@@ -304,7 +317,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         return []
 
     def __init__(self, server: Any, holder: EventLoopThread, **kwargs: Any) -> None:
-        super().__init__(None, **kwargs)
+        super().__init__(NO_HOOKS, **kwargs)
         self.server = server
         self.holder = holder  # our hold on the event loop (its helper thread), dropped at the end
         self.state = Session.ACCEPTING
@@ -379,10 +392,11 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             return
         if self.state is Session.CLOSED:
             return
-        self._last_activity = self.loop.time()
+        self._last_activity = monotonic()  # what the loop's time() reads
         self._input.append(data)
         self._input_size += len(data)
-        over_budget = self.server._bodies.over_budget()
+        bodies = self.server._bodies
+        over_budget = bodies.queued > bodies.limit  # (over_budget(), inline)
         if (self._input_size > MAX_BUFFERED_INPUT or over_budget) and not self._reading_paused:
             self._reading_paused = True
             cast(asyncio.ReadTransport, self.transport).pause_reading()
@@ -494,7 +508,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     def _pump(self) -> None:
         """Feed input to the channel until it has to wait for a job or for input."""
         conn = self.conn
-        while conn is not None and self.open and self.state in READING:
+        while conn is not None and self.transport is not None and self.state in READING:
             self._flush()
             if self._paused:  # type: ignore[attr-defined]  # the client is not reading
                 return
@@ -650,8 +664,10 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
     def _flush(self) -> None:
         conn = self.conn
-        if conn is not None and conn.outgoing and self.open:
-            cast(asyncio.WriteTransport, self.transport).write(conn.take_output())
+        if conn is not None and conn.outgoing:
+            transport: Any = self.transport  # (``open``, inline: called on every pump)
+            if transport is not None and self.state is not Session.CLOSED:
+                transport.write(conn.take_output())
 
     def flush_threadsafe(self) -> None:
         """Output pushed outside a dialogue job (another thread, a timer)."""
@@ -837,16 +853,17 @@ def tls_context_from_files(cert: str, key: Optional[str]) -> ssl.SSLContext:
     return context
 
 
-def adopt(server: Any, sock: socket.socket, options: Dict[str, Any]) -> None:
-    """Serve a socket the program's loop accepted (any thread): on the event-loop
-    thread, held by the session until its transport is gone."""
+def adopt(server: Any, sock: socket.socket, options: Dict[str, Any]) -> bool:
+    """Serve a socket the program's loop accepted (any thread) on the event loop,
+    held by the session until its transport is gone. True when the session was
+    scheduled without waking the loop: the caller runs the loop next."""
     if sock.family in (socket.AF_INET, socket.AF_INET6):
         # Replies must not wait on Nagle (asyncio sets this only for proto=TCP
         # sockets; the listening socket was made like legacy's, with proto 0).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     holder = EventLoopThread.acquire()
     try:
-        holder.call(_open_session, server, sock, holder, options)
+        return holder.call_soon_here(_open_session, server, sock, holder, options)
     except BaseException:
         sock.close()
         holder.release()

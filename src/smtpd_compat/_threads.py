@@ -45,6 +45,13 @@ Done = Callable[[Any, Optional[BaseException]], None]
 
 #: Seconds between the helper's looks at a loop no program loop may be running.
 TICK = 0.01
+#: Seconds the helper outlives the last session: a client that reconnects (a
+#: sender's next message, a benchmark's next phase) does not pay for a new thread,
+#: and an open server nobody connects to holds no thread once they are over.
+LINGER = 0.5
+#: Timers on the heap above which an iteration is asyncio's own (it compacts
+#: the heap of cancelled timers; asyncio's threshold).
+LEAN_TIMERS = 100
 #: Loop iterations (each followed by the jobs it queued) per wake of a program loop.
 SERVE_ROUNDS = 8
 
@@ -92,16 +99,26 @@ class Job:
 class EngineLoop(asyncio.SelectorEventLoop):
     """The shared loop; it can tell whether work is waiting without running.
 
-    Pinned asyncio internals (``BaseEventLoop`` 3.8-3.13): ``_ready`` (callbacks
-    due now), ``_scheduled`` (the timer heap), ``_run_once`` (one iteration; it
-    polls without waiting while ``_stopping`` is set) and ``_thread_id`` (what
-    ``is_running()`` reads)."""
+    Pinned asyncio internals (``_pins.ASYNCIO_INTERNALS``, checked at import and
+    by :func:`check_engine_loop` when the first loop is made): ``_ready``
+    (callbacks due now), ``_scheduled`` (the timer heap), ``_run_once`` (one
+    iteration; it polls without waiting while ``_stopping`` is set),
+    ``_thread_id`` (what ``is_running()`` reads), ``_process_events`` (queues
+    the handlers of ready descriptors), ``_debug``, and a handle's ``_run``,
+    ``_cancelled`` and ``_when``."""
 
     _ready: Deque[asyncio.Handle]
     _scheduled: List[asyncio.TimerHandle]
     _stopping: bool
     _thread_id: Optional[int]
+    _debug: bool
     _run_once: Callable[[], None]
+    _process_events: Callable[[List[Tuple[selectors.SelectorKey, int]]], None]
+
+    def __init__(self, selector: selectors.BaseSelector) -> None:
+        super().__init__(selector)
+        self._poll_now = selector.select
+        self._resolution = time.get_clock_info("monotonic").resolution
 
     def run_once(self) -> None:
         """One iteration that does not wait: ``call_soon(stop); run_forever()``
@@ -111,13 +128,45 @@ class EngineLoop(asyncio.SelectorEventLoop):
         the bridge use none)."""
         asyncio._set_running_loop(self)
         self._thread_id = threading.get_ident()
-        self._stopping = True  # poll with timeout 0, as a pending stop() would
         try:
-            self._run_once()
+            if self._nothing_to_tidy():
+                self._run_ready_io()
+            else:
+                self._stopping = True  # poll with timeout 0, as a pending stop() would
+                try:
+                    self._run_once()
+                finally:
+                    self._stopping = False
         finally:
-            self._stopping = False
             self._thread_id = None
             asyncio._set_running_loop(None)
+
+    def _nothing_to_tidy(self) -> bool:
+        """``_run_once`` would only poll and run handles: no debug timing, no
+        timer due or cancelled at the head of the heap, a heap too small for
+        asyncio to compact (sessions' idle timers lie minutes ahead)."""
+        if self._debug:
+            return False
+        scheduled = self._scheduled
+        if not scheduled:
+            return True
+        head = scheduled[0]
+        return (
+            len(scheduled) <= LEAN_TIMERS
+            and not head._cancelled
+            and head._when >= self.time() + self._resolution  # type: ignore[attr-defined]
+        )
+
+    def _run_ready_io(self) -> None:
+        """What ``_run_once`` does when :meth:`_nothing_to_tidy` holds: poll
+        without waiting, queue the handlers of what is ready, run the handles
+        queued until then (later ones wait for the next iteration)."""
+        self._process_events(self._poll_now(0))
+        ready = self._ready
+        for _ in range(len(ready)):
+            handle = ready.popleft()
+            if not handle._cancelled:
+                handle._run()
 
     def run_callbacks(self, callbacks: List[Tuple[Callable[..., Any], Tuple[Any, ...]]]) -> None:
         """Run callbacks as handles of an iteration would (errors to the loop's
@@ -175,10 +224,11 @@ class _Helper:
             return
         self.stopping = True
         self.alarm.release()
-        try:
-            engine.loop.call_soon_threadsafe(engine.loop.stop)  # if it runs the loop
-        except RuntimeError:  # closed
-            pass
+        if engine._helper_running:  # it runs the loop: end that run
+            try:
+                engine.loop.call_soon_threadsafe(engine.loop.stop)
+            except RuntimeError:  # closed
+                pass
         if threading.current_thread() is not self.thread:
             self.thread.join(timeout)
 
@@ -198,8 +248,9 @@ class EventLoopThread:
     seconds: when work has waited a whole tick and no program loop came round
     (user code is running, or no program loop polls), it takes the baton and runs
     the loop until a program loop comes round and asks for it back. The loop
-    lives while a server is open or a session exists; the helper only while a
-    session exists."""
+    lives while a server is open or a session exists; the helper while a session
+    exists and ``LINGER`` seconds after the last one (at once once no server is
+    open)."""
 
     _lock = threading.Lock()
     _current: Optional[EventLoopThread] = None
@@ -214,6 +265,11 @@ class EventLoopThread:
         self._baton_owner: Optional[int] = None
         self.users = 0  # sessions and those waiting for them
         self.runners = 0  # socket maps whose loops poll us
+        #: Their job runners: the helper looks at which run user code.
+        self.runner_jobs: List[ProgramLoopJobs] = []
+        #: Servers whose listening socket the loop watches while the helper runs it.
+        self.watching: List[Any] = []
+        self._idle_since = 0.0  # when users last dropped to 0
         self.progress = 0  # bumped whenever a program loop comes round
         self._flags = threading.Lock()
         self._helper: Optional[_Helper] = None
@@ -256,32 +312,70 @@ class EventLoopThread:
             return engine
 
     def release(self, timeout: float = 10.0) -> None:
-        """Drop one hold; the last one stops the helper (joined unless on it)."""
+        """Drop one hold. After the last one the helper lingers (it retires by
+        itself, :meth:`_retire`), unless no server is open either: then it is
+        stopped (joined unless on it) and the loop closed."""
         with self._lock:
             self.users -= 1
             if self.users > 0:
                 return
-            helper, self._helper = self._helper, None
+            self._idle_since = time.monotonic()
             unused = self._detach_if_unused()
+            helper = None
+            if unused or not self.pollable:
+                helper, self._helper = self._helper, None
+        if helper is not None:
+            helper.stop(self, timeout)
+        elif not unused:
+            self._end_helper_run()  # back to ticking, to retire in time
+        if unused:
+            self._close()
+
+    def _end_helper_run(self) -> None:
+        """If the helper runs the loop, make it stop (its loop run ends as on a
+        program loop's request, waking nobody)."""
+        with self._flags:
+            if not self._helper_running or self._handback:
+                return
+            self._handback = True
+        try:
+            self.call(self.loop.stop)
+        except RuntimeError:  # closed
+            pass
+
+    @classmethod
+    def add_runner(cls, jobs: ProgramLoopJobs) -> EventLoopThread:
+        """A socket map's loop will poll the engine (see :class:`LoopSlot`)."""
+        with cls._lock:
+            engine = cls._engine()
+            engine.runners += 1
+            engine.runner_jobs.append(jobs)
+            return engine
+
+    def remove_runner(self, jobs: ProgramLoopJobs, timeout: float = 10.0) -> None:
+        with self._lock:
+            self.runners -= 1
+            if jobs in self.runner_jobs:
+                self.runner_jobs.remove(jobs)
+            unused = self._detach_if_unused()
+            helper = None
+            if unused:
+                helper, self._helper = self._helper, None
         if helper is not None:
             helper.stop(self, timeout)
         if unused:
             self._close()
 
-    @classmethod
-    def add_runner(cls) -> EventLoopThread:
-        """A socket map's loop will poll the engine (see :class:`LoopSlot`)."""
-        with cls._lock:
-            engine = cls._engine()
-            engine.runners += 1
-            return engine
-
-    def remove_runner(self) -> None:
+    def _retire(self, helper: _Helper) -> bool:
+        """On the helper: no session for ``LINGER`` seconds: leave (True)."""
+        if self.users > 0 or time.monotonic() - self._idle_since < LINGER:
+            return False
         with self._lock:
-            self.runners -= 1
-            unused = self._detach_if_unused()
-        if unused:
-            self._close()
+            if self.users > 0 or self._helper is not helper:
+                return False
+            self._helper = None
+            helper.stopping = True
+            return True
 
     def _detach_if_unused(self) -> bool:
         """Under ``_lock``: no server and no session: the next user makes a new one."""
@@ -293,6 +387,20 @@ class EventLoopThread:
     def call(self, fn: Callable[..., Any], *args: Any) -> None:
         """Schedule ``fn(*args)`` on the loop from any thread."""
         self.loop.call_soon_threadsafe(fn, *args)
+
+    def call_soon_here(self, fn: Callable[..., Any], *args: Any) -> bool:
+        """Schedule ``fn(*args)`` from a program's loop thread that runs the loop
+        next (:meth:`ProgramLoopJobs.serve`), without the wake-up :meth:`call`
+        costs; True if so. False: scheduled as :meth:`call` does (someone else
+        runs the loop, or this thread is inside it)."""
+        if self.pollable and not self.running_here() and self._take_baton():
+            try:
+                self.loop.call_soon(fn, *args)
+            finally:
+                self._drop_baton()
+            return True
+        self.loop.call_soon_threadsafe(fn, *args)
+        return False
 
     def run(self, coro: Any, timeout: float = 30.0) -> Any:
         """Run a coroutine on the loop and wait for its result (not from the loop).
@@ -320,12 +428,12 @@ class EventLoopThread:
     def call_from(self, jobs: ProgramLoopJobs, fn: Callable[..., Any], *args: Any) -> None:
         """Schedule ``fn(*args)`` from user code. On a program thread serving the
         loop it is kept for :meth:`run_completions`, right after the jobs."""
-        if jobs.serving is threading.current_thread():
+        if jobs.serving == threading.get_ident():
             jobs.completions.append((fn, args))
         else:
             self.loop.call_soon_threadsafe(fn, *args)
 
-    def run_completions(self, jobs: ProgramLoopJobs, me: threading.Thread) -> None:
+    def run_completions(self, jobs: ProgramLoopJobs, me: int) -> None:
         """On a program thread after its jobs: their completions, here and now
         (no iteration needed), unless someone else runs the loop meanwhile."""
         done, jobs.completions = jobs.completions, []
@@ -363,7 +471,7 @@ class EventLoopThread:
         self._baton_owner = None
         self.baton.release()
 
-    def run_once_here(self, jobs: ProgramLoopJobs, me: threading.Thread) -> bool:
+    def run_once_here(self, jobs: ProgramLoopJobs, me: int) -> bool:
         """On a program's loop thread (``me``): one iteration of the loop, unless
         someone else runs it (then ask for it back). Jobs it queues run after,
         baton free."""
@@ -416,6 +524,8 @@ class EventLoopThread:
         poller.register(self.fileno(), select.POLLIN)
         seen = -1
         while helper.tick():
+            if self.users == 0 and self._retire(helper):
+                return
             if self.progress != seen:
                 seen = self.progress  # a program loop came round since the last tick
                 continue
@@ -425,15 +535,32 @@ class EventLoopThread:
             seen = -1
 
     def _has_work(self, poller: Any) -> bool:
+        """Work waits for the loop, or a program loop is stuck in user code (new
+        clients are then accepted on the loop: :meth:`_watch_listening_sockets`)."""
         loop = self.loop
         if loop.is_closed():
             return False
         if loop.has_ready_callbacks() or loop.has_due_timer():
             return True
+        if any(jobs.running_jobs for jobs in list(self.runner_jobs)):
+            return True
         try:
             return bool(poller.poll(0))
         except OSError:
             return False
+
+    def _watch_listening_sockets(self) -> None:
+        """With the baton, off the program threads: the servers of maps whose
+        loop runs user code accept on the event loop meanwhile."""
+        for jobs in list(self.runner_jobs):
+            if jobs.running_jobs:
+                for watch in list(jobs.watch_hooks):
+                    watch(self)
+
+    def _unwatch_listening_sockets(self) -> None:
+        """With the baton: accepting is the program loops' again."""
+        for server in list(self.watching):
+            server._unwatch_listening_socket(self)
 
     def _take_over(self, helper: _Helper, timeout: Optional[float] = None) -> None:
         """Run the loop until a program loop asks for it back (or we stop)."""
@@ -443,12 +570,16 @@ class EventLoopThread:
             self._helper_running = True
             self._handback = False
         try:
+            if not self.loop.is_closed():
+                self._watch_listening_sockets()
             while not helper.stopping and not self._handback and not self.loop.is_closed():
                 try:
                     self.loop.run_forever()
                 except Exception:  # a bug of ours; the loop must go on serving
                     logging.getLogger("smtpd_compat").exception("event loop error")
         finally:
+            if not self.loop.is_closed():
+                self._unwatch_listening_sockets()
             with self._flags:
                 self._helper_running = False
                 self._handback = False
@@ -519,16 +650,22 @@ class ProgramLoopJobs:
         self.users = 0
         self.loop_thread: Optional[threading.Thread] = None  # last thread that ran us
         self.running_jobs = False
-        #: Called when the program's loop starts running user code (it stops polling).
+        #: Called when the program's loop starts running user code while the
+        #: helper runs the event loop (servers then accept there, see
+        #: ``SMTPServer._accept_while_busy``).
         self.busy_hooks: List[Callable[[], None]] = []
-        #: The thread inside an iteration of the engine's loop for us: jobs it
-        #: queues run right after the iteration, so they need no wake-up.
-        self.iterating: Optional[threading.Thread] = None
-        #: The thread in :meth:`serve`: it runs the completions of its jobs.
-        self.serving: Optional[threading.Thread] = None
+        #: Called by the helper, with the baton, when it takes the loop over while
+        #: this map's loop runs user code (``SMTPServer._watch_listening_socket``).
+        self.watch_hooks: List[Callable[[EventLoopThread], None]] = []
+        #: The thread (ident) inside an iteration of the engine's loop for us:
+        #: jobs it queues run right after the iteration, so they need no wake-up.
+        self.iterating: Optional[int] = None
+        #: The thread (ident) in :meth:`serve`: it runs the completions of its jobs.
+        self.serving: Optional[int] = None
+        self._loop_ident: Optional[int] = None  # loop_thread's, to note it cheaply
         self.completions: List[Tuple[Callable[..., Any], Tuple[Any, ...]]] = []
         socket_map[self._fd] = self
-        self.engine = EventLoopThread.add_runner()
+        self.engine = EventLoopThread.add_runner(self)
         self._slot_fd: Optional[int] = None
         if self.engine.pollable:
             self._slot_fd = self.engine.fileno()
@@ -558,7 +695,7 @@ class ProgramLoopJobs:
 
     def submit(self, job: Job) -> None:
         self._jobs.append(job)
-        if self.iterating is not threading.current_thread():
+        if self.iterating != threading.get_ident():
             self.wake()
 
     def wake(self) -> None:
@@ -602,14 +739,20 @@ class ProgramLoopJobs:
         return self._fd
 
     def readable(self) -> bool:
-        self.loop_thread = threading.current_thread()
+        if threading.get_ident() != self._loop_ident:  # once per loop thread
+            self._note_loop_thread()
         return True
+
+    def _note_loop_thread(self) -> None:
+        self.loop_thread = threading.current_thread()
+        self._loop_ident = threading.get_ident()
 
     def writable(self) -> bool:
         return False
 
     def handle_read_event(self) -> None:
-        self.loop_thread = threading.current_thread()
+        if threading.get_ident() != self._loop_ident:
+            self._note_loop_thread()
         with self._signal_lock:
             self._signalled = False
         try:
@@ -629,7 +772,9 @@ class ProgramLoopJobs:
 
     def serve(self) -> None:
         """Run the engine's loop here, then the jobs it queued, while it has work."""
-        self.loop_thread = me = threading.current_thread()
+        me = threading.get_ident()
+        if me != self._loop_ident:
+            self._note_loop_thread()
         engine = self.engine
         if self._slot_fd is None or self._closed:
             self.run_jobs()
@@ -659,7 +804,7 @@ class ProgramLoopJobs:
         True if any job was there."""
         self.running_jobs = True
         ran = bool(self._jobs)
-        if ran:
+        if ran and self.engine._helper_running:  # it took over before we got here
             for hook in list(self.busy_hooks):
                 hook()
         try:
@@ -732,7 +877,7 @@ class ProgramLoopJobs:
         self._writer.close()
         engine = getattr(self, "engine", None)  # None if __init__ failed before it
         if engine is not None:
-            engine.remove_runner()
+            engine.remove_runner(self)
 
     def __del__(self) -> None:
         self._close_now()
@@ -755,7 +900,8 @@ class LoopSlot:
         return self.jobs.engine.fileno()
 
     def readable(self) -> bool:
-        return self.jobs.coming_round()
+        jobs = self.jobs  # (ProgramLoopJobs.coming_round, one call less per poll)
+        return not jobs._closed and jobs.engine.comes_round(jobs)
 
     def writable(self) -> bool:
         return False
