@@ -80,6 +80,8 @@ def log_transaction(peer: Any, args: Tuple[Any, ...], result: str, started: floa
 
     DEBUG, not INFO: legacy wrote nothing to the program's log; a program that
     wants these lines sets ``logging.getLogger("smtpd_compat").setLevel(logging.DEBUG)``."""
+    if not log.isEnabledFor(logging.DEBUG):
+        return
     _, mailfrom, rcpttos, data = args[:4]
     log.debug(
         "%r from=<%s> rcpts=%d size=%d result=%s duration=%.3fs",

@@ -119,6 +119,13 @@ class EngineLoop(asyncio.SelectorEventLoop):
         super().__init__(selector)
         self._poll_now = selector.select
         self._resolution = time.get_clock_info("monotonic").resolution
+        #: An epoll selector's own epoll object and descriptor table (pinned
+        #: ``selectors`` internals): :meth:`_run_ready_io` reads them directly.
+        self._epoll: Any = None
+        self._fd_to_key: Dict[int, selectors.SelectorKey] = {}
+        if isinstance(selector, getattr(selectors, "EpollSelector", ())):
+            self._epoll = selector._selector  # type: ignore[attr-defined]
+            self._fd_to_key = selector._fd_to_key  # type: ignore[attr-defined]
 
     def run_once(self) -> None:
         """One iteration that does not wait: ``call_soon(stop); run_forever()``
@@ -154,19 +161,50 @@ class EngineLoop(asyncio.SelectorEventLoop):
         return (
             len(scheduled) <= LEAN_TIMERS
             and not head._cancelled
-            and head._when >= self.time() + self._resolution  # type: ignore[attr-defined]
+            and head._when >= time.monotonic() + self._resolution  # type: ignore[attr-defined]
         )
 
     def _run_ready_io(self) -> None:
         """What ``_run_once`` does when :meth:`_nothing_to_tidy` holds: poll
         without waiting, queue the handlers of what is ready, run the handles
         queued until then (later ones wait for the next iteration)."""
-        self._process_events(self._poll_now(0))
+        if self._epoll is not None:
+            self._queue_ready_epoll()
+        else:
+            self._process_events(self._poll_now(0))
         ready = self._ready
         for _ in range(len(ready)):
             handle = ready.popleft()
             if not handle._cancelled:
                 handle._run()
+
+    def _queue_ready_epoll(self) -> None:
+        """``EpollSelector.select(0)`` and ``_process_events`` in one pass (the
+        same event masks, the same handles queued); a cancelled handle goes
+        through ``_process_events`` itself, which unregisters it."""
+        fd_to_key, ready = self._fd_to_key, self._ready
+        for fd, event in self._epoll.poll(0, max(len(fd_to_key), 1)):
+            key = fd_to_key.get(fd)
+            if key is None:
+                continue
+            reader, writer = key.data
+            if event == select.EPOLLIN and reader is not None and not reader._cancelled:
+                ready.append(reader)  # the common case: data to read
+                continue
+            mask = 0
+            if event & ~select.EPOLLIN:
+                mask |= selectors.EVENT_WRITE
+            if event & ~select.EPOLLOUT:
+                mask |= selectors.EVENT_READ
+            mask &= key.events
+            if mask & selectors.EVENT_READ and reader is not None and not reader._cancelled:
+                ready.append(reader)
+                mask &= ~selectors.EVENT_READ
+            if mask & selectors.EVENT_WRITE and writer is not None and not writer._cancelled:
+                ready.append(writer)
+                mask &= ~selectors.EVENT_WRITE
+            if mask:
+                self._process_events([(key, mask)])
 
     def run_callbacks(self, callbacks: List[Tuple[Callable[..., Any], Tuple[Any, ...]]]) -> None:
         """Run callbacks as handles of an iteration would (errors to the loop's
