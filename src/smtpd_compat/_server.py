@@ -451,7 +451,7 @@ class SMTPServer:
         return self.socket.getsockname()
 
     def readable(self) -> bool:
-        return self.serving
+        return self._state is ServerState.LISTENING  # (serving: asked on every poll)
 
     def writable(self) -> bool:
         return False

@@ -513,9 +513,10 @@ class EventLoopThread:
         """On a program's loop thread (``me``): one iteration of the loop, unless
         someone else runs it (then ask for it back). Jobs it queues run after,
         baton free."""
-        if self.loop.is_closed() or not self._take_baton():
+        if self.loop.is_closed() or not self.baton.acquire(False):  # (_take_baton)
             self.request_handback(jobs)
             return False
+        self._baton_owner = me
         jobs.iterating = me
         try:
             self.progress += 1
