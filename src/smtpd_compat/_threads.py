@@ -37,6 +37,7 @@ import select
 import selectors
 import signal
 import socket
+import sys
 import threading
 import time
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
@@ -238,6 +239,74 @@ class EngineLoop(asyncio.SelectorEventLoop):
         return bool(scheduled) and scheduled[0].when() <= self.time()
 
 
+class _RecordingSelector(selectors.DefaultSelector):
+    """For :func:`check_engine_loop`: the timeouts asyncio asks for, never waiting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: List[Optional[float]] = []
+
+    def select(self, timeout: Optional[float] = None) -> Any:
+        self.timeouts.append(timeout)
+        return super().select(0)
+
+
+_engine_loop_checked = False
+
+
+def check_engine_loop(loop_class: Any = None) -> None:
+    """What :class:`EngineLoop` assumes of asyncio, tried once per process on a
+    loop of its own: an iteration runs what is ready and what a descriptor
+    queued, with the loop running only meanwhile; asyncio's own iteration polls
+    without waiting while ``_stopping`` is set. RuntimeError, naming what
+    differs, rather than a loop that misbehaves (or waits forever) later."""
+    global _engine_loop_checked
+    if _engine_loop_checked and loop_class is None:
+        return
+    problems: List[str] = []
+    selector = _RecordingSelector()
+    loop = (loop_class or EngineLoop)(selector)
+    reader, writer = socket.socketpair()
+    try:
+        seen: List[Any] = []
+        loop.call_soon(lambda: seen.append(("soon", asyncio._get_running_loop())))
+        reader.setblocking(False)
+        loop.add_reader(reader.fileno(), lambda: seen.append(("read", reader.recv(1))))
+        writer.send(b"x")
+        loop.run_once()  # the lean iteration: a handle, then the descriptor's
+        loop.run_once()
+        if ("soon", loop) not in seen or ("read", b"x") not in seen:
+            problems.append("an iteration did not run what was ready: %r" % (seen,))
+        if loop.is_running() or asyncio._get_running_loop() is not None:
+            problems.append("the loop still counts as running after an iteration")
+        loop.set_debug(True)  # asyncio's own iteration (debug timing)
+        del selector.timeouts[:]
+        loop.run_once()
+        if selector.timeouts != [0]:
+            problems.append("_run_once with _stopping polled with %r" % (selector.timeouts,))
+        loop.set_debug(False)
+        loop.call_later(0, lambda: seen.append(("later", None)))
+        time.sleep(2 * loop._resolution)  # the timer is due: asyncio's own iteration
+        loop.run_once()
+        if ("later", None) not in seen:
+            problems.append("a due timer did not run")
+    except Exception as exc:  # an internal gone or changed
+        problems.append(repr(exc))
+    finally:
+        loop.remove_reader(reader.fileno())
+        reader.close()
+        writer.close()
+        loop.close()
+    if problems:
+        raise RuntimeError(
+            "smtpd_compat runs asyncio's event loop through internals that behave "
+            "differently on this Python (%s): %s. It supports Python 3.8 to 3.13."
+            % (sys.version.split()[0], "; ".join(problems))
+        )
+    if loop_class is None:
+        _engine_loop_checked = True
+
+
 def engine_loop_running_here() -> bool:
     """True inside an iteration of the shared loop (on whichever thread runs it)."""
     return isinstance(asyncio._get_running_loop(), EngineLoop)
@@ -294,6 +363,7 @@ class EventLoopThread:
     _current: Optional[EventLoopThread] = None
 
     def __init__(self) -> None:
+        check_engine_loop()
         self.selector = selectors.DefaultSelector()
         self.loop = EngineLoop(self.selector)
         #: Program loops poll the selector's descriptor (epoll, kqueue); without
