@@ -98,6 +98,41 @@ def test_idle_servers_hold_no_thread_and_connections_share_one() -> None:
     assert not thread.is_alive() and not loops[0].is_alive()
 
 
+def test_the_helper_outlives_the_last_session_then_retires(monkeypatch: Any) -> None:
+    """A client that reconnects finds the event loop's helper thread (no thread is
+    started per session); once no session has come for LINGER seconds it retires,
+    and closing the last server stops it at once."""
+    from smtpd_compat import _threads
+
+    assert wait_until(lambda: not event_loop_threads())
+    monkeypatch.setattr(_threads, "LINGER", 3600.0)
+    private: dict = {}
+    server = Recorder(("127.0.0.1", 0), None, map=private)
+    thread = run_loop_in_thread(smtpd_compat.loop, timeout=30, map=private)
+    try:
+        with smtp_client(server) as client:
+            assert client.noop()[0] == 250
+            [helper] = event_loop_threads()
+        assert wait_until(lambda: server._connections == set())
+        with smtp_client(server) as client:  # the next session: the same helper
+            assert client.noop()[0] == 250
+            assert event_loop_threads() == [helper]
+        assert wait_until(lambda: server._connections == set())
+        assert helper.is_alive()
+        monkeypatch.setattr(_threads, "LINGER", 0.0)  # no session since: it retires
+        helper.join(TIMEOUT)
+        assert not helper.is_alive() and event_loop_threads() == []
+        monkeypatch.setattr(_threads, "LINGER", 3600.0)
+        with smtp_client(server) as client:  # a new one for the next session
+            assert client.noop()[0] == 250
+            [helper] = event_loop_threads()
+    finally:
+        server.close()
+    helper.join(TIMEOUT)  # closing the last server stops it, lingering or not
+    thread.join(TIMEOUT)
+    assert not helper.is_alive() and not thread.is_alive()
+
+
 PROGRAM = textwrap.dedent(
     """
     import asyncore, sys, warnings
