@@ -40,12 +40,15 @@ import socket
 import sys
 import threading
 import time
+import weakref
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 Done = Callable[[Any, Optional[BaseException]], None]
 
 #: Seconds between the helper's looks at a loop no program loop may be running.
 TICK = 0.01
+#: Seconds a closing loop waits for its cancelled tasks to finish.
+SHUTDOWN_WAIT = 5.0
 #: Seconds the helper outlives the last session: a client that reconnects (a
 #: sender's next message, a benchmark's next phase) does not pay for a new thread,
 #: and an open server nobody connects to holds no thread once they are over.
@@ -373,8 +376,10 @@ class EventLoopThread:
         self._baton_owner: Optional[int] = None
         self.users = 0  # sessions and those waiting for them
         self.runners = 0  # socket maps whose loops poll us
-        #: Their job runners: the helper looks at which run user code.
-        self.runner_jobs: List[ProgramLoopJobs] = []
+        #: Their job runners: the helper looks at which run user code. Weak: a
+        #: runner whose map was cleared (``asyncore.close_all()``) is closed
+        #: when collected, which is what lets the loop close.
+        self.runner_jobs: weakref.WeakSet[ProgramLoopJobs] = weakref.WeakSet()
         #: Servers whose listening socket the loop watches while the helper runs it.
         self.watching: List[Any] = []
         self._idle_since = 0.0  # when users last dropped to 0
@@ -457,14 +462,13 @@ class EventLoopThread:
         with cls._lock:
             engine = cls._engine()
             engine.runners += 1
-            engine.runner_jobs.append(jobs)
+            engine.runner_jobs.add(jobs)
             return engine
 
     def remove_runner(self, jobs: ProgramLoopJobs, timeout: float = 10.0) -> None:
         with self._lock:
             self.runners -= 1
-            if jobs in self.runner_jobs:
-                self.runner_jobs.remove(jobs)
+            self.runner_jobs.discard(jobs)
             unused = self._detach_if_unused()
             helper = None
             if unused:
@@ -718,7 +722,11 @@ class EventLoopThread:
             self.baton.release()
 
     def _shut_loop(self) -> None:
-        """With the baton, outside an iteration: cancel what is left, close."""
+        """With the baton, outside an iteration: cancel what is left, close.
+
+        Within ``SHUTDOWN_WAIT`` seconds: a task that does not finish once
+        cancelled must not hold up the close() (or the interpreter's exit) that
+        got here; it is logged and dropped with the loop."""
         loop = self.loop
         if loop.is_closed():
             return
@@ -726,7 +734,14 @@ class EventLoopThread:
         for task in pending:
             task.cancel()
         if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            done, stuck = loop.run_until_complete(asyncio.wait(pending, timeout=SHUTDOWN_WAIT))
+            for task in done:  # retrieved, as gather(return_exceptions=True) did
+                if not task.cancelled():
+                    task.exception()
+            if stuck:
+                logging.getLogger("smtpd_compat").warning(
+                    "event loop closed with %d task(s) that ignored cancellation", len(stuck)
+                )
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
 
