@@ -113,7 +113,8 @@ def close_clients() -> None:
 def no_leaks() -> Iterator[None]:
     """Around a block that opens and closes servers: no engine thread and no file
     descriptor survive it (clients made in the block are closed first)."""
-    assert not engine_threads(), "a server from another test is still open"
+    # the event loop's helper outlives the last session by _threads.LINGER seconds
+    assert wait_until(lambda: not engine_threads()), "a server from another test is still open"
     close_clients()
     before = open_fds()
     yield

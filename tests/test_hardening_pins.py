@@ -27,11 +27,17 @@ SRC = str(Path(smtpd_compat.__file__).resolve().parent.parent)
 
 
 def assigned_or_defined(owner: object, name: str) -> bool:
-    """Independent of ``_pins``: a class attribute, or ``self.<name> =`` in its source."""
+    """Independent of ``_pins``: a class attribute, or ``self.<name> =`` in the
+    source of the class or of a base class."""
     if hasattr(owner, name):
         return True
-    source = inspect.getsource(owner)  # type: ignore[arg-type]
-    return re.search(r"\bself\.%s\s*(?::[^=]+)?=" % re.escape(name), source) is not None
+    pattern = r"\bself\.%s\s*(?::[^=]+)?=" % re.escape(name)
+    for klass in getattr(owner, "__mro__", (owner,)):
+        if klass is object:
+            continue
+        if re.search(pattern, inspect.getsource(klass)):  # type: ignore[arg-type]
+            return True
+    return False
 
 
 @pytest.mark.parametrize(
@@ -127,3 +133,58 @@ def test_missing_module_is_named(tmp_path: Path) -> None:
     proc = import_with_stub(tmp_path, {"__init__.py": '__version__ = "1.4.6"\n'})
     last = proc.stderr.decode().strip().splitlines()[-1]
     assert "lacks: aiosmtpd.smtp.SMTP, aiosmtpd.proxy_protocol." in last, last
+
+
+# -- asyncio: the engine runs asyncio's loop one iteration at a time (_threads) ------
+
+
+@pytest.mark.parametrize(
+    "owner_name, name",
+    [(owner, name) for owner, names in _pins.ASYNCIO_INTERNALS.items() for name in names],
+)
+def test_every_pinned_asyncio_internal_exists(owner_name: str, name: str) -> None:
+    owner = _pins.resolve(owner_name)
+    assert assigned_or_defined(owner, name), "%s.%s is gone" % (owner_name, name)
+
+
+def test_this_pythons_asyncio_has_every_pinned_internal() -> None:
+    assert _pins.missing_internals(_pins.ASYNCIO_INTERNALS, stored_only=True) == []
+    _pins.check_asyncio()
+
+
+def test_an_asyncio_without_a_pinned_internal_is_a_clear_import_error() -> None:
+    code = (
+        "import asyncio.base_events as b; del b.BaseEventLoop._run_once; "
+        "import smtpd_compat"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMTPD_COMPAT_")}
+    env["PYTHONPATH"] = SRC
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, env=env, timeout=TIMEOUT
+    )
+    last = proc.stderr.decode().strip().splitlines()[-1]
+    assert proc.returncode != 0
+    assert last.startswith(
+        "ImportError: smtpd_compat runs asyncio's event loop through internals that "
+        "Python %d.%d" % sys.version_info[:2]
+    ), last
+    assert "lacks: asyncio.base_events.BaseEventLoop._run_once. It supports Python 3.8" in last
+
+
+def test_the_event_loop_behaves_as_the_engine_assumes() -> None:
+    from smtpd_compat import _threads
+
+    _threads.check_engine_loop(_threads.EngineLoop)  # a probe of its own, every time
+
+
+def test_an_iteration_that_would_wait_is_refused_before_serving() -> None:
+    """An asyncio whose iteration no longer polls without waiting while
+    ``_stopping`` is set would block the program's loop: refused, named."""
+    from smtpd_compat import _threads
+
+    class Drifted(_threads.EngineLoop):
+        def _run_once(self) -> None:
+            self._selector.select(None)  # type: ignore[attr-defined]  # waits
+
+    with pytest.raises(RuntimeError, match=r"_run_once with _stopping polled with \[None\]"):
+        _threads.check_engine_loop(Drifted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import textwrap
@@ -96,6 +97,75 @@ def test_idle_servers_hold_no_thread_and_connections_share_one() -> None:
     thread.join(TIMEOUT)
     loops[0].join(TIMEOUT)
     assert not thread.is_alive() and not loops[0].is_alive()
+
+
+def test_the_helper_outlives_the_last_session_then_retires(monkeypatch: Any) -> None:
+    """A client that reconnects finds the event loop's helper thread (no thread is
+    started per session); once no session has come for LINGER seconds it retires,
+    and closing the last server stops it at once."""
+    from smtpd_compat import _threads
+
+    gc.collect()  # a runner of an earlier test's map cleared by close_all() goes
+    assert wait_until(lambda: _threads.EventLoopThread._current is None), "a server is open"
+    assert wait_until(lambda: not event_loop_threads())
+    monkeypatch.setattr(_threads, "LINGER", 3600.0)
+    private: dict = {}
+    server = Recorder(("127.0.0.1", 0), None, map=private)
+    thread = run_loop_in_thread(smtpd_compat.loop, timeout=30, map=private)
+    try:
+        with smtp_client(server) as client:
+            assert client.noop()[0] == 250
+            [helper] = event_loop_threads()
+        assert wait_until(lambda: server._connections == set())
+        with smtp_client(server) as client:  # the next session: the same helper
+            assert client.noop()[0] == 250
+            assert event_loop_threads() == [helper]
+        assert wait_until(lambda: server._connections == set())
+        assert helper.is_alive()
+        monkeypatch.setattr(_threads, "LINGER", 0.0)  # no session since: it retires
+        helper.join(TIMEOUT)
+        assert not helper.is_alive() and event_loop_threads() == []
+        monkeypatch.setattr(_threads, "LINGER", 3600.0)
+        with smtp_client(server) as client:  # a new one for the next session
+            assert client.noop()[0] == 250
+            [helper] = event_loop_threads()
+    finally:
+        server.close()
+    helper.join(TIMEOUT)  # closing the last server stops it, lingering or not
+    thread.join(TIMEOUT)
+    assert not helper.is_alive() and not thread.is_alive()
+
+
+def test_closing_the_loop_does_not_wait_forever_for_a_stubborn_task(
+    monkeypatch: Any, caplog: Any
+) -> None:
+    """A task that ignores cancellation (say, a PROXY read behind a third-party
+    wrapper) must not hold up the last close(), nor the interpreter's exit."""
+    import asyncio
+
+    from smtpd_compat import _threads
+
+    monkeypatch.setattr(_threads, "SHUTDOWN_WAIT", 0.2)
+    engine = _threads.EventLoopThread()
+
+    async def stubborn() -> None:
+        while True:
+            try:
+                await engine.loop.create_future()  # never set
+            except asyncio.CancelledError:
+                continue  # ignores it: waits again
+
+    task = engine.loop.create_task(stubborn())
+    engine.loop.run_once()  # started
+    assert engine._take_baton()
+    try:
+        engine._shut_loop()
+    finally:
+        engine._baton_owner = None
+        engine.baton.release()
+    assert engine.loop.is_closed() and not task.done()
+    assert "1 task(s) that ignored cancellation" in caplog.text
+    engine.selector.close()
 
 
 PROGRAM = textwrap.dedent(

@@ -69,9 +69,10 @@ def test_legacy_attributes(make_server) -> None:  # type: ignore[no-untyped-def]
     assert server.channel_class is smtpd_compat.SMTPChannel
     assert server.addr == server.socket.getsockname()
     assert server.socket.family == socket.AF_INET
-    # Legacy kept only the server there; the map's job runner sits beside it.
+    # Legacy kept only the server there; the map's job runner and the event loop's
+    # selector sit beside it.
     assert [entry for entry in private.values() if isinstance(entry, Recorder)] == [server]
-    assert len(private) == 2
+    assert len(private) == 3
 
 
 def test_decode_data_and_smtputf8_conflict() -> None:

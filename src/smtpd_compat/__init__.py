@@ -10,11 +10,13 @@ from __future__ import annotations
 import socket as socket  # legacy ``smtpd.socket``: tests patch it with a mock module
 import sys
 
-from ._pins import check_aiosmtpd
+from ._pins import check_aiosmtpd, check_asyncio
 
-# Before anything touches aiosmtpd's internals: an unsupported release is a clear
-# ImportError here, not an AttributeError (or a silent misbehaviour) later.
+# Before anything touches aiosmtpd's or asyncio's internals: an unsupported
+# release is a clear ImportError here, not an AttributeError (or a silent
+# misbehaviour) later.
 check_aiosmtpd()
+check_asyncio()
 
 from ._channel import DATA_SIZE_DEFAULT as DATA_SIZE_DEFAULT  # noqa: E402
 from ._channel import NEWLINE as NEWLINE  # noqa: E402

@@ -16,11 +16,14 @@ Where code runs (the legacy contract: user code runs where the program's loop ru
 * The server's listening socket is in the program's socket map, as before: the
   program's ``asyncore.loop()`` accepts. While no loop runs, clients wait in the
   listen backlog and nothing reaches user code.
-* Each accepted socket is served on the shared event-loop thread. When the channel
-  is the stock :class:`SMTPChannel` and the accept hooks are stock (*inline*), the
-  dialogue runs there; only ``process_message`` (and AUTH checks) are handed to the
-  program's loop thread, the session pausing (input buffered) until they return, so
-  a slow ``process_message`` never stalls other clients' dialogues.
+* Each accepted socket is served on the shared event loop, which the program's
+  loop thread itself runs (``_threads.EventLoopThread``; a helper thread takes
+  over while that thread is busy in user code). When the channel is the stock
+  :class:`SMTPChannel` and the accept hooks are stock (*inline*), the dialogue
+  runs in the loop; ``process_message`` (and AUTH checks) are jobs for the
+  program's loop thread, run right after the loop iteration that queued them,
+  the session pausing (input buffered) until they return, so a slow
+  ``process_message`` never stalls other clients' dialogues.
 * Otherwise (*user channel*) every feed of input is a job on the program's loop
   thread, as legacy ran it.
 * ``concurrency=N`` sends the same jobs to N threads of a pool instead, giving up
@@ -55,9 +58,10 @@ from ._auth import MECHANISMS as AUTH_MECHANISMS
 from ._auth import auth_succeeded
 from ._channel import SMTPChannel
 from ._lifecycle import IN_USER_CODE, READING, Event, Session, next_session_state
-from ._threads import Done, EventLoopThread, Job, ends_program_loop
+from ._threads import Done, EventLoopThread, Job, ends_program_loop, engine_loop_running_here
 
 log = logging.getLogger("smtpd_compat")
+monotonic = time.monotonic
 
 #: Commands that no policy (STARTTLS or AUTH required) refuses.
 ALWAYS_ALLOWED = frozenset({"EHLO", "HELO", "NOOP", "QUIT", "RSET", "STARTTLS", "HELP"})
@@ -76,6 +80,8 @@ def log_transaction(peer: Any, args: Tuple[Any, ...], result: str, started: floa
 
     DEBUG, not INFO: legacy wrote nothing to the program's log; a program that
     wants these lines sets ``logging.getLogger("smtpd_compat").setLevel(logging.DEBUG)``."""
+    if not log.isEnabledFor(logging.DEBUG):
+        return
     _, mailfrom, rcpttos, data = args[:4]
     log.debug(
         "%r from=<%s> rcpts=%d size=%d result=%s duration=%.3fs",
@@ -282,6 +288,18 @@ class LegacyConnection:
         self.tls_requested = self.suspended = True
 
 
+class NoHooks:
+    """aiosmtpd's handler, for an ``SMTP`` whose hooks we never call: its
+    ``__init__`` scans the handler for ``auth_*`` and ``handle_*`` members
+    (``dir(None)`` costs a few microseconds per connection); this one has none."""
+
+    def __dir__(self) -> List[str]:
+        return []
+
+
+NO_HOOKS = NoHooks()
+
+
 class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     """aiosmtpd's protocol with the legacy channel as its dialogue engine.
 
@@ -290,7 +308,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     job), for input, or for the TLS handshake; each job's completion pumps again."""
 
     #: Filled by ``get_buffer``; one per process is enough: ``buffer_updated`` copies
-    #: the bytes out at once, on the loop thread that owns every session.
+    #: the bytes out at once, and one thread at a time (the baton's) runs sessions.
     _read_buffer = memoryview(bytearray(READ_SIZE))
 
     def __dir__(self) -> List[str]:
@@ -301,9 +319,9 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         return []
 
     def __init__(self, server: Any, holder: EventLoopThread, **kwargs: Any) -> None:
-        super().__init__(None, **kwargs)
+        super().__init__(NO_HOOKS, **kwargs)
         self.server = server
-        self.holder = holder  # our hold on the event-loop thread, dropped at the end
+        self.holder = holder  # our hold on the event loop (its helper thread), dropped at the end
         self.state = Session.ACCEPTING
         self.conn: Optional[LegacyConnection] = None
         self.inline = False
@@ -340,7 +358,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             self.transport.close()
 
     def _finalize(self) -> None:
-        """The transport is gone: drop our hold on the event-loop thread (once)."""
+        """The transport is gone: drop our hold on the event loop (once)."""
         if not self._finalized:
             self._finalized = True
             self.holder.release()
@@ -376,10 +394,11 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             return
         if self.state is Session.CLOSED:
             return
-        self._last_activity = self.loop.time()
+        self._last_activity = monotonic()  # what the loop's time() reads
         self._input.append(data)
         self._input_size += len(data)
-        over_budget = self.server._bodies.over_budget()
+        bodies = self.server._bodies
+        over_budget = bodies.queued > bodies.limit  # (over_budget(), inline)
         if (self._input_size > MAX_BUFFERED_INPUT or over_budget) and not self._reading_paused:
             self._reading_paused = True
             cast(asyncio.ReadTransport, self.transport).pause_reading()
@@ -491,7 +510,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
     def _pump(self) -> None:
         """Feed input to the channel until it has to wait for a job or for input."""
         conn = self.conn
-        while conn is not None and self.open and self.state in READING:
+        while conn is not None and self.transport is not None and self.state in READING:
             self._flush()
             if self._paused:  # type: ignore[attr-defined]  # the client is not reading
                 return
@@ -596,7 +615,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
     def _from_user_thread(self, callback: Callable[..., Any], *args: Any) -> None:
         try:
-            self.loop.call_soon_threadsafe(callback, *args)
+            self.holder.call_from(self.server._program_jobs, callback, *args)
         except RuntimeError:  # the loop is closed: the session is long gone
             pass
 
@@ -647,8 +666,10 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
     def _flush(self) -> None:
         conn = self.conn
-        if conn is not None and conn.outgoing and self.open:
-            cast(asyncio.WriteTransport, self.transport).write(conn.take_output())
+        if conn is not None and conn.outgoing:
+            transport: Any = self.transport  # (``open``, inline: called on every pump)
+            if transport is not None and self.state is not Session.CLOSED:
+                transport.write(conn.take_output())
 
     def flush_threadsafe(self) -> None:
         """Output pushed outside a dialogue job (another thread, a timer)."""
@@ -757,7 +778,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
 
 class BodyBudget:
-    """Message bodies waiting for user code, per server (event-loop thread only).
+    """Message bodies waiting for user code, per server (inside the event loop only).
 
     While the program's loop is busy, other sessions go on receiving mail; past
     ``limit`` bytes of bodies waiting, every session of the server stops reading
@@ -786,10 +807,11 @@ class BodyBudget:
 class QuietAiosmtpdLog(logging.Filter):
     """aiosmtpd's own lines (``Peer:``, ``connection lost``, an empty ``Available
     AUTH mechanisms``) describe our sessions in its terms; legacy wrote nothing to
-    the program's log, so records it makes on our event-loop thread are dropped."""
+    the program's log, so records it makes inside our event loop are dropped
+    (whichever thread runs it)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.threadName != "smtpd_compat-loop"
+        return not engine_loop_running_here()
 
 
 logging.getLogger("mail.log").addFilter(QuietAiosmtpdLog())
@@ -833,16 +855,17 @@ def tls_context_from_files(cert: str, key: Optional[str]) -> ssl.SSLContext:
     return context
 
 
-def adopt(server: Any, sock: socket.socket, options: Dict[str, Any]) -> None:
-    """Serve a socket the program's loop accepted (any thread): on the event-loop
-    thread, held by the session until its transport is gone."""
+def adopt(server: Any, sock: socket.socket, options: Dict[str, Any]) -> bool:
+    """Serve a socket the program's loop accepted (any thread) on the event loop,
+    held by the session until its transport is gone. True when the session was
+    scheduled without waking the loop: the caller runs the loop next."""
     if sock.family in (socket.AF_INET, socket.AF_INET6):
         # Replies must not wait on Nagle (asyncio sets this only for proto=TCP
         # sockets; the listening socket was made like legacy's, with proto 0).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     holder = EventLoopThread.acquire()
     try:
-        holder.call(_open_session, server, sock, holder, options)
+        return holder.call_soon_here(_open_session, server, sock, holder, options)
     except BaseException:
         sock.close()
         holder.release()

@@ -48,8 +48,9 @@ def package() -> Any:
 
 def debug_print(*args: object) -> None:
     """``print(..., file=DEBUGSTREAM)`` with the stream looked up at each write."""
-    stream = package().DEBUGSTREAM
-    if not isinstance(stream, package().Devnull):
+    public = sys.modules["smtpd_compat"]  # (package(), inline: several calls a message)
+    stream = public.DEBUGSTREAM
+    if not isinstance(stream, public.Devnull):
         print(*args, file=stream)
         flush = getattr(stream, "flush", None)
         if flush is not None:  # a pipe on 3.8 buffers stderr: show lines as they come
@@ -58,7 +59,8 @@ def debug_print(*args: object) -> None:
 
 def debugging() -> bool:
     """False while ``DEBUGSTREAM`` is the default sink: skip building debug text."""
-    return not isinstance(package().DEBUGSTREAM, package().Devnull)
+    public = sys.modules["smtpd_compat"]  # (package(), inline)
+    return not isinstance(public.DEBUGSTREAM, public.Devnull)
 
 
 def incomplete_utf8_tail(data: bytes) -> int:

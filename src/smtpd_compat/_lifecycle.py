@@ -17,6 +17,10 @@ class LifecycleError(RuntimeError):
 
 
 class Session(enum.Enum):
+    #: Members are singletons: identity hashing is right and, unlike Enum's own
+    #: ``hash(self._name_)`` in Python, costs nothing (several lookups per message).
+    __hash__ = object.__hash__
+
     ACCEPTING = "accepting"  # adopted: PROXY header, then the accept hooks
     SERVING = "serving"  # the dialogue reads input
     IN_USER_CODE = "in user code"  # a job runs (or waits) on the program's loop thread
@@ -27,6 +31,8 @@ class Session(enum.Enum):
 
 
 class Event(enum.Enum):
+    __hash__ = object.__hash__  # as Session's
+
     ACCEPTED = "accept hooks done"
     JOB_STARTED = "user code handed over"
     JOB_DONE = "user code returned"

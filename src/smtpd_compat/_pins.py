@@ -1,4 +1,5 @@
-"""The aiosmtpd versions and internals the engine is built on, checked at import.
+"""The aiosmtpd versions and the aiosmtpd and asyncio internals the engine is
+built on, checked at import.
 
 ``_bridge`` subclasses ``aiosmtpd.smtp.SMTP`` and relies on private parts of it. A
 release that renamed one would not fail loudly: a renamed ``_timeout_cb`` would
@@ -6,12 +7,21 @@ only cut slow ``process_message`` sessions at the idle timeout. So the supported
 range is the one the tests cover, and importing smtpd_compat with any other
 aiosmtpd, or with one that lacks a pinned internal, is an ImportError that says
 what is installed and what to do.
+
+``_threads`` runs asyncio's loop one iteration at a time on the program's own
+loop thread, through internals of asyncio's event loop (and of ``selectors``)
+that are the same on Python 3.8 to 3.13: an interpreter that lacks one is an
+ImportError too, and how the loop behaves is probed when the first loop is made
+(``_threads.check_engine_loop``).
 """
 
 from __future__ import annotations
 
+import dis
 import importlib
+import platform
 import re
+import selectors
 import types
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
@@ -39,6 +49,30 @@ PINNED_INTERNALS: Dict[str, Tuple[str, ...]] = {
     ),
     "aiosmtpd.proxy_protocol": ("get_proxy",),
 }
+
+#: The Python versions whose asyncio the tests cover.
+PYTHON_RANGE = "3.8 to 3.13"
+
+#: What the engine uses of asyncio and selectors beyond their public API
+#: (``_threads.EngineLoop``, ``_bridge``), in the format of PINNED_INTERNALS.
+ASYNCIO_INTERNALS: Dict[str, Tuple[str, ...]] = {
+    "asyncio.events": ("_get_running_loop", "_set_running_loop"),
+    "asyncio.events.Handle": ("_run", "_cancelled"),
+    "asyncio.events.TimerHandle": ("_when",),
+    "asyncio.base_events.BaseEventLoop": (
+        "_run_once",
+        "_ready",
+        "_scheduled",
+        "_stopping",
+        "_thread_id",
+        "_debug",
+    ),
+    "asyncio.selector_events.BaseSelectorEventLoop": ("_process_events",),
+    "asyncio.streams.StreamReader": ("_buffer",),
+    "asyncio.streams.FlowControlMixin": ("_paused",),
+}
+if hasattr(selectors, "EpollSelector"):  # Linux: iterations read its events directly
+    ASYNCIO_INTERNALS["selectors.EpollSelector"] = ("_selector", "_fd_to_key")
 
 
 def parse_version(text: str) -> Optional[Tuple[int, ...]]:
@@ -97,16 +131,36 @@ def names_used_by_methods(cls: type) -> Set[str]:
     return names
 
 
-def missing_internals() -> List[str]:
-    """The pinned internals the installed aiosmtpd lacks, as dotted names."""
+def names_stored_by_methods(cls: type) -> Set[str]:
+    """Attribute names the class's methods assign (``self.<name> = ...``): an
+    instance attribute, not a method a subclass merely calls."""
+    names: Set[str] = set()
+    for klass in cls.__mro__:
+        for member in vars(klass).values():
+            for code in code_objects(member):
+                names.update(
+                    str(instruction.argval)
+                    for instruction in dis.get_instructions(code)
+                    if instruction.opname == "STORE_ATTR"
+                )
+    return names
+
+
+def missing_internals(
+    pins: Optional[Dict[str, Tuple[str, ...]]] = None, stored_only: bool = False
+) -> List[str]:
+    """The pinned internals (of aiosmtpd unless ``pins`` says) that are missing,
+    as dotted names. An instance attribute counts as present when a method reads
+    or assigns it, or with ``stored_only`` when one assigns it."""
     missing: List[str] = []
-    for owner_name, attributes in PINNED_INTERNALS.items():
+    instance_names = names_stored_by_methods if stored_only else names_used_by_methods
+    for owner_name, attributes in (PINNED_INTERNALS if pins is None else pins).items():
         try:
             owner = resolve(owner_name)
         except (ImportError, AttributeError):
             missing.append(owner_name)
             continue
-        used = names_used_by_methods(owner) if isinstance(owner, type) else set()
+        used = instance_names(owner) if isinstance(owner, type) else set()
         missing += [
             "%s.%s" % (owner_name, name)
             for name in attributes
@@ -130,6 +184,17 @@ def check_aiosmtpd() -> None:
             "smtpd_compat relies on aiosmtpd internals that aiosmtpd %s (at %s) lacks: "
             "%s. It supports aiosmtpd %s. %s"
             % (version, _location(), ", ".join(missing), SUPPORTED_RANGE, advice)
+        )
+
+
+def check_asyncio() -> None:
+    """ImportError unless this Python's asyncio has every internal the engine uses."""
+    missing = missing_internals(ASYNCIO_INTERNALS, stored_only=True)
+    if missing:
+        raise ImportError(
+            "smtpd_compat runs asyncio's event loop through internals that Python %s "
+            "lacks: %s. It supports Python %s (the versions its tests cover)."
+            % (platform.python_version(), ", ".join(missing), PYTHON_RANGE)
         )
 
 

@@ -1,9 +1,10 @@
 """The legacy server classes: ``SMTPServer``, ``DebuggingServer``, ``PureProxy``.
 
 ``SMTPServer`` binds and listens in ``__init__`` as the stdlib did, then hands the
-socket to the shared event-loop thread (``_bridge``). To the program it still looks
-like an asyncore dispatcher: while open it keeps an entry in its ``map`` (by
-default ``asyncore.socket_map``), keyed by a wake-up socket, so ``asyncore.loop()``
+socket to the shared event loop (``_bridge``), which the program's loop runs. To
+the program it still looks like an asyncore dispatcher: while open it keeps
+entries in its ``map`` (by default ``asyncore.socket_map``): a wake-up socket and
+the event loop's selector, so ``asyncore.loop()``
 blocks while it serves and returns once ``close()`` or ``asyncore.close_all()``
 has run, from any thread.
 """
@@ -358,6 +359,7 @@ class SMTPServer:
         self._bodies = _bridge.BodyBudget(self.queued_bytes_limit)
         self._program_jobs = ProgramLoopJobs.for_map(self._map)
         self._program_jobs.busy_hooks.append(self._accept_while_busy)
+        self._program_jobs.watch_hooks.append(self._watch_listening_socket)
         self._watched_by: Optional[EventLoopThread] = None
         self._workers: Optional[WorkerPool] = None
         if self.concurrency > 1:
@@ -449,25 +451,34 @@ class SMTPServer:
         return self.socket.getsockname()
 
     def readable(self) -> bool:
-        return self.serving
+        return self._state is ServerState.LISTENING  # (serving: asked on every poll)
 
     def writable(self) -> bool:
         return False
 
     def handle_read_event(self) -> None:
         """Clients are waiting: accept them here, in the program's loop, and hand
-        each socket to the event-loop thread (hooks run later, on this thread)."""
+        each socket to the shared event loop, which this thread then runs at once
+        (banners go out without another turn of the program's loop; hooks run
+        right after, on this thread)."""
+        if self._accept_waiting():
+            self._program_jobs.serve()
+
+    def _accept_waiting(self) -> bool:
+        """Accept what the backlog holds; True if this thread should run the loop."""
+        run_loop = False
         for _ in range(ACCEPTS_PER_WAKE):
             if not self.serving:
-                return
+                break
             try:
                 sock, _addr = self.socket.accept()
             except (BlockingIOError, InterruptedError):
-                return
+                break
             except OSError as exc:  # EMFILE, ECONNABORTED: legacy let the loop go on
                 log.warning("accept failed: %s", exc)
-                return
-            _bridge.adopt(self, sock, self._session_options)
+                break
+            run_loop = _bridge.adopt(self, sock, self._session_options) or run_loop
+        return run_loop
 
     def handle_write_event(self) -> None:
         pass
@@ -479,27 +490,33 @@ class SMTPServer:
         self.close()
 
     # While the program's loop runs user code (a slow ``process_message``), it is
-    # not polling; the event loop accepts on its behalf so new clients still get a
-    # banner. It stops at the first connect that finds the program's loop idle (or
-    # gone): then the program's loop accepts again, or nobody does, as in legacy.
+    # not polling; once the helper takes the event loop over, the event loop
+    # accepts on its behalf so new clients still get a banner. That ends when the
+    # helper hands the loop back (the program's loop came round), or at the first
+    # connect that finds the program's loop idle (or gone): then the program's
+    # loop accepts again, or nobody does, as in legacy. A program loop that
+    # serves without stalling never pays for it.
 
     def _accept_while_busy(self) -> None:
-        """On the program's loop thread, before it runs user code."""
-        if self._watched_by is not None and self._watched_by is EventLoopThread._current:
-            return  # already watching (the common case: one check per message)
-        holder = EventLoopThread.acquire_existing()
-        if holder is None:
+        """On the program's loop thread, before it runs user code while the
+        helper already runs the event loop (it took over before we came round)."""
+        engine = self._program_jobs.engine
+        if self._watched_by is engine or not self.serving:
             return
         try:
-            if self.serving and self._watched_by is not holder:
-                self._watched_by = holder
-                holder.call(self._watch_listening_socket, holder)
-        finally:
-            holder.release()
+            engine.call(self._watch_listening_socket, engine)
+        except RuntimeError:  # the loop is closed: nothing left to accept for
+            pass
 
-    def _watch_listening_socket(self, holder: EventLoopThread) -> None:
-        if self.serving and self._watched_by is holder:
-            holder.loop.add_reader(self.socket.fileno(), self._accept_on_event_loop, holder)
+    def _watch_listening_socket(self, engine: EventLoopThread) -> None:
+        """With the baton (the helper taking over, or an iteration): accept on
+        the event loop."""
+        with self._close_lock:  # a close() meanwhile sees _watched_by and unwatches
+            if not self.serving or self._watched_by is engine or engine.loop.is_closed():
+                return
+            self._watched_by = engine
+        engine.watching.append(self)
+        engine.loop.add_reader(self.socket.fileno(), self._accept_on_event_loop, engine)
 
     def _accept_on_event_loop(self, holder: EventLoopThread) -> None:
         if not (self.serving and self._program_jobs.running_jobs):
@@ -515,26 +532,28 @@ class SMTPServer:
                 return
             _bridge.adopt(self, sock, self._session_options)
 
-    def _unwatch_listening_socket(self, holder: EventLoopThread) -> None:
-        """On the event loop: leave accepting to the program's loop."""
-        if self._watched_by is holder:
+    def _unwatch_listening_socket(self, engine: EventLoopThread) -> None:
+        """With the baton: leave accepting to the program's loop."""
+        if self._watched_by is engine:
             self._watched_by = None
-        holder.loop.remove_reader(self.socket.fileno())
+            if self in engine.watching:
+                engine.watching.remove(self)
+            engine.loop.remove_reader(self.socket.fileno())
 
     def _stop_watching(self) -> None:
-        """Before the listening socket closes: no event loop may still watch it."""
-        holder = EventLoopThread.acquire_existing()
-        if holder is None:
+        """Before the listening socket closes: no event loop may still watch it
+        (the loop outlives sessions: it lives while a server is open)."""
+        engine = self._program_jobs.engine
+        if self._watched_by is not engine or engine.loop.is_closed():
             return
-        try:
-            if self._watched_by is holder:
+        if engine.running_here():
+            self._unwatch_listening_socket(engine)
+            return
 
-                async def unwatch() -> None:
-                    self._unwatch_listening_socket(holder)
+        async def unwatch() -> None:
+            self._unwatch_listening_socket(engine)
 
-                holder.run(unwatch(), 10)
-        finally:
-            holder.release()
+        engine.run(unwatch(), 10)
 
     def _exit_loop(self, exc: BaseException) -> None:
         """User code raised ``asyncore.ExitNow`` (or SystemExit) off the program's
@@ -556,6 +575,7 @@ class SMTPServer:
         if self._map.get(self.socket.fileno()) is self:
             del self._map[self.socket.fileno()]
         self._program_jobs.busy_hooks.remove(self._accept_while_busy)
+        self._program_jobs.watch_hooks.remove(self._watch_listening_socket)
         self._stop_watching()
         self._release_port()
         try:
@@ -594,7 +614,10 @@ class SMTPServer:
             holder.release()
 
     def _cannot_wait_for_user_code(self) -> bool:
-        """On the thread that would run the user code we would wait for."""
+        """On the thread that would run the user code we would wait for (or the
+        event loop: a signal handler that closes inside one of its iterations)."""
+        if EventLoopThread._current is not None and EventLoopThread._current.running_here():
+            return True
         if self._workers is not None:
             return self._workers.owns_current_thread()
         return self._program_jobs.on_current_thread()

@@ -1,15 +1,23 @@
-"""Where code runs: the shared event-loop thread, the program's own loop thread, a pool.
+"""Where code runs: the shared event loop, the program's own loop thread, a pool.
 
 Nothing here knows SMTP. Three places run work:
 
-* :class:`EventLoopThread`: one asyncio loop on a daemon thread, shared by every
-  connection being served; it exists only while some connection needs it, so a
-  server that is open but idle holds no thread.
+* :class:`EventLoopThread`: one asyncio loop shared by every connection being
+  served. It is run *by the program's loop thread*: its selector's descriptor is
+  an entry of the program's socket map (:class:`LoopSlot`), and each time it is
+  ready that thread runs one iteration, then the user code the iteration queued,
+  so a message never crosses threads (a cross-CPU thread hand-off costs more
+  than the rest of the message on a small VM; bench/README.md). A lock, the
+  *baton*, says who runs the loop. A helper thread exists while sessions exist:
+  when work waits a whole tick and no program loop comes round (a slow
+  ``process_message``, or no loop polls at all), it takes the baton and runs the
+  loop until a program loop asks for it back. An open but idle server holds no
+  thread.
 * :class:`ProgramLoopJobs`: the thread that runs the program's own loop
   (``asyncore.loop()``, ``smtpd_compat.loop()``, a ``count=`` polling loop) over one
-  socket map. It is an entry in that map, woken by a socket pair, and runs queued
-  jobs inside the program's loop, as legacy ran every hook. Nothing runs while no
-  loop runs.
+  socket map. It is an entry in that map, woken through a socket pair when jobs
+  arrive from elsewhere, and runs queued jobs inside the program's loop, as legacy
+  ran every hook. Nothing runs while no loop runs.
 * :class:`WorkerPool`: ``concurrency=N`` threads, for programs that opt out of
   thread affinity to run ``process_message`` N at a time.
 
@@ -21,15 +29,35 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
+import logging
 import os
 import queue
+import select
+import selectors
 import signal
 import socket
+import sys
 import threading
 import time
-from typing import Any, Callable, Deque, Dict, List, Optional
+import weakref
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 Done = Callable[[Any, Optional[BaseException]], None]
+
+#: Seconds between the helper's looks at a loop no program loop may be running.
+TICK = 0.01
+#: Seconds a closing loop waits for its cancelled tasks to finish.
+SHUTDOWN_WAIT = 5.0
+#: Seconds the helper outlives the last session: a client that reconnects (a
+#: sender's next message, a benchmark's next phase) does not pay for a new thread,
+#: and an open server nobody connects to holds no thread once they are over.
+LINGER = 0.5
+#: Timers on the heap above which an iteration is asyncio's own (it compacts
+#: the heap of cancelled timers; asyncio's threshold).
+LEAN_TIMERS = 100
+#: Loop iterations (each followed by the jobs it queued) per wake of a program loop.
+SERVE_ROUNDS = 8
 
 #: What ended legacy's loop instead of reaching ``handle_error``.
 LOOP_ENDING_NAMES = frozenset({"ExitNow", "KeyboardInterrupt", "SystemExit"})
@@ -72,75 +100,650 @@ class Job:
         return error if error is not None and ends_program_loop(error) else None
 
 
+class EngineLoop(asyncio.SelectorEventLoop):
+    """The shared loop; it can tell whether work is waiting without running.
+
+    Pinned asyncio internals (``_pins.ASYNCIO_INTERNALS``, checked at import and
+    by :func:`check_engine_loop` when the first loop is made): ``_ready``
+    (callbacks due now), ``_scheduled`` (the timer heap), ``_run_once`` (one
+    iteration; it polls without waiting while ``_stopping`` is set),
+    ``_thread_id`` (what ``is_running()`` reads), ``_process_events`` (queues
+    the handlers of ready descriptors), ``_debug``, and a handle's ``_run``,
+    ``_cancelled`` and ``_when``."""
+
+    _ready: Deque[asyncio.Handle]
+    _scheduled: List[asyncio.TimerHandle]
+    _stopping: bool
+    _thread_id: Optional[int]
+    _debug: bool
+    _run_once: Callable[[], None]
+    _process_events: Callable[[List[Tuple[selectors.SelectorKey, int]]], None]
+
+    def __init__(self, selector: selectors.BaseSelector) -> None:
+        super().__init__(selector)
+        self._poll_now = selector.select
+        self._resolution = time.get_clock_info("monotonic").resolution
+        #: An epoll selector's own epoll object and descriptor table (pinned
+        #: ``selectors`` internals): :meth:`_run_ready_io` reads them directly.
+        self._epoll: Any = None
+        self._fd_to_key: Dict[int, selectors.SelectorKey] = {}
+        if isinstance(selector, getattr(selectors, "EpollSelector", ())):
+            self._epoll = selector._selector  # type: ignore[attr-defined]
+            self._fd_to_key = selector._fd_to_key  # type: ignore[attr-defined]
+
+    def run_once(self) -> None:
+        """One iteration that does not wait: ``call_soon(stop); run_forever()``
+        without their set-up and tear-down (a third of an iteration's cost, paid
+        on every wake of the program's loop). Async generators first iterated
+        here are not tracked for ``shutdown_asyncgens`` (none are: aiosmtpd and
+        the bridge use none)."""
+        asyncio._set_running_loop(self)
+        self._thread_id = threading.get_ident()
+        try:
+            if self._nothing_to_tidy():
+                self._run_ready_io()
+            else:
+                self._stopping = True  # poll with timeout 0, as a pending stop() would
+                try:
+                    self._run_once()
+                finally:
+                    self._stopping = False
+        finally:
+            self._thread_id = None
+            asyncio._set_running_loop(None)
+
+    def _nothing_to_tidy(self) -> bool:
+        """``_run_once`` would only poll and run handles: no debug timing, no
+        timer due or cancelled at the head of the heap, a heap too small for
+        asyncio to compact (sessions' idle timers lie minutes ahead)."""
+        if self._debug:
+            return False
+        scheduled = self._scheduled
+        if not scheduled:
+            return True
+        head = scheduled[0]
+        return (
+            len(scheduled) <= LEAN_TIMERS
+            and not head._cancelled
+            and head._when >= time.monotonic() + self._resolution  # type: ignore[attr-defined]
+        )
+
+    def _run_ready_io(self) -> None:
+        """What ``_run_once`` does when :meth:`_nothing_to_tidy` holds: poll
+        without waiting, queue the handlers of what is ready, run the handles
+        queued until then (later ones wait for the next iteration)."""
+        if self._epoll is not None:
+            self._queue_ready_epoll()
+        else:
+            self._process_events(self._poll_now(0))
+        ready = self._ready
+        for _ in range(len(ready)):
+            handle = ready.popleft()
+            if not handle._cancelled:
+                handle._run()
+
+    def _queue_ready_epoll(self) -> None:
+        """``EpollSelector.select(0)`` and ``_process_events`` in one pass (the
+        same event masks, the same handles queued); a cancelled handle goes
+        through ``_process_events`` itself, which unregisters it."""
+        fd_to_key, ready = self._fd_to_key, self._ready
+        for fd, event in self._epoll.poll(0, max(len(fd_to_key), 1)):
+            key = fd_to_key.get(fd)
+            if key is None:
+                continue
+            reader, writer = key.data
+            if event == select.EPOLLIN and reader is not None and not reader._cancelled:
+                ready.append(reader)  # the common case: data to read
+                continue
+            mask = 0
+            if event & ~select.EPOLLIN:
+                mask |= selectors.EVENT_WRITE
+            if event & ~select.EPOLLOUT:
+                mask |= selectors.EVENT_READ
+            mask &= key.events
+            if mask & selectors.EVENT_READ and reader is not None and not reader._cancelled:
+                ready.append(reader)
+                mask &= ~selectors.EVENT_READ
+            if mask & selectors.EVENT_WRITE and writer is not None and not writer._cancelled:
+                ready.append(writer)
+                mask &= ~selectors.EVENT_WRITE
+            if mask:
+                self._process_events([(key, mask)])
+
+    def run_callbacks(self, callbacks: List[Tuple[Callable[..., Any], Tuple[Any, ...]]]) -> None:
+        """Run callbacks as handles of an iteration would (errors to the loop's
+        exception handler), without polling: user code's completions, run by
+        the thread that ran the user code. Any left by a loop-ending error are
+        scheduled."""
+        asyncio._set_running_loop(self)
+        self._thread_id = threading.get_ident()
+        try:
+            while callbacks:
+                fn, args = callbacks.pop(0)
+                try:
+                    fn(*args)
+                except (SystemExit, KeyboardInterrupt):
+                    raise
+                except BaseException as exc:
+                    self.call_exception_handler(
+                        {"message": "Exception in callback %r" % (fn,), "exception": exc}
+                    )
+        finally:
+            self._thread_id = None
+            asyncio._set_running_loop(None)
+            for fn, args in callbacks:
+                self.call_soon(fn, *args)
+
+    def has_ready_callbacks(self) -> bool:
+        return bool(self._ready)
+
+    def has_due_timer(self) -> bool:
+        scheduled = self._scheduled
+        return bool(scheduled) and scheduled[0].when() <= self.time()
+
+
+class _RecordingSelector(selectors.DefaultSelector):
+    """For :func:`check_engine_loop`: the timeouts asyncio asks for, never waiting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: List[Optional[float]] = []
+
+    def select(self, timeout: Optional[float] = None) -> Any:
+        self.timeouts.append(timeout)
+        return super().select(0)
+
+
+_engine_loop_checked = False
+
+
+def check_engine_loop(loop_class: Any = None) -> None:
+    """What :class:`EngineLoop` assumes of asyncio, tried once per process on a
+    loop of its own: an iteration runs what is ready and what a descriptor
+    queued, with the loop running only meanwhile; asyncio's own iteration polls
+    without waiting while ``_stopping`` is set. RuntimeError, naming what
+    differs, rather than a loop that misbehaves (or waits forever) later."""
+    global _engine_loop_checked
+    if _engine_loop_checked and loop_class is None:
+        return
+    problems: List[str] = []
+    selector = _RecordingSelector()
+    loop = (loop_class or EngineLoop)(selector)
+    reader, writer = socket.socketpair()
+    try:
+        seen: List[Any] = []
+        loop.call_soon(lambda: seen.append(("soon", asyncio._get_running_loop())))
+        reader.setblocking(False)
+        loop.add_reader(reader.fileno(), lambda: seen.append(("read", reader.recv(1))))
+        writer.send(b"x")
+        loop.run_once()  # the lean iteration: a handle, then the descriptor's
+        loop.run_once()
+        if ("soon", loop) not in seen or ("read", b"x") not in seen:
+            problems.append("an iteration did not run what was ready: %r" % (seen,))
+        if loop.is_running() or asyncio._get_running_loop() is not None:
+            problems.append("the loop still counts as running after an iteration")
+        loop.set_debug(True)  # asyncio's own iteration (debug timing)
+        del selector.timeouts[:]
+        loop.run_once()
+        if selector.timeouts != [0]:
+            problems.append("_run_once with _stopping polled with %r" % (selector.timeouts,))
+        loop.set_debug(False)
+        loop.call_later(0, lambda: seen.append(("later", None)))
+        time.sleep(2 * loop._resolution)  # the timer is due: asyncio's own iteration
+        loop.run_once()
+        if ("later", None) not in seen:
+            problems.append("a due timer did not run")
+    except Exception as exc:  # an internal gone or changed
+        problems.append(repr(exc))
+    finally:
+        loop.remove_reader(reader.fileno())
+        reader.close()
+        writer.close()
+        loop.close()
+    if problems:
+        raise RuntimeError(
+            "smtpd_compat runs asyncio's event loop through internals that behave "
+            "differently on this Python (%s): %s. It supports Python 3.8 to 3.13."
+            % (sys.version.split()[0], "; ".join(problems))
+        )
+    if loop_class is None:
+        _engine_loop_checked = True
+
+
+def engine_loop_running_here() -> bool:
+    """True inside an iteration of the shared loop (on whichever thread runs it)."""
+    return isinstance(asyncio._get_running_loop(), EngineLoop)
+
+
+class _Helper:
+    """The event-loop helper thread of one stretch of sessions (see EventLoopThread)."""
+
+    def __init__(self, engine: EventLoopThread) -> None:
+        self.stopping = False
+        #: Held while it runs: a tick is one timed acquire (one futex wait, no
+        #: Condition machinery: the tick is paid on every message); stop() releases.
+        self.alarm = threading.Lock()
+        self.alarm.acquire()
+        self.thread = threading.Thread(
+            target=engine._helper_main, args=(self,), name="smtpd_compat-loop", daemon=True
+        )
+        self.thread.start()
+
+    def stop(self, engine: EventLoopThread, timeout: float) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        self.alarm.release()
+        if engine._helper_running:  # it runs the loop: end that run
+            try:
+                engine.loop.call_soon_threadsafe(engine.loop.stop)
+            except RuntimeError:  # closed
+                pass
+        if threading.current_thread() is not self.thread:
+            self.thread.join(timeout)
+
+    def tick(self) -> bool:
+        """Wait a tick; False once stopped."""
+        return not self.alarm.acquire(timeout=TICK) and not self.stopping
+
+
 class EventLoopThread:
-    """The asyncio loop every connection is served on, alive while anyone holds it."""
+    """The asyncio loop every connection is served on, and who runs it.
+
+    The loop polls a selector whose descriptor sits in each program's socket map
+    (:class:`LoopSlot`), so the program's own loop thread runs the loop, one
+    iteration each time that descriptor is ready, and then the user code those
+    iterations queued: no message crosses threads. A lock (the *baton*) says who
+    runs the loop. While sessions exist, a helper thread ticks every ``TICK``
+    seconds: when work has waited a whole tick and no program loop came round
+    (user code is running, or no program loop polls), it takes the baton and runs
+    the loop until a program loop comes round and asks for it back. The loop
+    lives while a server is open or a session exists; the helper while a session
+    exists and ``LINGER`` seconds after the last one (at once once no server is
+    open)."""
 
     _lock = threading.Lock()
     _current: Optional[EventLoopThread] = None
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.users = 0
-        ready = threading.Event()
-        self.thread = threading.Thread(
-            target=self._run, args=(ready,), name="smtpd_compat-loop", daemon=True
-        )
-        self.thread.start()
-        if not ready.wait(10):
-            raise RuntimeError("smtpd_compat: the event-loop thread did not start in 10 s")
+        check_engine_loop()
+        self.selector = selectors.DefaultSelector()
+        self.loop = EngineLoop(self.selector)
+        #: Program loops poll the selector's descriptor (epoll, kqueue); without
+        #: one (Windows) the helper runs the loop all the time, as a thread would.
+        self.pollable = hasattr(self.selector, "fileno")
+        self.baton = threading.Lock()
+        self._baton_owner: Optional[int] = None
+        self.users = 0  # sessions and those waiting for them
+        self.runners = 0  # socket maps whose loops poll us
+        #: Their job runners: the helper looks at which run user code. Weak: a
+        #: runner whose map was cleared (``asyncore.close_all()``) is closed
+        #: when collected, which is what lets the loop close.
+        self.runner_jobs: weakref.WeakSet[ProgramLoopJobs] = weakref.WeakSet()
+        #: Servers whose listening socket the loop watches while the helper runs it.
+        self.watching: List[Any] = []
+        self._idle_since = 0.0  # when users last dropped to 0
+        self.progress = 0  # bumped whenever a program loop comes round
+        self._flags = threading.Lock()
+        self._helper: Optional[_Helper] = None
+        self._helper_running = False
+        self._handback = False
+        self._handback_to: List[ProgramLoopJobs] = []
+        self._close_pending = False
 
-    def _run(self, ready: threading.Event) -> None:
-        block_signals()
-        asyncio.set_event_loop(self.loop)
-        self.loop.call_soon(ready.set)
-        self.loop.run_forever()
-        pending = asyncio.all_tasks(self.loop)
-        for task in pending:
-            task.cancel()
-        if pending:
-            self.loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
-        self.loop.close()
+    def fileno(self) -> int:
+        fileno: int = self.selector.fileno()
+        return fileno
+
+    # -- holding (sessions, closers) ----------------------------------------------
+
+    @classmethod
+    def _engine(cls) -> EventLoopThread:
+        """Under ``_lock``: the engine, made if there is none."""
+        if cls._current is None:
+            cls._current = cls()
+        return cls._current
 
     @classmethod
     def acquire(cls) -> EventLoopThread:
-        """The running loop thread (started if none), held until :meth:`release`."""
+        """The engine (started if none), held until :meth:`release`."""
         with cls._lock:
-            if cls._current is None:
-                cls._current = cls()
-            cls._current.users += 1
-            return cls._current
+            engine = cls._engine()
+            engine.users += 1
+            if engine._helper is None:
+                engine._helper = _Helper(engine)
+            return engine
 
     @classmethod
     def acquire_existing(cls) -> Optional[EventLoopThread]:
-        """Hold the running loop thread, if there is one (to drain its sessions)."""
+        """Hold the engine if sessions exist (to drain them, to look at them)."""
         with cls._lock:
-            if cls._current is not None:
-                cls._current.users += 1
-            return cls._current
+            engine = cls._current
+            if engine is None or engine.users == 0:
+                return None
+            engine.users += 1
+            return engine
 
     def release(self, timeout: float = 10.0) -> None:
-        """Drop one hold; the last one stops the loop (joined unless on it)."""
+        """Drop one hold. After the last one the helper lingers (it retires by
+        itself, :meth:`_retire`), unless no server is open either: then it is
+        stopped (joined unless on it) and the loop closed."""
         with self._lock:
             self.users -= 1
             if self.users > 0:
                 return
-            if EventLoopThread._current is self:
-                EventLoopThread._current = None
+            self._idle_since = time.monotonic()
+            unused = self._detach_if_unused()
+            helper = None
+            if unused or not self.pollable:
+                helper, self._helper = self._helper, None
+        if helper is not None:
+            helper.stop(self, timeout)
+        elif not unused:
+            self._end_helper_run()  # back to ticking, to retire in time
+        if unused:
+            self._close()
+
+    def _end_helper_run(self) -> None:
+        """If the helper runs the loop, make it stop (its loop run ends as on a
+        program loop's request, waking nobody)."""
+        with self._flags:
+            if not self._helper_running or self._handback:
+                return
+            self._handback = True
         try:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-        except RuntimeError:  # already closed
-            return
-        if threading.current_thread() is not self.thread:
-            self.thread.join(timeout)
+            self.call(self.loop.stop)
+        except RuntimeError:  # closed
+            pass
+
+    @classmethod
+    def add_runner(cls, jobs: ProgramLoopJobs) -> EventLoopThread:
+        """A socket map's loop will poll the engine (see :class:`LoopSlot`)."""
+        with cls._lock:
+            engine = cls._engine()
+            engine.runners += 1
+            engine.runner_jobs.add(jobs)
+            return engine
+
+    def remove_runner(self, jobs: ProgramLoopJobs, timeout: float = 10.0) -> None:
+        with self._lock:
+            self.runners -= 1
+            self.runner_jobs.discard(jobs)
+            unused = self._detach_if_unused()
+            helper = None
+            if unused:
+                helper, self._helper = self._helper, None
+        if helper is not None:
+            helper.stop(self, timeout)
+        if unused:
+            self._close()
+
+    def _retire(self, helper: _Helper) -> bool:
+        """On the helper: no session for ``LINGER`` seconds: leave (True)."""
+        if self.users > 0 or time.monotonic() - self._idle_since < LINGER:
+            return False
+        with self._lock:
+            if self.users > 0 or self._helper is not helper:
+                return False
+            self._helper = None
+            helper.stopping = True
+            return True
+
+    def _detach_if_unused(self) -> bool:
+        """Under ``_lock``: no server and no session: the next user makes a new one."""
+        if self.users > 0 or self.runners > 0 or EventLoopThread._current is not self:
+            return False
+        EventLoopThread._current = None
+        return True
 
     def call(self, fn: Callable[..., Any], *args: Any) -> None:
         """Schedule ``fn(*args)`` on the loop from any thread."""
         self.loop.call_soon_threadsafe(fn, *args)
 
+    def call_soon_here(self, fn: Callable[..., Any], *args: Any) -> bool:
+        """Schedule ``fn(*args)`` from a program's loop thread that runs the loop
+        next (:meth:`ProgramLoopJobs.serve`), without the wake-up :meth:`call`
+        costs; True if so. False: scheduled as :meth:`call` does (someone else
+        runs the loop, or this thread is inside it)."""
+        if self.pollable and not self.running_here() and self._take_baton():
+            try:
+                self.loop.call_soon(fn, *args)
+            finally:
+                self._drop_baton()
+            return True
+        self.loop.call_soon_threadsafe(fn, *args)
+        return False
+
     def run(self, coro: Any, timeout: float = 30.0) -> Any:
-        """Run a coroutine on the loop and wait for its result (not from the loop)."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        """Run a coroutine on the loop and wait for its result (not from the loop).
+        While nobody runs the loop (no program loop polls, no helper), this thread
+        runs it, a tick at a time, until the result is there."""
+        if self.running_here():
+            coro.close()
+            raise RuntimeError("smtpd_compat: cannot wait for the event loop inside it")
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return future.result(min(TICK, max(0.0, deadline - time.monotonic())))
+            except concurrent.futures.TimeoutError:
+                if time.monotonic() >= deadline:
+                    raise
+            if asyncio._get_running_loop() is None and self._take_baton():
+                try:
+                    stop = self.loop.call_later(TICK, self.loop.stop)
+                    self.loop.run_forever()
+                    stop.cancel()
+                finally:
+                    self._drop_baton()
+
+    def call_from(self, jobs: ProgramLoopJobs, fn: Callable[..., Any], *args: Any) -> None:
+        """Schedule ``fn(*args)`` from user code. On a program thread serving the
+        loop it is kept for :meth:`run_completions`, right after the jobs."""
+        if jobs.serving == threading.get_ident():
+            jobs.completions.append((fn, args))
+        else:
+            self.loop.call_soon_threadsafe(fn, *args)
+
+    def run_completions(self, jobs: ProgramLoopJobs, me: int) -> None:
+        """On a program thread after its jobs: their completions, here and now
+        (no iteration needed), unless someone else runs the loop meanwhile."""
+        done, jobs.completions = jobs.completions, []
+        if self.loop.is_closed():
+            return
+        if not self._take_baton():
+            for fn, args in done:
+                self.loop.call_soon_threadsafe(fn, *args)
+            self.request_handback(jobs)
+            return
+        jobs.iterating = me
+        try:
+            self.loop.run_callbacks(done)
+        finally:
+            jobs.iterating = None
+            self._drop_baton()
+
+    def running_here(self) -> bool:
+        """This thread holds the baton (is inside an iteration of the loop)."""
+        return self._baton_owner == threading.get_ident()
+
+    # -- the baton ----------------------------------------------------------------
+
+    def _take_baton(self, timeout: Optional[float] = None) -> bool:
+        taken = self.baton.acquire(timeout=timeout) if timeout else self.baton.acquire(False)
+        if taken:
+            self._baton_owner = threading.get_ident()
+        return taken
+
+    def _drop_baton(self) -> None:
+        """Release the baton; a close that came while we ran the loop happens now."""
+        if self._close_pending and not self.loop.is_running():
+            self._close_pending = False
+            self._shut_loop()
+        self._baton_owner = None
+        self.baton.release()
+
+    def run_once_here(self, jobs: ProgramLoopJobs, me: int) -> bool:
+        """On a program's loop thread (``me``): one iteration of the loop, unless
+        someone else runs it (then ask for it back). Jobs it queues run after,
+        baton free."""
+        if self.loop.is_closed() or not self.baton.acquire(False):  # (_take_baton)
+            self.request_handback(jobs)
+            return False
+        self._baton_owner = me
+        jobs.iterating = me
+        try:
+            self.progress += 1
+            self.loop.run_once()
+        except BaseException:
+            jobs.wake()  # jobs queued meanwhile wait for the next loop
+            raise
+        finally:
+            jobs.iterating = None
+            self._drop_baton()
+        return True
+
+    def comes_round(self, jobs: ProgramLoopJobs) -> bool:
+        """A program loop is about to poll: should it poll the loop's descriptor?
+        Not while the helper runs the loop; the helper is asked to hand it back
+        and wakes this program loop when it has."""
+        if asyncio._get_running_loop() is not None or self.loop.is_closed():
+            return False  # a thread inside another asyncio loop cannot run ours
+        self.progress += 1
+        return not (self._helper_running and self.request_handback(jobs))
+
+    def request_handback(self, jobs: ProgramLoopJobs) -> bool:
+        """True if the helper runs the loop (it will stop and wake ``jobs``)."""
+        with self._flags:
+            if not self._helper_running:
+                return False
+            if jobs not in self._handback_to:
+                self._handback_to.append(jobs)
+            if self._handback:
+                return True
+            self._handback = True
+        self.call(self.loop.stop)
+        return True
+
+    # -- the helper thread ----------------------------------------------------------
+
+    def _helper_main(self, helper: _Helper) -> None:
+        block_signals()
+        if not self.pollable:
+            while not helper.stopping:
+                self._take_over(helper, timeout=TICK)
+            return
+        poller = select.poll()
+        poller.register(self.fileno(), select.POLLIN)
+        seen = -1
+        while helper.tick():
+            if self.users == 0 and self._retire(helper):
+                return
+            if self.progress != seen:
+                seen = self.progress  # a program loop came round since the last tick
+                continue
+            if self.baton.locked() or not self._has_work(poller):
+                continue
+            self._take_over(helper)
+            seen = -1
+
+    def _has_work(self, poller: Any) -> bool:
+        """Work waits for the loop, or a program loop is stuck in user code (new
+        clients are then accepted on the loop: :meth:`_watch_listening_sockets`)."""
+        loop = self.loop
+        if loop.is_closed():
+            return False
+        if loop.has_ready_callbacks() or loop.has_due_timer():
+            return True
+        if any(jobs.running_jobs for jobs in list(self.runner_jobs)):
+            return True
+        try:
+            return bool(poller.poll(0))
+        except OSError:
+            return False
+
+    def _watch_listening_sockets(self) -> None:
+        """With the baton, off the program threads: the servers of maps whose
+        loop runs user code accept on the event loop meanwhile."""
+        for jobs in list(self.runner_jobs):
+            if jobs.running_jobs:
+                for watch in list(jobs.watch_hooks):
+                    watch(self)
+
+    def _unwatch_listening_sockets(self) -> None:
+        """With the baton: accepting is the program loops' again."""
+        for server in list(self.watching):
+            server._unwatch_listening_socket(self)
+
+    def _take_over(self, helper: _Helper, timeout: Optional[float] = None) -> None:
+        """Run the loop until a program loop asks for it back (or we stop)."""
+        if not self._take_baton(timeout):
+            return
+        with self._flags:
+            self._helper_running = True
+            self._handback = False
+        try:
+            if not self.loop.is_closed():
+                self._watch_listening_sockets()
+            while not helper.stopping and not self._handback and not self.loop.is_closed():
+                try:
+                    self.loop.run_forever()
+                except Exception:  # a bug of ours; the loop must go on serving
+                    logging.getLogger("smtpd_compat").exception("event loop error")
+        finally:
+            if not self.loop.is_closed():
+                self._unwatch_listening_sockets()
+            with self._flags:
+                self._helper_running = False
+                self._handback = False
+                waiting, self._handback_to = self._handback_to, []
+            self._drop_baton()
+        for jobs in waiting:
+            jobs.wake()
+
+    # -- the end --------------------------------------------------------------------
+
+    def _close(self) -> None:
+        """No server and no session left: close the loop (its descriptors too)."""
+        if self.running_here():
+            self._close_pending = True  # after this iteration (:meth:`_drop_baton`)
+            return
+        if asyncio._get_running_loop() is not None:  # inside someone's asyncio loop
+            closer = threading.Thread(target=self._close, name="smtpd_compat-close")
+            closer.start()
+            closer.join(10)
+            return
+        if not self._take_baton(timeout=10):
+            return
+        try:
+            self._shut_loop()
+        finally:
+            self._baton_owner = None
+            self.baton.release()
+
+    def _shut_loop(self) -> None:
+        """With the baton, outside an iteration: cancel what is left, close.
+
+        Within ``SHUTDOWN_WAIT`` seconds: a task that does not finish once
+        cancelled must not hold up the close() (or the interpreter's exit) that
+        got here; it is logged and dropped with the loop."""
+        loop = self.loop
+        if loop.is_closed():
+            return
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            done, stuck = loop.run_until_complete(asyncio.wait(pending, timeout=SHUTDOWN_WAIT))
+            for task in done:  # retrieved, as gather(return_exceptions=True) did
+                if not task.cancelled():
+                    task.exception()
+            if stuck:
+                logging.getLogger("smtpd_compat").warning(
+                    "event loop closed with %d task(s) that ignored cancellation", len(stuck)
+                )
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 class ProgramLoopJobs:
@@ -171,9 +774,26 @@ class ProgramLoopJobs:
         self.users = 0
         self.loop_thread: Optional[threading.Thread] = None  # last thread that ran us
         self.running_jobs = False
-        #: Called when the program's loop starts running user code (it stops polling).
+        #: Called when the program's loop starts running user code while the
+        #: helper runs the event loop (servers then accept there, see
+        #: ``SMTPServer._accept_while_busy``).
         self.busy_hooks: List[Callable[[], None]] = []
+        #: Called by the helper, with the baton, when it takes the loop over while
+        #: this map's loop runs user code (``SMTPServer._watch_listening_socket``).
+        self.watch_hooks: List[Callable[[EventLoopThread], None]] = []
+        #: The thread (ident) inside an iteration of the engine's loop for us:
+        #: jobs it queues run right after the iteration, so they need no wake-up.
+        self.iterating: Optional[int] = None
+        #: The thread (ident) in :meth:`serve`: it runs the completions of its jobs.
+        self.serving: Optional[int] = None
+        self._loop_ident: Optional[int] = None  # loop_thread's, to note it cheaply
+        self.completions: List[Tuple[Callable[..., Any], Tuple[Any, ...]]] = []
         socket_map[self._fd] = self
+        self.engine = EventLoopThread.add_runner(self)
+        self._slot_fd: Optional[int] = None
+        if self.engine.pollable:
+            self._slot_fd = self.engine.fileno()
+            socket_map[self._slot_fd] = LoopSlot(self)
 
     @classmethod
     def for_map(cls, socket_map: Dict[int, Any]) -> ProgramLoopJobs:
@@ -199,7 +819,8 @@ class ProgramLoopJobs:
 
     def submit(self, job: Job) -> None:
         self._jobs.append(job)
-        self.wake()
+        if self.iterating != threading.get_ident():
+            self.wake()
 
     def wake(self) -> None:
         """Make the program's loop come round (at most one byte in flight)."""
@@ -242,8 +863,13 @@ class ProgramLoopJobs:
         return self._fd
 
     def readable(self) -> bool:
-        self.loop_thread = threading.current_thread()
+        if threading.get_ident() != self._loop_ident:  # once per loop thread
+            self._note_loop_thread()
         return True
+
+    def _note_loop_thread(self) -> None:
+        self.loop_thread = threading.current_thread()
+        self._loop_ident = threading.get_ident()
 
     def writable(self) -> bool:
         return False
@@ -255,7 +881,8 @@ class ProgramLoopJobs:
         and its job is already queued for the run below; re-arming first let such a
         wake's byte be drained with the flag left set, and every later ``wake`` was
         then silent: the queue stalled and ``close()`` never ended the loop."""
-        self.loop_thread = threading.current_thread()
+        if threading.get_ident() != self._loop_ident:
+            self._note_loop_thread()
         try:
             self._reader.recv(4096)
         except OSError:
@@ -266,12 +893,48 @@ class ProgramLoopJobs:
         if self._closing:
             self._close_now()
             return
-        self.run_jobs()
+        self.serve()
 
-    def run_jobs(self) -> None:
-        """Run what is queued; a loop-ending error leaves the loop from here."""
+    def coming_round(self) -> bool:
+        """The program's loop is about to poll (:meth:`LoopSlot.readable`; our
+        own ``readable()`` noted its thread)."""
+        return not self._closed and self.engine.comes_round(self)
+
+    def serve(self) -> None:
+        """Run the engine's loop here, then the jobs it queued, while it has work."""
+        me = threading.get_ident()
+        if me != self._loop_ident:
+            self._note_loop_thread()
+        engine = self.engine
+        if self._slot_fd is None or self._closed:
+            self.run_jobs()
+            return
+        loop = engine.loop
+        self.serving = me
+        try:
+            for _ in range(SERVE_ROUNDS):
+                ran_loop = engine.run_once_here(self, me)
+                ran_jobs = bool(self._jobs or self._pending_exit) and self.run_jobs()
+                if self.completions:
+                    engine.run_completions(self, me)
+                if not (ran_loop or ran_jobs) or loop.is_closed():
+                    return
+                if not self._jobs and not loop.has_ready_callbacks():
+                    return
+        finally:
+            self.serving = None
+            if self.completions:  # a job ended the program's loop: they run elsewhere
+                done, self.completions = self.completions, []
+                for fn, args in done:
+                    engine.call(fn, *args)
+        self.wake()  # more to do: come round again after the program's other sockets
+
+    def run_jobs(self) -> bool:
+        """Run what is queued; a loop-ending error leaves the loop from here.
+        True if any job was there."""
         self.running_jobs = True
-        if self._jobs:
+        ran = bool(self._jobs)
+        if ran and self.engine._helper_running:  # it took over before we got here
             for hook in list(self.busy_hooks):
                 hook()
         try:
@@ -284,6 +947,7 @@ class ProgramLoopJobs:
         exc, self._pending_exit = self._pending_exit, None
         if exc is not None:
             raise exc
+        return ran
 
     def handle_write_event(self) -> None:
         pass
@@ -336,12 +1000,59 @@ class ProgramLoopJobs:
         self._close_retired()
         if self._map.get(self._fd) is self:
             del self._map[self._fd]
+        slot = self._map.get(self._slot_fd) if self._slot_fd is not None else None
+        if getattr(slot, "jobs", None) is self:
+            del self._map[self._slot_fd]
         self._reader.close()
         self._writer.close()
+        engine = getattr(self, "engine", None)  # None if __init__ failed before it
+        if engine is not None:
+            engine.remove_runner(self)
 
     def __del__(self) -> None:
         self._close_now()
         self._close_retired()
+
+
+class LoopSlot:
+    """The engine's selector descriptor in a program's socket map.
+
+    When the program's loop finds it readable, that loop's thread runs one
+    iteration of the engine's loop and then the user code it queued
+    (:meth:`ProgramLoopJobs.serve`); ``readable()`` tells the engine the program
+    loop came round. No reference back from the jobs: a map cleared by
+    ``asyncore.close_all()`` frees both without the cycle collector."""
+
+    def __init__(self, jobs: ProgramLoopJobs) -> None:
+        self.jobs = jobs
+
+    def fileno(self) -> int:
+        return self.jobs.engine.fileno()
+
+    def readable(self) -> bool:
+        jobs = self.jobs  # (ProgramLoopJobs.coming_round, one call less per poll)
+        return not jobs._closed and jobs.engine.comes_round(jobs)
+
+    def writable(self) -> bool:
+        return False
+
+    def handle_read_event(self) -> None:
+        self.jobs.serve()
+
+    def handle_write_event(self) -> None:
+        pass
+
+    def handle_expt_event(self) -> None:
+        pass
+
+    def handle_error(self) -> None:
+        raise  # asyncore calls this inside ``except``: let the loop end with it
+
+    def handle_close(self) -> None:
+        self.jobs.close()
+
+    def close(self) -> None:
+        self.jobs.close()
 
 
 class WorkerPool:
