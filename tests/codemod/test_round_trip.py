@@ -95,6 +95,8 @@ CONVERTED = [
     "postfix_lookalike",
     "open_error_channel",
     "list_accept",
+    # start-up and shut-down shapes (rule startup, rule thread)
+    "global_signal_exit",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

@@ -1013,3 +1013,88 @@ def test_noop_module_name_taken_by_the_loop_thread_helper():
     """
     )
     assert any("has a name serve_until_stopped of its own" in r for r in reports)
+
+
+# -- a server made global by the function creating it ---------------------------
+
+
+def test_global_server_closed_by_a_signal_handler():
+    after = tail("""
+    server = None
+
+
+    def stop(signum, frame):
+        server.close()
+        raise SystemExit(0)
+
+
+    def main():
+        global server
+        server = Sink(("127.0.0.1", 0), None)
+        signal.signal(signal.SIGINT, stop)
+        asyncore.loop()
+    """)
+    assert "    server.controller.stop()\n    raise SystemExit(0)" in after
+    assert after.endswith("""
+    server = Sink()
+    server_controller = BoundController(server, ("127.0.0.1", 0), enable_SMTPUTF8=False)
+    server.controller = server_controller
+    server.socket = server_controller.socket  # bound, as smtpd.SMTPServer's was
+    signal.signal(signal.SIGINT, stop)
+    server_controller.start()
+    server_controller.stopped.wait()  # served until stop(), when smtpd's loop returned
+""")
+
+
+def test_global_server_served_by_another_function():
+    after = tail("""
+    def setup():
+        global server
+        server = Sink(("127.0.0.1", 0), None)
+
+
+    def serve():
+        asyncore.loop(timeout=1)
+
+
+    setup()
+    serve()
+    """)
+    assert "def serve():\n    server.controller.start()\n" in after
+
+
+def test_noop_global_server_read_where_a_local_shadows_it():
+    reports = check_noop(
+        CLASS
+        + """
+    def setup():
+        global server
+        server = Sink(("127.0.0.1", 0), None)
+        asyncore.loop()
+
+
+    def other(server):
+        server.close()
+    """
+    )
+    assert any("server.close" in r for r in reports)
+
+
+def test_noop_global_server_served_before_it_is_made():
+    reports = check_noop(
+        CLASS
+        + """
+    def setup():
+        global server
+        server = Sink(("127.0.0.1", 0), None)
+
+
+    def serve():
+        asyncore.loop(timeout=1)
+
+
+    serve()  # smtpd's loop returned at once: no server yet
+    setup()
+    """
+    )
+    assert any("asyncore.loop() does not follow the creation" in r for r in reports)

@@ -59,6 +59,7 @@ from smtpd_compat.codemod._threads import (
     LegacyUse,
     alias_name,
     analyse_thread,
+    declares_global,
     is_polling_call,
     polling_timeout,
     skipped_ids,
@@ -662,6 +663,9 @@ class Planner(cst.CSTVisitor):
             alone = len(self.plan.instances) == 1  # the startup rule follows it (_serving)
             if not reached and handed_out and (attribute.attr.value == "socket" or alone):
                 continue  # the handler it handed out keeps the socket (rule startup)
+            made_in = self.scope_of(instance.statement)
+            if not reached and alone and declares_global(made_in, instance.target):
+                continue  # ``global server`` where it is made: followed as a module name
             if not reached:
                 self.block(
                     attribute,

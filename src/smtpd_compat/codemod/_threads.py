@@ -341,6 +341,17 @@ def stop_block(body: cst.BaseSuite, names: LegacyNames) -> Optional[List[cst.Bas
     return found[0] if len(found) == 1 and not joins else None
 
 
+def declares_global(function: cst.CSTNode, name: Optional[str]) -> bool:
+    """``global <name>`` in a function: what it assigns to ``name`` is the module's."""
+    if not isinstance(function, cst.FunctionDef) or name is None or "." in name:
+        return False
+    m = cst.matchers
+    declared = m.findall(function.body, m.Global())
+    return any(
+        item.name.value == name for d in declared if isinstance(d, cst.Global) for item in d.names
+    )
+
+
 def names_in(node: cst.CSTNode) -> List[str]:
     """The attribute names read on ``self`` in a node, with repeats."""
     collector = SelfNames()
