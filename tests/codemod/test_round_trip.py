@@ -97,6 +97,7 @@ CONVERTED = [
     "list_accept",
     # start-up and shut-down shapes (rule startup, rule thread)
     "global_signal_exit",
+    "private_map_30",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -136,6 +137,7 @@ STOPPED_BY_STDIN = {
     "exit_list_fixture",
     "context_trap_30",
     "joined_loop_thread",
+    "private_map_30",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

@@ -1098,3 +1098,110 @@ def test_noop_global_server_served_before_it_is_made():
     """
     )
     assert any("asyncore.loop() does not follow the creation" in r for r in reports)
+
+
+# -- a private map= kept by the one server, every loop and close_all ------------
+
+
+def test_private_map_through_the_thread_kwargs_and_close_all():
+    after = tail("""
+    def serve():
+        sockets = {}
+        server = Sink(("127.0.0.1", 0), None, map=sockets)
+        thread = threading.Thread(target=asyncore.loop, kwargs={"map": sockets, "timeout": 1})
+        thread.start()
+        try:
+            input()
+        finally:
+            asyncore.close_all(map=sockets)
+            thread.join(5)
+    """)
+    assert "sockets" not in after  # the map goes with the loop
+    assert "threading.Thread(target=serve_until_stopped, args=(server_controller,))" in after
+    assert "        server_controller.stop()\n        thread.join(5)" in after
+
+
+def test_private_map_passed_through_init_and_loop():
+    source = (
+        CLASS.replace(
+            "class Sink(smtpd.SMTPServer):\n",
+            "class Sink(smtpd.SMTPServer):\n"
+            "        def __init__(self, localaddr, sockets):\n"
+            "            smtpd.SMTPServer.__init__(self, localaddr, None, map=sockets)\n\n",
+        )
+        + """
+    own = {}
+    server = Sink(("127.0.0.1", 2525), own)
+    try:
+        asyncore.loop(1, False, own)
+    finally:
+        asyncore.close_all(own)
+    """
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "own = {}" in outcome.source  # still passed to the handler's __init__
+    assert "server_controller.start()" in outcome.source
+    assert "asyncore" not in outcome.source
+
+
+def test_noop_private_map_read_elsewhere():
+    reports = check_noop(
+        CLASS
+        + """
+    own = {}
+    server = Sink(("127.0.0.1", 0), None, map=own)
+    print(len(own))
+    asyncore.loop(map=own)
+    """
+    )
+    assert any("own, the server's socket map, is used here" in r for r in reports)
+
+
+def test_noop_loop_on_the_shared_map_beside_a_private_one():
+    reports = check_noop(
+        CLASS
+        + """
+    own = {}
+    server = Sink(("127.0.0.1", 0), None, map=own)
+    thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 1})
+    """
+    )
+    assert any("does not pass map=own, the map of the server" in r for r in reports)
+
+
+def test_noop_private_map_that_is_not_a_new_dict():
+    reports = check_noop(
+        CLASS
+        + """
+    own = make_map()
+    server = Sink(("127.0.0.1", 0), None, map=own)
+    asyncore.loop(map=own)
+    """
+    )
+    assert any("is not a name bound once to a new dict" in r for r in reports)
+
+
+def test_noop_loop_given_a_map_no_server_is_on():
+    reports = check_noop(
+        CLASS
+        + """
+    other = {}
+    server = Sink(("127.0.0.1", 0), None)
+    asyncore.loop(timeout=1, map=other)
+    """
+    )
+    assert any("is given a map= no server this module creates is on" in r for r in reports)
+
+
+def test_noop_two_servers_on_private_maps():
+    reports = check_noop(
+        CLASS
+        + """
+    one, two = {}, {}
+    first = Sink(("127.0.0.1", 0), None, map=one)
+    second = Sink(("127.0.0.1", 0), None, map=two)
+    asyncore.loop(map=one)
+    """
+    )
+    assert any("converts only where the module creates no other" in r for r in reports)

@@ -127,6 +127,8 @@ class ServerClass:
     forwarding: Optional[Forwarding] = None
     # the statement of its own close() that closes the base: it becomes the controller's stop()
     base_close: Optional[cst.SimpleStatementLine] = None
+    # ``map=<param>`` in its base call: the instances' map is that argument (_maps)
+    map_param: Optional[str] = None
 
     @property
     def forwards(self) -> bool:
@@ -207,6 +209,7 @@ class Instance:
     returned: bool = False  # ``return Server(...)``: the handler is named, then returned
     carries: bool = False  # the handler keeps its controller as ``.controller`` (_serving)
     keeps_socket: bool = False  # code reads ``.socket`` where the value was handed (_serving)
+    socket_map: Optional[cst.BaseExpression] = None  # the map= it is on, None: shared (_maps)
 
     @property
     def not_implemented(self) -> bool:
@@ -376,6 +379,31 @@ def server_args(
 def private_map(args: Dict[str, cst.BaseExpression]) -> bool:
     """``map=`` other than ``None`` (asyncore's shared map, the default)."""
     return "map" in args and dotted_name(args["map"]) != "None"
+
+
+def map_parameter(init: cst.FunctionDef, value: cst.BaseExpression) -> Optional[str]:
+    """``map=<param>`` in the base call of ``__init__``: the parameter's name."""
+    name = value.value if isinstance(value, cst.Name) else None
+    params = [p.name.value for p in init.params.params[1:]]
+    return name if name in params else None
+
+
+def instance_map(call: cst.Call, server: Optional[ServerClass]) -> Optional[cst.BaseExpression]:
+    """What an instance passes as the map parameter of its class's ``__init__``."""
+    init = server.init if server is not None else None
+    param = server.map_param if server is not None else None
+    if init is None or param is None:
+        return None
+    params = [p.name.value for p in init.params.params[1:]]
+    for position, arg in enumerate(call.args):
+        if arg.star:
+            return arg.value  # not read statically: the map check blocks it
+        if (arg.keyword is None and position < len(params) and params[position] == param) or (
+            arg.keyword is not None and arg.keyword.value == param
+        ):
+            return arg.value
+    default = next((p.default for p in init.params.params if p.name.value == param), None)
+    return default
 
 
 def fixed_port(localaddr: Optional[cst.BaseExpression]) -> bool:

@@ -47,8 +47,10 @@ from smtpd_compat.codemod._plan import (
     base_init_call,
     bind_server_args,
     fixed_port,
+    instance_map,
     kept_for_code_elsewhere,
     literal_bool,
+    map_parameter,
     private_map,
     replaced_behaviour,
     server_args,
@@ -306,8 +308,11 @@ class Planner(cst.CSTVisitor):
             args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
         bound = bind_server_args(args)
         decode_data = self.constant_bool((bound or {}).get("decode_data"))
-        if bound is not None and not private_map(bound) and decode_data is not None:
+        private = bound is not None and private_map(bound) and server.thread is None
+        map_param = map_parameter(server.init, bound["map"]) if bound and private else None
+        if bound is not None and (not private_map(bound) or map_param) and decode_data is not None:
             server.base_init, server.base_args, server.decode_data = base_init, bound, decode_data
+            server.map_param = map_param
             return True
         forwarding = Forwarding.of(server.init, args, explicit)
         if forwarding is not None and server.thread is None:
@@ -480,7 +485,7 @@ class Planner(cst.CSTVisitor):
                 return
             target = dotted_name(small.targets[0].target)
         args = server_args(call, server)
-        if args is None or private_map(args):
+        if args is None or (private_map(args) and dotted_name(args["map"]) is None):
             self.block(
                 call,
                 f"the arguments of {what}(...) cannot be read statically "
@@ -510,6 +515,7 @@ class Planner(cst.CSTVisitor):
         owner = self.owner_of(statement)
         instance = Instance(statement, call, server, target, args, owner, handler_class=made)
         instance.returned = isinstance(small, cst.Return)
+        instance.socket_map = args.get("map") or instance_map(call, server)
         instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
         instance.bound |= server is not None and server.controller_class != "BoundController"
@@ -537,7 +543,7 @@ class Planner(cst.CSTVisitor):
                 for a in call.args
                 if a.keyword
                 and a.keyword.value in ("map", "count")
-                and not (a.keyword.value == "map" and dotted_name(a.value) == "None")
+                and not (a.keyword.value == "map" and dotted_name(a.value) is not None)
             ] or [a for a in call.args if a.keyword is None][3:]
             if statement is None or not isinstance(statement.body[0], cst.Expr) or bad:
                 self.block(

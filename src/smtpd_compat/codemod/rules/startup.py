@@ -33,6 +33,7 @@ from smtpd_compat.codemod._build import (
     statement,
 )
 from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
+from smtpd_compat.codemod._maps import check_socket_maps
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
     LEGACY_ATTRS,
@@ -60,6 +61,12 @@ from smtpd_compat.codemod._threads import (
 from smtpd_compat.codemod.rules.auth import controller_options
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
+
+
+@RULE.analysis
+def socket_maps(planner: Planner, module: cst.Module) -> None:
+    """A private map= converts where it only keeps the one server apart (_maps)."""
+    check_socket_maps(planner)
 
 
 @RULE.analysis
