@@ -98,6 +98,7 @@ CONVERTED = [
     # start-up and shut-down shapes (rule startup, rule thread)
     "global_signal_exit",
     "private_map_30",
+    "forwarded_thread_30",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -138,6 +139,7 @@ STOPPED_BY_STDIN = {
     "context_trap_30",
     "joined_loop_thread",
     "private_map_30",
+    "forwarded_thread_30",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

@@ -304,3 +304,68 @@ def test_thread_base_imported_by_name_is_recognised():
     assert [r for r in outcome.reports if not r.note] == []
     assert "class FakeSMTPServer:\n" in outcome.source
     assert "Thread.__init__" not in outcome.source and "asyncore" not in outcome.source
+
+
+FORWARDING = """\
+import asyncore
+import smtpd
+import threading
+
+
+class Fixture(smtpd.SMTPServer, threading.Thread):
+    def __init__(self, *args, **kwargs):
+        threading.Thread.__init__(self)
+        smtpd.SMTPServer.__init__(self, *args, **kwargs)
+        self.active = False
+
+    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+        pass
+
+    def run(self):
+        self.active = True
+        while self.active:
+            asyncore.loop(timeout=0.1, count=1)
+        asyncore.close_all()
+
+    def stop(self):
+        self.active = False
+        self.join(5)
+
+
+{instances}
+"""
+
+
+def test_forwarded_arguments_are_read_at_the_instance():
+    outcome = run(
+        FORWARDING.format(instances='server = Fixture(("127.0.0.1", 0), None, decode_data=True)')
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    init = outcome.source.split("def __init__(self, *args, **kwargs):\n")[1].split("\n\n")[0]
+    assert init == (
+        "        smtpd_server_attributes(self, *args, **kwargs)\n"
+        "        self.controller = BoundController(\n"
+        "            self,\n"
+        "            self._localaddr,\n"
+        "            data_size_limit=self.data_size_limit,\n"
+        "            enable_SMTPUTF8=self.enable_SMTPUTF8,\n"
+        "        )\n"
+        "        self.socket = self.controller.socket  # bound, as smtpd.SMTPServer's was\n"
+        "        self.active = False"
+    )
+    assert 'data = data.decode("utf-8")' in outcome.source  # decode_data=True at the instance
+
+
+@pytest.mark.parametrize(
+    "instances",
+    [
+        'server = Fixture(("127.0.0.1", 0), None, decode_data=flag)',
+        'server = Fixture(("127.0.0.1", 0), None, map={})',
+        'one = Fixture(("127.0.0.1", 0), None)\n'
+        'two = Fixture(("127.0.0.1", 0), None, decode_data=True)',
+        "server = Fixture(*address)",
+    ],
+)
+def test_noop_forwarded_arguments_that_cannot_be_read(instances):
+    reports = check_noop(FORWARDING.format(instances=instances))
+    assert any("the arguments of Fixture(...) cannot be read statically" in r for r in reports)

@@ -315,7 +315,7 @@ class Planner(cst.CSTVisitor):
             server.map_param = map_param
             return True
         forwarding = Forwarding.of(server.init, args, explicit)
-        if forwarding is not None and server.thread is None:
+        if forwarding is not None and not (server.thread and forwarding.self_in_star):
             # ``super().__init__(*args, **kwargs)``: read smtpd's arguments at each instance.
             server.base_init, server.forwarding = base_init, forwarding
             return True
@@ -525,6 +525,19 @@ class Planner(cst.CSTVisitor):
     def add_thread_instance(self, call: cst.Call, server: ServerClass) -> None:
         """The instance stays as it is: remember its name to check what the module does with it."""
         self.thread_instances += 1
+        if server.forwarding is not None:  # what smtpd received is read at each instance
+            args = server.forwarding.bind(call.args)
+            decode_data = self.constant_bool(args.get("decode_data")) if args else None
+            if args is None or private_map(args) or server.decode_data not in (None, decode_data):
+                decode_data = None
+            if decode_data is None:
+                self.block(
+                    call,
+                    f"the arguments of {server.name}(...) cannot be read statically (star-args, "
+                    "map=, or a decode_data that is computed or differs between instances)",
+                    SECTION_THREAD,
+                )
+            server.decode_data = decode_data
         parent = self.get_metadata(ParentNodeProvider, call)
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = dotted_name(parent.targets[0].target)
