@@ -99,6 +99,7 @@ CONVERTED = [
     "global_signal_exit",
     "private_map_30",
     "forwarded_thread_30",
+    "mixin_service",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

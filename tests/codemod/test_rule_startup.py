@@ -6,6 +6,7 @@ import smtplib
 import textwrap
 import threading
 
+import pytest
 from before_after import check_noop, run  # noqa: E402
 
 CLASS = """
@@ -1205,3 +1206,60 @@ def test_noop_two_servers_on_private_maps():
     """
     )
     assert any("converts only where the module creates no other" in r for r in reports)
+
+
+# -- a base class of the module's own, listed before the smtpd base -----------------
+
+MIXIN = """
+    import asyncore
+    import smtpd
+
+
+    class Runner:
+        {runner}
+
+        def run(self):
+            try:
+                self.serve()
+            except KeyboardInterrupt:
+                self.log("interrupted")
+
+
+    class Service({bases}):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.log("message")
+
+        def serve(self):
+            asyncore.loop()
+
+
+    service = Service(("127.0.0.1", 0), None)
+    service.run()
+"""
+LOG = "def log(self, text):\n            print(text)"
+
+
+def mixin(runner: str = LOG, bases: str = "Runner, smtpd.SMTPServer") -> str:
+    return MIXIN.format(runner=runner, bases=bases)
+
+
+def test_mixin_listed_first_stays_the_handlers_base():
+    outcome = run(mixin())
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "class Service(Runner):" in outcome.source
+    assert "def log(self, text):" in outcome.source  # the mixin's log, kept
+    assert "    def serve(self):\n        service_controller.start()\n" in outcome.source
+
+
+@pytest.mark.parametrize(
+    ("runner", "bases", "reason"),
+    [
+        (LOG, "smtpd.SMTPServer, Runner", "has another base"),  # the dispatcher's log won
+        (LOG + "\n\n        def close(self):\n            pass", None, "dispatcher's close"),
+        (LOG + "\n\n        def handle_RCPT(self):\n            pass", None, "as a hook"),
+        (LOG + "\n\n        def stop(self):\n            self.close()", None, "dispatcher's close"),
+    ],
+)
+def test_noop_mixin_that_cannot_be_kept(runner, bases, reason):
+    reports = check_noop(mixin(runner, bases or "Runner, smtpd.SMTPServer"))
+    assert any(reason in r for r in reports), reports

@@ -129,6 +129,8 @@ class ServerClass:
     base_close: Optional[cst.SimpleStatementLine] = None
     # ``map=<param>`` in its base call: the instances' map is that argument (_maps)
     map_param: Optional[str] = None
+    # plain classes of the module listed before the smtpd base: the handler keeps them (_mixins)
+    mixins: List[cst.ClassDef] = field(default_factory=list)
 
     @property
     def forwards(self) -> bool:

@@ -18,6 +18,7 @@ from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE, base_close
 from smtpd_compat.codemod._forwarding import Forwarding
+from smtpd_compat.codemod._mixins import defined_names, mixin_problems, split_mixins
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
     AIOSMTPD_CHANGES,
@@ -209,8 +210,12 @@ class Planner(cst.CSTVisitor):
         """A server class converts when nothing blocks it; every blocker is reported."""
         names = self.plan.names
         extra = [b for b in node.bases if self.legacy(b.value) not in SERVER_BASES]
+        mixins, extra = split_mixins(self.module, node, extra, names)  # kept as bases
         thread = None
         blocked = self.block_bases(node, [b for b in extra if not names.is_thread_class(b.value)])
+        for where, problem in [p for m in mixins for p in mixin_problems(m)]:
+            self.block(where, f"class {node.name.value} keeps this base, which {problem}")
+            blocked = True
         if any(names.is_thread_class(b.value) for b in extra):
             thread = analyse_thread(node, names)
             for reason, where in zip(thread.reasons, thread.where):
@@ -232,6 +237,7 @@ class Planner(cst.CSTVisitor):
             )
             return
         server = ServerClass(node, process_message, methods.get("__init__"), thread=thread)
+        server.mixins = mixins
         if thread is not None:
             self.in_threads |= skipped_ids(thread)
         body_ok = self.check_class_body(server)
@@ -257,13 +263,16 @@ class Planner(cst.CSTVisitor):
             skipped.add(id(building))
         collector = SelfAttributes(skipped)
         server.node.visit(collector)
+        for mixin in server.mixins:  # the handler keeps them: what they read, it reads
+            mixin.visit(collector)
+        inherited = {n for m in server.mixins for n in defined_names(m)}
         overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS]
         if "close" in overridden and self.attach_close(server, collector):
             overridden.remove("close")
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
-        unsupported = sorted((collector.read | set(overridden)) & forbidden)
+        unsupported = sorted(((collector.read | set(overridden)) & forbidden) - inherited)
         for name in unsupported:
             used = "overrides" if name in overridden else "uses"
             self.block(

@@ -190,7 +190,8 @@ def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
             plan.controller_at[id(close_all)] = reached.controller(instance)
             instance.carries |= not reached.direct
     server = instance.server
-    if instance.carries and server is not None and owns_controller(server.node):
+    owners = [server.node, *server.mixins] if server is not None else []
+    if instance.carries and server is not None and any(owns_controller(c) for c in owners):
         planner.block(
             server.node,
             f"class {server.name} has a controller attribute of its own: the converted "
