@@ -100,6 +100,7 @@ CONVERTED = [
     "private_map_30",
     "forwarded_thread_30",
     "mixin_service",
+    "self_close_30",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -141,6 +142,7 @@ STOPPED_BY_STDIN = {
     "joined_loop_thread",
     "private_map_30",
     "forwarded_thread_30",
+    "self_close_30",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

@@ -1263,3 +1263,63 @@ def test_mixin_listed_first_stays_the_handlers_base():
 def test_noop_mixin_that_cannot_be_kept(runner, bases, reason):
     reports = check_noop(mixin(runner, bases or "Runner, smtpd.SMTPServer"))
     assert any(reason in r for r in reports), reports
+
+
+# -- self.close() in the server's own methods --------------------------------------
+
+SELF_CLOSE = """
+    import asyncore
+    import smtpd
+    import threading
+
+
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            {process}
+
+        def shutdown(self):
+            self.close()
+            self.thread.join(5)
+
+
+    {instances}
+    server.thread = threading.Thread(
+        target=asyncore.loop, kwargs={{"timeout": 0.1}}, daemon=True
+    )
+    server.thread.start()
+    server.shutdown()
+"""
+
+
+def test_self_close_stops_the_carried_controller():
+    outcome = run(
+        SELF_CLOSE.format(process="pass", instances='server = Sink(("127.0.0.1", 2525), None)')
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        self.controller.stop()\n        self.thread.join(5)\n" in outcome.source
+    assert "server.controller = server_controller\n" in outcome.source
+    assert "BoundController(server, " in outcome.source  # stop() safe before start()
+    assert (
+        "server.thread = threading.Thread(\n"
+        "    target=serve_until_stopped, daemon=True, args=(server_controller,)\n)\n"
+    ) in outcome.source
+
+
+def test_noop_self_close_while_process_message_runs():
+    reports = check_noop(
+        SELF_CLOSE.format(
+            process="self.shutdown()", instances='server = Sink(("127.0.0.1", 0), None)'
+        )
+    )
+    assert any("class Sink uses the dispatcher's close" in r for r in reports)
+
+
+def test_noop_self_close_of_two_instances():
+    reports = check_noop(
+        SELF_CLOSE.format(
+            process="pass",
+            instances='other = Sink(("127.0.0.1", 0), None)\n'
+            '    server = Sink(("127.0.0.1", 0), None)',
+        )
+    )
+    assert any("converts only where the module creates one Sink" in r for r in reports)

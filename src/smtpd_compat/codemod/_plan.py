@@ -131,6 +131,8 @@ class ServerClass:
     map_param: Optional[str] = None
     # plain classes of the module listed before the smtpd base: the handler keeps them (_mixins)
     mixins: List[cst.ClassDef] = field(default_factory=list)
+    # ``self.close()`` in its own methods: each stops the controller it carries (_stops)
+    self_closes: List[cst.Call] = field(default_factory=list)
 
     @property
     def forwards(self) -> bool:

@@ -57,6 +57,7 @@ from smtpd_compat.codemod._plan import (
     server_args,
 )
 from smtpd_compat.codemod._report import Report
+from smtpd_compat.codemod._stops import closed_while_serving, self_close_calls
 from smtpd_compat.codemod._threads import (
     THREAD_ATTRS,
     LegacyUse,
@@ -272,6 +273,10 @@ class Planner(cst.CSTVisitor):
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
+        closes = self_close_calls(server.node, "close" in collector.defined | inherited)
+        serving = closes and closed_while_serving(server.node, closes)  # the sessions go too
+        if server.thread is None and closes and not serving:  # controller.stop() (rule startup)
+            server.self_closes, inherited = closes, inherited | {"close"}
         unsupported = sorted(((collector.read | set(overridden)) & forbidden) - inherited)
         for name in unsupported:
             used = "overrides" if name in overridden else "uses"

@@ -70,6 +70,35 @@ def socket_maps(planner: Planner, module: cst.Module) -> None:
 
 
 @RULE.analysis
+def stop_through_self(planner: Planner, module: cst.Module) -> None:
+    """``self.close()`` in the server class stops the controller the handler carries."""
+    plan = planner.plan
+    for server in plan.servers:
+        if not server.self_closes:
+            continue
+        made = [i for i in plan.instances if i.server is server]
+        if len(made) != 1:
+            planner.block(
+                server.self_closes[0],
+                f"self.close() of {server.name} converts only where the module creates one "
+                f"{server.name} (the handler stops the controller it carries)",
+                SECTION_STARTUP,
+            )
+            continue
+        made[0].carries = made[0].bound = True  # stop() safe in any order, as close() was
+        for call in server.self_closes:
+            plan.closes[call] = made[0]
+            plan.controller_at[id(call)] = f"self.{CONTROLLER_ATTRIBUTE}"
+        if owns_controller(server.node):
+            planner.block(
+                server.node,
+                f"class {server.name} has a controller attribute of its own: the converted "
+                "handler keeps its Controller under that name",
+                SECTION_STARTUP,
+            )
+
+
+@RULE.analysis
 def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
     """Loops outside the block creating the server: follow the server to them, or block."""
     plan = planner.plan
@@ -461,8 +490,15 @@ def loop_thread(plan: Plan, original: cst.CSTNode, updated: cst.Call) -> cst.Cal
     ]
     passed = expression(f"f(args=({controller},))")
     assert isinstance(passed, cst.Call)
-    args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-    call = updated.with_changes(args=[*args, passed.args[0]])
+    end = updated.args[-1]  # the new argument ends the call as its last argument did
+    args[-1] = args[-1].with_changes(
+        comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
+        whitespace_after_arg=cst.SimpleWhitespace(""),
+    )
+    new = passed.args[0].with_changes(
+        comma=end.comma, whitespace_after_arg=end.whitespace_after_arg
+    )
+    call = updated.with_changes(args=[*args, new])
     if plan.columns.get(id(original), 0) + len(code_of(call)) > LINE_LENGTH:
         return arguments_on_their_own_line(call)
     return call
