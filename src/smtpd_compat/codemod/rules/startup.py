@@ -77,13 +77,15 @@ def stop_through_self(planner: Planner, module: cst.Module) -> None:
         if not server.self_closes:
             continue
         made = [i for i in plan.instances if i.server is server]
-        if len(made) != 1:
+        if len(made) > 1:  # none: the class's own blocker says why
             planner.block(
                 server.self_closes[0],
                 f"self.close() of {server.name} converts only where the module creates one "
                 f"{server.name} (the handler stops the controller it carries)",
                 SECTION_STARTUP,
             )
+            continue
+        if not made:
             continue
         made[0].carries = made[0].bound = True  # stop() safe in any order, as close() was
         for call in server.self_closes:
