@@ -1323,3 +1323,15 @@ def test_noop_self_close_of_two_instances():
         )
     )
     assert any("converts only where the module creates one Sink" in r for r in reports)
+
+
+@pytest.mark.parametrize(
+    "thread",
+    [
+        'threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1, "count": 1000})',
+        "threading.Thread(target=asyncore.loop, args=(0.1, False, None, 50))",
+    ],
+)
+def test_noop_loop_thread_with_a_count(thread):
+    reports = check_noop(CLASS + f'\n    server = Sink(("127.0.0.1", 0), None)\n    {thread}\n')
+    assert any("the loop thread is given count=" in r for r in reports)

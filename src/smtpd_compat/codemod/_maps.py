@@ -200,3 +200,27 @@ class DottedUses(cst.CSTVisitor):
             node.value.visit(self)  # not its keyword: ``map=m`` names the parameter
             return False
         return True
+
+
+LOOP_COUNT_POSITION = 3
+
+
+def check_thread_counts(planner: Planner) -> None:
+    """``Thread(target=asyncore.loop, kwargs={"count": N})``: the loop returned after N passes.
+
+    The converted thread serves until ``stop()``; a count cannot carry over.
+    """
+    for call, _ in planner.thread_targets:
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+        count = dict_entry(planner, keywords.get("kwargs"), "count")
+        passed = keywords.get("args")
+        if count is None and isinstance(passed, (cst.Tuple, cst.List)):
+            values = [e.value for e in passed.elements if isinstance(e, cst.Element)]
+            count = values[LOOP_COUNT_POSITION] if len(values) > LOOP_COUNT_POSITION else None
+        if not is_shared(count):  # None: no count either
+            planner.block(
+                call,
+                "the loop thread is given count=: smtpd's loop returned after that many "
+                "passes, a Controller serves until stop()",
+                SECTION_STARTUP,
+            )

@@ -33,7 +33,7 @@ from smtpd_compat.codemod._build import (
     statement,
 )
 from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
-from smtpd_compat.codemod._maps import check_socket_maps
+from smtpd_compat.codemod._maps import check_socket_maps, check_thread_counts
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
     LEGACY_ATTRS,
@@ -65,8 +65,9 @@ RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller"
 
 @RULE.analysis
 def socket_maps(planner: Planner, module: cst.Module) -> None:
-    """A private map= converts where it only keeps the one server apart (_maps)."""
+    """A private map= converts where it only keeps the one server apart; no loop count."""
     check_socket_maps(planner)
+    check_thread_counts(planner)
 
 
 @RULE.analysis
