@@ -101,6 +101,7 @@ CONVERTED = [
     "forwarded_thread_30",
     "mixin_service",
     "self_close_30",
+    "attr_map_service",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

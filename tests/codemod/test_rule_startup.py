@@ -1335,3 +1335,45 @@ def test_noop_self_close_of_two_instances():
 def test_noop_loop_thread_with_a_count(thread):
     reports = check_noop(CLASS + f'\n    server = Sink(("127.0.0.1", 0), None)\n    {thread}\n')
     assert any("the loop thread is given count=" in r for r in reports)
+
+
+ATTRIBUTE_MAP = """
+    import asyncore
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        def __init__(self, localaddr):
+            self.sockets = {}
+            smtpd.SMTPServer.__init__(self, localaddr, None, map=self.sockets)
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+        def serve(self):
+            asyncore.loop(map=self.sockets)
+
+        def stop(self):
+            asyncore.close_all(map=self.sockets)
+
+
+    {rest}
+"""
+
+
+def test_private_map_kept_as_an_attribute_of_the_server():
+    outcome = run(
+        ATTRIBUTE_MAP.replace("{rest}", 'server = Sink(("127.0.0.1", 0))\n    server.serve()')
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "asyncore" not in outcome.source
+    assert "        server_controller.stop()\n" in outcome.source
+
+
+def test_noop_attribute_map_served_outside_the_class():
+    reports = check_noop(
+        ATTRIBUTE_MAP.replace(
+            "{rest}", 'server = Sink(("127.0.0.1", 0))\n    asyncore.loop(map=server.sockets)'
+        )
+    )
+    assert any("does not pass map=self.sockets" in r for r in reports)

@@ -121,8 +121,11 @@ def check_socket_maps(planner: Planner) -> None:
     instance = private[0]
     name = dotted_name(instance.socket_map)  # type: ignore[arg-type]
     allowed: Set[int] = {id(instance.socket_map)}
+    server = instance.server
+    own = server.node if server is not None and server.map_param == name else None
     for node, what, given in sites:
-        if given is None or dotted_name(given) != name:
+        outside = own is not None and planner.class_of(planner.scope_of(node)) is not own
+        if given is None or dotted_name(given) != name or outside:
             planner.block(
                 node,
                 f"{what} does not pass map={name}, the map of the server: smtpd's loop "
@@ -139,7 +142,7 @@ def check_socket_maps(planner: Planner) -> None:
         )
         return
     allowed.add(id(made[0].targets[0].target))
-    skipped = instance.server.init if instance.server is not None else None
+    skipped = server.init if server is not None and own is None else None  # its parameter
     for use in uses_of(planner.module, name, skipped):
         if id(use) not in allowed:
             planner.block(

@@ -386,10 +386,12 @@ def private_map(args: Dict[str, cst.BaseExpression]) -> bool:
 
 
 def map_parameter(init: cst.FunctionDef, value: cst.BaseExpression) -> Optional[str]:
-    """``map=<param>`` in the base call of ``__init__``: the parameter's name."""
-    name = value.value if isinstance(value, cst.Name) else None
-    params = [p.name.value for p in init.params.params[1:]]
-    return name if name in params else None
+    """``map=<param>`` (its name) or ``map=self.<attr>`` in the base call of ``__init__``."""
+    name = dotted_name(value)
+    params = [p.name.value for p in init.params.params]
+    if name is not None and name.count(".") == 1 and params[:1] == ["self"]:
+        return name if name.startswith("self.") else None
+    return name if name in params[1:] else None
 
 
 def instance_map(call: cst.Call, server: Optional[ServerClass]) -> Optional[cst.BaseExpression]:
@@ -398,6 +400,8 @@ def instance_map(call: cst.Call, server: Optional[ServerClass]) -> Optional[cst.
     param = server.map_param if server is not None else None
     if init is None or param is None:
         return None
+    if "." in param:  # ``self.<attr>``: the base call's own value
+        return server.base_args.get("map") if server is not None else None
     params = [p.name.value for p in init.params.params[1:]]
     for position, arg in enumerate(call.args):
         if arg.star:
