@@ -102,6 +102,7 @@ CONVERTED = [
     "mixin_service",
     "self_close_30",
     "attr_map_service",
+    "lambda_close_all",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

@@ -1377,3 +1377,45 @@ def test_noop_attribute_map_served_outside_the_class():
         )
     )
     assert any("does not pass map=self.sockets" in r for r in reports)
+
+
+def test_close_all_in_a_lambda_stops_the_one_server():
+    after = tail("""
+    server = Sink(("127.0.0.1", 0), None)
+    signal.signal(signal.SIGTERM, lambda signum, frame: asyncore.close_all())
+    asyncore.loop()
+    """)
+    assert "signal.signal(signal.SIGTERM, lambda signum, frame: server_controller.stop())" in after
+    assert after.endswith(
+        "server_controller.stopped.wait()  # served until stop(), when smtpd's loop returned\n"
+    )
+
+
+def test_noop_close_all_in_a_lambda_with_two_servers():
+    reports = check_noop(
+        CLASS
+        + """
+    one = Sink(("127.0.0.1", 0), None)
+    two = Sink(("127.0.0.1", 0), None)
+    signal.signal(signal.SIGTERM, lambda signum, frame: asyncore.close_all())
+    asyncore.loop()
+    """
+    )
+    assert any("asyncore.close_all() is part of an expression" in r for r in reports)
+
+
+def test_noop_close_all_in_a_lambda_out_of_the_servers_reach():
+    reports = check_noop(
+        CLASS
+        + """
+    def install():
+        signal.signal(signal.SIGTERM, lambda signum, frame: asyncore.close_all())
+
+
+    def main():
+        server = Sink(("127.0.0.1", 0), None)
+        install()
+        asyncore.loop()
+    """
+    )
+    assert any("asyncore.close_all() does not reach the server here" in r for r in reports)

@@ -727,7 +727,10 @@ class Planner(cst.CSTVisitor):
                 statement = self.statement_of(call)
                 if id(statement) in self.in_threads or self.inside_thread_run(call):
                     continue
-                if statement is None:
+                alone = len(self.plan.instances) == 1 and not self.thread_instances
+                if statement is None and alone:  # ``lambda *a: asyncore.close_all()``
+                    self.plan.closes[call] = self.plan.instances[0]
+                elif statement is None:
                     self.block(
                         call, "asyncore.close_all() is part of an expression", SECTION_STARTUP
                     )

@@ -212,7 +212,12 @@ def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
             f"converted handler has no {attribute.attr.value} (its controller's stop() closes)",
             SECTION_STARTUP,
         )
-    for close_all in plan.close_alls:
+    in_expressions = [
+        c
+        for c in plan.closes
+        if isinstance(c, cst.Call) and planner.legacy(c.func) == "asyncore.close_all"
+    ]
+    for close_all in [*plan.close_alls, *in_expressions]:
         reached = tracker.holder_at(close_all)
         if reached is None:
             planner.block(

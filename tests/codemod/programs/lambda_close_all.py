@@ -1,0 +1,24 @@
+# A relay stub whose Ctrl+C handler is a lambda closing every channel, so that the loop
+# returns and the script prints what it counted; the loop polls with an explicit timeout.
+import asyncore
+import collections
+import signal
+import smtpd
+
+from _record import record
+
+per_sender = collections.Counter()
+
+
+class CountingStub(smtpd.SMTPServer):
+    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+        record(peer, mailfrom, rcpttos, data, **kwargs)
+        per_sender[mailfrom] += len(rcpttos)
+
+
+stub = CountingStub(("127.0.0.1", 0), None)
+signal.signal(signal.SIGINT, lambda signum, frame: asyncore.close_all())
+print(stub.socket.getsockname()[1], flush=True)
+asyncore.loop(timeout=0.5)
+for sender, count in sorted(per_sender.items()):
+    print(sender, count, flush=True)
