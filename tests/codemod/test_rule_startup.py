@@ -1419,3 +1419,28 @@ def test_noop_close_all_in_a_lambda_out_of_the_servers_reach():
     """
     )
     assert any("asyncore.close_all() does not reach the server here" in r for r in reports)
+
+
+def test_close_passed_on_as_a_cleanup_becomes_the_controllers_stop():
+    after = tail("""
+    class Case:
+        def setUp(self):
+            self.server = Sink(("127.0.0.1", 2525), None)
+            self.addCleanup(self.server.close)
+            self.thread = threading.Thread(target=asyncore.loop)
+            self.thread.start()
+    """)
+    assert "self.addCleanup(self.server_controller.stop)" in after
+    assert "BoundController(" in after  # a cleanup may run before the loop started
+
+
+def test_noop_close_passed_on_as_star_arguments():
+    reports = check_noop(
+        CLASS
+        + """
+    server = Sink(("127.0.0.1", 0), None)
+    atexit.register(*[server.close])
+    asyncore.loop()
+    """
+    )
+    assert any("server.close is not called directly" in r for r in reports)

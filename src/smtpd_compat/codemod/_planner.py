@@ -826,6 +826,9 @@ class Planner(cst.CSTVisitor):
         call = self.get_metadata(ParentNodeProvider, attribute)
         if isinstance(call, cst.Call) and not call.args:
             self.plan.closes[call] = instance
+        elif isinstance(call, cst.Arg) and not call.star:  # addCleanup(server.close)
+            self.plan.closes[attribute] = instance  # its controller's stop, called later
+            instance.bound = True  # stop() safe before start(), as close() was
         else:
             self.block(
                 attribute, f"{instance.target}.close is not called directly", SECTION_STARTUP

@@ -451,7 +451,7 @@ def untracked_uses(planner: Planner, tracker: Tracker) -> List[cst.Attribute]:
         call = planner.get_metadata(ParentNodeProvider, attribute)
         if attribute.attr.value not in DISPATCHER_ATTRS or attribute in plan.sockets:
             continue
-        if call in plan.closes:
+        if call in plan.closes or attribute in plan.closes:  # called, or passed on to call
             continue
         receiver = dotted_name(attribute.value) or ""
         if receiver.split(".")[-1] in names and receiver != "self":

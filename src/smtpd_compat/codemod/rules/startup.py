@@ -528,6 +528,16 @@ def arguments_on_their_own_line(call: cst.Call) -> cst.Call:
 
 
 @RULE.on(cst.Attribute)
+def replace_passed_close(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """``addCleanup(server.close)``: the bound method that closes, passed on to call later."""
+    instance = plan.closes.get(original) if plan.convert else None
+    if instance is None:
+        return updated
+    called = stop_call(plan, original, instance)
+    return expression(called[: -len("()")])
+
+
+@RULE.on(cst.Attribute)
 def replace_socket(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
     instance = plan.sockets.get(original) if plan.convert else None  # type: ignore[call-overload]
     if instance is None:
