@@ -104,6 +104,7 @@ CONVERTED = [
     "attr_map_service",
     "lambda_close_all",
     "cleanup_fixture_30",
+    "blocking_thread_30",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -147,6 +148,7 @@ STOPPED_BY_STDIN = {
     "forwarded_thread_30",
     "self_close_30",
     "cleanup_fixture_30",
+    "blocking_thread_30",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

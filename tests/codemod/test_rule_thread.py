@@ -183,7 +183,7 @@ server_controller.stop()
     [
         ({"init": "pass"}, "does not call threading.Thread.__init__(self) once"),
         ({"init": "threading.Thread.__init__(self, daemon=True)"}, "other than name="),
-        ({"run": "asyncore.loop()"}, "run() is not one polling loop"),
+        ({"run": "asyncore.loop(count=3)"}, "run() is not one polling loop"),
         (
             {"run": "while self.active.is_set():\n    asyncore.loop(timeout=1, count=5)"},
             "run() is not `while <flag>: asyncore.loop(",
@@ -369,3 +369,34 @@ def test_forwarded_arguments_are_read_at_the_instance():
 def test_noop_forwarded_arguments_that_cannot_be_read(instances):
     reports = check_noop(FORWARDING.format(instances=instances))
     assert any("the arguments of Fixture(...) cannot be read statically" in r for r in reports)
+
+
+BLOCKING_RUN = "self.active.set()\nasyncore.loop(timeout=0.1)"
+CLOSE_THEN_JOIN = "self.close()\nself.join(5)"
+
+
+def test_blocking_run_closed_by_stop_becomes_a_controller():
+    init = "threading.Thread.__init__(self)\nself.daemon = True"
+    outcome = run(fixture(init=init, run=BLOCKING_RUN, stop=CLOSE_THEN_JOIN))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    def start(self):\n        self.active.set()\n        self.controller.start()\n" in (
+        outcome.source
+    )
+    assert "    def stop(self):\n        self.controller.stop()\n" in outcome.source
+    assert "daemon" not in outcome.source and "asyncore" not in outcome.source
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"stop": "self.join(5)\nself.close()"}, "does not close the server before it joins"),
+        ({"run": "asyncore.loop(timeout=0.1)\nprint('done')"}, "does more than close the server"),
+        ({"run": "print(asyncore.socket_map)\nasyncore.loop()"}, "does more than set its state"),
+        ({"run": "asyncore.loop(timeout=0.1, count=5)"}, "is not one polling loop"),
+        ({"init": "threading.Thread.__init__(self)\nself.daemon = flag"}, "the thread's daemon"),
+    ],
+)
+def test_noop_blocking_run(change, reason):
+    shape = {"run": BLOCKING_RUN, "stop": CLOSE_THEN_JOIN, **change}
+    reports = check_noop(fixture(**shape))
+    assert any(reason in r for r in reports), reports

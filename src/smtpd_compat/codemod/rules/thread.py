@@ -181,7 +181,7 @@ def rewrite_lifecycle(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
     for server in plan.thread_servers:
         thread = server.thread
         assert thread is not None
-        if original is thread.thread_init:
+        if original is thread.thread_init or any(original is d for d in thread.daemon):
             return cst.RemovalSentinel.REMOVE
         if original is thread.start_call:
             return cst.FlattenSentinel(keep_leading_lines(original, started(server)))
