@@ -1,9 +1,11 @@
-# A relay stub whose Ctrl+C handler is a lambda closing every channel, so that the loop
-# returns and the script prints what it counted; the loop polls with an explicit timeout.
+# A relay stub whose Ctrl+C handler is a lambda closing every channel, then exiting (the
+# interrupted select() must not run again on the closed sockets); a finally prints what
+# it counted. The loop has an explicit timeout.
 import asyncore
 import collections
 import signal
 import smtpd
+import sys
 
 from _record import record
 
@@ -17,8 +19,10 @@ class CountingStub(smtpd.SMTPServer):
 
 
 stub = CountingStub(("127.0.0.1", 0), None)
-signal.signal(signal.SIGINT, lambda signum, frame: asyncore.close_all())
+signal.signal(signal.SIGINT, lambda signum, frame: asyncore.close_all() or sys.exit(0))
 print(stub.socket.getsockname()[1], flush=True)
-asyncore.loop(timeout=0.5)
-for sender, count in sorted(per_sender.items()):
-    print(sender, count, flush=True)
+try:
+    asyncore.loop(timeout=0.5)
+finally:
+    for sender, count in sorted(per_sender.items()):
+        print(sender, count, flush=True)
