@@ -400,3 +400,21 @@ def test_noop_blocking_run(change, reason):
     shape = {"run": BLOCKING_RUN, "stop": CLOSE_THEN_JOIN, **change}
     reports = check_noop(fixture(**shape))
     assert any(reason in r for r in reports), reports
+
+
+def test_the_method_joining_the_thread_stops_it_whatever_its_name():
+    source = fixture(run=BLOCKING_RUN, stop=CLOSE_THEN_JOIN).replace(
+        "def stop(self):", "def shutdown(self):"
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    def shutdown(self):\n        self.controller.stop()\n" in outcome.source
+
+
+def test_noop_two_methods_joining_the_thread():
+    methods = "def halt(self):\n    self.close()\n    self.join(1)"
+    source = fixture(run=BLOCKING_RUN, stop=CLOSE_THEN_JOIN, methods=methods).replace(
+        "def stop(self):", "def shutdown(self):"
+    )
+    reports = check_noop(source)
+    assert any("it has no stop() method" in r for r in reports), reports

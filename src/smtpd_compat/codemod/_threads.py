@@ -126,6 +126,7 @@ class ThreadAnalysis:
         self.flag: Optional[str] = None
         self.lock: Optional[str] = None
         self.blocking = False  # run() is one blocking asyncore.loop(), not a polling one
+        self.stop_name = "stop"  # the method that stops the thread (joins it)
         self.methods: Dict[str, cst.FunctionDef] = {
             s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)
         }
@@ -135,8 +136,21 @@ class ThreadAnalysis:
         self.plan.reasons.append(reason)
         self.plan.where.append(node if node is not None else self.plan.node)
 
+    def stopping_method(self) -> str:
+        """``stop``, else the one other method that joins the thread (``shutdown()``)."""
+        if "stop" in self.methods:
+            return "stop"
+        joining = [
+            name
+            for name, method in self.methods.items()
+            if name not in ("__init__", "run", "start")
+            and stop_block(method.body, self.names) is not None
+        ]
+        return joining[0] if len(joining) == 1 else "stop"
+
     def analyse(self) -> ThreadPlan:
-        for method in ("__init__", "run", "stop"):
+        self.stop_name = self.stopping_method()
+        for method in ("__init__", "run", self.stop_name):
             if method not in self.methods:
                 self.why(f"it has no {method}() method")
         if self.plan.reasons:
@@ -145,7 +159,7 @@ class ThreadAnalysis:
         self.read_run(self.methods["run"])
         if "start" in self.methods:
             self.read_start(self.methods["start"])
-        self.read_stop(self.methods["stop"])
+        self.read_stop(self.methods[self.stop_name])
         if not self.plan.reasons:
             self.check_state_uses()
         return self.plan
@@ -291,7 +305,7 @@ class ThreadAnalysis:
 
     def check_state_uses(self) -> None:
         """The flag and the lock belong to the loop: nothing else may read or change them."""
-        lifecycle = {"__init__", "run", "start", "stop"}
+        lifecycle = {"__init__", "run", "start", self.stop_name}
         if "controller" in names_in(self.plan.node):
             self.why("it has a self.controller of its own")
         for name, method in self.methods.items():

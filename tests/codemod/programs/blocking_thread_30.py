@@ -1,5 +1,5 @@
 # A test server that is its own daemon thread (setDaemon in __init__) whose run() is one
-# blocking loop; stop() closes the server, which ends that loop, then joins. Started and
+# blocking loop; shutdown() closes the server, which ends that loop, then joins. Started and
 # stopped 30 times in a row, then once more for the round trip's dialogues.
 import asyncore
 import smtpd
@@ -24,7 +24,7 @@ class ThreadedSink(smtpd.SMTPServer, threading.Thread):
     def run(self):
         asyncore.loop(timeout=0.05)
 
-    def stop(self):
+    def shutdown(self):
         self.close()
         self.join(10)
 
@@ -34,12 +34,12 @@ for attempt in range(30):
     sink.start()
     with smtplib.SMTP("127.0.0.1", sink.socket.getsockname()[1], timeout=10) as client:
         client.sendmail("a@example.com", ["n%d@example.com" % attempt], "Subject: hi\r\n\r\nx")
-    sink.stop()
+    sink.shutdown()
     assert sink.received == ["n%d@example.com" % attempt], sink.received
 
 sink = ThreadedSink()
 sink.start()
 print(sink.socket.getsockname()[1], flush=True)
 sys.stdin.readline()  # the test closes stdin when its dialogues are done
-sink.stop()
+sink.shutdown()
 print("received", sink.received, flush=True)
