@@ -104,7 +104,7 @@ CONVERTED = [
     # made by a classmethod, closed by code the codemod does not follow (_close)
     "classmethod_factory",
     "classmethod_serve_stop",
-    # a plain class of the module as another base (_bases)
+    # a plain class of the module as another base (_mixins)
     "plain_base_first",
     # the dispatcher's socket read by the class once it serves (_close)
     "port_property_fixture",

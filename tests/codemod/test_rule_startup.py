@@ -1322,7 +1322,7 @@ SELF_CLOSE = """
 """
 
 
-def test_self_close_stops_the_carried_controller():
+def test_self_close_stays_and_the_handlers_close_stops_its_controller():
     outcome = run(
         SELF_CLOSE.format(process="pass", instances='server = Sink(("127.0.0.1", 2525), None)')
     )
