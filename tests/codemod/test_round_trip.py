@@ -104,7 +104,7 @@ CONVERTED = [
     # made by a classmethod, closed by code the codemod does not follow (_close)
     "classmethod_factory",
     "classmethod_serve_stop",
-    # a plain class of the module as another base (_bases)
+    # a plain class of the module as another base (_mixins)
     "plain_base_first",
     # the dispatcher's socket read by the class once it serves (_close)
     "port_property_fixture",
@@ -122,6 +122,16 @@ CONVERTED = [
     # a verb closing the channel when its reply is sent (_session)
     "quit_summary",
     "channel_init_log",
+    # start-up and shut-down shapes (rule startup, rule thread)
+    "global_signal_exit",
+    "private_map_30",
+    "forwarded_thread_30",
+    "mixin_service",
+    "self_close_30",
+    "attr_map_service",
+    "lambda_close_all",
+    "cleanup_fixture_30",
+    "blocking_thread_30",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -165,6 +175,11 @@ STOPPED_BY_STDIN = {
     "classmethod_factory",
     "classmethod_serve_stop",
     "port_property_fixture",
+    "private_map_30",
+    "forwarded_thread_30",
+    "self_close_30",
+    "cleanup_fixture_30",
+    "blocking_thread_30",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

@@ -672,8 +672,15 @@ def test_smtpd_close_called_by_a_method_of_the_class_becomes_its_own_close():
     assert "server_controller = BoundController(server, " in outcome.source  # stop() any time
 
 
-def test_noop_smtpd_close_reached_from_process_message():
-    reports = check_noop("""
+@pytest.mark.parametrize(
+    "finish, line",
+    [
+        ("self.close()", 10),
+        ("self.tidy()\n\n            def tidy(self):\n                self.close()", 13),  # 2 calls
+    ],
+)
+def test_noop_smtpd_close_reached_from_process_message(finish, line):
+    reports = check_noop(f"""
         import asyncore
         import smtpd
 
@@ -683,13 +690,13 @@ def test_noop_smtpd_close_reached_from_process_message():
                 self.finish()
 
             def finish(self):
-                self.close()
+                {finish}
 
 
         server = Sink(("localhost", 1025), None)
         asyncore.loop()
     """)
-    expected = "t.py:10: class Sink uses the dispatcher's close: a handler cannot close"
+    expected = f"t.py:{line}: class Sink uses the dispatcher's close: a handler cannot close"
     assert any(r.startswith(expected) for r in reports), reports
 
 
@@ -786,13 +793,13 @@ def test_plain_base_of_the_module_first_is_kept_with_what_it_gives():
         (
             "\n        def log_info(self, text, type='info'):\n            print(text)\n",
             "Helper, smtpd.SMTPServer",
-            "another base or class keyword besides smtpd.SMTPServer (Helper)",
+            "keeps this base, which defines the dispatcher's log_info",
         ),
         # the base reads the dispatcher's socket
         (
             "\n        def port(self):\n            return self.socket.getsockname()[1]\n",
             "Helper, smtpd.SMTPServer",
-            "another base or class keyword besides smtpd.SMTPServer (Helper)",
+            "keeps this base, which reads the dispatcher's socket",
         ),
         # a class from elsewhere: what it gives is not known
         ("", "socketserver.BaseServer, smtpd.SMTPServer", "(socketserver.BaseServer)"),

@@ -1045,3 +1045,435 @@ def test_loop_thread_split_over_lines_stays_split_and_lint_clean(arguments, expe
     """
     )
     assert f"thread = threading.Thread({expected})\n" in outcome.source
+
+
+# -- a server made global by the function creating it ---------------------------
+
+
+def test_global_server_closed_by_a_signal_handler():
+    after = tail("""
+    server = None
+
+
+    def stop(signum, frame):
+        server.close()
+        raise SystemExit(0)
+
+
+    def main():
+        global server
+        server = Sink(("127.0.0.1", 0), None)
+        signal.signal(signal.SIGINT, stop)
+        asyncore.loop()
+    """)
+    assert "    server.controller.stop()\n    raise SystemExit(0)" in after
+    assert after.endswith("""
+    server = Sink()
+    server_controller = BoundController(server, ("127.0.0.1", 0), enable_SMTPUTF8=False)
+    server.controller = server_controller
+    server.socket = server_controller.socket  # bound, as smtpd.SMTPServer's was
+    signal.signal(signal.SIGINT, stop)
+    server_controller.start()
+    server_controller.stopped.wait()  # served until stop(), when smtpd's loop returned
+""")
+
+
+def test_global_server_served_by_another_function():
+    after = tail("""
+    def setup():
+        global server
+        server = Sink(("127.0.0.1", 0), None)
+
+
+    def serve():
+        asyncore.loop(timeout=1)
+
+
+    setup()
+    serve()
+    """)
+    assert "def serve():\n    server.controller.start()\n" in after
+
+
+def test_noop_global_server_read_where_a_local_shadows_it():
+    reports = check_noop(
+        CLASS
+        + """
+    def setup():
+        global server
+        server = Sink(("127.0.0.1", 0), None)
+        asyncore.loop()
+
+
+    def other(server):
+        server.close()
+    """
+    )
+    assert any("server.close" in r for r in reports)
+
+
+def test_noop_global_server_served_before_it_is_made():
+    reports = check_noop(
+        CLASS
+        + """
+    def setup():
+        global server
+        server = Sink(("127.0.0.1", 0), None)
+
+
+    def serve():
+        asyncore.loop(timeout=1)
+
+
+    serve()  # smtpd's loop returned at once: no server yet
+    setup()
+    """
+    )
+    assert any("asyncore.loop() does not follow the creation" in r for r in reports)
+
+
+# -- a private map= kept by the one server, every loop and close_all ------------
+
+
+def test_private_map_through_the_thread_kwargs_and_close_all():
+    after = tail("""
+    def serve():
+        sockets = {}
+        server = Sink(("127.0.0.1", 0), None, map=sockets)
+        thread = threading.Thread(target=asyncore.loop, kwargs={"map": sockets, "timeout": 1})
+        thread.start()
+        try:
+            input()
+        finally:
+            asyncore.close_all(map=sockets)
+            thread.join(5)
+    """)
+    assert "sockets" not in after  # the map goes with the loop
+    assert "threading.Thread(target=serve_until_stopped, args=(server_controller,))" in after
+    assert "        server_controller.stop()\n        thread.join(5)" in after
+
+
+def test_private_map_passed_through_init_and_loop():
+    source = (
+        CLASS.replace(
+            "class Sink(smtpd.SMTPServer):\n",
+            "class Sink(smtpd.SMTPServer):\n"
+            "        def __init__(self, localaddr, sockets):\n"
+            "            smtpd.SMTPServer.__init__(self, localaddr, None, map=sockets)\n\n",
+        )
+        + """
+    own = {}
+    server = Sink(("127.0.0.1", 2525), own)
+    try:
+        asyncore.loop(1, False, own)
+    finally:
+        asyncore.close_all(own)
+    """
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "own = {}" in outcome.source  # still passed to the handler's __init__
+    assert "server_controller.start()" in outcome.source
+    assert "asyncore" not in outcome.source
+
+
+def test_noop_private_map_read_elsewhere():
+    reports = check_noop(
+        CLASS
+        + """
+    own = {}
+    server = Sink(("127.0.0.1", 0), None, map=own)
+    print(len(own))
+    asyncore.loop(map=own)
+    """
+    )
+    assert any("own, the server's socket map, is used here" in r for r in reports)
+
+
+def test_noop_loop_on_the_shared_map_beside_a_private_one():
+    reports = check_noop(
+        CLASS
+        + """
+    own = {}
+    server = Sink(("127.0.0.1", 0), None, map=own)
+    thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 1})
+    """
+    )
+    assert any("does not pass map=own, the map of the server" in r for r in reports)
+
+
+def test_noop_private_map_that_is_not_a_new_dict():
+    reports = check_noop(
+        CLASS
+        + """
+    own = make_map()
+    server = Sink(("127.0.0.1", 0), None, map=own)
+    asyncore.loop(map=own)
+    """
+    )
+    assert any("is not a name bound once to a new dict" in r for r in reports)
+
+
+def test_noop_loop_given_a_map_no_server_is_on():
+    reports = check_noop(
+        CLASS
+        + """
+    other = {}
+    server = Sink(("127.0.0.1", 0), None)
+    asyncore.loop(timeout=1, map=other)
+    """
+    )
+    assert any("is given a map= no server this module creates is on" in r for r in reports)
+
+
+def test_noop_two_servers_on_private_maps():
+    reports = check_noop(
+        CLASS
+        + """
+    one, two = {}, {}
+    first = Sink(("127.0.0.1", 0), None, map=one)
+    second = Sink(("127.0.0.1", 0), None, map=two)
+    asyncore.loop(map=one)
+    """
+    )
+    assert any("converts only where the module creates no other" in r for r in reports)
+
+
+# -- a base class of the module's own, listed before the smtpd base -----------------
+
+MIXIN = """
+    import asyncore
+    import smtpd
+
+
+    class Runner:
+        {runner}
+
+        def run(self):
+            try:
+                self.serve()
+            except KeyboardInterrupt:
+                self.log("interrupted")
+
+
+    class Service({bases}):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.log("message")
+
+        def serve(self):
+            asyncore.loop()
+
+
+    service = Service(("127.0.0.1", 0), None)
+    service.run()
+"""
+LOG = "def log(self, text):\n            print(text)"
+
+
+def mixin(runner: str = LOG, bases: str = "Runner, smtpd.SMTPServer") -> str:
+    return MIXIN.format(runner=runner, bases=bases)
+
+
+def test_mixin_listed_first_stays_the_handlers_base():
+    outcome = run(mixin())
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "class Service(Runner):" in outcome.source
+    assert "def log(self, text):" in outcome.source  # the mixin's log, kept
+    assert "    def serve(self):\n        service_controller.start()\n" in outcome.source
+
+
+@pytest.mark.parametrize(
+    ("runner", "bases", "reason"),
+    [
+        (LOG, "smtpd.SMTPServer, Runner", "has another base"),  # the dispatcher's log won
+        (LOG + "\n\n        def close(self):\n            pass", None, "dispatcher's close"),
+        (LOG + "\n\n        def handle_RCPT(self):\n            pass", None, "as a hook"),
+        (LOG + "\n\n        def stop(self):\n            self.close()", None, "dispatcher's close"),
+    ],
+)
+def test_noop_mixin_that_cannot_be_kept(runner, bases, reason):
+    reports = check_noop(mixin(runner, bases or "Runner, smtpd.SMTPServer"))
+    assert any(reason in r for r in reports), reports
+
+
+# -- self.close() in the server's own methods --------------------------------------
+
+SELF_CLOSE = """
+    import asyncore
+    import smtpd
+    import threading
+
+
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            {process}
+
+        def shutdown(self):
+            self.close()
+            self.thread.join(5)
+
+
+    {instances}
+    server.thread = threading.Thread(
+        target=asyncore.loop, kwargs={{"timeout": 0.1}}, daemon=True
+    )
+    server.thread.start()
+    server.shutdown()
+"""
+
+
+def test_self_close_stays_and_the_handlers_close_stops_its_controller():
+    outcome = run(
+        SELF_CLOSE.format(process="pass", instances='server = Sink(("127.0.0.1", 2525), None)')
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        self.close()\n        self.thread.join(5)\n" in outcome.source
+    assert "    def close(self):\n" in outcome.source  # the handler's own (_close)
+    assert "        self.controller.stop()\n" in outcome.source
+    assert "server.controller = server_controller  # its close() stops it\n" in outcome.source
+    assert "BoundController(server, " in outcome.source  # stop() safe before start()
+    assert (
+        "server.thread = threading.Thread(\n"
+        "    target=serve_until_stopped, daemon=True, args=(server_controller,)\n)\n"
+    ) in outcome.source
+
+
+def test_noop_self_close_while_process_message_runs():
+    reports = check_noop(
+        SELF_CLOSE.format(
+            process="self.shutdown()", instances='server = Sink(("127.0.0.1", 0), None)'
+        )
+    )
+    assert any("class Sink uses the dispatcher's close" in r for r in reports)
+
+
+def test_noop_self_close_of_two_instances_on_one_loop_thread():
+    reports = check_noop(
+        SELF_CLOSE.format(
+            process="pass",
+            instances='other = Sink(("127.0.0.1", 0), None)\n'
+            '    server = Sink(("127.0.0.1", 0), None)',
+        )
+    )
+    assert any("does not follow the creation of exactly one server" in r for r in reports)
+
+
+@pytest.mark.parametrize(
+    "thread",
+    [
+        'threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1, "count": 1000})',
+        "threading.Thread(target=asyncore.loop, args=(0.1, False, None, 50))",
+    ],
+)
+def test_noop_loop_thread_with_a_count(thread):
+    reports = check_noop(CLASS + f'\n    server = Sink(("127.0.0.1", 0), None)\n    {thread}\n')
+    assert any("the loop thread is given count=" in r for r in reports)
+
+
+ATTRIBUTE_MAP = """
+    import asyncore
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        def __init__(self, localaddr):
+            self.sockets = {}
+            smtpd.SMTPServer.__init__(self, localaddr, None, map=self.sockets)
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+        def serve(self):
+            asyncore.loop(map=self.sockets)
+
+        def stop(self):
+            asyncore.close_all(map=self.sockets)
+
+
+    {rest}
+"""
+
+
+def test_private_map_kept_as_an_attribute_of_the_server():
+    outcome = run(
+        ATTRIBUTE_MAP.replace("{rest}", 'server = Sink(("127.0.0.1", 0))\n    server.serve()')
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "asyncore" not in outcome.source
+    assert "        server_controller.stop()\n" in outcome.source
+
+
+def test_noop_attribute_map_served_outside_the_class():
+    reports = check_noop(
+        ATTRIBUTE_MAP.replace(
+            "{rest}", 'server = Sink(("127.0.0.1", 0))\n    asyncore.loop(map=server.sockets)'
+        )
+    )
+    assert any("does not pass map=self.sockets" in r for r in reports)
+
+
+def test_close_all_in_a_lambda_stops_the_one_server():
+    after = tail("""
+    server = Sink(("127.0.0.1", 0), None)
+    signal.signal(signal.SIGTERM, lambda signum, frame: asyncore.close_all())
+    asyncore.loop()
+    """)
+    assert "signal.signal(signal.SIGTERM, lambda signum, frame: server_controller.stop())" in after
+    assert after.endswith(
+        "server_controller.stopped.wait()  # served until stop(), when smtpd's loop returned\n"
+    )
+
+
+def test_noop_close_all_in_a_lambda_with_two_servers():
+    reports = check_noop(
+        CLASS
+        + """
+    one = Sink(("127.0.0.1", 0), None)
+    two = Sink(("127.0.0.1", 0), None)
+    signal.signal(signal.SIGTERM, lambda signum, frame: asyncore.close_all())
+    asyncore.loop()
+    """
+    )
+    assert any("asyncore.close_all() is part of an expression" in r for r in reports)
+
+
+def test_noop_close_all_in_a_lambda_out_of_the_servers_reach():
+    reports = check_noop(
+        CLASS
+        + """
+    def install():
+        signal.signal(signal.SIGTERM, lambda signum, frame: asyncore.close_all())
+
+
+    def main():
+        server = Sink(("127.0.0.1", 0), None)
+        install()
+        asyncore.loop()
+    """
+    )
+    assert any("asyncore.close_all() does not reach the server here" in r for r in reports)
+
+
+def test_close_passed_on_as_a_cleanup_becomes_the_controllers_stop():
+    after = tail("""
+    class Case:
+        def setUp(self):
+            self.server = Sink(("127.0.0.1", 2525), None)
+            self.addCleanup(self.server.close)
+            self.thread = threading.Thread(target=asyncore.loop)
+            self.thread.start()
+    """)
+    assert "self.addCleanup(self.server_controller.stop)" in after
+    assert "BoundController(" in after  # a cleanup may run before the loop started
+
+
+def test_noop_close_passed_on_as_star_arguments():
+    reports = check_noop(
+        CLASS
+        + """
+    server = Sink(("127.0.0.1", 0), None)
+    atexit.register(*[server.close])
+    asyncore.loop()
+    """
+    )
+    assert any("server.close is not called directly" in r for r in reports)

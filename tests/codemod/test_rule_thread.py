@@ -183,7 +183,7 @@ server_controller.stop()
     [
         ({"init": "pass"}, "does not call threading.Thread.__init__(self) once"),
         ({"init": "threading.Thread.__init__(self, daemon=True)"}, "other than name="),
-        ({"run": "asyncore.loop()"}, "run() is not one polling loop"),
+        ({"run": "asyncore.loop(count=3)"}, "run() is not one polling loop"),
         (
             {"run": "while self.active.is_set():\n    asyncore.loop(timeout=1, count=5)"},
             "run() is not `while <flag>: asyncore.loop(",
@@ -304,3 +304,117 @@ def test_thread_base_imported_by_name_is_recognised():
     assert [r for r in outcome.reports if not r.note] == []
     assert "class FakeSMTPServer:\n" in outcome.source
     assert "Thread.__init__" not in outcome.source and "asyncore" not in outcome.source
+
+
+FORWARDING = """\
+import asyncore
+import smtpd
+import threading
+
+
+class Fixture(smtpd.SMTPServer, threading.Thread):
+    def __init__(self, *args, **kwargs):
+        threading.Thread.__init__(self)
+        smtpd.SMTPServer.__init__(self, *args, **kwargs)
+        self.active = False
+
+    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+        pass
+
+    def run(self):
+        self.active = True
+        while self.active:
+            asyncore.loop(timeout=0.1, count=1)
+        asyncore.close_all()
+
+    def stop(self):
+        self.active = False
+        self.join(5)
+
+
+{instances}
+"""
+
+
+def test_forwarded_arguments_are_read_at_the_instance():
+    outcome = run(
+        FORWARDING.format(instances='server = Fixture(("127.0.0.1", 0), None, decode_data=True)')
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    init = outcome.source.split("def __init__(self, *args, **kwargs):\n")[1].split("\n\n")[0]
+    assert init == (
+        "        smtpd_server_attributes(self, *args, **kwargs)\n"
+        "        self.controller = BoundController(\n"
+        "            self,\n"
+        "            self._localaddr,\n"
+        "            data_size_limit=self.data_size_limit,\n"
+        "            enable_SMTPUTF8=self.enable_SMTPUTF8,\n"
+        "        )\n"
+        "        self.socket = self.controller.socket  # bound, as smtpd.SMTPServer's was\n"
+        "        self.active = False"
+    )
+    assert 'data = data.decode("utf-8")' in outcome.source  # decode_data=True at the instance
+
+
+@pytest.mark.parametrize(
+    "instances",
+    [
+        'server = Fixture(("127.0.0.1", 0), None, decode_data=flag)',
+        'server = Fixture(("127.0.0.1", 0), None, map={})',
+        'one = Fixture(("127.0.0.1", 0), None)\n'
+        'two = Fixture(("127.0.0.1", 0), None, decode_data=True)',
+        "server = Fixture(*address)",
+    ],
+)
+def test_noop_forwarded_arguments_that_cannot_be_read(instances):
+    reports = check_noop(FORWARDING.format(instances=instances))
+    assert any("the arguments of Fixture(...) cannot be read statically" in r for r in reports)
+
+
+BLOCKING_RUN = "self.active.set()\nasyncore.loop(timeout=0.1)"
+CLOSE_THEN_JOIN = "self.close()\nself.join(5)"
+
+
+def test_blocking_run_closed_by_stop_becomes_a_controller():
+    init = "threading.Thread.__init__(self)\nself.daemon = True"
+    outcome = run(fixture(init=init, run=BLOCKING_RUN, stop=CLOSE_THEN_JOIN))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    def start(self):\n        self.active.set()\n        self.controller.start()\n" in (
+        outcome.source
+    )
+    assert "    def stop(self):\n        self.controller.stop()\n" in outcome.source
+    assert "daemon" not in outcome.source and "asyncore" not in outcome.source
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"stop": "self.join(5)\nself.close()"}, "does not close the server before it joins"),
+        ({"run": "asyncore.loop(timeout=0.1)\nprint('done')"}, "does more than close the server"),
+        ({"run": "print(asyncore.socket_map)\nasyncore.loop()"}, "does more than set its state"),
+        ({"run": "asyncore.loop(timeout=0.1, count=5)"}, "is not one polling loop"),
+        ({"init": "threading.Thread.__init__(self)\nself.daemon = flag"}, "the thread's daemon"),
+    ],
+)
+def test_noop_blocking_run(change, reason):
+    shape = {"run": BLOCKING_RUN, "stop": CLOSE_THEN_JOIN, **change}
+    reports = check_noop(fixture(**shape))
+    assert any(reason in r for r in reports), reports
+
+
+def test_the_method_joining_the_thread_stops_it_whatever_its_name():
+    source = fixture(run=BLOCKING_RUN, stop=CLOSE_THEN_JOIN).replace(
+        "def stop(self):", "def shutdown(self):"
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "    def shutdown(self):\n        self.controller.stop()\n" in outcome.source
+
+
+def test_noop_two_methods_joining_the_thread():
+    methods = "def halt(self):\n    self.close()\n    self.join(1)"
+    source = fixture(run=BLOCKING_RUN, stop=CLOSE_THEN_JOIN, methods=methods).replace(
+        "def stop(self):", "def shutdown(self):"
+    )
+    reports = check_noop(source)
+    assert any("it has no stop() method" in r for r in reports), reports

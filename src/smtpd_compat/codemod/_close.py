@@ -15,7 +15,7 @@ fixture) without overriding it gets ``CLOSE_METHOD`` the same way: the handler's
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Set
+from typing import Iterator, List, Optional, Set
 
 import libcst as cst
 import libcst.matchers
@@ -97,17 +97,25 @@ def legacy_names_in(node: cst.CSTNode, names: LegacyNames) -> int:
 
 
 def closes_during_a_message(node: cst.ClassDef) -> bool:
-    """``self.close()`` reached from process_message (directly or through one method).
+    """``self.close()`` reached from process_message (directly or through its methods).
 
     smtpd's close() there shut the listening socket and let the session go on; a
     controller's stop() ends every session, so such a class is reported instead.
     """
+    return any(reads_self(method, "close") for method in reached_from(node, "process_message"))
+
+
+def reached_from(node: cst.ClassDef, start: str) -> List[cst.FunctionDef]:
+    """The method ``start`` and the class's methods it calls, and theirs."""
     methods = {s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
-    closing = {name for name, method in methods.items() if reads_self(method, "close")}
-    process_message = methods.get("process_message")
-    if process_message is None:
-        return False
-    return any(reads_self(process_message, name) for name in closing | {"close"})
+    reached: Set[str] = set()
+    todo = [start]
+    while todo:
+        name = todo.pop()
+        if name in methods and name not in reached:
+            reached.add(name)
+            todo += [other for other in methods if reads_self(methods[name], other)]
+    return [methods[name] for name in reached]
 
 
 def reads_self(method: cst.FunctionDef, name: str) -> bool:
@@ -126,14 +134,7 @@ def reads_socket_while_made(node: cst.ClassDef) -> bool:
     Elsewhere in the class the handler has its controller's bound socket under that name
     (the start-up sets it right after making the controller), as smtpd's server had its own.
     """
-    methods = {s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)}
-    reached, todo = set(), ["__init__"]
-    while todo:  # the methods __init__ calls, and theirs
-        name = todo.pop()
-        if name in methods and name not in reached:
-            reached.add(name)
-            todo += [other for other in methods if reads_self(methods[name], other)]
-    return any(reads_self(methods[name], "socket") for name in reached)
+    return any(reads_self(method, "socket") for method in reached_from(node, "__init__"))
 
 
 def kept_dispatcher_names(

@@ -114,7 +114,7 @@ class LeftoverFinder(cst.CSTVisitor):
             nodes += [s.base_init for s in plan.servers if s.base_init is not None]
             nodes += [s.base_close for s in plan.servers if s.base_close is not None]
             nodes += [i.statement for i in plan.instances] + list(plan.loops)
-            nodes += list(plan.threads) + list(plan.close_alls)
+            nodes += list(plan.threads) + list(plan.close_alls) + list(plan.closes)
             nodes += plan.converted_channels
             nodes += list(plan.silenced_debugstream) + list(plan.dropped)
             nodes += [plan.banner] if plan.banner is not None else []

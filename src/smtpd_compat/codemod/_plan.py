@@ -134,6 +134,10 @@ class ServerClass:
     reads_socket: bool = False
     # decode_data is computed (``decode_data=args.raw``): handle_DATA reads self._decode_data
     runtime_decode: bool = False
+    # ``map=<param>`` in its base call: the instances' map is that argument (_maps)
+    map_param: Optional[str] = None
+    # plain classes of the module listed before the smtpd base: the handler keeps them (_mixins)
+    mixins: List[cst.ClassDef] = field(default_factory=list)
 
     @property
     def forwards(self) -> bool:
@@ -217,6 +221,7 @@ class Instance:
     returned: bool = False  # ``return Server(...)``: the handler is named, then returned
     carries: bool = False  # the handler keeps its controller as ``.controller`` (_serving)
     keeps_socket: bool = False  # code reads ``.socket`` where the value was handed (_serving)
+    socket_map: Optional[cst.BaseExpression] = None  # the map= it is on, None: shared (_maps)
 
     @property
     def not_implemented(self) -> bool:
@@ -369,6 +374,35 @@ def server_args(
 def private_map(args: Dict[str, cst.BaseExpression]) -> bool:
     """``map=`` other than ``None`` (asyncore's shared map, the default)."""
     return "map" in args and dotted_name(args["map"]) != "None"
+
+
+def map_parameter(init: cst.FunctionDef, value: cst.BaseExpression) -> Optional[str]:
+    """``map=<param>`` (its name) or ``map=self.<attr>`` in the base call of ``__init__``."""
+    name = dotted_name(value)
+    params = [p.name.value for p in init.params.params]
+    if name is not None and name.count(".") == 1 and params[:1] == ["self"]:
+        return name if name.startswith("self.") else None
+    return name if name in params[1:] else None
+
+
+def instance_map(call: cst.Call, server: Optional[ServerClass]) -> Optional[cst.BaseExpression]:
+    """What an instance passes as the map parameter of its class's ``__init__``."""
+    init = server.init if server is not None else None
+    param = server.map_param if server is not None else None
+    if init is None or param is None:
+        return None
+    if "." in param:  # ``self.<attr>``: the base call's own value
+        return server.base_args.get("map") if server is not None else None
+    params = [p.name.value for p in init.params.params[1:]]
+    for position, arg in enumerate(call.args):
+        if arg.star:
+            return arg.value  # not read statically: the map check blocks it
+        if (arg.keyword is None and position < len(params) and params[position] == param) or (
+            arg.keyword is not None and arg.keyword.value == param
+        ):
+            return arg.value
+    default = next((p.default for p in init.params.params if p.name.value == param), None)
+    return default
 
 
 def fixed_port(localaddr: Optional[cst.BaseExpression]) -> bool:

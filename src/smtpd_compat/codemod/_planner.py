@@ -15,12 +15,12 @@ import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from smtpd_compat.codemod._base_methods import base_use, process_message_of
-from smtpd_compat.codemod._bases import given_names, kept_bases
 from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
 from smtpd_compat.codemod._close import kept_dispatcher_names
 from smtpd_compat.codemod._forwarding import Forwarding
+from smtpd_compat.codemod._mixins import defined_names, mixin_problems, split_mixins
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
     AIOSMTPD_CHANGES,
@@ -50,8 +50,10 @@ from smtpd_compat.codemod._plan import (
     base_init_call,
     bind_server_args,
     fixed_port,
+    instance_map,
     kept_for_code_elsewhere,
     literal_bool,
+    map_parameter,
     private_map,
     server_args,
 )
@@ -61,6 +63,7 @@ from smtpd_compat.codemod._threads import (
     LegacyUse,
     alias_name,
     analyse_thread,
+    declares_global,
     is_polling_call,
     polling_timeout,
     skipped_ids,
@@ -211,10 +214,12 @@ class Planner(cst.CSTVisitor):
         """A server class converts when nothing blocks it; every blocker is reported."""
         names = self.plan.names
         extra = [b for b in node.bases if self.legacy(b.value) not in SERVER_BASES]
-        kept = kept_bases(self.module, node, names)  # plain classes of the module (_bases)
+        mixins, extra = split_mixins(self.module, node, extra, names)  # kept as bases
         thread = None
-        others = [b for b in extra if not names.is_thread_class(b.value) and b not in kept]
-        blocked = self.block_bases(node, others)
+        blocked = self.block_bases(node, [b for b in extra if not names.is_thread_class(b.value)])
+        for where, problem in [p for m in mixins for p in mixin_problems(m)]:
+            self.block(where, f"class {node.name.value} keeps this base, which {problem}")
+            blocked = True
         if any(names.is_thread_class(b.value) for b in extra):
             thread = analyse_thread(node, names)
             for reason, where in zip(thread.reasons, thread.where):
@@ -236,6 +241,7 @@ class Planner(cst.CSTVisitor):
             )
             return
         server = ServerClass(node, process_message, methods.get("__init__"), thread=thread)
+        server.mixins = mixins
         if thread is not None:
             self.in_threads |= skipped_ids(thread)
         body_ok = self.check_class_body(server)
@@ -263,13 +269,16 @@ class Planner(cst.CSTVisitor):
         skipped |= {id(b) for b in building}  # channel_class, handle_accept: the channel's
         collector = SelfAttributes(skipped)
         server.node.visit(collector)
+        for mixin in server.mixins:  # the handler keeps them: what they read, it reads
+            mixin.visit(collector)
+        inherited = {n for m in server.mixins for n in defined_names(m)}  # _mixins
         kept = kept_dispatcher_names(server, collector.read, collector.defined, self.plan.names)
         overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS - kept]
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket
             forbidden = (DISPATCHER_ATTRS - {"socket"}) | THREAD_ATTRS
-        given = given_names(self.module, server.node, self.plan.names) | kept  # _bases, _close
-        unsupported = sorted(((collector.read - given) | set(overridden)) & forbidden)
+        given = inherited | kept  # _mixins, _close
+        unsupported = sorted(((collector.read | set(overridden)) & forbidden) - given)
         for name in unsupported:
             used = "overrides" if name in overridden else "uses"
             self.block(
@@ -305,12 +314,15 @@ class Planner(cst.CSTVisitor):
         bound = bind_server_args(args)
         decode_data = self.constant_bool((bound or {}).get("decode_data"))
         computed = decode_data is None and server.thread is None  # read at run time (handler)
-        if bound is not None and not private_map(bound) and (decode_data is not None or computed):
+        private = bound is not None and private_map(bound) and server.thread is None
+        map_param = map_parameter(server.init, bound["map"]) if bound and private else None
+        readable = decode_data is not None or computed
+        if bound is not None and (not private_map(bound) or map_param) and readable:
             server.base_init, server.base_args, server.decode_data = base_init, bound, decode_data
-            server.runtime_decode = computed
+            server.runtime_decode, server.map_param = computed, map_param
             return True
         forwarding = Forwarding.of(server.init, args, explicit)
-        if forwarding is not None and server.thread is None:
+        if forwarding is not None and not (server.thread and forwarding.self_in_star):
             # ``super().__init__(*args, **kwargs)``: read smtpd's arguments at each instance.
             server.base_init, server.forwarding = base_init, forwarding
             return True
@@ -488,7 +500,7 @@ class Planner(cst.CSTVisitor):
                 return
             target = dotted_name(small.targets[0].target)
         args = server_args(call, server)
-        if args is None or private_map(args):
+        if args is None or (private_map(args) and dotted_name(args["map"]) is None):
             self.block(
                 call,
                 f"the arguments of {what}(...) cannot be read statically "
@@ -518,6 +530,7 @@ class Planner(cst.CSTVisitor):
         owner = self.owner_of(statement)
         instance = Instance(statement, call, server, target, args, owner, handler_class=made)
         instance.returned = isinstance(small, cst.Return)
+        instance.socket_map = args.get("map") or instance_map(call, server)
         instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
         instance.bound |= server is not None and server.controller_class != "BoundController"
@@ -527,6 +540,19 @@ class Planner(cst.CSTVisitor):
     def add_thread_instance(self, call: cst.Call, server: ServerClass) -> None:
         """The instance stays as it is: remember its name to check what the module does with it."""
         self.thread_instances += 1
+        if server.forwarding is not None:  # what smtpd received is read at each instance
+            args = server.forwarding.bind(call.args)
+            decode_data = self.constant_bool(args.get("decode_data")) if args else None
+            if args is None or private_map(args) or server.decode_data not in (None, decode_data):
+                decode_data = None
+            if decode_data is None:
+                self.block(
+                    call,
+                    f"the arguments of {server.name}(...) cannot be read statically (star-args, "
+                    "map=, or a decode_data that is computed or differs between instances)",
+                    SECTION_THREAD,
+                )
+            server.decode_data = decode_data
         parent = self.get_metadata(ParentNodeProvider, call)
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = dotted_name(parent.targets[0].target)
@@ -545,7 +571,7 @@ class Planner(cst.CSTVisitor):
                 for a in call.args
                 if a.keyword
                 and a.keyword.value in ("map", "count")
-                and not (a.keyword.value == "map" and dotted_name(a.value) == "None")
+                and not (a.keyword.value == "map" and dotted_name(a.value) is not None)
             ] or [a for a in call.args if a.keyword is None][3:]
             if statement is None or not isinstance(statement.body[0], cst.Expr) or bad:
                 self.block(
@@ -671,6 +697,9 @@ class Planner(cst.CSTVisitor):
             alone = len(self.plan.instances) == 1  # the startup rule follows it (_serving)
             if not reached and handed_out and (attribute.attr.value == "socket" or alone):
                 continue  # the handler it handed out keeps the socket (rule startup)
+            made_in = self.scope_of(instance.statement)
+            if not reached and alone and declares_global(made_in, instance.target):
+                continue  # ``global server`` where it is made: followed as a module name
             if not reached:
                 self.block(
                     attribute,
@@ -699,7 +728,10 @@ class Planner(cst.CSTVisitor):
                 statement = self.statement_of(call)
                 if id(statement) in self.in_threads or self.inside_thread_run(call):
                     continue
-                if statement is None:
+                alone = len(self.plan.instances) == 1 and not self.thread_instances
+                if statement is None and alone:  # ``lambda *a: asyncore.close_all()``
+                    self.plan.closes[call] = self.plan.instances[0]
+                elif statement is None:
                     self.block(
                         call, "asyncore.close_all() is part of an expression", SECTION_STARTUP
                     )
@@ -795,6 +827,9 @@ class Planner(cst.CSTVisitor):
         call = self.get_metadata(ParentNodeProvider, attribute)
         if isinstance(call, cst.Call) and not call.args:
             self.plan.closes[call] = instance
+        elif isinstance(call, cst.Arg) and not call.star:  # addCleanup(server.close)
+            self.plan.closes[attribute] = instance  # its controller's stop, called later
+            instance.bound = True  # stop() safe before start(), as close() was
         else:
             self.block(
                 attribute, f"{instance.target}.close is not called directly", SECTION_STARTUP

@@ -27,6 +27,7 @@ from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, Instance
 from smtpd_compat.codemod._planner import Planner, binds
+from smtpd_compat.codemod._threads import declares_global
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Holder:
     scope: cst.CSTNode
     expr: str
     direct: bool  # the creation's own target: its controller is in reach by its name
+    declared: bool = False  # a module name its creating function declares ``global``
 
     def controller(self, instance: Instance) -> str:
         if self.direct:
@@ -69,6 +71,8 @@ class Tracker:
         scope = planner.scope_of(instance.statement)
         if instance.target is not None:
             self.add(self.holder_scope(scope, instance.target), instance.target, direct=True)
+        if declares_global(scope, instance.target):  # read by the module's other functions
+            self.holders.append(Holder(self.planner.module, instance.target or "", False, True))
         if instance.server is not None:
             self.add(instance.server.node, "self", direct=False)
         if instance.returned and isinstance(scope, cst.FunctionDef):
@@ -295,6 +299,8 @@ def created_before(planner: Planner, tracker: Tracker, holder: Holder, site: cst
     Any other holder was handed the server, which therefore exists.
     """
     instance = tracker.instance
+    if holder.declared:
+        return called_after_creation(planner, instance, site)
     if not holder.direct:
         return True
     made_in = planner.scope_of(instance.statement)
@@ -308,6 +314,35 @@ def created_before(planner: Planner, tracker: Tracker, holder: Holder, site: cst
             instance.statement
         ) < planner.line(site)
     return isinstance(made_in, cst.Module) and not called_before(planner, instance, site)
+
+
+def called_after_creation(planner: Planner, instance: Instance, site: cst.CSTNode) -> bool:
+    """A loop reading the global its creating function sets runs after that function.
+
+    Module code calls the creating function before it first names the loop's function,
+    and no function names the loop's function (it may run earlier from there: smtpd's
+    loop then returned at once, the converted one would find no server).
+    """
+    made_in, loop_in = planner.scope_of(instance.statement), planner.scope_of(site)
+    if not isinstance(made_in, cst.FunctionDef) or not isinstance(loop_in, cst.FunctionDef):
+        return False
+    if loop_in is made_in or planner.class_of(loop_in) is not None:
+        return False
+    m = cst.matchers
+    named_in_functions = [
+        n
+        for d in planner.module.body
+        if isinstance(d, (cst.FunctionDef, cst.ClassDef))
+        for n in m.findall(d.body, m.Name(loop_in.name.value))
+    ]
+    if named_in_functions:
+        return False
+    code = [s for s in planner.module.body if not isinstance(s, (cst.FunctionDef, cst.ClassDef))]
+    made = [
+        planner.line(c) for s in code for c in m.findall(s, m.Call(func=m.Name(made_in.name.value)))
+    ]
+    looped = [planner.line(n) for s in code for n in m.findall(s, m.Name(loop_in.name.value))]
+    return bool(made) and bool(looped) and min(made) < min(looped)
 
 
 def entered_after_creation(planner: Planner, instance: Instance, site: cst.CSTNode) -> bool:
@@ -416,7 +451,7 @@ def untracked_uses(planner: Planner, tracker: Tracker) -> List[cst.Attribute]:
         call = planner.get_metadata(ParentNodeProvider, attribute)
         if attribute.attr.value not in DISPATCHER_ATTRS or attribute in plan.sockets:
             continue
-        if call in plan.closes:
+        if call in plan.closes or attribute in plan.closes:  # called, or passed on to call
             continue
         receiver = dotted_name(attribute.value) or ""
         if receiver.split(".")[-1] in names and receiver != "self":

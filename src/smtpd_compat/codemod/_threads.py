@@ -9,6 +9,8 @@ thread's life is exactly "serve from start() until stop()":
 - ``run()`` is statements that set the flag, ``while <flag>: asyncore.loop(timeout=T,
   count=1)`` (optionally inside ``with self.<lock>:``, a lock used nowhere else),
   then optionally ``asyncore.close_all()`` / ``self.close()``;
+- or ``run()`` is one blocking ``asyncore.loop()`` (no count, no map) after statements
+  setting state, then optionally closing; ``stop()`` then closes the server before it joins;
 - ``start()``, if overridden, calls ``threading.Thread.start(self)`` or
   ``super().start()`` once at its top level;
 - ``stop()`` changes the flag, then joins the thread (``self.join(...)``,
@@ -43,6 +45,9 @@ class ThreadPlan:
 
     node: cst.ClassDef
     thread_init: Optional[cst.BaseStatement] = None
+    # ``self.daemon = ...`` / ``self.setDaemon(...)`` in __init__: they go with the Thread base
+    # (the Controller's own thread is a daemon)
+    daemon: List[cst.BaseStatement] = field(default_factory=list)
     run: Optional[cst.FunctionDef] = None
     prelude: List[cst.BaseStatement] = field(default_factory=list)
     start_call: Optional[cst.BaseStatement] = None  # Thread.start(self) in a start() override
@@ -55,7 +60,7 @@ class ThreadPlan:
     @property
     def rewritten(self) -> List[cst.CSTNode]:
         """Nodes that disappear or change: the attribute checks skip them."""
-        nodes: List[cst.CSTNode] = [*self.stop_statements]
+        nodes: List[cst.CSTNode] = [*self.stop_statements, *self.daemon]
         nodes += [n for n in (self.thread_init, self.run, self.start_call) if n is not None]
         return nodes
 
@@ -67,6 +72,23 @@ def small_call(stmt: cst.BaseStatement) -> Optional[cst.Call]:
         if isinstance(expr, cst.Expr) and isinstance(expr.value, cst.Call):
             return expr.value
     return None
+
+
+def sets_daemon(stmt: cst.BaseStatement) -> bool:
+    """``self.daemon = True|False`` or ``self.setDaemon(True|False)``."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return False
+    small = stmt.body[0]
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target, value = dotted_name(small.targets[0].target), small.value
+    elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        call = small.value
+        if dotted_name(call.func) != "self.setDaemon" or len(call.args) != 1:
+            return False
+        target, value = "self.daemon", call.args[0].value
+    else:
+        return False
+    return target == "self.daemon" and dotted_name(value) in ("True", "False")
 
 
 def thread_method_call(stmt: cst.BaseStatement, method: str, names: LegacyNames) -> bool:
@@ -103,6 +125,8 @@ class ThreadAnalysis:
         self.names = names
         self.flag: Optional[str] = None
         self.lock: Optional[str] = None
+        self.blocking = False  # run() is one blocking asyncore.loop(), not a polling one
+        self.stop_name = "stop"  # the method that stops the thread (joins it)
         self.methods: Dict[str, cst.FunctionDef] = {
             s.name.value: s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)
         }
@@ -112,8 +136,21 @@ class ThreadAnalysis:
         self.plan.reasons.append(reason)
         self.plan.where.append(node if node is not None else self.plan.node)
 
+    def stopping_method(self) -> str:
+        """``stop``, else the one other method that joins the thread (``shutdown()``)."""
+        if "stop" in self.methods:
+            return "stop"
+        joining = [
+            name
+            for name, method in self.methods.items()
+            if name not in ("__init__", "run", "start")
+            and stop_block(method.body, self.names) is not None
+        ]
+        return joining[0] if len(joining) == 1 else "stop"
+
     def analyse(self) -> ThreadPlan:
-        for method in ("__init__", "run", "stop"):
+        self.stop_name = self.stopping_method()
+        for method in ("__init__", "run", self.stop_name):
             if method not in self.methods:
                 self.why(f"it has no {method}() method")
         if self.plan.reasons:
@@ -122,7 +159,7 @@ class ThreadAnalysis:
         self.read_run(self.methods["run"])
         if "start" in self.methods:
             self.read_start(self.methods["start"])
-        self.read_stop(self.methods["stop"])
+        self.read_stop(self.methods[self.stop_name])
         if not self.plan.reasons:
             self.check_state_uses()
         return self.plan
@@ -141,9 +178,14 @@ class ThreadAnalysis:
             self.why("threading.Thread.__init__ gets arguments other than name=", call)
             return
         self.plan.thread_init = calls[0]
+        self.plan.daemon = [s for s in block_body(init.body) if sets_daemon(s)]
 
     def read_run(self, run: cst.FunctionDef) -> None:
         body = list(block_body(run.body))
+        blocking = [i for i, s in enumerate(body) if self.blocking_loop(s)]
+        if len(blocking) == 1 and len(run.params.params) == 1 and not self.polling_run(body):
+            self.read_blocking_run(run, body, blocking[0])
+            return
         loops = [i for i, s in enumerate(body) if isinstance(s, cst.While)]
         if len(loops) != 1 or len(run.params.params) != 1:
             self.why("run() is not one polling loop", run)
@@ -162,6 +204,37 @@ class ThreadAnalysis:
         if any(self.mentions_legacy(s) or isinstance(s, cst.Return) for s in prelude):
             self.why("run() does more than set its flag before the loop", run)
             return
+        self.plan.run, self.plan.prelude = run, prelude
+        self.plan.run_closes = bool(postlude)
+        self.plan.closes_all = any(self.is_close_all(s) for s in postlude)
+
+    def polling_run(self, body: List[cst.BaseStatement]) -> bool:
+        return any(isinstance(s, cst.While) for s in body)
+
+    def blocking_loop(self, stmt: cst.BaseStatement) -> bool:
+        """``asyncore.loop(...)`` on the shared map with no count: it returns once closed."""
+        call = small_call(stmt)
+        if call is None or self.names.legacy_name(call.func) != "asyncore.loop":
+            return False
+        if any(a.star for a in call.args):
+            return False
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+        positional = [a.value for a in call.args if a.keyword is None]
+        keywords.update(zip(("timeout", "use_poll", "map", "count"), positional))
+        return all(dotted_name(keywords[k]) == "None" for k in ("map", "count") if k in keywords)
+
+    def read_blocking_run(
+        self, run: cst.FunctionDef, body: List[cst.BaseStatement], index: int
+    ) -> None:
+        """``run()`` is a blocking loop: it served until the server was closed (by stop())."""
+        prelude, postlude = body[:index], body[index + 1 :]
+        if not all(closes(s, self.names) for s in postlude):
+            self.why("run() does more than close the server after its loop", run)
+            return
+        if any(self.mentions_legacy(s) or isinstance(s, cst.Return) for s in prelude):
+            self.why("run() does more than set its state before the loop", run)
+            return
+        self.blocking = True
         self.plan.run, self.plan.prelude = run, prelude
         self.plan.run_closes = bool(postlude)
         self.plan.closes_all = any(self.is_close_all(s) for s in postlude)
@@ -199,11 +272,14 @@ class ThreadAnalysis:
         if block is None:
             self.why("stop() does not join the thread once, in one block with its closing", stop)
             return
-        if self.flag is None:  # run() was not a polling loop: that reason says it all
-            return
         statements = [
             s for s in block if thread_method_call(s, "join", self.names) or closes(s, self.names)
         ]
+        if self.blocking:
+            self.read_blocking_stop(stop, statements)
+            return
+        if self.flag is None:  # run() was not a polling loop: that reason says it all
+            return
         first = block.index(statements[0])
         if not any(self.flag in names_in(s) for s in block[:first]):
             self.why(f"stop() does not change self.{self.flag} before it joins the thread", stop)
@@ -214,9 +290,22 @@ class ThreadAnalysis:
         self.plan.closes_all |= any(self.is_close_all(s) for s in statements)
         self.plan.stop_statements = statements
 
+    def read_blocking_stop(
+        self, stop: cst.FunctionDef, statements: List[cst.BaseStatement]
+    ) -> None:
+        """The server is closed before the join: the blocking loop returned, the join with it."""
+        join = next(
+            i for i, s in enumerate(statements) if thread_method_call(s, "join", self.names)
+        )
+        if not any(closes(s, self.names) for s in statements[:join]):
+            self.why("stop() does not close the server before it joins the loop's thread", stop)
+            return
+        self.plan.closes_all |= any(self.is_close_all(s) for s in statements)
+        self.plan.stop_statements = statements
+
     def check_state_uses(self) -> None:
         """The flag and the lock belong to the loop: nothing else may read or change them."""
-        lifecycle = {"__init__", "run", "start", "stop"}
+        lifecycle = {"__init__", "run", "start", self.stop_name}
         if "controller" in names_in(self.plan.node):
             self.why("it has a self.controller of its own")
         for name, method in self.methods.items():
@@ -339,6 +428,17 @@ def stop_block(body: cst.BaseSuite, names: LegacyNames) -> Optional[List[cst.Bas
         if block is not None
     ]
     return found[0] if len(found) == 1 and not joins else None
+
+
+def declares_global(function: cst.CSTNode, name: Optional[str]) -> bool:
+    """``global <name>`` in a function: what it assigns to ``name`` is the module's."""
+    if not isinstance(function, cst.FunctionDef) or name is None or "." in name:
+        return False
+    m = cst.matchers
+    declared = m.findall(function.body, m.Global())
+    return any(
+        item.name.value == name for d in declared if isinstance(d, cst.Global) for item in d.names
+    )
 
 
 def names_in(node: cst.CSTNode) -> List[str]:

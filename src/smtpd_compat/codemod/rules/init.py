@@ -64,7 +64,9 @@ def forwarded_attributes(server: ServerClass) -> cst.BaseStatement:
 
 def assignments(plan: Plan, server: ServerClass) -> List[cst.BaseStatement]:
     if server.forwards:
-        return [forwarded_attributes(server)]
+        thread = server.thread is not None  # it binds its controller here (rule thread)
+        controller = controller_statements(plan, server, self_name(server)) if thread else []
+        return [forwarded_attributes(server), *controller]
     me = self_name(server)
     stored = []
     for param in ("localaddr", "remoteaddr", "data_size_limit", "enable_SMTPUTF8", "decode_data"):

@@ -33,6 +33,7 @@ from smtpd_compat.codemod._build import (
     statement,
 )
 from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
+from smtpd_compat.codemod._maps import check_socket_maps, check_thread_counts
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
     LEGACY_ATTRS,
@@ -60,6 +61,13 @@ from smtpd_compat.codemod._threads import (
 from smtpd_compat.codemod.rules.auth import controller_options
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
+
+
+@RULE.analysis
+def socket_maps(planner: Planner, module: cst.Module) -> None:
+    """A private map= converts where it only keeps the one server apart; no loop count."""
+    check_socket_maps(planner)
+    check_thread_counts(planner)
 
 
 @RULE.analysis
@@ -173,7 +181,12 @@ def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
             f"converted handler has no {attribute.attr.value} (its controller's stop() closes)",
             SECTION_STARTUP,
         )
-    for close_all in plan.close_alls:
+    in_expressions = [
+        c
+        for c in plan.closes
+        if isinstance(c, cst.Call) and planner.legacy(c.func) == "asyncore.close_all"
+    ]
+    for close_all in [*plan.close_alls, *in_expressions]:
         reached = tracker.holder_at(close_all)
         if reached is None:
             planner.block(
@@ -183,7 +196,8 @@ def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
             plan.controller_at[id(close_all)] = reached.controller(instance)
             instance.carries |= not reached.direct
     server = instance.server
-    if instance.carries and server is not None and owns_controller(server.node):
+    owners = [server.node, *server.mixins] if server is not None else []
+    if instance.carries and server is not None and any(owns_controller(c) for c in owners):
         planner.block(
             server.node,
             f"class {server.name} has a controller attribute of its own: the converted "
@@ -484,6 +498,16 @@ def arguments_on_their_own_line(call: cst.Call) -> cst.Call:
     args = list(call.args)
     args[-1] = args[-1].with_changes(whitespace_after_arg=break_after(""))
     return call.with_changes(whitespace_before_args=break_after("    "), args=args)
+
+
+@RULE.on(cst.Attribute)
+def replace_passed_close(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """``addCleanup(server.close)``: the bound method that closes, passed on to call later."""
+    instance = plan.closes.get(original) if plan.convert else None
+    if instance is None:
+        return updated
+    called = stop_call(plan, original, instance)
+    return expression(called[: -len("()")])
 
 
 @RULE.on(cst.Attribute)

@@ -16,7 +16,7 @@ polled as often, the Controller serves on its own thread meanwhile.
 
 from __future__ import annotations
 
-from typing import List
+from typing import Dict, List
 
 import libcst as cst
 
@@ -34,6 +34,7 @@ from smtpd_compat.codemod._planner import Planner, uses_in_scope
 from smtpd_compat.codemod._rule import Result, Rule
 from smtpd_compat.codemod._threads import THREAD_ATTRS, alias_name
 from smtpd_compat.codemod.rules.startup import (
+    ATTRIBUTE_FOR,
     BOUND_CONTROLLER_IMPORTS,
     controller_at,
     server_options,
@@ -146,12 +147,16 @@ def has_threads_or_polls(plan: Plan) -> bool:
 
 
 DEFAULT_TIMEOUT = "30.0"  # asyncore.loop's
+FORWARDED_OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
 
 
 def controller_statements(plan: Plan, server: ServerClass, me: str) -> List[cst.BaseStatement]:
     """Where smtpd.SMTPServer.__init__ bound: bind a controller and keep its socket."""
     plan.imports.update({("aiosmtpd.controller", "Controller"), *BOUND_CONTROLLER_IMPORTS})
-    options = server_options(plan, server, me, {})
+    stored: Dict[str, cst.BaseExpression] = {}
+    if server.forwards:  # smtpd_server_attributes (rule init) stored what the instance passed
+        stored = {p: expression(f"{me}.{ATTRIBUTE_FOR[p]}") for p in FORWARDED_OPTIONS}
+    options = server_options(plan, server, me, stored)
     args = [me, f"{me}._localaddr", *options]
     return [
         statement(assign_call(f"{me}.controller", server.controller_class, args, indent=8)),
@@ -176,7 +181,7 @@ def rewrite_lifecycle(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
     for server in plan.thread_servers:
         thread = server.thread
         assert thread is not None
-        if original is thread.thread_init:
+        if original is thread.thread_init or any(original is d for d in thread.daemon):
             return cst.RemovalSentinel.REMOVE
         if original is thread.start_call:
             return cst.FlattenSentinel(keep_leading_lines(original, started(server)))

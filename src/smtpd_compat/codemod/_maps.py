@@ -1,0 +1,229 @@
+"""A private socket map: ``map=m`` given to the server, every loop and ``close_all``.
+
+Test helpers keep their server off asyncore's shared map: ``m = {}``, the server made
+with ``map=m`` (directly, or through an ``__init__`` parameter passed on as ``map=``),
+served by ``asyncore.loop(map=m)`` or ``Thread(target=asyncore.loop, kwargs={"map": m})``
+and shut down by ``asyncore.close_all(map=m)``. Where the module creates that one
+server and every loop and ``close_all`` passes the same fresh dict, which nothing else
+reads, the map only keeps the server apart from other servers, of which there are
+none: it converts as the shared map does, and the map goes with the loop. Any other
+map use keeps its truthful blocker.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, List, Optional, Set, Tuple
+
+import libcst as cst
+import libcst.matchers
+from libcst.metadata import ParentNodeProvider
+
+from smtpd_compat.codemod._names import dotted_name
+from smtpd_compat.codemod._plan import SECTION_STARTUP
+from smtpd_compat.codemod._planner import Planner
+from smtpd_compat.codemod._threads import alias_name, socket_map_alias
+
+# asyncore.loop(timeout, use_poll, map, count); asyncore.close_all(map, ignore_all)
+LOOP_MAP_POSITION = 2
+CLOSE_ALL_MAP_POSITION = 0
+
+
+def is_shared(value: Optional[cst.BaseExpression]) -> bool:
+    """No map, or ``map=None``: asyncore's shared map."""
+    return value is None or dotted_name(value) == "None"
+
+
+def argument(call: cst.Call, keyword: str, position: int) -> Optional[cst.BaseExpression]:
+    for index, arg in enumerate(call.args):
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+        if arg.keyword is None and not arg.star and index == position:
+            return arg.value
+    return None
+
+
+def assignments(planner: Planner) -> List[cst.Assign]:
+    found = cst.matchers.findall(planner.module, cst.matchers.Assign())
+    return [a for a in found if isinstance(a, cst.Assign)]
+
+
+def in_thread_class(planner: Planner, call: cst.Call) -> bool:
+    """Inside what the thread rule rewrites (a thread class's run() and stop())."""
+    return id(planner.statement_of(call)) in planner.in_threads or planner.inside_thread_run(call)
+
+
+def dict_entry(
+    planner: Planner, value: Optional[cst.BaseExpression], key: str
+) -> Optional[cst.BaseExpression]:
+    """``{"map": m, ...}`` or ``dict(map=m)``, written there or assigned once to a name."""
+    if isinstance(value, cst.Name):
+        assigned = [
+            a.value
+            for a in assignments(planner)
+            if len(a.targets) == 1 and dotted_name(a.targets[0].target) == value.value
+        ]
+        value = assigned[0] if len(assigned) == 1 else None
+    if isinstance(value, cst.Dict):
+        for element in value.elements:
+            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                if element.key.evaluated_value == key:
+                    return element.value
+    if isinstance(value, cst.Call) and dotted_name(value.func) == "dict":
+        return argument(value, key, -1)
+    return None
+
+
+def map_sites(planner: Planner) -> Iterator[Tuple[cst.CSTNode, str, Optional[cst.BaseExpression]]]:
+    """Every loop, loop thread and ``close_all`` outside thread classes, with its map."""
+    for call in planner.loop_calls:
+        given = argument(call, "map", LOOP_MAP_POSITION)
+        alias = alias_name(socket_map_alias(planner.scope_of(call), planner.plan.names))
+        if alias is not None and given is not None and dotted_name(given) == alias:
+            given = None  # asyncore's shared map under a local name
+        if not in_thread_class(planner, call):
+            yield call, "asyncore.loop()", given
+    for call, _ in planner.thread_targets:
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+        given = dict_entry(planner, keywords.get("kwargs"), "map")
+        passed = keywords.get("args")
+        if given is None and isinstance(passed, (cst.Tuple, cst.List)):
+            values = [e.value for e in passed.elements if isinstance(e, cst.Element)]
+            given = values[LOOP_MAP_POSITION] if len(values) > LOOP_MAP_POSITION else None
+        yield call, "threading.Thread(target=asyncore.loop)", given
+    for call in planner.calls:
+        if planner.legacy(call.func) == "asyncore.close_all" and not in_thread_class(planner, call):
+            yield call, "asyncore.close_all()", argument(call, "map", CLOSE_ALL_MAP_POSITION)
+
+
+def check_socket_maps(planner: Planner) -> None:
+    """Private maps convert in the one shape above; any other map use blocks, at its line."""
+    plan = planner.plan
+    private = [i for i in plan.instances if not is_shared(i.socket_map)]
+    sites = list(map_sites(planner))
+    if not private:
+        for node, what, given in sites:
+            if not is_shared(given):
+                planner.block(
+                    node,
+                    f"{what} is given a map= no server this module creates is on: smtpd's "
+                    "loop served nothing there",
+                    SECTION_STARTUP,
+                )
+        return
+    if len(plan.instances) != 1:
+        for instance in private:
+            planner.block(
+                instance.statement,
+                "a server on a private map= converts only where the module creates no other",
+                SECTION_STARTUP,
+            )
+        return
+    instance = private[0]
+    name = dotted_name(instance.socket_map)  # type: ignore[arg-type]
+    allowed: Set[int] = {id(instance.socket_map)}
+    server = instance.server
+    own = server.node if server is not None and server.map_param == name else None
+    for node, what, given in sites:
+        outside = own is not None and planner.class_of(planner.scope_of(node)) is not own
+        if given is None or dotted_name(given) != name or outside:
+            planner.block(
+                node,
+                f"{what} does not pass map={name}, the map of the server: smtpd's loop "
+                "served another map there",
+                SECTION_STARTUP,
+            )
+        allowed.add(id(given))
+    made = fresh_assignments(planner, name)
+    if name is None or len(made) != 1:
+        planner.block(
+            instance.statement,
+            f"the server's map= is not a name bound once to a new dict ({name})",
+            SECTION_STARTUP,
+        )
+        return
+    allowed.add(id(made[0].targets[0].target))
+    skipped = server.init if server is not None and own is None else None  # its parameter
+    for use in uses_of(planner.module, name, skipped):
+        if id(use) not in allowed:
+            planner.block(
+                use,
+                f"{name}, the server's socket map, is used here: the converted server has "
+                "none (its Controller keeps its own sockets)",
+                SECTION_STARTUP,
+            )
+            return
+    kept = instance.server is not None and instance.server.init is not None  # its own call
+    line = planner.get_metadata(ParentNodeProvider, made[0])
+    if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and not kept:
+        planner.plan.dropped.append(line)  # the map goes: nothing reads it any more
+
+
+def fresh_assignments(planner: Planner, name: Optional[str]) -> List[cst.Assign]:
+    """``name = {}`` / ``name = dict()``, when those are its only bindings."""
+    found: List[cst.Assign] = []
+    for assign in assignments(planner):
+        for target in assign.targets:
+            if dotted_name(target.target) != name:
+                continue
+            value = assign.value
+            empty = isinstance(value, cst.Dict) and not value.elements
+            empty |= (
+                isinstance(value, cst.Call) and dotted_name(value.func) == "dict" and not value.args
+            )
+            if not empty or len(assign.targets) != 1:
+                return []
+            found.append(assign)
+    return found
+
+
+def uses_of(module: cst.Module, name: str, skipped: Optional[cst.CSTNode]) -> List[cst.CSTNode]:
+    finder = DottedUses(name, skipped)
+    module.visit(finder)
+    return finder.found
+
+
+class DottedUses(cst.CSTVisitor):
+    """Every ``name`` or ``a.b`` read or written, not the attribute part of ``x.name``."""
+
+    def __init__(self, name: str, skipped: Optional[cst.CSTNode]) -> None:
+        super().__init__()
+        self.name, self.skipped = name, skipped
+        self.found: List[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if node is self.skipped:
+            return False
+        if isinstance(node, (cst.Name, cst.Attribute)) and dotted_name(node) == self.name:
+            self.found.append(node)
+            return False
+        if isinstance(node, cst.Attribute):
+            node.value.visit(self)  # not its attr: ``x.m`` is not ``m``
+            return False
+        if isinstance(node, cst.Arg):
+            node.value.visit(self)  # not its keyword: ``map=m`` names the parameter
+            return False
+        return True
+
+
+LOOP_COUNT_POSITION = 3
+
+
+def check_thread_counts(planner: Planner) -> None:
+    """``Thread(target=asyncore.loop, kwargs={"count": N})``: the loop returned after N passes.
+
+    The converted thread serves until ``stop()``; a count cannot carry over.
+    """
+    for call, _ in planner.thread_targets:
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+        count = dict_entry(planner, keywords.get("kwargs"), "count")
+        passed = keywords.get("args")
+        if count is None and isinstance(passed, (cst.Tuple, cst.List)):
+            values = [e.value for e in passed.elements if isinstance(e, cst.Element)]
+            count = values[LOOP_COUNT_POSITION] if len(values) > LOOP_COUNT_POSITION else None
+        if not is_shared(count):  # None: no count either
+            planner.block(
+                call,
+                "the loop thread is given count=: smtpd's loop returned after that many "
+                "passes, a Controller serves until stop()",
+                SECTION_STARTUP,
+            )
