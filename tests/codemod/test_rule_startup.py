@@ -1477,3 +1477,40 @@ def test_noop_close_passed_on_as_star_arguments():
     """
     )
     assert any("server.close is not called directly" in r for r in reports)
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "threading.Thread(target=asyncore.loop, daemon=True).start()",
+        "self.serve()\n\n        def serve(self):\n"
+        "            threading.Thread(target=asyncore.loop).start()",
+    ],
+)
+def test_noop_loop_started_while_the_server_is_created(start: str) -> None:
+    """A loop thread started from the server's own __init__ runs before the name the
+    creation binds exists: no Controller can be named there, so it is reported."""
+    reports = check_noop(
+        f"""
+    import asyncore
+    import smtpd
+    import threading
+
+
+    class Sink(smtpd.SMTPServer):
+        def __init__(self):
+            super().__init__(("127.0.0.1", 0), None)
+            {start}
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            print(data)
+
+
+    server = Sink()
+    input()
+    """
+    )
+    assert any(
+        "threading.Thread(target=asyncore.loop) runs while the server is created" in r
+        for r in reports
+    ), reports

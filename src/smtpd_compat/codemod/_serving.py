@@ -299,6 +299,8 @@ def created_before(planner: Planner, tracker: Tracker, holder: Holder, site: cst
     Any other holder was handed the server, which therefore exists.
     """
     instance = tracker.instance
+    if runs_during_creation(planner, instance, site):
+        return False
     if holder.declared:
         return called_after_creation(planner, instance, site)
     if not holder.direct:
@@ -314,6 +316,29 @@ def created_before(planner: Planner, tracker: Tracker, holder: Holder, site: cst
             instance.statement
         ) < planner.line(site)
     return isinstance(made_in, cst.Module) and not called_before(planner, instance, site)
+
+
+def runs_during_creation(planner: Planner, instance: Instance, site: cst.CSTNode) -> bool:
+    """The loop is in the created class's ``__init__`` or a method it calls on ``self``:
+    it runs before the creation's name (and so its controller) exists."""
+    if instance.server is None:
+        return False
+    methods = {
+        f.name.value: f
+        for f in block_body(instance.server.node.body)
+        if isinstance(f, cst.FunctionDef)
+    }
+    init = methods.get("__init__")
+    if init is None:
+        return False
+    m = cst.matchers
+    called = {
+        a.attr.value
+        for a in m.findall(init, m.Attribute(value=m.Name("self")))
+        if isinstance(a, cst.Attribute)
+    }
+    during = [init, *(methods[n] for n in sorted(called) if n in methods)]
+    return any(encloses(planner, method, site) for method in during)
 
 
 def called_after_creation(planner: Planner, instance: Instance, site: cst.CSTNode) -> bool:

@@ -50,6 +50,7 @@ from smtpd_compat.codemod._serving import (
     Tracker,
     dispatcher_reads,
     reached_holder,
+    runs_during_creation,
     untracked_uses,
 )
 from smtpd_compat.codemod._threads import (
@@ -80,6 +81,15 @@ def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
         tracker.track()
     for line, what, key in planner.distant:
         holder = reached_holder(planner, tracker, key) if tracker else None
+        if tracker is not None and runs_during_creation(planner, tracker.instance, key):
+            planner.block(
+                line,
+                f"{what} runs while the server is created (in its class's __init__), before "
+                "it exists: its Controller can start only after the creation (start the "
+                "loop there instead)",
+                SECTION_STARTUP,
+            )
+            continue
         if tracker is None or holder is None:
             many = len(plan.instances) > 1 or planner.thread_instances
             planner.block(
