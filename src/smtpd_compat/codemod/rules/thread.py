@@ -29,7 +29,14 @@ from smtpd_compat.codemod._build import (
     statement,
 )
 from smtpd_compat.codemod._names import dotted_name
-from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, SECTION_THREAD, Plan, Poll, ServerClass
+from smtpd_compat.codemod._plan import (
+    DISPATCHER_ATTRS,
+    SECTION_CHANGES,
+    SECTION_THREAD,
+    Plan,
+    Poll,
+    ServerClass,
+)
 from smtpd_compat.codemod._planner import Planner, uses_in_scope
 from smtpd_compat.codemod._rule import Result, Rule
 from smtpd_compat.codemod._threads import THREAD_ATTRS, alias_name
@@ -40,6 +47,12 @@ from smtpd_compat.codemod.rules.startup import (
     server_options,
 )
 
+# A Thread subclass that was not a daemon kept the process alive until stop().
+NOT_A_DAEMON = (
+    "the process no longer waits at exit for this class's thread to be stopped (it was not "
+    "a daemon; aiosmtpd's Controller thread is one): call stop() before the program ends "
+    "if it relied on that"
+)
 RULE = Rule("thread", "Thread subclasses and polling loops drive a Controller", SECTION_THREAD)
 
 
@@ -60,6 +73,10 @@ def check_thread_uses(planner: Planner, module: cst.Module) -> None:
                 "the converted class has no such attribute",
                 SECTION_THREAD,
             )
+    for server in plan.thread_servers:
+        daemon = server.thread.daemon if server.thread else []
+        if not any("True" in code_of(s) for s in daemon):
+            planner.add_note(server.node, NOT_A_DAEMON, SECTION_CHANGES)
     closes_all = any(s.thread and s.thread.closes_all for s in plan.thread_servers)
     others = len(plan.servers) > 1 or plan.instances or planner.thread_instances > 1
     if closes_all and others:
