@@ -20,7 +20,7 @@ import libcst.matchers
 
 from smtpd_compat.codemod._auth import small
 from smtpd_compat.codemod._build import block_body, statements_of
-from smtpd_compat.codemod._channel_args import SERVER_SETTINGS
+from smtpd_compat.codemod._channel_args import SERVER_SETTINGS, substituted
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import legacy_use
 
@@ -218,30 +218,9 @@ def unportable(statements: List[cst.BaseStatement], conn: str, names: LegacyName
     return None
 
 
-class OnHandler(cst.CSTTransformer):
-    """``self`` (the server) becomes ``self.event_handler`` (the handler it converts to)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.labels: Set[int] = set()
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.labels.add(id(node.attr))
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is not None:
-            self.labels.add(id(node.keyword))
-
-    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        if original_node.value == "self" and id(original_node) not in self.labels:
-            return cst.parse_expression("self.event_handler")
-        return updated_node
-
-
 def on_handler(stmt: cst.BaseStatement) -> cst.BaseStatement:
-    result = stmt.visit(OnHandler())
-    assert isinstance(result, cst.BaseStatement)
-    return result
+    """``self`` (the server) becomes ``self.event_handler`` (the handler it converts to)."""
+    return substituted(stmt, {"self": cst.parse_expression("self.event_handler")})
 
 
 # The channel state an __init__'s own code may read, and where an SMTP subclass has it

@@ -19,7 +19,13 @@ from typing import Dict, List, Optional, Set, Tuple, Union
 import libcst as cst
 import libcst.matchers
 
-from smtpd_compat.codemod._accept import AcceptHook, accept_method, init_code, read_accept
+from smtpd_compat.codemod._accept import (
+    AcceptHook,
+    accept_method,
+    accepted_names,
+    init_code,
+    read_accept,
+)
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
 from smtpd_compat.codemod._build import block_body, code_of, is_docstring, statements_of
 from smtpd_compat.codemod._channel_args import InitValue, bind_arguments, extra_params
@@ -751,64 +757,17 @@ def channel_class_of(server: cst.ClassDef) -> Tuple[Optional[str], Optional[cst.
 
 
 def accepted_channel(stmt: cst.BaseStatement) -> Optional[str]:
-    """The channel class a ``handle_accept``/``handle_accepted`` override only builds."""
+    """The channel class a ``handle_accept``/``handle_accepted`` override only builds
+    (read as the accept rule reads it: :func:`accepted_names`)."""
     if not isinstance(stmt, cst.FunctionDef) or stmt.decorators or stmt.asynchronous:
         return None
-    params = [p.name.value for p in stmt.params.params]
-    body = statements_of(stmt)
-    if stmt.name.value == "handle_accepted" and len(params) == 3 and len(body) == 1:
-        return built_channel(body[0], params[1:])
-    if stmt.name.value != "handle_accept" or params != ["self"] or not body:
+    if stmt.name.value not in ("handle_accept", "handle_accepted"):
         return None
-    accepted = unpacked(body[0], "self.accept()")
-    if accepted is not None and len(body) == 2:
-        return built_channel(body[1], accepted)
-    pair, check = small(body[0]), body[-1]
-    if len(body) != 2 or not isinstance(pair, cst.Assign) or len(pair.targets) != 1:
+    accepted = accepted_names(stmt)
+    if isinstance(accepted, str):
         return None
-    name = dotted_name(pair.targets[0].target)
-    if name is None or source_of(pair.value) != "self.accept()":
-        return None
-    if not isinstance(check, cst.If) or check.orelse or not tests_pair(check.test, name):
-        return None
-    inner = block_body(check.body)
-    accepted = unpacked(inner[0], name) if len(inner) == 2 else None
-    return built_channel(inner[1], accepted) if accepted is not None else None
-
-
-def unpacked(stmt: cst.BaseStatement, source: str) -> Optional[List[str]]:
-    """``conn, addr = <source>``: the two names."""
-    assign = small(stmt)
-    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
-        return None
-    target = assign.targets[0].target
-    if source_of(assign.value) != source or not isinstance(target, cst.Tuple):
-        return None
-    names = [e.value.value for e in target.elements if isinstance(e.value, cst.Name)]
-    return names if len(names) == 2 == len(target.elements) else None
-
-
-def source_of(value: cst.BaseExpression) -> Optional[str]:
-    """``name`` or ``name()`` (a call without arguments), else None."""
-    if isinstance(value, cst.Call):
-        return f"{dotted_name(value.func)}()" if not value.args else None
-    return dotted_name(value)
-
-
-def tests_pair(test: cst.BaseExpression, name: str) -> bool:
-    """``pair`` or ``pair is not None``."""
-    if dotted_name(test) == name:
-        return True
-    m = cst.matchers
-    return bool(
-        m.matches(
-            test,
-            m.Comparison(
-                left=m.Name(name),
-                comparisons=[m.ComparisonTarget(operator=m.IsNot(), comparator=m.Name("None"))],
-            ),
-        )
-    )
+    pair, rest = accepted
+    return built_channel(rest[0], list(pair)) if len(rest) == 1 else None
 
 
 def built_channel(stmt: cst.BaseStatement, accepted: List[str]) -> Optional[str]:

@@ -19,6 +19,8 @@ prints or relays exactly as before (``_base_methods``).
 
 from __future__ import annotations
 
+import textwrap
+
 import libcst as cst
 
 from smtpd_compat.codemod._base_methods import METHODS_CODE, base_use
@@ -26,6 +28,7 @@ from smtpd_compat.codemod._build import insert_helpers
 from smtpd_compat.codemod._plan import DEBUGGING_HANDLER, SECTION_DEBUGGING, SERVER_SUBCLASSES, Plan
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod.rules.handler import decoding_hooks_code
 
 RULE = Rule("debugging", "DebuggingServer becomes a handler printing the same", SECTION_DEBUGGING)
 
@@ -68,6 +71,8 @@ def find_base_uses(planner: Planner, module: cst.Module) -> None:
             server.attrs_read.add("_remoteaddr")  # where PureProxyMethods relays to
 
 
+# The hooks as methods of the handler class (one blank line between them).
+HOOKS = textwrap.indent(decoding_hooks_code("self.decode_data").replace("\n\n\n", "\n\n"), "    ")
 LEGACY_DEBUGGING_HANDLER = f'''\
 class {DEBUGGING_HANDLER}:
     """Prints each message as smtpd.DebuggingServer did."""
@@ -76,21 +81,7 @@ class {DEBUGGING_HANDLER}:
         # The Controller stays in bytes mode (its decode_data is strict ASCII): this decodes.
         self.decode_data = decode_data
 
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        # smtpd with decode_data=True did not offer 8BITMIME.
-        session.host_name = hostname
-        if self.decode_data:
-            return [line for line in responses if line != "250-8BITMIME"]
-        return responses
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        # smtpd with decode_data=True knew no BODY= parameter.
-        if self.decode_data and any(option.startswith("BODY=") for option in mail_options):
-            return "555 MAIL FROM parameters not recognized or not implemented"
-        envelope.mail_from = address
-        envelope.mail_options.extend(mail_options)
-        return "250 OK"
-
+{HOOKS}
     async def handle_DATA(self, server, session, envelope):
         data = envelope.original_content[:-2].replace(b"\\r\\n", b"\\n")
         if self.decode_data:

@@ -16,7 +16,7 @@ aiosmtpd's own ``decode_data=True`` refuses non-ASCII mail.
 from __future__ import annotations
 
 import textwrap
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import libcst as cst
 import libcst.matchers
@@ -223,21 +223,30 @@ async def handle_DATA(self, server, session, envelope):
 """
 # smtpd with decode_data=True offered no 8BITMIME and refused BODY=; aiosmtpd would
 # refuse non-ASCII bodies (500) with its own decode_data=True, so handle_DATA decodes.
-DECODING_HOOKS = """\
-async def handle_EHLO(self, server, session, envelope, hostname, responses):
-    # smtpd with decode_data=True did not offer 8BITMIME.
-    session.host_name = hostname
-    return [line for line in responses if line != "250-8BITMIME"]
+def decoding_hooks_code(flag: Optional[str] = None) -> str:
+    """handle_EHLO and handle_MAIL answering as smtpd with decode_data=True did; ``flag``
+    is the expression that decides it when the program runs (None: always)."""
+    offer = '    return [line for line in responses if line != "250-8BITMIME"]\n'
+    refuse = 'any(option.startswith("BODY=") for option in mail_options)'
+    if flag is not None:
+        offer = f"    if {flag}:\n    {offer}    return responses\n"
+        refuse = f"{flag} and {refuse}"
+    return (
+        "async def handle_EHLO(self, server, session, envelope, hostname, responses):\n"
+        "    # smtpd with decode_data=True did not offer 8BITMIME.\n"
+        "    session.host_name = hostname\n"
+        f"{offer}\n\n"
+        "async def handle_MAIL(self, server, session, envelope, address, mail_options):\n"
+        "    # smtpd with decode_data=True knew no BODY= parameter.\n"
+        f"    if {refuse}:\n"
+        '        return "555 MAIL FROM parameters not recognized or not implemented"\n'
+        "    envelope.mail_from = address\n"
+        "    envelope.mail_options.extend(mail_options)\n"
+        '    return "250 OK"\n'
+    )
 
 
-async def handle_MAIL(self, server, session, envelope, address, mail_options):
-    # smtpd with decode_data=True knew no BODY= parameter.
-    if any(option.startswith("BODY=") for option in mail_options):
-        return "555 MAIL FROM parameters not recognized or not implemented"
-    envelope.mail_from = address
-    envelope.mail_options.extend(mail_options)
-    return "250 OK"
-"""
+DECODING_HOOKS = decoding_hooks_code()
 
 GENERATED_INIT = """\
 def __init__(self, localaddr, remoteaddr, data_size_limit=33554432, enable_SMTPUTF8=False,
@@ -276,23 +285,7 @@ RUNTIME_DECODE = """
                 "mail_options": list(envelope.mail_options),
                 "rcpt_options": list(envelope.rcpt_options),
             }"""
-RUNTIME_DECODING_HOOKS = """\
-async def handle_EHLO(self, server, session, envelope, hostname, responses):
-    # smtpd with decode_data=True did not offer 8BITMIME.
-    session.host_name = hostname
-    if self._decode_data:
-        return [line for line in responses if line != "250-8BITMIME"]
-    return responses
-
-
-async def handle_MAIL(self, server, session, envelope, address, mail_options):
-    # smtpd with decode_data=True knew no BODY= parameter.
-    if self._decode_data and any(option.startswith("BODY=") for option in mail_options):
-        return "555 MAIL FROM parameters not recognized or not implemented"
-    envelope.mail_from = address
-    envelope.mail_options.extend(mail_options)
-    return "250 OK"
-"""
+RUNTIME_DECODING_HOOKS = decoding_hooks_code("self._decode_data")
 
 
 def handle_data(server: ServerClass) -> cst.BaseStatement:
