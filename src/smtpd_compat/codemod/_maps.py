@@ -52,6 +52,20 @@ def in_thread_class(planner: Planner, call: cst.Call) -> bool:
     return id(planner.statement_of(call)) in planner.in_threads or planner.inside_thread_run(call)
 
 
+def loop_thread_argument(
+    planner: Planner, call: cst.Call, name: str, position: int
+) -> Optional[cst.BaseExpression]:
+    """What ``Thread(target=asyncore.loop, ...)`` passes the loop as ``name``: an entry of
+    its ``kwargs=`` or the ``position``-th of its ``args=``."""
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+    given = dict_entry(planner, keywords.get("kwargs"), name)
+    passed = keywords.get("args")
+    if given is None and isinstance(passed, (cst.Tuple, cst.List)):
+        values = [e.value for e in passed.elements if isinstance(e, cst.Element)]
+        given = values[position] if len(values) > position else None
+    return given
+
+
 def dict_entry(
     planner: Planner, value: Optional[cst.BaseExpression], key: str
 ) -> Optional[cst.BaseExpression]:
@@ -83,12 +97,7 @@ def map_sites(planner: Planner) -> Iterator[Tuple[cst.CSTNode, str, Optional[cst
         if not in_thread_class(planner, call):
             yield call, "asyncore.loop()", given
     for call, _ in planner.thread_targets:
-        keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
-        given = dict_entry(planner, keywords.get("kwargs"), "map")
-        passed = keywords.get("args")
-        if given is None and isinstance(passed, (cst.Tuple, cst.List)):
-            values = [e.value for e in passed.elements if isinstance(e, cst.Element)]
-            given = values[LOOP_MAP_POSITION] if len(values) > LOOP_MAP_POSITION else None
+        given = loop_thread_argument(planner, call, "map", LOOP_MAP_POSITION)
         yield call, "threading.Thread(target=asyncore.loop)", given
     for call in planner.calls:
         if planner.legacy(call.func) == "asyncore.close_all" and not in_thread_class(planner, call):
@@ -214,12 +223,7 @@ def check_thread_counts(planner: Planner) -> None:
     The converted thread serves until ``stop()``; a count cannot carry over.
     """
     for call, _ in planner.thread_targets:
-        keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
-        count = dict_entry(planner, keywords.get("kwargs"), "count")
-        passed = keywords.get("args")
-        if count is None and isinstance(passed, (cst.Tuple, cst.List)):
-            values = [e.value for e in passed.elements if isinstance(e, cst.Element)]
-            count = values[LOOP_COUNT_POSITION] if len(values) > LOOP_COUNT_POSITION else None
+        count = loop_thread_argument(planner, call, "count", LOOP_COUNT_POSITION)
         if not is_shared(count):  # None: no count either
             planner.block(
                 call,

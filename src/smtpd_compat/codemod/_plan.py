@@ -291,6 +291,11 @@ class Plan:
         return [s for s in self.servers if s.thread is not None]
 
     @property
+    def attached_channels(self) -> List[ChannelPlan]:
+        """The channel classes converting servers use, each once."""
+        return list({id(s.channel): s.channel for s in self.servers if s.channel}.values())
+
+    @property
     def needs_debugging_handler(self) -> bool:
         return any(i.server is None and not i.not_implemented for i in self.instances)
 

@@ -54,7 +54,7 @@ RULE = Rule(
 def check_channel_uses(planner: Planner, module: cst.Module) -> None:
     """A channel class that goes must not be used anywhere but in ``channel_class``."""
     servers = planner.plan.servers
-    for channel in {id(s.channel): s.channel for s in servers if s.channel}.values():
+    for channel in planner.plan.attached_channels:
         assigned = sum(1 for s in servers if s.channel is channel)
         m = cst.matchers  # its own name inside it: the class statement, super(Channel, self)
         inside = len(m.findall(channel.node, m.Name(channel.name)))
@@ -77,8 +77,7 @@ def check_channel_uses(planner: Planner, module: cst.Module) -> None:
 @RULE.analysis
 def note_error_left_open(planner: Planner, module: cst.Module) -> None:
     """A handle_error that did not close left the client waiting; converted code answers."""
-    servers = planner.plan.servers
-    for channel in {id(s.channel): s.channel for s in servers if s.channel}.values():
+    for channel in planner.plan.attached_channels:
         if channel.error is None or channel.error_closes:
             continue
         method = next(m for m in overridden_methods(channel.node) if m.name.value == "handle_error")
@@ -327,8 +326,7 @@ def server_attributes(statements: List[cst.BaseStatement]) -> Set[str]:
 def note_raising_init_code(planner: Planner, module: cst.Module) -> None:
     """A channel __init__'s calls run in connection_made, where an exception is no longer
     the listening server's."""
-    channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
-    for channel in channels.values():
+    for channel in planner.plan.attached_channels:
         if channel.init is not None and may_raise(channel.init_code):
             planner.add_note(
                 channel.init,

@@ -64,8 +64,7 @@ def check_controller_name(planner: Planner, module: cst.Module) -> None:
 def check_server_reads(planner: Planner, module: cst.Module) -> None:
     """``self.smtp_server.X`` is the handler's X: not the dispatcher's, nor smtpd's settings."""
     lost = DISPATCHER_ATTRS | set(LEGACY_ATTRS)
-    channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
-    for channel in channels.values():
+    for channel in planner.plan.attached_channels:
         read: List[Tuple[str, cst.CSTNode, cst.CSTNode]] = [
             (m.name, m.original, m.original) for m in channel.verbs
         ]
@@ -99,8 +98,7 @@ def server_reads(code: cst.CSTNode) -> List[Tuple[str, str]]:
 @RULE.analysis
 def note_raising_methods(planner: Planner, module: cst.Module) -> None:
     """A method that can raise: aiosmtpd answers 500 and goes on, smtpd dropped the client."""
-    channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
-    for channel in channels.values():
+    for channel in planner.plan.attached_channels:
         for method in (m for m in channel.verbs if m.raises and m.name != "push"):
             planner.add_note(
                 method.original,
@@ -114,8 +112,7 @@ def note_raising_methods(planner: Planner, module: cst.Module) -> None:
 @RULE.analysis
 def note_push_override(planner: Planner, module: cst.Module) -> None:
     """A ``push`` override sees aiosmtpd's replies, where they differ from smtpd's too."""
-    channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
-    for channel in channels.values():
+    for channel in planner.plan.attached_channels:
         for method in (m for m in channel.verbs if m.name == "push"):
             raises = (
                 "; an exception in it ends the session without a reply (smtpd "
@@ -134,8 +131,7 @@ def note_push_override(planner: Planner, module: cst.Module) -> None:
 @RULE.analysis
 def note_init_changes(planner: Planner, module: cst.Module) -> None:
     """What the channel's ``__init__`` changed that the SMTP subclass changes otherwise."""
-    channels = {id(s.channel): s.channel for s in planner.plan.servers if s.channel}
-    for channel in channels.values():
+    for channel in planner.plan.attached_channels:
         if channel.session:
             for node, note in channel.init_notes:
                 planner.add_note(node, note, SECTION_VERBS)
