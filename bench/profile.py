@@ -10,7 +10,12 @@ Tools (each a separate run of the scenario, so none distorts another's figures):
 * ``cprofile``: every server thread under cProfile (Python <= 3.11): exact call
   counts per message and time per function (inflated by the profiler itself);
 * ``pyspy``: py-spy samples all threads without slowing them much: the honest
-  share of CPU per function (installed into the engine's venv on first use).
+  share of CPU per function (installed into the engine's venv on first use);
+* ``instructions``: the server under valgrind's callgrind, the scenario run twice
+  with different message counts: user-space instructions per message (the
+  difference, so start-up, warm-up and the session's set-up cancel out). Exact
+  and repeatable on a busy machine, where CPU time is not; blind to the kernel
+  and to what an instruction costs (cache misses). Not part of the default set.
 
 Writes raw outputs to bench/profiles/ and prints a summary normalised per message.
 """
@@ -248,7 +253,66 @@ def summarize_collapsed(path: str, messages: int, rate: int, top: int) -> str:
 
 Counter = collections.Counter
 
-TOOLS = {"syscalls": profile_syscalls, "cprofile": profile_cprofile, "pyspy": profile_pyspy}
+# --- instructions (callgrind) --------------------------------------------------------
+
+
+def with_messages(scenario: Dict[str, Any], messages: int) -> Dict[str, Any]:
+    """``scenario`` with ``messages`` per connection, slow-client timeouts."""
+    load = list(scenario["loadgen"])
+    load[load.index("--msgs") + 1] = str(messages)
+    return dict(scenario, loadgen=load + ["--timeout", "600"])
+
+
+def instructions_for(python: str, engine: str, scenario: Dict[str, Any], out: str) -> int:
+    """Total user-space instructions of one engine process serving ``scenario``."""
+    wrapper = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, python]
+    _, script, engine_args, _ = runner.ENGINES[engine]
+    command = [*wrapper, "-W", "ignore::DeprecationWarning"]
+    command += [os.path.join(runner.ENGINES_DIR, script), *engine_args]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    line = runner.read_line(server.stdout, 120)
+    if not line or not line.startswith("PORT "):
+        server.kill()
+        raise SystemExit(f"engine {engine} did not start under valgrind")
+    run_load(python, scenario, line.split()[1], server.pid)
+    stop_engine(server)
+    with open(out) as text:
+        for row in text:
+            if row.startswith(("summary:", "totals:")):
+                return int(row.split()[1])
+    raise SystemExit(f"no instruction total in {out}")
+
+
+def profile_instructions(python: str, args: argparse.Namespace, scenario: Dict[str, Any]) -> str:
+    if not shutil.which("valgrind"):
+        return "valgrind not found: apt-get install valgrind"
+    if "--msgs" not in scenario["loadgen"]:
+        return f"{args.scenario} has no message count to vary"
+    counts = (20, 220)
+    totals = [
+        instructions_for(
+            python,
+            args.engine,
+            with_messages(scenario, count),
+            os.path.join(OUT_DIR, f"{args.engine}-{args.scenario}-{count}.callgrind"),
+        )
+        for count in counts
+    ]
+    connections = int(scenario["loadgen"][scenario["loadgen"].index("--conns") + 1])
+    per_message = (totals[1] - totals[0]) / (connections * (counts[1] - counts[0]))
+    return (
+        f"user-space instructions per message: {per_message:,.0f} (callgrind, "
+        f"{counts[1]} minus {counts[0]} messages per connection; "
+        f"callgrind_annotate {OUT_DIR}/{args.engine}-{args.scenario}-*.callgrind)"
+    )
+
+
+TOOLS = {
+    "syscalls": profile_syscalls,
+    "cprofile": profile_cprofile,
+    "pyspy": profile_pyspy,
+    "instructions": profile_instructions,
+}
 
 
 def parse_args(argv: List[str] = None) -> argparse.Namespace:
