@@ -50,7 +50,9 @@ class MailApi:
             raise ApiError("Mailbox {} not found".format(user))
         with open("inserted.log", "a") as f:
             f.write(json.dumps({"user": user, **body}) + "\n")
-        return {"id": "msg-{}".format(len(open("inserted.log").readlines()))}
+        with open("inserted.log") as f:
+            count = sum(1 for _ in f)
+        return {"id": "msg-{}".format(count)}
 
 
 service = MailApi()

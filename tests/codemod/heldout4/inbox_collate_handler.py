@@ -57,7 +57,7 @@ class Inbox(object):
             log.info("Cleaning up")
 
 
-inbox = Inbox()
+inbox = Inbox(port=0, address="127.0.0.1")
 
 
 @inbox.collate

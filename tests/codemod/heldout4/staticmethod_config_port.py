@@ -1,7 +1,8 @@
 # Shape: an earthquake-notification app's test mail server: TestSmtpServer whose
 # process_message is a @staticmethod taking (*args, **kwargs) and doing nothing, built in
 # main() on the port read from the application's settings object (an SC() whose dict
-# holds SMTP.port) with an empty host, and a bare asyncore.loop().
+# holds SMTP.port; the app binds host '', which smtpd's getaddrinfo refuses here, so the
+# settings' server name is used), and a bare asyncore.loop().
 import asyncore
 import smtpd
 
@@ -12,7 +13,7 @@ class SC:
     """The application's settings object (its JSON config file, here inline)."""
 
     def __init__(self):
-        self.dict = {"SMTP": {"server": "localhost", "port": 0, "security": "None"}}
+        self.dict = {"SMTP": {"server": "127.0.0.1", "port": 0, "security": "None"}}
 
 
 class TestSmtpServer(smtpd.SMTPServer):
@@ -25,7 +26,7 @@ class TestSmtpServer(smtpd.SMTPServer):
 def main():
     sc = SC()
     port = sc.dict["SMTP"]["port"]
-    server = TestSmtpServer(("", port), None)
+    server = TestSmtpServer((sc.dict["SMTP"]["server"], port), None)
     print(server.socket.getsockname()[1], flush=True)
     asyncore.loop()
 

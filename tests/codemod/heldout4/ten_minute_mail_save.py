@@ -25,7 +25,7 @@ def save(data, rcpttos, mailfrom):
         if os.path.exists(path):
             with open(path) as f:
                 mails = json.load(f)
-        mails.append({"from": mailfrom, "subject": message["Subject"], "size": len(data)})
+        mails.append({"from": mailfrom, "subject": str(message["Subject"]), "size": len(data)})
         with open(path, "w") as f:
             json.dump(mails, f, indent=1)
 
