@@ -22,7 +22,7 @@ softwareVersion = "0.6.3"
 settings = {"smtpdusername": "user", "smtpdpassword": "secret"}
 
 
-class StoppableThread(object):
+class StoppableThread(object):  # noqa: UP004
     def initStop(self):
         self.stop = threading.Event()
         self._stopped = False
@@ -111,7 +111,7 @@ class smtpServer(threading.Thread, StoppableThread):
         self.server = smtpServerMessenger(("127.0.0.1", LISTENPORT), None)
 
     def stopThread(self):
-        super(smtpServer, self).stopThread()
+        super(smtpServer, self).stopThread()  # noqa: UP008
         self.server.close()
         return
 

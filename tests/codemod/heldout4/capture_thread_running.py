@@ -31,7 +31,7 @@ class MailCaptureThread(threading.Thread):
     def __init__(self, **kwargs):
         # smtpd.SMTPServer uses asyncore's global map: this thread must be its only user.
         assert not asyncore.socket_map, asyncore.socket_map
-        super(MailCaptureThread, self).__init__(**kwargs)
+        super(MailCaptureThread, self).__init__(**kwargs)  # noqa: UP008
         self.daemon = True
         self._running = True
         self.captured_mails = []
@@ -46,14 +46,19 @@ class MailCaptureThread(threading.Thread):
         class CapturingSMTPServer(smtpd.SMTPServer):
             def process_message(self, peer, mailfrom, rcpttos, data):
                 record(peer, mailfrom, rcpttos, data)
-                log.debug("%r: Captured mail from peer %r: %r", self, peer, (mailfrom, rcpttos, data))
+                log.debug(
+                    "%r: Captured mail from peer %r: %r", self, peer, (mailfrom, rcpttos, data)
+                )
                 captured_mails.append((mailfrom, rcpttos, data))
 
             def close(self):
                 smtpd.SMTPServer.close(self)
                 # also clean up any orphaned SMTP channels
                 for dispatcher in list(asyncore.socket_map.values()):
-                    if isinstance(dispatcher, smtpd.SMTPChannel) and dispatcher._SMTPChannel__server is self:
+                    if (
+                        isinstance(dispatcher, smtpd.SMTPChannel)
+                        and dispatcher._SMTPChannel__server is self
+                    ):
                         log.debug("%r: Forcing close of orphaned channel %r", self, dispatcher)
                         dispatcher.close()
 

@@ -27,7 +27,11 @@ class Channel(smtpd.SMTPChannel):
         self.push("502 5.5.1 EXPN not supported")
 
     def smtp_RCPT(self, arg):
-        addr = arg[3:].strip().strip("<>").split("@")[0].lower() if arg.upper().startswith("TO:") else ""
+        addr = (
+            arg[3:].strip().strip("<>").split("@")[0].lower()
+            if arg.upper().startswith("TO:")
+            else ""
+        )
         if addr and addr not in MAILBOXES:
             self.push("550 5.1.1 <%s>: Recipient address rejected: User unknown" % addr)
             return

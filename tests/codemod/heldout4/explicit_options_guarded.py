@@ -11,10 +11,10 @@ from _record import record
 class SimpleSMTPServer(smtpd.SMTPServer):
     def process_message(self, peer, mailfrom, rcpttos, data, mail_options=None, rcpt_options=None):
         record(peer, mailfrom, rcpttos, data, mail_options=mail_options, rcpt_options=rcpt_options)
-        print("Receiving message from {0}.".format(peer[0]))
-        print("Message addressed from {0}.".format(mailfrom))
-        print("Message addressed to {0}.".format(rcpttos))
-        print("Message lenght: {0}.".format(len(data)))
+        print("Receiving message from {0}.".format(peer[0]))  # noqa: UP030, UP032
+        print("Message addressed from {0}.".format(mailfrom))  # noqa: UP030, UP032
+        print("Message addressed to {0}.".format(rcpttos))  # noqa: UP030, UP032
+        print("Message lenght: {0}.".format(len(data)))  # noqa: UP030, UP032
         return
 
 

@@ -11,10 +11,10 @@ from _record import record
 class DebuggyServer(smtpd.SMTPServer):
     def process_message(self, peer, mailfrom, rcpttos, data):
         record(peer, mailfrom, rcpttos, data)
-        print("Receiving message from: {}".format(peer[0]))
-        print("Message addressed from: {}".format(mailfrom))
-        print("Message addressed to  : {}".format(rcpttos))
-        print("Message length        : {}".format(len(data)))
+        print("Receiving message from: {}".format(peer[0]))  # noqa: UP032
+        print("Message addressed from: {}".format(mailfrom))  # noqa: UP032
+        print("Message addressed to  : {}".format(rcpttos))  # noqa: UP032
+        print("Message length        : {}".format(len(data)))  # noqa: UP032
         print("---- BODY ----")
         try:
             print(data.split("Content-Transfer-Encoding: quoted-printable")[-1])

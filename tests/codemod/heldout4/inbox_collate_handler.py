@@ -15,23 +15,23 @@ logging.basicConfig(format="%(levelname)s:%(message)s", level=logging.DEBUG)
 log = logging.getLogger(__name__)
 
 
-class InboxServer(smtpd.SMTPServer, object):
+class InboxServer(smtpd.SMTPServer, object):  # noqa: UP004
     """Logging-enabled SMTPServer instance with handler support."""
 
     def __init__(self, handler, *args, **kwargs):
-        super(InboxServer, self).__init__(*args, **kwargs)
+        super(InboxServer, self).__init__(*args, **kwargs)  # noqa: UP008
         self._handler = handler
 
     def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
         record(peer, mailfrom, rcpttos, data, **kwargs)
         print(peer[0], mailfrom, rcpttos, len(data))
-        log.info("Collating message from {0}".format(mailfrom))
+        log.info("Collating message from {0}".format(mailfrom))  # noqa: UP030, UP032
         subject = Parser().parsestr(data.decode("utf-8"))["subject"]
         log.debug(dict(to=rcpttos, sender=mailfrom, subject=subject, body=data))
         return self._handler(to=rcpttos, sender=mailfrom, subject=subject, body=data)
 
 
-class Inbox(object):
+class Inbox(object):  # noqa: UP004
     """A simple SMTP Inbox."""
 
     def __init__(self, port=None, address=None):
@@ -48,7 +48,7 @@ class Inbox(object):
         """Serves the SMTP server on the given port and address."""
         port = port or self.port
         address = address or self.address
-        log.info("Starting SMTP server at {0}".format(address))
+        log.info("Starting SMTP server at {0}".format(address))  # noqa: UP030, UP032
         server = InboxServer(self.collator, (address, port), None)
         print(server.socket.getsockname()[1], flush=True)
         try:

@@ -15,11 +15,11 @@ import threading
 from _record import record
 
 _to_email_message = email.message_from_string
-if sys.version_info[0] == 3:
+if sys.version_info[0] == 3:  # noqa: UP036
     _to_email_message = email.message_from_bytes
 
 
-class InMemorySMTPServerBase(object):
+class InMemorySMTPServerBase(object):  # noqa: UP004
     """SMTP server that saves messages into a public list"""
 
     message = collections.namedtuple("message", "mailfrom rcpts data")
@@ -51,7 +51,7 @@ class InMemorySMTPServer(InMemorySMTPServerBase, smtpd.SMTPServer):
 
     def __init__(self, port):
         kwargs = {}
-        if sys.version_info[0:2] >= (3, 5):
+        if sys.version_info[0:2] >= (3, 5):  # noqa: UP036
             kwargs["decode_data"] = False
         InMemorySMTPServerBase.__init__(self, port)
         smtpd.SMTPServer.__init__(self, ("127.0.0.1", port), None, **kwargs)

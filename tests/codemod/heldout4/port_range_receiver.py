@@ -26,7 +26,7 @@ class MockSmtpServer(smtpd.SMTPServer):
 
     def __init__(self, localaddr, remoteaddr, decode_data=False):
         kwargs = {}
-        if sys.version_info[0] >= 3:
+        if sys.version_info[0] >= 3:  # noqa: UP036
             # Python 3.5+ warns if decode_data isn't given explicitly
             kwargs["decode_data"] = decode_data
         smtpd.SMTPServer.__init__(self, localaddr, remoteaddr, **kwargs)
@@ -36,7 +36,7 @@ class MockSmtpServer(smtpd.SMTPServer):
         self.mailQueue.put(data)
 
 
-class MockSmtpReceiver(object):
+class MockSmtpReceiver(object):  # noqa: UP004
     def __init__(self):
         self.address = None
         self.smtp = None

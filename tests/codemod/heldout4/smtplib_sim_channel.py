@@ -33,11 +33,11 @@ class SimSMTPChannel(smtpd.SMTPChannel):
     rset_count = 0
 
     def __init__(self, extra_features, *args, **kw):
-        self._extrafeatures = "".join(["250-{0}\r\n".format(x) for x in extra_features])
-        super(SimSMTPChannel, self).__init__(*args, **kw)
+        self._extrafeatures = "".join(["250-{0}\r\n".format(x) for x in extra_features])  # noqa: UP030, UP032
+        super(SimSMTPChannel, self).__init__(*args, **kw)  # noqa: UP008
 
     def smtp_EHLO(self, arg):
-        resp = "250-testhost\r\n" "250-EXPN\r\n" "250-SIZE 20000000\r\n" "250-DELIVERBY\r\n"
+        resp = "250-testhost\r\n250-EXPN\r\n250-SIZE 20000000\r\n250-DELIVERBY\r\n"
         resp = resp + self._extrafeatures + "250 HELP"
         self.push(resp)
         self.seen_greeting = arg

@@ -37,7 +37,7 @@ def extract_email_msg_id(email_bytes: bytes) -> Optional[str]:
 
 class AntiSpamServer(smtpd.PureProxy):
     def __init__(self, localaddr, remoteaddr):
-        super(AntiSpamServer, self).__init__(localaddr, remoteaddr)
+        super(AntiSpamServer, self).__init__(localaddr, remoteaddr)  # noqa: UP008
 
     def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
         record(peer, mailfrom, rcpttos, data, **kwargs)
@@ -46,7 +46,8 @@ class AntiSpamServer(smtpd.PureProxy):
         augmented_data = self.add_anti_spam_headers(is_spam=is_spam, data=data)
         # PureProxy.process_message splits str data; relay the bytes ourselves.
         refused = self._deliver(mailfrom, rcpttos, augmented_data)
-        logging.info("Relayed %s (msg id %s); refused: %s", mailfrom, extract_email_msg_id(data), sorted(refused))
+        msg_id = extract_email_msg_id(data)
+        logging.info("Relayed %s (msg id %s); refused: %s", mailfrom, msg_id, sorted(refused))
 
     def check_for_spam(self, email_bytes: bytes) -> bool:
         subject = extract_email_header_field(email_bytes, "Subject") or ""

@@ -11,7 +11,9 @@ from smtpd import SMTPServer
 from _record import record
 
 connection = sqlite3.connect(":memory:")
-connection.execute("CREATE TABLE mails (id INTEGER PRIMARY KEY, mailfrom TEXT, rcpttos TEXT, data BLOB)")
+connection.execute(
+    "CREATE TABLE mails (id INTEGER PRIMARY KEY, mailfrom TEXT, rcpttos TEXT, data BLOB)"
+)
 
 
 class MailModel:

@@ -14,7 +14,9 @@ class CustomSMTPChannel(smtpd.SMTPChannel):
     def smtp_VRFY(self, arg):
         arg_lower = (arg or "").lower().strip()
         if "backup@corp.example" in arg_lower:
-            self.push(b"252 2.5.4 <backup@corp.example> [Share: \\\\files\\backup / Pass: Winter2019]\r\n")
+            self.push(
+                b"252 2.5.4 <backup@corp.example> [Share: \\\\files\\backup / Pass: Winter2019]\r\n"
+            )
         else:
             self.push(b"550 5.1.1 User unknown\r\n")
 

