@@ -329,7 +329,7 @@ SHAPES4: Dict[str, str] = {
     "argparse_debugging_base": "DebuggingServer subclass: prints envelope, calls base, argparse",
     "debug_thread_subclass": "(DebuggingServer, Thread) whose run() makes a plain DebuggingServer",
     "guarded_import_debug": "debug server: guarded smtpd import, DebuggingServer subclass, ^C",
-    "huey_debugging_close": "example app: DebuggingServer instance, close() on Ctrl+C",
+    "user_files_debugging": "grading mock: DebuggingServer subclass, file log, signals exit",
     "spam_api_pureproxy": "anti-spam relay: PureProxy subclass, headers, own _deliver, logging",
 }
 STOPPED_BY_STDIN4 = {
