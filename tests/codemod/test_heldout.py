@@ -297,7 +297,6 @@ EXTRA_DIALOGUES3: Dict[str, Dict[str, List[str]]] = {
 SILENT3: Dict[str, str] = {}
 
 
-
 # The fourth held-out set (heldout4/): 30 further public programs' shapes, none the model
 # of a program in the first three sets, written without reading the codemod.
 SHAPES4: Dict[str, str] = {
@@ -390,6 +389,7 @@ EXTRA_DIALOGUES4: Dict[str, Dict[str, List[str]]] = {
 }
 # Class d programs of the fourth set: strict xfails, as SILENT above (none measured yet).
 SILENT4: Dict[str, str] = {}
+
 
 @dataclass(frozen=True)
 class HeldoutSet:
