@@ -60,7 +60,10 @@ def test_literal_verbs_become_an_smtp_subclass_built_by_the_controller():
         ("self.set_terminator(b'.')", "smtp_XCLIENT: it calls the channel's self.set_terminator()"),
         ("self.smtp_state = 1", "smtp_XCLIENT: it reads the channel's self.smtp_state"),
         ("self.peer = arg", "smtp_XCLIENT: it sets the channel's self.peer"),
-        ("self.session = arg", "it keeps attributes aiosmtpd's SMTP has too (session)"),
+        (  # its new name in the SMTP subclass is taken too
+            "self.session = self.channel_session = arg",
+            "it keeps attributes aiosmtpd's SMTP has too (session)",
+        ),
         ("smtpd.SMTPChannel.smtp_XOTHER(self, arg)", "it calls the base smtp_XOTHER"),
         ("log(self)", "smtp_XCLIENT: it passes the channel object itself on"),
         ("return 1", "smtp_XCLIENT: it returns a value"),
@@ -72,6 +75,31 @@ def test_noop_verbs_that_reach_the_channel(body, why):
     methods = f"        def smtp_XCLIENT(self, arg):\n            {body}\n"
     reports = check_noop(PROGRAM.format(methods=methods))
     assert any(why in r for r in reports), reports
+
+
+SESSION_ATTRIBUTE = """        def __init__(self, *args, **kwargs):
+            smtpd.SMTPChannel.__init__(self, *args, **kwargs)
+            self.session = []
+
+        def smtp_XCLIENT(self, arg):
+            self.session.append(arg)
+            self.push("250 %s seen %d" % (self.seen_greeting, len(self.session)))
+"""
+
+
+def test_an_attribute_aiosmtpd_has_too_takes_another_name_in_the_smtp_subclass():
+    outcome = run(PROGRAM.format(methods=SESSION_ATTRIBUTE))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        super().__init__(*args, **kwargs)\n"
+        "        self.channel_session = []\n"
+    ) in outcome.source
+    assert (
+        "    async def smtp_XCLIENT(self, arg):\n"
+        "        self.channel_session.append(arg)\n"
+        '        await self.push("250 %s seen %d" % ((self.session.host_name or ""), '
+        "len(self.channel_session)))\n"
+    ) in outcome.source
 
 
 EHLO_AND_XFORWARD = """        def smtp_EHLO(self, arg):
@@ -348,19 +376,50 @@ def test_noop_push_overrides_reaching_asynchat(push, why):
     assert any(why in r for r in reports), reports
 
 
-def test_noop_a_channel_named_smtpchannel_using_smtpds_private_aliases():
+def named_smtpchannel(methods: str) -> str:
+    source = PROGRAM.format(methods=methods).replace("Channel", "SMTPChannel")
+    return source.replace("smtpd.SMTPSMTPChannel", "smtpd.SMTPChannel")
+
+
+def test_a_channel_named_smtpchannel_reads_smtpds_private_aliases_as_their_public_names():
+    """In a class named SMTPChannel, self.__greeting is smtpd's alias of seen_greeting."""
     methods = (
         "        def smtp_XHELO(self, arg):\n"
+        "            if self.__mailfrom:\n"
+        '                self.push("503 in a transaction")\n'
+        "                return\n"
         "            self.__greeting = arg\n"
-        '            self.push("250 %s" % self.__greeting)\n'
+        '            self.push("250 %s %s" % (self.__fqdn, self.__greeting))\n'
     )
-    source = PROGRAM.format(methods=methods).replace("Channel", "SMTPChannel")
-    source = source.replace("smtpd.SMTPSMTPChannel", "smtpd.SMTPChannel")
-    reports = check_noop(source)
-    why = "it uses self.__greeting, smtpd's deprecated alias of self.seen_greeting"
-    assert any(why in r for r in reports), reports
+    outcome = run(named_smtpchannel(methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    async def smtp_XHELO(self, arg):\n"
+        "        if self.envelope.mail_from:\n"
+        '            await self.push("503 in a transaction")\n'
+        "            return\n"
+        "        self.session.host_name = arg\n"
+        '        await self.push("250 %s %s" % (self.hostname, (self.session.host_name or "")))\n'
+    ) in outcome.source
     # In a class of another name, self.__greeting is the class's own private attribute.
     assert "self.__greeting = arg" in run(PROGRAM.format(methods=methods)).source
+
+
+def test_noop_smtpds_private_aliases_outside_the_commands():
+    methods = (
+        "        def __init__(self, *args, **kwargs):\n"
+        "            smtpd.SMTPChannel.__init__(self, *args, **kwargs)\n"
+        "            log(self.__peer)\n"
+    )
+    reports = check_noop(named_smtpchannel(methods))
+    why = "it uses self.__peer, smtpd's deprecated alias of self.peer"
+    assert any(why in r for r in reports), reports
+
+
+def test_noop_smtpds_private_alias_of_state_aiosmtpd_keeps_elsewhere():
+    methods = "        def smtp_XLINE(self, arg):\n            self.push(str(len(self.__line)))\n"
+    reports = check_noop(named_smtpchannel(methods))
+    assert any("smtp_XLINE: it reads the channel's self.received_lines" in r for r in reports)
 
 
 OWN_AUTH = """        def smtp_EHLO(self, arg):

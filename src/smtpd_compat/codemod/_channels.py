@@ -33,6 +33,7 @@ from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import (
     CHANNEL_NAMES,
     SELF_CHECK,
+    SMTPD_ALIASES,
     Helpers,
     SessionMethod,
     colliding,
@@ -40,8 +41,11 @@ from smtpd_compat.codemod._session import (
     legacy_use,
     own_attributes,
     read_helpers,
+    renamed,
+    renames_of,
     translate,
     translate_push,
+    with_renames,
 )
 
 POLICY_VERBS = {"smtp_MAIL": ("MAIL", "FROM:"), "smtp_RCPT": ("RCPT", "TO:")}
@@ -69,8 +73,7 @@ NO_LINE_HOOK = (
 )
 UNCONVERTED = {
     "found_terminator": "found_terminator drives the line protocol itself" + NO_LINE_HOOK,
-    "collect_incoming_data": "collect_incoming_data drives the line protocol itself"
-    + NO_LINE_HOOK,
+    "collect_incoming_data": "collect_incoming_data drives the line protocol itself" + NO_LINE_HOOK,
     "__init__": "__init__ changes how the channel is built",
 }
 OTHER = "{} has no hook equivalent"
@@ -168,12 +171,15 @@ def analyse_commands(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     methods = [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
     attributes = own_attributes(node)
     late: List[str] = [why for why in [alias_use(node)] if why is not None]
-    if colliding(attributes):
-        taken = ", ".join(colliding(attributes))
-        late.append(f"it keeps attributes aiosmtpd's SMTP has too ({taken})")
+    taken = [a for a in colliding(attributes) if name_used(node, renamed(a))]
+    if taken:  # the others take those names in the SMTP subclass (_session.renamed)
+        late.append(f"it keeps attributes aiosmtpd's SMTP has too ({', '.join(taken)})")
     functions = [s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
     own = attributes | {m for m in methods if is_verb_method(m) or is_helper(m)}
-    helpers, done = read_helpers([f for f in functions if is_helper(f.name.value)], names, own)
+    aliases = node.name.value == "SMTPChannel"  # self.__mailfrom: smtpd's alias
+    helpers, done = read_helpers(
+        [f for f in functions if is_helper(f.name.value)], names, own, aliases
+    )
     policy: List[Tuple[cst.FunctionDef, PolicyHook]] = []
     for stmt in block_body(node.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value in done:
@@ -201,37 +207,35 @@ def analyse_commands(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     return plan
 
 
-# smtpd kept deprecated aliases of its channel state under its Python 2 private names: in a
-# subclass itself named SMTPChannel, self.__greeting is _SMTPChannel__greeting, seen_greeting.
-SMTPD_ALIASES = {
-    "__server": "smtp_server",
-    "__line": "received_lines",
-    "__state": "smtp_state",
-    "__greeting": "seen_greeting",
-    "__mailfrom": "mailfrom",
-    "__rcpttos": "rcpttos",
-    "__data": "received_data",
-    "__fqdn": "fqdn",
-    "__peer": "peer",
-    "__conn": "conn",
-    "__addr": "addr",
-}
-
-
 def alias_use(node: cst.ClassDef) -> Optional[str]:
-    """Why a channel named SMTPChannel using smtpd's private aliases is left (else None)."""
+    """Why a channel named SMTPChannel using smtpd's private aliases is left (else None).
+
+    Its commands and helpers read them as smtpd's public names (``Helpers.aliases``);
+    its other methods are not translated that way.
+    """
     if node.name.value != "SMTPChannel":
         return None
     m = cst.matchers
-    for found in m.findall(node, m.Attribute(value=m.Name("self"), attr=m.Name())):
-        assert isinstance(found, cst.Attribute)
-        alias = SMTPD_ALIASES.get(found.attr.value)
-        if alias is not None:
-            return (
-                f"it uses self.{found.attr.value}, smtpd's deprecated alias of self.{alias}: "
-                f"write self.{alias} and run the codemod again"
-            )
+    for method in block_body(node.body):
+        if not isinstance(method, cst.FunctionDef):
+            continue
+        name = method.name.value
+        if is_verb_method(name) or is_helper(name) or name == "push":
+            continue
+        for found in m.findall(method, m.Attribute(value=m.Name("self"), attr=m.Name())):
+            assert isinstance(found, cst.Attribute)
+            alias = SMTPD_ALIASES.get(found.attr.value)
+            if alias is not None:
+                return (
+                    f"it uses self.{found.attr.value}, smtpd's deprecated alias of "
+                    f"self.{alias}: write self.{alias} and run the codemod again"
+                )
     return None
+
+
+def name_used(node: cst.CSTNode, name: str) -> bool:
+    m = cst.matchers
+    return bool(m.findall(node, m.Name(name)))
 
 
 def add_helper(plan: ChannelPlan, name: str, helper: Union[SessionMethod, str]) -> Optional[str]:
@@ -354,6 +358,7 @@ def analyse_init(
         if attr in SESSION_SETTINGS and not unread:
             plan.init_notes.append((stmt, GREETING_NOTE.format(plan.name, code_of(value))))
             attr = SESSION_SETTINGS[attr]
+        attr = renames_of(own_attributes(plan.node)).get(attr, attr)
         kept.append((attr, setting(stmt, attr, code)))
     return kept
 
@@ -369,7 +374,9 @@ def add_init_code(
     starred = (init.params.star_arg, init.params.star_kwarg)
     star = [p.name.value for p in starred if isinstance(p, cst.Param)]
     hidden = {*params[1:2], *params[3:], *star} - {p.name.value for p in plan.init_extras}
-    found = init_code(stmt, params, hidden, set(CHANNEL_NAMES))
+    found = init_code(
+        with_renames(stmt, own_attributes(plan.node)), params, hidden, set(CHANNEL_NAMES)
+    )
     if isinstance(found, str):
         return found
     code, reads_address = found

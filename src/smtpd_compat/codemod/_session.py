@@ -32,7 +32,28 @@ SESSION_STATE = {
     "smtp_server": "self.event_handler",
     "data_size_limit": "self.data_size_limit",
     "enable_SMTPUTF8": "self.enable_SMTPUTF8",
+    # Both keep the per-command line limits under these names, and both EHLOs raise MAIL's
+    # by 26 for SIZE: a copied smtp_EHLO's ``command_size_limits["MAIL"] += 26`` is theirs.
+    "command_size_limits": "self.command_size_limits",
+    "command_size_limit": "self.command_size_limit",
 }
+# smtpd kept deprecated aliases of its channel state under its Python 2 private names: in a
+# subclass itself named SMTPChannel, self.__greeting is _SMTPChannel__greeting, seen_greeting.
+SMTPD_ALIASES = {
+    "__server": "smtp_server",
+    "__line": "received_lines",
+    "__state": "smtp_state",
+    "__greeting": "seen_greeting",
+    "__mailfrom": "mailfrom",
+    "__rcpttos": "rcpttos",
+    "__data": "received_data",
+    "__fqdn": "fqdn",
+    "__peer": "peer",
+    "__conn": "conn",
+    "__addr": "addr",
+}
+
+
 WRITABLE = frozenset({"seen_greeting", "extended_smtp", "mailfrom"})
 # smtpd's seen_greeting was '' before HELO/EHLO, aiosmtpd's host_name is None.
 UNSET_NONE = frozenset({"seen_greeting"})
@@ -106,6 +127,8 @@ class Helpers:
     coroutines: Set[str] = field(default_factory=set)
     plain: Set[str] = field(default_factory=set)
     raising: Set[str] = field(default_factory=set)  # those that may raise
+    # The channel is itself named SMTPChannel: self.__mailfrom is smtpd's alias of mailfrom.
+    aliases: bool = False
 
 
 def is_helper(name: str) -> bool:
@@ -116,12 +139,12 @@ def is_helper(name: str) -> bool:
 
 
 def read_helpers(
-    functions: List[cst.FunctionDef], names: LegacyNames, own: Set[str]
+    functions: List[cst.FunctionDef], names: LegacyNames, own: Set[str], aliases: bool = False
 ) -> Tuple[Helpers, Dict[str, Union[SessionMethod, str]]]:
     """Which helpers reply, and each helper translated (or why not), by name."""
     every = {f.name.value for f in functions}
     coroutines = replying_helpers(functions, names)
-    helpers = Helpers(coroutines, every - coroutines, set(every))  # until read: all may raise
+    helpers = Helpers(coroutines, every - coroutines, set(every), aliases)  # all may raise
     done: Dict[str, Union[SessionMethod, str]] = {}
     raising: Set[str] = set()
     while raising != helpers.raising:  # until what each helper calls is known to be safe
@@ -185,11 +208,49 @@ def own_attributes(channel: cst.ClassDef) -> Set[str]:
     for target in targets:
         assert isinstance(target, cst.AssignTarget) and isinstance(target.target, cst.Attribute)
         found.add(target.target.attr.value)
+    if channel.name.value == "SMTPChannel":  # self.__greeting = x sets smtpd's seen_greeting
+        found -= set(SMTPD_ALIASES)
     return found - CHANNEL_NAMES
 
 
 def colliding(names: Set[str]) -> List[str]:
     return sorted(names & SMTP_NAMES)
+
+
+def renamed(attr: str) -> str:
+    """The name an attribute of the channel's own takes where aiosmtpd's SMTP has it too."""
+    return f"channel_{attr}"
+
+
+def renames_of(own: Set[str]) -> Dict[str, str]:
+    """Each attribute of the channel's own that aiosmtpd's SMTP has too, and its new name."""
+    return {attr: renamed(attr) for attr in colliding(own)}
+
+
+class RenameOwn(cst.CSTTransformer):
+    """``self.session`` (the channel's own) -> ``self.channel_session``."""
+
+    def __init__(self, renames: Dict[str, str]) -> None:
+        super().__init__()
+        self.renames = renames
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        new = self.renames.get(original_node.attr.value)
+        if new is not None and dotted_name(original_node.value) == "self":
+            return updated_node.with_changes(attr=cst.Name(new))
+        return updated_node
+
+
+def with_renames(node: cst.CSTNodeT, own: Set[str]) -> cst.CSTNodeT:
+    """The node with the channel's own attributes that collide renamed (see renamed)."""
+    renames = renames_of(own)
+    if not renames:
+        return node
+    result = node.visit(RenameOwn(renames))
+    assert isinstance(result, type(node))
+    return result
 
 
 def base_verb(call: cst.Call, names: LegacyNames) -> Optional[str]:
@@ -240,9 +301,16 @@ class ToSession(cst.CSTTransformer):
         self.awaited: Set[int] = set()  # those of them that are statements of their own
         self.truth: Set[int] = set()  # expressions read only for their truth value
         self.targets: Set[int] = set()  # expressions assigned to
+        self.renames = renames_of(own)  # the channel's own attributes aiosmtpd's SMTP has too
 
     def fail(self, why: str) -> None:
         self.problem = self.problem or why
+
+    def public(self, attr: str) -> str:
+        """smtpd's public name of a deprecated alias it kept (see SMTPD_ALIASES)."""
+        if self.helpers.aliases and attr not in self.own:
+            return SMTPD_ALIASES.get(attr, attr)
+        return attr
 
     def leave_Expr(
         self, original_node: cst.Expr, updated_node: cst.Expr
@@ -316,7 +384,7 @@ class ToSession(cst.CSTTransformer):
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             if node.attr.value[len("smtp_") :] in BASE_VERBS:
                 return
-            attr = node.attr.value
+            attr = self.public(node.attr.value)
             known = attr in SESSION_STATE or attr in self.own
             if not known and attr not in ("push", "_set_rset_state", "close_when_done", "close"):
                 self.fail(f"it reads the channel's self.{attr}")
@@ -325,7 +393,7 @@ class ToSession(cst.CSTTransformer):
         self.targets.add(id(node.target))
         target = node.target
         if isinstance(target, cst.Attribute) and dotted_name(target.value) == "self":
-            attr = target.attr.value
+            attr = self.public(target.attr.value)
             if attr in SESSION_STATE and attr not in WRITABLE:
                 self.fail(f"it sets the channel's self.{attr}")
 
@@ -395,6 +463,9 @@ class ToSession(cst.CSTTransformer):
     ) -> cst.BaseExpression:
         if isinstance(original_node.value, cst.Name) and original_node.value.value == "self":
             attr = original_node.attr.value
+            if attr in self.renames:
+                return updated_node.with_changes(attr=cst.Name(self.renames[attr]))
+            attr = self.public(attr)
             where = SESSION_STATE.get(attr)
             if where is not None and attr in UNSET_NONE and not self.plain(original_node):
                 where = f'({where} or "")'  # smtpd's value before the greeting was ''
