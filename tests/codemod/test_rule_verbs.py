@@ -77,6 +77,35 @@ def test_noop_verbs_that_reach_the_channel(body, why):
     assert any(why in r for r in reports), reports
 
 
+STARTTLS_EHLO = """        def smtp_EHLO(self, arg):
+            self.seen_greeting = arg
+            self.extended_smtp = True
+            self.push("250-%s" % self.fqdn)
+            self.push("250-STARTTLS")
+            if self.data_size_limit:
+                self.push("250-SIZE %s" % self.data_size_limit)
+                self.command_size_limits["MAIL"] += 26
+            self.push("250 HELP")
+
+        def smtp_STARTTLS(self, arg):
+            self.push("454 TLS not available" if self.smtp_server.context is None else "220 Go")
+"""
+
+
+def test_a_copied_ehlo_raises_aiosmtpds_mail_limit_and_starttls_replaces_aiosmtpds():
+    """Both servers keep the per-command limits as command_size_limits (a defaultdict)."""
+    outcome = run(PROGRAM.format(methods=STARTTLS_EHLO))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        if self.data_size_limit:\n"
+        '            await self.push("250-SIZE %s" % self.data_size_limit)\n'
+        '            self.command_size_limits["MAIL"] += 26\n'
+    ) in outcome.source
+    assert "    async def smtp_STARTTLS(self, arg):\n" in outcome.source
+    notes = [r.message for r in outcome.reports if r.note]
+    assert not any(n.startswith("Channel.smtp_EHLO") for n in notes)  # it cannot raise
+
+
 SESSION_ATTRIBUTE = """        def __init__(self, *args, **kwargs):
             smtpd.SMTPChannel.__init__(self, *args, **kwargs)
             self.session = []

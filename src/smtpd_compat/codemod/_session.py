@@ -398,7 +398,8 @@ class ToSession(cst.CSTTransformer):
                 self.fail(f"it sets the channel's self.{attr}")
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        self.raises = True
+        if dotted_name(node.value) != "self.command_size_limits":  # a defaultdict in both
+            self.raises = True
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         """``"250 " + arg`` fails on a missing argument; ``"250 %s" % x`` does not."""
@@ -457,6 +458,8 @@ class ToSession(cst.CSTTransformer):
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         if id(node) in self.truth:
             self.truth |= {id(node.left), id(node.right)}
+        elif isinstance(node.operator, cst.Or):  # a false left gives the right, '' or None
+            self.truth.add(id(node.left))
 
     def leave_Attribute(
         self, original_node: cst.Attribute, updated_node: cst.Attribute
