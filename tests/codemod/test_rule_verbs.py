@@ -116,6 +116,31 @@ SESSION_ATTRIBUTE = """        def __init__(self, *args, **kwargs):
 """
 
 
+def test_class_constants_stay_in_the_smtp_subclass():
+    methods = (
+        "        LIMIT: int = 3  # per session\n"
+        '        REPLY = "250 %d left"\n\n'
+        "        def smtp_XLEFT(self, arg):\n"
+        "            self.push(self.REPLY % self.LIMIT)\n"
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        '    """The commands of the smtpd channel Channel, on aiosmtpd\'s SMTP."""\n\n'
+        "    LIMIT: int = 3  # per session\n"
+        '    REPLY = "250 %d left"\n\n'
+        "    async def smtp_XLEFT(self, arg):\n"
+        "        await self.push(self.REPLY % self.LIMIT)\n"
+    ) in outcome.source
+
+
+@pytest.mark.parametrize("line", ["data_size_limit = 10", "event_handler = None", "X = f()"])
+def test_noop_class_attributes_either_server_has_or_computed(line):
+    methods = f"        {line}\n\n        def smtp_XLEFT(self, arg):\n            self.push('250')\n"
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any("its class body holds more than methods and constants" in r for r in reports)
+
+
 def test_an_attribute_aiosmtpd_has_too_takes_another_name_in_the_smtp_subclass():
     outcome = run(PROGRAM.format(methods=SESSION_ATTRIBUTE))
     assert [r for r in outcome.reports if not r.note] == []

@@ -33,6 +33,7 @@ from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import (
     CHANNEL_NAMES,
     SELF_CHECK,
+    SMTP_NAMES,
     SMTPD_ALIASES,
     Helpers,
     SessionMethod,
@@ -117,6 +118,7 @@ class ChannelPlan:
     bound_by: Optional[str] = None  # the server whose handle_accept's values it keeps
     accept: Optional[AcceptHook] = None  # a server's own code at each connection (_accept)
     init_code: List[cst.BaseStatement] = field(default_factory=list)  # __init__'s calls
+    constants: List[cst.BaseStatement] = field(default_factory=list)  # NAME = value lines
     init_address: Optional[str] = None  # the name __init__'s code gave the peer's address
     accepted_by: Optional[str] = None  # that server
     synthesized: bool = False  # no class of the program's: smtpd's own channel, for accept
@@ -175,7 +177,9 @@ def analyse_commands(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     if taken:  # the others take those names in the SMTP subclass (_session.renamed)
         late.append(f"it keeps attributes aiosmtpd's SMTP has too ({', '.join(taken)})")
     functions = [s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
-    own = attributes | {m for m in methods if is_verb_method(m) or is_helper(m)}
+    plan.constants = [s for s in block_body(node.body) if class_constant(s, names)]
+    constants = {class_constant(s, names) or "" for s in plan.constants}
+    own = attributes | constants | {m for m in methods if is_verb_method(m) or is_helper(m)}
     aliases = node.name.value == "SMTPChannel"  # self.__mailfrom: smtpd's alias
     helpers, done = read_helpers(
         [f for f in functions if is_helper(f.name.value)], names, own, aliases
@@ -190,8 +194,8 @@ def analyse_commands(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
             why = add_method(plan, stmt, names, (own, helpers), policy)
             if why:
                 plan.reasons.append(why)
-        elif not is_docstring(stmt) and not is_pass(stmt):
-            late.append("its class body holds more than methods")
+        elif not is_docstring(stmt) and not is_pass(stmt) and stmt not in plan.constants:
+            late.append("its class body holds more than methods and constants")
     moved = [translate(function, names, own, helpers) for function, _ in policy]
     as_verbs = [m for m in moved if not isinstance(m, str)]
     if plan.session and policy:  # one SMTP subclass holds every override
@@ -205,6 +209,26 @@ def analyse_commands(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
         late.append("it has decorators, keywords or other bases")
     plan.reasons += late
     return plan
+
+
+def class_constant(stmt: cst.BaseStatement, names: LegacyNames) -> Optional[str]:
+    """NAME of ``NAME = value`` in a class body, a name neither server has (else None).
+
+    The SMTP subclass keeps it as it was; its methods read it as ``self.NAME``.
+    """
+    assign = small(stmt)
+    if isinstance(assign, cst.AnnAssign) and assign.value is not None:
+        target: cst.BaseExpression = assign.target
+    elif isinstance(assign, cst.Assign) and len(assign.targets) == 1:
+        target = assign.targets[0].target
+    else:
+        return None
+    if not isinstance(target, cst.Name) or target.value in CHANNEL_NAMES | SMTP_NAMES:
+        return None
+    m = cst.matchers
+    if m.findall(stmt, m.Lambda() | m.Call() | m.Name("self")) or legacy_use(stmt, names):
+        return None
+    return target.value
 
 
 def alias_use(node: cst.ClassDef) -> Optional[str]:

@@ -9,6 +9,8 @@ from _record import record
 
 
 class SMTPChannel(smtpd.SMTPChannel):
+    TRAP_MARK = "trap@"  # a class constant the commands read as self.TRAP_MARK
+
     def __init__(self, *args, **kwargs):
         smtpd.SMTPChannel.__init__(self, *args, **kwargs)
         self.session = []
@@ -20,7 +22,7 @@ class SMTPChannel(smtpd.SMTPChannel):
         if self.rcpttos:
             self.push("452 4.5.3 One recipient per message, please")
             return
-        if arg and "trap@" in arg.lower():
+        if arg and self.TRAP_MARK in arg.lower():
             self.session.append(arg)
             self.push("550 5.1.1 No such user (%d trapped)" % len(self.session))
             return

@@ -161,7 +161,8 @@ def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
             body=session.body.with_changes(body=[statement(SYNTHESIZED_DOC)])
         )
     methods = [m.method.with_changes(leading_lines=spaced(m.method)) for m in channel.verbs]
-    body = [*block_body(session.body), *session_init(channel), *accepting(channel), *methods]
+    constants = [*block_body(session.body), *spaced_first(channel.constants)]
+    body = [*constants, *session_init(channel), *accepting(channel), *methods]
     return [session.with_changes(body=session.body.with_changes(body=body)), controller]
 
 
@@ -268,6 +269,15 @@ def session_init(channel: ChannelPlan) -> List[cst.BaseStatement]:
     body = [*block_body(init.body), *(kept for _, kept in channel.init_attributes)]
     init = init.with_changes(body=init.body.with_changes(body=body))
     return [init.with_changes(leading_lines=[EMPTY])]
+
+
+def spaced_first(lines: List[cst.BaseStatement]) -> List[cst.BaseStatement]:
+    """The class's constants, a blank line above the first (below the docstring)."""
+    if not lines:
+        return []
+    comments = [line for line in leading_lines(lines[0]) if line.comment]
+    first = with_leading_lines(lines[0], [EMPTY, *comments])
+    return [first, *lines[1:]]
 
 
 def spaced(method: cst.FunctionDef) -> List[cst.EmptyLine]:
