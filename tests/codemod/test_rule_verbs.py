@@ -562,3 +562,31 @@ def test_noop_a_verb_pushing_after_closing():
     )
     reports = check_noop(PROGRAM.format(methods=methods))
     assert any("it closes the channel, then goes on" in r for r in reports), reports
+
+
+KEYWORD_INIT = """        def __init__(self, server, conn, addr, data_size_limit=smtpd.DATA_SIZE_DEFAULT,
+                     map=None, enable_SMTPUTF8=False, decode_data=False):
+            super().__init__(server, conn, addr, {keywords})
+            self.seen = 0
+
+        def smtp_XSEEN(self, arg):
+            self.seen += 1
+            self.push("250 seen")
+"""
+
+
+def test_an_init_passing_smtpds_settings_by_keyword_in_their_order_goes():
+    keywords = (
+        "data_size_limit=data_size_limit, map=map, "
+        "enable_SMTPUTF8=enable_SMTPUTF8, decode_data=decode_data"
+    )
+    outcome = run(PROGRAM.format(methods=KEYWORD_INIT.format(keywords=keywords)))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        super().__init__(*args, **kwargs)\n        self.seen = 0\n" in outcome.source
+
+
+def test_noop_an_init_passing_only_some_of_smtpds_settings_by_keyword():
+    """data_size_limit and the others kept smtpd's defaults, not the server's settings."""
+    source = PROGRAM.format(methods=KEYWORD_INIT.format(keywords="map=map"))
+    reports = check_noop(source)
+    assert any("it does not pass its own arguments to the base __init__" in r for r in reports)

@@ -442,9 +442,28 @@ def forwarded(stmt: cst.BaseStatement) -> Tuple[List[str], List[str]]:
         args = args[1:]  # the explicit self of smtpd.SMTPChannel.__init__(self, ...)
     plain = [dotted_name(a.value) or "?" for a in args if not a.star and not a.keyword]
     starred = [dotted_name(a.value) or "?" for a in args if a.star]
-    if any(a.keyword for a in args):
+    keywords = {a.keyword.value: dotted_name(a.value) or "?" for a in args if a.keyword}
+    if keywords and starred:
+        return [], ["?"]
+    for name in CHANNEL_PARAMETERS[len(plain) :]:  # map=map after (server, conn, addr, ...)
+        if name not in keywords:
+            break
+        plain.append(keywords.pop(name))
+    if keywords:  # a keyword out of smtpd's order: a setting in between keeps its default
         return [], ["?"]
     return plain, starred
+
+
+# smtpd.SMTPChannel.__init__'s parameters, in their order.
+CHANNEL_PARAMETERS = (
+    "server",
+    "conn",
+    "addr",
+    "data_size_limit",
+    "map",
+    "enable_SMTPUTF8",
+    "decode_data",
+)
 
 
 def kept_attribute(stmt: cst.BaseStatement) -> Tuple[Optional[str], Optional[cst.BaseExpression]]:
