@@ -590,3 +590,23 @@ def test_noop_an_init_passing_only_some_of_smtpds_settings_by_keyword():
     source = PROGRAM.format(methods=KEYWORD_INIT.format(keywords="map=map"))
     reports = check_noop(source)
     assert any("it does not pass its own arguments to the base __init__" in r for r in reports)
+
+
+def test_a_verb_that_only_prints_and_reads_the_peer_cannot_raise():
+    methods = (
+        "        def smtp_HELO(self, arg):\n"
+        "            super().smtp_HELO(arg)\n"
+        '            print("HELO from", self.peer[0], str(self.addr[1]), flush=True)\n'
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert not any(r.message.startswith("Channel.smtp_HELO") for r in outcome.reports)
+    assert '        print("HELO from", self.session.peer[0], str(self.session.peer[1]), ' in (
+        outcome.source
+    )
+
+
+def test_a_verb_indexing_its_argument_can_raise():
+    methods = "        def smtp_XTAG(self, arg):\n            print(arg[0])\n"
+    outcome = run(PROGRAM.format(methods=methods))
+    assert any(r.message.startswith("Channel.smtp_XTAG: an exception") for r in outcome.reports)

@@ -98,6 +98,8 @@ SMTP_NAMES = frozenset(
     smtp_HELO smtp_HELP smtp_MAIL smtp_NOOP smtp_QUIT smtp_RCPT smtp_RSET smtp_STARTTLS
     smtp_VRFY tls_context transport""".split()
 )
+# Calls that do not fail on what a command gives them (their arguments are read apart).
+QUIET_CALLS = frozenset({"print", "str", "repr"})
 # aiosmtpd's Controller.start() connects to itself once, reads the greeting and hangs up.
 SELF_CHECK = "the connection aiosmtpd's Controller.start() opens to itself to check it serves"
 RESET = "self.envelope = self._create_envelope()"  # aiosmtpd's documented reset
@@ -368,7 +370,8 @@ class ToSession(cst.CSTTransformer):
             return
         if name.startswith("self.") and name.count(".") == 1:
             self.fail(f"it calls the channel's {name}()")
-        self.raises = True
+        if name not in QUIET_CALLS or any(a.star for a in node.args):
+            self.raises = True  # (what a quiet call is given is read on its own)
 
     def own_coroutine(self, call: cst.Call) -> bool:
         """``self.smtp_EHLO(arg)``, ``self.reply(...)``: a method of the channel's that replies."""
@@ -398,8 +401,11 @@ class ToSession(cst.CSTTransformer):
                 self.fail(f"it sets the channel's self.{attr}")
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        if dotted_name(node.value) != "self.command_size_limits":  # a defaultdict in both
-            self.raises = True
+        if dotted_name(node.value) == "self.command_size_limits":  # a defaultdict in both
+            return
+        if dotted_name(node.value) in ("self.peer", "self.addr") and is_host_or_port(node):
+            return  # the peer's (host, port) in both
+        self.raises = True
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         """``"250 " + arg`` fails on a missing argument; ``"250 %s" % x`` does not."""
@@ -479,6 +485,14 @@ class ToSession(cst.CSTTransformer):
     def plain(self, node: cst.Attribute) -> bool:
         """True where '' and None read the same: a truth test, or an assignment's target."""
         return id(node) in self.truth or id(node) in self.targets
+
+
+def is_host_or_port(node: cst.Subscript) -> bool:
+    """``[0]`` or ``[1]``."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return False
+    index = node.slice[0].slice.value
+    return isinstance(index, cst.Integer) and index.value in ("0", "1")
 
 
 def only_str_conversions(template: cst.SimpleString) -> bool:
