@@ -135,6 +135,8 @@ CONVERTED = [
     # channels of their own EHLO and STARTTLS, smtpd's private aliases, a session attribute
     "starttls_refusal",
     "alias_session_channel",
+    # a value the accept code computes, passed to the channel it builds
+    "accept_label_channel",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -267,6 +269,7 @@ EXTRA_DIALOGUES: Dict[str, Dict[str, List[str]]] = {
         "starttls": ["STARTTLS", "EHLO client.example", "STARTTLS now", "STARTTLS", "QUIT"],
         "size": ["EHLO client.example", LONG_SENDER, "RCPT TO:<bob@example.com>", "RSET", "QUIT"],
     },
+    "accept_label_channel": {"label": ["XLABEL", "EHLO client.example", "XLABEL", "QUIT"]},
     "alias_session_channel": {
         "traps": [
             "XSTAT",

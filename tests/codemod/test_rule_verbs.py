@@ -136,7 +136,8 @@ def test_class_constants_stay_in_the_smtp_subclass():
 
 @pytest.mark.parametrize("line", ["data_size_limit = 10", "event_handler = None", "X = f()"])
 def test_noop_class_attributes_either_server_has_or_computed(line):
-    methods = f"        {line}\n\n        def smtp_XLEFT(self, arg):\n            self.push('250')\n"
+    methods = f"        {line}\n\n        def smtp_XLEFT(self, arg):\n"
+    methods += "            self.push('250')\n"
     reports = check_noop(PROGRAM.format(methods=methods))
     assert any("its class body holds more than methods and constants" in r for r in reports)
 
@@ -564,7 +565,7 @@ def test_noop_a_verb_pushing_after_closing():
     assert any("it closes the channel, then goes on" in r for r in reports), reports
 
 
-KEYWORD_INIT = """        def __init__(self, server, conn, addr, data_size_limit=smtpd.DATA_SIZE_DEFAULT,
+KEYWORD_INIT = """        def __init__(self, server, conn, addr, data_size_limit=33554432,
                      map=None, enable_SMTPUTF8=False, decode_data=False):
             super().__init__(server, conn, addr, {keywords})
             self.seen = 0

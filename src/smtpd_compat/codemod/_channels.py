@@ -882,7 +882,10 @@ def attached_channel(
         channel.accept, channel.accepted_by = hook, server.name.value
         with_session(channel)
     if channel is not None and channel.convertible:
-        why = bind_arguments(channel, server, method if hook is not None else building)
+        accept_code = hook.statements if hook is not None else []
+        why = bind_arguments(
+            channel, server, method if hook is not None else building, accept_code
+        )
         if why is not None:
             channel.reasons.append(why)
     if channel is None or not channel.convertible:
