@@ -450,3 +450,13 @@ def test_noop_a_value_read_from_a_name_only_the_accept_itself_sets():
     source = TAGGED + PROGRAM.format(accept=TAGGING_ACCEPT.format(value="pair"))
     reports = check_noop(source)
     assert any("the server passes pair as tag, which the handler cannot" in r for r in reports)
+
+
+def test_noop_accept_code_keeping_the_channel_it_builds():
+    accept = """
+        def handle_accepted(self, conn, addr):
+            channel = Channel(self, conn, addr)
+            self.open = [channel]
+"""
+    reports = check_noop(CHANNEL + PROGRAM.format(accept=accept))
+    assert any("it uses the channel it builds (channel)" in r for r in reports), reports
