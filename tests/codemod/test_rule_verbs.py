@@ -611,3 +611,19 @@ def test_a_verb_indexing_its_argument_can_raise():
     methods = "        def smtp_XTAG(self, arg):\n            print(arg[0])\n"
     outcome = run(PROGRAM.format(methods=methods))
     assert any(r.message.startswith("Channel.smtp_XTAG: an exception") for r in outcome.reports)
+
+
+def test_an_init_parameter_named_server_is_not_the_modules_server():
+    """PROGRAM's module makes ``server = Sink(...)``: the channel's server is smtpd's argument."""
+    methods = (
+        "        def __init__(self, server, conn, addr, *args):\n"
+        "            super().__init__(server, conn, addr, *args)\n"
+        "            self.strict = server.strict\n\n"
+        "        def smtp_XSTRICT(self, arg):\n"
+        '            self.push("250 %s" % self.strict)\n'
+    )
+    kept = "        channel_class = Channel\n"
+    source = PROGRAM.format(methods=methods).replace(kept, kept + "        strict = True\n")
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        self.strict = self.event_handler.strict\n" in outcome.source
