@@ -137,6 +137,8 @@ CONVERTED = [
     "alias_session_channel",
     # a value the accept code computes, passed to the channel it builds
     "accept_label_channel",
+    # collect_incoming_data passing the bytes on: data_received (noted)
+    "nul_scrub_channel",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -268,6 +270,16 @@ EXTRA_DIALOGUES: Dict[str, Dict[str, List[str]]] = {
     "starttls_refusal": {
         "starttls": ["STARTTLS", "EHLO client.example", "STARTTLS now", "STARTTLS", "QUIT"],
         "size": ["EHLO client.example", LONG_SENDER, "RCPT TO:<bob@example.com>", "RSET", "QUIT"],
+    },
+    "nul_scrub_channel": {
+        "nul": [
+            "XECHO a\0b",
+            "EHLO client.example",
+            "MAIL FROM:<nul\0sender@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ]
     },
     "accept_label_channel": {"label": ["XLABEL", "EHLO client.example", "XLABEL", "QUIT"]},
     "alias_session_channel": {

@@ -627,3 +627,56 @@ def test_an_init_parameter_named_server_is_not_the_modules_server():
     outcome = run(source)
     assert [r for r in outcome.reports if not r.note] == []
     assert "        self.strict = self.event_handler.strict\n" in outcome.source
+
+
+def test_collect_incoming_data_passing_the_bytes_on_becomes_data_received():
+    methods = (
+        "        def collect_incoming_data(self, data):\n"
+        "            try:\n"
+        "                super().collect_incoming_data(data.replace(b'\\r', b''))\n"
+        "            except UnicodeDecodeError:\n"
+        "                pass\n"
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    def data_received(self, data):\n"
+        "        try:\n"
+        "            super().data_received(data.replace(b'\\r', b''))\n"
+        "        except UnicodeDecodeError:\n"
+        "            pass\n"
+    ) in outcome.source
+    notes = [r.message for r in outcome.reports if r.note]
+    assert any(
+        n.startswith("Channel.collect_incoming_data is now the SMTP subclass's data_received")
+        for n in notes
+    )
+    assert not any("now answers '500 Error" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    "body, why",
+    [
+        (
+            "self.push('552 too much')\n"
+            "            smtpd.SMTPChannel.collect_incoming_data(self, data)",
+            "it replies or closes (data_received runs no coroutine)",
+        ),
+        ("print(len(data))", "it does not pass the data on to the base collect_incoming_data"),
+        (
+            "if len(self.received_lines) < 9:\n"
+            "                smtpd.SMTPChannel.collect_incoming_data(self, data)",
+            "it reads the channel's self.received_lines",
+        ),
+        (
+            "super().collect_incoming_data(data[:1])\n"
+            "            super().collect_incoming_data(data[1:])",
+            "it does not pass the data on to the base collect_incoming_data once",
+        ),
+    ],
+)
+def test_noop_collect_incoming_data_that_is_no_filter(body, why):
+    methods = f"        def collect_incoming_data(self, data):\n            {body}\n"
+    reports = check_noop(PROGRAM.format(methods=methods))
+    expected = f"collect_incoming_data reads the line protocol's bytes: {why}"
+    assert any(expected in r for r in reports), reports

@@ -45,6 +45,7 @@ from smtpd_compat.codemod._session import (
     renamed,
     renames_of,
     translate,
+    translate_data,
     translate_push,
     with_renames,
 )
@@ -74,7 +75,7 @@ NO_LINE_HOOK = (
 )
 UNCONVERTED = {
     "found_terminator": "found_terminator drives the line protocol itself" + NO_LINE_HOOK,
-    "collect_incoming_data": "collect_incoming_data drives the line protocol itself" + NO_LINE_HOOK,
+    "collect_incoming_data": "collect_incoming_data reads the line protocol's bytes",
     "__init__": "__init__ changes how the channel is built",
 }
 OTHER = "{} has no hook equivalent"
@@ -293,6 +294,11 @@ def add_method(
         session = translate(method, names, own, helpers)
         if isinstance(session, str):
             return f"{name}: {session}"
+        plan.verbs.append(session)
+    elif name == "collect_incoming_data":
+        session = translate_data(method, names, own, helpers)
+        if isinstance(session, str):
+            return f"{UNCONVERTED[name]}: {session}"
         plan.verbs.append(session)
     elif name == "push":
         session = translate_push(method, names, own, helpers)

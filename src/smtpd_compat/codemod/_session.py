@@ -612,6 +612,67 @@ def is_close(stmt: cst.BaseStatement) -> bool:
     return isinstance(call, cst.Call) and dotted_name(call.func) in CLOSERS and not call.args
 
 
+class BaseDataCall(cst.CSTTransformer):
+    """``smtpd.SMTPChannel.collect_incoming_data(self, x)`` -> ``super().data_received(x)``."""
+
+    def __init__(self, names: LegacyNames) -> None:
+        super().__init__()
+        self.names = names
+        self.found = 0
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        func = original_node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "collect_incoming_data":
+            return updated_node
+        args = list(updated_node.args)
+        if self.names.legacy_name(func.value) == "smtpd.SMTPChannel" and args:
+            args = args[1:] if dotted_name(args[0].value) == "self" else []
+        elif not (isinstance(func.value, cst.Call) and dotted_name(func.value.func) == "super"):
+            return updated_node
+        if len(args) != 1 or args[0].star or args[0].keyword:
+            return updated_node
+        self.found += 1
+        call = cst.parse_expression("super().data_received(x)")
+        assert isinstance(call, cst.Call)
+        return call.with_changes(args=[args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+
+
+def translate_data(
+    function: cst.FunctionDef, names: LegacyNames, own: Set[str], helpers: Helpers
+) -> Union[SessionMethod, str]:
+    """A ``collect_incoming_data`` that passes the bytes on to the base once: the SMTP
+    subclass's ``data_received`` (asyncio's Protocol method), which gets them first."""
+    params = function.params
+    if [p.name.value for p in params.params][:1] != ["self"] or len(params.params) != 2:
+        return "its signature is not (self, data)"
+    if params.star_arg != cst.MaybeSentinel.DEFAULT or params.star_kwarg or params.kwonly_params:
+        return "its signature is not (self, data)"
+    if function.decorators or function.asynchronous or any(p.default for p in params.params):
+        return "its signature is not (self, data)"
+    base = BaseDataCall(names)
+    body = function.body.visit(base)
+    assert isinstance(body, cst.BaseSuite)
+    m = cst.matchers
+    statement_calls = m.findall(body, m.Expr(value=m.Call()))
+    passed_on = [
+        c for c in statement_calls if m.matches(c, m.Expr(value=m.Call(func=m.Attribute(
+            value=m.Call(func=m.Name("super")), attr=m.Name("data_received")))))
+    ]
+    if base.found != 1 or len(passed_on) != 1:
+        return "it does not pass the data on to the base collect_incoming_data once, as a statement"
+    result = translated(function.with_changes(body=body), names, own, helpers, helper=True)
+    if isinstance(result, str):
+        return result
+    if result.method.asynchronous is not None or "await " in code_of_node(result.method):
+        return "it replies or closes (data_received runs no coroutine)"
+    renamed_method = result.method.with_changes(name=cst.Name("data_received"))
+    return SessionMethod(function, renamed_method, True)
+
+
+def code_of_node(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
 def translated(
     function: cst.FunctionDef,
     names: LegacyNames,

@@ -99,12 +99,34 @@ def server_reads(code: cst.CSTNode) -> List[Tuple[str, str]]:
 def note_raising_methods(planner: Planner, module: cst.Module) -> None:
     """A method that can raise: aiosmtpd answers 500 and goes on, smtpd dropped the client."""
     for channel in planner.plan.attached_channels:
-        for method in (m for m in channel.verbs if m.raises and m.name != "push"):
+        raising = [m for m in channel.verbs if m.raises and m.name not in NOTED_APART]
+        for method in raising:
             planner.add_note(
                 method.original,
                 f"{channel.name}.{method.name}: an exception in it now answers "
                 f"'500 Error: (ExceptionName) text' and the session goes on (smtpd "
                 f"{channel.legacy_error}): catch it in the method if clients rely on that",
+                SECTION_VERBS,
+            )
+
+
+# Methods whose note says what an exception in them does (see below).
+NOTED_APART = ("push", "collect_incoming_data")
+
+
+@RULE.analysis
+def note_data_received(planner: Planner, module: cst.Module) -> None:
+    """``collect_incoming_data`` became ``data_received``: it sees the bytes otherwise cut."""
+    for channel in planner.plan.attached_channels:
+        for method in (m for m in channel.verbs if m.name == "collect_incoming_data"):
+            planner.add_note(
+                method.original,
+                f"{channel.name}.collect_incoming_data is now the SMTP subclass's "
+                "data_received: it gets the bytes as they arrive, line ends included and "
+                "several lines (or part of one) at a time, where smtpd gave it what it read "
+                "between line ends; code that counts calls or looks at whole lines sees other "
+                "pieces; an exception in it is logged by asyncio and ends the session "
+                f"without a reply (smtpd {channel.legacy_error})",
                 SECTION_VERBS,
             )
 
