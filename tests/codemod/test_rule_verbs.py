@@ -633,7 +633,7 @@ def test_collect_incoming_data_passing_the_bytes_on_becomes_data_received():
     methods = (
         "        def collect_incoming_data(self, data):\n"
         "            try:\n"
-        "                super().collect_incoming_data(data.replace(b'\\r', b''))\n"
+        "                super().collect_incoming_data(data.replace(b'\\0', b''))\n"
         "            except UnicodeDecodeError:\n"
         "                pass\n"
     )
@@ -642,7 +642,7 @@ def test_collect_incoming_data_passing_the_bytes_on_becomes_data_received():
     assert (
         "    def data_received(self, data):\n"
         "        try:\n"
-        "            super().data_received(data.replace(b'\\r', b''))\n"
+        "            super().data_received(data.replace(b'\\0', b''))\n"
         "        except UnicodeDecodeError:\n"
         "            pass\n"
     ) in outcome.source
