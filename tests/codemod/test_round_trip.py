@@ -132,6 +132,13 @@ CONVERTED = [
     "lambda_close_all",
     "cleanup_fixture_30",
     "blocking_thread_30",
+    # channels of their own EHLO and STARTTLS, smtpd's private aliases, a session attribute
+    "starttls_refusal",
+    "alias_session_channel",
+    # a value the accept code computes, passed to the channel it builds
+    "accept_label_channel",
+    # collect_incoming_data passing the bytes on: data_received (noted)
+    "nul_scrub_channel",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -254,6 +261,42 @@ DIALOGUES: Dict[str, List[str]] = {
         "DATA",
         "QUIT",
     ],
+}
+
+
+# Dialogues some programs get besides DIALOGUES (their own verbs, limits they change).
+LONG_SENDER = "MAIL FROM:<" + "s" * 500 + "@example.com>"  # over 512, under 512 + 26
+EXTRA_DIALOGUES: Dict[str, Dict[str, List[str]]] = {
+    "starttls_refusal": {
+        "starttls": ["STARTTLS", "EHLO client.example", "STARTTLS now", "STARTTLS", "QUIT"],
+        "size": ["EHLO client.example", LONG_SENDER, "RCPT TO:<bob@example.com>", "RSET", "QUIT"],
+    },
+    "nul_scrub_channel": {
+        "nul": [
+            "XECHO a\0b",
+            "EHLO client.example",
+            "MAIL FROM:<nul\0sender@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ]
+    },
+    "accept_label_channel": {"label": ["XLABEL", "EHLO client.example", "XLABEL", "QUIT"]},
+    "alias_session_channel": {
+        "traps": [
+            "XSTAT",
+            "EHLO client.example",
+            "RCPT TO:<bob@example.com>",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<trap@example.com>",
+            "RCPT TO:<Trap@example.org>",
+            "XSTAT",
+            "RCPT TO:<bob@example.com>",
+            "RCPT TO:<carol@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+    },
 }
 
 
@@ -491,6 +534,7 @@ def program_output(name: str, stdout: str) -> str:
 def run(python: Path, program: Path) -> dict:
     running = Program(python, program)
     dialogues = {} if program.stem in AUTH_ONLY else DIALOGUES
+    dialogues = {**dialogues, **EXTRA_DIALOGUES.get(program.stem, {})}
     replies = {name: talk(running.port, commands) for name, commands in dialogues.items()}
     auth = AUTH_DIALOGUES if program.stem in AUTH_PROGRAMS | AUTH_VERB_PROGRAMS else {}
     codes = {name: [c for c, _ in talk(running.port, cmds)[1:]] for name, cmds in auth.items()}

@@ -404,3 +404,59 @@ def test_a_channel_class_built_with_the_servers_own_settings_is_smtpds_build():
     assert [r for r in outcome.reports if not r.note] == []
     assert "        session = SinkSession(self.handler, **self.SMTP_kwargs)\n" in outcome.source
     assert 'data = data.decode("utf-8")' in outcome.source  # the server's decode_data=True
+
+
+TAGGED = """
+    class Channel(smtpd.SMTPChannel):
+        def __init__(self, server, conn, addr, tag=None):
+            smtpd.SMTPChannel.__init__(self, server, conn, addr)
+            self.tag = tag
+            self.opened = 0
+
+        def smtp_XTAG(self, arg):
+            self.push("250 %s %s" % (self.tag, self.opened))
+
+"""
+TAGGING_ACCEPT = """
+        def handle_accept(self):
+            pair = self.accept()
+            if pair is not None:
+                conn, addr = pair
+                tag = "peer-%s" % addr[0]
+                Channel(self, conn, addr, tag={value})
+"""
+
+
+def test_a_value_the_accept_code_computes_is_kept_where_that_code_runs():
+    """tag exists only in connection_made, after the accept code: the channel keeps it there."""
+    source = TAGGED + PROGRAM.format(accept=TAGGING_ACCEPT.format(value="tag"))
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n"
+        "        self.opened = 0\n"
+    ) in outcome.source
+    assert (
+        "        # Sink.handle_accept's own code, for each connection\n"
+        '        addr = transport.get_extra_info("peername")\n'
+        '        tag = "peer-%s" % addr[0]\n'
+        "        # Channel.__init__'s own code, for each connection\n"
+        "        self.tag = tag\n"
+    ) in outcome.source
+
+
+def test_noop_a_value_read_from_a_name_only_the_accept_itself_sets():
+    source = TAGGED + PROGRAM.format(accept=TAGGING_ACCEPT.format(value="pair"))
+    reports = check_noop(source)
+    assert any("the server passes pair as tag, which the handler cannot" in r for r in reports)
+
+
+def test_noop_accept_code_keeping_the_channel_it_builds():
+    accept = """
+        def handle_accepted(self, conn, addr):
+            channel = Channel(self, conn, addr)
+            self.open = [channel]
+"""
+    reports = check_noop(CHANNEL + PROGRAM.format(accept=accept))
+    assert any("it uses the channel it builds (channel)" in r for r in reports), reports

@@ -60,7 +60,10 @@ def test_literal_verbs_become_an_smtp_subclass_built_by_the_controller():
         ("self.set_terminator(b'.')", "smtp_XCLIENT: it calls the channel's self.set_terminator()"),
         ("self.smtp_state = 1", "smtp_XCLIENT: it reads the channel's self.smtp_state"),
         ("self.peer = arg", "smtp_XCLIENT: it sets the channel's self.peer"),
-        ("self.session = arg", "it keeps attributes aiosmtpd's SMTP has too (session)"),
+        (  # its new name in the SMTP subclass is taken too
+            "self.session = self.channel_session = arg",
+            "it keeps attributes aiosmtpd's SMTP has too (session)",
+        ),
         ("smtpd.SMTPChannel.smtp_XOTHER(self, arg)", "it calls the base smtp_XOTHER"),
         ("log(self)", "smtp_XCLIENT: it passes the channel object itself on"),
         ("return 1", "smtp_XCLIENT: it returns a value"),
@@ -72,6 +75,86 @@ def test_noop_verbs_that_reach_the_channel(body, why):
     methods = f"        def smtp_XCLIENT(self, arg):\n            {body}\n"
     reports = check_noop(PROGRAM.format(methods=methods))
     assert any(why in r for r in reports), reports
+
+
+STARTTLS_EHLO = """        def smtp_EHLO(self, arg):
+            self.seen_greeting = arg
+            self.extended_smtp = True
+            self.push("250-%s" % self.fqdn)
+            self.push("250-STARTTLS")
+            if self.data_size_limit:
+                self.push("250-SIZE %s" % self.data_size_limit)
+                self.command_size_limits["MAIL"] += 26
+            self.push("250 HELP")
+
+        def smtp_STARTTLS(self, arg):
+            self.push("454 TLS not available" if self.smtp_server.context is None else "220 Go")
+"""
+
+
+def test_a_copied_ehlo_raises_aiosmtpds_mail_limit_and_starttls_replaces_aiosmtpds():
+    """Both servers keep the per-command limits as command_size_limits (a defaultdict)."""
+    outcome = run(PROGRAM.format(methods=STARTTLS_EHLO))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        if self.data_size_limit:\n"
+        '            await self.push("250-SIZE %s" % self.data_size_limit)\n'
+        '            self.command_size_limits["MAIL"] += 26\n'
+    ) in outcome.source
+    assert "    async def smtp_STARTTLS(self, arg):\n" in outcome.source
+    notes = [r.message for r in outcome.reports if r.note]
+    assert not any(n.startswith("Channel.smtp_EHLO") for n in notes)  # it cannot raise
+
+
+SESSION_ATTRIBUTE = """        def __init__(self, *args, **kwargs):
+            smtpd.SMTPChannel.__init__(self, *args, **kwargs)
+            self.session = []
+
+        def smtp_XCLIENT(self, arg):
+            self.session.append(arg)
+            self.push("250 %s seen %d" % (self.seen_greeting, len(self.session)))
+"""
+
+
+def test_class_constants_stay_in_the_smtp_subclass():
+    methods = (
+        "        LIMIT: int = 3  # per session\n"
+        '        REPLY = "250 %d left"\n\n'
+        "        def smtp_XLEFT(self, arg):\n"
+        "            self.push(self.REPLY % self.LIMIT)\n"
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        '    """The commands of the smtpd channel Channel, on aiosmtpd\'s SMTP."""\n\n'
+        "    LIMIT: int = 3  # per session\n"
+        '    REPLY = "250 %d left"\n\n'
+        "    async def smtp_XLEFT(self, arg):\n"
+        "        await self.push(self.REPLY % self.LIMIT)\n"
+    ) in outcome.source
+
+
+@pytest.mark.parametrize("line", ["data_size_limit = 10", "event_handler = None", "X = f()"])
+def test_noop_class_attributes_either_server_has_or_computed(line):
+    methods = f"        {line}\n\n        def smtp_XLEFT(self, arg):\n"
+    methods += "            self.push('250')\n"
+    reports = check_noop(PROGRAM.format(methods=methods))
+    assert any("its class body holds more than methods and constants" in r for r in reports)
+
+
+def test_an_attribute_aiosmtpd_has_too_takes_another_name_in_the_smtp_subclass():
+    outcome = run(PROGRAM.format(methods=SESSION_ATTRIBUTE))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        super().__init__(*args, **kwargs)\n"
+        "        self.channel_session = []\n"
+    ) in outcome.source
+    assert (
+        "    async def smtp_XCLIENT(self, arg):\n"
+        "        self.channel_session.append(arg)\n"
+        '        await self.push("250 %s seen %d" % ((self.session.host_name or ""), '
+        "len(self.channel_session)))\n"
+    ) in outcome.source
 
 
 EHLO_AND_XFORWARD = """        def smtp_EHLO(self, arg):
@@ -348,19 +431,50 @@ def test_noop_push_overrides_reaching_asynchat(push, why):
     assert any(why in r for r in reports), reports
 
 
-def test_noop_a_channel_named_smtpchannel_using_smtpds_private_aliases():
+def named_smtpchannel(methods: str) -> str:
+    source = PROGRAM.format(methods=methods).replace("Channel", "SMTPChannel")
+    return source.replace("smtpd.SMTPSMTPChannel", "smtpd.SMTPChannel")
+
+
+def test_a_channel_named_smtpchannel_reads_smtpds_private_aliases_as_their_public_names():
+    """In a class named SMTPChannel, self.__greeting is smtpd's alias of seen_greeting."""
     methods = (
         "        def smtp_XHELO(self, arg):\n"
+        "            if self.__mailfrom:\n"
+        '                self.push("503 in a transaction")\n'
+        "                return\n"
         "            self.__greeting = arg\n"
-        '            self.push("250 %s" % self.__greeting)\n'
+        '            self.push("250 %s %s" % (self.__fqdn, self.__greeting))\n'
     )
-    source = PROGRAM.format(methods=methods).replace("Channel", "SMTPChannel")
-    source = source.replace("smtpd.SMTPSMTPChannel", "smtpd.SMTPChannel")
-    reports = check_noop(source)
-    why = "it uses self.__greeting, smtpd's deprecated alias of self.seen_greeting"
-    assert any(why in r for r in reports), reports
+    outcome = run(named_smtpchannel(methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    async def smtp_XHELO(self, arg):\n"
+        "        if self.envelope.mail_from:\n"
+        '            await self.push("503 in a transaction")\n'
+        "            return\n"
+        "        self.session.host_name = arg\n"
+        '        await self.push("250 %s %s" % (self.hostname, (self.session.host_name or "")))\n'
+    ) in outcome.source
     # In a class of another name, self.__greeting is the class's own private attribute.
     assert "self.__greeting = arg" in run(PROGRAM.format(methods=methods)).source
+
+
+def test_noop_smtpds_private_aliases_outside_the_commands():
+    methods = (
+        "        def __init__(self, *args, **kwargs):\n"
+        "            smtpd.SMTPChannel.__init__(self, *args, **kwargs)\n"
+        "            log(self.__peer)\n"
+    )
+    reports = check_noop(named_smtpchannel(methods))
+    why = "it uses self.__peer, smtpd's deprecated alias of self.peer"
+    assert any(why in r for r in reports), reports
+
+
+def test_noop_smtpds_private_alias_of_state_aiosmtpd_keeps_elsewhere():
+    methods = "        def smtp_XLINE(self, arg):\n            self.push(str(len(self.__line)))\n"
+    reports = check_noop(named_smtpchannel(methods))
+    assert any("smtp_XLINE: it reads the channel's self.received_lines" in r for r in reports)
 
 
 OWN_AUTH = """        def smtp_EHLO(self, arg):
@@ -449,3 +563,120 @@ def test_noop_a_verb_pushing_after_closing():
     )
     reports = check_noop(PROGRAM.format(methods=methods))
     assert any("it closes the channel, then goes on" in r for r in reports), reports
+
+
+KEYWORD_INIT = """        def __init__(self, server, conn, addr, data_size_limit=33554432,
+                     map=None, enable_SMTPUTF8=False, decode_data=False):
+            super().__init__(server, conn, addr, {keywords})
+            self.seen = 0
+
+        def smtp_XSEEN(self, arg):
+            self.seen += 1
+            self.push("250 seen")
+"""
+
+
+def test_an_init_passing_smtpds_settings_by_keyword_in_their_order_goes():
+    keywords = (
+        "data_size_limit=data_size_limit, map=map, "
+        "enable_SMTPUTF8=enable_SMTPUTF8, decode_data=decode_data"
+    )
+    outcome = run(PROGRAM.format(methods=KEYWORD_INIT.format(keywords=keywords)))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        super().__init__(*args, **kwargs)\n        self.seen = 0\n" in outcome.source
+
+
+def test_noop_an_init_passing_only_some_of_smtpds_settings_by_keyword():
+    """data_size_limit and the others kept smtpd's defaults, not the server's settings."""
+    source = PROGRAM.format(methods=KEYWORD_INIT.format(keywords="map=map"))
+    reports = check_noop(source)
+    assert any("it does not pass its own arguments to the base __init__" in r for r in reports)
+
+
+def test_a_verb_that_only_prints_and_reads_the_peer_cannot_raise():
+    methods = (
+        "        def smtp_HELO(self, arg):\n"
+        "            super().smtp_HELO(arg)\n"
+        '            print("HELO from", self.peer[0], str(self.addr[1]), flush=True)\n'
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert not any(r.message.startswith("Channel.smtp_HELO") for r in outcome.reports)
+    assert '        print("HELO from", self.session.peer[0], str(self.session.peer[1]), ' in (
+        outcome.source
+    )
+
+
+def test_a_verb_indexing_its_argument_can_raise():
+    methods = "        def smtp_XTAG(self, arg):\n            print(arg[0])\n"
+    outcome = run(PROGRAM.format(methods=methods))
+    assert any(r.message.startswith("Channel.smtp_XTAG: an exception") for r in outcome.reports)
+
+
+def test_an_init_parameter_named_server_is_not_the_modules_server():
+    """PROGRAM's module makes ``server = Sink(...)``: the channel's server is smtpd's argument."""
+    methods = (
+        "        def __init__(self, server, conn, addr, *args):\n"
+        "            super().__init__(server, conn, addr, *args)\n"
+        "            self.strict = server.strict\n\n"
+        "        def smtp_XSTRICT(self, arg):\n"
+        '            self.push("250 %s" % self.strict)\n'
+    )
+    kept = "        channel_class = Channel\n"
+    source = PROGRAM.format(methods=methods).replace(kept, kept + "        strict = True\n")
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        self.strict = self.event_handler.strict\n" in outcome.source
+
+
+def test_collect_incoming_data_passing_the_bytes_on_becomes_data_received():
+    methods = (
+        "        def collect_incoming_data(self, data):\n"
+        "            try:\n"
+        "                super().collect_incoming_data(data.replace(b'\\0', b''))\n"
+        "            except UnicodeDecodeError:\n"
+        "                pass\n"
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    def data_received(self, data):\n"
+        "        try:\n"
+        "            super().data_received(data.replace(b'\\0', b''))\n"
+        "        except UnicodeDecodeError:\n"
+        "            pass\n"
+    ) in outcome.source
+    notes = [r.message for r in outcome.reports if r.note]
+    assert any(
+        n.startswith("Channel.collect_incoming_data is now the SMTP subclass's data_received")
+        for n in notes
+    )
+    assert not any("now answers '500 Error" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    "body, why",
+    [
+        (
+            "self.push('552 too much')\n"
+            "            smtpd.SMTPChannel.collect_incoming_data(self, data)",
+            "it replies or closes (data_received runs no coroutine)",
+        ),
+        ("print(len(data))", "it does not pass the data on to the base collect_incoming_data"),
+        (
+            "if len(self.received_lines) < 9:\n"
+            "                smtpd.SMTPChannel.collect_incoming_data(self, data)",
+            "it reads the channel's self.received_lines",
+        ),
+        (
+            "super().collect_incoming_data(data[:1])\n"
+            "            super().collect_incoming_data(data[1:])",
+            "it does not pass the data on to the base collect_incoming_data once",
+        ),
+    ],
+)
+def test_noop_collect_incoming_data_that_is_no_filter(body, why):
+    methods = f"        def collect_incoming_data(self, data):\n            {body}\n"
+    reports = check_noop(PROGRAM.format(methods=methods))
+    expected = f"collect_incoming_data reads the line protocol's bytes: {why}"
+    assert any(expected in r for r in reports), reports

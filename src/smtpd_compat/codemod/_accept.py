@@ -77,7 +77,7 @@ def read_accept(method: cst.FunctionDef, names: LegacyNames) -> Union[AcceptHook
         return "it does not build the channel exactly once (the base call, or a class by name)"
     channel, by_hand = built(builds[0], conn, addr, names) or (None, False)
     statements = [s for s in rest if s is not builds[0]]
-    why = unportable(statements, conn, names)
+    why = unportable(statements, conn, names) or keeps_channel(builds[0], statements)
     if why is not None:
         return why
     return AcceptHook(method, statements, addr, channel, by_hand)
@@ -198,6 +198,19 @@ def built(
             return None, False  # the server's own settings, as smtpd's handle_accepted
         return (None, True) if len(args) == 3 else None
     return (func.value, True) if isinstance(func, cst.Name) else None
+
+
+def keeps_channel(build: cst.BaseStatement, statements: List[cst.BaseStatement]) -> Optional[str]:
+    """Why code using the channel it built (``ch = Channel(...); self.open.append(ch)``)
+    cannot move: aiosmtpd's session is no smtpd channel (None when it does not)."""
+    assign = small(build)
+    if not isinstance(assign, cst.Assign):
+        return None
+    target = assign.targets[0].target
+    m = cst.matchers
+    if isinstance(target, cst.Name) and any(m.findall(s, m.Name(target.value)) for s in statements):
+        return f"it uses the channel it builds ({target.value}): aiosmtpd's session is none"
+    return None
 
 
 def unportable(statements: List[cst.BaseStatement], conn: str, names: LegacyNames) -> Optional[str]:

@@ -9,7 +9,7 @@ by what the server passed (``self.event_handler.rules``), or by its literal defa
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Protocol, Set, Tuple
+from typing import Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
 import libcst as cst
 import libcst.matchers
@@ -135,9 +135,17 @@ def settings_passed(call: cst.Call, count: int) -> Optional[str]:
 
 
 def bind_arguments(
-    channel: ChannelPlan, server: cst.ClassDef, building: Optional[cst.BaseStatement]
+    channel: ChannelPlan,
+    server: cst.ClassDef,
+    building: Optional[cst.BaseStatement],
+    accept_code: Sequence[cst.BaseStatement] = (),
 ) -> Optional[str]:
-    """Put what the server passes in place of the extra parameters; why not, if it cannot."""
+    """Put what the server passes in place of the extra parameters; why not, if it cannot.
+
+    A value read from names the server's accept code sets (``tag = ...; Channel(self,
+    conn, addr, tag)``) exists only where that code runs, in connection_made: what the
+    ``__init__`` kept of it is kept there, after that code.
+    """
     if not channel.init_extras or channel.bound_by == server.name.value:
         return None
     if channel.bound_by is not None:
@@ -151,13 +159,17 @@ def bind_arguments(
     call = builder_call(building, channel.name)
     if call is None:
         return f"{server.name.value} does not build {channel.name} in one call"
-    values = bound_values(channel, call)
+    set_by_accept_code = assigned_names(*accept_code) - {"self"}
+    unset = assigned_names(building) - set_by_accept_code - {"self"}
+    values = bound_values(channel, call, unset)
     if isinstance(values, str):
         return values
-    channel.init_attributes = [
-        (name, substituted(stmt, values)) for name, stmt in channel.init_attributes
-    ]
-    channel.init_code = [substituted(stmt, values) for stmt in channel.init_code]
+    late = {n for n, v in values.items() if reads_names(v, set_by_accept_code)}
+    kept = [(n, s) for n, s in channel.init_attributes if not reads_names(s, late)]
+    moved = [s for _, s in channel.init_attributes if reads_names(s, late)]
+    channel.init_attributes = [(n, substituted(s, values)) for n, s in kept]
+    # set in connection_made, after the accept code that computes them (before __init__'s)
+    channel.init_code = [substituted(s, values) for s in [*moved, *channel.init_code]]
     channel.bound_by = server.name.value
     return None
 
@@ -168,8 +180,35 @@ def builder_call(building: cst.FunctionDef, name: str) -> Optional[cst.Call]:
     return calls[0] if len(calls) == 1 and isinstance(calls[0], cst.Call) else None
 
 
-def bound_values(channel: ChannelPlan, call: cst.Call) -> Dict[str, cst.BaseExpression] | str:
-    """Each extra parameter's value in the SMTP subclass, or why there is none."""
+def assigned_names(*nodes: cst.CSTNode) -> Set[str]:
+    """The names code assigns (targets, unpacked ones, loop and ``as`` names)."""
+    m = cst.matchers
+    found: Set[str] = set()
+    for node in nodes:
+        for target in m.findall(node, m.AssignTarget() | m.For() | m.AsName() | m.AugAssign()):
+            stored = getattr(target, "target", None) or getattr(target, "name", None)
+            if stored is not None:
+                found |= {n.value for n in m.findall(stored, m.Name()) if isinstance(n, cst.Name)}
+        for ann in m.findall(node, m.AnnAssign(target=m.Name())):
+            assert isinstance(ann, cst.AnnAssign) and isinstance(ann.target, cst.Name)
+            found.add(ann.target.value)
+        if isinstance(node, cst.FunctionDef):  # its parameters, not the function's name
+            found |= {p.name.value for p in node.params.params}
+    return found
+
+
+def reads_names(node: cst.CSTNode, names: Set[str]) -> bool:
+    m = cst.matchers
+    return any(isinstance(n, cst.Name) and n.value in names for n in m.findall(node, m.Name()))
+
+
+def bound_values(
+    channel: ChannelPlan, call: cst.Call, unset: Set[str]
+) -> Dict[str, cst.BaseExpression] | str:
+    """Each extra parameter's value in the SMTP subclass, or why there is none.
+
+    ``unset``: names of the accept method that no code of it in connection_made sets.
+    """
     why = settings_passed(call, channel.init_settings)
     if why is not None:
         return why
@@ -187,7 +226,7 @@ def bound_values(channel: ChannelPlan, call: cst.Call) -> Dict[str, cst.BaseExpr
             value = param.default
         if value is None:
             return f"{channel.name}.__init__'s {name} gets no value it can keep"
-        reads = InitValue(["self", *hidden], [], channel.names, True)
+        reads = InitValue(["self", *hidden, *sorted(unset - {"self"})], [], channel.names, True)
         code = reads.code(value)
         if code is None:
             return f"the server passes {code_of(value)} as {name}, which the handler cannot compute"

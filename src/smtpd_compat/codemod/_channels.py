@@ -33,6 +33,8 @@ from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import (
     CHANNEL_NAMES,
     SELF_CHECK,
+    SMTP_NAMES,
+    SMTPD_ALIASES,
     Helpers,
     SessionMethod,
     colliding,
@@ -40,8 +42,12 @@ from smtpd_compat.codemod._session import (
     legacy_use,
     own_attributes,
     read_helpers,
+    renamed,
+    renames_of,
     translate,
+    translate_data,
     translate_push,
+    with_renames,
 )
 
 POLICY_VERBS = {"smtp_MAIL": ("MAIL", "FROM:"), "smtp_RCPT": ("RCPT", "TO:")}
@@ -69,8 +75,7 @@ NO_LINE_HOOK = (
 )
 UNCONVERTED = {
     "found_terminator": "found_terminator drives the line protocol itself" + NO_LINE_HOOK,
-    "collect_incoming_data": "collect_incoming_data drives the line protocol itself"
-    + NO_LINE_HOOK,
+    "collect_incoming_data": "collect_incoming_data reads the line protocol's bytes",
     "__init__": "__init__ changes how the channel is built",
 }
 OTHER = "{} has no hook equivalent"
@@ -114,6 +119,7 @@ class ChannelPlan:
     bound_by: Optional[str] = None  # the server whose handle_accept's values it keeps
     accept: Optional[AcceptHook] = None  # a server's own code at each connection (_accept)
     init_code: List[cst.BaseStatement] = field(default_factory=list)  # __init__'s calls
+    constants: List[cst.BaseStatement] = field(default_factory=list)  # NAME = value lines
     init_address: Optional[str] = None  # the name __init__'s code gave the peer's address
     accepted_by: Optional[str] = None  # that server
     synthesized: bool = False  # no class of the program's: smtpd's own channel, for accept
@@ -168,12 +174,17 @@ def analyse_commands(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     methods = [s.name.value for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
     attributes = own_attributes(node)
     late: List[str] = [why for why in [alias_use(node)] if why is not None]
-    if colliding(attributes):
-        taken = ", ".join(colliding(attributes))
-        late.append(f"it keeps attributes aiosmtpd's SMTP has too ({taken})")
+    taken = [a for a in colliding(attributes) if name_used(node, renamed(a))]
+    if taken:  # the others take those names in the SMTP subclass (_session.renamed)
+        late.append(f"it keeps attributes aiosmtpd's SMTP has too ({', '.join(taken)})")
     functions = [s for s in block_body(node.body) if isinstance(s, cst.FunctionDef)]
-    own = attributes | {m for m in methods if is_verb_method(m) or is_helper(m)}
-    helpers, done = read_helpers([f for f in functions if is_helper(f.name.value)], names, own)
+    plan.constants = [s for s in block_body(node.body) if class_constant(s, names)]
+    constants = {class_constant(s, names) or "" for s in plan.constants}
+    own = attributes | constants | {m for m in methods if is_verb_method(m) or is_helper(m)}
+    aliases = node.name.value == "SMTPChannel"  # self.__mailfrom: smtpd's alias
+    helpers, done = read_helpers(
+        [f for f in functions if is_helper(f.name.value)], names, own, aliases
+    )
     policy: List[Tuple[cst.FunctionDef, PolicyHook]] = []
     for stmt in block_body(node.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value in done:
@@ -184,8 +195,8 @@ def analyse_commands(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
             why = add_method(plan, stmt, names, (own, helpers), policy)
             if why:
                 plan.reasons.append(why)
-        elif not is_docstring(stmt) and not is_pass(stmt):
-            late.append("its class body holds more than methods")
+        elif not is_docstring(stmt) and not is_pass(stmt) and stmt not in plan.constants:
+            late.append("its class body holds more than methods and constants")
     moved = [translate(function, names, own, helpers) for function, _ in policy]
     as_verbs = [m for m in moved if not isinstance(m, str)]
     if plan.session and policy:  # one SMTP subclass holds every override
@@ -201,37 +212,55 @@ def analyse_commands(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     return plan
 
 
-# smtpd kept deprecated aliases of its channel state under its Python 2 private names: in a
-# subclass itself named SMTPChannel, self.__greeting is _SMTPChannel__greeting, seen_greeting.
-SMTPD_ALIASES = {
-    "__server": "smtp_server",
-    "__line": "received_lines",
-    "__state": "smtp_state",
-    "__greeting": "seen_greeting",
-    "__mailfrom": "mailfrom",
-    "__rcpttos": "rcpttos",
-    "__data": "received_data",
-    "__fqdn": "fqdn",
-    "__peer": "peer",
-    "__conn": "conn",
-    "__addr": "addr",
-}
+def class_constant(stmt: cst.BaseStatement, names: LegacyNames) -> Optional[str]:
+    """NAME of ``NAME = value`` in a class body, a name neither server has (else None).
+
+    The SMTP subclass keeps it as it was; its methods read it as ``self.NAME``.
+    """
+    assign = small(stmt)
+    if isinstance(assign, cst.AnnAssign) and assign.value is not None:
+        target: cst.BaseExpression = assign.target
+    elif isinstance(assign, cst.Assign) and len(assign.targets) == 1:
+        target = assign.targets[0].target
+    else:
+        return None
+    if not isinstance(target, cst.Name) or target.value in CHANNEL_NAMES | SMTP_NAMES:
+        return None
+    m = cst.matchers
+    if m.findall(stmt, m.Lambda() | m.Call() | m.Name("self")) or legacy_use(stmt, names):
+        return None
+    return target.value
 
 
 def alias_use(node: cst.ClassDef) -> Optional[str]:
-    """Why a channel named SMTPChannel using smtpd's private aliases is left (else None)."""
+    """Why a channel named SMTPChannel using smtpd's private aliases is left (else None).
+
+    Its commands and helpers read them as smtpd's public names (``Helpers.aliases``);
+    its other methods are not translated that way.
+    """
     if node.name.value != "SMTPChannel":
         return None
     m = cst.matchers
-    for found in m.findall(node, m.Attribute(value=m.Name("self"), attr=m.Name())):
-        assert isinstance(found, cst.Attribute)
-        alias = SMTPD_ALIASES.get(found.attr.value)
-        if alias is not None:
-            return (
-                f"it uses self.{found.attr.value}, smtpd's deprecated alias of self.{alias}: "
-                f"write self.{alias} and run the codemod again"
-            )
+    for method in block_body(node.body):
+        if not isinstance(method, cst.FunctionDef):
+            continue
+        name = method.name.value
+        if is_verb_method(name) or is_helper(name) or name == "push":
+            continue
+        for found in m.findall(method, m.Attribute(value=m.Name("self"), attr=m.Name())):
+            assert isinstance(found, cst.Attribute)
+            alias = SMTPD_ALIASES.get(found.attr.value)
+            if alias is not None:
+                return (
+                    f"it uses self.{found.attr.value}, smtpd's deprecated alias of "
+                    f"self.{alias}: write self.{alias} and run the codemod again"
+                )
     return None
+
+
+def name_used(node: cst.CSTNode, name: str) -> bool:
+    m = cst.matchers
+    return bool(m.findall(node, m.Name(name)))
 
 
 def add_helper(plan: ChannelPlan, name: str, helper: Union[SessionMethod, str]) -> Optional[str]:
@@ -265,6 +294,11 @@ def add_method(
         session = translate(method, names, own, helpers)
         if isinstance(session, str):
             return f"{name}: {session}"
+        plan.verbs.append(session)
+    elif name == "collect_incoming_data":
+        session = translate_data(method, names, own, helpers)
+        if isinstance(session, str):
+            return f"{UNCONVERTED[name]}: {session}"
         plan.verbs.append(session)
     elif name == "push":
         session = translate_push(method, names, own, helpers)
@@ -354,6 +388,7 @@ def analyse_init(
         if attr in SESSION_SETTINGS and not unread:
             plan.init_notes.append((stmt, GREETING_NOTE.format(plan.name, code_of(value))))
             attr = SESSION_SETTINGS[attr]
+        attr = renames_of(own_attributes(plan.node)).get(attr, attr)
         kept.append((attr, setting(stmt, attr, code)))
     return kept
 
@@ -369,7 +404,9 @@ def add_init_code(
     starred = (init.params.star_arg, init.params.star_kwarg)
     star = [p.name.value for p in starred if isinstance(p, cst.Param)]
     hidden = {*params[1:2], *params[3:], *star} - {p.name.value for p in plan.init_extras}
-    found = init_code(stmt, params, hidden, set(CHANNEL_NAMES))
+    found = init_code(
+        with_renames(stmt, own_attributes(plan.node)), params, hidden, set(CHANNEL_NAMES)
+    )
     if isinstance(found, str):
         return found
     code, reads_address = found
@@ -411,9 +448,28 @@ def forwarded(stmt: cst.BaseStatement) -> Tuple[List[str], List[str]]:
         args = args[1:]  # the explicit self of smtpd.SMTPChannel.__init__(self, ...)
     plain = [dotted_name(a.value) or "?" for a in args if not a.star and not a.keyword]
     starred = [dotted_name(a.value) or "?" for a in args if a.star]
-    if any(a.keyword for a in args):
+    keywords = {a.keyword.value: dotted_name(a.value) or "?" for a in args if a.keyword}
+    if keywords and starred:
+        return [], ["?"]
+    for name in CHANNEL_PARAMETERS[len(plain) :]:  # map=map after (server, conn, addr, ...)
+        if name not in keywords:
+            break
+        plain.append(keywords.pop(name))
+    if keywords:  # a keyword out of smtpd's order: a setting in between keeps its default
         return [], ["?"]
     return plain, starred
+
+
+# smtpd.SMTPChannel.__init__'s parameters, in their order.
+CHANNEL_PARAMETERS = (
+    "server",
+    "conn",
+    "addr",
+    "data_size_limit",
+    "map",
+    "enable_SMTPUTF8",
+    "decode_data",
+)
 
 
 def kept_attribute(stmt: cst.BaseStatement) -> Tuple[Optional[str], Optional[cst.BaseExpression]]:
@@ -832,7 +888,10 @@ def attached_channel(
         channel.accept, channel.accepted_by = hook, server.name.value
         with_session(channel)
     if channel is not None and channel.convertible:
-        why = bind_arguments(channel, server, method if hook is not None else building)
+        accept_code = hook.statements if hook is not None else []
+        why = bind_arguments(
+            channel, server, method if hook is not None else building, accept_code
+        )
         if why is not None:
             channel.reasons.append(why)
     if channel is None or not channel.convertible:

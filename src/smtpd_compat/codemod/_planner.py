@@ -688,7 +688,7 @@ class Planner(cst.CSTVisitor):
         self.find_sockets_read_through_owners()
         for attribute in self.attributes:
             named = [i for i in self.plan.instances if i.target == dotted_name(attribute.value)]
-            if not named:
+            if not named or self.channel_parameter(attribute):
                 continue
             reached = [i for i in named if self.same_object(attribute, i)]
             nearest = [i for i in reached if self.scope_of(i.statement) is self.scope_of(attribute)]
@@ -754,6 +754,17 @@ class Planner(cst.CSTVisitor):
         if name.startswith("self."):  # an attribute: any method of the same class reaches it
             return self.class_of(here) is not None and self.class_of(here) is self.class_of(there)
         return isinstance(there, cst.Module) and "." not in name and not binds(here, name)
+
+    def channel_parameter(self, attribute: cst.Attribute) -> bool:
+        """``server.x`` in a channel method taking ``server``: what smtpd passed, no instance."""
+        scope = self.scope_of(attribute)
+        name = dotted_name(attribute.value) or ""
+        if not any(self.class_of(scope) is c for c in self.plan.channels):
+            return False
+        assert isinstance(scope, cst.FunctionDef)
+        params = scope.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        return any(p.name.value == name for p in every)
 
     def class_of(self, function: cst.CSTNode) -> Optional[cst.ClassDef]:
         """The class a method is defined in, directly."""

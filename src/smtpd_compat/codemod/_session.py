@@ -32,7 +32,28 @@ SESSION_STATE = {
     "smtp_server": "self.event_handler",
     "data_size_limit": "self.data_size_limit",
     "enable_SMTPUTF8": "self.enable_SMTPUTF8",
+    # Both keep the per-command line limits under these names, and both EHLOs raise MAIL's
+    # by 26 for SIZE: a copied smtp_EHLO's ``command_size_limits["MAIL"] += 26`` is theirs.
+    "command_size_limits": "self.command_size_limits",
+    "command_size_limit": "self.command_size_limit",
 }
+# smtpd kept deprecated aliases of its channel state under its Python 2 private names: in a
+# subclass itself named SMTPChannel, self.__greeting is _SMTPChannel__greeting, seen_greeting.
+SMTPD_ALIASES = {
+    "__server": "smtp_server",
+    "__line": "received_lines",
+    "__state": "smtp_state",
+    "__greeting": "seen_greeting",
+    "__mailfrom": "mailfrom",
+    "__rcpttos": "rcpttos",
+    "__data": "received_data",
+    "__fqdn": "fqdn",
+    "__peer": "peer",
+    "__conn": "conn",
+    "__addr": "addr",
+}
+
+
 WRITABLE = frozenset({"seen_greeting", "extended_smtp", "mailfrom"})
 # smtpd's seen_greeting was '' before HELO/EHLO, aiosmtpd's host_name is None.
 UNSET_NONE = frozenset({"seen_greeting"})
@@ -77,6 +98,8 @@ SMTP_NAMES = frozenset(
     smtp_HELO smtp_HELP smtp_MAIL smtp_NOOP smtp_QUIT smtp_RCPT smtp_RSET smtp_STARTTLS
     smtp_VRFY tls_context transport""".split()
 )
+# Calls that do not fail on what a command gives them (their arguments are read apart).
+QUIET_CALLS = frozenset({"print", "str", "repr"})
 # aiosmtpd's Controller.start() connects to itself once, reads the greeting and hangs up.
 SELF_CHECK = "the connection aiosmtpd's Controller.start() opens to itself to check it serves"
 RESET = "self.envelope = self._create_envelope()"  # aiosmtpd's documented reset
@@ -106,6 +129,8 @@ class Helpers:
     coroutines: Set[str] = field(default_factory=set)
     plain: Set[str] = field(default_factory=set)
     raising: Set[str] = field(default_factory=set)  # those that may raise
+    # The channel is itself named SMTPChannel: self.__mailfrom is smtpd's alias of mailfrom.
+    aliases: bool = False
 
 
 def is_helper(name: str) -> bool:
@@ -116,12 +141,12 @@ def is_helper(name: str) -> bool:
 
 
 def read_helpers(
-    functions: List[cst.FunctionDef], names: LegacyNames, own: Set[str]
+    functions: List[cst.FunctionDef], names: LegacyNames, own: Set[str], aliases: bool = False
 ) -> Tuple[Helpers, Dict[str, Union[SessionMethod, str]]]:
     """Which helpers reply, and each helper translated (or why not), by name."""
     every = {f.name.value for f in functions}
     coroutines = replying_helpers(functions, names)
-    helpers = Helpers(coroutines, every - coroutines, set(every))  # until read: all may raise
+    helpers = Helpers(coroutines, every - coroutines, set(every), aliases)  # all may raise
     done: Dict[str, Union[SessionMethod, str]] = {}
     raising: Set[str] = set()
     while raising != helpers.raising:  # until what each helper calls is known to be safe
@@ -185,11 +210,49 @@ def own_attributes(channel: cst.ClassDef) -> Set[str]:
     for target in targets:
         assert isinstance(target, cst.AssignTarget) and isinstance(target.target, cst.Attribute)
         found.add(target.target.attr.value)
+    if channel.name.value == "SMTPChannel":  # self.__greeting = x sets smtpd's seen_greeting
+        found -= set(SMTPD_ALIASES)
     return found - CHANNEL_NAMES
 
 
 def colliding(names: Set[str]) -> List[str]:
     return sorted(names & SMTP_NAMES)
+
+
+def renamed(attr: str) -> str:
+    """The name an attribute of the channel's own takes where aiosmtpd's SMTP has it too."""
+    return f"channel_{attr}"
+
+
+def renames_of(own: Set[str]) -> Dict[str, str]:
+    """Each attribute of the channel's own that aiosmtpd's SMTP has too, and its new name."""
+    return {attr: renamed(attr) for attr in colliding(own)}
+
+
+class RenameOwn(cst.CSTTransformer):
+    """``self.session`` (the channel's own) -> ``self.channel_session``."""
+
+    def __init__(self, renames: Dict[str, str]) -> None:
+        super().__init__()
+        self.renames = renames
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        new = self.renames.get(original_node.attr.value)
+        if new is not None and dotted_name(original_node.value) == "self":
+            return updated_node.with_changes(attr=cst.Name(new))
+        return updated_node
+
+
+def with_renames(node: cst.CSTNodeT, own: Set[str]) -> cst.CSTNodeT:
+    """The node with the channel's own attributes that collide renamed (see renamed)."""
+    renames = renames_of(own)
+    if not renames:
+        return node
+    result = node.visit(RenameOwn(renames))
+    assert isinstance(result, type(node))
+    return result
 
 
 def base_verb(call: cst.Call, names: LegacyNames) -> Optional[str]:
@@ -240,9 +303,16 @@ class ToSession(cst.CSTTransformer):
         self.awaited: Set[int] = set()  # those of them that are statements of their own
         self.truth: Set[int] = set()  # expressions read only for their truth value
         self.targets: Set[int] = set()  # expressions assigned to
+        self.renames = renames_of(own)  # the channel's own attributes aiosmtpd's SMTP has too
 
     def fail(self, why: str) -> None:
         self.problem = self.problem or why
+
+    def public(self, attr: str) -> str:
+        """smtpd's public name of a deprecated alias it kept (see SMTPD_ALIASES)."""
+        if self.helpers.aliases and attr not in self.own:
+            return SMTPD_ALIASES.get(attr, attr)
+        return attr
 
     def leave_Expr(
         self, original_node: cst.Expr, updated_node: cst.Expr
@@ -300,7 +370,8 @@ class ToSession(cst.CSTTransformer):
             return
         if name.startswith("self.") and name.count(".") == 1:
             self.fail(f"it calls the channel's {name}()")
-        self.raises = True
+        if name not in QUIET_CALLS or any(a.star for a in node.args):
+            self.raises = True  # (what a quiet call is given is read on its own)
 
     def own_coroutine(self, call: cst.Call) -> bool:
         """``self.smtp_EHLO(arg)``, ``self.reply(...)``: a method of the channel's that replies."""
@@ -316,7 +387,7 @@ class ToSession(cst.CSTTransformer):
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             if node.attr.value[len("smtp_") :] in BASE_VERBS:
                 return
-            attr = node.attr.value
+            attr = self.public(node.attr.value)
             known = attr in SESSION_STATE or attr in self.own
             if not known and attr not in ("push", "_set_rset_state", "close_when_done", "close"):
                 self.fail(f"it reads the channel's self.{attr}")
@@ -325,11 +396,15 @@ class ToSession(cst.CSTTransformer):
         self.targets.add(id(node.target))
         target = node.target
         if isinstance(target, cst.Attribute) and dotted_name(target.value) == "self":
-            attr = target.attr.value
+            attr = self.public(target.attr.value)
             if attr in SESSION_STATE and attr not in WRITABLE:
                 self.fail(f"it sets the channel's self.{attr}")
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
+        if dotted_name(node.value) == "self.command_size_limits":  # a defaultdict in both
+            return
+        if dotted_name(node.value) in ("self.peer", "self.addr") and is_host_or_port(node):
+            return  # the peer's (host, port) in both
         self.raises = True
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
@@ -389,12 +464,17 @@ class ToSession(cst.CSTTransformer):
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         if id(node) in self.truth:
             self.truth |= {id(node.left), id(node.right)}
+        elif isinstance(node.operator, cst.Or):  # a false left gives the right, '' or None
+            self.truth.add(id(node.left))
 
     def leave_Attribute(
         self, original_node: cst.Attribute, updated_node: cst.Attribute
     ) -> cst.BaseExpression:
         if isinstance(original_node.value, cst.Name) and original_node.value.value == "self":
             attr = original_node.attr.value
+            if attr in self.renames:
+                return updated_node.with_changes(attr=cst.Name(self.renames[attr]))
+            attr = self.public(attr)
             where = SESSION_STATE.get(attr)
             if where is not None and attr in UNSET_NONE and not self.plain(original_node):
                 where = f'({where} or "")'  # smtpd's value before the greeting was ''
@@ -405,6 +485,14 @@ class ToSession(cst.CSTTransformer):
     def plain(self, node: cst.Attribute) -> bool:
         """True where '' and None read the same: a truth test, or an assignment's target."""
         return id(node) in self.truth or id(node) in self.targets
+
+
+def is_host_or_port(node: cst.Subscript) -> bool:
+    """``[0]`` or ``[1]``."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return False
+    index = node.slice[0].slice.value
+    return isinstance(index, cst.Integer) and index.value in ("0", "1")
 
 
 def only_str_conversions(template: cst.SimpleString) -> bool:
@@ -522,6 +610,67 @@ def is_close(stmt: cst.BaseStatement) -> bool:
     expr = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) else None
     call = expr.value if isinstance(expr, cst.Expr) else None
     return isinstance(call, cst.Call) and dotted_name(call.func) in CLOSERS and not call.args
+
+
+class BaseDataCall(cst.CSTTransformer):
+    """``smtpd.SMTPChannel.collect_incoming_data(self, x)`` -> ``super().data_received(x)``."""
+
+    def __init__(self, names: LegacyNames) -> None:
+        super().__init__()
+        self.names = names
+        self.found = 0
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        func = original_node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "collect_incoming_data":
+            return updated_node
+        args = list(updated_node.args)
+        if self.names.legacy_name(func.value) == "smtpd.SMTPChannel" and args:
+            args = args[1:] if dotted_name(args[0].value) == "self" else []
+        elif not (isinstance(func.value, cst.Call) and dotted_name(func.value.func) == "super"):
+            return updated_node
+        if len(args) != 1 or args[0].star or args[0].keyword:
+            return updated_node
+        self.found += 1
+        call = cst.parse_expression("super().data_received(x)")
+        assert isinstance(call, cst.Call)
+        return call.with_changes(args=[args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+
+
+def translate_data(
+    function: cst.FunctionDef, names: LegacyNames, own: Set[str], helpers: Helpers
+) -> Union[SessionMethod, str]:
+    """A ``collect_incoming_data`` that passes the bytes on to the base once: the SMTP
+    subclass's ``data_received`` (asyncio's Protocol method), which gets them first."""
+    params = function.params
+    if [p.name.value for p in params.params][:1] != ["self"] or len(params.params) != 2:
+        return "its signature is not (self, data)"
+    if params.star_arg != cst.MaybeSentinel.DEFAULT or params.star_kwarg or params.kwonly_params:
+        return "its signature is not (self, data)"
+    if function.decorators or function.asynchronous or any(p.default for p in params.params):
+        return "its signature is not (self, data)"
+    base = BaseDataCall(names)
+    body = function.body.visit(base)
+    assert isinstance(body, cst.BaseSuite)
+    m = cst.matchers
+    statement_calls = m.findall(body, m.Expr(value=m.Call()))
+    passed_on = [
+        c for c in statement_calls if m.matches(c, m.Expr(value=m.Call(func=m.Attribute(
+            value=m.Call(func=m.Name("super")), attr=m.Name("data_received")))))
+    ]
+    if base.found != 1 or len(passed_on) != 1:
+        return "it does not pass the data on to the base collect_incoming_data once, as a statement"
+    result = translated(function.with_changes(body=body), names, own, helpers, helper=True)
+    if isinstance(result, str):
+        return result
+    if result.method.asynchronous is not None or "await " in code_of_node(result.method):
+        return "it replies or closes (data_received runs no coroutine)"
+    renamed_method = result.method.with_changes(name=cst.Name("data_received"))
+    return SessionMethod(function, renamed_method, True)
+
+
+def code_of_node(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
 
 
 def translated(

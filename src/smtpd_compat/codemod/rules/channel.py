@@ -203,6 +203,7 @@ NATIVE = {
     "smtp_NOOP": "a handle_NOOP hook",
     "smtp_QUIT": "a handle_QUIT hook",
     "handle_error": "the except clause of the handler's handle_DATA",
+    "collect_incoming_data": "data_received of an aiosmtpd.smtp.SMTP subclass",
 }
 FALLBACK = "an aiosmtpd.smtp.SMTP subclass"
 AUTH_PART = "aiosmtpd's own AUTH exchange, or the authenticator"

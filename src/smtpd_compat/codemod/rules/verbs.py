@@ -99,12 +99,34 @@ def server_reads(code: cst.CSTNode) -> List[Tuple[str, str]]:
 def note_raising_methods(planner: Planner, module: cst.Module) -> None:
     """A method that can raise: aiosmtpd answers 500 and goes on, smtpd dropped the client."""
     for channel in planner.plan.attached_channels:
-        for method in (m for m in channel.verbs if m.raises and m.name != "push"):
+        raising = [m for m in channel.verbs if m.raises and m.name not in NOTED_APART]
+        for method in raising:
             planner.add_note(
                 method.original,
                 f"{channel.name}.{method.name}: an exception in it now answers "
                 f"'500 Error: (ExceptionName) text' and the session goes on (smtpd "
                 f"{channel.legacy_error}): catch it in the method if clients rely on that",
+                SECTION_VERBS,
+            )
+
+
+# Methods whose note says what an exception in them does (see below).
+NOTED_APART = ("push", "collect_incoming_data")
+
+
+@RULE.analysis
+def note_data_received(planner: Planner, module: cst.Module) -> None:
+    """``collect_incoming_data`` became ``data_received``: it sees the bytes otherwise cut."""
+    for channel in planner.plan.attached_channels:
+        for method in (m for m in channel.verbs if m.name == "collect_incoming_data"):
+            planner.add_note(
+                method.original,
+                f"{channel.name}.collect_incoming_data is now the SMTP subclass's "
+                "data_received: it gets the bytes as they arrive, line ends included and "
+                "several lines (or part of one) at a time, where smtpd gave it what it read "
+                "between line ends; code that counts calls or looks at whole lines sees other "
+                "pieces; an exception in it is logged by asyncio and ends the session "
+                f"without a reply (smtpd {channel.legacy_error})",
                 SECTION_VERBS,
             )
 
@@ -161,7 +183,8 @@ def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
             body=session.body.with_changes(body=[statement(SYNTHESIZED_DOC)])
         )
     methods = [m.method.with_changes(leading_lines=spaced(m.method)) for m in channel.verbs]
-    body = [*block_body(session.body), *session_init(channel), *accepting(channel), *methods]
+    constants = [*block_body(session.body), *spaced_first(channel.constants)]
+    body = [*constants, *session_init(channel), *accepting(channel), *methods]
     return [session.with_changes(body=session.body.with_changes(body=body)), controller]
 
 
@@ -268,6 +291,15 @@ def session_init(channel: ChannelPlan) -> List[cst.BaseStatement]:
     body = [*block_body(init.body), *(kept for _, kept in channel.init_attributes)]
     init = init.with_changes(body=init.body.with_changes(body=body))
     return [init.with_changes(leading_lines=[EMPTY])]
+
+
+def spaced_first(lines: List[cst.BaseStatement]) -> List[cst.BaseStatement]:
+    """The class's constants, a blank line above the first (below the docstring)."""
+    if not lines:
+        return []
+    comments = [line for line in leading_lines(lines[0]) if line.comment]
+    first = with_leading_lines(lines[0], [EMPTY, *comments])
+    return [first, *lines[1:]]
 
 
 def spaced(method: cst.FunctionDef) -> List[cst.EmptyLine]:
