@@ -132,6 +132,9 @@ CONVERTED = [
     "lambda_close_all",
     "cleanup_fixture_30",
     "blocking_thread_30",
+    "sqlite_main_catcher",
+    "guarded_import_logger",
+    "thread_local_counter",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -155,6 +158,7 @@ AUTH_VERB_PROGRAMS = {"submission_auth"}
 # aiosmtpd answers RCPT and DATA with 530 where smtpd answered 503).
 AUTH_ONLY = {"auth_required"}
 STOPPED_BY_STDIN = {
+    "thread_local_counter",
     "thread_fixture",
     "django_fixture",
     "localserver_fixture",
