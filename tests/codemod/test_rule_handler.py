@@ -7,6 +7,9 @@ import textwrap
 import pytest
 from before_after import check_noop, check_transformed, run, unwrapped  # noqa: E402
 
+from smtpd_compat.codemod.rules.handler import EXECUTOR_CODE
+from smtpd_compat.codemod.rules.startup import QUIET_MAIL_LOG
+
 HANDLE_DATA = """\
     async def handle_DATA(self, server, session, envelope):
         try:
@@ -32,31 +35,30 @@ BOTH = (
     "\n                mail_options=list(envelope.mail_options),"
     "\n                rcpt_options=list(envelope.rcpt_options),"
 )
-HEADER = """\
+HEADER_TEMPLATE = """\
 import asyncio
 import concurrent.futures
 import functools
 import logging
+import queue
 import threading
 import traceback
 
 from aiosmtpd.controller import Controller
 
 
-# smtpd logged nothing of its sessions: keep aiosmtpd's log of them out of the program's
-logging.getLogger("mail.log").addHandler(logging.NullHandler())
-logging.getLogger("mail.log").propagate = False
+{quiet}
 
-
-# smtpd ran process_message on its only thread, one call at a time, as this does.
-PROCESS_MESSAGE_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-
+{executor}
 """
+# The helpers the rules insert (their text is theirs; where they go is what is checked).
+HEADER = HEADER_TEMPLATE.format(quiet=QUIET_MAIL_LOG, executor=EXECUTOR_CODE)
 START = """
 server = Sink()
 server_controller = Controller(server, hostname="localhost", port=1025, {options}{extra})
 server_controller.start()
-threading.Event().wait()  # served until interrupted
+# serves until interrupted, running process_message here as smtpd's loop did
+PROCESS_MESSAGE_EXECUTOR.serve()
 """
 
 
@@ -383,7 +385,8 @@ def test_own_close_stays_and_stops_the_controller(base_close):
         "keeper.controller = keeper_controller  # its close() stops it\n"
         "try:\n"
         "    keeper_controller.start()\n"
-        "    threading.Event().wait()  # served until interrupted\n"
+        "    # serves until interrupted, running process_message here as smtpd's loop did\n"
+        "    PROCESS_MESSAGE_EXECUTOR.serve()\n"
         "except KeyboardInterrupt:\n"
         "    keeper.close()\n"
     )

@@ -82,7 +82,7 @@ def test_new_imports_join_the_stdlib_group_in_order_and_aiosmtpd_follows():
     head = outcome.source.split("\n\n\n")[0]
     assert head == (
         "import asyncio\nimport concurrent.futures\nimport functools\nimport logging\n"
-        "import sys\nimport threading\nimport traceback\nfrom os import path\n\n"
+        "import queue\nimport sys\nimport threading\nimport traceback\nfrom os import path\n\n"
         "from aiosmtpd.controller import Controller\n\nimport requests"
     )
 
@@ -115,3 +115,68 @@ def test_legacy_modules_count_as_stdlib_on_every_python():
 
     assert is_stdlib("smtpd") and is_stdlib("asyncore") and is_stdlib("asynchat")
     assert is_stdlib("concurrent.futures") and not is_stdlib("aiosmtpd.controller")
+
+
+GUARDED = """
+    import json
+    import sys
+
+    # smtpd left the standard library in 3.12
+    try:
+        import asyncore
+        import smtpd
+    except ImportError:
+        sys.exit("this needs Python 3.11")
+    try:
+        import simplejson
+    except ImportError:
+        simplejson = json
+
+
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            print(simplejson.dumps(rcpttos))
+
+
+    server = Sink(("localhost", 1025), None)
+    asyncore.loop()
+"""
+
+
+def test_a_guard_of_legacy_imports_goes_with_them_its_comment_stays():
+    """Left in place, its handler would end the converted program where smtpd is gone."""
+    outcome = run(GUARDED)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "import smtpd" not in outcome.source
+    assert 'sys.exit("this needs Python 3.11")' not in outcome.source
+    assert "import sys\n" not in outcome.source  # only the removed guard used it
+    assert "# smtpd left the standard library in 3.12\n" in outcome.source
+    assert "try:\n    import simplejson\nexcept ImportError:\n    simplejson = json\n" in (
+        outcome.source
+    )
+    # the helpers follow every import, the guarded one too
+    assert outcome.source.index("except ImportError") < outcome.source.index("class LoopThread")
+
+
+def test_a_guard_that_also_imports_another_module_stays_and_blocks():
+    outcome = run("""
+        import asyncore
+        try:
+            import smtpd, json
+        except ImportError:
+            smtpd = json = None
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                print(json.dumps(rcpttos))
+
+
+        server = Sink(("localhost", 1025), None)
+        asyncore.loop()
+    """)
+    assert "    import smtpd, json\n" in outcome.source  # json is still wanted
+    assert [r.format("t.py") for r in outcome.reports if not r.note] == [
+        "t.py:5: smtpd is still used here "
+        "(see migration_guide.md, section 'What needs manual work')"
+    ]

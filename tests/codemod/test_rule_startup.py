@@ -40,7 +40,8 @@ server = Sink()
 server_controller = Controller(server, hostname="127.0.0.1", port=2525, enable_SMTPUTF8=True)
 try:
     server_controller.start()
-    threading.Event().wait()  # served until interrupted
+    # serves until interrupted, running process_message here as smtpd's loop did
+    PROCESS_MESSAGE_EXECUTOR.serve()
 except KeyboardInterrupt:
     server_controller.stop()
 """)
@@ -58,7 +59,8 @@ server = Sink()
 server_controller = BoundController(server, ("127.0.0.1", 0), enable_SMTPUTF8=False)
 print(server_controller.socket.getsockname())
 server_controller.start()
-threading.Event().wait()  # served until interrupted
+# serves until interrupted, running process_message here as smtpd's loop did
+PROCESS_MESSAGE_EXECUTOR.serve()
 server_controller.stop()
 """)
 
@@ -345,7 +347,9 @@ def test_servers_of_several_blocks_each_start_with_their_loop():
     thread = "thread = threading.Thread(target=serve_until_stopped, args=(server_controller,))"
     assert thread in outcome.source
     assert outcome.source.endswith(
-        "server_controller.start()\nthreading.Event().wait()  # served until interrupted\n"
+        "server_controller.start()\n"
+        "# serves until interrupted, running process_message here as smtpd's loop did\n"
+        "PROCESS_MESSAGE_EXECUTOR.serve()\n"
     )
 
 
@@ -417,8 +421,8 @@ def test_a_loop_a_stop_method_ends_waits_until_stopped():
     assert [r for r in outcome.reports if not r.note] == []
     assert (
         "        self.smtp_controller.start()\n"
-        "        self.smtp_controller.stopped.wait()  # served until stop(), when smtpd's loop"
-        " returned\n"
+        "        # serves until stop(), running process_message here as smtpd's loop did\n"
+        "        PROCESS_MESSAGE_EXECUTOR.serve(until=self.smtp_controller.stopped)\n"
     ) in outcome.source
     assert "threading.Event().wait()" not in outcome.source
     assert "            self.stopped.set()\n" in outcome.source  # BoundController.stop()
@@ -461,7 +465,8 @@ def test_a_signal_handler_calling_close_all_ends_the_module_loop():
     assert "server_controller = BoundController(server" in outcome.source
     assert outcome.source.endswith(
         "server_controller.start()\n"
-        "server_controller.stopped.wait()  # served until stop(), when smtpd's loop returned\n"
+        "# serves until stop(), running process_message here as smtpd's loop did\n"
+        "PROCESS_MESSAGE_EXECUTOR.serve(until=server_controller.stopped)\n"
         'print("loop ended")\n'
     )
 
@@ -566,7 +571,7 @@ def test_loop_in_a_method_of_the_server_class_uses_the_global_controller():
     except KeyboardInterrupt:
         server.close()
     """)
-    assert "        server_controller.start()\n        server_controller.stopped.wait()" in after
+    assert "        server_controller.start()\n        # serves until stop()" in after
     assert after.endswith("""
 server = Serving()
 server_controller = BoundController(server, ("127.0.0.1", 0), enable_SMTPUTF8=False)
@@ -618,7 +623,8 @@ def test_thread_subclass_serving_the_server_its_init_made():
         """
     def run(self):
         self.smtp_controller.start()
-        self.smtp_controller.stopped.wait()  # served until stop(), when smtpd's loop returned
+        # serves until stop(), running process_message here as smtpd's loop did
+        PROCESS_MESSAGE_EXECUTOR.serve(until=self.smtp_controller.stopped)
 
     def stop(self):
         self.smtp_controller.stop()
@@ -673,7 +679,8 @@ made = build(0)
 print(made.socket.getsockname())
 try:
     made.controller.start()
-    threading.Event().wait()  # served until interrupted
+    # serves until interrupted, running process_message here as smtpd's loop did
+    PROCESS_MESSAGE_EXECUTOR.serve()
 except KeyboardInterrupt:
     made.controller.stop()
 """)
@@ -1074,7 +1081,8 @@ def test_global_server_closed_by_a_signal_handler():
     server.socket = server_controller.socket  # bound, as smtpd.SMTPServer's was
     signal.signal(signal.SIGINT, stop)
     server_controller.start()
-    server_controller.stopped.wait()  # served until stop(), when smtpd's loop returned
+    # serves until stop(), running process_message here as smtpd's loop did
+    PROCESS_MESSAGE_EXECUTOR.serve(until=server_controller.stopped)
 """)
 
 
@@ -1420,7 +1428,8 @@ def test_close_all_in_a_lambda_stops_the_one_server():
     """)
     assert "signal.signal(signal.SIGTERM, lambda signum, frame: server_controller.stop())" in after
     assert after.endswith(
-        "server_controller.stopped.wait()  # served until stop(), when smtpd's loop returned\n"
+        "# serves until stop(), running process_message here as smtpd's loop did\n"
+        "PROCESS_MESSAGE_EXECUTOR.serve(until=server_controller.stopped)\n"
     )
 
 

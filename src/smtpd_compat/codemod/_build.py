@@ -86,10 +86,25 @@ def keep_leading_lines(
     return [first, *new[1:]]
 
 
+def is_guarded_import(stmt: cst.BaseStatement) -> bool:
+    """``try: import x`` ``except ImportError: ...``: part of a module's imports."""
+    if not isinstance(stmt, cst.Try) or stmt.orelse is not None or stmt.finalbody is not None:
+        return False
+    body = block_body(stmt.body)
+    return bool(body) and all(
+        isinstance(line, cst.SimpleStatementLine)
+        and all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in line.body)
+        for line in body
+    )
+
+
 def import_end(body: Sequence[cst.BaseStatement]) -> int:
     """Index after the leading docstring and imports of a module body."""
     end = 0
     for index, stmt in enumerate(body):
+        if is_guarded_import(stmt):
+            end = index + 1
+            continue
         if not isinstance(stmt, cst.SimpleStatementLine):
             break
         small = stmt.body[0]

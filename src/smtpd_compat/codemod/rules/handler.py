@@ -196,10 +196,62 @@ def check_read_through_owner(
 
 
 EXECUTOR = "PROCESS_MESSAGE_EXECUTOR"
-EXECUTOR_CODE = f"""\
-# smtpd ran process_message on its only thread, one call at a time, as this does.
-{EXECUTOR} = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-"""
+EXECUTOR_CLASS = "LoopThreadExecutor"
+EXECUTOR_CODE = f'''\
+class {EXECUTOR_CLASS}(concurrent.futures.Executor):
+    """Runs process_message one call at a time on the thread waiting in serve(): smtpd
+    ran it on the thread that ran its loop, and objects made there (sqlite3 connections,
+    thread-locals) work only there. While no thread waits, on a worker thread."""
+
+    def __init__(self):
+        self.calls = queue.SimpleQueue()
+        self.serving = 0
+        self.lock = threading.Lock()
+        self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self.lock:
+            if not self.serving:
+                return self.worker.submit(fn, *args, **kwargs)
+            future = concurrent.futures.Future()
+            self.calls.put((future, functools.partial(fn, *args, **kwargs)))
+            return future
+
+    def serve(self, until=None):
+        """Run the calls here until ``until`` is set (None: until interrupted)."""
+        with self.lock:
+            self.serving += 1
+        try:
+            while until is None or not until.is_set():
+                try:
+                    future, call = self.calls.get(timeout=None if until is None else 0.1)
+                except queue.Empty:
+                    continue
+                self.execute(future, call)
+        finally:
+            with self.lock:
+                self.serving -= 1
+                left = self.serving == 0
+            while left and not self.calls.empty():  # queued as the wait ended
+                future, call = self.calls.get()
+                self.worker.submit(self.execute, future, call)
+
+    def execute(self, future, call):
+        if not future.set_running_or_notify_cancel():
+            return  # its session is gone
+        try:
+            result = call()
+        except Exception as error:
+            future.set_exception(error)
+        except BaseException as error:  # Ctrl+C, sys.exit(): they end the wait, as the loop
+            future.set_exception(RuntimeError(repr(error)))
+            raise
+        else:
+            future.set_result(result)
+
+
+{EXECUTOR} = {EXECUTOR_CLASS}()
+'''
 
 HANDLE_DATA = """\
 async def handle_DATA(self, server, session, envelope):
@@ -221,6 +273,8 @@ async def handle_DATA(self, server, session, envelope):
         return "451 Requested action aborted: error in processing"
     return reply or "250 OK"
 """
+
+
 # smtpd with decode_data=True offered no 8BITMIME and refused BODY=; aiosmtpd would
 # refuse non-ASCII bodies (500) with its own decode_data=True, so handle_DATA decodes.
 def decoding_hooks_code(flag: Optional[str] = None) -> str:
@@ -378,7 +432,15 @@ def convert_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cs
         body = with_inherited_methods(server, body)
     if server.closes_by_controller:
         body.append(statement(CLOSE_METHOD).with_changes(leading_lines=[EMPTY]))
-    plan.imports.update({("asyncio", None), ("functools", None), ("concurrent.futures", None)})
+    plan.imports.update(
+        {
+            ("asyncio", None),
+            ("functools", None),
+            ("concurrent.futures", None),
+            ("queue", None),
+            ("threading", None),
+        }
+    )
     if "traceback.print_exc()" in on_error(server):
         plan.imports.add(("traceback", None))
     return updated.with_changes(

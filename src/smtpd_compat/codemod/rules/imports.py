@@ -15,13 +15,15 @@ import functools
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple, cast
 
 import libcst as cst
 
 from smtpd_compat.codemod._build import (
     EMPTY,
+    block_body,
     import_end,
+    is_guarded_import,
     leading_lines,
     statement,
     with_leading_lines,
@@ -122,9 +124,42 @@ def used_names(module: cst.Module) -> Set[str]:
     return names.used
 
 
+def guards_legacy_imports(stmt: cst.BaseStatement) -> bool:
+    """``try: import smtpd ... except ...: ...``: a guard of legacy imports alone, which
+    the converted module does not need (its handler would exit where smtpd is gone)."""
+    if not is_guarded_import(stmt):
+        return False
+    lines = block_body(cast(cst.Try, stmt).body)
+    smalls = [small for line in lines for small in cast(cst.SimpleStatementLine, line).body]
+    return all(imports_only_legacy(small) for small in smalls)
+
+
+def imports_only_legacy(small: cst.BaseSmallStatement) -> bool:
+    """Every name it imports is of smtpd, asyncore or asynchat."""
+    if isinstance(small, cst.Import):
+        return all(canonical_module(dotted_name(a.name) or "") for a in small.names)
+    return is_legacy(small)
+
+
+def without_legacy_guards(module: cst.Module) -> cst.Module:
+    """The module without its guards of legacy imports; their comments stay in place."""
+    body: List[cst.BaseStatement] = []
+    carried: List[cst.EmptyLine] = []
+    for stmt in module.body:
+        if guards_legacy_imports(stmt):
+            carried += comment_lines(stmt)
+            continue
+        if carried:
+            stmt = stmt.with_changes(leading_lines=[*carried, *leading_lines(stmt)])
+            carried = []
+        body.append(stmt)
+    return module.with_changes(body=body)
+
+
 def finish(plan: Plan, module: cst.Module, used_before: Set[str]) -> cst.Module:
     if not plan.convert:
         return module
+    module = without_legacy_guards(module)
     names = UsedNames()
     module.visit(names)
     body: List[cst.BaseStatement] = []

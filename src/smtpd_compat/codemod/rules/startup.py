@@ -60,6 +60,7 @@ from smtpd_compat.codemod._threads import (
     socket_map_alias,
 )
 from smtpd_compat.codemod.rules.auth import controller_options
+from smtpd_compat.codemod.rules.handler import EXECUTOR
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
 
@@ -304,12 +305,20 @@ SERVE_UNTIL_STOPPED = f'''\
 def {SERVE_UNTIL_STOPPED_NAME}(controller):
     """A thread that ran smtpd's loop: it serves until stop(), as that loop until close()."""
     controller.start()
-    controller.stopped.wait()
+    {{wait}}
 '''
+#: How a thread that ran smtpd's loop waits: running process_message there when the
+#: module has one (rule handler), as that loop did.
+WAIT_STOPPED = "controller.stopped.wait()"
+SERVE_STOPPED = f"{EXECUTOR}.serve(until=controller.stopped)"
 QUIET_MAIL_LOG = """\
 # smtpd logged nothing of its sessions: keep aiosmtpd's log of them out of the program's
 logging.getLogger("mail.log").addHandler(logging.NullHandler())
 logging.getLogger("mail.log").propagate = False
+# nor did it start asyncio: its DEBUG line about the selector would be new in that log
+logging.getLogger("asyncio").addFilter(
+    lambda record: not record.getMessage().startswith("Using selector")
+)
 """
 BOUND_CONTROLLER_IMPORTS = {("aiosmtpd", None), ("socket", None), ("threading", None)}
 OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
@@ -422,10 +431,23 @@ def replace_loop(plan: Plan, loop: cst.CSTNode) -> List[cst.BaseStatement]:
     controllers = [controller_at(plan, loop, i) for i in plan.served[id(loop)]]
     starts = [statement(f"{c}.start()\n") for c in controllers]
     if id(loop) in plan.ending_loops:  # every server is a BoundController (rule planner)
-        wait = "stopped.wait()  # served until stop(), when smtpd's loop returned"
-        return [*starts, *(statement(f"{c}.{wait}\n") for c in controllers)]
-    plan.imports.add(("threading", None))
-    return [*starts, statement("threading.Event().wait()  # served until interrupted\n")]
+        why = "served until stop(), when smtpd's loop returned"
+        waits = [wait_code(plan, f"{c}.stopped", why) for c in controllers]
+        return [*starts, *(statement(wait) for wait in waits)]
+    if not plan.servers:
+        plan.imports.add(("threading", None))
+    return [*starts, statement(wait_code(plan, None, "served until interrupted"))]
+
+
+def wait_code(plan: Plan, stopped: Optional[str], why: str) -> str:
+    """The wait of the thread that ran smtpd's loop: it runs process_message (rule handler)
+    while it waits, as that loop ran it there; a plain wait if the module has none."""
+    if plan.servers:
+        until, end = (f"until={stopped}", "stop()") if stopped else ("", "interrupted")
+        comment = f"# serves until {end}, running process_message here as smtpd's loop did\n"
+        return f"{comment}{EXECUTOR}.serve({until})\n"
+    wait = f"{stopped}.wait()" if stopped else "threading.Event().wait()"
+    return f"{wait}  # {why}\n"
 
 
 def stop_call(plan: Plan, node: cst.CSTNode, instance: Instance) -> str:
@@ -536,7 +558,8 @@ def add_bound_controller(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode
         plan.imports.add(("logging", None))
         updated = insert_helpers(updated, QUIET_MAIL_LOG)
     if plan.threads:
-        updated = insert_helpers(updated, SERVE_UNTIL_STOPPED)
+        wait = SERVE_STOPPED if plan.servers else WAIT_STOPPED
+        updated = insert_helpers(updated, SERVE_UNTIL_STOPPED.format(wait=wait))
     if not plan.needs_bound_controller:
         return updated
     return insert_helpers(updated, BOUND_CONTROLLER)
