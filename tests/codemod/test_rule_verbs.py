@@ -680,3 +680,38 @@ def test_noop_collect_incoming_data_that_is_no_filter(body, why):
     reports = check_noop(PROGRAM.format(methods=methods))
     expected = f"collect_incoming_data reads the line protocol's bytes: {why}"
     assert any(expected in r for r in reports), reports
+
+
+def test_a_verb_pushing_bytes_is_reported_where_smtpd_raised():
+    """smtpd's push added a str line end: bytes raised TypeError and the client was dropped;
+    aiosmtpd's push would send them, so converting would change that silently."""
+    outcome = run("""
+        import asyncore
+        import smtpd
+
+
+        class Leaky(smtpd.SMTPChannel):
+            def smtp_VRFY(self, arg):
+                if arg:
+                    self.push(b"252 maybe")
+                else:
+                    self.push("501 Syntax: VRFY <address>")
+
+
+        class Server(smtpd.SMTPServer):
+            channel_class = Leaky
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Server(("localhost", 1025), None)
+        asyncore.loop()
+    """)
+    blockers = [r.format("t.py") for r in outcome.reports if not r.note]
+    assert [b for b in blockers if "pushes bytes" in b] == [
+        "t.py:8: Leaky.smtp_VRFY pushes bytes: smtpd raised TypeError there (printed the "
+        "error and dropped the connection), aiosmtpd sends them: push a str if the reply is "
+        "meant, or keep the failure by hand "
+        "(see migration_guide.md, section 'Rule verbs: new verbs become an SMTP subclass')"
+    ]

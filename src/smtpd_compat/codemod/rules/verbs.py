@@ -17,7 +17,7 @@ the connection. Anything else is reported.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, cast
 
 import libcst as cst
 import libcst.matchers
@@ -110,6 +110,32 @@ def note_raising_methods(planner: Planner, module: cst.Module) -> None:
             )
 
 
+@RULE.analysis
+def check_bytes_pushed(planner: Planner, module: cst.Module) -> None:
+    """``self.push(b"...")``: smtpd's push added a str line end, so bytes raised TypeError
+    there and the connection dropped; aiosmtpd's push sends bytes. Not a silent fix."""
+    for channel in planner.plan.attached_channels:
+        for method in channel.verbs:
+            for call in libcst.matchers.findall(method.original, PUSH_CALL):
+                argument = cast(cst.Call, call).args[0].value
+                if isinstance(argument, cst.SimpleString) and "b" in argument.prefix.lower():
+                    planner.block(
+                        call,
+                        f"{channel.name}.{method.name} pushes bytes: smtpd raised TypeError "
+                        f"there ({channel.legacy_error}), aiosmtpd sends them: push a str if "
+                        "the reply is meant, or keep the failure by hand",
+                        SECTION_VERBS,
+                    )
+
+
+PUSH_CALL = libcst.matchers.Call(
+    func=libcst.matchers.Attribute(
+        value=libcst.matchers.Name("self"), attr=libcst.matchers.Name("push")
+    ),
+    args=[libcst.matchers.Arg()],
+)
+
+
 # Methods whose note says what an exception in them does (see below).
 NOTED_APART = ("push", "collect_incoming_data")
 
@@ -188,9 +214,7 @@ def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
     return [session.with_changes(body=session.body.with_changes(body=body)), controller]
 
 
-SYNTHESIZED_DOC = (
-    '"""smtpd\'s own channel as the server built it, on aiosmtpd\'s SMTP."""\n'
-)
+SYNTHESIZED_DOC = '"""smtpd\'s own channel as the server built it, on aiosmtpd\'s SMTP."""\n'
 # smtpd.SMTPChannel's defaults, which a channel built by hand as Channel(self, conn, addr) had
 SMTPD_SETTINGS = (
     "    def factory(self):\n"
