@@ -98,9 +98,10 @@ STRICT_ASCII = (
     " in handle_DATA"
 )
 NO_OPTION_KWARGS = (
-    "process_message does not take mail_options and rcpt_options: smtpd (decode_data=False)"
-    " raised TypeError on every message, dropped the connection and never ran it; converted"
-    " code runs it and answers 250: check that this program should now handle its mail"
+    "process_message does not take mail_options and rcpt_options, which smtpd"
+    " (decode_data=False) passed: it raised TypeError on every message and smtpd dropped the"
+    " connection; converted code runs it and answers 250: check that this program should now"
+    " take its mail"
 )
 NOT_IMPLEMENTED = (
     "smtpd.SMTPServer itself: its process_message raised NotImplementedError on every"
@@ -229,6 +230,11 @@ class Instance:
         return self.server is None and self.handler_class == NOT_IMPLEMENTED_HANDLER
 
     @property
+    def closes_itself(self) -> bool:
+        """Its class has its own close(), which stops the controller it carries (_close)."""
+        return self.server is not None and self.server.closes_itself
+
+    @property
     def handler_name(self) -> str:
         return self.target or "server"
 
@@ -313,7 +319,7 @@ class Plan:
 def kept_for_code_elsewhere(instance: Instance, controller: str) -> str:
     """What code that reaches a converted server from elsewhere still finds on it."""
     target = instance.target
-    if instance.server is not None and instance.server.closes_itself:
+    if instance.closes_itself:
         return (
             f"the converted handler keeps {target}.socket (its controller's) and its own "
             f"close(), which stops {controller}, but no other dispatcher attribute"

@@ -29,7 +29,6 @@ from smtpd_compat.codemod._plan import (
     DISPATCHER_WHY,
     GREETING,
     LEGACY_ATTRS,
-    NO_OPTION_KWARGS,
     NOT_IMPLEMENTED,
     NOT_IMPLEMENTED_HANDLER,
     SECTION_CHANGES,
@@ -121,21 +120,16 @@ class Planner(cst.CSTVisitor):
     def legacy(self, node: cst.BaseExpression) -> Optional[str]:
         return self.plan.names.legacy_name(node)
 
-    def statement_of(self, node: cst.CSTNode) -> Optional[cst.SimpleStatementLine]:
-        """The one-statement line whose only statement contains ``node`` at its top."""
+    def statement_of(
+        self, node: cst.CSTNode, kinds: Tuple[type, ...] = (cst.Assign, cst.Expr)
+    ) -> Optional[cst.SimpleStatementLine]:
+        """The one-statement line whose only statement (of ``kinds``: an assignment or an
+        expression; ``cst.Return`` too where asked) contains ``node`` at its top."""
         parent = self.get_metadata(ParentNodeProvider, node)
-        if isinstance(parent, (cst.Assign, cst.Expr)):
+        if isinstance(parent, kinds):
             line = self.get_metadata(ParentNodeProvider, parent)
             if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
                 return line
-        return None
-
-    def returned_line(self, call: cst.Call) -> Optional[cst.SimpleStatementLine]:
-        """The line of ``return call``, its only statement."""
-        parent = self.get_metadata(ParentNodeProvider, call)
-        line = self.get_metadata(ParentNodeProvider, parent)
-        if isinstance(parent, cst.Return) and isinstance(line, cst.SimpleStatementLine):
-            return line if len(line.body) == 1 else None
         return None
 
     def owner_of(self, statement: cst.CSTNode) -> cst.CSTNode:
@@ -408,8 +402,6 @@ class Planner(cst.CSTVisitor):
             changes.insert(0, NOT_IMPLEMENTED)
         if server is not None and server.decode_data and not server.decodes_itself:
             changes.insert(0, STRICT_ASCII)
-        if server is not None and server.raised_type_error:
-            changes.insert(0, NO_OPTION_KWARGS)
         if self.plan.banner is None:
             changes.append(GREETING)
         return Report(self.line(node), "; ".join(changes), SECTION_CHANGES, note=True)
@@ -482,7 +474,7 @@ class Planner(cst.CSTVisitor):
     def add_instance(
         self, call: cst.Call, server: Optional[ServerClass], made: str = DEBUGGING_HANDLER
     ) -> None:
-        statement = self.statement_of(call) or self.returned_line(call)
+        statement = self.statement_of(call, (cst.Assign, cst.Expr, cst.Return))
         what = server.name if server else dotted_name(call.func) or "the server"
         if statement is None:
             self.block(call, f"{what}(...) is not a statement of its own", SECTION_STARTUP)
@@ -534,7 +526,7 @@ class Planner(cst.CSTVisitor):
         instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
         instance.bound |= server is not None and server.controller_class != "BoundController"
-        instance.bound |= server is not None and server.closes_itself  # stop() safe at any time
+        instance.bound |= instance.closes_itself  # stop() safe at any time
         self.plan.instances.append(instance)
 
     def add_thread_instance(self, call: cst.Call, server: ServerClass) -> None:
@@ -790,11 +782,6 @@ class Planner(cst.CSTVisitor):
             return
         finder = Escapes(instance.target)
         scope.visit(finder)
-        if "." in instance.target:  # where only its owner leaves, rule handler checks the reads
-            finder.found = [f for f in finder.found if names_exactly(f, instance.target)]
-        # ``return self`` hands out the owner: its readers reach ``owner.<attr>`` by name
-        # (find_sockets_read_through_owners, and the startup rule's untracked closes)
-        finder.found = [f for f in finder.found if not returns_self(f)]
         if finder.found and "." in instance.target:
             self.block(
                 finder.found[0],
@@ -837,36 +824,37 @@ class Planner(cst.CSTVisitor):
 
 
 class Escapes(cst.CSTVisitor):
-    """``return``/``yield`` statements whose value mentions a name."""
+    """``return``/``yield`` statements whose value hands out what a name holds."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.found: List[cst.CSTNode] = []
 
     def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None and mentions(node.value, self.name):
+        if node.value is not None and hands_out(node.value, self.name):
             self.found.append(node)
 
     def visit_Yield(self, node: cst.Yield) -> None:
-        if isinstance(node.value, cst.BaseExpression) and mentions(node.value, self.name):
+        if isinstance(node.value, cst.BaseExpression) and hands_out(node.value, self.name):
             self.found.append(node)
 
 
-def names_exactly(node: cst.CSTNode, dotted: str) -> bool:
-    """True when ``node`` contains ``dotted`` itself (``self.server``, not only ``self``)."""
-    found = cst.matchers.findall(node, cst.matchers.Attribute() | cst.matchers.Name())
-    return any(dotted_name(n) == dotted for n in found if isinstance(n, (cst.Attribute, cst.Name)))
+def hands_out(value: cst.BaseExpression, name: str) -> bool:
+    """``value`` holds ``name`` (a name or ``self.<attr>``) itself, not only its ``.socket``.
 
-
-def returns_self(node: cst.CSTNode) -> bool:
-    value = node.value if isinstance(node, (cst.Return, cst.Yield)) else None
-    return isinstance(value, cst.Name) and value.value == "self"
-
-
-def mentions(node: cst.CSTNode, name: str) -> bool:
-    """True when ``name`` (a Name, or the head of a dotted name) occurs in ``node``."""
-    head = name.split(".")[0]
-    return bool(cst.matchers.findall(node, cst.matchers.Name(head)))
+    ``return server.socket`` hands out the bound socket, which the converted code still has
+    there (rule startup); ``return server`` or ``return self.server, port`` hand the server on.
+    (``return self`` hands out the owner of ``self.server``: its readers reach
+    ``owner.<attr>`` by name, see find_sockets_read_through_owners.)
+    """
+    found = [
+        n
+        for n in cst.matchers.findall(value, cst.matchers.Attribute() | cst.matchers.Name())
+        if isinstance(n, (cst.Attribute, cst.Name))
+    ]
+    named = sum(1 for n in found if dotted_name(n) == name)
+    sockets = [n for n in found if isinstance(n, cst.Attribute) and n.attr.value == "socket"]
+    return named > sum(1 for n in sockets if dotted_name(n.value) == name)
 
 
 def stopper(instance: Instance) -> str:

@@ -38,7 +38,9 @@ from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
     DISPATCHER_ATTRS,
     LEGACY_ATTRS,
+    NO_OPTION_KWARGS,
     NOT_IMPLEMENTED_HANDLER,
+    SECTION_CHANGES,
     SECTION_HANDLER,
     SECTION_STARTUP,
     SERVER_BASES,
@@ -58,6 +60,16 @@ RULE = Rule("handler", "process_message servers become handle_DATA handlers", SE
 def always(plan: Plan) -> bool:
     """A module that converts always turns its servers into handlers."""
     return True
+
+
+@RULE.analysis
+def note_refused_options(planner: Planner, module: cst.Module) -> None:
+    """A process_message smtpd called with keywords it does not take: one note, at its def."""
+    for server in planner.plan.servers:
+        if server.raised_type_error:
+            own = any(s is server.process_message for s in block_body(server.node.body))
+            where = server.process_message if own else server.node
+            planner.add_note(where, NO_OPTION_KWARGS, SECTION_CHANGES)
 
 
 @RULE.analysis
@@ -181,8 +193,7 @@ def check_read_through_owner(
         id(instance) not in {id(i) for i in planner.plan.served.get(id(loop), [])}
         for loop in planner.plan.loops
     )
-    server = instance.server
-    if what == "close" and server is not None and server.closes_itself and served_by_threads:
+    if what == "close" and instance.closes_itself and served_by_threads:
         return  # its own close() stops its controller
     owner = dotted_name(attribute.value)
     controller = instance.controller_name.replace("self.", f"{owner}.", 1) if owner else None

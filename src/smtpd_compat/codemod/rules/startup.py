@@ -178,12 +178,11 @@ def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
             "the converted handler has no close() or other dispatcher attribute",
             SECTION_STARTUP,
         )
-    closes_itself = instance.server is not None and instance.server.closes_itself
     for attribute in untracked_uses(planner, tracker):
         if attribute.attr.value == "socket":  # the handler keeps its controller's
             instance.keeps_socket = True
             continue
-        if attribute.attr.value == "close" and closes_itself:
+        if attribute.attr.value == "close" and instance.closes_itself:
             continue  # the handler keeps its own close(), which stops its controller
         planner.block(
             attribute,
@@ -390,9 +389,8 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
     control = statement(controller_call(plan, instance))
     made = [handler, control]
-    closes_itself = instance.server is not None and instance.server.closes_itself
-    if instance.carries or closes_itself:
-        why = "  # its close() stops it" if closes_itself else ""
+    if instance.carries or instance.closes_itself:
+        why = "  # its close() stops it" if instance.closes_itself else ""
         made.append(
             statement(
                 f"{instance.handler_name}.{CONTROLLER_ATTRIBUTE} = {instance.controller_name}"
@@ -432,7 +430,7 @@ def stop_call(plan: Plan, node: cst.CSTNode, instance: Instance) -> str:
     """What closes a server where ``node`` is: its controller's stop(), or its own close()
     (which stops the controller it carries)."""
     controller = controller_at(plan, node, instance)
-    if instance.server is None or not instance.server.closes_itself:
+    if not instance.closes_itself:
         return f"{controller}.stop()"
     carried = "." + CONTROLLER_ATTRIBUTE
     handler = controller[: -len(carried)] if controller.endswith(carried) else None
