@@ -7,15 +7,23 @@ passing some parameters on by name: what smtpd received is known at each instanc
 binding the instance's arguments to ``__init__``'s signature and following them into
 the base call. That is all done statically, so it is done only where every value the
 base call passes is a parameter passed on unchanged, a literal, or a star-argument.
+
+A service reading its own settings out of ``**kwargs`` first (``self.session =
+kwargs.pop("session")``, ``del kwargs["logger"]``) passes smtpd the rest: keys removed
+by top-level statements before the base call are left out at each instance. Any other
+change to that dict (an assignment into it, ``update()``, handing it to a call) is not
+followed, and the base call keeps its blocker.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 import libcst.matchers
+
+from smtpd_compat.codemod._build import block_body
 
 # smtpd.SMTPServer(localaddr, remoteaddr, data_size_limit, map, enable_SMTPUTF8, decode_data)
 SERVER_PARAMS = (
@@ -45,6 +53,7 @@ class Forwarding:
     init: cst.FunctionDef
     base_args: Sequence[cst.Arg]  # the base call's arguments, without an explicit self
     self_in_star: bool  # ``def __init__(*args, **kwargs)``: self is args[0]
+    removed: Set[str] = field(default_factory=set)  # keys taken out of **kwargs before it
 
     @classmethod
     def of(
@@ -62,7 +71,13 @@ class Forwarding:
             if not (isinstance(star, cst.Param) and base_args and base_args[0].star == "*"):
                 return None
         forwarding = cls(init, base_args, self_in_star)
-        return forwarding if forwarding.follows_parameters() else None
+        if not forwarding.follows_parameters():
+            return None
+        removed = forwarding.removed_keywords()
+        if removed is None:
+            return None
+        forwarding.removed = removed
+        return forwarding
 
     @property
     def params(self) -> List[cst.Param]:
@@ -87,6 +102,8 @@ class Forwarding:
     def follows_parameters(self) -> bool:
         """Every base argument is a parameter passed on unchanged, a literal, or a star."""
         reassigned = assigned_names(self.init)
+        if {self.star, self.star_kwarg} & reassigned:
+            return False  # ``args = args[1:]``: no longer what the instance passed
         for arg in self.base_args:
             value = arg.value
             if arg.star == "*":
@@ -101,6 +118,28 @@ class Forwarding:
                 return False
         return bool(self.star or self.star_kwarg or self.passes_parameters())
 
+    def removed_keywords(self) -> Optional[Set[str]]:
+        """Keys taken out of ``**kwargs`` before the base call; None if it changes otherwise."""
+        name = self.star_kwarg
+        if name is None or not any(a.star == "**" for a in self.base_args):
+            return set()
+        body = block_body(self.init.body)
+        base_at = next((i for i, s in enumerate(body) if holds_any(s, self.base_args)), None)
+        if base_at is None:
+            return None
+        removed: Set[str] = set()
+        allowed = {id(a.value) for a in self.base_args if a.star == "**"}
+        for statement in body[:base_at]:
+            found = removal(statement, name)
+            if found is not None:
+                removed.add(found[0])
+                allowed.add(id(found[1]))
+        for statement in body[base_at + 1 :]:  # after the call: smtpd has had its arguments
+            allowed |= {id(n) for n in popped_dicts(statement, name)}
+        allowed |= {id(n) for n in read_dicts(self.init.body, name)}
+        uses = cst.matchers.findall(self.init.body, cst.matchers.Name(name))
+        return removed if all(id(n) in allowed for n in uses) else None
+
     def passes_parameters(self) -> bool:
         """True when some parameter reaches the base call (a computed decode_data, say)."""
         named = self.named
@@ -112,6 +151,7 @@ class Forwarding:
         if bound is None:
             return None
         given, extra_positional, extra_keywords = bound
+        extra_keywords = {k: v for k, v in extra_keywords.items() if k not in self.removed}
         server: Bound = {}
         positional: List[cst.BaseExpression] = []
         for arg in self.base_args:
@@ -192,3 +232,81 @@ def assigned_names(function: cst.FunctionDef) -> Set[str]:
         for node in found
         if isinstance(node, (cst.AssignTarget, cst.AugAssign)) and isinstance(node.target, cst.Name)
     }
+
+
+m = cst.matchers
+# Methods of a dict that read it (``kwargs.get("ttl", 60)``): they change nothing smtpd gets.
+DICT_READS = frozenset("get keys items values copy".split())
+
+
+def holds_any(statement: cst.CSTNode, args: Sequence[cst.Arg]) -> bool:
+    ids = {id(a) for a in args}
+    return any(id(n) in ids for n in m.findall(statement, m.Arg()))
+
+
+def key_of(node: cst.BaseExpression) -> Optional[str]:
+    return node.evaluated_value if isinstance(node, cst.SimpleString) else None  # type: ignore[return-value]
+
+
+def removal(statement: cst.BaseStatement, name: str) -> Optional[Tuple[str, cst.Name]]:
+    """``kwargs.pop("k"[, default])`` (alone or assigned) or ``del kwargs["k"]``: ("k", kwargs)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    if isinstance(small, cst.Del) and isinstance(small.target, cst.Subscript):
+        target = small.target
+        index = target.slice[0].slice if len(target.slice) == 1 else None
+        if m.matches(target.value, m.Name(name)) and isinstance(index, cst.Index):
+            key = key_of(index.value)
+            assert isinstance(target.value, cst.Name)
+            return (key, target.value) if key is not None else None
+        return None
+    value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
+    if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
+        return None
+    owner, args = value.func.value, value.args
+    if not m.matches(value.func, m.Attribute(value=m.Name(name), attr=m.Name("pop"))):
+        return None
+    if not 1 <= len(args) <= 2 or any(a.keyword or a.star for a in args):
+        return None
+    key = key_of(args[0].value)
+    assert isinstance(owner, cst.Name)
+    return (key, owner) if key is not None else None
+
+
+def popped_dicts(node: cst.CSTNode, name: str) -> List[cst.CSTNode]:
+    """``kwargs`` in ``kwargs.pop(...)`` calls."""
+    pops = m.findall(node, m.Call(func=m.Attribute(value=m.Name(name), attr=m.Name("pop"))))
+    return [
+        p.func.value for p in pops if isinstance(p, cst.Call) and isinstance(p.func, cst.Attribute)
+    ]
+
+
+def read_dicts(node: cst.CSTNode, name: str) -> List[cst.CSTNode]:
+    """``kwargs`` where it is only read: ``kwargs["k"]``, ``kwargs.get()``, ``"k" in kwargs``,
+    ``f(**kwargs)`` (a copy). Not as the target of an assignment or a ``del``."""
+    written = m.findall(
+        node,
+        m.AssignTarget(target=m.Subscript(value=m.Name(name)))
+        | m.AugAssign(target=m.Subscript(value=m.Name(name)))
+        | m.Del(target=m.Subscript(value=m.Name(name))),
+    )
+    stored = {
+        id(w.target) for w in written if isinstance(w, (cst.AssignTarget, cst.AugAssign, cst.Del))
+    }
+    found: List[cst.CSTNode] = []
+    for sub in m.findall(node, m.Subscript(value=m.Name(name))):
+        if isinstance(sub, cst.Subscript) and id(sub) not in stored:
+            found.append(sub.value)
+    methods = m.Attribute(value=m.Name(name), attr=m.OneOf(*(m.Name(r) for r in DICT_READS)))
+    for call in m.findall(node, m.Call(func=methods)):
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
+            found.append(call.func.value)
+    tests = m.ComparisonTarget(operator=m.In() | m.NotIn(), comparator=m.Name(name))
+    found += [t.comparator for t in m.findall(node, tests) if isinstance(t, cst.ComparisonTarget)]
+    found += [
+        a.value
+        for a in m.findall(node, m.Arg(star="**", value=m.Name(name)))
+        if isinstance(a, cst.Arg)
+    ]
+    return found
