@@ -134,6 +134,8 @@ CONVERTED = [
     "blocking_thread_30",
     # settings popped out of **kwargs before the base __init__ (_forwarding)
     "settings_kwargs_pop",
+    # loop threads whose target calls the loop: lambda, functools.partial (count= noted)
+    "partial_loop_thread",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -182,6 +184,7 @@ STOPPED_BY_STDIN = {
     "self_close_30",
     "cleanup_fixture_30",
     "blocking_thread_30",
+    "partial_loop_thread",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

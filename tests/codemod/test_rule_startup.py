@@ -9,6 +9,8 @@ import threading
 import pytest
 from before_after import check_noop, run  # noqa: E402
 
+from smtpd_compat.codemod._maps import counted_passes
+
 CLASS = """
     import asyncore
     import smtpd
@@ -1361,13 +1363,37 @@ def test_noop_self_close_of_two_instances_on_one_loop_thread():
 @pytest.mark.parametrize(
     "thread",
     [
-        'threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1, "count": 1000})',
+        'threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1, "count": 999})',
         "threading.Thread(target=asyncore.loop, args=(0.1, False, None, 50))",
+        "threading.Thread(target=lambda: asyncore.loop(timeout=0.1, count=5))",
+        "threading.Thread(target=functools.partial(asyncore.loop, 0.1, False, None, PASSES))",
     ],
 )
 def test_noop_loop_thread_with_a_count(thread):
     reports = check_noop(CLASS + f'\n    server = Sink(("127.0.0.1", 0), None)\n    {thread}\n')
     assert any("the loop thread is given count=" in r for r in reports)
+
+
+@pytest.mark.parametrize(
+    "target, count",
+    [
+        ("lambda: asyncore.loop()", None),
+        ("lambda: asyncore.loop(timeout=1, count=100000)", "100000"),
+        ("functools.partial(asyncore.loop, 0.5)", None),
+        ('functools.partial(asyncore.loop, timeout=0.5, count=10_000)', "10_000"),
+    ],
+)
+def test_loop_thread_target_calling_the_loop_starts_the_controller(target, count):
+    thread = f"threading.Thread(target={target}, daemon=True).start()"
+    outcome = run(CLASS + f'\n    server = Sink(("127.0.0.1", 0), None)\n    {thread}\n')
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "threading.Thread(target=serve_until_stopped, daemon=True, args=(server_controller,))"
+        ".start()\n"
+    ) in outcome.source
+    assert "asyncore" not in outcome.source
+    counted = [r.message for r in outcome.reports if "stopped serving after" in r.message]
+    assert counted == ([] if count is None else [counted_passes(count)])
 
 
 ATTRIBUTE_MAP = """

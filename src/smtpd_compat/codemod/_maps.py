@@ -18,10 +18,11 @@ import libcst as cst
 import libcst.matchers
 from libcst.metadata import ParentNodeProvider
 
+from smtpd_compat.codemod._build import code_of
 from smtpd_compat.codemod._names import dotted_name
-from smtpd_compat.codemod._plan import SECTION_STARTUP
+from smtpd_compat.codemod._plan import SECTION_CHANGES, SECTION_STARTUP
 from smtpd_compat.codemod._planner import Planner
-from smtpd_compat.codemod._threads import alias_name, socket_map_alias
+from smtpd_compat.codemod._threads import alias_name, loop_target_arguments, socket_map_alias
 
 # asyncore.loop(timeout, use_poll, map, count); asyncore.close_all(map, ignore_all)
 LOOP_MAP_POSITION = 2
@@ -56,8 +57,13 @@ def loop_thread_argument(
     planner: Planner, call: cst.Call, name: str, position: int
 ) -> Optional[cst.BaseExpression]:
     """What ``Thread(target=asyncore.loop, ...)`` passes the loop as ``name``: an entry of
-    its ``kwargs=`` or the ``position``-th of its ``args=``."""
+    its ``kwargs=`` or the ``position``-th of its ``args=``, or of the target's own
+    arguments (``lambda: asyncore.loop(...)``, ``functools.partial(asyncore.loop, ...)``)."""
     keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+    own = loop_target_arguments(keywords["target"], planner.plan.names) or []
+    if own:
+        fake = cst.Call(func=cst.Name("loop"), args=own)  # read as the loop call it stands for
+        return argument(fake, name, position)
     given = dict_entry(planner, keywords.get("kwargs"), name)
     passed = keywords.get("args")
     if given is None and isinstance(passed, (cst.Tuple, cst.List)):
@@ -215,19 +221,39 @@ class DottedUses(cst.CSTVisitor):
 
 
 LOOP_COUNT_POSITION = 3
+# A loop thread given at least this many passes (count=) served for the program's whole
+# run in practice (a test's ``count=100000``); fewer are the program's own time limit.
+LONG_COUNT = 1000
+
+
+def counted_passes(note: str) -> str:
+    return (
+        f"the loop thread's asyncore.loop(count={note}) stopped serving after that many polling "
+        "passes (each up to its timeout, shorter while clients talk); the Controller serves "
+        "until stop(): stop it where the program counted on the loop ending"
+    )
 
 
 def check_thread_counts(planner: Planner) -> None:
     """``Thread(target=asyncore.loop, kwargs={"count": N})``: the loop returned after N passes.
 
-    The converted thread serves until ``stop()``; a count cannot carry over.
+    The converted thread serves until ``stop()``. A literal count of at least LONG_COUNT
+    passes converts with a note; a smaller or computed count, the program's own limit,
+    blocks.
     """
     for call, _ in planner.thread_targets:
         count = loop_thread_argument(planner, call, "count", LOOP_COUNT_POSITION)
-        if not is_shared(count):  # None: no count either
-            planner.block(
-                call,
-                "the loop thread is given count=: smtpd's loop returned after that many "
-                "passes, a Controller serves until stop()",
-                SECTION_STARTUP,
-            )
+        if is_shared(count):  # None: no count either
+            continue
+        assert count is not None
+        passes = count.evaluated_value if isinstance(count, cst.Integer) else None
+        if isinstance(passes, int) and passes >= LONG_COUNT:
+            planner.add_note(call, counted_passes(code_of(count)), SECTION_CHANGES)
+            continue
+        planner.block(
+            call,
+            f"the loop thread is given count={code_of(count)}: smtpd's loop returned after that "
+            f"many passes (fewer than {LONG_COUNT}: the program's own limit), a Controller "
+            "serves until stop()",
+            SECTION_STARTUP,
+        )

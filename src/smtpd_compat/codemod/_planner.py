@@ -64,6 +64,7 @@ from smtpd_compat.codemod._threads import (
     analyse_thread,
     declares_global,
     is_polling_call,
+    loop_target_arguments,
     polling_timeout,
     skipped_ids,
     socket_map_alias,
@@ -97,6 +98,7 @@ class Planner(cst.CSTVisitor):
         self.calls: List[cst.Call] = []
         self.attributes: List[cst.Attribute] = []
         self.thread_targets: List[Tuple[cst.Call, cst.Arg]] = []
+        self.target_loops: Set[int] = set()  # ``lambda: asyncore.loop(...)`` thread targets
         self.loop_calls: List[cst.Call] = []
         self.name_uses: Dict[str, int] = {}
         self.module_settings: List[Tuple[str, cst.Assign]] = []
@@ -163,12 +165,14 @@ class Planner(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(node)
         name = self.legacy(node.func)
-        if name == "asyncore.loop":
+        if name == "asyncore.loop" and id(node) not in self.target_loops:
             self.loop_calls.append(node)
         for arg in node.args:
             if arg.keyword and arg.keyword.value == "target":
-                if self.legacy(arg.value) == "asyncore.loop":
+                if loop_target_arguments(arg.value, self.plan.names) is not None:
                     self.thread_targets.append((node, arg))
+                    if isinstance(arg.value, cst.Lambda):  # its loop is the thread's
+                        self.target_loops.add(id(arg.value.body))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.attributes.append(node)

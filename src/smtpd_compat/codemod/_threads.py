@@ -327,6 +327,32 @@ class ThreadAnalysis:
         return finder.found
 
 
+def loop_target_arguments(
+    target: cst.BaseExpression, names: LegacyNames
+) -> Optional[List[cst.Arg]]:
+    """What a thread's ``target=`` passes asyncore.loop by itself, or None for other targets.
+
+    ``asyncore.loop`` (nothing: the thread's ``args=``/``kwargs=`` say), ``lambda:
+    asyncore.loop(timeout=1)`` and ``functools.partial(asyncore.loop, timeout=1)`` (their
+    arguments). Star-arguments are not read.
+    """
+    if names.legacy_name(target) == "asyncore.loop":
+        return []
+    if isinstance(target, cst.Lambda) and isinstance(target.body, cst.Call):
+        params = target.params
+        no_params = not (params.params or params.posonly_params or params.kwonly_params)
+        no_params &= not isinstance(params.star_arg, cst.Param) and params.star_kwarg is None
+        call = target.body
+        if no_params and names.legacy_name(call.func) == "asyncore.loop":
+            return None if any(a.star for a in call.args) else list(call.args)
+    if isinstance(target, cst.Call) and dotted_name(target.func) == "functools.partial":
+        args = list(target.args)
+        if args and args[0].keyword is None and not any(a.star for a in args):
+            if names.legacy_name(args[0].value) == "asyncore.loop":
+                return args[1:]
+    return None
+
+
 def is_polling_call(call: cst.Call, names: LegacyNames, shared: Optional[str] = None) -> bool:
     """``asyncore.loop(timeout, use_poll, map, count)`` with count 1 and no map.
 
