@@ -136,6 +136,8 @@ CONVERTED = [
     "settings_kwargs_pop",
     # loop threads whose target calls the loop: lambda, functools.partial (count= noted)
     "partial_loop_thread",
+    # a loop thread started by the server's own __init__ (rule startup, _serving)
+    "init_loop_thread",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -185,6 +187,7 @@ STOPPED_BY_STDIN = {
     "cleanup_fixture_30",
     "blocking_thread_30",
     "partial_loop_thread",
+    "init_loop_thread",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

@@ -1380,7 +1380,7 @@ def test_noop_loop_thread_with_a_count(thread):
         ("lambda: asyncore.loop()", None),
         ("lambda: asyncore.loop(timeout=1, count=100000)", "100000"),
         ("functools.partial(asyncore.loop, 0.5)", None),
-        ('functools.partial(asyncore.loop, timeout=0.5, count=10_000)', "10_000"),
+        ("functools.partial(asyncore.loop, timeout=0.5, count=10_000)", "10_000"),
     ],
 )
 def test_loop_thread_target_calling_the_loop_starts_the_controller(target, count):
@@ -1508,14 +1508,14 @@ def test_noop_close_passed_on_as_star_arguments():
 @pytest.mark.parametrize(
     "start",
     [
-        "threading.Thread(target=asyncore.loop, daemon=True).start()",
         "self.serve()\n\n        def serve(self):\n"
         "            threading.Thread(target=asyncore.loop).start()",
     ],
 )
 def test_noop_loop_started_while_the_server_is_created(start: str) -> None:
-    """A loop thread started from the server's own __init__ runs before the name the
-    creation binds exists: no Controller can be named there, so it is reported."""
+    """A loop thread started from a method the server's own __init__ calls runs before the
+    name the creation binds exists: no Controller can be named there, so it is reported.
+    (Started by __init__ itself after its base call, the class makes its own controller.)"""
     reports = check_noop(
         f"""
     import asyncore
@@ -1540,3 +1540,59 @@ def test_noop_loop_started_while_the_server_is_created(start: str) -> None:
         "threading.Thread(target=asyncore.loop) runs while the server is created" in r
         for r in reports
     ), reports
+
+
+INIT_LOOP_THREAD = """
+    import asyncore
+    import smtpd
+    import threading
+
+
+    class Inbox(smtpd.SMTPServer):
+        def __init__(self, port):
+            self.seen = []
+            {before}smtpd.SMTPServer.__init__(self, ("127.0.0.1", port), None)
+            {after}
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.seen.append(data)
+
+
+    inbox = Inbox(0)
+    print(inbox.socket.getsockname()[1])
+    {more}
+"""
+STARTS_LOOP = "threading.Thread(target=asyncore.loop, daemon=True).start()"
+
+
+def test_loop_thread_started_by_init_starts_the_class_controller():
+    outcome = run(INIT_LOOP_THREAD.format(before="", after=STARTS_LOOP, more="inbox.close()"))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        self._remoteaddr = None\n"
+        "        self.controller = BoundController(self, self._localaddr, enable_SMTPUTF8=False)\n"
+        "        self.socket = self.controller.socket  # bound, as smtpd.SMTPServer's was\n"
+        "        threading.Thread(target=serve_until_stopped, daemon=True, "
+        "args=(self.controller,)).start()\n"
+    ) in outcome.source
+    assert "inbox = Inbox(0)\nprint(inbox.controller.socket.getsockname()[1])\n" in outcome.source
+    assert "inbox.controller.stop()\n" in outcome.source
+    assert "inbox_controller" not in outcome.source  # the class made its own
+
+
+@pytest.mark.parametrize(
+    "before, after, more, reason",
+    [
+        (STARTS_LOOP + "\n            ", "pass", "", "runs while the server is created"),
+        (
+            "",
+            STARTS_LOOP,
+            'other = Inbox(1)\n    sink = smtpd.DebuggingServer(("127.0.0.1", 0), None)',
+            "this module creates others",
+        ),
+        ("", STARTS_LOOP, "asyncore.loop()", "another loop here serves them too"),
+    ],
+)
+def test_noop_loop_thread_started_by_init_that_serves_more(before, after, more, reason):
+    reports = check_noop(INIT_LOOP_THREAD.format(before=before, after=after, more=more))
+    assert any(reason in r for r in reports), reports

@@ -139,6 +139,15 @@ class ServerClass:
     map_param: Optional[str] = None
     # plain classes of the module listed before the smtpd base: the handler keeps them (_mixins)
     mixins: List[cst.ClassDef] = field(default_factory=list)
+    # ``Thread(target=asyncore.loop).start()`` in __init__ after the base call: the class
+    # binds its controller where smtpd bound and that thread starts it (rule startup)
+    loop_thread: Optional[cst.Call] = None
+
+    @property
+    def self_name(self) -> Optional[str]:
+        """The name ``__init__`` calls its instance by (None: self is inside ``*args``)."""
+        params = self.init.params.params if self.init is not None else ()
+        return params[0].name.value if params else None
 
     @property
     def forwards(self) -> bool:
@@ -239,7 +248,14 @@ class Instance:
         return self.target or "server"
 
     @property
+    def starts_itself(self) -> bool:
+        """Its class's __init__ makes and starts its controller (ServerClass.loop_thread)."""
+        return self.server is not None and self.server.loop_thread is not None
+
+    @property
     def controller_name(self) -> str:
+        if self.starts_itself:
+            return f"{self.handler_name}.controller"
         return f"{self.handler_name}_controller"
 
 

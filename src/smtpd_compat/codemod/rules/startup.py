@@ -51,7 +51,9 @@ from smtpd_compat.codemod._serving import (
     dispatcher_reads,
     reached_holder,
     runs_during_creation,
+    started_in_init,
     untracked_uses,
+    why_not_started_in_init,
 )
 from smtpd_compat.codemod._threads import (
     names_in,
@@ -69,6 +71,28 @@ def socket_maps(planner: Planner, module: cst.Module) -> None:
     """A private map= converts where it only keeps the one server apart; no loop count."""
     check_socket_maps(planner)
     check_thread_counts(planner)
+
+
+@RULE.analysis
+def serve_from_init(planner: Planner, module: cst.Module) -> None:
+    """``Thread(target=asyncore.loop).start()`` in a server class's __init__, after its base
+    call: the class binds its controller there and that thread starts it (_serving)."""
+    for entry in list(planner.distant):
+        site = entry[2]
+        server = started_in_init(planner, site)
+        if server is None:
+            continue
+        planner.distant.remove(entry)
+        reason = why_not_started_in_init(planner, server, site)
+        if reason is not None:
+            planner.block(site, reason, SECTION_STARTUP)
+            continue
+        assert isinstance(site, cst.Call)
+        made = [i for i in planner.plan.instances if i.server is server]
+        server.loop_thread = site
+        planner.plan.served[id(site)] = made
+        planner.plan.controller_at[id(site)] = f"{server.self_name}.{CONTROLLER_ATTRIBUTE}"
+        planner.add_loop_thread(site)
 
 
 @RULE.analysis
@@ -387,6 +411,9 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     if instance.bound:
         plan.imports.update(BOUND_CONTROLLER_IMPORTS)
     handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
+    if instance.starts_itself:  # its __init__ binds and starts its controller
+        returned = [statement(f"return {instance.handler_name}\n")] if instance.returned else []
+        return keep_leading_lines(instance.statement, [handler, *returned])
     control = statement(controller_call(plan, instance))
     made = [handler, control]
     if instance.carries or instance.closes_itself:
