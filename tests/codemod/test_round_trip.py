@@ -138,6 +138,8 @@ CONVERTED = [
     "partial_loop_thread",
     # a loop thread started by the server's own __init__ (rule startup, _serving)
     "init_loop_thread",
+    # servers on maps of their own, each served by its own loop (_maps)
+    "audit_map_relay",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -188,6 +190,7 @@ STOPPED_BY_STDIN = {
     "blocking_thread_30",
     "partial_loop_thread",
     "init_loop_thread",
+    "audit_map_relay",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

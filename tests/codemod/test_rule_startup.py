@@ -1232,13 +1232,84 @@ def test_noop_two_servers_on_private_maps():
     reports = check_noop(
         CLASS
         + """
-    one, two = {}, {}
+    one = {}
+    two = {}
     first = Sink(("127.0.0.1", 0), None, map=one)
     second = Sink(("127.0.0.1", 0), None, map=two)
     asyncore.loop(map=one)
     """
     )
-    assert any("converts only where the module creates no other" in r for r in reports)
+    assert any("has instances on different maps" in r for r in reports)  # two loop threads
+    assert any("second is served by an asyncore.loop() outside" in r for r in reports)
+
+
+def test_noop_two_servers_on_one_private_map():
+    reports = check_noop(
+        CLASS
+        + """
+    one = {}
+    first = Sink(("127.0.0.1", 0), None, map=one)
+    second = Sink(("127.0.0.1", 0), None, map=one)
+    asyncore.loop(map=one)
+    """
+    )
+    assert any("converts only where no other server is on that map" in r for r in reports)
+
+
+TWO_MAPS = """
+    import asyncore
+    import smtpd
+    import threading
+
+
+    class Audit(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    class Front(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    audit_map = {}
+    audit = Audit(("127.0.0.1", 0), None, map=audit_map)
+    worker = threading.Thread(target=asyncore.loop, kwargs={"map": audit_map}, daemon=True)
+    worker.start()
+    front = Front(("127.0.0.1", 0), audit.socket.getsockname())
+    try:
+        asyncore.loop(timeout=1)
+    finally:
+        front.close()
+        asyncore.close_all(map=audit_map)
+"""
+
+
+def test_each_loop_serves_the_server_on_its_own_map():
+    outcome = run(TWO_MAPS)
+    assert [r for r in outcome.reports if not r.note] == []
+    source = outcome.source
+    assert "audit_map" not in source and "asyncore" not in source
+    assert "target=serve_until_stopped, daemon=True, args=(audit_controller,)" in source
+    assert "front = Front()\n" in source  # it reads no _remoteaddr
+    assert "    front_controller.start()\n    threading.Event().wait()" in source  # not audit's
+    assert "    front_controller.stop()\n    audit_controller.stop()\n" in source
+    # the private map's loop thread ran Audit's process_message, the main loop Front's
+    assert "reply = await loop.run_in_executor(AUDIT_EXECUTOR, call)" in source
+    assert "reply = await loop.run_in_executor(PROCESS_MESSAGE_EXECUTOR, call)" in source
+    assert "AUDIT_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=1)" in source
+
+
+def test_noop_loop_thread_on_the_shared_map_serving_two():
+    reports = check_noop(
+        CLASS
+        + """
+    first = Sink(("127.0.0.1", 0), None)
+    second = Sink(("127.0.0.1", 0), None)
+    threading.Thread(target=asyncore.loop, kwargs={"map": None}, daemon=True).start()
+    """
+    )
+    assert any("does not follow the creation of exactly one server" in r for r in reports)
 
 
 # -- a base class of the module's own, listed before the smtpd base -----------------

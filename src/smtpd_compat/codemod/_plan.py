@@ -8,6 +8,7 @@ it to serve. ``_planner`` fills the plan; each rule adds its own analysis.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -112,6 +113,14 @@ NOT_IMPLEMENTED = (
 GREETING = "the greeting is aiosmtpd's '220 <host> Python SMTP 1.4.6': pass ident= to keep smtpd's"
 
 
+SHARED_EXECUTOR = "PROCESS_MESSAGE_EXECUTOR"
+
+
+def own_executor(name: str) -> str:
+    """``UpstreamSink`` -> ``UPSTREAM_SINK_EXECUTOR``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper().strip("_") + "_EXECUTOR"
+
+
 @dataclass
 class ServerClass:
     """A subclass of smtpd.SMTPServer and what its rewrite needs."""
@@ -142,12 +151,20 @@ class ServerClass:
     # ``Thread(target=asyncore.loop).start()`` in __init__ after the base call: the class
     # binds its controller where smtpd bound and that thread starts it (rule startup)
     loop_thread: Optional[cst.Call] = None
+    # on a private map=: the loop serving that map ran its process_message on a thread of
+    # its own, so it gets an executor of its own (rule handler, _maps)
+    own_executor: bool = False
 
     @property
     def self_name(self) -> Optional[str]:
         """The name ``__init__`` calls its instance by (None: self is inside ``*args``)."""
         params = self.init.params.params if self.init is not None else ()
         return params[0].name.value if params else None
+
+    @property
+    def executor(self) -> str:
+        """The executor its process_message runs on (one worker: smtpd's loop thread)."""
+        return own_executor(self.name) if self.own_executor else SHARED_EXECUTOR
 
     @property
     def forwards(self) -> bool:

@@ -29,6 +29,7 @@ from smtpd_compat.codemod._plan import (
     DISPATCHER_WHY,
     GREETING,
     LEGACY_ATTRS,
+    NO_OPTION_KWARGS,
     NOT_IMPLEMENTED,
     NOT_IMPLEMENTED_HANDLER,
     SECTION_CHANGES,
@@ -134,9 +135,12 @@ class Planner(cst.CSTVisitor):
                 return line
         return None
 
-    def owner_of(self, statement: cst.CSTNode) -> cst.CSTNode:
-        """The block a statement runs in; a ``try`` body counts as its parent's block."""
-        owner = self.get_metadata(ParentNodeProvider, statement)
+    def owner_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The block a statement (or a node in one: ``Thread(...).start()``) runs in; a
+        ``try`` body counts as its parent's block."""
+        owner = self.get_metadata(ParentNodeProvider, node)
+        while not isinstance(owner, (cst.IndentedBlock, cst.Module)):
+            owner = self.get_metadata(ParentNodeProvider, owner)
         if isinstance(owner, cst.IndentedBlock):
             holder = self.get_metadata(ParentNodeProvider, owner)
             if isinstance(holder, cst.Try):
@@ -381,6 +385,10 @@ class Planner(cst.CSTVisitor):
                 notes.append(self.outside_read_note(instance, instance.read_outside))
         for server in self.plan.thread_servers:
             notes.append(self.note(server.base_init or server.node, server))
+        for server in [s for s in self.plan.servers if s.raised_type_error]:  # once, at its def
+            own = any(s is server.process_message for s in block_body(server.node.body))
+            where = server.process_message if own else server.node
+            notes.append(Report(self.line(where), NO_OPTION_KWARGS, SECTION_CHANGES, note=True))
         return notes
 
     def outside_read_note(self, instance: Instance, attribute: cst.Attribute) -> Report:
@@ -581,7 +589,7 @@ class Planner(cst.CSTVisitor):
                 self.plan.loops.append(statement)
         for call, _ in self.thread_targets:
             what = "threading.Thread(target=asyncore.loop)"
-            if self.same_block(self.statement_of(call) or call, what, single=True, key=call):
+            if self.same_block(self.statement_of(call) or call, what, key=call):
                 self.add_loop_thread(call)
         return True
 
@@ -651,9 +659,7 @@ class Planner(cst.CSTVisitor):
             self.plan.polls.append(Poll(loop, polling_timeout(call), alias))
         return True
 
-    def same_block(
-        self, statement: cst.CSTNode, what: str, single: bool = False, key: Any = None
-    ) -> bool:
+    def same_block(self, statement: cst.CSTNode, what: str, key: Any = None) -> bool:
         """The servers created in the block of ``statement`` are the ones it serves."""
         owner = self.owner_of(statement)
         here = [i for i in self.plan.instances if i.owner is owner]
@@ -667,13 +673,6 @@ class Planner(cst.CSTVisitor):
         key = statement if key is None else key
         if not here:  # the startup rule follows the server to it (_serving), or blocks
             self.distant.append((statement, what, key))
-            return False
-        if single and len(here) != 1:
-            self.block(
-                statement,
-                f"{what} does not follow the creation of exactly one server in the same block",
-                SECTION_STARTUP,
-            )
             return False
         self.plan.served[id(key)] = here
         return True

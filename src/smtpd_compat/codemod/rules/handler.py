@@ -38,12 +38,11 @@ from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
     DISPATCHER_ATTRS,
     LEGACY_ATTRS,
-    NO_OPTION_KWARGS,
     NOT_IMPLEMENTED_HANDLER,
-    SECTION_CHANGES,
     SECTION_HANDLER,
     SECTION_STARTUP,
     SERVER_BASES,
+    SHARED_EXECUTOR,
     Instance,
     Plan,
     ServerClass,
@@ -60,16 +59,6 @@ RULE = Rule("handler", "process_message servers become handle_DATA handlers", SE
 def always(plan: Plan) -> bool:
     """A module that converts always turns its servers into handlers."""
     return True
-
-
-@RULE.analysis
-def note_refused_options(planner: Planner, module: cst.Module) -> None:
-    """A process_message smtpd called with keywords it does not take: one note, at its def."""
-    for server in planner.plan.servers:
-        if server.raised_type_error:
-            own = any(s is server.process_message for s in block_body(server.node.body))
-            where = server.process_message if own else server.node
-            planner.add_note(where, NO_OPTION_KWARGS, SECTION_CHANGES)
 
 
 @RULE.analysis
@@ -206,10 +195,13 @@ def check_read_through_owner(
     )
 
 
-EXECUTOR = "PROCESS_MESSAGE_EXECUTOR"
-EXECUTOR_CODE = f"""\
+EXECUTOR_CODE = """\
 # smtpd ran process_message on its only thread, one call at a time, as this does.
-{EXECUTOR} = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+{executor} = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+"""
+OWN_EXECUTOR_CODE = """\
+# smtpd ran {name}'s process_message on the thread serving its own map, one call at a time.
+{executor} = concurrent.futures.ThreadPoolExecutor(max_workers=1)
 """
 
 HANDLE_DATA = """\
@@ -305,7 +297,7 @@ def handle_data(server: ServerClass) -> cst.BaseStatement:
     if server.runtime_decode:
         decode, options = RUNTIME_DECODE, "\n            **options,"
     code = HANDLE_DATA.format(
-        decode=decode, options=options, executor=EXECUTOR, on_error=on_error(server)
+        decode=decode, options=options, executor=server.executor, on_error=on_error(server)
     )
     return statement(code)
 
@@ -429,7 +421,12 @@ def close_self(server: ServerClass) -> str:
 def add_executor(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
     if not plan.servers or not isinstance(updated, cst.Module):
         return updated
-    return insert_helpers(updated, EXECUTOR_CODE)
+    for server in reversed([s for s in plan.servers if s.own_executor]):
+        code = OWN_EXECUTOR_CODE.format(name=server.name, executor=server.executor)
+        updated = insert_helpers(updated, code)
+    if any(not s.own_executor for s in plan.servers):
+        updated = insert_helpers(updated, EXECUTOR_CODE.format(executor=SHARED_EXECUTOR))
+    return updated
 
 
 @RULE.on(cst.Module)

@@ -33,7 +33,7 @@ from smtpd_compat.codemod._build import (
     statement,
 )
 from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
-from smtpd_compat.codemod._maps import check_socket_maps, check_thread_counts
+from smtpd_compat.codemod._maps import check_socket_maps, check_thread_counts, closed_by
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
     LEGACY_ATTRS,
@@ -339,18 +339,45 @@ OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
 
 
-def handler_call(instance: Instance) -> str:
+class SocketReads(cst.CSTTransformer):
+    """``server.socket`` of a converted server becomes its controller's, in code the rule
+    writes anew from the original nodes (an instance's arguments)."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        return socket_read(self.plan, original_node) or updated_node
+
+
+def socket_read(plan: Plan, node: cst.CSTNode) -> Optional[cst.BaseExpression]:
+    instance = plan.sockets.get(node) if isinstance(node, cst.Attribute) else None
+    return expression(f"{instance.controller_name}.socket") if instance is not None else None
+
+
+def rendered(plan: Plan, node: cst.CSTNode) -> str:
+    """The code of an original node as the rules rewrite it there (socket reads)."""
+    made = node.visit(SocketReads(plan))
+    assert isinstance(made, cst.CSTNode)  # an expression stays one
+    return code_of(made)
+
+
+def handler_call(plan: Plan, instance: Instance) -> str:
     server = instance.server
     if server is None:
         decode = "decode_data=True" if instance_decodes(instance) else ""
         return f"{instance.handler_class}({decode})"
     if server.init is not None:
-        return code_of(instance.call)
+        return rendered(plan, instance.call)
     made = code_of(instance.call.func)  # the class, or what picks it (SERVERS[MODE], _choice)
     if not server.attrs_read:
         return f"{made}()"
-    args = [code_of(instance.args[p]) for p in ("localaddr", "remoteaddr") if p in instance.args]
-    args += [f"{p}={code_of(instance.args[p])}" for p in OPTIONS if p in instance.args]
+    given = [p for p in ("localaddr", "remoteaddr") if p in instance.args]
+    args = [rendered(plan, instance.args[p]) for p in given]
+    args += [f"{p}={rendered(plan, instance.args[p])}" for p in OPTIONS if p in instance.args]
     return f"{made}({', '.join(args)})"
 
 
@@ -373,7 +400,7 @@ def server_options(
         if server is not None and server.init is not None and not server.forwards:
             given = f"{handler}.{ATTRIBUTE_FOR[param]}" if param in server.base_args else None
         else:
-            given = code_of(args[param]) if param in args else None
+            given = rendered(plan, args[param]) if param in args else None
         if param == "decode_data" and (server is None or server.decodes_itself):
             given = None  # the handler decodes (aiosmtpd's decode_data is strict ASCII)
         if given is None and param == "enable_SMTPUTF8":
@@ -393,7 +420,7 @@ def controller_call(plan: Plan, instance: Instance) -> str:
     if server is not None and server.init is not None:
         localaddr = f"{handler}._localaddr"
     else:
-        localaddr = code_of(instance.args["localaddr"])
+        localaddr = rendered(plan, instance.args["localaddr"])
     options = option_values(plan, instance)
     if instance.bound:
         args = [handler, localaddr, *options]
@@ -410,7 +437,7 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     plan.imports.add(("aiosmtpd.controller", "Controller"))
     if instance.bound:
         plan.imports.update(BOUND_CONTROLLER_IMPORTS)
-    handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
+    handler = statement(f"{instance.handler_name} = {handler_call(plan, instance)}\n")
     if instance.starts_itself:  # its __init__ binds and starts its controller
         returned = [statement(f"return {instance.handler_name}\n")] if instance.returned else []
         return keep_leading_lines(instance.statement, [handler, *returned])
@@ -476,7 +503,7 @@ def replace_statement(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
     if any(original is s for s in plan.dropped):
         return cst.RemovalSentinel.REMOVE
     if original in plan.close_alls:
-        stops = [statement(f"{stop_call(plan, original, i)}\n") for i in plan.instances]
+        stops = [statement(f"{stop_call(plan, original, i)}\n") for i in closed_by(plan, original)]
         return cst.FlattenSentinel(keep_leading_lines(original, stops))
     return updated
 
@@ -547,10 +574,7 @@ def replace_passed_close(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode
 
 @RULE.on(cst.Attribute)
 def replace_socket(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
-    instance = plan.sockets.get(original) if plan.convert else None  # type: ignore[call-overload]
-    if instance is None:
-        return updated
-    return expression(f"{instance.controller_name}.socket")
+    return (socket_read(plan, original) if plan.convert else None) or updated
 
 
 @RULE.on(cst.Module)
