@@ -267,14 +267,52 @@ def test_keywords_popped_before_the_base_call_are_not_smtpds(removals):
 
 
 @pytest.mark.parametrize(
+    "changes, instance, decodes",
+    [
+        ('kwargs.setdefault("decode_data", True)', 'Sink(("localhost", 0), None)', True),
+        ('kwargs.setdefault("decode_data", True)', "Sink(ADDR, None, decode_data=False)", False),
+        ('kwargs["decode_data"] = True', "Sink(ADDR, None, decode_data=False)", True),
+        (
+            'kwargs["decode_data"] = True\n                kwargs.pop("decode_data")',
+            "Sink(ADDR, None)",
+            False,
+        ),
+    ],
+)
+def test_smtpds_options_set_in_kwargs_before_the_base_call(changes, instance, decodes):
+    outcome = run(f"""
+        import asyncore
+        import smtpd
+
+        ADDR = ("localhost", 0)
+
+
+        class Sink(smtpd.SMTPServer):
+            def __init__(self, *args, **kwargs):
+                {changes}
+                super().__init__(*args, **kwargs)
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = {instance}
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert ('data = data.decode("utf-8")' in outcome.source) is decodes
+
+
+@pytest.mark.parametrize(
     "removals",
     [
+        'kwargs.setdefault("decode_data", DECODE)',  # not a literal
         'kwargs.pop("rows")',  # ttl= still reaches smtpd, which takes no such keyword
         'kwargs.pop("rows")\n            kwargs["ttl"] = None',
         'kwargs.pop("rows")\n            kwargs.update(ttl=None)',
         'kwargs.pop("rows")\n            if kwargs["ttl"]:\n                kwargs.pop("ttl")',
         'kwargs.pop("rows")\n            strip(kwargs)',
-        'kwargs = {}',
+        "kwargs = {}",
     ],
 )
 def test_noop_keywords_changed_otherwise(removals):

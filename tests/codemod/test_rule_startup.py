@@ -1576,19 +1576,7 @@ def test_noop_close_passed_on_as_star_arguments():
     assert any("server.close is not called directly" in r for r in reports)
 
 
-@pytest.mark.parametrize(
-    "start",
-    [
-        "self.serve()\n\n        def serve(self):\n"
-        "            threading.Thread(target=asyncore.loop).start()",
-    ],
-)
-def test_noop_loop_started_while_the_server_is_created(start: str) -> None:
-    """A loop thread started from a method the server's own __init__ calls runs before the
-    name the creation binds exists: no Controller can be named there, so it is reported.
-    (Started by __init__ itself after its base call, the class makes its own controller.)"""
-    reports = check_noop(
-        f"""
+SERVE_FROM_INIT = """
     import asyncore
     import smtpd
     import threading
@@ -1596,17 +1584,44 @@ def test_noop_loop_started_while_the_server_is_created(start: str) -> None:
 
     class Sink(smtpd.SMTPServer):
         def __init__(self):
-            super().__init__(("127.0.0.1", 0), None)
-            {start}
+            {before}super().__init__(("127.0.0.1", 0), None)
+            {after}
+
+        def serve(me):
+            threading.Thread(target=asyncore.loop).start()
 
         def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
             print(data)
 
 
     server = Sink()
+    {more}
     input()
-    """
-    )
+"""
+
+
+def test_loop_thread_started_by_a_method_init_calls_starts_the_class_controller():
+    outcome = run(SERVE_FROM_INIT.format(before="", after="self.serve()", more=""))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        self.controller = BoundController(self, self._localaddr" in outcome.source
+    assert (
+        "    def serve(me):\n"
+        "        threading.Thread(target=serve_until_stopped, args=(me.controller,)).start()\n"
+    ) in outcome.source
+
+
+@pytest.mark.parametrize(
+    "before, after, more",
+    [
+        ("self.serve()\n            ", "pass", ""),  # before smtpd bound: its loop returned
+        ("", "self.serve()", "server.serve()"),  # started again from elsewhere
+    ],
+)
+def test_noop_loop_started_while_the_server_is_created(before: str, after: str, more: str):
+    """A loop thread started from a method the server's own __init__ calls before its base
+    call, or that other code calls too, runs before the name the creation binds exists (or
+    twice): no Controller can be named there, so it is reported."""
+    reports = check_noop(SERVE_FROM_INIT.format(before=before, after=after, more=more))
     assert any(
         "threading.Thread(target=asyncore.loop) runs while the server is created" in r
         for r in reports

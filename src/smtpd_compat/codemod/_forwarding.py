@@ -9,10 +9,12 @@ the base call. That is all done statically, so it is done only where every value
 base call passes is a parameter passed on unchanged, a literal, or a star-argument.
 
 A service reading its own settings out of ``**kwargs`` first (``self.session =
-kwargs.pop("session")``, ``del kwargs["logger"]``) passes smtpd the rest: keys removed
-by top-level statements before the base call are left out at each instance. Any other
-change to that dict (an assignment into it, ``update()``, handing it to a call) is not
-followed, and the base call keeps its blocker.
+kwargs.pop("session")``, ``del kwargs["logger"]``) passes smtpd the rest, and one setting
+smtpd's options first (``kwargs.setdefault("decode_data", True)``, ``kwargs["map"] =
+None``) passes them too: top-level statements before the base call that remove a key or
+set one to a literal are replayed at each instance. Any other change to that dict
+(``update()``, a computed value, handing it to a call) is not followed, and the base call
+keeps its blocker.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ SERVER_PARAMS = (
     "decode_data",
 )
 Bound = Dict[str, cst.BaseExpression]
+Change = Tuple[str, str, Optional[cst.BaseExpression]]  # key, "pop"|"setdefault"|"set", value
 
 
 def is_literal(node: cst.BaseExpression) -> bool:
@@ -53,7 +56,8 @@ class Forwarding:
     init: cst.FunctionDef
     base_args: Sequence[cst.Arg]  # the base call's arguments, without an explicit self
     self_in_star: bool  # ``def __init__(*args, **kwargs)``: self is args[0]
-    removed: Set[str] = field(default_factory=set)  # keys taken out of **kwargs before it
+    # what top-level statements before it do to **kwargs: (key, "pop"|"setdefault"|"set", value)
+    changes: List[Change] = field(default_factory=list)
 
     @classmethod
     def of(
@@ -73,10 +77,10 @@ class Forwarding:
         forwarding = cls(init, base_args, self_in_star)
         if not forwarding.follows_parameters():
             return None
-        removed = forwarding.removed_keywords()
-        if removed is None:
+        changes = forwarding.keyword_changes()
+        if changes is None:
             return None
-        forwarding.removed = removed
+        forwarding.changes = changes
         return forwarding
 
     @property
@@ -118,27 +122,28 @@ class Forwarding:
                 return False
         return bool(self.star or self.star_kwarg or self.passes_parameters())
 
-    def removed_keywords(self) -> Optional[Set[str]]:
-        """Keys taken out of ``**kwargs`` before the base call; None if it changes otherwise."""
+    def keyword_changes(self) -> Optional[List[Change]]:
+        """What ``__init__`` does to ``**kwargs`` before the base call; None if it changes
+        it in a way that is not followed."""
         name = self.star_kwarg
         if name is None or not any(a.star == "**" for a in self.base_args):
-            return set()
+            return []
         body = block_body(self.init.body)
         base_at = next((i for i, s in enumerate(body) if holds_any(s, self.base_args)), None)
         if base_at is None:
             return None
-        removed: Set[str] = set()
+        changes: List[Change] = []
         allowed = {id(a.value) for a in self.base_args if a.star == "**"}
         for statement in body[:base_at]:
-            found = removal(statement, name)
+            found = keyword_change(statement, name)
             if found is not None:
-                removed.add(found[0])
+                changes.append(found[0])
                 allowed.add(id(found[1]))
         for statement in body[base_at + 1 :]:  # after the call: smtpd has had its arguments
             allowed |= {id(n) for n in popped_dicts(statement, name)}
         allowed |= {id(n) for n in read_dicts(self.init.body, name)}
         uses = cst.matchers.findall(self.init.body, cst.matchers.Name(name))
-        return removed if all(id(n) in allowed for n in uses) else None
+        return changes if all(id(n) in allowed for n in uses) else None
 
     def passes_parameters(self) -> bool:
         """True when some parameter reaches the base call (a computed decode_data, say)."""
@@ -151,7 +156,11 @@ class Forwarding:
         if bound is None:
             return None
         given, extra_positional, extra_keywords = bound
-        extra_keywords = {k: v for k, v in extra_keywords.items() if k not in self.removed}
+        for key, change, value in self.changes:  # as __init__ changed the dict
+            if change == "pop":
+                extra_keywords.pop(key, None)
+            elif value is not None and (change == "set" or key not in extra_keywords):
+                extra_keywords[key] = value
         server: Bound = {}
         positional: List[cst.BaseExpression] = []
         for arg in self.base_args:
@@ -248,30 +257,48 @@ def key_of(node: cst.BaseExpression) -> Optional[str]:
     return node.evaluated_value if isinstance(node, cst.SimpleString) else None  # type: ignore[return-value]
 
 
-def removal(statement: cst.BaseStatement, name: str) -> Optional[Tuple[str, cst.Name]]:
-    """``kwargs.pop("k"[, default])`` (alone or assigned) or ``del kwargs["k"]``: ("k", kwargs)."""
+def keyword_change(statement: cst.BaseStatement, name: str) -> Optional[Tuple[Change, cst.Name]]:
+    """``kwargs.pop("k"[, default])`` (alone or assigned), ``del kwargs["k"]``,
+    ``kwargs.setdefault("k", <literal>)`` or ``kwargs["k"] = <literal>``: the change, and
+    ``kwargs`` there."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return None
     small = statement.body[0]
     if isinstance(small, cst.Del) and isinstance(small.target, cst.Subscript):
-        target = small.target
-        index = target.slice[0].slice if len(target.slice) == 1 else None
-        if m.matches(target.value, m.Name(name)) and isinstance(index, cst.Index):
-            key = key_of(index.value)
-            assert isinstance(target.value, cst.Name)
-            return (key, target.value) if key is not None else None
-        return None
+        return subscript_change(small.target, name, "pop", None)
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target = small.targets[0].target
+        if isinstance(target, cst.Subscript) and is_literal(small.value):
+            return subscript_change(target, name, "set", small.value)
     value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
     if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
         return None
-    owner, args = value.func.value, value.args
-    if not m.matches(value.func, m.Attribute(value=m.Name(name), attr=m.Name("pop"))):
+    owner, args, method = value.func.value, value.args, value.func.attr.value
+    if (
+        not isinstance(owner, cst.Name)
+        or owner.value != name
+        or any(a.keyword or a.star for a in args)
+    ):
         return None
-    if not 1 <= len(args) <= 2 or any(a.keyword or a.star for a in args):
+    key = key_of(args[0].value) if args else None
+    if key is not None and method == "pop" and len(args) <= 2:
+        return (key, "pop", None), owner
+    setting = isinstance(small, cst.Expr) and method == "setdefault" and len(args) == 2
+    if key is not None and setting and is_literal(args[1].value):
+        return (key, "setdefault", args[1].value), owner
+    return None
+
+
+def subscript_change(
+    target: cst.Subscript, name: str, change: str, value: Optional[cst.BaseExpression]
+) -> Optional[Tuple[Change, cst.Name]]:
+    """``kwargs["k"]`` as the target of ``del`` or of an assignment."""
+    index = target.slice[0].slice if len(target.slice) == 1 else None
+    owner = target.value
+    if not isinstance(owner, cst.Name) or owner.value != name or not isinstance(index, cst.Index):
         return None
-    key = key_of(args[0].value)
-    assert isinstance(owner, cst.Name)
-    return (key, owner) if key is not None else None
+    key = key_of(index.value)
+    return ((key, change, value), owner) if key is not None else None
 
 
 def popped_dicts(node: cst.CSTNode, name: str) -> List[cst.CSTNode]:

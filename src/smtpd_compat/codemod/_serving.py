@@ -484,8 +484,9 @@ def untracked_uses(planner: Planner, tracker: Tracker) -> List[cst.Attribute]:
     return found
 
 
-def started_in_init(planner: Planner, site: cst.CSTNode) -> Optional[ServerClass]:
-    """The server class whose ``__init__`` starts the loop thread ``site`` after its base call.
+def started_in_init(planner: Planner, site: cst.CSTNode) -> Optional[Tuple[ServerClass, str]]:
+    """The server class whose ``__init__`` starts the loop thread ``site`` after its base call
+    (itself, or in a method only it calls, then), and the name ``self`` has there.
 
     smtpd's server was bound by then, and the thread served it from there on: the class
     binds its controller in the base call's place and the thread starts it (rule startup).
@@ -493,13 +494,24 @@ def started_in_init(planner: Planner, site: cst.CSTNode) -> Optional[ServerClass
     if not any(site is call for call, _ in planner.thread_targets):
         return None
     scope = planner.scope_of(site)
-    server = next((s for s in planner.plan.servers if s.init is scope), None)
+    owner = planner.class_of(scope)
+    server = next((s for s in planner.plan.servers if s.node is owner), None)
     if server is None or server.init is None or server.base_init is None:
         return None
+    assert isinstance(scope, cst.FunctionDef)  # a method of the class
+    start: cst.CSTNode = site
+    if scope is not server.init:  # ``self.start_loop()`` in __init__, named nowhere else
+        calls = named(planner, scope)
+        if len(calls) != 1 or planner.scope_of(calls[0]) is not server.init:
+            return None
+        start = calls[0]
     body = block_body(server.init.body)
-    at = next((i for i, s in enumerate(body) if encloses(planner, s, site)), None)
+    at = next((i for i, s in enumerate(body) if encloses(planner, s, start)), None)
     base = next(i for i, s in enumerate(body) if s is server.base_init)
-    return server if at is not None and at > base else None
+    params = scope.params.params
+    if at is None or at <= base or not params:
+        return None
+    return server, params[0].name.value
 
 
 def why_not_started_in_init(

@@ -1,5 +1,5 @@
 # A service taking its own settings out of **kwargs (pop, del) before the base
-# __init__ gets the rest: smtpd's options pass through untouched.
+# __init__ gets the rest, with a default of its own for smtpd's decode_data.
 import asyncore
 import smtpd
 
@@ -12,6 +12,7 @@ class ArchiveServer(smtpd.SMTPServer):
         self.label = kwargs.pop("label", "inbox")
         self.verbose = kwargs["verbose"]
         del kwargs["verbose"]
+        kwargs.setdefault("decode_data", True)
         super().__init__(*args, **kwargs)
 
     def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
@@ -22,7 +23,7 @@ class ArchiveServer(smtpd.SMTPServer):
 
 
 server = ArchiveServer(
-    ("127.0.0.1", 0), None, archive=[], verbose=True, data_size_limit=4096, decode_data=True
+    ("127.0.0.1", 0), None, archive=[], verbose=True, data_size_limit=4096
 )
 print(server.socket.getsockname()[1], flush=True)
 asyncore.loop()

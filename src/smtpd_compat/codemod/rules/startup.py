@@ -79,9 +79,10 @@ def serve_from_init(planner: Planner, module: cst.Module) -> None:
     call: the class binds its controller there and that thread starts it (_serving)."""
     for entry in list(planner.distant):
         site = entry[2]
-        server = started_in_init(planner, site)
-        if server is None:
+        started = started_in_init(planner, site)
+        if started is None:
             continue
+        server, me = started
         planner.distant.remove(entry)
         reason = why_not_started_in_init(planner, server, site)
         if reason is not None:
@@ -91,7 +92,7 @@ def serve_from_init(planner: Planner, module: cst.Module) -> None:
         made = [i for i in planner.plan.instances if i.server is server]
         server.loop_thread = site
         planner.plan.served[id(site)] = made
-        planner.plan.controller_at[id(site)] = f"{server.self_name}.{CONTROLLER_ATTRIBUTE}"
+        planner.plan.controller_at[id(site)] = f"{me}.{CONTROLLER_ATTRIBUTE}"
         planner.add_loop_thread(site)
 
 
