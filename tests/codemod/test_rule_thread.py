@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from before_after import check_noop, check_transformed, dedent, run  # noqa: E402
 
+from smtpd_compat.codemod._threads import counted_passes
+
 FIXTURE = """\
 import asyncore
 import smtpd
@@ -384,6 +386,17 @@ def test_blocking_run_closed_by_stop_becomes_a_controller():
     )
     assert "    def stop(self):\n        self.controller.stop()\n" in outcome.source
     assert "daemon" not in outcome.source and "asyncore" not in outcome.source
+
+
+@pytest.mark.parametrize("count", ["count=100000", "False, None, 5000"])
+def test_blocking_run_with_a_long_count_is_noted(count):
+    init = "threading.Thread.__init__(self)\nself.daemon = True"
+    blocking = f"self.active.set()\nasyncore.loop(0.1, {count})"
+    outcome = run(fixture(init=init, run=blocking, stop=CLOSE_THEN_JOIN))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "asyncore" not in outcome.source
+    passes = count.split("=")[-1].split(", ")[-1]
+    assert any(r.message == counted_passes(passes) for r in outcome.reports)
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,10 @@ from smtpd_compat.codemod._plan import (
 )
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._threads import (
+    LONG_COUNT,
     alias_name,
+    counted_passes,
+    long_count,
     loop_target_arguments,
     small_call,
     socket_map_alias,
@@ -326,19 +329,6 @@ class DottedUses(cst.CSTVisitor):
 
 
 LOOP_COUNT_POSITION = 3
-# A loop thread given at least this many passes (count=) served for the program's whole
-# run in practice (a test's ``count=100000``); fewer are the program's own time limit.
-LONG_COUNT = 1000
-
-
-def counted_passes(note: str) -> str:
-    return (
-        f"the loop thread's asyncore.loop(count={note}) stopped serving after that many polling "
-        "passes (each up to its timeout, shorter while clients talk); the Controller serves "
-        "until stop(): stop it where the program counted on the loop ending"
-    )
-
-
 def check_thread_counts(planner: Planner) -> None:
     """``Thread(target=asyncore.loop, kwargs={"count": N})``: the loop returned after N passes.
 
@@ -351,8 +341,7 @@ def check_thread_counts(planner: Planner) -> None:
         if is_shared(count):  # None: no count either
             continue
         assert count is not None
-        passes = count.evaluated_value if isinstance(count, cst.Integer) else None
-        if isinstance(passes, int) and passes >= LONG_COUNT:
+        if long_count(count):
             planner.add_note(call, counted_passes(code_of(count)), SECTION_CHANGES)
             continue
         planner.block(

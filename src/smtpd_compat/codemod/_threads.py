@@ -53,6 +53,7 @@ class ThreadPlan:
     start_call: Optional[cst.BaseStatement] = None  # Thread.start(self) in a start() override
     stop_statements: List[cst.BaseStatement] = field(default_factory=list)
     run_closes: bool = False  # run() closes the server after its loop
+    counted: Optional[cst.BaseExpression] = None  # the long count= of run()'s loop (noted)
     closes_all: bool = False  # asyncore.close_all() closed every server of the program
     reasons: List[str] = field(default_factory=list)
     where: List[cst.CSTNode] = field(default_factory=list)  # the node of each reason
@@ -63,6 +64,25 @@ class ThreadPlan:
         nodes: List[cst.CSTNode] = [*self.stop_statements, *self.daemon]
         nodes += [n for n in (self.thread_init, self.run, self.start_call) if n is not None]
         return nodes
+
+
+# A loop thread given at least this many passes (count=) served for the program's whole
+# run in practice (a test's ``count=100000``); fewer are the program's own time limit.
+LONG_COUNT = 1000
+
+
+def counted_passes(note: str) -> str:
+    return (
+        f"the loop thread's asyncore.loop(count={note}) stopped serving after that many polling "
+        "passes (each up to its timeout, shorter while clients talk); the Controller serves "
+        "until stop(): stop it where the program counted on the loop ending"
+    )
+
+
+def long_count(value: Optional[cst.BaseExpression]) -> bool:
+    """A literal count of at least LONG_COUNT passes."""
+    passes = value.evaluated_value if isinstance(value, cst.Integer) else None
+    return isinstance(passes, int) and passes >= LONG_COUNT
 
 
 def small_call(stmt: cst.BaseStatement) -> Optional[cst.Call]:
@@ -212,7 +232,8 @@ class ThreadAnalysis:
         return any(isinstance(s, cst.While) for s in body)
 
     def blocking_loop(self, stmt: cst.BaseStatement) -> bool:
-        """``asyncore.loop(...)`` on the shared map with no count: it returns once closed."""
+        """``asyncore.loop(...)`` on the shared map with no count (or a long one, noted): it
+        returns once closed."""
         call = small_call(stmt)
         if call is None or self.names.legacy_name(call.func) != "asyncore.loop":
             return False
@@ -221,6 +242,8 @@ class ThreadAnalysis:
         keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
         positional = [a.value for a in call.args if a.keyword is None]
         keywords.update(zip(("timeout", "use_poll", "map", "count"), positional))
+        if long_count(keywords.get("count")):
+            self.plan.counted = keywords.pop("count")
         return all(dotted_name(keywords[k]) == "None" for k in ("map", "count") if k in keywords)
 
     def read_blocking_run(

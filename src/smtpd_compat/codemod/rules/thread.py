@@ -39,7 +39,7 @@ from smtpd_compat.codemod._plan import (
 )
 from smtpd_compat.codemod._planner import Planner, uses_in_scope
 from smtpd_compat.codemod._rule import Result, Rule
-from smtpd_compat.codemod._threads import THREAD_ATTRS, alias_name
+from smtpd_compat.codemod._threads import THREAD_ATTRS, alias_name, counted_passes
 from smtpd_compat.codemod.rules.startup import (
     ATTRIBUTE_FOR,
     BOUND_CONTROLLER_IMPORTS,
@@ -74,6 +74,9 @@ def check_thread_uses(planner: Planner, module: cst.Module) -> None:
                 SECTION_THREAD,
             )
     for server in plan.thread_servers:
+        counted = server.thread.counted if server.thread else None
+        if counted is not None:  # run()'s loop
+            planner.add_note(counted, counted_passes(code_of(counted)), SECTION_CHANGES)
         daemon = server.thread.daemon if server.thread else []
         if not any("True" in code_of(s) for s in daemon):
             planner.add_note(server.node, NOT_A_DAEMON, SECTION_CHANGES)
