@@ -140,6 +140,8 @@ CONVERTED = [
     "init_loop_thread",
     # servers on maps of their own, each served by its own loop (_maps)
     "audit_map_relay",
+    # shut down by emptying asyncore's map (noted: the socket is now closed too)
+    "map_clear_shutdown",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -191,6 +193,7 @@ STOPPED_BY_STDIN = {
     "partial_loop_thread",
     "init_loop_thread",
     "audit_map_relay",
+    "map_clear_shutdown",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

@@ -10,6 +10,7 @@ import pytest
 from before_after import check_noop, run  # noqa: E402
 
 from smtpd_compat.codemod._maps import counted_passes
+from smtpd_compat.codemod.rules.startup import CLEARED_MAP
 
 CLASS = """
     import asyncore
@@ -1228,32 +1229,30 @@ def test_noop_loop_given_a_map_no_server_is_on():
     assert any("is given a map= no server this module creates is on" in r for r in reports)
 
 
-def test_noop_two_servers_on_private_maps():
+@pytest.mark.parametrize(
+    "maps, second_map, reasons",
+    [
+        # one class on two maps (two loop threads); the second map's server is never served
+        (
+            "one = {}\n    two = {}",
+            "two",
+            ["has instances on different maps", "second is served by an asyncore.loop() outside"],
+        ),
+        ("one = {}", "one", ["converts only where no other server is on that map"]),
+    ],
+)
+def test_noop_two_servers_on_private_maps(maps, second_map, reasons):
     reports = check_noop(
         CLASS
-        + """
-    one = {}
-    two = {}
+        + f"""
+    {maps}
     first = Sink(("127.0.0.1", 0), None, map=one)
-    second = Sink(("127.0.0.1", 0), None, map=two)
+    second = Sink(("127.0.0.1", 0), None, map={second_map})
     asyncore.loop(map=one)
     """
     )
-    assert any("has instances on different maps" in r for r in reports)  # two loop threads
-    assert any("second is served by an asyncore.loop() outside" in r for r in reports)
-
-
-def test_noop_two_servers_on_one_private_map():
-    reports = check_noop(
-        CLASS
-        + """
-    one = {}
-    first = Sink(("127.0.0.1", 0), None, map=one)
-    second = Sink(("127.0.0.1", 0), None, map=one)
-    asyncore.loop(map=one)
-    """
-    )
-    assert any("converts only where no other server is on that map" in r for r in reports)
+    for reason in reasons:
+        assert any(reason in r for r in reports), reason
 
 
 TWO_MAPS = """
@@ -1682,3 +1681,34 @@ def test_loop_thread_started_by_init_starts_the_class_controller():
 def test_noop_loop_thread_started_by_init_that_serves_more(before, after, more, reason):
     reports = check_noop(INIT_LOOP_THREAD.format(before=before, after=after, more=more))
     assert any(reason in r for r in reports), reports
+
+
+def test_emptying_the_shared_map_stops_its_servers():
+    outcome = run(
+        CLASS
+        + """
+    server = Sink(("127.0.0.1", 0), None)
+    thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 1})
+    thread.start()
+    input()
+    asyncore.socket_map.clear()
+    thread.join(5)
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "input()\nserver_controller.stop()\nthread.join(5)\n" in outcome.source
+    assert "BoundController(server, " in outcome.source  # stop() safe at any time
+    assert any(r.message == CLEARED_MAP and r.line == 16 for r in outcome.reports)
+
+
+def test_noop_emptying_a_map_no_server_is_on():
+    reports = check_noop(
+        CLASS
+        + """
+    own = {}
+    server = Sink(("127.0.0.1", 0), None, map=own)
+    asyncore.loop(map=own)
+    asyncore.socket_map.clear()
+    """
+    )
+    assert any("empties a map no server of this module is on" in r for r in reports)

@@ -37,6 +37,7 @@ from smtpd_compat.codemod._maps import check_socket_maps, check_thread_counts, c
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
     LEGACY_ATTRS,
+    SECTION_CHANGES,
     SECTION_STARTUP,
     Instance,
     Plan,
@@ -64,6 +65,36 @@ from smtpd_compat.codemod._threads import (
 from smtpd_compat.codemod.rules.auth import controller_options
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
+
+
+CLEARED_MAP = (
+    "asyncore.socket_map.clear() ended smtpd's loop but left the listening socket open "
+    "(a client connecting later waited for a greeting) and open sessions unanswered; the "
+    "controller's stop() closes the socket (a later client is refused) and ends the sessions"
+)
+
+
+@RULE.analysis
+def clear_shared_map(planner: Planner, module: cst.Module) -> None:
+    """``asyncore.socket_map.clear()`` ended every loop of the shared map: stop its servers."""
+    for call in planner.calls:
+        if planner.legacy(call.func) != "asyncore.socket_map.clear" or call.args:
+            continue
+        statement = planner.statement_of(call)
+        if statement is None or not isinstance(statement.body[0], cst.Expr):
+            continue  # left: its report names it
+        if id(statement) in planner.in_threads or planner.inside_thread_run(call):
+            continue
+        planner.plan.close_alls.append(statement)
+        planner.add_note(statement, CLEARED_MAP, SECTION_CHANGES)
+        for instance in closed_by(planner.plan, statement):
+            instance.bound = True  # a BoundController's stop() is safe twice, as close() was
+        if not closed_by(planner.plan, statement):
+            planner.block(
+                call,
+                "asyncore.socket_map.clear() empties a map no server of this module is on",
+                SECTION_STARTUP,
+            )
 
 
 @RULE.analysis
