@@ -142,6 +142,8 @@ CONVERTED = [
     "audit_map_relay",
     # shut down by emptying asyncore's map (noted: the socket is now closed too)
     "map_clear_shutdown",
+    # a polling loop while asyncore's map holds the server (rule thread)
+    "map_poll_main",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

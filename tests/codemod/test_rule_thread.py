@@ -252,22 +252,45 @@ def test_noop_close_all_with_other_servers():
     assert any("closed the other servers too" in r for r in reports), reports
 
 
-def test_noop_polling_loop_condition_reads_legacy_state():
-    reports = check_noop("""
-        import asyncore
-        import smtpd
+SHARED_MAP_POLL = """
+    import asyncore
+    import smtpd
+    from asyncore import socket_map
 
 
-        class Sink(smtpd.SMTPServer):
-            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
-                pass
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
 
 
-        server = Sink(("127.0.0.1", 2525), None)
-        while asyncore.socket_map:
-            asyncore.loop(timeout=1, count=1)
-        server.close()
-    """)
+    server = Sink(("127.0.0.1", 2525), None)
+    while {test}:
+        asyncore.loop(timeout=1, count=1)
+    server.close()
+"""
+
+
+@pytest.mark.parametrize(
+    "test, after",
+    [
+        ("asyncore.socket_map", "not server_controller.stopped.is_set()"),
+        ("socket_map and RUNNING", "not server_controller.stopped.is_set() and RUNNING"),
+    ],
+)
+def test_polling_while_asyncores_map_holds_the_server(test, after):
+    outcome = run(SHARED_MAP_POLL.format(test=test))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        f"server_controller.start()\nwhile {after}:\n"
+        "    time.sleep(1)  # smtpd served here; the controller serves alone\n"
+        "server_controller.stop()\n"
+    ) in outcome.source
+    assert "BoundController(server, " in outcome.source  # its stopped event
+
+
+@pytest.mark.parametrize("test", ["len(asyncore.socket_map) > 0", "RUNNING or socket_map"])
+def test_noop_polling_loop_condition_reads_legacy_state(test):
+    reports = check_noop(SHARED_MAP_POLL.format(test=test))
     assert any("the polling loop's condition reads legacy state" in r for r in reports), reports
 
 

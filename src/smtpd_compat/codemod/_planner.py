@@ -60,13 +60,13 @@ from smtpd_compat.codemod._plan import (
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._threads import (
     THREAD_ATTRS,
-    LegacyUse,
     alias_name,
     analyse_thread,
     declares_global,
     is_polling_call,
     loop_target_arguments,
     polling_timeout,
+    reads_legacy_state,
     skipped_ids,
     socket_map_alias,
 )
@@ -650,9 +650,7 @@ class Planner(cst.CSTVisitor):
             return False
         if not isinstance(block, cst.IndentedBlock) or len(block.body) != 1:
             return False
-        finder = LegacyUse(self.plan.names)
-        loop.test.visit(finder)
-        if finder.found:
+        if reads_legacy_state(loop.test, self.plan.names):
             self.block(loop, "the polling loop's condition reads legacy state", SECTION_THREAD)
             return True
         if self.same_block(loop, "the polling loop"):

@@ -376,6 +376,21 @@ def loop_target_arguments(
     return None
 
 
+def socket_map_operands(test: cst.BaseExpression, names: LegacyNames) -> List[cst.BaseExpression]:
+    """``asyncore.socket_map`` as the condition or an operand of its top ``and`` chain
+    (``while asyncore.socket_map and running:``): "the server is still open"."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return socket_map_operands(test.left, names) + socket_map_operands(test.right, names)
+    return [test] if names.legacy_name(test) == "asyncore.socket_map" else []
+
+
+def reads_legacy_state(test: cst.BaseExpression, names: LegacyNames) -> bool:
+    """A polling loop's condition reads smtpd/asyncore besides ``socket_map_operands``."""
+    finder = LegacyUse(names, skipped={id(n) for n in socket_map_operands(test, names)})
+    test.visit(finder)
+    return finder.found
+
+
 def is_polling_call(call: cst.Call, names: LegacyNames, shared: Optional[str] = None) -> bool:
     """``asyncore.loop(timeout, use_poll, map, count)`` with count 1 and no map.
 
@@ -507,9 +522,13 @@ class SelfNames(cst.CSTVisitor):
 
 
 class LegacyUse(cst.CSTVisitor):
-    def __init__(self, names: LegacyNames) -> None:
+    def __init__(self, names: LegacyNames, skipped: Optional[Set[int]] = None) -> None:
         self.names = names
         self.found = False
+        self.skipped = skipped or set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return id(node) not in self.skipped and super().on_visit(node)
 
     def visit_Name(self, node: cst.Name) -> None:
         self.found |= node.value in self.names.table
