@@ -142,7 +142,7 @@ class Forwarding:
         for statement in body[base_at + 1 :]:  # after the call: smtpd has had its arguments
             allowed |= {id(n) for n in popped_dicts(statement, name)}
         allowed |= {id(n) for n in read_dicts(self.init.body, name)}
-        uses = cst.matchers.findall(self.init.body, cst.matchers.Name(name))
+        uses = names_read(self.init.body, name)
         return changes if all(id(n) in allowed for n in uses) else None
 
     def passes_parameters(self) -> bool:
@@ -337,3 +337,15 @@ def read_dicts(node: cst.CSTNode, name: str) -> List[cst.CSTNode]:
         if isinstance(a, cst.Arg)
     ]
     return found
+
+
+def names_read(node: cst.CSTNode, name: str) -> List[cst.CSTNode]:
+    """``name`` as a variable: not a keyword (``kwargs={...}``) or an attribute (``x.kwargs``)."""
+    found = m.findall(node, m.Name(name))
+    labels = m.findall(node, m.Arg(keyword=m.Name(name)) | m.Attribute(attr=m.Name(name)))
+    skipped = {
+        id(label.keyword if isinstance(label, cst.Arg) else label.attr)
+        for label in labels
+        if isinstance(label, (cst.Arg, cst.Attribute))
+    }
+    return [n for n in found if id(n) not in skipped]
