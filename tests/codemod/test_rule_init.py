@@ -239,7 +239,7 @@ POPPED_SETTINGS = """
             {removals}
             smtpd.SMTPServer.__init__(self, *args, **kwargs)
             self.extra = kwargs.pop("extra", None)
-            self.log = Log(kwargs=None)  # a keyword of that name is no use of the dict
+            self.journal = Journal(kwargs=None)  # a keyword of that name: no use of the dict
 
         def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
             self.rows.append(data)
