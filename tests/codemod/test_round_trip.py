@@ -144,6 +144,8 @@ CONVERTED = [
     "map_clear_shutdown",
     # a polling loop while asyncore's map holds the server (rule thread)
     "map_poll_main",
+    # a blocking loop with a generous count= (noted)
+    "counted_loop_thread",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -196,6 +198,7 @@ STOPPED_BY_STDIN = {
     "init_loop_thread",
     "audit_map_relay",
     "map_clear_shutdown",
+    "counted_loop_thread",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

@@ -9,7 +9,7 @@ import threading
 import pytest
 from before_after import check_noop, run  # noqa: E402
 
-from smtpd_compat.codemod._maps import counted_passes
+from smtpd_compat.codemod._threads import counted_passes
 from smtpd_compat.codemod.rules.startup import CLEARED_MAP
 
 CLASS = """
@@ -1712,3 +1712,24 @@ def test_noop_emptying_a_map_no_server_is_on():
     """
     )
     assert any("empties a map no server of this module is on" in r for r in reports)
+
+
+@pytest.mark.parametrize(
+    "loop, count",
+    [
+        ("asyncore.loop(timeout=1, count=100000)", "100000"),
+        ("asyncore.loop(1, False, None, 5000)", "5000"),
+        ("asyncore.loop(timeout=1, count=50)", None),  # the program's own limit
+        ("asyncore.loop(timeout=1, count=PASSES)", None),
+    ],
+)
+def test_blocking_loop_with_a_long_count_is_noted(loop, count):
+    source = CLASS + f'\n    server = Sink(("127.0.0.1", 0), None)\n    {loop}\n'
+    if count is None:
+        reports = check_noop(source)
+        assert any("is not a plain blocking loop statement (count=" in r for r in reports)
+        return
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "server_controller.start()\nthreading.Event().wait()" in outcome.source
+    assert any(r.message == counted_passes(count, "this") for r in outcome.reports)

@@ -65,6 +65,7 @@ from smtpd_compat.codemod._threads import (
     declares_global,
     is_polling_call,
     loop_target_arguments,
+    plain_loop,
     polling_timeout,
     reads_legacy_state,
     skipped_ids,
@@ -570,14 +571,11 @@ class Planner(cst.CSTVisitor):
             if self.find_poll(call):
                 continue
             statement = self.statement_of(call)
-            bad = [
-                a.keyword.value
-                for a in call.args
-                if a.keyword
-                and a.keyword.value in ("map", "count")
-                and not (a.keyword.value == "map" and dotted_name(a.value) is not None)
-            ] or [a for a in call.args if a.keyword is None][3:]
-            if statement is None or not isinstance(statement.body[0], cst.Expr) or bad:
+            if (
+                statement is None
+                or not isinstance(statement.body[0], cst.Expr)
+                or not plain_loop(call)[0]
+            ):
                 self.block(
                     call,
                     "this asyncore.loop() call is not a plain blocking loop "

@@ -24,7 +24,7 @@ Anything else yields the reasons the class was left.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 import libcst.matchers
@@ -71,12 +71,25 @@ class ThreadPlan:
 LONG_COUNT = 1000
 
 
-def counted_passes(note: str) -> str:
+def counted_passes(note: str, whose: str = "the loop thread's") -> str:
     return (
-        f"the loop thread's asyncore.loop(count={note}) stopped serving after that many polling "
+        f"{whose} asyncore.loop(count={note}) stopped serving after that many polling "
         "passes (each up to its timeout, shorter while clients talk); the Controller serves "
         "until stop(): stop it where the program counted on the loop ending"
     )
+
+
+def plain_loop(call: cst.Call) -> Tuple[bool, Optional[cst.BaseExpression]]:
+    """A blocking ``asyncore.loop(timeout, use_poll, map)`` (a named map), and its count:
+    none, or a long literal one (returned, for its note)."""
+    positional = [a.value for a in call.args if a.keyword is None]
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+    count = keywords.get("count", positional[3] if len(positional) > 3 else None)
+    if count is not None and not long_count(count):
+        return False, None
+    given_map = keywords.get("map", positional[2] if len(positional) > 2 else None)
+    plain = len(positional) <= 4 and not any(a.star for a in call.args)
+    return plain and (given_map is None or dotted_name(given_map) is not None), count
 
 
 def long_count(value: Optional[cst.BaseExpression]) -> bool:

@@ -57,7 +57,9 @@ from smtpd_compat.codemod._serving import (
     why_not_started_in_init,
 )
 from smtpd_compat.codemod._threads import (
+    counted_passes,
     names_in,
+    plain_loop,
     polling_timeout,
     small_call,
     socket_map_alias,
@@ -171,6 +173,16 @@ def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
             "thread runs a helper of that name",
             SECTION_STARTUP,
         )
+
+
+@RULE.analysis
+def note_counted_loops(planner: Planner, module: cst.Module) -> None:
+    """A blocking loop with a long count= stopped serving after it: noted (_threads)."""
+    for loop in planner.plan.loops:
+        call = small_call(loop)
+        count = plain_loop(call)[1] if call is not None else None
+        if count is not None:
+            planner.add_note(count, counted_passes(code_of(count), "this"), SECTION_CHANGES)
 
 
 def bind_loops_that_end(planner: Planner) -> None:
