@@ -1733,3 +1733,19 @@ def test_blocking_loop_with_a_long_count_is_noted(loop, count):
     assert [r for r in outcome.reports if not r.note] == []
     assert "server_controller.start()\nthreading.Event().wait()" in outcome.source
     assert any(r.message == counted_passes(count, "this") for r in outcome.reports)
+
+
+def test_noop_close_all_of_the_shared_map_beside_a_private_one():
+    """close_all() without map= closed the shared map's servers: none of this module's."""
+    reports = check_noop(
+        CLASS
+        + """
+    own = {}
+    server = Sink(("127.0.0.1", 0), None, map=own)
+    try:
+        asyncore.loop(map=own)
+    finally:
+        asyncore.close_all()
+    """
+    )
+    assert any("asyncore.close_all() does not pass map=own" in r for r in reports)

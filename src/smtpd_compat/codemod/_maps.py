@@ -40,6 +40,7 @@ from smtpd_compat.codemod._threads import (
 
 # asyncore.loop(timeout, use_poll, map, count); asyncore.close_all(map, ignore_all)
 LOOP_MAP_POSITION = 2
+CLOSE_ALL = "asyncore.close_all()"
 CLOSE_ALL_MAP_POSITION = 0
 
 
@@ -121,7 +122,7 @@ def map_sites(planner: Planner) -> Iterator[Tuple[cst.CSTNode, str, Optional[cst
         yield call, "threading.Thread(target=asyncore.loop)", given
     for call in planner.calls:
         if planner.legacy(call.func) == "asyncore.close_all" and not in_thread_class(planner, call):
-            yield call, "asyncore.close_all()", argument(call, "map", CLOSE_ALL_MAP_POSITION)
+            yield call, CLOSE_ALL, argument(call, "map", CLOSE_ALL_MAP_POSITION)
 
 
 def map_name(value: Optional[cst.BaseExpression]) -> Optional[str]:
@@ -159,6 +160,9 @@ def check_socket_maps(planner: Planner) -> None:
             name not in private or served_outside_its_class(planner, private[name][0], node)
         ):
             another_map(planner, node, what, list(private))
+            continue
+        if name is None and what == CLOSE_ALL and None not in on_map:
+            another_map(planner, node, what, list(private))  # it closed none of them
             continue
         if name is not None:
             allowed[name].add(id(given))
