@@ -17,7 +17,7 @@ version whose internals it uses, and its start/stop are safe in any order.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 from libcst.metadata import ParentNodeProvider
@@ -409,20 +409,28 @@ def rendered(plan: Plan, node: cst.CSTNode) -> str:
     return code_of(made)
 
 
-def handler_call(plan: Plan, instance: Instance) -> str:
+def handler_statement(plan: Plan, instance: Instance) -> str:
+    """``<name> = <handler>(...)``, wrapped as black would where it is too long."""
+    made, args = handler_call(plan, instance)
+    if args is None:  # the program's own call, as it wrote it
+        return f"{instance.handler_name} = {made}\n"
+    return assign_call(instance.handler_name, made, args, instance.indent)
+
+
+def handler_call(plan: Plan, instance: Instance) -> Tuple[str, Optional[List[str]]]:
+    """What makes the handler: a callable and its arguments (None: a whole call's text)."""
     server = instance.server
     if server is None:
-        decode = "decode_data=True" if instance_decodes(instance) else ""
-        return f"{instance.handler_class}({decode})"
+        return instance.handler_class, ["decode_data=True"] if instance_decodes(instance) else []
     if server.init is not None:
-        return rendered(plan, instance.call)
+        return rendered(plan, instance.call), None
     made = code_of(instance.call.func)  # the class, or what picks it (SERVERS[MODE], _choice)
     if not server.attrs_read:
-        return f"{made}()"
+        return made, []
     given = [p for p in ("localaddr", "remoteaddr") if p in instance.args]
     args = [rendered(plan, instance.args[p]) for p in given]
     args += [f"{p}={rendered(plan, instance.args[p])}" for p in OPTIONS if p in instance.args]
-    return f"{made}({', '.join(args)})"
+    return made, args
 
 
 def instance_decodes(instance: Instance) -> bool:
@@ -481,7 +489,7 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     plan.imports.add(("aiosmtpd.controller", "Controller"))
     if instance.bound:
         plan.imports.update(BOUND_CONTROLLER_IMPORTS)
-    handler = statement(f"{instance.handler_name} = {handler_call(plan, instance)}\n")
+    handler = statement(handler_statement(plan, instance))
     if instance.starts_itself:  # its __init__ binds and starts its controller
         returned = [statement(f"return {instance.handler_name}\n")] if instance.returned else []
         return keep_leading_lines(instance.statement, [handler, *returned])
