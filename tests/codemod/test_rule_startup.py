@@ -1749,3 +1749,36 @@ def test_noop_close_all_of_the_shared_map_beside_a_private_one():
     """
     )
     assert any("asyncore.close_all() does not pass map=own" in r for r in reports)
+
+
+CLASS_FIXTURE = """
+    class Case:
+        @classmethod
+        def setUpClass(cls):
+            cls.server = Sink(("127.0.0.1", 0), None)
+            cls.thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 1})
+            cls.thread.start()
+
+"""
+TEAR_DOWN_CLASS = """
+        @classmethod
+        def tearDownClass(cls):
+            cls.server.close()
+            cls.thread.join(5)
+"""
+TEAR_DOWN = """
+        def tearDown(self):
+            self.server.close()
+            self.thread.join(5)
+"""
+
+
+def test_server_kept_on_the_class_is_closed_by_its_classmethods():
+    after = tail(CLASS_FIXTURE + TEAR_DOWN_CLASS)
+    assert "        cls.server_controller = BoundController(cls.server, " in after
+    assert "        cls.server_controller.stop()\n        cls.thread.join(5)\n" in after
+
+
+def test_noop_server_kept_on_the_class_closed_through_an_instance():
+    reports = check_noop(CLASS + CLASS_FIXTURE + TEAR_DOWN)
+    assert any("self.server.close may be the server's" in r for r in reports), reports

@@ -72,6 +72,10 @@ from smtpd_compat.codemod._threads import (
     socket_map_alias,
 )
 
+# ``self.server`` (instance methods), ``cls.server`` (a test's setUpClass/tearDownClass):
+# the server kept on its class's instance or on the class, reached by the class's methods.
+OWNERS = ("self.", "cls.")
+
 
 class RuleAnalysis(Protocol):
     """What the Planner asks of a rule (``_rule.Rule``): its own analysis, and when it is needed."""
@@ -742,7 +746,7 @@ class Planner(cst.CSTVisitor):
         if here is there:
             return True
         name = instance.target or ""
-        if name.startswith("self."):  # an attribute: any method of the same class reaches it
+        if name.startswith(OWNERS):  # an attribute: any method of the same class reaches it
             return self.class_of(here) is not None and self.class_of(here) is self.class_of(there)
         return isinstance(there, cst.Module) and "." not in name and not binds(here, name)
 

@@ -26,7 +26,7 @@ from libcst.metadata import ParentNodeProvider
 from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, Instance, ServerClass
-from smtpd_compat.codemod._planner import Planner, binds
+from smtpd_compat.codemod._planner import OWNERS, Planner, binds
 from smtpd_compat.codemod._threads import declares_global
 
 
@@ -86,7 +86,7 @@ class Tracker:
 
     def holder_scope(self, scope: cst.CSTNode, expr: str) -> cst.CSTNode:
         """``self.<attr>`` lives in the class of the method; a name in its own scope."""
-        if expr.startswith("self."):
+        if expr.startswith(OWNERS):
             owner = self.planner.class_of(scope)
             if owner is not None:
                 return owner
