@@ -255,6 +255,7 @@ POPPED_SETTINGS = """
     [
         'kwargs.pop("rows")\n            kwargs.pop("ttl", None)',
         'del kwargs["rows"]\n            self.ttl = kwargs.pop("ttl", 60)',
+        'kwargs.pop("rows")\n            if "ttl" in kwargs:\n                del kwargs["ttl"]',
     ],
 )
 def test_keywords_popped_before_the_base_call_are_not_smtpds(removals):
@@ -312,6 +313,9 @@ def test_smtpds_options_set_in_kwargs_before_the_base_call(changes, instance, de
         'kwargs.pop("rows")\n            kwargs["ttl"] = None',
         'kwargs.pop("rows")\n            kwargs.update(ttl=None)',
         'kwargs.pop("rows")\n            if kwargs["ttl"]:\n                kwargs.pop("ttl")',
+        'kwargs.pop("rows")\n            if "ttl" in kwargs:\n                kwargs.pop("rows")',
+        'kwargs.pop("rows")\n            if "ttl" in kwargs:\n                kwargs.pop("ttl")\n'
+        '            else:\n                kwargs.clear()',
         'kwargs.pop("rows")\n            strip(kwargs)',
         "kwargs = {}",
     ],

@@ -135,10 +135,10 @@ class Forwarding:
         changes: List[Change] = []
         allowed = {id(a.value) for a in self.base_args if a.star == "**"}
         for statement in body[:base_at]:
-            found = keyword_change(statement, name)
-            if found is not None:
-                changes.append(found[0])
-                allowed.add(id(found[1]))
+            for found in [keyword_change(statement, name), *guarded_pops(statement, name)]:
+                if found is not None:
+                    changes.append(found[0])
+                    allowed.add(id(found[1]))
         for statement in body[base_at + 1 :]:  # after the call: smtpd has had its arguments
             allowed |= {id(n) for n in popped_dicts(statement, name)}
         allowed |= {id(n) for n in read_dicts(self.init.body, name)}
@@ -287,6 +287,23 @@ def keyword_change(statement: cst.BaseStatement, name: str) -> Optional[Tuple[Ch
     if key is not None and setting and is_literal(args[1].value):
         return (key, "setdefault", args[1].value), owner
     return None
+
+
+def guarded_pops(statement: cst.BaseStatement, name: str) -> List[Tuple[Change, cst.Name]]:
+    """``if "k" in kwargs:`` (no ``else``) holding pops or ``del`` of that key: the key goes."""
+    if not isinstance(statement, cst.If) or statement.orelse is not None:
+        return []
+    test = statement.test
+    guard = m.Comparison(
+        left=m.SimpleString(),
+        comparisons=[m.ComparisonTarget(operator=m.In(), comparator=m.Name(name))],
+    )
+    if not m.matches(test, guard):
+        return []
+    assert isinstance(test, cst.Comparison)
+    key = key_of(test.left)
+    found = [keyword_change(s, name) for s in block_body(statement.body)]
+    return [f for f in found if f is not None and f[0][:2] == (key, "pop")]
 
 
 def subscript_change(
