@@ -123,6 +123,8 @@ def serve_from_init(planner: Planner, module: cst.Module) -> None:
             continue
         assert isinstance(site, cst.Call)
         made = [i for i in planner.plan.instances if i.server is server]
+        for instance in made:
+            instance.bound = True  # the class's __init__ binds a BoundController
         server.loop_thread = site
         planner.plan.served[id(site)] = made
         planner.plan.controller_at[id(site)] = f"{me}.{CONTROLLER_ATTRIBUTE}"
