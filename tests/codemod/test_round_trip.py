@@ -143,6 +143,22 @@ CONVERTED = [
     "sqlite_main_catcher",
     "guarded_import_logger",
     "thread_local_counter",
+    # settings popped out of **kwargs before the base __init__ (_forwarding)
+    "settings_kwargs_pop",
+    # loop threads whose target calls the loop: lambda, functools.partial (count= noted)
+    "partial_loop_thread",
+    # a loop thread started by the server's own __init__ (rule startup, _serving)
+    "init_loop_thread",
+    # servers on maps of their own, each served by its own loop (_maps)
+    "audit_map_relay",
+    # shut down by emptying asyncore's map (noted: the socket is now closed too)
+    "map_clear_shutdown",
+    # a polling loop while asyncore's map holds the server (rule thread)
+    "map_poll_main",
+    # a blocking loop with a generous count= (noted)
+    "counted_loop_thread",
+    # a server kept on its class (cls.server) by classmethods
+    "class_fixture_setup",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -192,6 +208,12 @@ STOPPED_BY_STDIN = {
     "self_close_30",
     "cleanup_fixture_30",
     "blocking_thread_30",
+    "partial_loop_thread",
+    "init_loop_thread",
+    "audit_map_relay",
+    "map_clear_shutdown",
+    "counted_loop_thread",
+    "class_fixture_setup",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

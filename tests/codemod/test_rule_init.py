@@ -225,3 +225,101 @@ def test_noop_forwarded_private_map():
     call = "super().__init__(localaddr, *args, **kwargs)"
     reports = check_noop(OWN_FIRST.format(call=call, args='("localhost", 0), None, map={}'))
     assert any("cannot be read statically" in r for r in reports)
+
+
+POPPED_SETTINGS = """
+    import asyncore
+    import smtpd
+
+
+    class Store(smtpd.SMTPServer):
+        def __init__(self, *args, **kwargs):
+            self.rows = kwargs["rows"]
+            self.ttl = kwargs.get("ttl", 60)
+            {removals}
+            smtpd.SMTPServer.__init__(self, *args, **kwargs)
+            self.extra = kwargs.pop("extra", None)
+            self.journal = Journal(kwargs=None)  # a keyword of that name: no use of the dict
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.rows.append(data)
+
+
+    server = Store(("localhost", 0), None, rows=[], ttl=5, decode_data=True)
+    asyncore.loop()
+"""
+
+
+@pytest.mark.parametrize(
+    "removals",
+    [
+        'kwargs.pop("rows")\n            kwargs.pop("ttl", None)',
+        'del kwargs["rows"]\n            self.ttl = kwargs.pop("ttl", 60)',
+        'kwargs.pop("rows")\n            if "ttl" in kwargs:\n                del kwargs["ttl"]',
+    ],
+)
+def test_keywords_popped_before_the_base_call_are_not_smtpds(removals):
+    outcome = run(POPPED_SETTINGS.format(removals=removals))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        smtpd_server_attributes(self, *args, **kwargs)\n" in outcome.source
+    assert removals.split("\n")[0] in outcome.source  # __init__ still takes them out itself
+    assert 'data = data.decode("utf-8")' in outcome.source  # decode_data=True reached smtpd
+    controller = "BoundController(server, server._localaddr, enable_SMTPUTF8=False)"
+    assert f"server_controller = {controller}" in unwrapped(outcome.source)
+
+
+@pytest.mark.parametrize(
+    "changes, instance, decodes",
+    [
+        ('kwargs.setdefault("decode_data", True)', 'Sink(("localhost", 0), None)', True),
+        ('kwargs.setdefault("decode_data", True)', "Sink(ADDR, None, decode_data=False)", False),
+        ('kwargs["decode_data"] = True', "Sink(ADDR, None, decode_data=False)", True),
+        (
+            'kwargs["decode_data"] = True\n                kwargs.pop("decode_data")',
+            "Sink(ADDR, None)",
+            False,
+        ),
+    ],
+)
+def test_smtpds_options_set_in_kwargs_before_the_base_call(changes, instance, decodes):
+    outcome = run(f"""
+        import asyncore
+        import smtpd
+
+        ADDR = ("localhost", 0)
+
+
+        class Sink(smtpd.SMTPServer):
+            def __init__(self, *args, **kwargs):
+                {changes}
+                super().__init__(*args, **kwargs)
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = {instance}
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert ('data = data.decode("utf-8")' in outcome.source) is decodes
+
+
+@pytest.mark.parametrize(
+    "removals",
+    [
+        'kwargs.setdefault("decode_data", DECODE)',  # not a literal
+        'kwargs.pop("rows")',  # ttl= still reaches smtpd, which takes no such keyword
+        'kwargs.pop("rows")\n            kwargs["ttl"] = None',
+        'kwargs.pop("rows")\n            kwargs.update(ttl=None)',
+        'kwargs.pop("rows")\n            if kwargs["ttl"]:\n                kwargs.pop("ttl")',
+        'kwargs.pop("rows")\n            if "ttl" in kwargs:\n                kwargs.pop("rows")',
+        'kwargs.pop("rows")\n            if "ttl" in kwargs:\n                kwargs.pop("ttl")\n'
+        '            else:\n                kwargs.clear()',
+        'kwargs.pop("rows")\n            strip(kwargs)',
+        "kwargs = {}",
+    ],
+)
+def test_noop_keywords_changed_otherwise(removals):
+    reports = check_noop(POPPED_SETTINGS.format(removals=removals))
+    assert any("cannot be read statically" in r for r in reports)

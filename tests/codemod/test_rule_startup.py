@@ -9,6 +9,9 @@ import threading
 import pytest
 from before_after import check_noop, run  # noqa: E402
 
+from smtpd_compat.codemod._threads import counted_passes
+from smtpd_compat.codemod.rules.startup import CLEARED_MAP
+
 CLASS = """
     import asyncore
     import smtpd
@@ -1157,7 +1160,7 @@ def test_private_map_through_the_thread_kwargs_and_close_all():
             thread.join(5)
     """)
     assert "sockets" not in after  # the map goes with the loop
-    assert "threading.Thread(target=serve_until_stopped, args=(server_controller,))" in after
+    assert "Thread(target=serve_until_stopped, args=(server_controller, SINK_EXECUTOR))" in after
     assert "        server_controller.stop()\n        thread.join(5)" in after
 
 
@@ -1234,17 +1237,92 @@ def test_noop_loop_given_a_map_no_server_is_on():
     assert any("is given a map= no server this module creates is on" in r for r in reports)
 
 
-def test_noop_two_servers_on_private_maps():
+@pytest.mark.parametrize(
+    "maps, second_map, reasons",
+    [
+        # one class on two maps (two loop threads); the second map's server is never served
+        (
+            "one = {}\n    two = {}",
+            "two",
+            ["has instances on different maps", "second is served by an asyncore.loop() outside"],
+        ),
+        ("one = {}", "one", ["converts only where no other server is on that map"]),
+    ],
+)
+def test_noop_two_servers_on_private_maps(maps, second_map, reasons):
     reports = check_noop(
         CLASS
-        + """
-    one, two = {}, {}
+        + f"""
+    {maps}
     first = Sink(("127.0.0.1", 0), None, map=one)
-    second = Sink(("127.0.0.1", 0), None, map=two)
+    second = Sink(("127.0.0.1", 0), None, map={second_map})
     asyncore.loop(map=one)
     """
     )
-    assert any("converts only where the module creates no other" in r for r in reports)
+    for reason in reasons:
+        assert any(reason in r for r in reports), reason
+
+
+TWO_MAPS = """
+    import asyncore
+    import smtpd
+    import threading
+
+
+    class Audit(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    class Front(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    audit_map = {}
+    audit = Audit(("127.0.0.1", 0), None, map=audit_map)
+    worker = threading.Thread(target=asyncore.loop, kwargs={"map": audit_map}, daemon=True)
+    worker.start()
+    front = Front(("127.0.0.1", 0), audit.socket.getsockname())
+    try:
+        asyncore.loop(timeout=1)
+    finally:
+        front.close()
+        asyncore.close_all(map=audit_map)
+"""
+
+
+def test_each_loop_serves_the_server_on_its_own_map():
+    outcome = run(TWO_MAPS)
+    assert [r for r in outcome.reports if not r.note] == []
+    source = outcome.source
+    assert "audit_map" not in source and "asyncore" not in source
+    assert "target=serve_until_stopped, daemon=True, args=(audit_controller, AUDIT_EXECUTOR)" in (
+        source
+    )
+    assert "front = Front()\n" in source  # it reads no _remoteaddr
+    assert (
+        "    front_controller.start()\n"
+        "    # serves until interrupted, running process_message here as smtpd's loop did\n"
+        "    PROCESS_MESSAGE_EXECUTOR.serve()"
+    ) in source  # not audit's
+    assert "    front_controller.stop()\n    audit_controller.stop()\n" in source
+    # the private map's loop thread ran Audit's process_message, the main loop Front's
+    assert "reply = await loop.run_in_executor(AUDIT_EXECUTOR, call)" in source
+    assert "reply = await loop.run_in_executor(PROCESS_MESSAGE_EXECUTOR, call)" in source
+    assert "AUDIT_EXECUTOR = LoopThreadExecutor()" in source
+
+
+def test_noop_loop_thread_on_the_shared_map_serving_two():
+    reports = check_noop(
+        CLASS
+        + """
+    first = Sink(("127.0.0.1", 0), None)
+    second = Sink(("127.0.0.1", 0), None)
+    threading.Thread(target=asyncore.loop, kwargs={"map": None}, daemon=True).start()
+    """
+    )
+    assert any("does not follow the creation of exactly one server" in r for r in reports)
 
 
 # -- a base class of the module's own, listed before the smtpd base -----------------
@@ -1369,13 +1447,37 @@ def test_noop_self_close_of_two_instances_on_one_loop_thread():
 @pytest.mark.parametrize(
     "thread",
     [
-        'threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1, "count": 1000})',
+        'threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1, "count": 999})',
         "threading.Thread(target=asyncore.loop, args=(0.1, False, None, 50))",
+        "threading.Thread(target=lambda: asyncore.loop(timeout=0.1, count=5))",
+        "threading.Thread(target=functools.partial(asyncore.loop, 0.1, False, None, PASSES))",
     ],
 )
 def test_noop_loop_thread_with_a_count(thread):
     reports = check_noop(CLASS + f'\n    server = Sink(("127.0.0.1", 0), None)\n    {thread}\n')
     assert any("the loop thread is given count=" in r for r in reports)
+
+
+@pytest.mark.parametrize(
+    "target, count",
+    [
+        ("lambda: asyncore.loop()", None),
+        ("lambda: asyncore.loop(timeout=1, count=100000)", "100000"),
+        ("functools.partial(asyncore.loop, 0.5)", None),
+        ("functools.partial(asyncore.loop, timeout=0.5, count=10_000)", "10_000"),
+    ],
+)
+def test_loop_thread_target_calling_the_loop_starts_the_controller(target, count):
+    thread = f"threading.Thread(target={target}, daemon=True).start()"
+    outcome = run(CLASS + f'\n    server = Sink(("127.0.0.1", 0), None)\n    {thread}\n')
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "threading.Thread(target=serve_until_stopped, daemon=True, args=(server_controller,))"
+        ".start()\n"
+    ) in outcome.source
+    assert "asyncore" not in outcome.source
+    counted = [r.message for r in outcome.reports if "stopped serving after" in r.message]
+    assert counted == ([] if count is None else [counted_passes(count)])
 
 
 ATTRIBUTE_MAP = """
@@ -1488,19 +1590,7 @@ def test_noop_close_passed_on_as_star_arguments():
     assert any("server.close is not called directly" in r for r in reports)
 
 
-@pytest.mark.parametrize(
-    "start",
-    [
-        "threading.Thread(target=asyncore.loop, daemon=True).start()",
-        "self.serve()\n\n        def serve(self):\n"
-        "            threading.Thread(target=asyncore.loop).start()",
-    ],
-)
-def test_noop_loop_started_while_the_server_is_created(start: str) -> None:
-    """A loop thread started from the server's own __init__ runs before the name the
-    creation binds exists: no Controller can be named there, so it is reported."""
-    reports = check_noop(
-        f"""
+SERVE_FROM_INIT = """
     import asyncore
     import smtpd
     import threading
@@ -1508,18 +1598,206 @@ def test_noop_loop_started_while_the_server_is_created(start: str) -> None:
 
     class Sink(smtpd.SMTPServer):
         def __init__(self):
-            super().__init__(("127.0.0.1", 0), None)
-            {start}
+            {before}super().__init__(("127.0.0.1", 0), None)
+            {after}
+
+        def serve(me):
+            threading.Thread(target=asyncore.loop).start()
 
         def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
             print(data)
 
 
     server = Sink()
+    {more}
     input()
-    """
-    )
+"""
+
+
+def test_loop_thread_started_by_a_method_init_calls_starts_the_class_controller():
+    outcome = run(SERVE_FROM_INIT.format(before="", after="self.serve()", more=""))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "        self.controller = BoundController(self, self._localaddr" in outcome.source
+    assert (
+        "    def serve(me):\n"
+        "        threading.Thread(target=serve_until_stopped, args=(me.controller,)).start()\n"
+    ) in outcome.source
+
+
+@pytest.mark.parametrize(
+    "before, after, more",
+    [
+        ("self.serve()\n            ", "pass", ""),  # before smtpd bound: its loop returned
+        ("", "self.serve()", "server.serve()"),  # started again from elsewhere
+    ],
+)
+def test_noop_loop_started_while_the_server_is_created(before: str, after: str, more: str):
+    """A loop thread started from a method the server's own __init__ calls before its base
+    call, or that other code calls too, runs before the name the creation binds exists (or
+    twice): no Controller can be named there, so it is reported."""
+    reports = check_noop(SERVE_FROM_INIT.format(before=before, after=after, more=more))
     assert any(
         "threading.Thread(target=asyncore.loop) runs while the server is created" in r
         for r in reports
     ), reports
+
+
+INIT_LOOP_THREAD = """
+    import asyncore
+    import smtpd
+    import threading
+
+
+    class Inbox(smtpd.SMTPServer):
+        def __init__(self, port):
+            self.seen = []
+            {before}smtpd.SMTPServer.__init__(self, ("127.0.0.1", port), None)
+            {after}
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.seen.append(data)
+
+
+    inbox = Inbox(0)
+    print(inbox.socket.getsockname()[1])
+    {more}
+"""
+STARTS_LOOP = "threading.Thread(target=asyncore.loop, daemon=True).start()"
+
+
+def test_loop_thread_started_by_init_starts_the_class_controller():
+    outcome = run(INIT_LOOP_THREAD.format(before="", after=STARTS_LOOP, more="inbox.close()"))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        self._remoteaddr = None\n"
+        "        self.controller = BoundController(self, self._localaddr, enable_SMTPUTF8=False)\n"
+        "        self.socket = self.controller.socket  # bound, as smtpd.SMTPServer's was\n"
+        "        threading.Thread(target=serve_until_stopped, daemon=True, "
+        "args=(self.controller,)).start()\n"
+    ) in outcome.source
+    assert "inbox = Inbox(0)\nprint(inbox.controller.socket.getsockname()[1])\n" in outcome.source
+    assert "inbox.controller.stop()\n" in outcome.source
+    assert "inbox_controller" not in outcome.source  # the class made its own
+
+
+@pytest.mark.parametrize(
+    "before, after, more, reason",
+    [
+        (STARTS_LOOP + "\n            ", "pass", "", "runs while the server is created"),
+        (
+            "",
+            STARTS_LOOP,
+            'other = Inbox(1)\n    sink = smtpd.DebuggingServer(("127.0.0.1", 0), None)',
+            "this module creates others",
+        ),
+        ("", STARTS_LOOP, "asyncore.loop()", "another loop here serves them too"),
+    ],
+)
+def test_noop_loop_thread_started_by_init_that_serves_more(before, after, more, reason):
+    reports = check_noop(INIT_LOOP_THREAD.format(before=before, after=after, more=more))
+    assert any(reason in r for r in reports), reports
+
+
+def test_emptying_the_shared_map_stops_its_servers():
+    outcome = run(
+        CLASS
+        + """
+    server = Sink(("127.0.0.1", 0), None)
+    thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 1})
+    thread.start()
+    input()
+    asyncore.socket_map.clear()
+    thread.join(5)
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "input()\nserver_controller.stop()\nthread.join(5)\n" in outcome.source
+    assert "BoundController(server, " in outcome.source  # stop() safe at any time
+    assert any(r.message == CLEARED_MAP and r.line == 16 for r in outcome.reports)
+
+
+def test_noop_emptying_a_map_no_server_is_on():
+    reports = check_noop(
+        CLASS
+        + """
+    own = {}
+    server = Sink(("127.0.0.1", 0), None, map=own)
+    asyncore.loop(map=own)
+    asyncore.socket_map.clear()
+    """
+    )
+    assert any("empties a map no server of this module is on" in r for r in reports)
+
+
+@pytest.mark.parametrize(
+    "loop, count",
+    [
+        ("asyncore.loop(timeout=1, count=100000)", "100000"),
+        ("asyncore.loop(1, False, None, 5000)", "5000"),
+        ("asyncore.loop(timeout=1, count=50)", None),  # the program's own limit
+        ("asyncore.loop(timeout=1, count=PASSES)", None),
+    ],
+)
+def test_blocking_loop_with_a_long_count_is_noted(loop, count):
+    source = CLASS + f'\n    server = Sink(("127.0.0.1", 0), None)\n    {loop}\n'
+    if count is None:
+        reports = check_noop(source)
+        assert any("is not a plain blocking loop statement (count=" in r for r in reports)
+        return
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "server_controller.start()\n"
+        "# serves until interrupted, running process_message here as smtpd's loop did\n"
+        "PROCESS_MESSAGE_EXECUTOR.serve()"
+    ) in outcome.source
+    assert any(r.message == counted_passes(count, "this") for r in outcome.reports)
+
+
+def test_noop_close_all_of_the_shared_map_beside_a_private_one():
+    """close_all() without map= closed the shared map's servers: none of this module's."""
+    reports = check_noop(
+        CLASS
+        + """
+    own = {}
+    server = Sink(("127.0.0.1", 0), None, map=own)
+    try:
+        asyncore.loop(map=own)
+    finally:
+        asyncore.close_all()
+    """
+    )
+    assert any("asyncore.close_all() does not pass map=own" in r for r in reports)
+
+
+CLASS_FIXTURE = """
+    class Case:
+        @classmethod
+        def setUpClass(cls):
+            cls.server = Sink(("127.0.0.1", 0), None)
+            cls.thread = threading.Thread(target=asyncore.loop, kwargs={"timeout": 1})
+            cls.thread.start()
+
+"""
+TEAR_DOWN_CLASS = """
+        @classmethod
+        def tearDownClass(cls):
+            cls.server.close()
+            cls.thread.join(5)
+"""
+TEAR_DOWN = """
+        def tearDown(self):
+            self.server.close()
+            self.thread.join(5)
+"""
+
+
+def test_server_kept_on_the_class_is_closed_by_its_classmethods():
+    after = tail(CLASS_FIXTURE + TEAR_DOWN_CLASS)
+    assert "        cls.server_controller = BoundController(cls.server, " in after
+    assert "        cls.server_controller.stop()\n        cls.thread.join(5)\n" in after
+
+
+def test_noop_server_kept_on_the_class_closed_through_an_instance():
+    reports = check_noop(CLASS + CLASS_FIXTURE + TEAR_DOWN)
+    assert any("self.server.close may be the server's" in r for r in reports), reports

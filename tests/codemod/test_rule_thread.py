@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from before_after import check_noop, check_transformed, dedent, run  # noqa: E402
 
+from smtpd_compat.codemod._threads import counted_passes
+
 FIXTURE = """\
 import asyncore
 import smtpd
@@ -250,22 +252,45 @@ def test_noop_close_all_with_other_servers():
     assert any("closed the other servers too" in r for r in reports), reports
 
 
-def test_noop_polling_loop_condition_reads_legacy_state():
-    reports = check_noop("""
-        import asyncore
-        import smtpd
+SHARED_MAP_POLL = """
+    import asyncore
+    import smtpd
+    from asyncore import socket_map
 
 
-        class Sink(smtpd.SMTPServer):
-            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
-                pass
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
 
 
-        server = Sink(("127.0.0.1", 2525), None)
-        while asyncore.socket_map:
-            asyncore.loop(timeout=1, count=1)
-        server.close()
-    """)
+    server = Sink(("127.0.0.1", 2525), None)
+    while {test}:
+        asyncore.loop(timeout=1, count=1)
+    server.close()
+"""
+
+
+@pytest.mark.parametrize(
+    "test, after",
+    [
+        ("asyncore.socket_map", "not server_controller.stopped.is_set()"),
+        ("socket_map and RUNNING", "not server_controller.stopped.is_set() and RUNNING"),
+    ],
+)
+def test_polling_while_asyncores_map_holds_the_server(test, after):
+    outcome = run(SHARED_MAP_POLL.format(test=test))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        f"server_controller.start()\nwhile {after}:\n"
+        "    time.sleep(1)  # smtpd served here; the controller serves alone\n"
+        "server_controller.stop()\n"
+    ) in outcome.source
+    assert "BoundController(server, " in outcome.source  # its stopped event
+
+
+@pytest.mark.parametrize("test", ["len(asyncore.socket_map) > 0", "RUNNING or socket_map"])
+def test_noop_polling_loop_condition_reads_legacy_state(test):
+    reports = check_noop(SHARED_MAP_POLL.format(test=test))
     assert any("the polling loop's condition reads legacy state" in r for r in reports), reports
 
 
@@ -384,6 +409,17 @@ def test_blocking_run_closed_by_stop_becomes_a_controller():
     )
     assert "    def stop(self):\n        self.controller.stop()\n" in outcome.source
     assert "daemon" not in outcome.source and "asyncore" not in outcome.source
+
+
+@pytest.mark.parametrize("count", ["count=100000", "False, None, 5000"])
+def test_blocking_run_with_a_long_count_is_noted(count):
+    init = "threading.Thread.__init__(self)\nself.daemon = True"
+    blocking = f"self.active.set()\nasyncore.loop(0.1, {count})"
+    outcome = run(fixture(init=init, run=blocking, stop=CLOSE_THEN_JOIN))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "asyncore" not in outcome.source
+    passes = count.split("=")[-1].split(", ")[-1]
+    assert any(r.message == counted_passes(passes) for r in outcome.reports)
 
 
 @pytest.mark.parametrize(

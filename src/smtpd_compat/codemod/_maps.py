@@ -12,19 +12,35 @@ map use keeps its truthful blocker.
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 import libcst.matchers
 from libcst.metadata import ParentNodeProvider
 
+from smtpd_compat.codemod._build import code_of
 from smtpd_compat.codemod._names import dotted_name
-from smtpd_compat.codemod._plan import SECTION_STARTUP
+from smtpd_compat.codemod._plan import (
+    SECTION_CHANGES,
+    SECTION_STARTUP,
+    Instance,
+    Plan,
+    own_executor,
+)
 from smtpd_compat.codemod._planner import Planner
-from smtpd_compat.codemod._threads import alias_name, socket_map_alias
+from smtpd_compat.codemod._threads import (
+    LONG_COUNT,
+    alias_name,
+    counted_passes,
+    long_count,
+    loop_target_arguments,
+    small_call,
+    socket_map_alias,
+)
 
 # asyncore.loop(timeout, use_poll, map, count); asyncore.close_all(map, ignore_all)
 LOOP_MAP_POSITION = 2
+CLOSE_ALL = "asyncore.close_all()"
 CLOSE_ALL_MAP_POSITION = 0
 
 
@@ -56,8 +72,13 @@ def loop_thread_argument(
     planner: Planner, call: cst.Call, name: str, position: int
 ) -> Optional[cst.BaseExpression]:
     """What ``Thread(target=asyncore.loop, ...)`` passes the loop as ``name``: an entry of
-    its ``kwargs=`` or the ``position``-th of its ``args=``."""
+    its ``kwargs=`` or the ``position``-th of its ``args=``, or of the target's own
+    arguments (``lambda: asyncore.loop(...)``, ``functools.partial(asyncore.loop, ...)``)."""
     keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+    own = loop_target_arguments(keywords["target"], planner.plan.names) or []
+    if own:
+        fake = cst.Call(func=cst.Name("loop"), args=own)  # read as the loop call it stands for
+        return argument(fake, name, position)
     given = dict_entry(planner, keywords.get("kwargs"), name)
     passed = keywords.get("args")
     if given is None and isinstance(passed, (cst.Tuple, cst.List)):
@@ -101,57 +122,147 @@ def map_sites(planner: Planner) -> Iterator[Tuple[cst.CSTNode, str, Optional[cst
         yield call, "threading.Thread(target=asyncore.loop)", given
     for call in planner.calls:
         if planner.legacy(call.func) == "asyncore.close_all" and not in_thread_class(planner, call):
-            yield call, "asyncore.close_all()", argument(call, "map", CLOSE_ALL_MAP_POSITION)
+            yield call, CLOSE_ALL, argument(call, "map", CLOSE_ALL_MAP_POSITION)
+
+
+def map_name(value: Optional[cst.BaseExpression]) -> Optional[str]:
+    """The name of a private map (``None``: asyncore's shared map)."""
+    return None if is_shared(value) else dotted_name(value) or "?"  # type: ignore[arg-type]
 
 
 def check_socket_maps(planner: Planner) -> None:
-    """Private maps convert in the one shape above; any other map use blocks, at its line."""
+    """Private maps convert in the shape above, each the map of one server; a loop or
+    ``close_all`` serves the servers on its own map. Any other map use blocks, at its line."""
     plan = planner.plan
-    private = [i for i in plan.instances if not is_shared(i.socket_map)]
-    sites = list(map_sites(planner))
-    if not private:
-        for node, what, given in sites:
-            if not is_shared(given):
-                planner.block(
-                    node,
-                    f"{what} is given a map= no server this module creates is on: smtpd's "
-                    "loop served nothing there",
-                    SECTION_STARTUP,
-                )
-        return
-    if len(plan.instances) != 1:
-        for instance in private:
+    on_map: Dict[Optional[str], List[Instance]] = {}
+    for instance in plan.instances:
+        on_map.setdefault(map_name(instance.socket_map), []).append(instance)
+    private = {name: group for name, group in on_map.items() if name is not None}
+    for group in [g for g in private.values() if len(g) > 1]:
+        for instance in group:
             planner.block(
                 instance.statement,
-                "a server on a private map= converts only where the module creates no other",
+                "a server on a private map= converts only where no other server is on that map",
                 SECTION_STARTUP,
             )
-        return
-    instance = private[0]
-    name = dotted_name(instance.socket_map)  # type: ignore[arg-type]
-    allowed: Set[int] = {id(instance.socket_map)}
-    server = instance.server
-    own = server.node if server is not None and server.map_param == name else None
-    for node, what, given in sites:
-        outside = own is not None and planner.class_of(planner.scope_of(node)) is not own
-        if given is None or dotted_name(given) != name or outside:
+    allowed: Dict[str, Set[int]] = {n: {id(g[0].socket_map)} for n, g in private.items()}
+    for node, what, given in map_sites(planner):
+        name = map_name(given)
+        if name is not None and not private:
             planner.block(
                 node,
-                f"{what} does not pass map={name}, the map of the server: smtpd's loop "
-                "served another map there",
+                f"{what} is given a map= no server this module creates is on: smtpd's loop "
+                "served nothing there",
                 SECTION_STARTUP,
             )
-        allowed.add(id(given))
+            continue
+        if name is not None and (
+            name not in private or served_outside_its_class(planner, private[name][0], node)
+        ):
+            another_map(planner, node, what, list(private))
+            continue
+        if name is None and what == CLOSE_ALL and None not in on_map:
+            another_map(planner, node, what, list(private))  # it closed none of them
+            continue
+        if name is not None:
+            allowed[name].add(id(given))
+        keep_served_on(planner, node, what, name)
+    for name, group in private.items():
+        check_private_map(planner, group[0], name, allowed[name])
+        give_own_executor(planner, group[0])
+    check_loop_threads(planner)
+
+
+def give_own_executor(planner: Planner, instance: Instance) -> None:
+    """The loop of a private map ran its server's process_message on its own thread."""
+    server = instance.server
+    if server is None:
+        return
+    others = [i for i in planner.plan.instances if i.server is server and i is not instance]
+    if others:
+        planner.block(
+            others[0].statement,
+            f"class {server.name} has instances on different maps: smtpd ran their "
+            "process_message on different loop threads",
+            SECTION_STARTUP,
+        )
+    elif own_executor(server.name) in planner.name_uses:
+        planner.block(
+            instance.statement,
+            f"the module has a name {own_executor(server.name)} of its own: the converted "
+            f"{server.name} "
+            "runs its process_message on an executor of that name",
+            SECTION_STARTUP,
+        )
+    else:
+        server.own_executor = True
+
+
+def served_outside_its_class(planner: Planner, instance: Instance, site: cst.CSTNode) -> bool:
+    """``map=self._map`` (the class's own map): a site outside the class is on another map."""
+    server = instance.server
+    own = (
+        server.node
+        if server is not None and server.map_param == map_name(instance.socket_map)
+        else None
+    )
+    return own is not None and planner.class_of(planner.scope_of(site)) is not own
+
+
+def another_map(planner: Planner, site: cst.CSTNode, what: str, maps: List[str]) -> None:
+    planner.block(
+        site,
+        f"{what} does not pass map={' or '.join(maps)}, the map of the server: smtpd's loop "
+        "served another map there",
+        SECTION_STARTUP,
+    )
+
+
+def keep_served_on(planner: Planner, site: cst.CSTNode, what: str, name: Optional[str]) -> None:
+    """A loop at ``site`` serves the servers of its block on its own map, and only those."""
+    plan = planner.plan
+    statement = planner.statement_of(site)
+    block = planner.get_metadata(ParentNodeProvider, statement) if statement else None
+    loop = None  # a polling ``while`` holding the loop call
+    if isinstance(block, cst.IndentedBlock):
+        loop = planner.get_metadata(ParentNodeProvider, block)
+    for key in (site, statement, loop):
+        if key is not None and id(key) in plan.served:
+            served = plan.served[id(key)]
+            mine = [i for i in served if map_name(i.socket_map) == name]
+            plan.served[id(key)] = mine
+            if served and not mine:
+                maps = sorted({str(map_name(i.socket_map)) for i in served})
+                another_map(planner, site, what, maps)
+
+
+def check_loop_threads(planner: Planner) -> None:
+    """A loop thread starts one controller: the one server of its block on its map."""
+    for call in planner.plan.threads:
+        served = planner.plan.served.get(id(call))
+        if served is not None and len(served) != 1:
+            planner.block(
+                call,
+                "threading.Thread(target=asyncore.loop) does not follow the creation of exactly "
+                "one server in the same block (on the map it serves)",
+                SECTION_STARTUP,
+            )
+
+
+def check_private_map(planner: Planner, instance: Instance, name: str, allowed: Set[int]) -> None:
+    """The map is a fresh dict bound once and read only where it is passed: it goes."""
     made = fresh_assignments(planner, name)
-    if name is None or len(made) != 1:
+    if len(made) != 1:
         planner.block(
             instance.statement,
             f"the server's map= is not a name bound once to a new dict ({name})",
             SECTION_STARTUP,
         )
         return
-    allowed.add(id(made[0].targets[0].target))
-    skipped = server.init if server is not None and own is None else None  # its parameter
+    allowed = allowed | {id(made[0].targets[0].target)}
+    server = instance.server
+    own = server is not None and server.map_param == name
+    skipped = server.init if server is not None and not own else None  # its parameter
     for use in uses_of(planner.module, name, skipped):
         if id(use) not in allowed:
             planner.block(
@@ -161,10 +272,17 @@ def check_socket_maps(planner: Planner) -> None:
                 SECTION_STARTUP,
             )
             return
-    kept = instance.server is not None and instance.server.init is not None  # its own call
+    kept = server is not None and server.init is not None  # its own call
     line = planner.get_metadata(ParentNodeProvider, made[0])
     if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and not kept:
         planner.plan.dropped.append(line)  # the map goes: nothing reads it any more
+
+
+def closed_by(plan: Plan, statement: cst.SimpleStatementLine) -> List[Instance]:
+    """The servers ``asyncore.close_all(map=m)`` closed: those on its map."""
+    call = small_call(statement)
+    given = argument(call, "map", CLOSE_ALL_MAP_POSITION) if call is not None else None
+    return [i for i in plan.instances if map_name(i.socket_map) == map_name(given)]
 
 
 def fresh_assignments(planner: Planner, name: Optional[str]) -> List[cst.Assign]:
@@ -215,19 +333,25 @@ class DottedUses(cst.CSTVisitor):
 
 
 LOOP_COUNT_POSITION = 3
-
-
 def check_thread_counts(planner: Planner) -> None:
     """``Thread(target=asyncore.loop, kwargs={"count": N})``: the loop returned after N passes.
 
-    The converted thread serves until ``stop()``; a count cannot carry over.
+    The converted thread serves until ``stop()``. A literal count of at least LONG_COUNT
+    passes converts with a note; a smaller or computed count, the program's own limit,
+    blocks.
     """
     for call, _ in planner.thread_targets:
         count = loop_thread_argument(planner, call, "count", LOOP_COUNT_POSITION)
-        if not is_shared(count):  # None: no count either
-            planner.block(
-                call,
-                "the loop thread is given count=: smtpd's loop returned after that many "
-                "passes, a Controller serves until stop()",
-                SECTION_STARTUP,
-            )
+        if is_shared(count):  # None: no count either
+            continue
+        assert count is not None
+        if long_count(count):
+            planner.add_note(call, counted_passes(code_of(count)), SECTION_CHANGES)
+            continue
+        planner.block(
+            call,
+            f"the loop thread is given count={code_of(count)}: smtpd's loop returned after that "
+            f"many passes (fewer than {LONG_COUNT}: the program's own limit), a Controller "
+            "serves until stop()",
+            SECTION_STARTUP,
+        )

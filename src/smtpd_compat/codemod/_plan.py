@@ -8,6 +8,7 @@ it to serve. ``_planner`` fills the plan; each rule adds its own analysis.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -98,9 +99,10 @@ STRICT_ASCII = (
     " in handle_DATA"
 )
 NO_OPTION_KWARGS = (
-    "process_message does not take mail_options and rcpt_options: smtpd (decode_data=False)"
-    " raised TypeError on every message, dropped the connection and never ran it; converted"
-    " code runs it and answers 250: check that this program should now handle its mail"
+    "process_message does not take mail_options and rcpt_options, which smtpd"
+    " (decode_data=False) passed: it raised TypeError on every message and smtpd dropped the"
+    " connection; converted code runs it and answers 250: check that this program should now"
+    " take its mail"
 )
 NOT_IMPLEMENTED = (
     "smtpd.SMTPServer itself: its process_message raised NotImplementedError on every"
@@ -109,6 +111,14 @@ NOT_IMPLEMENTED = (
     " take mail"
 )
 GREETING = "the greeting is aiosmtpd's '220 <host> Python SMTP 1.4.6': pass ident= to keep smtpd's"
+
+
+SHARED_EXECUTOR = "PROCESS_MESSAGE_EXECUTOR"
+
+
+def own_executor(name: str) -> str:
+    """``UpstreamSink`` -> ``UPSTREAM_SINK_EXECUTOR``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper().strip("_") + "_EXECUTOR"
 
 
 @dataclass
@@ -138,6 +148,23 @@ class ServerClass:
     map_param: Optional[str] = None
     # plain classes of the module listed before the smtpd base: the handler keeps them (_mixins)
     mixins: List[cst.ClassDef] = field(default_factory=list)
+    # ``Thread(target=asyncore.loop).start()`` in __init__ after the base call: the class
+    # binds its controller where smtpd bound and that thread starts it (rule startup)
+    loop_thread: Optional[cst.Call] = None
+    # on a private map=: the loop serving that map ran its process_message on a thread of
+    # its own, so it gets an executor of its own (rule handler, _maps)
+    own_executor: bool = False
+
+    @property
+    def self_name(self) -> Optional[str]:
+        """The name ``__init__`` calls its instance by (None: self is inside ``*args``)."""
+        params = self.init.params.params if self.init is not None else ()
+        return params[0].name.value if params else None
+
+    @property
+    def executor(self) -> str:
+        """The executor its process_message runs on (one worker: smtpd's loop thread)."""
+        return own_executor(self.name) if self.own_executor else SHARED_EXECUTOR
 
     @property
     def forwards(self) -> bool:
@@ -229,11 +256,23 @@ class Instance:
         return self.server is None and self.handler_class == NOT_IMPLEMENTED_HANDLER
 
     @property
+    def closes_itself(self) -> bool:
+        """Its class has its own close(), which stops the controller it carries (_close)."""
+        return self.server is not None and self.server.closes_itself
+
+    @property
     def handler_name(self) -> str:
         return self.target or "server"
 
     @property
+    def starts_itself(self) -> bool:
+        """Its class's __init__ makes and starts its controller (ServerClass.loop_thread)."""
+        return self.server is not None and self.server.loop_thread is not None
+
+    @property
     def controller_name(self) -> str:
+        if self.starts_itself:
+            return f"{self.handler_name}.controller"
         return f"{self.handler_name}_controller"
 
 
@@ -313,7 +352,7 @@ class Plan:
 def kept_for_code_elsewhere(instance: Instance, controller: str) -> str:
     """What code that reaches a converted server from elsewhere still finds on it."""
     target = instance.target
-    if instance.server is not None and instance.server.closes_itself:
+    if instance.closes_itself:
         return (
             f"the converted handler keeps {target}.socket (its controller's) and its own "
             f"close(), which stops {controller}, but no other dispatcher attribute"

@@ -60,15 +60,21 @@ from smtpd_compat.codemod._plan import (
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._threads import (
     THREAD_ATTRS,
-    LegacyUse,
     alias_name,
     analyse_thread,
     declares_global,
     is_polling_call,
+    loop_target_arguments,
+    plain_loop,
     polling_timeout,
+    reads_legacy_state,
     skipped_ids,
     socket_map_alias,
 )
+
+# ``self.server`` (instance methods), ``cls.server`` (a test's setUpClass/tearDownClass):
+# the server kept on its class's instance or on the class, reached by the class's methods.
+OWNERS = ("self.", "cls.")
 
 
 class RuleAnalysis(Protocol):
@@ -98,6 +104,7 @@ class Planner(cst.CSTVisitor):
         self.calls: List[cst.Call] = []
         self.attributes: List[cst.Attribute] = []
         self.thread_targets: List[Tuple[cst.Call, cst.Arg]] = []
+        self.target_loops: Set[int] = set()  # ``lambda: asyncore.loop(...)`` thread targets
         self.loop_calls: List[cst.Call] = []
         self.name_uses: Dict[str, int] = {}
         self.module_settings: List[Tuple[str, cst.Assign]] = []
@@ -121,26 +128,24 @@ class Planner(cst.CSTVisitor):
     def legacy(self, node: cst.BaseExpression) -> Optional[str]:
         return self.plan.names.legacy_name(node)
 
-    def statement_of(self, node: cst.CSTNode) -> Optional[cst.SimpleStatementLine]:
-        """The one-statement line whose only statement contains ``node`` at its top."""
+    def statement_of(
+        self, node: cst.CSTNode, kinds: Tuple[type, ...] = (cst.Assign, cst.Expr)
+    ) -> Optional[cst.SimpleStatementLine]:
+        """The one-statement line whose only statement (of ``kinds``: an assignment or an
+        expression; ``cst.Return`` too where asked) contains ``node`` at its top."""
         parent = self.get_metadata(ParentNodeProvider, node)
-        if isinstance(parent, (cst.Assign, cst.Expr)):
+        if isinstance(parent, kinds):
             line = self.get_metadata(ParentNodeProvider, parent)
             if isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
                 return line
         return None
 
-    def returned_line(self, call: cst.Call) -> Optional[cst.SimpleStatementLine]:
-        """The line of ``return call``, its only statement."""
-        parent = self.get_metadata(ParentNodeProvider, call)
-        line = self.get_metadata(ParentNodeProvider, parent)
-        if isinstance(parent, cst.Return) and isinstance(line, cst.SimpleStatementLine):
-            return line if len(line.body) == 1 else None
-        return None
-
-    def owner_of(self, statement: cst.CSTNode) -> cst.CSTNode:
-        """The block a statement runs in; a ``try`` body counts as its parent's block."""
-        owner = self.get_metadata(ParentNodeProvider, statement)
+    def owner_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The block a statement (or a node in one: ``Thread(...).start()``) runs in; a
+        ``try`` body counts as its parent's block."""
+        owner = self.get_metadata(ParentNodeProvider, node)
+        while not isinstance(owner, (cst.IndentedBlock, cst.Module)):
+            owner = self.get_metadata(ParentNodeProvider, owner)
         if isinstance(owner, cst.IndentedBlock):
             holder = self.get_metadata(ParentNodeProvider, owner)
             if isinstance(holder, cst.Try):
@@ -169,12 +174,14 @@ class Planner(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(node)
         name = self.legacy(node.func)
-        if name == "asyncore.loop":
+        if name == "asyncore.loop" and id(node) not in self.target_loops:
             self.loop_calls.append(node)
         for arg in node.args:
             if arg.keyword and arg.keyword.value == "target":
-                if self.legacy(arg.value) == "asyncore.loop":
+                if loop_target_arguments(arg.value, self.plan.names) is not None:
                     self.thread_targets.append((node, arg))
+                    if isinstance(arg.value, cst.Lambda):  # its loop is the thread's
+                        self.target_loops.add(id(arg.value.body))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.attributes.append(node)
@@ -383,6 +390,10 @@ class Planner(cst.CSTVisitor):
                 notes.append(self.outside_read_note(instance, instance.read_outside))
         for server in self.plan.thread_servers:
             notes.append(self.note(server.base_init or server.node, server))
+        for server in [s for s in self.plan.servers if s.raised_type_error]:  # once, at its def
+            own = any(s is server.process_message for s in block_body(server.node.body))
+            where = server.process_message if own else server.node
+            notes.append(Report(self.line(where), NO_OPTION_KWARGS, SECTION_CHANGES, note=True))
         return notes
 
     def outside_read_note(self, instance: Instance, attribute: cst.Attribute) -> Report:
@@ -408,8 +419,6 @@ class Planner(cst.CSTVisitor):
             changes.insert(0, NOT_IMPLEMENTED)
         if server is not None and server.decode_data and not server.decodes_itself:
             changes.insert(0, STRICT_ASCII)
-        if server is not None and server.raised_type_error:
-            changes.insert(0, NO_OPTION_KWARGS)
         if self.plan.banner is None:
             changes.append(GREETING)
         return Report(self.line(node), "; ".join(changes), SECTION_CHANGES, note=True)
@@ -482,7 +491,7 @@ class Planner(cst.CSTVisitor):
     def add_instance(
         self, call: cst.Call, server: Optional[ServerClass], made: str = DEBUGGING_HANDLER
     ) -> None:
-        statement = self.statement_of(call) or self.returned_line(call)
+        statement = self.statement_of(call, (cst.Assign, cst.Expr, cst.Return))
         what = server.name if server else dotted_name(call.func) or "the server"
         if statement is None:
             self.block(call, f"{what}(...) is not a statement of its own", SECTION_STARTUP)
@@ -534,7 +543,7 @@ class Planner(cst.CSTVisitor):
         instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
         instance.bound |= server is not None and server.controller_class != "BoundController"
-        instance.bound |= server is not None and server.closes_itself  # stop() safe at any time
+        instance.bound |= instance.closes_itself  # stop() safe at any time
         self.plan.instances.append(instance)
 
     def add_thread_instance(self, call: cst.Call, server: ServerClass) -> None:
@@ -566,14 +575,11 @@ class Planner(cst.CSTVisitor):
             if self.find_poll(call):
                 continue
             statement = self.statement_of(call)
-            bad = [
-                a.keyword.value
-                for a in call.args
-                if a.keyword
-                and a.keyword.value in ("map", "count")
-                and not (a.keyword.value == "map" and dotted_name(a.value) is not None)
-            ] or [a for a in call.args if a.keyword is None][3:]
-            if statement is None or not isinstance(statement.body[0], cst.Expr) or bad:
+            if (
+                statement is None
+                or not isinstance(statement.body[0], cst.Expr)
+                or not plain_loop(call)[0]
+            ):
                 self.block(
                     call,
                     "this asyncore.loop() call is not a plain blocking loop "
@@ -585,7 +591,7 @@ class Planner(cst.CSTVisitor):
                 self.plan.loops.append(statement)
         for call, _ in self.thread_targets:
             what = "threading.Thread(target=asyncore.loop)"
-            if self.same_block(self.statement_of(call) or call, what, single=True, key=call):
+            if self.same_block(self.statement_of(call) or call, what, key=call):
                 self.add_loop_thread(call)
         return True
 
@@ -646,18 +652,14 @@ class Planner(cst.CSTVisitor):
             return False
         if not isinstance(block, cst.IndentedBlock) or len(block.body) != 1:
             return False
-        finder = LegacyUse(self.plan.names)
-        loop.test.visit(finder)
-        if finder.found:
+        if reads_legacy_state(loop.test, self.plan.names):
             self.block(loop, "the polling loop's condition reads legacy state", SECTION_THREAD)
             return True
         if self.same_block(loop, "the polling loop"):
             self.plan.polls.append(Poll(loop, polling_timeout(call), alias))
         return True
 
-    def same_block(
-        self, statement: cst.CSTNode, what: str, single: bool = False, key: Any = None
-    ) -> bool:
+    def same_block(self, statement: cst.CSTNode, what: str, key: Any = None) -> bool:
         """The servers created in the block of ``statement`` are the ones it serves."""
         owner = self.owner_of(statement)
         here = [i for i in self.plan.instances if i.owner is owner]
@@ -671,13 +673,6 @@ class Planner(cst.CSTVisitor):
         key = statement if key is None else key
         if not here:  # the startup rule follows the server to it (_serving), or blocks
             self.distant.append((statement, what, key))
-            return False
-        if single and len(here) != 1:
-            self.block(
-                statement,
-                f"{what} does not follow the creation of exactly one server in the same block",
-                SECTION_STARTUP,
-            )
             return False
         self.plan.served[id(key)] = here
         return True
@@ -751,7 +746,7 @@ class Planner(cst.CSTVisitor):
         if here is there:
             return True
         name = instance.target or ""
-        if name.startswith("self."):  # an attribute: any method of the same class reaches it
+        if name.startswith(OWNERS):  # an attribute: any method of the same class reaches it
             return self.class_of(here) is not None and self.class_of(here) is self.class_of(there)
         return isinstance(there, cst.Module) and "." not in name and not binds(here, name)
 
@@ -801,11 +796,6 @@ class Planner(cst.CSTVisitor):
             return
         finder = Escapes(instance.target)
         scope.visit(finder)
-        if "." in instance.target:  # where only its owner leaves, rule handler checks the reads
-            finder.found = [f for f in finder.found if names_exactly(f, instance.target)]
-        # ``return self`` hands out the owner: its readers reach ``owner.<attr>`` by name
-        # (find_sockets_read_through_owners, and the startup rule's untracked closes)
-        finder.found = [f for f in finder.found if not returns_self(f)]
         if finder.found and "." in instance.target:
             self.block(
                 finder.found[0],
@@ -848,36 +838,37 @@ class Planner(cst.CSTVisitor):
 
 
 class Escapes(cst.CSTVisitor):
-    """``return``/``yield`` statements whose value mentions a name."""
+    """``return``/``yield`` statements whose value hands out what a name holds."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.found: List[cst.CSTNode] = []
 
     def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None and mentions(node.value, self.name):
+        if node.value is not None and hands_out(node.value, self.name):
             self.found.append(node)
 
     def visit_Yield(self, node: cst.Yield) -> None:
-        if isinstance(node.value, cst.BaseExpression) and mentions(node.value, self.name):
+        if isinstance(node.value, cst.BaseExpression) and hands_out(node.value, self.name):
             self.found.append(node)
 
 
-def names_exactly(node: cst.CSTNode, dotted: str) -> bool:
-    """True when ``node`` contains ``dotted`` itself (``self.server``, not only ``self``)."""
-    found = cst.matchers.findall(node, cst.matchers.Attribute() | cst.matchers.Name())
-    return any(dotted_name(n) == dotted for n in found if isinstance(n, (cst.Attribute, cst.Name)))
+def hands_out(value: cst.BaseExpression, name: str) -> bool:
+    """``value`` holds ``name`` (a name or ``self.<attr>``) itself, not only its ``.socket``.
 
-
-def returns_self(node: cst.CSTNode) -> bool:
-    value = node.value if isinstance(node, (cst.Return, cst.Yield)) else None
-    return isinstance(value, cst.Name) and value.value == "self"
-
-
-def mentions(node: cst.CSTNode, name: str) -> bool:
-    """True when ``name`` (a Name, or the head of a dotted name) occurs in ``node``."""
-    head = name.split(".")[0]
-    return bool(cst.matchers.findall(node, cst.matchers.Name(head)))
+    ``return server.socket`` hands out the bound socket, which the converted code still has
+    there (rule startup); ``return server`` or ``return self.server, port`` hand the server on.
+    (``return self`` hands out the owner of ``self.server``: its readers reach
+    ``owner.<attr>`` by name, see find_sockets_read_through_owners.)
+    """
+    found = [
+        n
+        for n in cst.matchers.findall(value, cst.matchers.Attribute() | cst.matchers.Name())
+        if isinstance(n, (cst.Attribute, cst.Name))
+    ]
+    named = sum(1 for n in found if dotted_name(n) == name)
+    sockets = [n for n in found if isinstance(n, cst.Attribute) and n.attr.value == "socket"]
+    return named > sum(1 for n in sockets if dotted_name(n.value) == name)
 
 
 def stopper(instance: Instance) -> str:

@@ -25,8 +25,8 @@ from libcst.metadata import ParentNodeProvider
 
 from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._names import dotted_name
-from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, Instance
-from smtpd_compat.codemod._planner import Planner, binds
+from smtpd_compat.codemod._plan import DISPATCHER_ATTRS, Instance, ServerClass
+from smtpd_compat.codemod._planner import OWNERS, Planner, binds
 from smtpd_compat.codemod._threads import declares_global
 
 
@@ -86,7 +86,7 @@ class Tracker:
 
     def holder_scope(self, scope: cst.CSTNode, expr: str) -> cst.CSTNode:
         """``self.<attr>`` lives in the class of the method; a name in its own scope."""
-        if expr.startswith("self."):
+        if expr.startswith(OWNERS):
             owner = self.planner.class_of(scope)
             if owner is not None:
                 return owner
@@ -482,3 +482,51 @@ def untracked_uses(planner: Planner, tracker: Tracker) -> List[cst.Attribute]:
         if receiver.split(".")[-1] in names and receiver != "self":
             found.append(attribute)
     return found
+
+
+def started_in_init(planner: Planner, site: cst.CSTNode) -> Optional[Tuple[ServerClass, str]]:
+    """The server class whose ``__init__`` starts the loop thread ``site`` after its base call
+    (itself, or in a method only it calls, then), and the name ``self`` has there.
+
+    smtpd's server was bound by then, and the thread served it from there on: the class
+    binds its controller in the base call's place and the thread starts it (rule startup).
+    """
+    if not any(site is call for call, _ in planner.thread_targets):
+        return None
+    scope = planner.scope_of(site)
+    owner = planner.class_of(scope)
+    server = next((s for s in planner.plan.servers if s.node is owner), None)
+    if server is None or server.init is None or server.base_init is None:
+        return None
+    assert isinstance(scope, cst.FunctionDef)  # a method of the class
+    start: cst.CSTNode = site
+    if scope is not server.init:  # ``self.start_loop()`` in __init__, named nowhere else
+        calls = named(planner, scope)
+        if len(calls) != 1 or planner.scope_of(calls[0]) is not server.init:
+            return None
+        start = calls[0]
+    body = block_body(server.init.body)
+    at = next((i for i, s in enumerate(body) if encloses(planner, s, start)), None)
+    base = next(i for i, s in enumerate(body) if s is server.base_init)
+    params = scope.params.params
+    if at is None or at <= base or not params:
+        return None
+    return server, params[0].name.value
+
+
+def why_not_started_in_init(
+    planner: Planner, server: ServerClass, site: cst.CSTNode
+) -> Optional[str]:
+    """Why the loop thread of ``server.__init__`` cannot start the class's own controller."""
+    what = f"the loop thread {server.name}.__init__ starts served every server of the program"
+    plan = planner.plan
+    if server.thread is not None or server.self_name is None:
+        return f"{what}: the class binds no controller of its own there"
+    if any(i.server is not server for i in plan.instances) or planner.thread_instances:
+        return f"{what}, and this module creates others: start one controller for each instead"
+    loops = [c for c, _ in planner.thread_targets if c is not site]
+    if planner.loop_calls or loops or plan.polls:
+        return f"{what}, and another loop here serves them too: start each controller once"
+    if not any(i.server is server for i in plan.instances):
+        return f"class {server.name} is not instantiated in this module"
+    return None

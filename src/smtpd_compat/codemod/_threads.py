@@ -24,7 +24,7 @@ Anything else yields the reasons the class was left.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 import libcst.matchers
@@ -53,6 +53,7 @@ class ThreadPlan:
     start_call: Optional[cst.BaseStatement] = None  # Thread.start(self) in a start() override
     stop_statements: List[cst.BaseStatement] = field(default_factory=list)
     run_closes: bool = False  # run() closes the server after its loop
+    counted: Optional[cst.BaseExpression] = None  # the long count= of run()'s loop (noted)
     closes_all: bool = False  # asyncore.close_all() closed every server of the program
     reasons: List[str] = field(default_factory=list)
     where: List[cst.CSTNode] = field(default_factory=list)  # the node of each reason
@@ -63,6 +64,38 @@ class ThreadPlan:
         nodes: List[cst.CSTNode] = [*self.stop_statements, *self.daemon]
         nodes += [n for n in (self.thread_init, self.run, self.start_call) if n is not None]
         return nodes
+
+
+# A loop thread given at least this many passes (count=) served for the program's whole
+# run in practice (a test's ``count=100000``); fewer are the program's own time limit.
+LONG_COUNT = 1000
+
+
+def counted_passes(note: str, whose: str = "the loop thread's") -> str:
+    return (
+        f"{whose} asyncore.loop(count={note}) stopped serving after that many polling "
+        "passes (each up to its timeout, shorter while clients talk); the Controller serves "
+        "until stop(): stop it where the program counted on the loop ending"
+    )
+
+
+def plain_loop(call: cst.Call) -> Tuple[bool, Optional[cst.BaseExpression]]:
+    """A blocking ``asyncore.loop(timeout, use_poll, map)`` (a named map), and its count:
+    none, or a long literal one (returned, for its note)."""
+    positional = [a.value for a in call.args if a.keyword is None]
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+    count = keywords.get("count", positional[3] if len(positional) > 3 else None)
+    if count is not None and not long_count(count):
+        return False, None
+    given_map = keywords.get("map", positional[2] if len(positional) > 2 else None)
+    plain = len(positional) <= 4 and not any(a.star for a in call.args)
+    return plain and (given_map is None or dotted_name(given_map) is not None), count
+
+
+def long_count(value: Optional[cst.BaseExpression]) -> bool:
+    """A literal count of at least LONG_COUNT passes."""
+    passes = value.evaluated_value if isinstance(value, cst.Integer) else None
+    return isinstance(passes, int) and passes >= LONG_COUNT
 
 
 def small_call(stmt: cst.BaseStatement) -> Optional[cst.Call]:
@@ -212,7 +245,8 @@ class ThreadAnalysis:
         return any(isinstance(s, cst.While) for s in body)
 
     def blocking_loop(self, stmt: cst.BaseStatement) -> bool:
-        """``asyncore.loop(...)`` on the shared map with no count: it returns once closed."""
+        """``asyncore.loop(...)`` on the shared map with no count (or a long one, noted): it
+        returns once closed."""
         call = small_call(stmt)
         if call is None or self.names.legacy_name(call.func) != "asyncore.loop":
             return False
@@ -221,6 +255,8 @@ class ThreadAnalysis:
         keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
         positional = [a.value for a in call.args if a.keyword is None]
         keywords.update(zip(("timeout", "use_poll", "map", "count"), positional))
+        if long_count(keywords.get("count")):
+            self.plan.counted = keywords.pop("count")
         return all(dotted_name(keywords[k]) == "None" for k in ("map", "count") if k in keywords)
 
     def read_blocking_run(
@@ -325,6 +361,47 @@ class ThreadAnalysis:
         finder = LegacyUse(self.names)
         node.visit(finder)
         return finder.found
+
+
+def loop_target_arguments(
+    target: cst.BaseExpression, names: LegacyNames
+) -> Optional[List[cst.Arg]]:
+    """What a thread's ``target=`` passes asyncore.loop by itself, or None for other targets.
+
+    ``asyncore.loop`` (nothing: the thread's ``args=``/``kwargs=`` say), ``lambda:
+    asyncore.loop(timeout=1)`` and ``functools.partial(asyncore.loop, timeout=1)`` (their
+    arguments). Star-arguments are not read.
+    """
+    if names.legacy_name(target) == "asyncore.loop":
+        return []
+    if isinstance(target, cst.Lambda) and isinstance(target.body, cst.Call):
+        params = target.params
+        no_params = not (params.params or params.posonly_params or params.kwonly_params)
+        no_params &= not isinstance(params.star_arg, cst.Param) and params.star_kwarg is None
+        call = target.body
+        if no_params and names.legacy_name(call.func) == "asyncore.loop":
+            return None if any(a.star for a in call.args) else list(call.args)
+    if isinstance(target, cst.Call) and dotted_name(target.func) == "functools.partial":
+        args = list(target.args)
+        if args and args[0].keyword is None and not any(a.star for a in args):
+            if names.legacy_name(args[0].value) == "asyncore.loop":
+                return args[1:]
+    return None
+
+
+def socket_map_operands(test: cst.BaseExpression, names: LegacyNames) -> List[cst.BaseExpression]:
+    """``asyncore.socket_map`` as the condition or an operand of its top ``and`` chain
+    (``while asyncore.socket_map and running:``): "the server is still open"."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return socket_map_operands(test.left, names) + socket_map_operands(test.right, names)
+    return [test] if names.legacy_name(test) == "asyncore.socket_map" else []
+
+
+def reads_legacy_state(test: cst.BaseExpression, names: LegacyNames) -> bool:
+    """A polling loop's condition reads smtpd/asyncore besides ``socket_map_operands``."""
+    finder = LegacyUse(names, skipped={id(n) for n in socket_map_operands(test, names)})
+    test.visit(finder)
+    return finder.found
 
 
 def is_polling_call(call: cst.Call, names: LegacyNames, shared: Optional[str] = None) -> bool:
@@ -458,9 +535,13 @@ class SelfNames(cst.CSTVisitor):
 
 
 class LegacyUse(cst.CSTVisitor):
-    def __init__(self, names: LegacyNames) -> None:
+    def __init__(self, names: LegacyNames, skipped: Optional[Set[int]] = None) -> None:
         self.names = names
         self.found = False
+        self.skipped = skipped or set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return id(node) not in self.skipped and super().on_visit(node)
 
     def visit_Name(self, node: cst.Name) -> None:
         self.found |= node.value in self.names.table

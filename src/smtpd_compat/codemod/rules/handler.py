@@ -42,6 +42,7 @@ from smtpd_compat.codemod._plan import (
     SECTION_HANDLER,
     SECTION_STARTUP,
     SERVER_BASES,
+    SHARED_EXECUTOR,
     Instance,
     Plan,
     ServerClass,
@@ -181,8 +182,7 @@ def check_read_through_owner(
         id(instance) not in {id(i) for i in planner.plan.served.get(id(loop), [])}
         for loop in planner.plan.loops
     )
-    server = instance.server
-    if what == "close" and server is not None and server.closes_itself and served_by_threads:
+    if what == "close" and instance.closes_itself and served_by_threads:
         return  # its own close() stops its controller
     owner = dotted_name(attribute.value)
     controller = instance.controller_name.replace("self.", f"{owner}.", 1) if owner else None
@@ -195,9 +195,8 @@ def check_read_through_owner(
     )
 
 
-EXECUTOR = "PROCESS_MESSAGE_EXECUTOR"
 EXECUTOR_CLASS = "LoopThreadExecutor"
-EXECUTOR_CODE = f'''\
+EXECUTOR_CLASS_CODE = f'''\
 class {EXECUTOR_CLASS}(concurrent.futures.Executor):
     """Runs process_message one call at a time on the thread waiting in serve(): smtpd
     ran it on the thread that ran its loop, and objects made there (sqlite3 connections,
@@ -248,10 +247,15 @@ class {EXECUTOR_CLASS}(concurrent.futures.Executor):
             raise
         else:
             future.set_result(result)
-
-
-{EXECUTOR} = {EXECUTOR_CLASS}()
 '''
+EXECUTOR_CODE = f"""\
+# smtpd ran process_message on the thread running its loop: serve() runs it there.
+{{executor}} = {EXECUTOR_CLASS}()
+"""
+OWN_EXECUTOR_CODE = f"""\
+# smtpd ran {{name}}'s process_message on its own map's thread: serve() runs it there.
+{{executor}} = {EXECUTOR_CLASS}()
+"""
 
 HANDLE_DATA = """\
 async def handle_DATA(self, server, session, envelope):
@@ -348,7 +352,7 @@ def handle_data(server: ServerClass) -> cst.BaseStatement:
     if server.runtime_decode:
         decode, options = RUNTIME_DECODE, "\n            **options,"
     code = HANDLE_DATA.format(
-        decode=decode, options=options, executor=EXECUTOR, on_error=on_error(server)
+        decode=decode, options=options, executor=server.executor, on_error=on_error(server)
     )
     return statement(code)
 
@@ -480,7 +484,12 @@ def close_self(server: ServerClass) -> str:
 def add_executor(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
     if not plan.servers or not isinstance(updated, cst.Module):
         return updated
-    return insert_helpers(updated, EXECUTOR_CODE)
+    for server in reversed([s for s in plan.servers if s.own_executor]):
+        code = OWN_EXECUTOR_CODE.format(name=server.name, executor=server.executor)
+        updated = insert_helpers(updated, code)
+    if any(not s.own_executor for s in plan.servers):
+        updated = insert_helpers(updated, EXECUTOR_CODE.format(executor=SHARED_EXECUTOR))
+    return insert_helpers(updated, EXECUTOR_CLASS_CODE)
 
 
 @RULE.on(cst.Module)

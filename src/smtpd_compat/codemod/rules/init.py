@@ -31,12 +31,6 @@ def has_init(plan: Plan) -> bool:
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
 
 
-def self_name(server: ServerClass) -> str:
-    assert server.init is not None
-    first = server.init.params.params[0]
-    return first.name.value
-
-
 SERVER_ATTRIBUTES = '''\
 def smtpd_server_attributes(
     server, localaddr, remoteaddr, data_size_limit=33554432, map=None, enable_SMTPUTF8=False,
@@ -57,23 +51,24 @@ def forwarded_attributes(server: ServerClass) -> cst.BaseStatement:
     assert forwarding is not None
     default = cst.MaybeSentinel.DEFAULT
     passed = [code_of(a.with_changes(comma=default)) for a in forwarding.base_args]
-    if not forwarding.self_in_star:  # else self is the first of ``*args``
-        passed.insert(0, self_name(server))
+    if server.self_name is not None:  # else self is the first of ``*args``
+        passed.insert(0, server.self_name)
     return statement(f"smtpd_server_attributes({', '.join(passed)})\n")
 
 
 def assignments(plan: Plan, server: ServerClass) -> List[cst.BaseStatement]:
+    me = server.self_name or "self"  # (None only where self is in ``*args``: no binding here)
+    # it binds its controller where smtpd bound (rules thread, startup)
+    binds = server.thread is not None or server.loop_thread is not None
     if server.forwards:
-        thread = server.thread is not None  # it binds its controller here (rule thread)
-        controller = controller_statements(plan, server, self_name(server)) if thread else []
+        controller = controller_statements(plan, server, me) if binds else []
         return [forwarded_attributes(server), *controller]
-    me = self_name(server)
     stored = []
     for param in ("localaddr", "remoteaddr", "data_size_limit", "enable_SMTPUTF8", "decode_data"):
         if param in server.base_args:
             value = code_of(server.base_args[param])
             stored.append(statement(f"{me}.{ATTRIBUTE_FOR[param]} = {value}\n"))
-    if server.thread is not None:
+    if binds:
         stored += controller_statements(plan, server, me)
     return stored
 

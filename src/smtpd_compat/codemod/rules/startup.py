@@ -17,7 +17,7 @@ version whose internals it uses, and its start/stop are safe in any order.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 from libcst.metadata import ParentNodeProvider
@@ -33,11 +33,13 @@ from smtpd_compat.codemod._build import (
     statement,
 )
 from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
-from smtpd_compat.codemod._maps import check_socket_maps, check_thread_counts
+from smtpd_compat.codemod._maps import check_socket_maps, check_thread_counts, closed_by
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
     LEGACY_ATTRS,
+    SECTION_CHANGES,
     SECTION_STARTUP,
+    SHARED_EXECUTOR,
     Instance,
     Plan,
     Poll,
@@ -51,18 +53,51 @@ from smtpd_compat.codemod._serving import (
     dispatcher_reads,
     reached_holder,
     runs_during_creation,
+    started_in_init,
     untracked_uses,
+    why_not_started_in_init,
 )
 from smtpd_compat.codemod._threads import (
+    counted_passes,
     names_in,
+    plain_loop,
     polling_timeout,
     small_call,
     socket_map_alias,
 )
 from smtpd_compat.codemod.rules.auth import controller_options
-from smtpd_compat.codemod.rules.handler import EXECUTOR
 
 RULE = Rule("startup", "asyncore.loop start-up and shutdown become a Controller", SECTION_STARTUP)
+
+
+CLEARED_MAP = (
+    "asyncore.socket_map.clear() ended smtpd's loop but left the listening socket open "
+    "(a client connecting later waited for a greeting) and open sessions unanswered; the "
+    "controller's stop() closes the socket (a later client is refused) and ends the sessions"
+)
+
+
+@RULE.analysis
+def clear_shared_map(planner: Planner, module: cst.Module) -> None:
+    """``asyncore.socket_map.clear()`` ended every loop of the shared map: stop its servers."""
+    for call in planner.calls:
+        if planner.legacy(call.func) != "asyncore.socket_map.clear" or call.args:
+            continue
+        statement = planner.statement_of(call)
+        if statement is None or not isinstance(statement.body[0], cst.Expr):
+            continue  # left: its report names it
+        if id(statement) in planner.in_threads or planner.inside_thread_run(call):
+            continue
+        planner.plan.close_alls.append(statement)
+        planner.add_note(statement, CLEARED_MAP, SECTION_CHANGES)
+        for instance in closed_by(planner.plan, statement):
+            instance.bound = True  # a BoundController's stop() is safe twice, as close() was
+        if not closed_by(planner.plan, statement):
+            planner.block(
+                call,
+                "asyncore.socket_map.clear() empties a map no server of this module is on",
+                SECTION_STARTUP,
+            )
 
 
 @RULE.analysis
@@ -70,6 +105,31 @@ def socket_maps(planner: Planner, module: cst.Module) -> None:
     """A private map= converts where it only keeps the one server apart; no loop count."""
     check_socket_maps(planner)
     check_thread_counts(planner)
+
+
+@RULE.analysis
+def serve_from_init(planner: Planner, module: cst.Module) -> None:
+    """``Thread(target=asyncore.loop).start()`` in a server class's __init__, after its base
+    call: the class binds its controller there and that thread starts it (_serving)."""
+    for entry in list(planner.distant):
+        site = entry[2]
+        started = started_in_init(planner, site)
+        if started is None:
+            continue
+        server, me = started
+        planner.distant.remove(entry)
+        reason = why_not_started_in_init(planner, server, site)
+        if reason is not None:
+            planner.block(site, reason, SECTION_STARTUP)
+            continue
+        assert isinstance(site, cst.Call)
+        made = [i for i in planner.plan.instances if i.server is server]
+        for instance in made:
+            instance.bound = True  # the class's __init__ binds a BoundController
+        server.loop_thread = site
+        planner.plan.served[id(site)] = made
+        planner.plan.controller_at[id(site)] = f"{me}.{CONTROLLER_ATTRIBUTE}"
+        planner.add_loop_thread(site)
 
 
 @RULE.analysis
@@ -116,6 +176,16 @@ def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
             "thread runs a helper of that name",
             SECTION_STARTUP,
         )
+
+
+@RULE.analysis
+def note_counted_loops(planner: Planner, module: cst.Module) -> None:
+    """A blocking loop with a long count= stopped serving after it: noted (_threads)."""
+    for loop in planner.plan.loops:
+        call = small_call(loop)
+        count = plain_loop(call)[1] if call is not None else None
+        if count is not None:
+            planner.add_note(count, counted_passes(code_of(count), "this"), SECTION_CHANGES)
 
 
 def bind_loops_that_end(planner: Planner) -> None:
@@ -179,12 +249,11 @@ def stop_through_holders(planner: Planner, tracker: Tracker) -> None:
             "the converted handler has no close() or other dispatcher attribute",
             SECTION_STARTUP,
         )
-    closes_itself = instance.server is not None and instance.server.closes_itself
     for attribute in untracked_uses(planner, tracker):
         if attribute.attr.value == "socket":  # the handler keeps its controller's
             instance.keeps_socket = True
             continue
-        if attribute.attr.value == "close" and closes_itself:
+        if attribute.attr.value == "close" and instance.closes_itself:
             continue  # the handler keeps its own close(), which stops its controller
         planner.block(
             attribute,
@@ -302,15 +371,19 @@ class BoundController(Controller):
 '''
 SERVE_UNTIL_STOPPED_NAME = "serve_until_stopped"
 SERVE_UNTIL_STOPPED = f'''\
-def {SERVE_UNTIL_STOPPED_NAME}(controller):
-    """A thread that ran smtpd's loop: it serves until stop(), as that loop until close()."""
+def {SERVE_UNTIL_STOPPED_NAME}(controller, executor=None):
+    """A thread that ran smtpd's loop: it serves until stop(), as that loop until close(),
+    and runs the process_message calls of ``executor`` meanwhile, as that loop did."""
     controller.start()
-    {{wait}}
+    if executor is None:
+        {{wait}}
+    else:
+        executor.serve(until=controller.stopped)
 '''
-#: How a thread that ran smtpd's loop waits: running process_message there when the
-#: module has one (rule handler), as that loop did.
+#: How such a thread waits by default: running the calls of the module's shared executor
+#: (rule handler) if it has one, as that loop ran them.
 WAIT_STOPPED = "controller.stopped.wait()"
-SERVE_STOPPED = f"{EXECUTOR}.serve(until=controller.stopped)"
+SERVE_STOPPED = f"{SHARED_EXECUTOR}.serve(until=controller.stopped)"
 QUIET_MAIL_LOG = """\
 # smtpd logged nothing of its sessions: keep aiosmtpd's log of them out of the program's
 logging.getLogger("mail.log").addHandler(logging.NullHandler())
@@ -325,19 +398,54 @@ OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
 
 
-def handler_call(instance: Instance) -> str:
+class SocketReads(cst.CSTTransformer):
+    """``server.socket`` of a converted server becomes its controller's, in code the rule
+    writes anew from the original nodes (an instance's arguments)."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        return socket_read(self.plan, original_node) or updated_node
+
+
+def socket_read(plan: Plan, node: cst.CSTNode) -> Optional[cst.BaseExpression]:
+    instance = plan.sockets.get(node) if isinstance(node, cst.Attribute) else None
+    return expression(f"{instance.controller_name}.socket") if instance is not None else None
+
+
+def rendered(plan: Plan, node: cst.CSTNode) -> str:
+    """The code of an original node as the rules rewrite it there (socket reads)."""
+    made = node.visit(SocketReads(plan))
+    assert isinstance(made, cst.CSTNode)  # an expression stays one
+    return code_of(made)
+
+
+def handler_statement(plan: Plan, instance: Instance) -> str:
+    """``<name> = <handler>(...)``, wrapped as black would where it is too long."""
+    made, args = handler_call(plan, instance)
+    if args is None:  # the program's own call, as it wrote it
+        return f"{instance.handler_name} = {made}\n"
+    return assign_call(instance.handler_name, made, args, instance.indent)
+
+
+def handler_call(plan: Plan, instance: Instance) -> Tuple[str, Optional[List[str]]]:
+    """What makes the handler: a callable and its arguments (None: a whole call's text)."""
     server = instance.server
     if server is None:
-        decode = "decode_data=True" if instance_decodes(instance) else ""
-        return f"{instance.handler_class}({decode})"
+        return instance.handler_class, ["decode_data=True"] if instance_decodes(instance) else []
     if server.init is not None:
-        return code_of(instance.call)
+        return rendered(plan, instance.call), None
     made = code_of(instance.call.func)  # the class, or what picks it (SERVERS[MODE], _choice)
     if not server.attrs_read:
-        return f"{made}()"
-    args = [code_of(instance.args[p]) for p in ("localaddr", "remoteaddr") if p in instance.args]
-    args += [f"{p}={code_of(instance.args[p])}" for p in OPTIONS if p in instance.args]
-    return f"{made}({', '.join(args)})"
+        return made, []
+    given = [p for p in ("localaddr", "remoteaddr") if p in instance.args]
+    args = [rendered(plan, instance.args[p]) for p in given]
+    args += [f"{p}={rendered(plan, instance.args[p])}" for p in OPTIONS if p in instance.args]
+    return made, args
 
 
 def instance_decodes(instance: Instance) -> bool:
@@ -359,7 +467,7 @@ def server_options(
         if server is not None and server.init is not None and not server.forwards:
             given = f"{handler}.{ATTRIBUTE_FOR[param]}" if param in server.base_args else None
         else:
-            given = code_of(args[param]) if param in args else None
+            given = rendered(plan, args[param]) if param in args else None
         if param == "decode_data" and (server is None or server.decodes_itself):
             given = None  # the handler decodes (aiosmtpd's decode_data is strict ASCII)
         if given is None and param == "enable_SMTPUTF8":
@@ -379,7 +487,7 @@ def controller_call(plan: Plan, instance: Instance) -> str:
     if server is not None and server.init is not None:
         localaddr = f"{handler}._localaddr"
     else:
-        localaddr = code_of(instance.args["localaddr"])
+        localaddr = rendered(plan, instance.args["localaddr"])
     options = option_values(plan, instance)
     if instance.bound:
         args = [handler, localaddr, *options]
@@ -396,12 +504,14 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
     plan.imports.add(("aiosmtpd.controller", "Controller"))
     if instance.bound:
         plan.imports.update(BOUND_CONTROLLER_IMPORTS)
-    handler = statement(f"{instance.handler_name} = {handler_call(instance)}\n")
+    handler = statement(handler_statement(plan, instance))
+    if instance.starts_itself:  # its __init__ binds and starts its controller
+        returned = [statement(f"return {instance.handler_name}\n")] if instance.returned else []
+        return keep_leading_lines(instance.statement, [handler, *returned])
     control = statement(controller_call(plan, instance))
     made = [handler, control]
-    closes_itself = instance.server is not None and instance.server.closes_itself
-    if instance.carries or closes_itself:
-        why = "  # its close() stops it" if closes_itself else ""
+    if instance.carries or instance.closes_itself:
+        why = "  # its close() stops it" if instance.closes_itself else ""
         made.append(
             statement(
                 f"{instance.handler_name}.{CONTROLLER_ATTRIBUTE} = {instance.controller_name}"
@@ -428,24 +538,40 @@ def controller_at(plan: Plan, node: cst.CSTNode, instance: Instance) -> str:
 
 
 def replace_loop(plan: Plan, loop: cst.CSTNode) -> List[cst.BaseStatement]:
-    controllers = [controller_at(plan, loop, i) for i in plan.served[id(loop)]]
+    served = plan.served[id(loop)]
+    controllers = [controller_at(plan, loop, i) for i in served]
     starts = [statement(f"{c}.start()\n") for c in controllers]
+    executor = loop_executor(plan, served)
     if id(loop) in plan.ending_loops:  # every server is a BoundController (rule planner)
         why = "served until stop(), when smtpd's loop returned"
-        waits = [wait_code(plan, f"{c}.stopped", why) for c in controllers]
+        waits = [wait_code(executor, f"{c}.stopped", why) for c in controllers]
         return [*starts, *(statement(wait) for wait in waits)]
-    if not plan.servers:
+    if executor is None:
         plan.imports.add(("threading", None))
-    return [*starts, statement(wait_code(plan, None, "served until interrupted"))]
+    return [*starts, statement(wait_code(executor, None, "served until interrupted"))]
 
 
-def wait_code(plan: Plan, stopped: Optional[str], why: str) -> str:
+def makes_shared_executor(plan: Plan) -> bool:
+    """Rule handler writes PROCESS_MESSAGE_EXECUTOR (servers on the shared map)."""
+    return any(not server.own_executor for server in plan.servers)
+
+
+def loop_executor(plan: Plan, served: List[Instance]) -> Optional[str]:
+    """The executor whose calls the thread of this loop runs: its servers' (rule handler),
+    the shared one for a loop of DebuggingServers in a module that has it, else none."""
+    executors = {i.server.executor for i in served if i.server is not None}
+    if len(executors) == 1:
+        return executors.pop()
+    return SHARED_EXECUTOR if not executors and makes_shared_executor(plan) else None
+
+
+def wait_code(executor: Optional[str], stopped: Optional[str], why: str) -> str:
     """The wait of the thread that ran smtpd's loop: it runs process_message (rule handler)
-    while it waits, as that loop ran it there; a plain wait if the module has none."""
-    if plan.servers:
+    while it waits, as that loop ran it there; a plain wait where no executor is made."""
+    if executor is not None:
         until, end = (f"until={stopped}", "stop()") if stopped else ("", "interrupted")
         comment = f"# serves until {end}, running process_message here as smtpd's loop did\n"
-        return f"{comment}{EXECUTOR}.serve({until})\n"
+        return f"{comment}{executor}.serve({until})\n"
     wait = f"{stopped}.wait()" if stopped else "threading.Event().wait()"
     return f"{wait}  # {why}\n"
 
@@ -454,7 +580,7 @@ def stop_call(plan: Plan, node: cst.CSTNode, instance: Instance) -> str:
     """What closes a server where ``node`` is: its controller's stop(), or its own close()
     (which stops the controller it carries)."""
     controller = controller_at(plan, node, instance)
-    if instance.server is None or not instance.server.closes_itself:
+    if not instance.closes_itself:
         return f"{controller}.stop()"
     carried = "." + CONTROLLER_ATTRIBUTE
     handler = controller[: -len(carried)] if controller.endswith(carried) else None
@@ -473,7 +599,7 @@ def replace_statement(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
     if any(original is s for s in plan.dropped):
         return cst.RemovalSentinel.REMOVE
     if original in plan.close_alls:
-        stops = [statement(f"{stop_call(plan, original, i)}\n") for i in plan.instances]
+        stops = [statement(f"{stop_call(plan, original, i)}\n") for i in closed_by(plan, original)]
         return cst.FlattenSentinel(keep_leading_lines(original, stops))
     return updated
 
@@ -498,7 +624,9 @@ def loop_thread(plan: Plan, original: cst.CSTNode, updated: cst.Call) -> cst.Cal
         for a in updated.args
         if not (a.keyword and a.keyword.value in ("args", "kwargs"))
     ]
-    passed = expression(f"f(args=({controller},))")
+    executor = loop_executor(plan, plan.served[id(original)])
+    own = f", {executor}" if executor not in (None, SHARED_EXECUTOR) else ","
+    passed = expression(f"f(args=({controller}{own}))")
     assert isinstance(passed, cst.Call)
     # the new last argument takes the line break before ``)`` of a call split over lines
     last = updated.args[-1]
@@ -544,10 +672,7 @@ def replace_passed_close(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode
 
 @RULE.on(cst.Attribute)
 def replace_socket(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
-    instance = plan.sockets.get(original) if plan.convert else None  # type: ignore[call-overload]
-    if instance is None:
-        return updated
-    return expression(f"{instance.controller_name}.socket")
+    return (socket_read(plan, original) if plan.convert else None) or updated
 
 
 @RULE.on(cst.Module)
@@ -558,7 +683,7 @@ def add_bound_controller(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode
         plan.imports.add(("logging", None))
         updated = insert_helpers(updated, QUIET_MAIL_LOG)
     if plan.threads:
-        wait = SERVE_STOPPED if plan.servers else WAIT_STOPPED
+        wait = SERVE_STOPPED if makes_shared_executor(plan) else WAIT_STOPPED
         updated = insert_helpers(updated, SERVE_UNTIL_STOPPED.format(wait=wait))
     if not plan.needs_bound_controller:
         return updated

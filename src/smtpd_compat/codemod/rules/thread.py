@@ -16,7 +16,7 @@ polled as often, the Controller serves on its own thread meanwhile.
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import libcst as cst
 
@@ -28,7 +28,7 @@ from smtpd_compat.codemod._build import (
     keep_leading_lines,
     statement,
 )
-from smtpd_compat.codemod._names import dotted_name
+from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
     DISPATCHER_ATTRS,
     SECTION_CHANGES,
@@ -39,7 +39,12 @@ from smtpd_compat.codemod._plan import (
 )
 from smtpd_compat.codemod._planner import Planner, uses_in_scope
 from smtpd_compat.codemod._rule import Result, Rule
-from smtpd_compat.codemod._threads import THREAD_ATTRS, alias_name
+from smtpd_compat.codemod._threads import (
+    THREAD_ATTRS,
+    alias_name,
+    counted_passes,
+    socket_map_operands,
+)
 from smtpd_compat.codemod.rules.startup import (
     ATTRIBUTE_FOR,
     BOUND_CONTROLLER_IMPORTS,
@@ -74,6 +79,9 @@ def check_thread_uses(planner: Planner, module: cst.Module) -> None:
                 SECTION_THREAD,
             )
     for server in plan.thread_servers:
+        counted = server.thread.counted if server.thread else None
+        if counted is not None:  # run()'s loop
+            planner.add_note(counted, counted_passes(code_of(counted)), SECTION_CHANGES)
         daemon = server.thread.daemon if server.thread else []
         if not any("True" in code_of(s) for s in daemon):
             planner.add_note(server.node, NOT_A_DAEMON, SECTION_CHANGES)
@@ -105,9 +113,20 @@ def check_polls_close(planner: Planner, module: cst.Module) -> None:
 
 @RULE.analysis
 def check_polls_of_the_shared_map(planner: Planner, module: cst.Module) -> None:
-    """``while m and ...`` over asyncore's map ``m``: one server, ``m`` read only there."""
+    """``while m and ...`` over asyncore's map ``m`` (``asyncore.socket_map``, or a local
+    name for it): one server, ``m`` read only there."""
     plan = planner.plan
     for poll in plan.polls:
+        if socket_map_operands(poll.loop.test, plan.names):
+            served = plan.served.get(id(poll.loop), [])
+            if len(served) != 1:
+                planner.block(
+                    poll.loop,
+                    "the polling loop tests asyncore.socket_map over more than one server",
+                    SECTION_THREAD,
+                )
+            for instance in served:
+                instance.bound = True  # its stopped event stands for the emptied map
         name = alias_name(poll.alias)
         if name is None:
             continue
@@ -138,15 +157,28 @@ def map_operands(test: cst.BaseExpression, name: str) -> int:
 
 
 class MapOperand(cst.CSTTransformer):
-    """The map's operand becomes "the controller was not stopped" (smtpd: the map emptied)."""
+    """The map's operand becomes "the controller was not stopped" (smtpd: the map emptied):
+    the local name ``name`` for it, or ``asyncore.socket_map`` itself (which the planner let
+    through only as an operand of the condition's top ``and`` chain)."""
 
-    def __init__(self, name: str, controller: str) -> None:
+    def __init__(self, name: Optional[str], controller: str, names: LegacyNames) -> None:
         super().__init__()
-        self.name, self.controller = name, controller
+        self.name, self.controller, self.names = name, controller, names
+
+    def is_map(self, node: cst.BaseExpression) -> bool:
+        return self.names.legacy_name(node) == "asyncore.socket_map"
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        if original_node.value != self.name:
-            return updated_node
+        if original_node.value == self.name or self.is_map(original_node):
+            return self.not_stopped()
+        return updated_node
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.BaseExpression:
+        return self.not_stopped() if self.is_map(original_node) else updated_node
+
+    def not_stopped(self) -> cst.BaseExpression:
         return expression(f"not {self.controller}.stopped.is_set()")
 
 
@@ -254,8 +286,8 @@ def replace_poll(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     loop = updated.with_changes(body=updated.body.with_changes(body=[wait]))
     controllers = [controller_at(plan, original, i) for i in plan.served[id(original)]]
     name = alias_name(poll.alias)
-    if name is not None:
-        loop = loop.with_changes(test=loop.test.visit(MapOperand(name, controllers[0])))
+    if name is not None or socket_map_operands(original.test, plan.names):
+        loop = loop.with_changes(test=loop.test.visit(MapOperand(name, controllers[0], plan.names)))
     starts = [statement(f"{c}.start()\n") for c in controllers]
     loop = loop.with_changes(leading_lines=[])
     return cst.FlattenSentinel(keep_leading_lines(original, [*starts, loop]))
