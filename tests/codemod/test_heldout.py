@@ -27,7 +27,11 @@ extra dialogues (``SETS``).
 
 ``heldout4/`` is the fourth, unseen set: 30 more programs in the shapes of public
 programs not modelled by the first three sets, weighted as USAGE.md counts real usage and
-written without reading the codemod, its rule tests or any converted output.
+written without reading the codemod, its rule tests or any converted output. Its first
+run (2026-11-30, the codemod of that morning and again with that day's shape work, which
+never saw it): a 9, b 4, c 12, d 5. The five silent changes (process_message off the loop's
+thread, a guarded smtpd import left in place, asyncio's selector line in a DEBUG log twice,
+bytes pushed by a channel) were fixed after that, so the set is no longer unseen.
 """
 
 from __future__ import annotations
