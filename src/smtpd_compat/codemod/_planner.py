@@ -20,6 +20,7 @@ from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
 from smtpd_compat.codemod._close import kept_dispatcher_names
 from smtpd_compat.codemod._forwarding import Forwarding
+from smtpd_compat.codemod._keyword_dict import spelled_out
 from smtpd_compat.codemod._mixins import defined_names, mixin_problems, split_mixins
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
@@ -318,7 +319,7 @@ class Planner(cst.CSTVisitor):
         args = list(call.args)
         if explicit and args and not args[0].star:
             args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
-        bound = bind_server_args(args)
+        bound = bind_server_args(spelled_out(server.init, args))  # _keyword_dict
         decode_data = self.constant_bool((bound or {}).get("decode_data"))
         computed = decode_data is None and server.thread is None  # read at run time (handler)
         private = bound is not None and private_map(bound) and server.thread is None
