@@ -159,6 +159,8 @@ CONVERTED = [
     "counted_loop_thread",
     # a server kept on its class (cls.server) by classmethods
     "class_fixture_setup",
+    # smtpd's options collected in a local dict, decode_data under a version guard
+    "portable_options_sink",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
