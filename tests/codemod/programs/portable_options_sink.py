@@ -14,7 +14,7 @@ class PortableSink(smtpd.SMTPServer):
     def __init__(self, localaddr, decode=True):
         self.sizes = []
         options = {"enable_SMTPUTF8": False}
-        if sys.version_info.major >= 3:
+        if sys.version_info.major >= 3:  # noqa: UP036
             # smtpd on Python 3.5+ warns unless decode_data is given
             options["decode_data"] = decode
         smtpd.SMTPServer.__init__(self, localaddr, None, **options)
