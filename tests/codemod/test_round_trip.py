@@ -159,6 +159,10 @@ CONVERTED = [
     "counted_loop_thread",
     # a server kept on its class (cls.server) by classmethods
     "class_fixture_setup",
+    # smtpd's options collected in a local dict, decode_data under a version guard
+    "portable_options_sink",
+    # a (DebuggingServer, Thread) class whose run() makes its own server (_vestigial)
+    "catcher_thread_base",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -169,7 +173,7 @@ NOT_CONVERTED = [
 # Programs logging to stderr with logging.basicConfig: their log must stay as it was
 # (aiosmtpd's session log must not join it), with a line their log holds once per message.
 COMPARES_STDERR = {"honeypot_log": "INFO mail from", "guarded_import_logger": "DEBUG devsink"}
-PRINTS_ONLY = {"debugging_server", "debugging_renamed"}
+PRINTS_ONLY = {"debugging_server", "debugging_renamed", "catcher_thread_base"}
 # Programs whose greeting the codemod keeps (ident=); the others greet as aiosmtpd does.
 KEEPS_BANNER = {"banner_version", "postfix_lookalike", "greeting_trap"}
 # Programs answering AUTH: the AUTH dialogues run too, and only their reply codes are

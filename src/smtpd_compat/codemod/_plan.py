@@ -305,6 +305,8 @@ class Plan:
     debugging_classes: Dict[str, cst.ClassDef] = field(default_factory=dict)
     # the server classes an instance chooses among (``SERVERS[MODE](...)``, _choice)
     chosen: List[List[ServerClass]] = field(default_factory=list)
+    # (server, Thread) classes that never initialise their smtpd base: it goes (_vestigial)
+    unused_server_bases: List[cst.ClassDef] = field(default_factory=list)
     # server classes by name that call their DebuggingServer/PureProxy base's methods
     base_uses: Dict[str, BaseUse] = field(default_factory=dict)
     banner: Optional[cst.SimpleStatementLine] = None

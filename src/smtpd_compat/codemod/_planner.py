@@ -20,6 +20,7 @@ from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
 from smtpd_compat.codemod._close import kept_dispatcher_names
 from smtpd_compat.codemod._forwarding import Forwarding
+from smtpd_compat.codemod._keyword_dict import spelled_out
 from smtpd_compat.codemod._mixins import defined_names, mixin_problems, split_mixins
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
@@ -71,6 +72,7 @@ from smtpd_compat.codemod._threads import (
     skipped_ids,
     socket_map_alias,
 )
+from smtpd_compat.codemod._vestigial import UNUSED_BASE, unused_server_base
 
 # ``self.server`` (instance methods), ``cls.server`` (a test's setUpClass/tearDownClass):
 # the server kept on its class's instance or on the class, reached by the class's methods.
@@ -157,6 +159,13 @@ class Planner(cst.CSTVisitor):
         bases = [self.legacy(b.value) for b in node.bases]
         if "smtpd.SMTPChannel" in bases:
             return  # read in visit_Module
+        unused = unused_server_base(node, self.plan.names)
+        if unused is not None:  # a Thread subclass only: its base goes (rule thread)
+            self.plan.unused_server_bases.append(node)
+            self.add_note(
+                node, UNUSED_BASE.format(cls=node.name.value, base=unused), SECTION_THREAD
+            )
+            return
         if "smtpd.SMTPServer" in bases:
             self.add_server(node)
         elif any(b in SERVER_SUBCLASSES for b in bases):
@@ -318,7 +327,7 @@ class Planner(cst.CSTVisitor):
         args = list(call.args)
         if explicit and args and not args[0].star:
             args = args[1:]  # the explicit ``self`` of ``smtpd.SMTPServer.__init__(self, ...)``
-        bound = bind_server_args(args)
+        bound = bind_server_args(spelled_out(server.init, args))  # _keyword_dict
         decode_data = self.constant_bool((bound or {}).get("decode_data"))
         computed = decode_data is None and server.thread is None  # read at run time (handler)
         private = bound is not None and private_map(bound) and server.thread is None
@@ -682,7 +691,8 @@ class Planner(cst.CSTVisitor):
             self.check_escape(instance)
         self.find_sockets_read_through_owners()
         for attribute in self.attributes:
-            named = [i for i in self.plan.instances if i.target == dotted_name(attribute.value)]
+            target = dotted_name(attribute.value)  # None: a call's result, not an instance
+            named = [i for i in self.plan.instances if target and i.target == target]
             if not named or self.channel_parameter(attribute):
                 continue
             reached = [i for i in named if self.same_object(attribute, i)]

@@ -270,6 +270,18 @@ def drop_thread_base(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) ->
     )
 
 
+@RULE.on(cst.ClassDef)
+def drop_unused_server_base(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """A Thread subclass that never initialised its smtpd base loses it (_vestigial)."""
+    if not plan.convert or not any(c is original for c in plan.unused_server_bases):
+        return updated
+    assert isinstance(updated, cst.ClassDef)
+    bases = [b for b in updated.bases if plan.names.is_thread_class(b.value)]
+    return updated.with_changes(
+        bases=[b.with_changes(comma=cst.MaybeSentinel.DEFAULT) for b in bases]
+    )
+
+
 def poll_of(plan: Plan, node: cst.CSTNode) -> Poll | None:
     return next((p for p in plan.polls if p.loop is node), None)
 
