@@ -186,6 +186,7 @@ AUTH_VERB_PROGRAMS = {"submission_auth"}
 # aiosmtpd answers RCPT and DATA with 530 where smtpd answered 503).
 AUTH_ONLY = {"auth_required"}
 STOPPED_BY_STDIN = {
+    "catcher_thread_base",
     "thread_local_counter",
     "thread_fixture",
     "django_fixture",
