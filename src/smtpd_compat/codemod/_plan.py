@@ -337,6 +337,11 @@ class Plan:
         return list({id(s.channel): s.channel for s in self.servers if s.channel}.values())
 
     @property
+    def makes_shared_executor(self) -> bool:
+        """Rule handler writes PROCESS_MESSAGE_EXECUTOR: servers on the shared map."""
+        return any(not server.own_executor for server in self.servers)
+
+    @property
     def needs_debugging_handler(self) -> bool:
         return any(i.server is None and not i.not_implemented for i in self.instances)
 

@@ -487,7 +487,7 @@ def add_executor(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cst
     for server in reversed([s for s in plan.servers if s.own_executor]):
         code = OWN_EXECUTOR_CODE.format(name=server.name, executor=server.executor)
         updated = insert_helpers(updated, code)
-    if any(not s.own_executor for s in plan.servers):
+    if plan.makes_shared_executor:
         updated = insert_helpers(updated, EXECUTOR_CODE.format(executor=SHARED_EXECUTOR))
     return insert_helpers(updated, EXECUTOR_CLASS_CODE)
 

@@ -551,18 +551,13 @@ def replace_loop(plan: Plan, loop: cst.CSTNode) -> List[cst.BaseStatement]:
     return [*starts, statement(wait_code(executor, None, "served until interrupted"))]
 
 
-def makes_shared_executor(plan: Plan) -> bool:
-    """Rule handler writes PROCESS_MESSAGE_EXECUTOR (servers on the shared map)."""
-    return any(not server.own_executor for server in plan.servers)
-
-
 def loop_executor(plan: Plan, served: List[Instance]) -> Optional[str]:
     """The executor whose calls the thread of this loop runs: its servers' (rule handler),
     the shared one for a loop of DebuggingServers in a module that has it, else none."""
     executors = {i.server.executor for i in served if i.server is not None}
     if len(executors) == 1:
         return executors.pop()
-    return SHARED_EXECUTOR if not executors and makes_shared_executor(plan) else None
+    return SHARED_EXECUTOR if not executors and plan.makes_shared_executor else None
 
 
 def wait_code(executor: Optional[str], stopped: Optional[str], why: str) -> str:
@@ -683,7 +678,7 @@ def add_bound_controller(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode
         plan.imports.add(("logging", None))
         updated = insert_helpers(updated, QUIET_MAIL_LOG)
     if plan.threads:
-        wait = SERVE_STOPPED if makes_shared_executor(plan) else WAIT_STOPPED
+        wait = SERVE_STOPPED if plan.makes_shared_executor else WAIT_STOPPED
         updated = insert_helpers(updated, SERVE_UNTIL_STOPPED.format(wait=wait))
     if not plan.needs_bound_controller:
         return updated
