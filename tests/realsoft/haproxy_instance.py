@@ -13,7 +13,7 @@ import csv
 import re
 import socket
 from pathlib import Path
-from typing import Dict, NamedTuple, Tuple
+from typing import Dict, NamedTuple, Set, Tuple
 
 from realsoft_support import (
     TIMEOUT,
@@ -117,6 +117,15 @@ class LoadBalancer:
             (host, int(port)): Route(server, (via_host, int(via_port)))
             for host, port, server, via_host, via_port in LOG_LINE.findall(self.log())
         }
+
+    def servers_by_client(self) -> Dict[Address, Set[str]]:
+        """Every server each client address was sent to. A client that binds before it
+        connects (Postfix's ``smtp_bind_address``) can get a port back from the kernel
+        for its next connection, so one address may have several lines."""
+        servers: Dict[Address, Set[str]] = {}
+        for host, port, server, _, _ in LOG_LINE.findall(self.log()):
+            servers.setdefault((host, int(port)), set()).add(server)
+        return servers
 
     def log(self) -> str:
         return self.process.output()
