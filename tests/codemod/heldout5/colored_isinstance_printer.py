@@ -1,7 +1,8 @@
 # Shape: a coloured console mail viewer: CustomSMTPServer(smtpd.SMTPServer) with
 # process_message(**kwargs) that normalises mailfrom, every recipient and data with
 # `x if isinstance(x, str) else x.decode('utf-8')`, then prints them with colour codes
-# (colorama's Fore/Style, here a local stand-in); module-level server, a start line, and
+# (colorama's Fore/Style, here a local stand-in) and writes the data to email.html ('w');
+# module-level server, a start line, and
 # try: asyncore.loop() except KeyboardInterrupt printing a reset-coloured goodbye.
 import asyncore
 import smtpd
@@ -13,7 +14,7 @@ class Fore:
     GREEN = "\x1b[32m"
     YELLOW = "\x1b[33m"
     CYAN = "\x1b[36m"
-    WHITE = "\x1b[37m"
+    RESET = "\x1b[39m"
 
 
 class Style:
@@ -32,9 +33,10 @@ class CustomSMTPServer(smtpd.SMTPServer):
         print(Fore.YELLOW + "To:")
         for recipient in rcpttos_str:
             print(Fore.YELLOW + f"  - {recipient}")
-        print(Fore.CYAN + "Message:")
-        print(Fore.WHITE + data_str)
-        print(Style.RESET_ALL)
+        print(Fore.CYAN + "Message data:")
+        print(Fore.RESET + data_str)
+        with open("email.html", "w") as f:
+            f.write(data_str)
 
 
 server = CustomSMTPServer(("127.0.0.1", 0), None)

@@ -1,8 +1,8 @@
-# Shape: a sign-up bot's credential catcher: CustomSMTPServer(smtpd.SMTPServer) whose
-# process_message(**kwargs) slices the body out of data with str-style data.find('Subject')
-# (data is bytes by default, so this raises TypeError inside process_message on every
-# message), base64-decodes it, regex-searches a login and password and appends them to
-# db.txt; module-level server and a bare asyncore.loop().
+# Shape: a sign-up bot's credential catcher: CustomSMTPServer(smtpd.SMTPServer) built with
+# decode_data=True, whose process_message(**kwargs) slices the body out of the str data with
+# data.find('Subject') / data.find('\n\n'), base64-decodes it (raising binascii.Error inside
+# process_message when the body is not base64), regex-searches a login and password and
+# appends them to db.txt; module-level server and a bare asyncore.loop().
 import asyncore
 import base64
 import re
@@ -32,6 +32,6 @@ class CustomSMTPServer(smtpd.SMTPServer):
             file.write("\n")
 
 
-server = CustomSMTPServer(("127.0.0.1", 0), None)
+server = CustomSMTPServer(("127.0.0.1", 0), None, decode_data=True)
 print(server.socket.getsockname()[1], flush=True)
 asyncore.loop()
