@@ -415,7 +415,7 @@ SHAPES5: Dict[str, str] = {
     "cmexpn_greeting_channel": "load-test sink: EHLO pushes two replies, CMEXPN verb, 4-arg",
     "smtputt_network_channel": "relay: handle_accepted with private attrs, import_module plugins",
     "kolab_nested_loop": "content filter: plain SMTPChannel, asyncore.loop() inside handle_accept",
-    "mq_queue_swallow": "queue gateway: extra init args, logger.exception swallows, sys.exit(serve)",
+    "mq_queue_swallow": "MQ gateway: extra init args, logger.exception swallows, sys.exit(serve)",
     "smtplib_poll2_capture": "stdlib tests: stdout swapped to StringIO, asyncore.poll2 countdown",
     "self_send_debugging": "test script: empty DebuggingServer subclass, sends itself a mail",
     "fake_lag_debugging": "timeout helper: DebuggingServer *args base call, then sleep in loop",
