@@ -434,7 +434,7 @@ SHAPES5: Dict[str, str] = {
     "lmtp_injected_channel": "LMTP tests: channel class passed to __init__, LHLO, Process loop",
     "required_options_fixture": "pytest plugin: required mail/rcpt_options params, env port",
     "api_bridge_thread_join": "mail-to-API bridge: thread started and joined in process_message",
-    "mock_client_wrapper": "mock client: ('', 0) remote, daemon loop thread, close without join",
+    "email2sms_gateway": "SMS gateway: bare try/except, str(bytes)[2:-1], .format() on mail text",
     "localsmtp_loop_in_init": "textbook script: loop inside a wrapper's __init__, file per rcpt",
     "tpe_activation_parser": "activation catcher: config dict init, HTMLParser, module argparse",
     "example_invalid_sink": "dev receiver: 550 unless @example.invalid, deque, HTTP thread",
@@ -448,7 +448,6 @@ STOPPED_BY_STDIN5 = {
     "outbox_typo_fixture",
     "lmtp_injected_channel",
     "required_options_fixture",
-    "mock_client_wrapper",
 }
 EXTRA_DIALOGUES5: Dict[str, Dict[str, List[str]]] = {
     "ban_levels_channel": {
