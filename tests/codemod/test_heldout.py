@@ -430,7 +430,7 @@ SHAPES5: Dict[str, str] = {
     "gnupg_named_channel_server": "list centre: server class named SMTPChannel, SIGTERM, mangled",
     "antispam_kwargs_relay": "spam filter: keyword construction, SMTPUTF8, raises, _remoteaddr",
     "colored_isinstance_printer": "colour viewer: isinstance str/bytes normalising, ANSI prints",
-    "yopmail_harvester": "sign-up bot: str.find on bytes data raises in process_message",
+    "yopmail_harvester": "sign-up bot: decode_data=True, str slicing, b64decode raises inside",
     "lmtp_injected_channel": "LMTP tests: channel class passed to __init__, LHLO, Process loop",
     "required_options_fixture": "pytest plugin: required mail/rcpt_options params, env port",
     "api_bridge_thread_join": "mail-to-API bridge: thread started and joined in process_message",
@@ -487,7 +487,7 @@ EXTRA_DIALOGUES5: Dict[str, Dict[str, List[str]]] = {
             "QUIT",
         ],
     },
-    # Last: EXIT stops the listener's loop, and the program ends.
+    # Run after the standard dialogues: EXIT stops the listener's loop and the program ends.
     "mailman_exit_listener": {
         "exit": ["HELO client.example", "EXIT"],
     },
