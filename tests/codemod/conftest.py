@@ -14,7 +14,7 @@ collect_ignore_glob = ["test_*.py"] if sys.version_info < (3, 9) else []
 #: The held-out evaluation runs its programs under python3.11 and venvs of 3.12 and
 #: 3.13 of its own, whatever interpreter runs pytest: tox runs it in one environment
 #: and sets this in the others, which deselect it (counted as deselected, not skipped).
-HELDOUT_RUNS_ELSEWHERE = os.environ.get("SMTPD_COMPAT_HELDOUT") == "elsewhere"
+HELDOUT_RUNS_ELSEWHERE = os.environ.get("SMTPD_CODEMOD_HELDOUT") == "elsewhere"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
