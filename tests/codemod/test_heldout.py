@@ -564,9 +564,15 @@ def written_files(where: Path) -> Dict[str, str]:
 
 
 def converse(port: int, commands: List[str]) -> List[Tuple[int, str]]:
-    """talk(), with a failure to connect or a broken session as a reply of its own."""
+    """talk(), with a failure to connect or a broken session as a reply of its own.
+
+    Where process_message raised, smtpd dropped the connection and converted code
+    answers 451 (noted). After either, the client gives up on the session, as a mail
+    client retrying later on a new connection would: the dialogue's later messages are
+    sent to neither program, so both see the same messages.
+    """
     try:
-        return [tuple(r) for r in talk(port, commands)]  # type: ignore[misc]
+        return [tuple(r) for r in talk(port, commands, gives_up_on=TEMPORARY_FAILURE)]  # type: ignore[misc]
     except (OSError, smtplib.SMTPException) as error:
         return [(-1, f"{type(error).__name__}: {error}")]
 
@@ -637,13 +643,18 @@ def run_program(python: Path, path: Path, held: HeldoutSet) -> dict:
 RUN_DETAILS = (
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),  # a client's port
     (re.compile(r" at 0x[0-9a-f]+"), " at 0x<address>"),  # an object's repr
+    # A traceback the program logs itself: converted code has helpers above the
+    # program's own lines, and 3.12+ underlines other parts of a line than 3.11.
+    (re.compile(r'^(  File "[^"]+", line )\d+', re.M), r"\1<n>"),
+    (re.compile(r"^ +[~^]+ *\n", re.M), ""),
 )
 
 
 def without_run_details(text: str, where: Path) -> str:
     """Output without what differs on every run of the same program: the directory it
     ran in (traceback paths), client ports and object addresses (asyncore's report of a
-    channel, which a program may route through its own log)."""
+    channel, which a program may route through its own log), and what differs in a
+    traceback between the program and its conversion: line numbers and underlines."""
     text = text.replace(f"{where}/", "")
     for pattern, mark in RUN_DETAILS:
         text = pattern.sub(mark, text)
@@ -690,8 +701,16 @@ def without_paths(text: str) -> str:
 
 
 def without_tracebacks(text: str) -> str:
-    """stderr without the tracebacks converted code prints with its 451 (noted)."""
+    """stderr without the tracebacks converted code prints with its 451 (noted), chained
+    ones included."""
+    text = re.sub(CHAINED, "", text)
     return re.sub(r"Traceback \(most recent call last\):\n(?:[ ^~].*\n|\n)*\S.*\n", "", text)
+
+
+CHAINED = re.compile(
+    r"\n(?:During handling of the above exception, another exception occurred"
+    r"|The above exception was the direct cause of the following exception):\n\n"
+)
 
 
 INTERRUPTED = re.compile(
