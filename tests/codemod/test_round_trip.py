@@ -135,6 +135,7 @@ CONVERTED = [
     # channels of their own EHLO and STARTTLS, smtpd's private aliases, a session attribute
     "starttls_refusal",
     "alias_session_channel",
+    "spelled_alias_channel",
     # a value the accept code computes, passed to the channel it builds
     "accept_label_channel",
     # collect_incoming_data passing the bytes on: data_received (noted)
@@ -314,6 +315,19 @@ EXTRA_DIALOGUES: Dict[str, Dict[str, List[str]]] = {
         ]
     },
     "accept_label_channel": {"label": ["XLABEL", "EHLO client.example", "XLABEL", "QUIT"]},
+    "spelled_alias_channel": {
+        "count": [
+            "XCOUNT",
+            "EHLO client.example",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "RCPT TO:<carol@example.com>",
+            "XCOUNT",
+            "DATA",
+            "XCOUNT",
+            "QUIT",
+        ],
+    },
     "alias_session_channel": {
         "traps": [
             "XSTAT",
