@@ -136,6 +136,8 @@ CONVERTED = [
     "starttls_refusal",
     "alias_session_channel",
     "spelled_alias_channel",
+    # a fixture named after the module it replaced: smtpd is the fixture from its def on
+    "fixture_named_smtpd",
     # a value the accept code computes, passed to the channel it builds
     "accept_label_channel",
     # collect_incoming_data passing the bytes on: data_received (noted)
@@ -187,6 +189,7 @@ AUTH_VERB_PROGRAMS = {"submission_auth"}
 # aiosmtpd answers RCPT and DATA with 530 where smtpd answered 503).
 AUTH_ONLY = {"auth_required"}
 STOPPED_BY_STDIN = {
+    "fixture_named_smtpd",
     "catcher_thread_base",
     "thread_local_counter",
     "thread_fixture",

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import libcst as cst
+import libcst.matchers
 from before_after import check_noop, run  # noqa: E402
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from smtpd_compat.codemod._shadowing import shadowed_names
 
 SOURCE = """
     import asyncore, smtpd
@@ -180,3 +185,78 @@ def test_a_guard_that_also_imports_another_module_stays_and_blocks():
         "t.py:5: smtpd is still used here "
         "(see migration_guide.md, section 'What needs manual work')"
     ]
+
+
+FIXTURE_NAMED_SMTPD = """
+    import asyncore
+    import smtpd
+    import threading
+
+    import pytest
+
+
+    class Sink(smtpd.SMTPServer):
+        def __init__(self):
+            super().__init__(("127.0.0.1", 0), None)
+            self.messages = []
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.messages.append(data)
+
+
+    @pytest.fixture
+    def smtpd():
+        sink = Sink()
+        threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1}, daemon=True).start()
+        return sink
+
+
+    def test_nothing_sent(smtpd):
+        assert smtpd.messages == []
+"""
+
+
+def test_a_fixture_named_after_smtpd_is_the_fixture_from_its_def_on():
+    """``smtpd`` after ``def smtpd()`` and as a test's parameter is the fixture, as Python
+    resolves it: the module goes once its real uses are converted, the fixture stays."""
+    outcome = run(FIXTURE_NAMED_SMTPD)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "import smtpd\n" not in outcome.source
+    assert "class Sink:\n" in outcome.source
+    assert "def smtpd():\n" in outcome.source
+    assert "def test_nothing_sent(smtpd):\n    assert smtpd.messages == []\n" in outcome.source
+
+
+def test_a_read_of_smtpd_before_the_fixture_is_the_module():
+    """A class body runs where it stands: above the fixture, ``smtpd`` is the module."""
+    source = FIXTURE_NAMED_SMTPD.replace(
+        "        def __init__(self):",
+        "        banner = smtpd.__version__\n\n        def __init__(self):",
+    )
+    outcome = run(source)
+    assert any("smtpd.__version__" in r.message for r in outcome.reports if not r.note)
+    assert "import smtpd\n" in outcome.source
+
+
+def test_smtpd_bound_again_under_except_importerror_is_still_the_module():
+    """``smtpd = None`` in a guard is no definition of the program's own: a method's
+    ``smtpd.SMTPServer`` stays the module's (only a def, a class or a parameter shadow)."""
+    source = (
+        "try:\n"
+        "    import smtpd\n"
+        "except ImportError:\n"
+        "    smtpd = None\n"
+        "class Sink(smtpd.SMTPServer):\n"
+        "    def __init__(self, smtpd_port):\n"
+        "        smtpd.SMTPServer.__init__(self, ('127.0.0.1', smtpd_port), None)\n"
+        "def check(smtpd):\n"
+        "    return smtpd.messages\n"
+    )
+    wrapper = MetadataWrapper(cst.parse_module(source))
+    shadowed = shadowed_names(wrapper, {"smtpd": "smtpd"})
+    m = cst.matchers
+    lines = wrapper.resolve(PositionProvider)
+    found = sorted(
+        lines[n].start.line for n in m.findall(wrapper.module, m.Name("smtpd")) if id(n) in shadowed
+    )
+    assert found == [8, 9]  # the parameter and its read; lines 2, 4, 5 and 7 are the module's

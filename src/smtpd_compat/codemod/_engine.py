@@ -14,6 +14,7 @@ from smtpd_compat.codemod._plan import SECTION_MANUAL, Plan
 from smtpd_compat.codemod._planner import make_plan
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Rule, RuleRunner
+from smtpd_compat.codemod._shadowing import shadowed_names
 from smtpd_compat.codemod.rules import RULES, channel, imports
 
 MENTIONS = ("smtpd", "asyncore", "asynchat")
@@ -72,6 +73,7 @@ class GeneratedCodeError(RuntimeError):
 def rewrite(wrapper: MetadataWrapper, rules: Sequence[Rule]) -> Outcome:
     names = LegacyNames()
     wrapper.module.visit(names)
+    names.shadowed = shadowed_names(wrapper, names.table)
     enabled = {rule.name for rule in rules}
     plan = make_plan(wrapper, names, RULES, enabled)
     module = wrapper.module

@@ -40,6 +40,9 @@ class LegacyNames(cst.CSTVisitor):
         # The names threading.Thread goes by here (``Thread`` after ``from threading import
         # Thread``): the thread rule needs them, and they are no legacy API to report.
         self.thread_class: Set[str] = {"threading.Thread"}
+        # Name nodes spelled as a legacy name that stand for something the program
+        # defined (a fixture ``def smtpd()``, a parameter): set by ``_shadowing``.
+        self.shadowed: Set[int] = set()
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -78,9 +81,16 @@ class LegacyNames(cst.CSTVisitor):
     def legacy_name(self, node: cst.BaseExpression) -> Optional[str]:
         """The canonical legacy name an expression stands for, if any."""
         dotted = dotted_name(node)
-        if dotted is None:
+        if dotted is None or id(head_name(node)) in self.shadowed:
             return None
         head, _, rest = dotted.partition(".")
         if head not in self.table:
             return None
         return f"{self.table[head]}.{rest}" if rest else self.table[head]
+
+
+def head_name(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``a`` of ``a.b.c``."""
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple, cast
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper
 
 from smtpd_compat.codemod._build import (
     EMPTY,
@@ -31,6 +32,7 @@ from smtpd_compat.codemod._build import (
 from smtpd_compat.codemod._names import LEGACY_MODULES, canonical_module, dotted_name
 from smtpd_compat.codemod._plan import Plan
 from smtpd_compat.codemod._rule import Rule
+from smtpd_compat.codemod._shadowing import shadowed_names
 
 
 @functools.lru_cache(maxsize=None)
@@ -56,9 +58,10 @@ RULE = Rule("imports", "unused legacy imports go, aiosmtpd imports come", "Rule 
 class UsedNames(cst.CSTVisitor):
     """Names used outside import statements; imports already present."""
 
-    def __init__(self) -> None:
+    def __init__(self, shadowed: Optional[Set[int]] = None) -> None:
         self.used: Set[str] = set()
         self.present: Set[Tuple[str, Optional[str]]] = set()
+        self.shadowed = shadowed or set()  # names that are not the import (_shadowing)
 
     def visit_Import(self, node: cst.Import) -> bool:
         self.present.update((dotted_name(a.name) or "", None) for a in node.names if not a.asname)
@@ -71,7 +74,8 @@ class UsedNames(cst.CSTVisitor):
         return False
 
     def visit_Name(self, node: cst.Name) -> None:
-        self.used.add(node.value)
+        if id(node) not in self.shadowed:
+            self.used.add(node.value)
 
 
 def local_name(alias: cst.ImportAlias) -> str:
@@ -159,8 +163,9 @@ def without_legacy_guards(module: cst.Module) -> cst.Module:
 def finish(plan: Plan, module: cst.Module, used_before: Set[str]) -> cst.Module:
     if not plan.convert:
         return module
-    module = without_legacy_guards(module)
-    names = UsedNames()
+    wrapper = MetadataWrapper(without_legacy_guards(module), unsafe_skip_copy=True)
+    module = wrapper.module
+    names = UsedNames(shadowed_names(wrapper, plan.names.table))
     module.visit(names)
     body: List[cst.BaseStatement] = []
     kept_comments: List[cst.EmptyLine] = []
