@@ -120,6 +120,29 @@ def _mangled_alias(old: str, name: str) -> property:
     return property(get, set_)
 
 
+class MadeOnFirstUse:
+    """An instance attribute made by ``factory`` when first read, then stored on
+    the instance (a non-data descriptor: the instance's own value wins, as for
+    ``functools.cached_property``, without its lock).
+
+    A class-level ``__getattr__`` would do the same, but it takes every attribute
+    read of every instance off CPython's specialised fast path (through
+    ``slot_tp_getattr_hook``): for a channel, some 50,000 instructions a message."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self.factory = factory
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: Optional[type] = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.factory()
+        return value
+
+
 _fqdn: List[str] = []
 _fqdn_lock = threading.Lock()
 
@@ -211,6 +234,11 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
     _fileno: Optional[int] = None  # asyncore's key in the map: none while bridged
     _skipping_body = False  # a failed message's body is being discarded
 
+    # async_chat's output queue and input list, made on first use (a bridged
+    # channel sends at once and seldom needs either; idle memory, bench/).
+    producer_fifo = MadeOnFirstUse(collections.deque)
+    incoming = MadeOnFirstUse(list)
+
     _SMTPChannel__server = _mangled_alias("server", "smtp_server")
     _SMTPChannel__line = _mangled_alias("line", "received_lines")
     _SMTPChannel__state = _mangled_alias("state", "smtp_state")
@@ -296,19 +324,6 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
         self._map = map if map is not None else {}
         self.socket = conn
         self.connected = True
-
-    def __getattr__(self, name: str) -> Any:
-        """async_chat's ``producer_fifo`` and ``incoming``, made on first use (a
-        bridged channel sends at once and seldom needs either)."""
-        value: Any
-        if name == "producer_fifo":
-            value = collections.deque()
-        elif name == "incoming":
-            value = []
-        else:
-            raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
-        setattr(self, name, value)
-        return value
 
     # -- state --------------------------------------------------------------
 
