@@ -49,7 +49,7 @@ import socket
 import ssl
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, cast
+from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, cast
 
 from aiosmtpd.proxy_protocol import get_proxy
 from aiosmtpd.smtp import SMTP as AioSMTP
@@ -171,6 +171,7 @@ class LegacyConnection:
         self.pending_bytes = 0  # size of the message ``pending`` hands to user code
         self.in_job = False
         self.idle_commands = 0  # commands since the last message, for the flood limit
+        self.output_queue: Optional[Deque[Any]] = None  # the channel's producer_fifo, once made
 
     # socket-like surface
     def getpeername(self) -> Any:
