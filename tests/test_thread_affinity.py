@@ -6,6 +6,7 @@ under smtpd_compat; their whole output is compared."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import select
 import smtplib
@@ -273,3 +274,37 @@ def test_a_session_whose_process_message_ended_the_loop_is_not_left_waiting() ->
             client.close()
     finally:
         server.close()
+
+
+def test_user_code_sees_no_running_event_loop_and_can_run_its_own(make_server: Any) -> None:
+    """Legacy ran hooks with no asyncio loop running: ``asyncio.run()`` inside
+    ``process_message`` and inside a channel's hook works, for every message of a
+    session (the engine runs its loop on the same thread, between the hooks)."""
+    seen: List[Any] = []
+
+    async def answer() -> int:
+        await asyncio.sleep(0)
+        return 42
+
+    def look(where: str) -> None:
+        seen.append((where, asyncio._get_running_loop(), asyncio.run(answer())))
+
+    class Channel(smtpd_compat.SMTPChannel):
+        def smtp_NOOP(self, arg: str) -> None:
+            look("smtp_NOOP")
+            super().smtp_NOOP(arg)
+
+    class UsesAsyncio(Recorder):
+        def process_message(self, *args: Any, **kwargs: Any) -> Any:
+            look("process_message")
+            return super().process_message(*args, **kwargs)
+
+    stock = make_server(UsesAsyncio)
+    custom = make_server(UsesAsyncio)
+    custom.channel_class = Channel
+    for server in (stock, custom):
+        with smtp_client(server) as client:
+            for body in ("one", "two", "three"):
+                assert client.sendmail("a@b.c", ["d@e.f"], body) == {}
+            assert client.noop()[0] == 250
+    assert seen == [("process_message", None, 42)] * 6 + [("smtp_NOOP", None, 42)]

@@ -49,7 +49,7 @@ import socket
 import ssl
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, cast
+from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple, cast
 
 from aiosmtpd.proxy_protocol import get_proxy
 from aiosmtpd.smtp import SMTP as AioSMTP
@@ -59,6 +59,25 @@ from ._auth import auth_succeeded
 from ._channel import SMTPChannel
 from ._lifecycle import IN_USER_CODE, READING, Event, Session, next_session_state
 from ._threads import Done, EventLoopThread, Job, ends_program_loop, engine_loop_running_here
+
+# The session states and events the engine reads, as module globals: reading an
+# attribute of an Enum class goes through ``EnumType.__getattr__``'s slot on
+# Python <= 3.11 (a few hundred instructions; several reads a message), a global
+# is one specialised instruction.
+ACCEPTING = Session.ACCEPTING
+CLOSED = Session.CLOSED
+DRAINING = Session.DRAINING
+SWITCHING_TLS = Session.SWITCHING_TLS
+ACCEPTED = Event.ACCEPTED
+CLOSE = Event.CLOSE
+HANDSHAKE_DONE = Event.HANDSHAKE_DONE
+HANDSHAKE_FAILED = Event.HANDSHAKE_FAILED
+JOB_DONE = Event.JOB_DONE
+JOB_STARTED = Event.JOB_STARTED
+LOST = Event.LOST
+SHUTDOWN = Event.SHUTDOWN
+STARTTLS = Event.STARTTLS
+TIMEOUT = Event.TIMEOUT
 
 log = logging.getLogger("smtpd_compat")
 monotonic = time.monotonic
@@ -152,6 +171,7 @@ class LegacyConnection:
         self.pending_bytes = 0  # size of the message ``pending`` hands to user code
         self.in_job = False
         self.idle_commands = 0  # commands since the last message, for the flood limit
+        self.output_queue: Optional[Deque[Any]] = None  # the channel's producer_fifo, once made
 
     # socket-like surface
     def getpeername(self) -> Any:
@@ -322,7 +342,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         super().__init__(NO_HOOKS, **kwargs)
         self.server = server
         self.holder = holder  # our hold on the event loop (its helper thread), dropped at the end
-        self.state = Session.ACCEPTING
+        self.state = ACCEPTING
         self.conn: Optional[LegacyConnection] = None
         self.inline = False
         self._job: Optional[Job] = None
@@ -341,7 +361,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         """Move to the state ``event`` leads to; entering CLOSED ends the session."""
         before = self.state
         self.state = next_session_state(before, event)
-        if self.state is Session.CLOSED and before is not Session.CLOSED:
+        if self.state is CLOSED and before is not CLOSED:
             self._on_closed()
 
     def _on_closed(self) -> None:
@@ -369,7 +389,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
     @property
     def open(self) -> bool:
-        return self.state is not Session.CLOSED and self.transport is not None
+        return self.state is not CLOSED and self.transport is not None
 
     @property
     def busy(self) -> bool:
@@ -389,10 +409,10 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         self.data_received(self._read_buffer[:nbytes].tobytes())
 
     def data_received(self, data: bytes) -> None:
-        if self.state is Session.ACCEPTING and self.conn is None:  # a PROXY header
+        if self.state is ACCEPTING and self.conn is None:  # a PROXY header
             super().data_received(data)
             return
-        if self.state is Session.CLOSED:
+        if self.state is CLOSED:
             return
         self._last_activity = monotonic()  # what the loop's time() reads
         self._input.append(data)
@@ -408,7 +428,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
     def eof_received(self) -> Optional[bool]:
         """Finish what was received before EOF (asyncore did), then close."""
-        if self.state is Session.ACCEPTING and self.conn is None:
+        if self.state is ACCEPTING and self.conn is None:
             return bool(super().eof_received())
         self._eof = True
         self._pump()
@@ -418,7 +438,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         if self._timeout_handle is None:  # lost before aiosmtpd armed its timer
             self._reset_timeout()
         super().connection_lost(error)
-        self._fire(Event.LOST)
+        self._fire(LOST)
         self._finalize()
 
     def resume_writing(self) -> None:
@@ -441,13 +461,13 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         """Idle past the timeout: close. Waiting for user code or for the TLS
         handshake (which has its own timeout) is not idling."""
         remaining = self._timeout_duration - (self.loop.time() - self._last_activity)
-        if self.busy or self.state is Session.SWITCHING_TLS:
+        if self.busy or self.state is SWITCHING_TLS:
             remaining = self._timeout_duration
-        if remaining > 0 and self.state is not Session.CLOSED:
+        if remaining > 0 and self.state is not CLOSED:
             self._timeout_handle = self.loop.call_later(remaining, self._timeout_cb)
             return
         log.info("%r connection timeout", self.peer)
-        self._fire(Event.TIMEOUT)
+        self._fire(TIMEOUT)
 
     # -- the session -----------------------------------------------------------
 
@@ -456,13 +476,13 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         server = self.server
         if not server.serving:  # accepted just before close(): 421, never a hang
             cast(asyncio.WriteTransport, self.transport).write(SHUTDOWN_REPLY)
-            self._fire(Event.CLOSE)
+            self._fire(CLOSE)
             return
         server._connections.add(self)
         if self._proxy_timeout is not None and not await self._read_proxy_header():
-            self._fire(Event.TIMEOUT if self.state is Session.ACCEPTING else Event.CLOSE)
+            self._fire(TIMEOUT if self.state is ACCEPTING else CLOSE)
             return
-        if self.state is not Session.ACCEPTING:
+        if self.state is not ACCEPTING:
             return
         assert self.transport is not None
         self.conn = LegacyConnection(self, self.transport.get_extra_info("socket"))
@@ -472,7 +492,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         conn, addr = self.conn, self.peer
         if server._accepts_inline():
             self._guarded(server.handle_accepted, conn, addr, guard=server)
-            self._fire(Event.ACCEPTED)
+            self._fire(ACCEPTED)
             self._accepted()
             self._pump()
         else:
@@ -514,11 +534,11 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             self._flush()
             if self._paused:  # type: ignore[attr-defined]  # the client is not reading
                 return
-            if self.state is Session.DRAINING and not self._in_transaction():
+            if self.state is DRAINING and not self._in_transaction():
                 self._shut_down()
                 return
             if conn.closing:
-                self._fire(Event.CLOSE)
+                self._fire(CLOSE)
             elif conn.pending is not None:
                 self._start_deferred(conn)
             elif conn.tls_requested:
@@ -527,7 +547,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
                 self._feed_input(conn)
                 continue
             elif self._eof:
-                self._fire(Event.CLOSE)
+                self._fire(CLOSE)
             elif self._reading_paused:
                 if self.server._bodies.over_budget():
                     self.server._bodies.waiting.add(self)  # resumed when bodies go
@@ -598,7 +618,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         self._run_user_code(work, done)
 
     def _run_user_code(self, work: Callable[[], Any], done: Done) -> None:
-        self._fire(Event.JOB_STARTED)
+        self._fire(JOB_STARTED)
         self._job = Job(work, done, owner=self)
         self.server._jobs.submit(self._job)
 
@@ -606,8 +626,8 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         self._job = None
         if error is not None and not self.server._jobs_on_program_thread:
             self.server._exit_loop(error)  # SystemExit in the pool: end the program's loop
-        self._fire(Event.JOB_DONE)
-        if self.state is Session.CLOSED:
+        self._fire(JOB_DONE)
+        if self.state is CLOSED:
             return
         if then is not None:
             then()
@@ -653,8 +673,8 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
 
         self._job = None
         self._release_queued_bytes()
-        self._fire(Event.JOB_DONE)
-        if self.state is Session.CLOSED:
+        self._fire(JOB_DONE)
+        if self.state is CLOSED:
             return
         self._guarded(finish)
         if self.conn is not None:
@@ -668,7 +688,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         conn = self.conn
         if conn is not None and conn.outgoing:
             transport: Any = self.transport  # (``open``, inline: called on every pump)
-            if transport is not None and self.state is not Session.CLOSED:
+            if transport is not None and self.state is not CLOSED:
                 transport.write(conn.take_output())
 
     def flush_threadsafe(self) -> None:
@@ -681,7 +701,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         conn = self.conn
         assert conn is not None and conn.channel is not None
         conn.tls_requested = False
-        if self.state is Session.DRAINING:
+        if self.state is DRAINING:
             self._shut_down()
             return
         # Plaintext pipelined after STARTTLS is never read (CVE-2024-34083): what
@@ -691,7 +711,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         self._input.clear()
         self._input_size = 0
         conn.channel._inbuf = b""
-        self._fire(Event.STARTTLS)
+        self._fire(STARTTLS)
         cast(asyncio.WriteTransport, self.transport).write(b"220 Ready to start TLS\r\n")
         self.loop.create_task(self._switch_to_tls(conn, conn.channel))
 
@@ -710,11 +730,11 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         except Exception as exc:
             log.warning("%r TLS handshake failed: %r", self.peer, exc)
             plain.abort()  # asyncio tells no protocol of ours that it is gone
-            self._fire(Event.HANDSHAKE_FAILED)
+            self._fire(HANDSHAKE_FAILED)
             self.loop.call_soon(self._finalize)
             return
         assert secure is not None
-        if self.state is Session.CLOSED:
+        if self.state is CLOSED:
             secure.close()
             return
         self.transport = secure
@@ -722,7 +742,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             name: secure.get_extra_info(name) for name in ("ssl_object", "peercert", "cipher")
         }
         self._last_activity = self.loop.time()
-        self._fire(Event.HANDSHAKE_DONE)
+        self._fire(HANDSHAKE_DONE)
         # RFC 3207 4.2: forget everything learnt before TLS.
         conn.in_job = True
         channel._set_rset_state()
@@ -738,25 +758,25 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
         """Done once the session is over."""
         if self._over_future is None:
             self._over_future = self.loop.create_future()
-            if self.state is Session.CLOSED:
+            if self.state is CLOSED:
                 self._over_future.set_result(None)
         return self._over_future
 
     def drain(self) -> None:
         """Shutting down: end the session as soon as no transaction is under way."""
-        self._fire(Event.SHUTDOWN)
+        self._fire(SHUTDOWN)
         self._pump()
 
     def _shut_down(self) -> None:
         self._flush()
         if self.transport is not None and not self.transport.is_closing():
             cast(asyncio.WriteTransport, self.transport).write(SHUTDOWN_REPLY)
-        self._fire(Event.CLOSE)
+        self._fire(CLOSE)
 
     def force_close(self) -> None:
         """The drain time is over (or its user code will never run): ``421``
         unless user code holds the session, then close."""
-        if self.state is Session.CLOSED:
+        if self.state is CLOSED:
             return
         if not self.busy:
             self._shut_down()
@@ -766,7 +786,7 @@ class LegacySMTP(AioSMTP, asyncio.BufferedProtocol):
             self._release_queued_bytes()
             self._shut_down()
             return
-        self._fire(Event.CLOSE)
+        self._fire(CLOSE)
 
     def _release_queued_bytes(self) -> None:
         self.server._bodies.remove(self._queued_bytes)

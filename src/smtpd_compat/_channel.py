@@ -27,7 +27,7 @@ import sys
 import threading
 import warnings
 from email._header_value_parser import get_addr_spec, get_angle_addr
-from typing import Any, Callable, DefaultDict, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, DefaultDict, Deque, Dict, List, Optional, Tuple, Union
 
 from ._auth import AuthExchange
 from ._chat import ChatBase
@@ -120,6 +120,53 @@ def _mangled_alias(old: str, name: str) -> property:
     return property(get, set_)
 
 
+class MadeOnFirstUse:
+    """An instance attribute made by ``factory`` when first read, then stored on
+    the instance (a non-data descriptor: the instance's own value wins, as for
+    ``functools.cached_property``, without its lock).
+
+    A class-level ``__getattr__`` would do the same, but it takes every attribute
+    read of every instance off CPython's specialised fast path (through
+    ``slot_tp_getattr_hook``): for a channel, some 50,000 instructions a message."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self.factory = factory
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: Optional[type] = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.factory()
+        return value
+
+
+class OutputQueueOnFirstUse:
+    """async_chat's ``producer_fifo``, made on first use and kept by the
+    channel's engine (``output_queue``, None until then), where the dialogue
+    looks to know whether output is queued without making the queue.
+
+    Not in the channel's own attributes: 30 of them at most keep CPython's
+    key-sharing (idle memory, bench/), and reading its ``__dict__`` would
+    materialise the dictionary, which stops CPython 3.11 specialising method
+    calls on it."""
+
+    def __get__(self, channel: Any, owner: Optional[type] = None) -> Any:
+        if channel is None:
+            return self
+        holder = getattr(channel, "_engine", channel)
+        fifo = getattr(holder, "output_queue", None)
+        if fifo is None:
+            fifo = collections.deque()
+            self.__set__(channel, fifo)
+        return fifo
+
+    def __set__(self, channel: Any, value: Any) -> None:
+        getattr(channel, "_engine", channel).output_queue = value
+
+
 _fqdn: List[str] = []
 _fqdn_lock = threading.Lock()
 
@@ -155,6 +202,8 @@ class DirectEngine:
     No event loop serves it: ``process_message`` runs inside ``found_terminator``
     (its exceptions propagate out of ``handle_read``), and STARTTLS and AUTH stay
     unknown commands, as in the stdlib."""
+
+    output_queue: Optional[Deque[Any]] = None  # the channel's producer_fifo
 
     suspended = False
     closing = False
@@ -210,6 +259,11 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
     _direct = False  # built on a socket object (set in __init__)
     _fileno: Optional[int] = None  # asyncore's key in the map: none while bridged
     _skipping_body = False  # a failed message's body is being discarded
+
+    # async_chat's output queue and input list, made on first use (a bridged
+    # channel sends at once and seldom needs either; idle memory, bench/).
+    producer_fifo = OutputQueueOnFirstUse()
+    incoming = MadeOnFirstUse(list)
 
     _SMTPChannel__server = _mangled_alias("server", "smtp_server")
     _SMTPChannel__line = _mangled_alias("line", "received_lines")
@@ -297,19 +351,6 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
         self.socket = conn
         self.connected = True
 
-    def __getattr__(self, name: str) -> Any:
-        """async_chat's ``producer_fifo`` and ``incoming``, made on first use (a
-        bridged channel sends at once and seldom needs either)."""
-        value: Any
-        if name == "producer_fifo":
-            value = collections.deque()
-        elif name == "incoming":
-            value = []
-        else:
-            raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
-        setattr(self, name, value)
-        return value
-
     # -- state --------------------------------------------------------------
 
     def _set_post_data_state(self) -> None:
@@ -353,7 +394,7 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
             not self._direct
             and self.connected
             and len(data) <= self.ac_out_buffer_size
-            and not self.__dict__.get("producer_fifo")
+            and not self._engine.output_queue
             and type(self).initiate_send is _initiate_send
         ):
             sent = self.send(data)
@@ -454,17 +495,17 @@ class SMTPChannel(ChatBase, AuthExchange):  # type: ignore[misc]
         Stops early when the engine suspends the dialogue (a message handed to
         ``process_message`` elsewhere); the rest waits in ``ac_in_buffer``."""
         self.ac_in_buffer += data
-        engine, attributes = self._engine, self.__dict__
+        engine = self._engine
         try:
             while self.ac_in_buffer and not engine.suspended and not engine.closing:
                 step = self._skip_body if self._skipping_body else self._split_once
                 more = step()
-                if attributes.get("producer_fifo"):  # async_chat.close_when_done() unbound
+                if engine.output_queue:  # async_chat.close_when_done() unbound
                     self.initiate_send()
                 if not more:
                     break
         finally:
-            if attributes.get("producer_fifo"):
+            if engine.output_queue:
                 self.initiate_send()
 
     def _split_once(self) -> bool:

@@ -44,6 +44,8 @@ from ._lifecycle import Server as ServerState
 from ._threads import EventLoopThread, ProgramLoopJobs, WorkerPool
 
 log = logging.getLogger("smtpd_compat")
+#: Read on every poll: a global, not an Enum class attribute (see ``_bridge``).
+LISTENING = ServerState.LISTENING
 
 SocketMap = Dict[int, Any]
 _fallback_map: SocketMap = {}
@@ -370,7 +372,7 @@ class SMTPServer:
 
     @property
     def serving(self) -> bool:
-        return self._state is ServerState.LISTENING
+        return self._state is LISTENING
 
     @property
     def _jobs(self) -> Any:
@@ -451,7 +453,7 @@ class SMTPServer:
         return self.socket.getsockname()
 
     def readable(self) -> bool:
-        return self._state is ServerState.LISTENING  # (serving: asked on every poll)
+        return self._state is LISTENING  # (serving: asked on every poll)
 
     def writable(self) -> bool:
         return False
