@@ -529,8 +529,16 @@ SHAPES6: Dict[str, str] = {
     "busy_wait_debug_thread": "DebuggingServer subclass not calling base, busy-wait main thread",
     "mta_sim_debugging": "course simulator: DebuggingServer subclass printing TODOs, argparse",
     "phisher_debug_proxy": "phishing toolkit: (PureProxy, object), 4-arg, debugging drops",
+    "maillurker_staticmethod_start": "Django catcher: staticmethod start(), parsestr(bytes)",
+    "linotp_process_loop_count": "OTP tests: Process runs loop(5, False, None, n), port via Queue",
+    "full_signature_forwarding": "tutorial: full stdlib signature re-declared, positional super()",
+    "mail_simulator_mailboxes": "course simulator: decode_data=True 4-arg, per-recipient folders",
+    "efab_bot_poll_loop": "chat bot: getopt config, count=1 loop alternating with bot polling",
+    "fernet_auth_channel": "student server: AUTH channel, validator class attribute, 530 gate",
+    "telegram_header_strip": "alert forwarder: 4-arg, os.environ in process_message, header strip",
 }
 STOPPED_BY_STDIN6 = {
+    "linotp_process_loop_count",
     "httptest_getattribute_thread",
     "semaphore_setupclass_mock",
     "flask_decode_param_thread",
@@ -607,6 +615,19 @@ EXTRA_DIALOGUES6: Dict[str, Dict[str, List[str]]] = {
             "MAIL FROM:<alice@example.com>",
             "QUIT",
         ],
+    },
+    "fernet_auth_channel": {
+        "auth_plain": [
+            "EHLO client.example",
+            "MAIL FROM:<early@example.com>",
+            f"AUTH PLAIN {plain('user', 'secret')}",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+        "auth_refused": ["HELO client.example", f"AUTH PLAIN {plain('user', 'wrong')}"],
+        "auth_login": ["EHLO client.example", "AUTH LOGIN", B64_USER, B64_SECRET, "QUIT"],
     },
 }
 # Class d programs of the sixth set: strict xfails, as SILENT above (none measured yet).
