@@ -46,6 +46,20 @@ c 12, d 3. One d was a silent change in converted code (a copied EHLO reading
 what the 451 note already covers (a dialogue's second message after the 451, which smtpd's
 drop never let through) and a traceback's line numbers in the program's own log, since
 fixed in the harness (``converse``, ``RUN_DETAILS``). The set is seen from then on.
+
+``heldout6/`` is the sixth set: 30 programs in the shapes of further public programs (none
+the model of a program in the first five sets), weighted as USAGE.md counts real usage:
+18 SMTPServer subclasses handling process_message themselves, 7 customising SMTPChannel
+(AUTH channels, copied found_terminator, a channel-level process_message, name-mangled
+privates), 4 DebuggingServer (2 instances, 2 subclasses) and 1 PureProxy; seven have the
+4-argument process_message that raised TypeError under 3.11's default decode_data, three
+more raise inside process_message. Start-ups: bare loops, try/except around the loop,
+signal handlers, loop threads and an executor, count=1 polling (one beside a bot), a
+multiprocessing.Process with a positional count, context managers. It was written by
+someone who had not read the codemod, its rule tests, its round-trip programs or any
+converted output, and who never ran the codemod on it: only the legacy side was run (each
+program three times, side by side, with the same result) to check that each program
+starts, answers and stops reliably.
 """
 
 from __future__ import annotations

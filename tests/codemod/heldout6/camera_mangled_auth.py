@@ -33,7 +33,7 @@ LOGGER = logging.getLogger(__name__)
 LOGGER.addHandler(logging.StreamHandler())
 
 
-class SMTPLogger:
+class SMTPLogger(object):  # noqa: UP004
     """Simple class that logs via logging module."""
 
     def write(self, message):
@@ -44,7 +44,7 @@ class SMTPLogger:
 smtpd.DEBUGSTREAM = SMTPLogger()
 
 
-class SMTPAuth:
+class SMTPAuth(object):  # noqa: UP004
     """Simple class that performs authentication of a camera."""
 
     cameras = {b"cam1": b"secret"}

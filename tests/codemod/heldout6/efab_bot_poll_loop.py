@@ -108,7 +108,8 @@ class EFABServer(SMTPServer):
         self.bot = telegram_bot
         self.quiet = quiet
         self.debug = debug
-        super().__init__((listen_address, listen_port), None, decode_data=True)
+        super(EFABServer, self).__init__(  # noqa: UP008
+            (listen_address, listen_port), None, decode_data=True)
 
     def process_message(self, peer, mailfrom, rcpttos, data):
         record(peer, mailfrom, rcpttos, data)

@@ -6,6 +6,8 @@
 # prints "started" and runs asyncore.loop() in try/except KeyboardInterrupt: pass.
 # (File names drop the recipe's timestamp prefix.)
 
+from __future__ import print_function  # noqa: UP010
+
 import asyncore
 from smtpd import SMTPServer
 

@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import smtpd
+import socket
 import sys
 from argparse import SUPPRESS, ArgumentParser
 
@@ -72,7 +73,7 @@ class FakeMail:
         try:
             self.server = FakeServer(self.host, self.port, self.output_dir, self.only_log,
                                      self.open_mail)
-        except OSError as e:
+        except socket.error as e:  # noqa: UP024
             self.quit(str(e))
         print(self.server.socket.getsockname()[1], flush=True)
         self.logger.info(f"Listening on {self.host}:{self.port}")

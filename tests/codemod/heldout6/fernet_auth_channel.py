@@ -54,14 +54,14 @@ def encode_b64(data):
     return encoded.decode("utf-8")
 
 
-class FakeCredentialValidator:
+class FakeCredentialValidator(object):  # noqa: UP004
     def __init__(self, username, password, chanel):
         self.username = username
         self.password = password
         self.chanel = chanel
 
     def validate(self):
-        with open("config.json") as f:
+        with open("config.json", "r") as f:  # noqa: UP015
             for line in f:
                 log1, password1 = line.split()
                 if str(log1) == self.username and str(password1) == self.password:

@@ -5,7 +5,8 @@
 # in a module-level list; a Flask page joins the list into HTML; run_smtp() builds the
 # server and runs a bare asyncore.loop() on a Thread started under __main__, then the web
 # app runs in the main thread. (The Flask app is a stand-in that serves until stdin closes
-# and then prints the page once; the thread is a daemon here so that the program ends.)
+# and then prints the page once; the thread is a daemon here so that the program ends,
+# and the main thread waits for the port line before its own output.)
 import asyncore
 import email
 import smtpd
@@ -68,10 +69,14 @@ def run_http():
 def run_smtp():
     server = CustomSMTPServer(("127.0.0.1", 0), None)
     print(server.socket.getsockname()[1], flush=True)
+    port_printed.set()
     asyncore.loop()
 
+
+port_printed = threading.Event()
 
 if __name__ == "__main__":
     smtpTh = threading.Thread(target=run_smtp, daemon=True)
     smtpTh.start()
+    port_printed.wait(10)
     run_http()

@@ -15,7 +15,8 @@ class CustomSMTPServer(smtpd.SMTPServer):
     def __init__(self, localaddr, remoteaddr, data_size_limit=33554432, map=None,
                  enable_SMTPUTF8=False, decode_data=False):
         # 再利用している
-        super().__init__(localaddr, remoteaddr, data_size_limit, map,
+        super(CustomSMTPServer, self).__init__(  # noqa: UP008
+            localaddr, remoteaddr, data_size_limit, map,
                                                enable_SMTPUTF8, decode_data)
 
     def process_message(self, peer, mailfrom, rcpttos, data):

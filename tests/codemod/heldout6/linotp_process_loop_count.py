@@ -51,7 +51,7 @@ def get_otp_mail(queue, timeout):
     smtpserver.close()
 
 
-class SmtpMessageServer:
+class SmtpMessageServer(object):  # noqa: UP004
     """Start an SMTP server in a process and read the results back to the tester."""
 
     def __init__(self, message_timeout):

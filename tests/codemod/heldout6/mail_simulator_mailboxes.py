@@ -22,7 +22,8 @@ class MailServerSimulator(smtpd.SMTPServer):
 
     def __init__(self, bind_addr, port):
         smtpd.SMTPServer.__init__(self, (bind_addr, port), None, decode_data=True)
-        print(f"Mail server simulator listening on {bind_addr} port {port}. To stop, press Ctrl+C")
+        print("Mail server simulator listening on {} port {}. To stop, press Ctrl+C".format(  # noqa: UP032
+            bind_addr, port))
 
     def process_message(self, peer, mailfrom, rcpttos, data):
         record(peer, mailfrom, rcpttos, data)

@@ -86,7 +86,9 @@ class Lurker(smtpd.SMTPServer):
                 message.parts.append(part.get_content_type())
 
         logger.info(
-            f"Saved email from '{message.peer}:{message.port}' with {len(message.parts)} parts."
+            "Saved email from '{}:{}' with {} parts.".format(  # noqa: UP032
+                message.peer, message.port, len(message.parts)
+            )
         )
         return
 
@@ -134,7 +136,11 @@ class Lurker(smtpd.SMTPServer):
             Lurker.THREAD.start()
             # Sleep to make sure our Lurker instance is ready.
             sleep(2)
-        logger.info(f"Started listening on {settings.SMTPD_ADDRESS}:{settings.SMTPD_PORT}")
+        logger.info(
+            "Started listening on {}:{}".format(  # noqa: UP032
+                settings.SMTPD_ADDRESS, settings.SMTPD_PORT
+            )
+        )
         if cleaner:
             logger.info("Scheduled cleaner task in background.")
 

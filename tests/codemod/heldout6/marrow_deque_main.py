@@ -9,6 +9,8 @@
 # script, the classmethod main() builds the server, prints where it runs and calls
 # loop() in try/except KeyboardInterrupt: pass. (The default port is 0 here, not 2526.)
 
+from __future__ import print_function  # noqa: UP010
+
 from asyncore import loop
 from collections import deque, namedtuple
 from email.parser import Parser

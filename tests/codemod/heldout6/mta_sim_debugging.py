@@ -21,7 +21,7 @@ class config:
 
 class MessageTransferAgentServer(smtpd.DebuggingServer):
     def __init__(self, localaddr, remoteaddr):
-        super().__init__(localaddr, remoteaddr)
+        super(MessageTransferAgentServer, self).__init__(localaddr, remoteaddr)  # noqa: UP008
 
     def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
         record(peer, mailfrom, rcpttos, data, **kwargs)

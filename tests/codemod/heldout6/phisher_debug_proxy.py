@@ -24,15 +24,17 @@ def Cache(lifetime):
     return decorate
 
 
-class KingPhisherSMTPServer(smtpd.PureProxy):
+class KingPhisherSMTPServer(smtpd.PureProxy, object):  # noqa: UP004
     """An SMTP server useful for debugging. Messages handled by this server
     are not forwarded anywhere."""
 
     def __init__(self, localaddr, remoteaddr, debugging=False):
         self.debugging = debugging
         self.logger = logging.getLogger("KingPhisher.SMTPD")
-        super().__init__(localaddr, remoteaddr)
-        self.logger.info(f"open relay listening on {localaddr[0]}:{localaddr[1]}")
+        super(KingPhisherSMTPServer, self).__init__(localaddr, remoteaddr)  # noqa: UP008
+        self.logger.info(
+            "open relay listening on {0}:{1}".format(localaddr[0], localaddr[1])  # noqa: UP030, UP032
+        )
         if self.debugging:
             self.logger.warning("debugging mode is enabled, all messages will be dropped")
 
@@ -49,7 +51,9 @@ class KingPhisherSMTPServer(smtpd.PureProxy):
         )
         if self.debugging:
             return
-        super().process_message(peer, mailfrom, rcpttos, data)
+        super(KingPhisherSMTPServer, self).process_message(  # noqa: UP008
+            peer, mailfrom, rcpttos, data
+        )
 
     def serve_forever(self):
         asyncore.loop()

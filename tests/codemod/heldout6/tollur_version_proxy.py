@@ -93,7 +93,7 @@ class SMTPProxy(smtpd.SMTPServer):
         self.password = password
         self.tls_mode = tls_mode
         self.handler = handler
-        super().__init__(
+        super(SMTPProxy, self).__init__(  # noqa: UP008
             (self.server_address, self.server_port), (self.upstream_address, self.upstream_port)
         )
 
