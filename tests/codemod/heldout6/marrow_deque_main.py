@@ -50,7 +50,8 @@ class DebuggingSMTPServer(SMTPServer, Thread):
     def main(cls):
         server = cls()
         print(server.address[1], flush=True)
-        print("Debugging SMTP server is running on ", server.address[0], sep="")
+        print("Debugging SMTP server is running on ", server.address[0], ":", server.address[1],
+              sep="")
         print("Press Control+C to stop.")
         try:
             loop()

@@ -21,7 +21,7 @@ _LOG = logging.getLogger("pygrader")
 _handler = logging.StreamHandler(sys.stderr)
 _handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
 _LOG.addHandler(_handler)
-_LOG.setLevel(logging.DEBUG)
+_LOG.setLevel(logging.INFO)
 
 
 class SMTPChannel(_smptd.SMTPChannel):
