@@ -521,7 +521,7 @@ SILENT5: Dict[str, str] = {}
 # modelled, written without reading the codemod.
 SHAPES6: Dict[str, str] = {
     "fakemail_sigint_quit": "mail catcher: SIGINT handler sys.exit()s, class counter dict, .eml",
-    "httptest_getattribute_thread": "test lib: (SMTPServer, Thread), 4-arg, __getattribute__, with",
+    "cloak_service_before_init": "alias filter: logging and a service before base init, 4-arg",
     "recmail_signal_dblogger": "framework command: 4-arg, signal send, unkept server, bare loop",
     "marrow_deque_main": "mailer tests: renamed 4-arg, self._stop Event, classmethod main()",
     "semaphore_setupclass_mock": "API tests: explicit options, global counters, Semaphores",
@@ -549,11 +549,10 @@ SHAPES6: Dict[str, str] = {
     "mail_simulator_mailboxes": "course simulator: decode_data=True 4-arg, per-recipient folders",
     "efab_bot_poll_loop": "chat bot: getopt config, count=1 loop alternating with bot polling",
     "fernet_auth_channel": "student server: AUTH channel, validator class attribute, 530 gate",
-    "telegram_header_strip": "alert forwarder: 4-arg, os.environ in process_message, header strip",
+    "dhke_args_namespace": "DH demo: __init__(argparse namespace), 4-arg, close() on ^C",
 }
 STOPPED_BY_STDIN6 = {
     "linotp_process_loop_count",
-    "httptest_getattribute_thread",
     "semaphore_setupclass_mock",
     "flask_decode_param_thread",
     "e2e_catcher_checks",
