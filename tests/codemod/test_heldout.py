@@ -55,7 +55,7 @@ privates), 4 DebuggingServer (2 instances, 2 subclasses) and 1 PureProxy; seven 
 4-argument process_message that raised TypeError under 3.11's default decode_data, three
 more raise inside process_message. Start-ups: bare loops, try/except around the loop,
 signal handlers, loop threads and an executor, count=1 polling (one beside a bot), a
-multiprocessing.Process with a positional count, context managers. It was written by
+multiprocessing.Process with a positional count inside a context manager. It was written by
 someone who had not read the codemod, its rule tests, its round-trip programs or any
 converted output, and who never ran the codemod on it: only the legacy side was run (each
 program three times, side by side, with the same result) to check that each program
