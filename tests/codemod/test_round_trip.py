@@ -163,6 +163,8 @@ CONVERTED = [
     "portable_options_sink",
     # a (DebuggingServer, Thread) class whose run() makes its own server (_vestigial)
     "catcher_thread_base",
+    # the base __init__ chosen by a sys.version_info check (_versions)
+    "version_gated_init",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

@@ -72,6 +72,7 @@ from smtpd_compat.codemod._threads import (
     skipped_ids,
     socket_map_alias,
 )
+from smtpd_compat.codemod._versions import version_branches
 from smtpd_compat.codemod._vestigial import UNUSED_BASE, unused_server_base
 
 # ``self.server`` (instance methods), ``cls.server`` (a test's setUpClass/tearDownClass):
@@ -310,7 +311,8 @@ class Planner(cst.CSTVisitor):
     def check_init(self, server: ServerClass) -> bool:
         if server.init is None:
             return True
-        calls = [s for s in block_body(server.init.body) if self.is_base_init(s, server)]
+        statements, server.version_ifs = version_branches(block_body(server.init.body))
+        calls = [s for s in statements if self.is_base_init(s, server)]
         if len(calls) != 1:
             self.block(
                 server.init,
