@@ -21,6 +21,7 @@ from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, ma
 from smtpd_compat.codemod._close import kept_dispatcher_names
 from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._keyword_dict import spelled_out
+from smtpd_compat.codemod._made_per_message import per_message_reason
 from smtpd_compat.codemod._mixins import defined_names, mixin_problems, split_mixins
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
@@ -444,6 +445,12 @@ class Planner(cst.CSTVisitor):
         for call in self.calls:
             name = dotted_name(call.func)
             legacy = self.legacy(call.func)
+            makes = name in classes or name in self.plan.debugging_classes
+            makes |= legacy in ("smtpd.SMTPServer", "smtpd.DebuggingServer", "smtpd.PureProxy")
+            per_message = per_message_reason(call, [s.node for s in self.plan.servers])
+            if makes and per_message is not None:  # no start-up there (_made_per_message)
+                self.block(call, per_message, SECTION_STARTUP)
+                continue
             chosen = None if name in classes else chosen_classes(call.func, self.module, classes)
             if name in classes and classes[name].thread is not None:
                 called.add(name)
