@@ -153,7 +153,7 @@ def bind_arguments(
     if channel.bound_by is not None:
         return f"{channel.bound_by} and {server.name.value} build it, each with its own arguments"
     extras = ", ".join(p.name.value for p in channel.init_extras)
-    if not isinstance(building, cst.FunctionDef):
+    if not isinstance(building, cst.FunctionDef) or calls_base_accept(building):
         return (
             f"its __init__ takes {extras}, which smtpd's channel_class call filled with its own "
             "data_size_limit, map, enable_SMTPUTF8 and decode_data"
@@ -174,6 +174,12 @@ def bind_arguments(
     channel.init_code = [substituted(s, values) for s in [*moved, *channel.init_code]]
     channel.bound_by = server.name.value
     return None
+
+
+def calls_base_accept(building: cst.FunctionDef) -> bool:
+    """``super().handle_accepted(conn, addr)``: smtpd's own build, through channel_class."""
+    m = cst.matchers
+    return bool(m.findall(building, m.Call(func=m.Attribute(attr=m.Name("handle_accepted")))))
 
 
 def builder_call(building: cst.FunctionDef, name: str, leading: bool = False) -> Optional[cst.Call]:
