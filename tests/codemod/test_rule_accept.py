@@ -526,7 +526,13 @@ def test_a_channel_given_its_own_arguments_before_smtpds(build):
             "self.kept = self.channel_class(self.features, self, conn, addr)",
             "\n        def last(self):\n            return self.kept\n",
             "",
-            "Sink keeps the channel it builds as self.kept and reads it there",
+            "Sink keeps the channel it builds as self.kept, and it is read",
+        ),
+        (  # code outside the class reads it
+            "self.kept = self.channel_class(self.features, self, conn, addr)",
+            "",
+            ")\n    print(server.kept",
+            "Sink keeps the channel it builds as self.kept, and it is read",
         ),
         (  # a setting that is not the server's own
             "self.channel_class(self.features, self, conn, addr, decode_data=True)",

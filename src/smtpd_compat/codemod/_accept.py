@@ -219,17 +219,20 @@ def kept_on_server(target: cst.BaseExpression) -> Optional[str]:
     return None
 
 
-def reads_kept_channel(server: cst.ClassDef, build: cst.BaseStatement) -> Optional[str]:
-    """Why a server that keeps the channel as ``self.name`` cannot lose it: it reads it."""
+def reads_kept_channel(
+    scope: cst.CSTNode, server: cst.ClassDef, build: cst.BaseStatement
+) -> Optional[str]:
+    """Why a server that keeps the channel as ``self.name`` cannot lose it: code in
+    ``scope`` (the module) reads some object's ``name`` (``server.name`` too)."""
     assign = small(build)
     if not isinstance(assign, cst.Assign):
         return None
     name = kept_on_server(assign.targets[0].target)
     m = cst.matchers
-    uses = m.findall(server, m.Attribute(value=m.Name("self"), attr=m.Name(name or "")))
+    uses = m.findall(scope, m.Attribute(attr=m.Name(name or "")))
     if name is None or len(uses) <= 1:
         return None  # kept and never read: it goes with the build
-    return f"{server.name.value} keeps the channel it builds as self.{name} and reads it there"
+    return f"{server.name.value} keeps the channel it builds as self.{name}, and it is read"
 
 
 def keeps_channel(build: cst.BaseStatement, statements: List[cst.BaseStatement]) -> Optional[str]:

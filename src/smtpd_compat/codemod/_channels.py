@@ -870,7 +870,10 @@ def read_channels(
 
 
 def attached_channel(
-    server: cst.ClassDef, plans: Dict[str, ChannelPlan], names: LegacyNames
+    server: cst.ClassDef,
+    plans: Dict[str, ChannelPlan],
+    names: LegacyNames,
+    module: Optional[cst.Module] = None,
 ) -> Tuple[Optional[ChannelPlan], List[cst.BaseStatement]]:
     """The convertible channel a server builds, and the statements that build it.
 
@@ -893,7 +896,7 @@ def attached_channel(
     if hook is not None and name is None:
         channel = own_session(server, names)
     if hook is not None and channel is not None:
-        kept = reads_kept_channel(server, hook.build) if hook.build else None
+        kept = reads_kept_channel(module or server, server, hook.build) if hook.build else None
         if kept is not None:
             channel.reasons.append(kept)
         if channel.accepted_by not in (None, server.name.value):

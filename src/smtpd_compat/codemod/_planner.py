@@ -282,7 +282,7 @@ class Planner(cst.CSTVisitor):
     def check_class_body(self, server: ServerClass) -> bool:
         skipped = skipped_ids(server.thread) if server.thread else set()
         server.channel, building = attached_channel(
-            server.node, self.plan.channel_plans, self.plan.names
+            server.node, self.plan.channel_plans, self.plan.names, self.module
         )
         skipped |= {id(b) for b in building}  # channel_class, handle_accept: the channel's
         collector = SelfAttributes(skipped)
