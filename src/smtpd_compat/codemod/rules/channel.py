@@ -240,6 +240,8 @@ def describe(node: cst.ClassDef, plan: Plan) -> str:
     analysed = plan.channel_plans.get(node.name.value)
     why = analysed.reasons if analysed is not None else []
     because = f": {why[0]}" if why else ""
+    if analysed is not None and analysed.convertible:
+        because = ": it converts, but no server that builds it does (see the other reports)"
     return f"SMTPChannel subclass {node.name.value} left as is ({listed}){because}"
 
 
