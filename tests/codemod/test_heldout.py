@@ -32,6 +32,20 @@ run (2026-11-30, the codemod of that morning and again with that day's shape wor
 never saw it): a 9, b 4, c 12, d 5. The five silent changes (process_message off the loop's
 thread, a guarded smtpd import left in place, asyncio's selector line in a DEBUG log twice,
 bytes pushed by a channel) were fixed after that, so the set is no longer unseen.
+
+``heldout5/`` is the fifth set: 30 programs in the shapes of further public programs (none
+the model of a program in the first four sets), weighted as USAGE.md counts real usage (most
+are SMTPServer subclasses; a quarter customise SMTPChannel; a few DebuggingServer and one
+PureProxy; seven have the 4-argument process_message that raised TypeError under 3.11's
+default decode_data). It was written by someone who had not read the codemod, its rule tests,
+its round-trip programs or any converted output, and who never ran the codemod on it: only
+the legacy side was run, to check that each program starts, answers and stops reliably.
+Its first run (2026-11-30 23:15, main at 04e247f, which no one had tuned on it): a 13, b 2,
+c 12, d 3. One d was a silent change in converted code (a copied EHLO reading
+``self._SMTPChannel__greeting`` answered 500), since fixed; two were this harness comparing
+what the 451 note already covers (a dialogue's second message after the 451, which smtpd's
+drop never let through) and a traceback's line numbers in the program's own log, since
+fixed in the harness (``converse``, ``RUN_DETAILS``). The set is seen from then on.
 """
 
 from __future__ import annotations
@@ -66,6 +80,7 @@ HELDOUT = Path(__file__).parent / "heldout"
 HELDOUT2 = Path(__file__).parent / "heldout2"
 HELDOUT3 = Path(__file__).parent / "heldout3"
 HELDOUT4 = Path(__file__).parent / "heldout4"
+HELDOUT5 = Path(__file__).parent / "heldout5"
 
 # Program -> the real shape it stands for (the table's second column).
 SHAPES: Dict[str, str] = {
@@ -404,6 +419,97 @@ SILENT4: Dict[str, str] = {
 }
 
 
+# The fifth held-out set (heldout5/): 30 further public programs' shapes, none the model of
+# a program in the first four sets, written without reading the codemod.
+SHAPES5: Dict[str, str] = {
+    "ban_levels_channel": "sink server: VRFY/RCPT ban channel via _getaddr, 554 returns, argparse",
+    "sentry_monkeypatch_ehlo": "error tracker: smtp_EHLO patched onto SMTPChannel, late base init",
+    "lathermail_peer_inbox": "test inbox: channel named SMTPChannel, on_close, AUTH, 4-arg by peer",
+    "mailman_exit_listener": "list tests: EXIT verb stops loop, send() override, 4-arg, queue",
+    "cmexpn_greeting_channel": "load-test sink: EHLO pushes two replies, CMEXPN verb, 4-arg",
+    "smtputt_network_channel": "relay: handle_accepted with private attrs, import_module plugins",
+    "kolab_nested_loop": "content filter: plain SMTPChannel, asyncore.loop() inside handle_accept",
+    "mq_queue_swallow": "MQ gateway: extra init args, logger.exception swallows, sys.exit(serve)",
+    "smtplib_poll2_capture": "stdlib tests: stdout swapped to StringIO, asyncore.poll2 countdown",
+    "self_send_debugging": "test script: empty DebuggingServer subclass, sends itself a mail",
+    "fake_lag_debugging": "timeout helper: DebuggingServer *args base call, then sleep in loop",
+    "lmtpd_dispatcher_init": "LMTP lib: __init__ bypasses SMTPServer (dispatcher init, bind)",
+    "spambayes_main_guard_proxy": "spam proxy: `import __main__ as smtpd` guard, PureProxy, 4-arg",
+    "c2_sleep_poll": "C2 lab: count=1 loop plus sleep, '250 Received'/'250 Got it'",
+    "envelope_named_files": "store-all server: renamed params, file named from envelope, argv dir",
+    "perseo_manager_mock": "acceptance mock: loop in multiprocessing.Process, Manager dict, 4-arg",
+    "logging_sockmap_handler": "stdlib logging tests: private sockmap, count=1 until _quit",
+    "outbox_typo_fixture": "CLI tests: AttributeError in process_message, fixture named smtpd",
+    "devnull_cargocult_channel": "cargo-cult sink: star import, channel __init__ by hand, VRFY",
+    "gnupg_named_channel_server": "list centre: server class named SMTPChannel, SIGTERM, mangled",
+    "antispam_kwargs_relay": "spam filter: keyword construction, SMTPUTF8, raises, _remoteaddr",
+    "colored_isinstance_printer": "colour viewer: isinstance str/bytes normalising, ANSI prints",
+    "yopmail_harvester": "sign-up bot: decode_data=True, str slicing, b64decode raises inside",
+    "lmtp_injected_channel": "LMTP tests: channel class passed to __init__, LHLO, Process loop",
+    "required_options_fixture": "pytest plugin: required mail/rcpt_options params, env port",
+    "api_bridge_thread_join": "mail-to-API bridge: thread started and joined in process_message",
+    "email2sms_gateway": "SMS gateway: bare try/except, str(bytes)[2:-1], .format() on mail text",
+    "localsmtp_loop_in_init": "textbook script: loop inside a wrapper's __init__, file per rcpt",
+    "tpe_activation_parser": "activation catcher: config dict init, HTMLParser, module argparse",
+    "example_invalid_sink": "dev receiver: 550 unless @example.invalid, deque, HTTP thread",
+}
+STOPPED_BY_STDIN5 = {
+    "mailman_exit_listener",
+    "smtputt_network_channel",
+    "smtplib_poll2_capture",
+    "self_send_debugging",
+    "logging_sockmap_handler",
+    "outbox_typo_fixture",
+    "lmtp_injected_channel",
+    "required_options_fixture",
+}
+EXTRA_DIALOGUES5: Dict[str, Dict[str, List[str]]] = {
+    "ban_levels_channel": {
+        "vrfy": [
+            "EHLO client.example",
+            "VRFY nobody@example.com",
+            "VRFY <bob@example.com>",
+            "VRFY",
+            "QUIT",
+        ],
+    },
+    "lathermail_peer_inbox": {
+        "auth": [
+            "EHLO client.example",
+            "MAIL FROM:<alice@example.com>",
+            "STARTTLS",
+            "AUTH LOGIN",
+            f"AUTH PLAIN {plain('user', 'secret')}",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+    },
+    "devnull_cargocult_channel": {
+        "vrfy": ["EHLO client.example", "VRFY postmaster", "QUIT"],
+    },
+    "cmexpn_greeting_channel": {
+        "cmexpn": ["HELO client.example", "CMEXPN staff", "QUIT"],
+    },
+    "lmtp_injected_channel": {
+        "lhlo": [
+            "LHLO client.example",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+    },
+    # Run after the standard dialogues: EXIT stops the listener's loop and the program ends.
+    "mailman_exit_listener": {
+        "exit": ["HELO client.example", "EXIT"],
+    },
+}
+# Class d programs of the fifth set: strict xfails, as SILENT above (none measured yet).
+SILENT5: Dict[str, str] = {}
+
+
 @dataclass(frozen=True)
 class HeldoutSet:
     """One folder of held-out programs and what the harness must know about them."""
@@ -423,6 +529,7 @@ SETS: Dict[str, HeldoutSet] = {
         HeldoutSet("heldout2", HELDOUT2, SHAPES2, STOPPED_BY_STDIN2, EXTRA_DIALOGUES2, SILENT2),
         HeldoutSet("heldout3", HELDOUT3, SHAPES3, STOPPED_BY_STDIN3, EXTRA_DIALOGUES3, SILENT3),
         HeldoutSet("heldout4", HELDOUT4, SHAPES4, STOPPED_BY_STDIN4, EXTRA_DIALOGUES4, SILENT4),
+        HeldoutSet("heldout5", HELDOUT5, SHAPES5, STOPPED_BY_STDIN5, EXTRA_DIALOGUES5, SILENT5),
     )
 }
 # The note of a process_message smtpd called with keywords it does not take.
@@ -471,9 +578,15 @@ def written_files(where: Path) -> Dict[str, str]:
 
 
 def converse(port: int, commands: List[str]) -> List[Tuple[int, str]]:
-    """talk(), with a failure to connect or a broken session as a reply of its own."""
+    """talk(), with a failure to connect or a broken session as a reply of its own.
+
+    Where process_message raised, smtpd dropped the connection and converted code
+    answers 451 (noted). After either, the client gives up on the session, as a mail
+    client retrying later on a new connection would: the dialogue's later messages are
+    sent to neither program, so both see the same messages.
+    """
     try:
-        return [tuple(r) for r in talk(port, commands)]  # type: ignore[misc]
+        return [tuple(r) for r in talk(port, commands, gives_up_on=TEMPORARY_FAILURE)]  # type: ignore[misc]
     except (OSError, smtplib.SMTPException) as error:
         return [(-1, f"{type(error).__name__}: {error}")]
 
@@ -544,13 +657,18 @@ def run_program(python: Path, path: Path, held: HeldoutSet) -> dict:
 RUN_DETAILS = (
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),  # a client's port
     (re.compile(r" at 0x[0-9a-f]+"), " at 0x<address>"),  # an object's repr
+    # A traceback the program logs itself: converted code has helpers above the
+    # program's own lines, and 3.12+ underlines other parts of a line than 3.11.
+    (re.compile(r'^(  File "[^"]+", line )\d+', re.M), r"\1<n>"),
+    (re.compile(r"^ +[~^]+ *\n", re.M), ""),
 )
 
 
 def without_run_details(text: str, where: Path) -> str:
     """Output without what differs on every run of the same program: the directory it
     ran in (traceback paths), client ports and object addresses (asyncore's report of a
-    channel, which a program may route through its own log)."""
+    channel, which a program may route through its own log), and what differs in a
+    traceback between the program and its conversion: line numbers and underlines."""
     text = text.replace(f"{where}/", "")
     for pattern, mark in RUN_DETAILS:
         text = pattern.sub(mark, text)
@@ -597,8 +715,16 @@ def without_paths(text: str) -> str:
 
 
 def without_tracebacks(text: str) -> str:
-    """stderr without the tracebacks converted code prints with its 451 (noted)."""
+    """stderr without the tracebacks converted code prints with its 451 (noted), chained
+    ones included."""
+    text = re.sub(CHAINED, "", text)
     return re.sub(r"Traceback \(most recent call last\):\n(?:[ ^~].*\n|\n)*\S.*\n", "", text)
+
+
+CHAINED = re.compile(
+    r"\n(?:During handling of the above exception, another exception occurred"
+    r"|The above exception was the direct cause of the following exception):\n\n"
+)
 
 
 INTERRUPTED = re.compile(
@@ -814,3 +940,4 @@ def test_heldout_sets_share_no_program_name() -> None:
     assert not set(SHAPES) & set(SHAPES2)
     assert not (set(SHAPES) | set(SHAPES2)) & set(SHAPES3)
     assert not (set(SHAPES) | set(SHAPES2) | set(SHAPES3)) & set(SHAPES4)
+    assert not (set(SHAPES) | set(SHAPES2) | set(SHAPES3) | set(SHAPES4)) & set(SHAPES5)

@@ -25,7 +25,7 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -135,6 +135,7 @@ CONVERTED = [
     # channels of their own EHLO and STARTTLS, smtpd's private aliases, a session attribute
     "starttls_refusal",
     "alias_session_channel",
+    "spelled_alias_channel",
     # a value the accept code computes, passed to the channel it builds
     "accept_label_channel",
     # collect_incoming_data passing the bytes on: data_received (noted)
@@ -330,6 +331,19 @@ EXTRA_DIALOGUES: Dict[str, Dict[str, List[str]]] = {
             "QUIT",
         ]
     },
+    "spelled_alias_channel": {
+        "count": [
+            "XCOUNT",
+            "EHLO client.example",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "RCPT TO:<carol@example.com>",
+            "XCOUNT",
+            "DATA",
+            "XCOUNT",
+            "QUIT",
+        ],
+    },
     "alias_session_channel": {
         "traps": [
             "XSTAT",
@@ -518,8 +532,11 @@ class Program:
         return out, [json.loads(r) for r in records]
 
 
-def talk(port: int, commands: List[str]) -> List[Tuple[int, str]]:
-    """The replies to ``commands``, after the greeting without its host name."""
+def talk(
+    port: int, commands: List[str], gives_up_on: Optional[Tuple[int, str]] = None
+) -> List[Tuple[int, str]]:
+    """The replies to ``commands``, after the greeting without its host name. A reply
+    ``gives_up_on`` to a message ends the session there (QUIT, its reply not kept)."""
     with smtplib.SMTP(timeout=TIMEOUT) as client:
         code, text = client.connect("127.0.0.1", port)
         replies: List[Tuple[int, str]] = [(code, text.decode().partition(" ")[2])]
@@ -536,6 +553,9 @@ def talk(port: int, commands: List[str]) -> List[Tuple[int, str]]:
                         replies.append(DROPPED)
                         break
                     replies.append((code, text.decode()))
+                    if replies[-1] == gives_up_on:
+                        client.docmd("QUIT")
+                        break
                 continue
             code, text = client.docmd(command)
             replies.append((code, text.decode()))

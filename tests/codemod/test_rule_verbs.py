@@ -460,6 +460,36 @@ def test_a_channel_named_smtpchannel_reads_smtpds_private_aliases_as_their_publi
     assert "self.__greeting = arg" in run(PROGRAM.format(methods=methods)).source
 
 
+def test_smtpds_private_aliases_spelled_out_are_their_public_names_in_any_channel():
+    """``self._SMTPChannel__greeting`` is smtpd's alias of seen_greeting in a class of any
+    name (it is not mangled again): a copied EHLO that tests and resets it."""
+    methods = (
+        "        def smtp_EHLO(self, arg):\n"
+        "            if isinstance(self._SMTPChannel__greeting, str):\n"
+        "                self._SMTPChannel__greeting = 0\n"
+        '                self.push("250-first")\n'
+        "                self.smtp_HELO(arg)\n"
+    )
+    outcome = run(PROGRAM.format(methods=methods))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "_SMTPChannel__" not in outcome.source
+    assert (
+        '        if isinstance((self.session.host_name or ""), str):\n'
+        "            self.session.host_name = 0\n"
+    ) in outcome.source
+
+
+def test_noop_smtpds_private_aliases_spelled_out_outside_the_commands():
+    methods = (
+        "        def __init__(self, *args, **kwargs):\n"
+        "            smtpd.SMTPChannel.__init__(self, *args, **kwargs)\n"
+        "            log(self._SMTPChannel__peer)\n"
+    )
+    reports = check_noop(PROGRAM.format(methods=methods))
+    why = "it uses self._SMTPChannel__peer, smtpd's deprecated alias of self.peer"
+    assert any(why in r for r in reports), reports
+
+
 def test_noop_smtpds_private_aliases_outside_the_commands():
     methods = (
         "        def __init__(self, *args, **kwargs):\n"

@@ -36,6 +36,7 @@ from smtpd_compat.codemod._session import (
     SELF_CHECK,
     SMTP_NAMES,
     SMTPD_ALIASES,
+    SPELLED_ALIASES,
     Helpers,
     SessionMethod,
     colliding,
@@ -238,13 +239,15 @@ def class_constant(stmt: cst.BaseStatement, names: LegacyNames) -> Optional[str]
 
 
 def alias_use(node: cst.ClassDef) -> Optional[str]:
-    """Why a channel named SMTPChannel using smtpd's private aliases is left (else None).
+    """Why a channel using smtpd's private aliases is left (else None): ``self.__greeting``
+    in a subclass itself named SMTPChannel, ``self._SMTPChannel__greeting`` in any.
 
     Its commands and helpers read them as smtpd's public names (``Helpers.aliases``);
     its other methods are not translated that way.
     """
-    if node.name.value != "SMTPChannel":
-        return None
+    aliases = SPELLED_ALIASES
+    if node.name.value == "SMTPChannel":
+        aliases = {**SMTPD_ALIASES, **SPELLED_ALIASES}
     m = cst.matchers
     for method in block_body(node.body):
         if not isinstance(method, cst.FunctionDef):
@@ -254,7 +257,7 @@ def alias_use(node: cst.ClassDef) -> Optional[str]:
             continue
         for found in m.findall(method, m.Attribute(value=m.Name("self"), attr=m.Name())):
             assert isinstance(found, cst.Attribute)
-            alias = SMTPD_ALIASES.get(found.attr.value)
+            alias = aliases.get(found.attr.value)
             if alias is not None:
                 return (
                     f"it uses self.{found.attr.value}, smtpd's deprecated alias of "

@@ -52,6 +52,8 @@ SMTPD_ALIASES = {
     "__conn": "conn",
     "__addr": "addr",
 }
+# The same aliases spelled out, as any subclass can (``self._SMTPChannel__greeting``).
+SPELLED_ALIASES = {f"_SMTPChannel{alias}": name for alias, name in SMTPD_ALIASES.items()}
 
 
 WRITABLE = frozenset({"seen_greeting", "extended_smtp", "mailfrom"})
@@ -212,7 +214,7 @@ def own_attributes(channel: cst.ClassDef) -> Set[str]:
         found.add(target.target.attr.value)
     if channel.name.value == "SMTPChannel":  # self.__greeting = x sets smtpd's seen_greeting
         found -= set(SMTPD_ALIASES)
-    return found - CHANNEL_NAMES
+    return found - CHANNEL_NAMES - set(SPELLED_ALIASES)
 
 
 def colliding(names: Set[str]) -> List[str]:
@@ -312,7 +314,7 @@ class ToSession(cst.CSTTransformer):
         """smtpd's public name of a deprecated alias it kept (see SMTPD_ALIASES)."""
         if self.helpers.aliases and attr not in self.own:
             return SMTPD_ALIASES.get(attr, attr)
-        return attr
+        return SPELLED_ALIASES.get(attr, attr)
 
     def leave_Expr(
         self, original_node: cst.Expr, updated_node: cst.Expr
