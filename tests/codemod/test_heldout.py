@@ -407,16 +407,8 @@ EXTRA_DIALOGUES4: Dict[str, Dict[str, List[str]]] = {
     },
 }
 # Class d programs of the fourth set: strict xfails, as SILENT above. (Its first run had
-# five, listed in the module docstring; all fixed since.)
-SILENT4: Dict[str, str] = {
-    # Converts since its version-checked base __init__ does (_versions). Its process_message
-    # raises on every message (bytes to message_from_string): smtpd dropped the connection,
-    # converted code answers 451 (noted), so the "options" dialogue's second message in the
-    # same session now reaches process_message (7 calls, not 6; bob5.txt written, empty).
-    # The harness trims the replies after a noted drop but still compares every
-    # process_message call. Whether that is the noted 451 or a change of its own: the lead's.
-    "user_files_debugging": "a session goes on after the noted 451: its next message is handled",
-}
+# five, listed in the module docstring; all fixed since, so none is expected.)
+SILENT4: Dict[str, str] = {}
 
 
 # The fifth held-out set (heldout5/): 30 further public programs' shapes, none the model of
