@@ -166,6 +166,10 @@ CONVERTED = [
     "portable_options_sink",
     # a (DebuggingServer, Thread) class whose run() makes its own server (_vestigial)
     "catcher_thread_base",
+    # the base __init__ chosen by a sys.version_info check (_versions)
+    "version_gated_init",
+    # a channel taking its own arguments before smtpd's, built through channel_class
+    "feature_list_channel",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -318,6 +322,18 @@ EXTRA_DIALOGUES: Dict[str, Dict[str, List[str]]] = {
         ]
     },
     "accept_label_channel": {"label": ["XLABEL", "EHLO client.example", "XLABEL", "QUIT"]},
+    "feature_list_channel": {
+        "features": [
+            "EHLO",
+            "EHLO client.example",
+            "VRFY alice@example.com",
+            "VRFY zed@example.com",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ]
+    },
     "spelled_alias_channel": {
         "count": [
             "XCOUNT",

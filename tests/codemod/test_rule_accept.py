@@ -460,3 +460,100 @@ def test_noop_accept_code_keeping_the_channel_it_builds():
 """
     reports = check_noop(CHANNEL + PROGRAM.format(accept=accept))
     assert any("it uses the channel it builds (channel)" in r for r in reports), reports
+
+
+LEADING_CHANNEL = """
+    import asyncore
+    import smtpd
+
+
+    class Extras(smtpd.SMTPChannel):
+        def __init__(self, features, *args, **kw):
+            self.lines = "".join(features)
+            super().__init__(*args, **kw)
+
+        def smtp_XFEAT(self, arg):
+            self.push("250 " + self.lines)
+
+
+    class Sink(smtpd.SMTPServer):
+        channel_class = Extras
+        features = ["SIZE", "DSN"]
+
+        def handle_accepted(self, conn, addr):
+            {build}
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+        {more}
+
+    server = Sink(("127.0.0.1", 2525), None{options})
+    asyncore.loop()
+"""
+
+
+def leading(build: str, more: str = "", options: str = "") -> str:
+    return LEADING_CHANNEL.format(build=build, more=more, options=options)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        "self.channel_class(self.features, self, conn, addr)",
+        "Extras(self.features, self, conn, addr, decode_data=self._decode_data)",
+        "self.kept = self.channel_class(self.features, self, conn, addr, map=self._map)",
+    ],
+)
+def test_a_channel_given_its_own_arguments_before_smtpds(build):
+    source = leading(build)
+    if build.startswith("Extras("):  # built by name: no channel_class besides
+        source = source.replace("        channel_class = Extras\n", "")
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    def __init__(self, *args, **kwargs):\n"
+        "        super().__init__(*args, **kwargs)\n"
+        '        self.lines = "".join(self.event_handler.features)\n'
+    ) in outcome.source
+    assert "        return Extras(self.handler, **self.SMTP_kwargs)\n" in outcome.source
+    assert "kept" not in outcome.source  # kept on the server, never read: it goes
+
+
+@pytest.mark.parametrize(
+    ("build", "more", "options", "why"),
+    [
+        (  # the server reads the channel it keeps
+            "self.kept = self.channel_class(self.features, self, conn, addr)",
+            "\n        def last(self):\n            return self.kept\n",
+            "",
+            "Sink keeps the channel it builds as self.kept, and it is read",
+        ),
+        (  # code outside the class reads it
+            "self.kept = self.channel_class(self.features, self, conn, addr)",
+            "",
+            ")\n    print(server.kept",
+            "Sink keeps the channel it builds as self.kept, and it is read",
+        ),
+        (  # a setting that is not the server's own
+            "self.channel_class(self.features, self, conn, addr, decode_data=True)",
+            "",
+            "",
+            "only smtpd's settings by keyword, each the server's own, convert",
+        ),
+        (  # a setting the server has and does not pass: the channel took smtpd's default
+            "self.channel_class(self.features, self, conn, addr)",
+            "",
+            ", decode_data=True",
+            "Sink builds Extras with smtpd's default decode_data, not its own (True)",
+        ),
+        (  # built through smtpd's handle_accepted: it filled the extras with its settings
+            "super().handle_accepted(conn, addr)",
+            "",
+            "",
+            "its __init__ takes features, which smtpd's channel_class call filled",
+        ),
+    ],
+)
+def test_noop_a_channel_given_its_own_arguments_otherwise(build, more, options, why):
+    reports = check_noop(leading(build, more, options))
+    assert any(why in r for r in reports), reports

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
 from before_after import check_noop, run, unwrapped  # noqa: E402
 
 EHLO = """
@@ -259,6 +260,20 @@ def test_noop_extra_verb():
     vrfy = 'def smtp_VRFY(self, arg):\n    self.push("252 Maybe")\n'
     assert reasons(EHLO, AUTH, TERMINATOR, CHECK, vrfy) == (
         "smtp_VRFY is not part of an AUTH exchange the codemod converts"
+    )
+
+
+@pytest.mark.parametrize("verb", ["DATA", "RCPT"])
+@pytest.mark.parametrize("test", ["not self.authenticated", 'not getattr(self, "auth", False)'])
+def test_noop_a_later_verb_refused_before_auth_says_where_the_530_would_move(verb, test):
+    gate = (
+        f"def smtp_{verb}(self, arg):\n    if {test}:\n"
+        '        self.push("530 Authentication required")\n        return\n'
+        f"    smtpd.SMTPChannel.smtp_{verb}(self, arg)\n"
+    )
+    assert reasons(EHLO, AUTH, TERMINATOR, CHECK, gate).startswith(
+        f"smtp_{verb} refuses {verb} with 530 until AUTH while MAIL goes on: aiosmtpd's "
+        "auth_required=True would refuse MAIL already"
     )
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from before_after import check_noop, run, unwrapped  # noqa: E402
 
+from smtpd_compat.codemod._build import expression
+from smtpd_compat.codemod._versions import decided
+
 TEMPLATE = """
     import asyncore
     import smtpd
@@ -315,7 +318,7 @@ def test_smtpds_options_set_in_kwargs_before_the_base_call(changes, instance, de
         'kwargs.pop("rows")\n            if kwargs["ttl"]:\n                kwargs.pop("ttl")',
         'kwargs.pop("rows")\n            if "ttl" in kwargs:\n                kwargs.pop("rows")',
         'kwargs.pop("rows")\n            if "ttl" in kwargs:\n                kwargs.pop("ttl")\n'
-        '            else:\n                kwargs.clear()',
+        "            else:\n                kwargs.clear()",
         'kwargs.pop("rows")\n            strip(kwargs)',
         "kwargs = {}",
     ],
@@ -323,3 +326,86 @@ def test_smtpds_options_set_in_kwargs_before_the_base_call(changes, instance, de
 def test_noop_keywords_changed_otherwise(removals):
     reports = check_noop(POPPED_SETTINGS.format(removals=removals))
     assert any("cannot be read statically" in r for r in reports)
+
+
+VERSIONED = """
+    import asyncore
+    import smtpd
+    import sys
+
+
+    class Sink(smtpd.SMTPServer):
+        def __init__(self, localaddr):
+            if {test}:
+                # bodies as str where the option exists
+                super().__init__(localaddr, None, decode_data=True)
+            else:
+                smtpd.SMTPServer.__init__(self, localaddr, None)
+            self.count = 0
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.count += 1
+
+
+    server = Sink(("localhost", 0))
+    asyncore.loop()
+"""
+
+
+@pytest.mark.parametrize(
+    ("test", "live"),
+    [
+        ("sys.version_info >= (3, 5)", "if"),
+        ("sys.version_info[0] == 3 and sys.version_info[1] > 4", "if"),
+        ("sys.version_info.major < 3", "else"),
+        ("not sys.version_info[:2] >= (3, 5)", "else"),
+        ("sys.version_info[1] == 6", "else"),
+    ],
+)
+def test_base_init_in_a_version_check_becomes_the_branch_every_target_takes(test, live):
+    outcome = run(VERSIONED.format(test=test))
+    assert [r for r in outcome.reports if not r.note] == []
+    kept = (
+        "        # bodies as str where the option exists\n"
+        "        self._localaddr = localaddr\n"
+        "        self._remoteaddr = None\n"
+        "        self._decode_data = True\n"
+        if live == "if"
+        else "        self._localaddr = localaddr\n        self._remoteaddr = None\n"
+    )
+    assert f"    def __init__(self, localaddr):\n{kept}        self.count = 0\n" in outcome.source
+    assert "version_info" not in outcome.source
+    assert "import sys" not in outcome.source  # only the check used it
+
+
+@pytest.mark.parametrize(
+    "test",
+    [
+        "sys.version_info >= (3, 10)",  # True on some target Pythons, False on others
+        "sys.platform == 'win32'",
+        "DEBUG",
+        "sys.version_info >= (3, 5) and localaddr",
+    ],
+)
+def test_noop_base_init_in_a_check_not_decided_on_every_target(test):
+    reports = check_noop(VERSIONED.format(test=test))
+    assert any("exactly once at its top level" in r for r in reports)
+
+
+@pytest.mark.parametrize(
+    ("test", "value"),
+    [
+        ("sys.version_info >= (3, 5)", True),
+        ("(3, 0) <= sys.version_info < (3, 5)", False),  # chained, as Python chains it
+        ("sys.version_info.minor != 6", True),
+        ("sys.version_info[:2] == (3, 6) or sys.version_info[0] == 2", False),
+        ("not (sys.version_info[0] == 3 and sys.version_info[1] > 4)", False),
+        ("sys.version_info >= (3, 10)", None),  # differs between the target Pythons
+        ("sys.version_info < (3, 14)", None),  # a later Python answers otherwise
+        ("sys.version_info[3] == 0", None),  # beyond (major, minor, micro)
+        ("sys.version_info[0] >= (3,)", None),  # an int ordered against a tuple
+        ("(3, 8) >= (3, 5)", None),  # reads no version
+    ],
+)
+def test_a_version_check_is_decided_only_where_every_target_agrees(test, value):
+    assert decided(expression(test)) is value

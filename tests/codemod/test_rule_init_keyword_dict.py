@@ -102,7 +102,10 @@ def test_noop_dict_that_repeats_an_explicit_keyword():
         ("sys.version_info >= (3, 8)", True),
         ("sys.version_info >= (3, 9)", False),
         ("sys.version_info < (3,)", False),
-        ("sys.version_info[1] >= 5", False),
+        ("sys.version_info[1] >= 5", True),  # the minor, on every 3.x from 3.8 (_versions)
+        ("sys.version_info[1] >= 9", False),
+        ("sys.version_info[1] == 6", False),
+        ("sys.version_info[3] == 0", False),  # beyond (major, minor, micro): not read
         ("sys.version_info >= x", False),
         ("version_info >= (3, 5)", False),
     ],

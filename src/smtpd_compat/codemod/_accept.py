@@ -41,6 +41,7 @@ class AcceptHook:
     address: str  # the name the peer's address had
     channel: Optional[str]  # the class built by name; None: the server's channel_class
     by_hand: bool  # built by the method itself, with smtpd's defaults for the settings
+    build: Optional[cst.BaseStatement] = None  # the statement that built it
 
     @property
     def raises(self) -> bool:
@@ -80,7 +81,7 @@ def read_accept(method: cst.FunctionDef, names: LegacyNames) -> Union[AcceptHook
     why = unportable(statements, conn, names) or keeps_channel(builds[0], statements)
     if why is not None:
         return why
-    return AcceptHook(method, statements, addr, channel, by_hand)
+    return AcceptHook(method, statements, addr, channel, by_hand, builds[0])
 
 
 def accepted_names(
@@ -174,7 +175,8 @@ def built(
     if isinstance(expr, cst.Expr):
         call = expr.value
     elif isinstance(expr, cst.Assign) and len(expr.targets) == 1:
-        if isinstance(expr.targets[0].target, cst.Name):
+        target = expr.targets[0].target
+        if isinstance(target, cst.Name) or kept_on_server(target) is not None:
             call = expr.value
     if not isinstance(call, cst.Call) or any(a.star for a in call.args):
         return None
@@ -191,6 +193,14 @@ def built(
         else:
             return None
         return (None, False) if args == expected else None
+    lead = next((i for i in range(len(args)) if args[i : i + 3] == ["self", conn, addr]), -1)
+    if lead > 0 and names.legacy_name(func) != "smtpd.SMTPChannel":
+        # Channel(extra, self, conn, addr, ...): arguments of the channel's own first
+        named = isinstance(func, cst.Name) or dotted_name(func) == "self.channel_class"
+        plain = all(a.keyword is None for a in call.args[:lead])
+        if not (named and plain):
+            return None
+        return (func.value if isinstance(func, cst.Name) else None), True
     if args[:3] != ["self", conn, addr]:
         return None
     if names.legacy_name(func) == "smtpd.SMTPChannel" or dotted_name(func) == "self.channel_class":
@@ -198,6 +208,31 @@ def built(
             return None, False  # the server's own settings, as smtpd's handle_accepted
         return (None, True) if len(args) == 3 else None
     return (func.value, True) if isinstance(func, cst.Name) else None
+
+
+def kept_on_server(target: cst.BaseExpression) -> Optional[str]:
+    """``self.name`` (the server keeps the channel it built): the name."""
+    m = cst.matchers
+    if m.matches(target, m.Attribute(value=m.Name("self"), attr=m.Name())):
+        assert isinstance(target, cst.Attribute)
+        return target.attr.value
+    return None
+
+
+def reads_kept_channel(
+    scope: cst.CSTNode, server: cst.ClassDef, build: cst.BaseStatement
+) -> Optional[str]:
+    """Why a server that keeps the channel as ``self.name`` cannot lose it: code in
+    ``scope`` (the module) reads some object's ``name`` (``server.name`` too)."""
+    assign = small(build)
+    if not isinstance(assign, cst.Assign):
+        return None
+    name = kept_on_server(assign.targets[0].target)
+    m = cst.matchers
+    uses = m.findall(scope, m.Attribute(attr=m.Name(name or "")))
+    if name is None or len(uses) <= 1:
+        return None  # kept and never read: it goes with the build
+    return f"{server.name.value} keeps the channel it builds as self.{name}, and it is read"
 
 
 def keeps_channel(build: cst.BaseStatement, statements: List[cst.BaseStatement]) -> Optional[str]:

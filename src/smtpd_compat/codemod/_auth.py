@@ -127,7 +127,9 @@ def analyse_auth(node: cst.ClassDef, names: LegacyNames) -> AuthAnalysis:
     terminator = methods.pop("found_terminator", None)
     helpers = {}
     for name, function in methods.items():
-        if name.startswith(("smtp_", "__")) or name in KNOWN_CHANNEL_METHODS:
+        if name in GATED_LATER and gates_verb(function, name, names):
+            result.reasons.append(GATED_LATER[name])
+        elif name.startswith(("smtp_", "__")) or name in KNOWN_CHANNEL_METHODS:
             result.reasons.append(f"{name} is not part of an AUTH exchange the codemod converts")
         else:
             helpers[name] = function
@@ -535,6 +537,31 @@ def same_code(one: str, other: str) -> bool:
         return ast.dump(ast.parse(one)) == ast.dump(ast.parse(other))
     except SyntaxError:
         return False
+
+
+# Verbs a channel refused (530) until AUTH while MAIL went on: aiosmtpd's auth_required
+# refuses MAIL (and HELP, VRFY, RCPT, DATA: aiosmtpd 1.4's check_auth_needed) already.
+GATED_LATER = {
+    verb: f"{verb} refuses {verb[5:]} with 530 until AUTH while MAIL goes on: aiosmtpd's "
+    "auth_required=True would refuse MAIL already, so clients would see the 530 earlier "
+    f"(by hand: an authenticator, and an {verb} override on an aiosmtpd.smtp.SMTP subclass "
+    "answering 530 while not self.session.authenticated)"
+    for verb in ("smtp_RCPT", "smtp_DATA")
+}
+
+
+def gates_verb(function: cst.FunctionDef, verb: str, names: LegacyNames) -> bool:
+    """``if <test>: self.push("530 ..."); return`` then the base ``verb``: a gate."""
+    if not plain_signature(function, ("self", "arg")):
+        return False
+    body = [s for s in block_body(function.body) if not is_docstring(s)]
+    if len(body) != 2 or not isinstance(body[0], cst.If) or body[0].orelse is not None:
+        return False
+    block = list(body[0].body.body) if isinstance(body[0].body, cst.IndentedBlock) else []
+    if len(block) != 2 or not (push_of(block[0]) or "").startswith("530"):
+        return False
+    ret = small(block[1])
+    return isinstance(ret, cst.Return) and ret.value is None and is_base_call(body[1], verb, names)
 
 
 def refuses_before_auth(function: cst.FunctionDef, flag: str, names: LegacyNames) -> bool:

@@ -24,6 +24,8 @@ class ChannelPlan(Protocol):
 
     init_extras: List[cst.Param]
     init_settings: int
+    init_leading: bool
+    leading_settings: Set[str]
     init_attributes: List[Tuple[str, cst.BaseStatement]]
     init_code: List[cst.BaseStatement]
     init_notes: List[Tuple[cst.CSTNode, str]]
@@ -151,12 +153,12 @@ def bind_arguments(
     if channel.bound_by is not None:
         return f"{channel.bound_by} and {server.name.value} build it, each with its own arguments"
     extras = ", ".join(p.name.value for p in channel.init_extras)
-    if not isinstance(building, cst.FunctionDef):
+    if not isinstance(building, cst.FunctionDef) or calls_base_accept(building):
         return (
             f"its __init__ takes {extras}, which smtpd's channel_class call filled with its own "
             "data_size_limit, map, enable_SMTPUTF8 and decode_data"
         )
-    call = builder_call(building, channel.name)
+    call = builder_call(building, channel.name, channel.init_leading)
     if call is None:
         return f"{server.name.value} does not build {channel.name} in one call"
     set_by_accept_code = assigned_names(*accept_code) - {"self"}
@@ -174,9 +176,19 @@ def bind_arguments(
     return None
 
 
-def builder_call(building: cst.FunctionDef, name: str) -> Optional[cst.Call]:
+def calls_base_accept(building: cst.FunctionDef) -> bool:
+    """``super().handle_accepted(conn, addr)``: smtpd's own build, through channel_class."""
     m = cst.matchers
-    calls = m.findall(building, m.Call(func=m.Name(name)))
+    return bool(m.findall(building, m.Call(func=m.Attribute(attr=m.Name("handle_accepted")))))
+
+
+def builder_call(building: cst.FunctionDef, name: str, leading: bool = False) -> Optional[cst.Call]:
+    """The one call building the channel (by name; ``self.channel_class`` too where the
+    channel's own arguments come first, as no other channel_class call passes any)."""
+    m = cst.matchers
+    by_class = m.Attribute(value=m.Name("self"), attr=m.Name("channel_class"))
+    built = m.Name(name) | by_class if leading else m.Name(name)
+    calls = m.findall(building, m.Call(func=built))
     return calls[0] if len(calls) == 1 and isinstance(calls[0], cst.Call) else None
 
 
@@ -209,13 +221,21 @@ def bound_values(
 
     ``unset``: names of the accept method that no code of it in connection_made sets.
     """
-    why = settings_passed(call, channel.init_settings)
-    if why is not None:
-        return why
-    given = list(call.args[3 + channel.init_settings :])
+    if channel.init_leading:
+        lead = len(channel.init_extras)
+        why = own_settings(channel, call.args[lead + 3 :])
+        if why is not None:
+            return why
+        given = list(call.args[:lead])
+        hidden = [dotted_name(a.value) or "" for a in call.args[lead + 1 : lead + 3]]
+    else:
+        why = settings_passed(call, channel.init_settings)
+        if why is not None:
+            return why
+        given = list(call.args[3 + channel.init_settings :])
+        hidden = [dotted_name(a.value) or "" for a in call.args[1:3]]  # conn, addr
     positional = [a.value for a in given if a.keyword is None]
     keywords = {a.keyword.value: a.value for a in given if a.keyword is not None}
-    hidden = [dotted_name(a.value) or "" for a in call.args[1:3]]  # conn, addr
     values: Dict[str, cst.BaseExpression] = {}
     for index, param in enumerate(channel.init_extras):
         name = param.name.value
@@ -237,6 +257,25 @@ def bound_values(
     if len(positional) > len(channel.init_extras) or keywords:
         return f"the server passes {channel.name} arguments its __init__ does not take"
     return values
+
+
+# smtpd's settings as a channel's keywords, and the server's own value of each
+SETTING_NAMES = ("data_size_limit", "map", "enable_SMTPUTF8", "decode_data")
+OWN_SETTINGS = dict(zip(SETTING_NAMES, SERVER_SETTINGS))
+
+
+def own_settings(channel: ChannelPlan, after: Sequence[cst.Arg]) -> Optional[str]:
+    """After ``(self, conn, addr)``: smtpd's settings by keyword, each the server's own (the
+    converted sessions take the server's); the names passed are kept for the settings check."""
+    for arg in after:
+        name = arg.keyword.value if arg.keyword is not None else None
+        if name not in OWN_SETTINGS or dotted_name(arg.value) != OWN_SETTINGS[name]:
+            return (
+                f"the server passes {channel.name} {code_of(arg.value)} after (self, conn, "
+                "addr): only smtpd's settings by keyword, each the server's own, convert"
+            )
+    channel.leading_settings = {a.keyword.value for a in after if a.keyword is not None}
+    return None
 
 
 ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer, cst.Float)

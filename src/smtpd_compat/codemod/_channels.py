@@ -25,6 +25,7 @@ from smtpd_compat.codemod._accept import (
     accepted_names,
     init_code,
     read_accept,
+    reads_kept_channel,
 )
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
 from smtpd_compat.codemod._build import block_body, code_of, is_docstring, statements_of
@@ -116,6 +117,10 @@ class ChannelPlan:
     init_notes: List[Tuple[cst.CSTNode, str]] = field(default_factory=list)  # what changes
     init_extras: List[cst.Param] = field(default_factory=list)  # what handle_accept passes
     init_settings: int = 0  # smtpd's settings its __init__ passes the base (with extras)
+    # ``__init__(self, extras, *args, **kw)`` passing ``*args, **kw`` on: the extras come
+    # before smtpd's arguments, and the server names the settings it passes (_channel_args)
+    init_leading: bool = False
+    leading_settings: Set[str] = field(default_factory=set)  # the settings the server passes
     names: LegacyNames = field(default_factory=LegacyNames)
     bound_by: Optional[str] = None  # the server whose handle_accept's values it keeps
     accept: Optional[AcceptHook] = None  # a server's own code at each connection (_accept)
@@ -356,6 +361,8 @@ def analyse_init(
         return "it does not pass its own arguments to the base __init__ exactly once"
     plan.init_extras = extra_params(init, forwarded(base[0]))
     plan.init_settings = len(forwarded(base[0])[0]) - 3 if plan.init_extras else 0
+    if not plan.init_extras and passed and forwarded(base[0]) == ([], star) and len(star) == 2:
+        plan.init_extras, plan.init_leading = list(params.params[1:]), True
     if forwarded(base[0]) != (passed, star) and not plan.init_extras:
         return "it does not pass its own arguments to the base __init__ exactly once"
     kept: List[Tuple[str, cst.BaseStatement]] = []
@@ -368,11 +375,14 @@ def analyse_init(
             continue
         attr, value = kept_attribute(stmt)
         if attr is None or value is None:
+            if plan.init_leading:
+                return "it takes arguments before smtpd's and runs code besides keeping values"
             why = add_init_code(plan, stmt, init, names)
             if why is not None:
                 return why
             continue
-        reads = InitValue(passed, star, names, stmt in after)
+        server_and_passed = ["", *passed] if plan.init_leading else passed  # the server: in *args
+        reads = InitValue(server_and_passed, star, names, stmt in after)
         reads.hidden -= {p.name.value for p in plan.init_extras}  # the server passes them
         code = reads.code(value)
         if attr in CHANNEL_NAMES and attr not in SESSION_SETTINGS:
@@ -863,7 +873,10 @@ def read_channels(
 
 
 def attached_channel(
-    server: cst.ClassDef, plans: Dict[str, ChannelPlan], names: LegacyNames
+    server: cst.ClassDef,
+    plans: Dict[str, ChannelPlan],
+    names: LegacyNames,
+    module: Optional[cst.Module] = None,
 ) -> Tuple[Optional[ChannelPlan], List[cst.BaseStatement]]:
     """The convertible channel a server builds, and the statements that build it.
 
@@ -886,6 +899,9 @@ def attached_channel(
     if hook is not None and name is None:
         channel = own_session(server, names)
     if hook is not None and channel is not None:
+        kept = reads_kept_channel(module or server, server, hook.build) if hook.build else None
+        if kept is not None:
+            channel.reasons.append(kept)
         if channel.accepted_by not in (None, server.name.value):
             channel.reasons.append(f"{channel.accepted_by} and {server.name.value} accept for it")
         channel.accept, channel.accepted_by = hook, server.name.value

@@ -15,6 +15,7 @@ from smtpd_compat.codemod._planner import make_plan
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Rule, RuleRunner
 from smtpd_compat.codemod._shadowing import shadowed_names
+from smtpd_compat.codemod._versions import dead_branches
 from smtpd_compat.codemod.rules import RULES, channel, imports
 
 MENTIONS = ("smtpd", "asyncore", "asynchat")
@@ -122,6 +123,7 @@ class LeftoverFinder(cst.CSTVisitor):
             nodes += [plan.banner] if plan.banner is not None else []
             nodes += [n for s in plan.thread_servers if s.thread for n in s.thread.rewritten]
             nodes += [p.loop for p in plan.polls]
+            nodes += [d for s in plan.servers for i in s.version_ifs for d in dead_branches(i)]
             nodes += [r for use in plan.base_uses.values() for r in use.references]
             self.converted = {id(n) for n in nodes}
         self.found: List[Tuple[int, str]] = []

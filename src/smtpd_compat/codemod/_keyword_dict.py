@@ -17,14 +17,12 @@ read; anything else keeps the base call's blocker.
 
 from __future__ import annotations
 
-import ast
-import operator
-from typing import Any, Callable, Dict, Optional, Sequence, Set, Tuple
+from typing import Dict, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 import libcst.matchers as m
 
-from smtpd_compat.codemod._build import block_body, code_of
+from smtpd_compat.codemod._build import block_body
 from smtpd_compat.codemod._forwarding import (
     assigned_names,
     holds_any,
@@ -32,17 +30,10 @@ from smtpd_compat.codemod._forwarding import (
     key_of,
     names_read,
 )
+from smtpd_compat.codemod._versions import always_true
 
 Keywords = Dict[str, cst.BaseExpression]
 Touched = Set[int]  # ids of the dict's names that a followed statement accounts for
-
-COMPARE: Dict[type, Callable[[Any, Any], Any]] = {
-    cst.GreaterThanEqual: operator.ge,
-    cst.GreaterThan: operator.gt,
-    cst.Equal: operator.eq,
-}
-# Pythons the legacy program and the converted one run on: 3.8 onwards
-PYTHONS = [(3, minor, micro) for minor in range(8, 40) for micro in (0, 20)]
 
 
 def spelled_out(init: cst.FunctionDef, args: Sequence[cst.Arg]) -> Sequence[cst.Arg]:
@@ -170,39 +161,3 @@ def _only(statement: cst.BaseStatement) -> Optional[cst.BaseSmallStatement]:
 def _fixed_value(value: cst.BaseExpression, fixed: Set[str]) -> bool:
     """A literal, or a parameter never reassigned: the same at the dict and at the call."""
     return is_literal(value) or (isinstance(value, cst.Name) and value.value in fixed)
-
-
-def always_true(test: cst.BaseExpression) -> bool:
-    """``sys.version_info >= (3, 5)``, ``sys.version_info[0] >= 3``, ``[0:2]``, ``.major``:
-    a version test true on every Python from 3.8 on."""
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-        return False
-    compare = COMPARE.get(type(test.comparisons[0].operator))
-    version = _version_part(test.left)
-    try:
-        bound = ast.literal_eval(code_of(test.comparisons[0].comparator))
-    except (ValueError, SyntaxError):
-        return False
-    if compare is None or version is None or not isinstance(bound, (int, tuple)):
-        return False
-    return all(bool(compare(version(v), bound)) for v in PYTHONS)
-
-
-def _version_part(node: cst.BaseExpression) -> Optional[Callable[[Tuple[int, ...]], object]]:
-    """How ``node`` reads ``sys.version_info``: whole, its major, or a leading slice."""
-    info = m.Attribute(value=m.Name("sys"), attr=m.Name("version_info"))
-    if m.matches(node, info):
-        return lambda v: v
-    if m.matches(node, m.Attribute(value=info, attr=m.Name("major"))):
-        return lambda v: v[0]
-    if not (isinstance(node, cst.Subscript) and m.matches(node.value, info)):
-        return None
-    index = code_of(node.slice[0].slice) if len(node.slice) == 1 else ""
-    parts: Dict[str, Callable[[Tuple[int, ...]], object]] = {
-        "0": lambda v: v[0],
-        ":2": lambda v: v[:2],
-        "0:2": lambda v: v[:2],
-        ":3": lambda v: v[:3],
-        "0:3": lambda v: v[:3],
-    }
-    return parts.get(index.replace(" ", ""))

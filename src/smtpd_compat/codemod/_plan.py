@@ -154,6 +154,9 @@ class ServerClass:
     # on a private map=: the loop serving that map ran its process_message on a thread of
     # its own, so it gets an executor of its own (rule handler, _maps)
     own_executor: bool = False
+    # ``if sys.version_info ...:`` around its base call, decided on every target Python:
+    # each becomes its live branch (_versions, rule init)
+    version_ifs: List[cst.If] = field(default_factory=list)
 
     @property
     def self_name(self) -> Optional[str]:

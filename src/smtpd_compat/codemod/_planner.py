@@ -21,6 +21,7 @@ from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, ma
 from smtpd_compat.codemod._close import kept_dispatcher_names
 from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._keyword_dict import spelled_out
+from smtpd_compat.codemod._made_per_message import per_message_reason
 from smtpd_compat.codemod._mixins import defined_names, mixin_problems, split_mixins
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._plan import (
@@ -72,6 +73,7 @@ from smtpd_compat.codemod._threads import (
     skipped_ids,
     socket_map_alias,
 )
+from smtpd_compat.codemod._versions import version_branches
 from smtpd_compat.codemod._vestigial import UNUSED_BASE, unused_server_base
 
 # ``self.server`` (instance methods), ``cls.server`` (a test's setUpClass/tearDownClass):
@@ -280,7 +282,7 @@ class Planner(cst.CSTVisitor):
     def check_class_body(self, server: ServerClass) -> bool:
         skipped = skipped_ids(server.thread) if server.thread else set()
         server.channel, building = attached_channel(
-            server.node, self.plan.channel_plans, self.plan.names
+            server.node, self.plan.channel_plans, self.plan.names, self.module
         )
         skipped |= {id(b) for b in building}  # channel_class, handle_accept: the channel's
         collector = SelfAttributes(skipped)
@@ -310,7 +312,8 @@ class Planner(cst.CSTVisitor):
     def check_init(self, server: ServerClass) -> bool:
         if server.init is None:
             return True
-        calls = [s for s in block_body(server.init.body) if self.is_base_init(s, server)]
+        statements, server.version_ifs = version_branches(block_body(server.init.body))
+        calls = [s for s in statements if self.is_base_init(s, server)]
         if len(calls) != 1:
             self.block(
                 server.init,
@@ -442,6 +445,12 @@ class Planner(cst.CSTVisitor):
         for call in self.calls:
             name = dotted_name(call.func)
             legacy = self.legacy(call.func)
+            makes = name in classes or name in self.plan.debugging_classes
+            makes |= legacy in ("smtpd.SMTPServer", "smtpd.DebuggingServer", "smtpd.PureProxy")
+            per_message = per_message_reason(call, [s.node for s in self.plan.servers])
+            if makes and per_message is not None:  # no start-up there (_made_per_message)
+                self.block(call, per_message, SECTION_STARTUP)
+                continue
             chosen = None if name in classes else chosen_classes(call.func, self.module, classes)
             if name in classes and classes[name].thread is not None:
                 called.add(name)

@@ -112,6 +112,9 @@ def check_channel_building(planner: Planner, module: cst.Module) -> None:
         channel = server.channel
         if channel is None:
             continue
+        if channel.init_leading:
+            check_settings_not_passed(planner, server)
+            continue
         _, building = channel_class_of(server.node)
         passed = arguments_passed(building, channel.name)
         if channel.accept is not None:  # built as smtpd did (the base call), or by hand
@@ -157,6 +160,22 @@ def check_channel_building(planner: Planner, module: cst.Module) -> None:
                     f"its own ({value}): the converted sessions would take the server's",
                     SECTION_CHANNEL,
                 )
+
+
+def check_settings_not_passed(planner: Planner, server: ServerClass) -> None:
+    """``Channel(extra, self, conn, addr, decode_data=self._decode_data)``: the settings it
+    does not pass took smtpd's defaults, so the server's must be those defaults too (the
+    converted sessions take the server's)."""
+    channel = server.channel
+    assert channel is not None and channel.accept is not None
+    for name, value in settings(planner, server):
+        if name not in channel.leading_settings:
+            planner.block(
+                channel.accept.method,
+                f"{server.name} builds {channel.name} with smtpd's default {name}, not its "
+                f"own ({value}): the converted sessions would take the server's",
+                SECTION_CHANNEL,
+            )
 
 
 def arguments_passed(building: Optional[cst.BaseStatement], channel: str) -> int:
@@ -221,6 +240,8 @@ def describe(node: cst.ClassDef, plan: Plan) -> str:
     analysed = plan.channel_plans.get(node.name.value)
     why = analysed.reasons if analysed is not None else []
     because = f": {why[0]}" if why else ""
+    if analysed is not None and analysed.convertible:
+        because = ": it converts, but no server that builds it does (see the other reports)"
     return f"SMTPChannel subclass {node.name.value} left as is ({listed}){because}"
 
 

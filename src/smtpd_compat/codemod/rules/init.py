@@ -7,6 +7,8 @@ Guide section: "Rule init: __init__ overrides".
 attribute assignments smtpd made (``_localaddr``, ``_remoteaddr`` and the
 options passed: ``data_size_limit``, ``enable_SMTPUTF8``, ``_decode_data``), so
 the rest of ``__init__``, the body and the start-up code read the same values.
+A base call inside ``if sys.version_info ...:`` decided on every target Python
+converts too: the ``if`` becomes the branch those Pythons take (_versions).
 """
 
 from __future__ import annotations
@@ -15,9 +17,17 @@ from typing import List
 
 import libcst as cst
 
-from smtpd_compat.codemod._build import code_of, insert_helpers, keep_leading_lines, statement
+from smtpd_compat.codemod._build import (
+    code_of,
+    insert_helpers,
+    keep_leading_lines,
+    leading_lines,
+    statement,
+    with_leading_lines,
+)
 from smtpd_compat.codemod._plan import LEGACY_ATTRS, SECTION_INIT, Plan, ServerClass
 from smtpd_compat.codemod._rule import Result, Rule
+from smtpd_compat.codemod._versions import live_branch
 from smtpd_compat.codemod.rules.thread import controller_statements
 
 RULE = Rule("init", "__init__ overrides store smtpd's attributes", SECTION_INIT)
@@ -87,3 +97,18 @@ def replace_base_init(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
     if server is None or not isinstance(original, cst.SimpleStatementLine):
         return updated
     return cst.FlattenSentinel(keep_leading_lines(original, assignments(plan, server)))
+
+
+@RULE.on(cst.If)
+def take_version_branch(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """A version check around the base call: the branch every target Python takes."""
+    if not plan.convert or not isinstance(updated, cst.If):
+        return updated
+    if not any(original is check for s in plan.servers for check in s.version_ifs):
+        return updated
+    live = list(live_branch(updated) or [])  # the test is the original's: no rule rewrites it
+    if not live:
+        return cst.FlattenSentinel(keep_leading_lines(updated, [statement("pass\n")]))
+    # the comments above the ``if``, then those above the branch's first statement
+    first = with_leading_lines(live[0], [*leading_lines(updated), *leading_lines(live[0])])
+    return cst.FlattenSentinel([first, *live[1:]])
