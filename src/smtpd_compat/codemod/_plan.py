@@ -82,8 +82,8 @@ SECTION_MANUAL = "What needs manual work"
 SECTION_CHANGES = "What changes when you leave the shim"
 # What a converted server does differently from smtpd, each with what to do.
 AIOSMTPD_CHANGES = (
-    "converted code answers an exception in process_message with 451 (smtpd dropped the"
-    " connection)",
+    "converted code answers an exception in process_message with 451 and the session goes"
+    " on, so a client may send its next message in it (smtpd dropped the connection)",
     "aiosmtpd closes a session idle for 300 s (smtpd never did: pass timeout= to the"
     " Controller for another limit)",
     "a message of exactly data_size_limit bytes or one less gets 552 (aiosmtpd counts the"
