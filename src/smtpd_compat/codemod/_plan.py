@@ -249,6 +249,9 @@ class Instance:
     carries: bool = False  # the handler keeps its controller as ``.controller`` (_serving)
     keeps_socket: bool = False  # code reads ``.socket`` where the value was handed (_serving)
     socket_map: Optional[cst.BaseExpression] = None  # the map= it is on, None: shared (_maps)
+    # ``self.<attr> = Server(...)`` another thread waits for: made under this local name and
+    # published once its socket is set, as smtpd's was bound when assigned (rule startup)
+    staged: Optional[str] = None
 
     @property
     def not_implemented(self) -> bool:

@@ -64,6 +64,7 @@ from smtpd_compat.codemod._threads import (
     alias_name,
     analyse_thread,
     declares_global,
+    drains_map,
     is_polling_call,
     loop_target_arguments,
     plain_loop,
@@ -652,12 +653,15 @@ class Planner(cst.CSTVisitor):
     def find_poll(self, call: cst.Call) -> bool:
         """``while <cond>: asyncore.loop(timeout=T, count=1)`` in the block of the servers."""
         alias = socket_map_alias(self.scope_of(call), self.plan.names)
-        if not is_polling_call(call, self.plan.names, alias_name(alias)):
-            return False
         statement = self.statement_of(call)
         block = self.get_metadata(ParentNodeProvider, statement) if statement else None
         loop = self.get_metadata(ParentNodeProvider, block) if block else None
         if not isinstance(loop, cst.While) or loop.orelse is not None:
+            return False
+        shared = alias_name(alias)
+        if not is_polling_call(call, self.plan.names, shared) and not drains_map(
+            call, loop.test, self.plan.names, shared
+        ):
             return False
         if not isinstance(block, cst.IndentedBlock) or len(block.body) != 1:
             return False

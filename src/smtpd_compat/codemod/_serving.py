@@ -384,7 +384,10 @@ def entered_after_creation(planner: Planner, instance: Instance, site: cst.CSTNo
     if len(naming) != 1:
         return False
     starter = next(iter(naming.values()))
-    if not isinstance(starter, cst.FunctionDef) or starter is made_in:
+    if starter is made_in:  # ``self.smtp = Server(...)`` then ``Thread(target=self.loop)``
+        created = planner.line(instance.statement)
+        return all(planner.line(n) > created for n in named(planner, loop_in))
+    if not isinstance(starter, cst.FunctionDef):
         return False
     overrides = starter.name.value == made_in.name.value
     if overrides and planner.class_of(starter) is planner.class_of(made_in):
@@ -400,7 +403,9 @@ def entered_after_creation(planner: Planner, instance: Instance, site: cst.CSTNo
 def named(planner: Planner, function: cst.FunctionDef) -> List[cst.CSTNode]:
     """Where a method's name is read (``self.name``, ``Base.name``), its own def aside."""
     name = function.name.value
-    return [a for a in planner.attributes if a.attr.value == name]
+    return [
+        a for a in planner.attributes if a.attr.value == name and planner.legacy(a) is None
+    ]  # ``asyncore.loop`` names no method called loop
 
 
 def encloses(planner: Planner, block: cst.CSTNode, node: cst.CSTNode) -> bool:
