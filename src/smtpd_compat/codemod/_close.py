@@ -147,6 +147,9 @@ def kept_dispatcher_names(
     if "socket" in read and not reads_socket_while_made(server.node):
         server.reads_socket = True  # its controller's, set at start-up
         kept.add("socket")
+    elif "socket" in read and socket_read_after_base_init(server):
+        server.binds_in_init = True  # its __init__ binds its controller where smtpd bound
+        kept.add("socket")
     return kept
 
 
@@ -170,3 +173,50 @@ def attach_close(
     )
     server.base_close = base_close(close, names) if close is not None else None
     return server.base_close is not None
+
+
+def socket_read_after_base_init(server: ServerClass) -> bool:
+    """``self.socket`` read by ``__init__`` itself, only after its one top-level base call
+    (``self.port = self.socket.getsockname()[1]``), nowhere in the methods it calls, and
+    no ``self.controller`` of the class's own (the name the bound controller takes)."""
+    init = server.init
+    if init is None or not init.params.params or CONTROLLER_ATTRIBUTE in names_in(server.node):
+        return False
+    me = init.params.params[0].name.value
+    m = cst.matchers
+    reading = m.Attribute(value=m.Name(me), attr=m.Name("socket"))
+    others = [f for f in reached_from(server.node, "__init__") if f is not init]
+    if any(reads_self(method, "socket") for method in others):
+        return False
+    seen_base = False
+    for statement in block_body(init.body):
+        if is_top_level_base_init(statement, me):
+            if seen_base:
+                return False
+            seen_base = True
+        elif m.findall(statement, reading) and not seen_base:
+            return False
+    return seen_base
+
+
+def is_top_level_base_init(statement: cst.BaseStatement, me: str) -> bool:
+    """``super().__init__(...)`` or ``<Base>.__init__(<me>, ...)`` as a statement."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    call = small.value if isinstance(small, cst.Expr) else None
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+        return False
+    if call.func.attr.value != "__init__":
+        return False
+    owner = call.func.value
+    if isinstance(owner, cst.Call):
+        return dotted_name(owner.func) == "super"
+    first = call.args[0] if call.args else None
+    return first is not None and not first.star and dotted_name(first.value) == me
+
+
+def names_in(node: cst.CSTNode) -> Set[str]:
+    """Every name and attribute name in ``node``."""
+    found = cst.matchers.findall(node, cst.matchers.Name())
+    return {n.value for n in found if isinstance(n, cst.Name)}

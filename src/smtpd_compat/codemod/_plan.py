@@ -151,6 +151,9 @@ class ServerClass:
     # ``Thread(target=asyncore.loop).start()`` in __init__ after the base call: the class
     # binds its controller where smtpd bound and that thread starts it (rule startup)
     loop_thread: Optional[cst.Call] = None
+    # __init__ reads self.socket after its base call: it binds its controller there, as
+    # smtpd bound there, and the loops that served it start that controller (_close)
+    binds_in_init: bool = False
     # on a private map=: the loop serving that map ran its process_message on a thread of
     # its own, so it gets an executor of its own (rule handler, _maps)
     own_executor: bool = False
@@ -270,7 +273,8 @@ class Instance:
     @property
     def starts_itself(self) -> bool:
         """Its class's __init__ makes and starts its controller (ServerClass.loop_thread)."""
-        return self.server is not None and self.server.loop_thread is not None
+        server = self.server
+        return server is not None and (server.loop_thread is not None or server.binds_in_init)
 
     @property
     def controller_name(self) -> str:

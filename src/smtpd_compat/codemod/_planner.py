@@ -655,7 +655,9 @@ class Planner(cst.CSTVisitor):
         alias = socket_map_alias(self.scope_of(call), self.plan.names)
         statement = self.statement_of(call)
         block = self.get_metadata(ParentNodeProvider, statement) if statement else None
-        loop = self.get_metadata(ParentNodeProvider, block) if block else None
+        if not isinstance(block, cst.IndentedBlock):
+            return False
+        loop = self.get_metadata(ParentNodeProvider, block)
         if not isinstance(loop, cst.While) or loop.orelse is not None:
             return False
         shared = alias_name(alias)

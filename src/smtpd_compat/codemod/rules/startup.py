@@ -110,18 +110,30 @@ def socket_maps(planner: Planner, module: cst.Module) -> None:
 
 @RULE.analysis
 def publish_awaited_servers(planner: Planner, module: cst.Module) -> None:
-    """``self.server = Server(...)`` read through its owner elsewhere (``thread.server``,
-    often polled until it is not None): smtpd's server had its socket when it was assigned,
-    so the handler is made under a local name and assigned once its socket is set."""
+    """``self.server = Server(...)`` in a Thread subclass's run(), read through its owner
+    elsewhere (``thread.server``, often polled until it is not None): the other thread may
+    read it the moment it is assigned, and smtpd's server had its socket by then, so the
+    handler is made under a local name and assigned once its socket is set."""
     for instance in planner.plan.instances:
         target = instance.target or ""
         if instance.read_outside is None or not target.startswith("self."):
             continue
         if target.count(".") != 1 or instance.starts_itself or instance.returned:
             continue
+        scope = planner.scope_of(instance.statement)
+        if not runs_on_its_thread(planner, scope):
+            continue
         local = target[len("self.") :]
-        if not names_variable(planner.scope_of(instance.statement), local):
+        if not names_variable(scope, local):
             instance.staged = local
+
+
+def runs_on_its_thread(planner: Planner, scope: cst.CSTNode) -> bool:
+    """``scope`` is the run() of a threading.Thread subclass: it runs beside the caller."""
+    owner = planner.class_of(scope)
+    if owner is None or not isinstance(scope, cst.FunctionDef) or scope.name.value != "run":
+        return False
+    return any(planner.plan.names.is_thread_class(base.value) for base in owner.bases)
 
 
 def names_variable(scope: cst.CSTNode, name: str) -> bool:
