@@ -162,6 +162,8 @@ def attach_close(
         return False  # the name the converted close() reaches its controller by
     if "close" not in defined:
         server.closes_by_controller = not closes_during_a_message(server.node)
+        if not server.closes_by_controller:
+            server.close_why = CLOSED_DURING_A_MESSAGE
         return server.closes_by_controller
     close = next(
         (
@@ -172,7 +174,37 @@ def attach_close(
         None,
     )
     server.base_close = base_close(close, names) if close is not None else None
+    if close is not None and server.base_close is None:
+        server.close_why = why_close_stays(close, names)
     return server.base_close is not None
+
+
+CLOSED_DURING_A_MESSAGE = (
+    "process_message (or a method it calls) closes the server: smtpd then stopped listening, "
+    "answered this message and served the open sessions until they ended; a Controller's "
+    "stop() there would end the session before its reply (stop it after the session instead)"
+)
+
+
+def why_close_stays(close: cst.FunctionDef, names: LegacyNames) -> str:
+    """Why an own close() cannot stop the controller in its base call's place."""
+    found = [
+        s
+        for s in reachable_statements(close)
+        if isinstance(s, cst.SimpleStatementLine)
+        and close.params.params
+        and is_base_close(s, close.params.params[0].name.value, names)
+    ]
+    if len(found) == 1 and uses_legacy_besides(close, found[0], names):
+        return (
+            "its close() reaches smtpd or asyncore besides closing the base (the channels "
+            "in asyncore.socket_map): a handler has neither; its Controller's stop() closes "
+            "the listening socket and ends every session"
+        )
+    return (
+        "its close() does not close the base exactly once where it always runs: a handler "
+        "cannot close; its Controller's stop() does"
+    )
 
 
 def socket_read_after_base_init(server: ServerClass) -> bool:

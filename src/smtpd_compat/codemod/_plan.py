@@ -151,6 +151,8 @@ class ServerClass:
     # ``Thread(target=asyncore.loop).start()`` in __init__ after the base call: the class
     # binds its controller where smtpd bound and that thread starts it (rule startup)
     loop_thread: Optional[cst.Call] = None
+    # why its close() (its own, or smtpd's it calls) stays the dispatcher's (_close)
+    close_why: Optional[str] = None
     # __init__ reads self.socket after its base call: it binds its controller there, as
     # smtpd bound there, and the loops that served it start that controller (_close)
     binds_in_init: bool = False

@@ -301,7 +301,7 @@ class Planner(cst.CSTVisitor):
             self.block(
                 collector.first.get(name, server.node),
                 f"class {server.name} {used} the {owner_of_attribute(name)}'s {name}: "
-                f"{DISPATCHER_WHY(name)}",
+                f"{(name == 'close' and server.close_why) or DISPATCHER_WHY(name)}",
             )
         if unsupported:
             return False
