@@ -169,6 +169,8 @@ CONVERTED = [
     "drain_map_receiver",
     # __init__ reads self.socket after its base call: it binds its controller (_close)
     "init_reads_port",
+    # __init__ only keeps settings; serve_forever() calls the base __init__, then loops (_deferred)
+    "bind_on_start",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]

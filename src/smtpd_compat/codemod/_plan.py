@@ -153,8 +153,9 @@ class ServerClass:
     loop_thread: Optional[cst.Call] = None
     # why its close() (its own, or smtpd's it calls) stays the dispatcher's (_close)
     close_why: Optional[str] = None
-    # __init__ reads self.socket after its base call: it binds its controller there, as
-    # smtpd bound there, and the loops that served it start that controller (_close)
+    # it binds its controller where its base call is, as smtpd bound there: __init__ reads
+    # self.socket after that call (_close), or another method makes it (_deferred); the
+    # loops that served it start that controller
     binds_in_init: bool = False
     # on a private map=: the loop serving that map ran its process_message on a thread of
     # its own, so it gets an executor of its own (rule handler, _maps)

@@ -19,6 +19,7 @@ from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
 from smtpd_compat.codemod._close import kept_dispatcher_names
+from smtpd_compat.codemod._deferred import deferred_base_init
 from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._keyword_dict import spelled_out
 from smtpd_compat.codemod._mixins import defined_names, mixin_problems, split_mixins
@@ -312,6 +313,9 @@ class Planner(cst.CSTVisitor):
         if server.init is None:
             return True
         calls = [s for s in block_body(server.init.body) if self.is_base_init(s, server)]
+        if not calls:  # ``def __init__(self): pass``, the base call in start() (_deferred)
+            calls = deferred_base_init(server, lambda s: self.is_base_init(s, server))
+            server.binds_in_init = bool(calls)
         if len(calls) != 1:
             self.block(
                 server.init,

@@ -40,7 +40,7 @@ class Holder:
     declared: bool = False  # a module name its creating function declares ``global``
 
     def controller(self, instance: Instance) -> str:
-        if self.direct:
+        if self.direct and not instance.starts_itself:
             return instance.controller_name
         return f"{self.expr}.controller"
 
@@ -287,10 +287,18 @@ def dispatcher_reads(planner: Planner, tracker: Tracker) -> Dict[cst.Attribute, 
 def reached_holder(planner: Planner, tracker: Tracker, site: cst.CSTNode) -> Optional[Holder]:
     """The holder a loop site reaches where the server already exists when it runs."""
     scope = planner.scope_of(site)
-    for holder in sorted(tracker.holders, key=lambda h: not h.direct):
+    for holder in sorted(tracker.holders, key=lambda h: preference(tracker.instance, h)):
         if tracker.reaches(holder, scope) and created_before(planner, tracker, holder, site):
             return holder
     return None
+
+
+def preference(instance: Instance, holder: Holder) -> bool:
+    """Its creation's own name first; ``self`` first for a server binding its own controller
+    (``self.controller`` in its own methods, not the global it happens to be kept in)."""
+    if instance.starts_itself:
+        return holder.expr != "self"
+    return not holder.direct
 
 
 def created_before(planner: Planner, tracker: Tracker, holder: Holder, site: cst.CSTNode) -> bool:
