@@ -170,6 +170,14 @@ CONVERTED = [
     "version_gated_init",
     # a channel taking its own arguments before smtpd's, built through channel_class
     "feature_list_channel",
+    # a Thread subclass whose run() makes the server another thread waits for (rule startup)
+    "viewer_thread_owner",
+    # while asyncore.socket_map: asyncore.loop() in a method run on a thread (rule thread)
+    "drain_map_receiver",
+    # __init__ reads self.socket after its base call: it binds its controller (_close)
+    "init_reads_port",
+    # __init__ only keeps settings; serve_forever() calls the base __init__, then loops (_deferred)
+    "bind_on_start",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
 PARTLY_CONVERTED = ["debugstream_stderr"]
@@ -227,6 +235,9 @@ STOPPED_BY_STDIN = {
     "map_clear_shutdown",
     "counted_loop_thread",
     "class_fixture_setup",
+    "viewer_thread_owner",
+    "drain_map_receiver",
+    "init_reads_port",
 }
 TIMEOUT = 15
 BODY = "Subject: round trip\r\nX-Test: 1\r\n\r\nline one\r\n..dot line\r\n\r\nlast line"

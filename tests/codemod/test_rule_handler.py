@@ -311,8 +311,11 @@ def test_noop_dispatcher_attributes():
         server = Sink(("localhost", 1025), None)
         asyncore.loop()
     """)
-    expected = "t.py:7: class Sink uses the dispatcher's close: a handler cannot close"
-    assert any(r.startswith(expected) for r in reports)
+    expected = (
+        "t.py:7: class Sink uses the dispatcher's close: process_message (or a method it "
+        "calls) closes the server: smtpd then stopped listening, answered this message"
+    )
+    assert any(r.startswith(expected) for r in reports), reports
 
 
 def test_noop_extra_base_class():
@@ -706,7 +709,34 @@ def test_noop_smtpd_close_reached_from_process_message(finish, line):
         server = Sink(("localhost", 1025), None)
         asyncore.loop()
     """)
-    expected = f"t.py:{line}: class Sink uses the dispatcher's close: a handler cannot close"
+    expected = f"t.py:{line}: class Sink uses the dispatcher's close: process_message (or a"
+    assert any(r.startswith(expected) for r in reports), reports
+    assert any("would end the session before its reply" in r for r in reports), reports
+
+
+def test_noop_own_close_reaching_asyncores_map_says_so():
+    reports = check_noop("""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+            def close(self):
+                smtpd.SMTPServer.close(self)
+                for channel in list(asyncore.socket_map.values()):
+                    channel.close()
+
+
+        server = Sink(("localhost", 1025), None)
+        asyncore.loop()
+    """)
+    expected = (
+        "t.py:9: class Sink overrides the dispatcher's close: its close() reaches smtpd or "
+        "asyncore besides closing the base"
+    )
     assert any(r.startswith(expected) for r in reports), reports
 
 

@@ -409,3 +409,58 @@ def test_noop_base_init_in_a_check_not_decided_on_every_target(test):
 )
 def test_a_version_check_is_decided_only_where_every_target_agrees(test, value):
     assert decided(expression(test)) is value
+DEFERRED = """
+    import asyncore
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        def __init__(self):
+            {init}
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+        def start(self):
+            smtpd.SMTPServer.__init__(self, ("127.0.0.1", 0), None)
+            print(self.socket.getsockname()[1])
+            asyncore.loop()
+        {more}
+
+    server = Sink()
+    server.start()
+"""
+
+
+def test_base_init_in_another_method_binds_the_controller_there():
+    """``__init__`` does nothing, start() binds: the controller is made where smtpd bound."""
+    outcome = run(DEFERRED.format(init="pass", more=""))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    def start(self):\n"
+        '        self._localaddr = ("127.0.0.1", 0)\n'
+        "        self._remoteaddr = None\n"
+        "        self.controller = BoundController(self, self._localaddr, enable_SMTPUTF8=False)\n"
+        "        self.socket = self.controller.socket  # bound, as smtpd.SMTPServer's was\n"
+        "        print(self.socket.getsockname()[1])\n"
+        "        self.controller.start()\n"
+    ) in outcome.source
+    assert "server = Sink()\nserver.start()\n" in outcome.source
+    assert "server_controller" not in outcome.source
+
+
+@pytest.mark.parametrize(
+    "init, more",
+    [
+        ("self.port = self.socket", ""),  # reads what only the base call sets
+        (
+            "pass",
+            "\n        def restart(self):\n"
+            "            smtpd.SMTPServer.__init__(self, ('127.0.0.1', 0), None)\n",
+        ),  # two methods bind
+    ],
+)
+def test_noop_base_init_elsewhere_in_another_shape(init, more):
+    reports = check_noop(DEFERRED.format(init=init, more=more))
+    expected = "Sink.__init__ does not call the base __init__ exactly once at its top level"
+    assert any(expected in r for r in reports), reports

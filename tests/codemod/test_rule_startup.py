@@ -853,7 +853,7 @@ class LoopHelper:
 
 
 def test_noop_map_read_other_than_as_an_operand():
-    reports = check_noop(FLAT_IMPORTS + LOOP_HELPER % "len(map) and not done")
+    reports = check_noop(FLAT_IMPORTS + LOOP_HELPER % "len(map) > 1 and not done")
     assert any("the polling loop reads asyncore's map as map other than" in r for r in reports)
 
 
@@ -1801,3 +1801,180 @@ def test_server_kept_on_the_class_is_closed_by_its_classmethods():
 def test_noop_server_kept_on_the_class_closed_through_an_instance():
     reports = check_noop(CLASS + CLASS_FIXTURE + TEAR_DOWN)
     assert any("self.server.close may be the server's" in r for r in reports), reports
+
+
+OWNING_THREAD = """
+    class Owner(threading.Thread):
+        def __init__(self):
+            threading.Thread.__init__(self)
+            self.server = None
+
+        def run(self):
+            self.server = Sink(("127.0.0.1", 0), None)
+            asyncore.loop(timeout=0.1)
+
+        def stop(self):
+            self.server.close()
+            self.join(10)
+
+
+    owner = Owner()
+    owner.start()
+    while owner.server is None:
+        pass
+    print(owner.server.socket.getsockname()[1])
+    owner.stop()
+    """
+
+
+def test_server_made_in_a_threads_run_is_published_with_its_socket():
+    """``owner.server is None`` polled on another thread: once set, it has its socket."""
+    outcome = run(CLASS + OWNING_THREAD)
+    assert [r for r in outcome.reports if not r.note] == []
+    made = outcome.source.index("        server = Sink()\n")
+    bound = outcome.source.index("        server.socket = self.server_controller.socket")
+    published = outcome.source.index(
+        "        self.server = server  # published with its socket, as smtpd's server was\n"
+    )
+    assert made < bound < published
+    assert "while owner.server is None:\n" in outcome.source
+    assert "        self.server_controller.stop()\n" in outcome.source
+
+
+def test_a_run_method_using_the_local_name_publishes_in_place():
+    """run() has a ``server`` of its own: the handler is assigned where smtpd's server was."""
+    source = CLASS + OWNING_THREAD.replace(
+        "            asyncore.loop(timeout=0.1)",
+        "            server = None\n            asyncore.loop(timeout=0.1)",
+    )
+    outcome = run(source)
+    assert "published with its socket" not in outcome.source
+
+
+def test_noop_owner_handing_the_server_itself_on():
+    source = CLASS + OWNING_THREAD.replace(
+        "    while owner.server is None:",
+        "    keep = owner.server\n    while owner.server is None:",
+    )
+    reports = check_noop(source)
+    assert any("owner.server hands the server on here" in r for r in reports), reports
+
+
+def test_a_loop_method_started_after_the_creation_in_the_same_method_serves_it():
+    source = """
+class Receiver:
+    def start(self):
+        self.smtp = Sink(("127.0.0.1", 0), None)
+        self.thread = threading.Thread(target=self.loop)
+        self.thread.start()
+
+    def loop(self):
+        asyncore.loop(timeout=0.1)
+
+    def stop(self):
+        self.smtp.close()
+        self.thread.join(10)
+
+
+receiver = Receiver()
+receiver.start()
+receiver.stop()
+"""
+    after = converted_flat(SINK + source)
+    assert "    def loop(self):\n        self.smtp_controller.start()\n" in after
+    assert "        self.smtp_controller.stop()\n" in after
+
+
+def test_noop_loop_method_started_before_the_creation():
+    source = """
+class Receiver:
+    def start(self):
+        self.thread = threading.Thread(target=self.loop)
+        self.thread.start()
+        self.smtp = Sink(("127.0.0.1", 0), None)
+
+    def loop(self):
+        asyncore.loop(timeout=0.1)
+
+    def stop(self):
+        self.smtp.close()
+        self.thread.join(10)
+
+
+receiver = Receiver()
+receiver.start()
+receiver.stop()
+"""
+    reports = check_noop(FLAT_IMPORTS + SINK + source)
+    assert any("does not follow the creation of a server" in r for r in reports), reports
+
+
+SINK = """
+class Sink(smtpd.SMTPServer):
+    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+        pass
+
+"""
+
+
+def test_init_reading_its_socket_after_the_base_call_binds_its_controller_there():
+    outcome = run("""
+        import asyncore
+        import smtpd
+        import threading
+
+
+        class Sink(smtpd.SMTPServer):
+            def __init__(self):
+                super().__init__(("127.0.0.1", 0), None)
+                self.port = self.socket.getsockname()[1]
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Sink()
+        threading.Thread(target=asyncore.loop, daemon=True).start()
+        print(server.port)
+        server.close()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        self.controller = BoundController(self, self._localaddr, enable_SMTPUTF8=False)\n"
+        "        self.socket = self.controller.socket  # bound, as smtpd.SMTPServer's was\n"
+        "        self.port = self.socket.getsockname()[1]\n"
+    ) in outcome.source
+    assert "args=(server.controller,)" in outcome.source
+    assert "server_controller" not in outcome.source
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        # read before smtpd bound it
+        "self.port = self.socket\n                super().__init__(('127.0.0.1', 0), None)",
+        # read by a method __init__ calls
+        "super().__init__(('127.0.0.1', 0), None)\n                self.note()",
+    ],
+)
+def test_noop_init_reading_its_socket_elsewhere(init):
+    reports = check_noop(f"""
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def __init__(self):
+                {init}
+
+            def note(self):
+                print(self.socket)
+
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        server = Sink()
+        asyncore.loop()
+    """)
+    assert any("class Sink uses the dispatcher's socket" in r for r in reports), reports

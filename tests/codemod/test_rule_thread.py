@@ -275,6 +275,8 @@ SHARED_MAP_POLL = """
     [
         ("asyncore.socket_map", "not server_controller.stopped.is_set()"),
         ("socket_map and RUNNING", "not server_controller.stopped.is_set() and RUNNING"),
+        ("len(asyncore.socket_map) > 0", "not server_controller.stopped.is_set()"),
+        ("len(socket_map) and RUNNING", "not server_controller.stopped.is_set() and RUNNING"),
     ],
 )
 def test_polling_while_asyncores_map_holds_the_server(test, after):
@@ -288,7 +290,7 @@ def test_polling_while_asyncores_map_holds_the_server(test, after):
     assert "BoundController(server, " in outcome.source  # its stopped event
 
 
-@pytest.mark.parametrize("test", ["len(asyncore.socket_map) > 0", "RUNNING or socket_map"])
+@pytest.mark.parametrize("test", ["len(asyncore.socket_map) > 1", "RUNNING or socket_map"])
 def test_noop_polling_loop_condition_reads_legacy_state(test):
     reports = check_noop(SHARED_MAP_POLL.format(test=test))
     assert any("the polling loop's condition reads legacy state" in r for r in reports), reports
@@ -454,3 +456,30 @@ def test_noop_two_methods_joining_the_thread():
     )
     reports = check_noop(source)
     assert any("it has no stop() method" in r for r in reports), reports
+
+
+@pytest.mark.parametrize(
+    "test", ["asyncore.socket_map", "len(socket_map)", "len(asyncore.socket_map) != 0"]
+)
+def test_blocking_loop_draining_the_map_converts_as_a_poll(test):
+    """No count=: each loop call returned once the map emptied, so the while ended then."""
+    source = SHARED_MAP_POLL.format(test=test).replace(
+        "asyncore.loop(timeout=1, count=1)", "asyncore.loop(timeout=1, use_poll=True)"
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "server_controller.start()\nwhile not server_controller.stopped.is_set():\n"
+        "    time.sleep(1)  # smtpd served here; the controller serves alone\n"
+    ) in outcome.source
+
+
+def test_blocking_loop_under_a_condition_besides_the_map_is_reported():
+    """``while RUNNING and socket_map: asyncore.loop()``: the inner loop ignored RUNNING,
+    so it is no poll: the map the condition reads is reported at the loop."""
+    source = SHARED_MAP_POLL.format(test="RUNNING and socket_map").replace(
+        "asyncore.loop(timeout=1, count=1)", "asyncore.loop(timeout=1)"
+    )
+    outcome = run(source)
+    blockers = [r.format("t.py") for r in outcome.reports if not r.note]
+    assert any("socket_map is still used here" in r for r in blockers), blockers

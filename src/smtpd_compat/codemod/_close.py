@@ -147,6 +147,9 @@ def kept_dispatcher_names(
     if "socket" in read and not reads_socket_while_made(server.node):
         server.reads_socket = True  # its controller's, set at start-up
         kept.add("socket")
+    elif "socket" in read and socket_read_after_base_init(server):
+        server.binds_in_init = True  # its __init__ binds its controller where smtpd bound
+        kept.add("socket")
     return kept
 
 
@@ -159,6 +162,8 @@ def attach_close(
         return False  # the name the converted close() reaches its controller by
     if "close" not in defined:
         server.closes_by_controller = not closes_during_a_message(server.node)
+        if not server.closes_by_controller:
+            server.close_why = CLOSED_DURING_A_MESSAGE
         return server.closes_by_controller
     close = next(
         (
@@ -169,4 +174,81 @@ def attach_close(
         None,
     )
     server.base_close = base_close(close, names) if close is not None else None
+    if close is not None and server.base_close is None:
+        server.close_why = why_close_stays(close, names)
     return server.base_close is not None
+
+
+CLOSED_DURING_A_MESSAGE = (
+    "process_message (or a method it calls) closes the server: smtpd then stopped listening, "
+    "answered this message and served the open sessions until they ended; a Controller's "
+    "stop() there would end the session before its reply (stop it after the session instead)"
+)
+
+
+def why_close_stays(close: cst.FunctionDef, names: LegacyNames) -> str:
+    """Why an own close() cannot stop the controller in its base call's place."""
+    found = [
+        s
+        for s in reachable_statements(close)
+        if isinstance(s, cst.SimpleStatementLine)
+        and close.params.params
+        and is_base_close(s, close.params.params[0].name.value, names)
+    ]
+    if len(found) == 1 and uses_legacy_besides(close, found[0], names):
+        return (
+            "its close() reaches smtpd or asyncore besides closing the base (the channels "
+            "in asyncore.socket_map): a handler has neither; its Controller's stop() closes "
+            "the listening socket and ends every session"
+        )
+    return (
+        "its close() does not close the base exactly once where it always runs: a handler "
+        "cannot close; its Controller's stop() does"
+    )
+
+
+def socket_read_after_base_init(server: ServerClass) -> bool:
+    """``self.socket`` read by ``__init__`` itself, only after its one top-level base call
+    (``self.port = self.socket.getsockname()[1]``), nowhere in the methods it calls, and
+    no ``self.controller`` of the class's own (the name the bound controller takes)."""
+    init = server.init
+    if init is None or not init.params.params or CONTROLLER_ATTRIBUTE in names_in(server.node):
+        return False
+    me = init.params.params[0].name.value
+    m = cst.matchers
+    reading = m.Attribute(value=m.Name(me), attr=m.Name("socket"))
+    others = [f for f in reached_from(server.node, "__init__") if f is not init]
+    if any(reads_self(method, "socket") for method in others):
+        return False
+    seen_base = False
+    for statement in block_body(init.body):
+        if is_top_level_base_init(statement, me):
+            if seen_base:
+                return False
+            seen_base = True
+        elif m.findall(statement, reading) and not seen_base:
+            return False
+    return seen_base
+
+
+def is_top_level_base_init(statement: cst.BaseStatement, me: str) -> bool:
+    """``super().__init__(...)`` or ``<Base>.__init__(<me>, ...)`` as a statement."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    call = small.value if isinstance(small, cst.Expr) else None
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+        return False
+    if call.func.attr.value != "__init__":
+        return False
+    owner = call.func.value
+    if isinstance(owner, cst.Call):
+        return dotted_name(owner.func) == "super"
+    first = call.args[0] if call.args else None
+    return first is not None and not first.star and dotted_name(first.value) == me
+
+
+def names_in(node: cst.CSTNode) -> Set[str]:
+    """Every name and attribute name in ``node``."""
+    found = cst.matchers.findall(node, cst.matchers.Name())
+    return {n.value for n in found if isinstance(n, cst.Name)}

@@ -151,6 +151,12 @@ class ServerClass:
     # ``Thread(target=asyncore.loop).start()`` in __init__ after the base call: the class
     # binds its controller where smtpd bound and that thread starts it (rule startup)
     loop_thread: Optional[cst.Call] = None
+    # why its close() (its own, or smtpd's it calls) stays the dispatcher's (_close)
+    close_why: Optional[str] = None
+    # it binds its controller where its base call is, as smtpd bound there: __init__ reads
+    # self.socket after that call (_close), or another method makes it (_deferred); the
+    # loops that served it start that controller
+    binds_in_init: bool = False
     # on a private map=: the loop serving that map ran its process_message on a thread of
     # its own, so it gets an executor of its own (rule handler, _maps)
     own_executor: bool = False
@@ -252,6 +258,9 @@ class Instance:
     carries: bool = False  # the handler keeps its controller as ``.controller`` (_serving)
     keeps_socket: bool = False  # code reads ``.socket`` where the value was handed (_serving)
     socket_map: Optional[cst.BaseExpression] = None  # the map= it is on, None: shared (_maps)
+    # ``self.<attr> = Server(...)`` another thread waits for: made under this local name and
+    # published once its socket is set, as smtpd's was bound when assigned (rule startup)
+    staged: Optional[str] = None
 
     @property
     def not_implemented(self) -> bool:
@@ -270,7 +279,8 @@ class Instance:
     @property
     def starts_itself(self) -> bool:
         """Its class's __init__ makes and starts its controller (ServerClass.loop_thread)."""
-        return self.server is not None and self.server.loop_thread is not None
+        server = self.server
+        return server is not None and (server.loop_thread is not None or server.binds_in_init)
 
     @property
     def controller_name(self) -> str:

@@ -19,6 +19,7 @@ from smtpd_compat.codemod._build import block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
 from smtpd_compat.codemod._close import kept_dispatcher_names
+from smtpd_compat.codemod._deferred import deferred_base_init
 from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._keyword_dict import spelled_out
 from smtpd_compat.codemod._made_per_message import per_message_reason
@@ -65,6 +66,7 @@ from smtpd_compat.codemod._threads import (
     alias_name,
     analyse_thread,
     declares_global,
+    drains_map,
     is_polling_call,
     loop_target_arguments,
     plain_loop,
@@ -302,7 +304,7 @@ class Planner(cst.CSTVisitor):
             self.block(
                 collector.first.get(name, server.node),
                 f"class {server.name} {used} the {owner_of_attribute(name)}'s {name}: "
-                f"{DISPATCHER_WHY(name)}",
+                f"{(name == 'close' and server.close_why) or DISPATCHER_WHY(name)}",
             )
         if unsupported:
             return False
@@ -314,6 +316,9 @@ class Planner(cst.CSTVisitor):
             return True
         statements, server.version_ifs = version_branches(block_body(server.init.body))
         calls = [s for s in statements if self.is_base_init(s, server)]
+        if not calls:  # ``def __init__(self): pass``, the base call in start() (_deferred)
+            calls = deferred_base_init(server, lambda s: self.is_base_init(s, server))
+            server.binds_in_init = bool(calls)
         if len(calls) != 1:
             self.block(
                 server.init,
@@ -661,12 +666,17 @@ class Planner(cst.CSTVisitor):
     def find_poll(self, call: cst.Call) -> bool:
         """``while <cond>: asyncore.loop(timeout=T, count=1)`` in the block of the servers."""
         alias = socket_map_alias(self.scope_of(call), self.plan.names)
-        if not is_polling_call(call, self.plan.names, alias_name(alias)):
-            return False
         statement = self.statement_of(call)
         block = self.get_metadata(ParentNodeProvider, statement) if statement else None
-        loop = self.get_metadata(ParentNodeProvider, block) if block else None
+        if not isinstance(block, cst.IndentedBlock):
+            return False
+        loop = self.get_metadata(ParentNodeProvider, block)
         if not isinstance(loop, cst.While) or loop.orelse is not None:
+            return False
+        shared = alias_name(alias)
+        if not is_polling_call(call, self.plan.names, shared) and not drains_map(
+            call, loop.test, self.plan.names, shared
+        ):
             return False
         if not isinstance(block, cst.IndentedBlock) or len(block.body) != 1:
             return False

@@ -40,7 +40,7 @@ class Holder:
     declared: bool = False  # a module name its creating function declares ``global``
 
     def controller(self, instance: Instance) -> str:
-        if self.direct:
+        if self.direct and not instance.starts_itself:
             return instance.controller_name
         return f"{self.expr}.controller"
 
@@ -287,10 +287,18 @@ def dispatcher_reads(planner: Planner, tracker: Tracker) -> Dict[cst.Attribute, 
 def reached_holder(planner: Planner, tracker: Tracker, site: cst.CSTNode) -> Optional[Holder]:
     """The holder a loop site reaches where the server already exists when it runs."""
     scope = planner.scope_of(site)
-    for holder in sorted(tracker.holders, key=lambda h: not h.direct):
+    for holder in sorted(tracker.holders, key=lambda h: preference(tracker.instance, h)):
         if tracker.reaches(holder, scope) and created_before(planner, tracker, holder, site):
             return holder
     return None
+
+
+def preference(instance: Instance, holder: Holder) -> bool:
+    """Its creation's own name first; ``self`` first for a server binding its own controller
+    (``self.controller`` in its own methods, not the global it happens to be kept in)."""
+    if instance.starts_itself:
+        return holder.expr != "self"
+    return not holder.direct
 
 
 def created_before(planner: Planner, tracker: Tracker, holder: Holder, site: cst.CSTNode) -> bool:
@@ -384,7 +392,10 @@ def entered_after_creation(planner: Planner, instance: Instance, site: cst.CSTNo
     if len(naming) != 1:
         return False
     starter = next(iter(naming.values()))
-    if not isinstance(starter, cst.FunctionDef) or starter is made_in:
+    if starter is made_in:  # ``self.smtp = Server(...)`` then ``Thread(target=self.loop)``
+        created = planner.line(instance.statement)
+        return all(planner.line(n) > created for n in named(planner, loop_in))
+    if not isinstance(starter, cst.FunctionDef):
         return False
     overrides = starter.name.value == made_in.name.value
     if overrides and planner.class_of(starter) is planner.class_of(made_in):
@@ -400,7 +411,9 @@ def entered_after_creation(planner: Planner, instance: Instance, site: cst.CSTNo
 def named(planner: Planner, function: cst.FunctionDef) -> List[cst.CSTNode]:
     """Where a method's name is read (``self.name``, ``Base.name``), its own def aside."""
     name = function.name.value
-    return [a for a in planner.attributes if a.attr.value == name]
+    return [
+        a for a in planner.attributes if a.attr.value == name and planner.legacy(a) is None
+    ]  # ``asyncore.loop`` names no method called loop
 
 
 def encloses(planner: Planner, block: cst.CSTNode, node: cst.CSTNode) -> bool:

@@ -391,10 +391,64 @@ def loop_target_arguments(
 
 def socket_map_operands(test: cst.BaseExpression, names: LegacyNames) -> List[cst.BaseExpression]:
     """``asyncore.socket_map`` as the condition or an operand of its top ``and`` chain
-    (``while asyncore.socket_map and running:``): "the server is still open"."""
+    (``while asyncore.socket_map and running:``, ``while len(asyncore.socket_map):``):
+    "the server is still open"."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
         return socket_map_operands(test.left, names) + socket_map_operands(test.right, names)
-    return [test] if names.legacy_name(test) == "asyncore.socket_map" else []
+    tested = map_tested(test)
+    return [test] if names.legacy_name(tested) == "asyncore.socket_map" else []
+
+
+def map_tested(test: cst.BaseExpression) -> cst.BaseExpression:
+    """The map a "not empty" test reads: ``m``, ``len(m)``, ``len(m) > 0`` (``!= 0``,
+    ``>= 1``) all test ``m``; anything else is itself."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        bound = target.comparator
+        number = bound.value if isinstance(bound, cst.Integer) else None
+        nonempty = (isinstance(target.operator, (cst.GreaterThan, cst.NotEqual)), number) in (
+            (True, "0"),
+        ) or (isinstance(target.operator, cst.GreaterThanEqual) and number == "1")
+        if not nonempty or not is_len_call(test.left):
+            return test
+        test = test.left
+    if is_len_call(test):
+        assert isinstance(test, cst.Call)
+        return test.args[0].value
+    return test
+
+
+def is_len_call(node: cst.BaseExpression) -> bool:
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value == "len"
+        and len(node.args) == 1
+        and not node.args[0].star
+        and node.args[0].keyword is None
+    )
+
+
+def drains_map(
+    call: cst.Call, test: cst.BaseExpression, names: LegacyNames, shared: Optional[str] = None
+) -> bool:
+    """``while asyncore.socket_map: asyncore.loop(timeout=T)``: a blocking loop (no count,
+    the shared map) under a condition that only tests asyncore's map (or ``shared``, its local
+    name). The inner loop returned only once the map was empty, so the two are one blocking
+    loop that ends when the server closes: it converts as a polling loop over the map."""
+    if names.legacy_name(call.func) != "asyncore.loop" or any(a.star for a in call.args):
+        return False
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
+    positional = [a.value for a in call.args if a.keyword is None]
+    keywords.update(zip(("timeout", "use_poll", "map", "count"), positional))
+    if "count" in keywords or len(positional) > 3:
+        return False
+    if "map" in keywords and dotted_name(keywords["map"]) not in ("None", shared):
+        return False
+    tested = map_tested(test)
+    return names.legacy_name(tested) == "asyncore.socket_map" or (
+        shared is not None and dotted_name(tested) == shared
+    )
 
 
 def reads_legacy_state(test: cst.BaseExpression, names: LegacyNames) -> bool:

@@ -167,6 +167,8 @@ def check_read_through_owner(
     read = dotted_name(attribute) or f"...{attribute.attr.value}"
     if isinstance(parent, cst.AssignTarget):
         return  # the owner is given another object
+    if compared_with_none(parent, attribute):
+        return  # ``owner.server is None``: a wait for it, the handler is there as smtpd's was
     if not isinstance(parent, cst.Attribute):
         planner.block(
             attribute,
@@ -193,6 +195,17 @@ def check_read_through_owner(
         "stop() it there instead)",
         SECTION_STARTUP,
     )
+
+
+def compared_with_none(parent: cst.CSTNode, attribute: cst.Attribute) -> bool:
+    """``owner.server is None`` / ``is not None``: only whether it is made yet is read."""
+    if not isinstance(parent, cst.Comparison) or parent.left is not attribute:
+        return False
+    if len(parent.comparisons) != 1:
+        return False
+    target = parent.comparisons[0]
+    is_test = isinstance(target.operator, (cst.Is, cst.IsNot))
+    return is_test and dotted_name(target.comparator) == "None"
 
 
 EXECUTOR_CLASS = "LoopThreadExecutor"

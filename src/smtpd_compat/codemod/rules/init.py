@@ -69,7 +69,7 @@ def forwarded_attributes(server: ServerClass) -> cst.BaseStatement:
 def assignments(plan: Plan, server: ServerClass) -> List[cst.BaseStatement]:
     me = server.self_name or "self"  # (None only where self is in ``*args``: no binding here)
     # it binds its controller where smtpd bound (rules thread, startup)
-    binds = server.thread is not None or server.loop_thread is not None
+    binds = server.thread is not None or server.loop_thread is not None or server.binds_in_init
     if server.forwards:
         controller = controller_statements(plan, server, me) if binds else []
         return [forwarded_attributes(server), *controller]

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
+import libcst.matchers
 from libcst.metadata import ParentNodeProvider
 
 from smtpd_compat.codemod._build import (
@@ -105,6 +106,43 @@ def socket_maps(planner: Planner, module: cst.Module) -> None:
     """A private map= converts where it only keeps the one server apart; no loop count."""
     check_socket_maps(planner)
     check_thread_counts(planner)
+
+
+@RULE.analysis
+def publish_awaited_servers(planner: Planner, module: cst.Module) -> None:
+    """``self.server = Server(...)`` in a Thread subclass's run(), read through its owner
+    elsewhere (``thread.server``, often polled until it is not None): the other thread may
+    read it the moment it is assigned, and smtpd's server had its socket by then, so the
+    handler is made under a local name and assigned once its socket is set."""
+    for instance in planner.plan.instances:
+        target = instance.target or ""
+        if instance.read_outside is None or not target.startswith("self."):
+            continue
+        if target.count(".") != 1 or instance.starts_itself or instance.returned:
+            continue
+        scope = planner.scope_of(instance.statement)
+        if not runs_on_its_thread(planner, scope):
+            continue
+        local = target[len("self.") :]
+        if not names_variable(scope, local):
+            instance.staged = local
+
+
+def runs_on_its_thread(planner: Planner, scope: cst.CSTNode) -> bool:
+    """``scope`` is the run() of a threading.Thread subclass: it runs beside the caller."""
+    owner = planner.class_of(scope)
+    if owner is None or not isinstance(scope, cst.FunctionDef) or scope.name.value != "run":
+        return False
+    return any(planner.plan.names.is_thread_class(base.value) for base in owner.bases)
+
+
+def names_variable(scope: cst.CSTNode, name: str) -> bool:
+    """True when ``name`` is a variable anywhere in ``scope`` (attribute names aside)."""
+    m = cst.matchers
+    every = len(m.findall(scope, m.Name(name)))
+    attributes = len(m.findall(scope, m.Attribute(attr=m.Name(name))))
+    keywords = len(m.findall(scope, m.Arg(keyword=m.Name(name))))
+    return every > attributes + keywords
 
 
 @RULE.analysis
@@ -427,9 +465,10 @@ def rendered(plan: Plan, node: cst.CSTNode) -> str:
 def handler_statement(plan: Plan, instance: Instance) -> str:
     """``<name> = <handler>(...)``, wrapped as black would where it is too long."""
     made, args = handler_call(plan, instance)
+    name = instance.staged or instance.handler_name
     if args is None:  # the program's own call, as it wrote it
-        return f"{instance.handler_name} = {made}\n"
-    return assign_call(instance.handler_name, made, args, instance.indent)
+        return f"{name} = {made}\n"
+    return assign_call(name, made, args, instance.indent)
 
 
 def handler_call(plan: Plan, instance: Instance) -> Tuple[str, Optional[List[str]]]:
@@ -483,7 +522,7 @@ def extra_options(plan: Plan) -> List[str]:
 
 
 def controller_call(plan: Plan, instance: Instance) -> str:
-    server, handler = instance.server, instance.handler_name
+    server, handler = instance.server, instance.staged or instance.handler_name
     if server is not None and server.init is not None:
         localaddr = f"{handler}._localaddr"
     else:
@@ -510,21 +549,24 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
         return keep_leading_lines(instance.statement, [handler, *returned])
     control = statement(controller_call(plan, instance))
     made = [handler, control]
+    name = instance.staged or instance.handler_name
     if instance.carries or instance.closes_itself:
         why = "  # its close() stops it" if instance.closes_itself else ""
-        made.append(
-            statement(
-                f"{instance.handler_name}.{CONTROLLER_ATTRIBUTE} = {instance.controller_name}"
-                f"{why}\n"
-            )
-        )
+        made.append(statement(f"{name}.{CONTROLLER_ATTRIBUTE} = {instance.controller_name}{why}\n"))
     handed = instance.escapes is not None or instance.read_outside is not None
     if handed or instance.keeps_socket or instance.carries:
         # code elsewhere reads the port, as from smtpd's server
         made.append(
             statement(
-                f"{instance.handler_name}.socket = {instance.controller_name}.socket"
+                f"{name}.socket = {instance.controller_name}.socket"
                 "  # bound, as smtpd.SMTPServer's was\n"
+            )
+        )
+    if instance.staged is not None:
+        made.append(
+            statement(
+                f"{instance.handler_name} = {instance.staged}"
+                "  # published with its socket, as smtpd's server was\n"
             )
         )
     if instance.returned:

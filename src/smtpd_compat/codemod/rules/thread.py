@@ -43,6 +43,7 @@ from smtpd_compat.codemod._threads import (
     THREAD_ATTRS,
     alias_name,
     counted_passes,
+    map_tested,
     socket_map_operands,
 )
 from smtpd_compat.codemod.rules.startup import (
@@ -153,7 +154,7 @@ def map_operands(test: cst.BaseExpression, name: str) -> int:
     """How often ``name`` is an operand of the condition's top ``and`` chain."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
         return map_operands(test.left, name) + map_operands(test.right, name)
-    return 1 if dotted_name(test) == name else 0
+    return 1 if dotted_name(map_tested(test)) == name else 0
 
 
 class MapOperand(cst.CSTTransformer):
@@ -177,6 +178,25 @@ class MapOperand(cst.CSTTransformer):
         self, original_node: cst.Attribute, updated_node: cst.Attribute
     ) -> cst.BaseExpression:
         return self.not_stopped() if self.is_map(original_node) else updated_node
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        return self.whole_test(original_node, updated_node)
+
+    def leave_Comparison(
+        self, original_node: cst.Comparison, updated_node: cst.Comparison
+    ) -> cst.BaseExpression:
+        return self.whole_test(original_node, updated_node)
+
+    def whole_test(
+        self, original_node: cst.BaseExpression, updated_node: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        """``len(m)``, ``len(m) > 0``: the whole test is "not stopped", not only ``m``."""
+        tested = map_tested(original_node)
+        if tested is original_node:
+            return updated_node
+        if dotted_name(tested) == self.name or self.is_map(tested):
+            return self.not_stopped()
+        return updated_node
 
     def not_stopped(self) -> cst.BaseExpression:
         return expression(f"not {self.controller}.stopped.is_set()")
