@@ -40,8 +40,8 @@ PureProxy; seven have the 4-argument process_message that raised TypeError under
 default decode_data). It was written by someone who had not read the codemod, its rule tests,
 its round-trip programs or any converted output, and who never ran the codemod on it: only
 the legacy side was run, to check that each program starts, answers and stops reliably.
-Its first run (2026-11-30 23:15, main at 04e247f, which no one had tuned on it): a 13, b 2,
-c 12, d 3. One d was a silent change in converted code (a copied EHLO reading
+Its first run (2026-11-30 23:15, main at 04e247f, which no one had tuned on it): a 11, b 2,
+c 14, d 3. One d was a silent change in converted code (a copied EHLO reading
 ``self._SMTPChannel__greeting`` answered 500), since fixed; two were this harness comparing
 what the 451 note already covers (a dialogue's second message after the 451, which smtpd's
 drop never let through) and a traceback's line numbers in the program's own log, since
@@ -61,7 +61,7 @@ converted output, and who never ran the codemod on it: only the legacy side was 
 program three times, side by side, with the same result) to check that each program
 starts, answers and stops reliably. Its first run (2026-11-30 23:55, main at 81b1933, with
 that evening's work from heldout5 and before the day's two shape branches were merged; no
-one had tuned on it): a 13, b 2, c 15, d 0.
+one had tuned on it): a 11, b 2, c 17, d 0.
 """
 
 from __future__ import annotations
