@@ -172,6 +172,8 @@ CONVERTED = [
     "feature_list_channel",
     # a Thread subclass whose run() makes the server another thread waits for (rule startup)
     "viewer_thread_owner",
+    # the same, the server made in the function a Thread is given as target= (rule startup)
+    "target_publishes_server",
     # while asyncore.socket_map: asyncore.loop() in a method run on a thread (rule thread)
     "drain_map_receiver",
     # __init__ reads self.socket after its base call: it binds its controller (_close)
@@ -201,6 +203,7 @@ AUTH_VERB_PROGRAMS = {"submission_auth"}
 # aiosmtpd answers RCPT and DATA with 530 where smtpd answered 503).
 AUTH_ONLY = {"auth_required"}
 STOPPED_BY_STDIN = {
+    "target_publishes_server",
     "fixture_named_smtpd",
     "catcher_thread_base",
     "thread_local_counter",

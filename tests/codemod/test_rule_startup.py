@@ -1841,6 +1841,39 @@ def test_server_made_in_a_threads_run_is_published_with_its_socket():
     assert "        self.server_controller.stop()\n" in outcome.source
 
 
+TARGET_FUNCTION = """
+    class Mock:
+        def __init__(self):
+            self.server = None
+
+        def start(self):
+            def serve():
+                self.server = Sink(("127.0.0.1", 0), None)
+                asyncore.loop(timeout=0.1)
+
+            threading.Thread(target=serve, daemon=True).start()
+            while self.server is None:
+                pass
+
+
+    mock = Mock()
+    mock.start()
+    print(mock.server.socket.getsockname()[1])
+    """
+
+
+def test_server_made_in_a_threads_target_function_is_published_with_its_socket():
+    """The same wait, the server made in the function given as ``target=`` (a closure
+    here, with other keywords after it): published once it has its socket."""
+    outcome = run(CLASS + TARGET_FUNCTION)
+    assert [r for r in outcome.reports if not r.note] == []
+    bound = outcome.source.index("            server.socket = self.server_controller.socket")
+    published = outcome.source.index(
+        "            self.server = server  # published with its socket, as smtpd's server was\n"
+    )
+    assert bound < published
+
+
 def test_a_run_method_using_the_local_name_publishes_in_place():
     """run() has a ``server`` of its own: the handler is assigned where smtpd's server was."""
     source = CLASS + OWNING_THREAD.replace(

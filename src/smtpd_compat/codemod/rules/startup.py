@@ -17,7 +17,7 @@ version whose internals it uses, and its start/stop are safe in any order.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 import libcst.matchers
@@ -110,7 +110,7 @@ def socket_maps(planner: Planner, module: cst.Module) -> None:
 
 @RULE.analysis
 def publish_awaited_servers(planner: Planner, module: cst.Module) -> None:
-    """``self.server = Server(...)`` in a Thread subclass's run(), read through its owner
+    """``self.server = Server(...)`` in a Thread's run() or target, read through its owner
     elsewhere (``thread.server``, often polled until it is not None): the other thread may
     read it the moment it is assigned, and smtpd's server had its socket by then, so the
     handler is made under a local name and assigned once its socket is set."""
@@ -121,19 +121,41 @@ def publish_awaited_servers(planner: Planner, module: cst.Module) -> None:
         if target.count(".") != 1 or instance.starts_itself or instance.returned:
             continue
         scope = planner.scope_of(instance.statement)
-        if not runs_on_its_thread(planner, scope):
+        if not runs_on_its_thread(planner, module, scope):
             continue
         local = target[len("self.") :]
         if not names_variable(scope, local):
             instance.staged = local
 
 
-def runs_on_its_thread(planner: Planner, scope: cst.CSTNode) -> bool:
-    """``scope`` is the run() of a threading.Thread subclass: it runs beside the caller."""
+def runs_on_its_thread(planner: Planner, module: cst.Module, scope: cst.CSTNode) -> bool:
+    """``scope`` runs beside the code that waits for it: the run() of a threading.Thread
+    subclass, or a function a Thread is given as its target (``target=run_server``)."""
+    if not isinstance(scope, cst.FunctionDef):
+        return False
+    if scope.name.value in thread_targets(planner, module):
+        return True
     owner = planner.class_of(scope)
-    if owner is None or not isinstance(scope, cst.FunctionDef) or scope.name.value != "run":
+    if owner is None or scope.name.value != "run":
         return False
     return any(planner.plan.names.is_thread_class(base.value) for base in owner.bases)
+
+
+def thread_targets(planner: Planner, module: cst.Module) -> Set[str]:
+    """Names of the functions and methods given to ``threading.Thread(target=...)``."""
+    m = cst.matchers
+    found = set()
+    target_arg = m.Arg(keyword=m.Name("target"))
+    for call in m.findall(module, m.Call(args=[m.ZeroOrMore(), target_arg, m.ZeroOrMore()])):
+        assert isinstance(call, cst.Call)
+        if not planner.plan.names.is_thread_class(call.func):
+            continue
+        target = next(a.value for a in call.args if a.keyword and a.keyword.value == "target")
+        if isinstance(target, cst.Name):
+            found.add(target.value)
+        elif isinstance(target, cst.Attribute) and dotted_name(target.value) == "self":
+            found.add(target.attr.value)
+    return found
 
 
 def names_variable(scope: cst.CSTNode, name: str) -> bool:
