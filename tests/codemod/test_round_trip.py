@@ -174,6 +174,8 @@ CONVERTED = [
     "viewer_thread_owner",
     # the same, the server made in the function a Thread is given as target= (rule startup)
     "target_publishes_server",
+    # a while True polling loop doing chores beside asyncore.loop(count=1) (rule thread)
+    "poll_with_chores",
     # while asyncore.socket_map: asyncore.loop() in a method run on a thread (rule thread)
     "drain_map_receiver",
     # __init__ reads self.socket after its base call: it binds its controller (_close)

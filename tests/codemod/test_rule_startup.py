@@ -96,13 +96,31 @@ def test_thread_fixture_with_attribute_target():
 # -- guards --------------------------------------------------------------------
 
 
-def test_noop_polling_loop():
+def test_a_while_true_polling_loop_needs_no_close_and_is_noted():
+    """Only an exception ends it: the program ends with it, so nothing closes the server;
+    the note says the controller would serve on if the program went on after it."""
+    outcome = run(
+        CLASS
+        + """
+    server = Sink(("127.0.0.1", 0), None)
+    while True:
+        asyncore.loop(timeout=1, count=1)
+    """
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "while True:\n    time.sleep(1)" in outcome.source
+    assert any("ends this `while True` polling loop" in r.message for r in outcome.reports)
+
+
+def test_noop_polling_loop_with_a_break_never_closed():
     reports = check_noop(
         CLASS
         + """
     server = Sink(("127.0.0.1", 0), None)
     while True:
         asyncore.loop(timeout=1, count=1)
+        if done():
+            break
     """
     )
     assert any("a server served by the polling loop is never closed" in r for r in reports)

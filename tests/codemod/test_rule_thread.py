@@ -270,6 +270,54 @@ SHARED_MAP_POLL = """
 """
 
 
+WORKING_POLL = """
+    import asyncore
+    import smtpd
+    import time
+
+
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    server = Sink(("127.0.0.1", 2525), None)
+    try:
+        while True:
+            poll_bot()
+            asyncore.loop(timeout=1, count=1)
+    except KeyboardInterrupt:
+        print("stopped")
+"""
+
+
+def test_a_polling_loop_doing_other_work_keeps_it_and_waits_in_the_loops_place():
+    """``poll_bot()`` beside the poll stays; the poll's line waits its timeout (noted), and
+    a ``while True`` loop that only an exception ends needs no close (noted)."""
+    outcome = run(WORKING_POLL)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "    server_controller.start()\n"
+        "    while True:\n"
+        "        poll_bot()\n"
+        "        time.sleep(1)  # smtpd served here; the controller serves alone\n"
+    ) in outcome.source
+    notes = " ".join(r.message for r in outcome.reports if r.note)
+    assert "the polling loop's other statements now run every T seconds" in notes
+    assert "when an exception (Ctrl+C) ends this `while True` polling loop" in notes
+
+
+def test_noop_a_polling_loop_doing_legacy_work_beside_the_poll():
+    source = WORKING_POLL.replace("poll_bot()", "asyncore.poll(0.1)")
+    assert check_noop(source) != []
+
+
+def test_noop_a_polling_loop_with_a_break_and_no_close():
+    source = WORKING_POLL.replace("poll_bot()", "if poll_bot():\n                break")
+    reports = check_noop(source)
+    assert any("a server served by the polling loop is never closed" in r for r in reports)
+
+
 @pytest.mark.parametrize(
     "test, after",
     [

@@ -296,6 +296,8 @@ class Poll:
     loop: cst.While
     timeout: Optional[cst.BaseExpression]
     alias: Optional[cst.If] = None  # ``if map is None: map = asyncore.socket_map`` (_threads)
+    # The loop's own line where the body does other work too (``bot.poll()``, a sleep).
+    call_line: Optional[cst.SimpleStatementLine] = None
 
 
 @dataclass

@@ -8,7 +8,7 @@ it (``Rule.needed_when``); the Planner knows no rule by name.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Set, Tuple, cast
 
 import libcst as cst
 import libcst.matchers
@@ -81,6 +81,12 @@ from smtpd_compat.codemod._vestigial import UNUSED_BASE, unused_server_base
 # ``self.server`` (instance methods), ``cls.server`` (a test's setUpClass/tearDownClass):
 # the server kept on its class's instance or on the class, reached by the class's methods.
 OWNERS = ("self.", "cls.")
+# A polling loop that does other work beside asyncore.loop(timeout=T, count=1).
+POLL_WITH_OTHER_WORK = (
+    "the polling loop's other statements now run every T seconds of its timeout (smtpd's"
+    " loop(count=1) also returned after each event it served): the controller serves on its"
+    " own thread meanwhile; lower the timeout if that work must run sooner after a message"
+)
 
 
 class RuleAnalysis(Protocol):
@@ -678,14 +684,24 @@ class Planner(cst.CSTVisitor):
             call, loop.test, self.plan.names, shared
         ):
             return False
-        if not isinstance(block, cst.IndentedBlock) or len(block.body) != 1:
+        others = [s for s in block.body if s is not statement]
+        polls_only = is_polling_call(call, self.plan.names, shared)
+        if others and (not polls_only or self.uses_legacy(others)):
             return False
         if reads_legacy_state(loop.test, self.plan.names):
             self.block(loop, "the polling loop's condition reads legacy state", SECTION_THREAD)
             return True
         if self.same_block(loop, "the polling loop"):
-            self.plan.polls.append(Poll(loop, polling_timeout(call), alias))
+            call_line = statement if others else None
+            self.plan.polls.append(Poll(loop, polling_timeout(call), alias, call_line))
+            if call_line is not None:
+                self.add_note(call, POLL_WITH_OTHER_WORK, SECTION_CHANGES)
         return True
+
+    def uses_legacy(self, nodes: List[cst.BaseStatement]) -> bool:
+        m = cst.matchers
+        found = (n for node in nodes for n in m.findall(node, m.Name() | m.Attribute()))
+        return any(self.legacy(cast(cst.BaseExpression, n)) is not None for n in found)
 
     def same_block(self, statement: cst.CSTNode, what: str, key: Any = None) -> bool:
         """The servers created in the block of ``statement`` are the ones it serves."""

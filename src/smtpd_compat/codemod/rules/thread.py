@@ -104,12 +104,28 @@ def check_polls_close(planner: Planner, module: cst.Module) -> None:
     for poll in plan.polls:
         served = plan.served.get(id(poll.loop), [])
         if not plan.close_alls and any(id(i) not in closed for i in served):
+            if ends_only_by_exception(poll.loop):
+                planner.add_note(poll.loop, SERVES_AFTER_EXCEPTION, SECTION_CHANGES)
+                continue
             planner.block(
                 poll.loop,
                 "a server served by the polling loop is never closed: "
                 "after the loop smtpd stopped serving it, a Controller would not",
                 SECTION_THREAD,
             )
+
+
+SERVES_AFTER_EXCEPTION = (
+    "when an exception (Ctrl+C) ends this `while True` polling loop, the controller serves"
+    " on until the program exits (smtpd's server was no longer served once its loop ended):"
+    " stop the controller in the handler if the program goes on after it"
+)
+
+
+def ends_only_by_exception(loop: cst.While) -> bool:
+    """``while True:`` with no ``break``: only an exception leaves it (a Ctrl+C, an error)."""
+    m = cst.matchers
+    return m.matches(loop.test, m.Name("True")) and not m.findall(loop.body, m.Break())
 
 
 @RULE.analysis
@@ -315,7 +331,12 @@ def replace_poll(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     timeout = code_of(poll.timeout) if poll.timeout is not None else DEFAULT_TIMEOUT
     wait = statement(f"time.sleep({timeout})  # smtpd served here; the controller serves alone\n")
     assert isinstance(updated.body, cst.IndentedBlock)
-    loop = updated.with_changes(body=updated.body.with_changes(body=[wait]))
+    assert isinstance(original.body, cst.IndentedBlock)
+    body: List[cst.BaseStatement] = [wait]
+    if poll.call_line is not None:  # the loop's line waits, the other work stays
+        pairs = zip(original.body.body, updated.body.body)
+        body = [wait if was is poll.call_line else now for was, now in pairs]
+    loop = updated.with_changes(body=updated.body.with_changes(body=body))
     controllers = [controller_at(plan, original, i) for i in plan.served[id(original)]]
     name = alias_name(poll.alias)
     if name is not None or socket_map_operands(original.test, plan.names):
