@@ -34,11 +34,11 @@ REBINDINGS = (cst.FunctionDef, cst.ClassDef, cst.Param)
 def shadowed_names(wrapper: MetadataWrapper, legacy: Collection[str]) -> Set[int]:
     """Ids of the ``Name`` nodes, spelled as a legacy module's local name, that do not
     stand for it: the names such definitions bind and the reads that find them."""
-    if not any(True for _ in rebindings(wrapper.module, legacy)):
-        return set()  # the common case: no metadata to compute
+    found = {id(node.name) for node in rebindings(wrapper.module, legacy)}
+    if not found:
+        return found  # the common case: no metadata to compute
     scopes = wrapper.resolve(ScopeProvider)
     positions = wrapper.resolve(PositionProvider)
-    found = {id(node.name) for node in rebindings(wrapper.module, legacy)}
     for scope in {s for s in scopes.values() if s is not None}:
         for access in scope.accesses:
             name = access.node

@@ -114,6 +114,7 @@ def publish_awaited_servers(planner: Planner, module: cst.Module) -> None:
     elsewhere (``thread.server``, often polled until it is not None): the other thread may
     read it the moment it is assigned, and smtpd's server had its socket by then, so the
     handler is made under a local name and assigned once its socket is set."""
+    targets = thread_targets(planner, module)
     for instance in planner.plan.instances:
         target = instance.target or ""
         if instance.read_outside is None or not target.startswith("self."):
@@ -121,19 +122,19 @@ def publish_awaited_servers(planner: Planner, module: cst.Module) -> None:
         if target.count(".") != 1 or instance.starts_itself or instance.returned:
             continue
         scope = planner.scope_of(instance.statement)
-        if not runs_on_its_thread(planner, module, scope):
+        if not runs_on_its_thread(planner, targets, scope):
             continue
         local = target[len("self.") :]
         if not names_variable(scope, local):
             instance.staged = local
 
 
-def runs_on_its_thread(planner: Planner, module: cst.Module, scope: cst.CSTNode) -> bool:
+def runs_on_its_thread(planner: Planner, targets: Set[str], scope: cst.CSTNode) -> bool:
     """``scope`` runs beside the code that waits for it: the run() of a threading.Thread
     subclass, or a function a Thread is given as its target (``target=run_server``)."""
     if not isinstance(scope, cst.FunctionDef):
         return False
-    if scope.name.value in thread_targets(planner, module):
+    if scope.name.value in targets:
         return True
     owner = planner.class_of(scope)
     if owner is None or scope.name.value != "run":
