@@ -136,6 +136,42 @@ def test_the_helper_outlives_the_last_session_then_retires(monkeypatch: Any) -> 
     assert not helper.is_alive() and not thread.is_alive()
 
 
+def test_a_session_ending_as_the_helper_takes_the_loop_over_leaves_no_thread(
+    monkeypatch: Any,
+) -> None:
+    """The last session ends between the helper taking the baton and saying it
+    runs the loop: nobody was there to end that run, and no program loop comes
+    round to ask for the loop back. The helper must still retire (CI found one
+    that ran the loop for good, and a later test's thread count was off)."""
+    from smtpd_compat import _threads
+
+    gc.collect()
+    assert wait_until(lambda: not event_loop_threads())
+    private: dict = {}
+    server = Recorder(("127.0.0.1", 0), None, map=private)  # open; no loop runs
+    engine = _threads.EventLoopThread.acquire()  # a session's hold: the helper starts
+    [helper] = event_loop_threads()
+    take_baton = engine._take_baton
+    ended: List[bool] = []
+
+    def take_then_end_the_session(timeout: Any = None) -> bool:
+        taken = take_baton(timeout)
+        if taken and threading.current_thread() is helper and not ended:
+            ended.append(True)
+            engine.release()  # the window: the baton is ours, the run not yet said
+        return taken
+
+    monkeypatch.setattr(engine, "_take_baton", take_then_end_the_session)
+    try:
+        engine.call(lambda: None)  # work waits: the helper takes the loop over
+        helper.join(TIMEOUT)
+        assert ended, "the helper never took the loop over"
+        assert not helper.is_alive(), "the helper kept running the loop with no session"
+    finally:
+        server.close()
+    assert wait_until(lambda: not event_loop_threads())
+
+
 def test_closing_the_loop_does_not_wait_forever_for_a_stubborn_task(
     monkeypatch: Any, caplog: Any
 ) -> None:

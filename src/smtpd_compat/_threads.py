@@ -438,6 +438,8 @@ class EventLoopThread:
         self._handback = False
         self._handback_to: List[ProgramLoopJobs] = []
         self._close_pending = False
+        #: While the helper runs the loop: its timer to end a run nobody needs.
+        self._needed_check: Optional[asyncio.TimerHandle] = None
 
     def fileno(self) -> int:
         fileno: int = self.selector.fileno()
@@ -739,6 +741,24 @@ class EventLoopThread:
         for server in list(self.watching):
             server._unwatch_listening_socket(self)
 
+    def _helper_needed(self) -> bool:
+        """Whether the helper's run of the loop has a reason to go on: a session
+        exists, or a program loop runs user code (its clients are accepted on the
+        loop meanwhile). Without a descriptor to poll (Windows) it always runs it.
+        Without either, no program loop may come round to ask for the loop back,
+        and a run that went on would keep the helper (and a thread) for good."""
+        if not self.pollable or self.users > 0:
+            return True
+        return any(jobs.running_jobs for jobs in list(self.runner_jobs))
+
+    def _stop_unneeded_run(self) -> None:
+        """On the helper's run, every ``LINGER_WAIT`` seconds: end it once it is not
+        needed (a program loop that ended in user code never asks for it back)."""
+        if self._helper_needed():
+            self._needed_check = self.loop.call_later(LINGER_WAIT, self._stop_unneeded_run)
+        else:
+            self.loop.stop()
+
     def _take_over(self, helper: _Helper, timeout: Optional[float] = None) -> None:
         """Run the loop until a program loop asks for it back (or we stop)."""
         if not self._take_baton(timeout):
@@ -746,15 +766,26 @@ class EventLoopThread:
         with self._flags:
             self._helper_running = True
             self._handback = False
+        # Asked only now: a last session that ended before the flag was set found
+        # no run to end (release() -> _end_helper_run), so this must see it.
         try:
             if not self.loop.is_closed():
                 self._watch_listening_sockets()
-            while not helper.stopping and not self._handback and not self.loop.is_closed():
+                self._needed_check = self.loop.call_later(LINGER_WAIT, self._stop_unneeded_run)
+            while (
+                not helper.stopping
+                and not self._handback
+                and not self.loop.is_closed()
+                and self._helper_needed()
+            ):
                 try:
                     self.loop.run_forever()
                 except Exception:  # a bug of ours; the loop must go on serving
                     logging.getLogger("smtpd_compat").exception("event loop error")
         finally:
+            if self._needed_check is not None:
+                self._needed_check.cancel()
+                self._needed_check = None
             if not self.loop.is_closed():
                 self._unwatch_listening_sockets()
             with self._flags:

@@ -870,6 +870,25 @@ class LoopHelper:
     assert "        self.smtp_controller.stop()\n        LoopHelper.stop(self)\n" in after
 
 
+def test_a_polling_loop_with_other_work_away_from_the_server_is_followed():
+    """The loop's first statement is not its poll (heldout4/smtplib_sim_channel raised an
+    internal error there): the poll line becomes the wait, the other work stays, noted."""
+    source = (LOOP_HELPER % "map and not done").replace(
+        "            asyncore.loop(timeout=timeout, map=map, count=1)\n",
+        "            if done:\n                break\n"
+        "            asyncore.loop(timeout=timeout, map=map, count=1)\n"
+        "            self.polls = getattr(self, 'polls', 0) + 1\n",
+    )
+    outcome = run(FLAT_IMPORTS + source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "            if done:\n                break\n"
+        "            time.sleep(timeout)  # smtpd served here; the controller serves alone\n"
+        "            self.polls = getattr(self, 'polls', 0) + 1\n"
+    ) in outcome.source
+    assert any("other statements now run every T seconds" in r.message for r in outcome.reports)
+
+
 def test_noop_map_read_other_than_as_an_operand():
     reports = check_noop(FLAT_IMPORTS + LOOP_HELPER % "len(map) > 1 and not done")
     assert any("the polling loop reads asyncore's map as map other than" in r for r in reports)

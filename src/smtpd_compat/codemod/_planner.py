@@ -73,6 +73,7 @@ from smtpd_compat.codemod._threads import (
     polling_timeout,
     reads_legacy_state,
     skipped_ids,
+    small_call,
     socket_map_alias,
 )
 from smtpd_compat.codemod._versions import version_branches
@@ -125,6 +126,8 @@ class Planner(cst.CSTVisitor):
         self.thread_instances = 0
         # (statement, what, key) of loops outside the block creating a server (same_block)
         self.distant: List[Tuple[cst.CSTNode, str, cst.CSTNode]] = []
+        #: Every polling loop find_poll accepted, by id of its While.
+        self.polls_found: Dict[int, Poll] = {}
         self.module = cst.Module(body=[])
 
     # -- helpers -----------------------------------------------------------
@@ -691,12 +694,19 @@ class Planner(cst.CSTVisitor):
         if reads_legacy_state(loop.test, self.plan.names):
             self.block(loop, "the polling loop's condition reads legacy state", SECTION_THREAD)
             return True
+        call_line = statement if others else None
+        poll = Poll(loop, polling_timeout(call), alias, call_line)
+        self.polls_found[id(loop)] = poll  # a distant one: the startup rule's serve()
         if self.same_block(loop, "the polling loop"):
-            call_line = statement if others else None
-            self.plan.polls.append(Poll(loop, polling_timeout(call), alias, call_line))
-            if call_line is not None:
-                self.add_note(call, POLL_WITH_OTHER_WORK, SECTION_CHANGES)
+            self.add_poll(poll)
         return True
+
+    def add_poll(self, poll: Poll) -> None:
+        """The polling loop serves its servers: the thread rule rewrites it."""
+        self.plan.polls.append(poll)
+        call = small_call(poll.call_line) if poll.call_line is not None else None
+        if call is not None:
+            self.add_note(call, POLL_WITH_OTHER_WORK, SECTION_CHANGES)
 
     def uses_legacy(self, nodes: List[cst.BaseStatement]) -> bool:
         m = cst.matchers

@@ -26,7 +26,6 @@ from libcst.metadata import ParentNodeProvider
 from smtpd_compat.codemod._build import (
     LINE_LENGTH,
     assign_call,
-    block_body,
     code_of,
     expression,
     insert_helpers,
@@ -43,7 +42,6 @@ from smtpd_compat.codemod._plan import (
     SHARED_EXECUTOR,
     Instance,
     Plan,
-    Poll,
     ServerClass,
 )
 from smtpd_compat.codemod._planner import Planner
@@ -62,9 +60,7 @@ from smtpd_compat.codemod._threads import (
     counted_passes,
     names_in,
     plain_loop,
-    polling_timeout,
     small_call,
-    socket_map_alias,
 )
 from smtpd_compat.codemod.rules.auth import controller_options
 
@@ -276,10 +272,7 @@ def serve(planner: Planner, instance: Instance, site: cst.CSTNode, holder: Holde
     if isinstance(site, cst.Call):
         planner.add_loop_thread(site)
     elif isinstance(site, cst.While):
-        call = small_call(block_body(site.body)[0])
-        assert call is not None  # the planner's find_poll read it
-        alias = socket_map_alias(planner.scope_of(site), plan.names)
-        plan.polls.append(Poll(site, polling_timeout(call), alias))
+        planner.add_poll(planner.polls_found[id(site)])
     else:
         assert isinstance(site, cst.SimpleStatementLine)
         plan.loops.append(site)
