@@ -176,6 +176,8 @@ CONVERTED = [
     "target_publishes_server",
     # a while True polling loop doing chores beside asyncore.loop(count=1) (rule thread)
     "poll_with_chores",
+    # a polling loop whose thread owns the sqlite3 database process_message writes (rule thread)
+    "poll_sqlite_catcher",
     # while asyncore.socket_map: asyncore.loop() in a method run on a thread (rule thread)
     "drain_map_receiver",
     # __init__ reads self.socket after its base call: it binds its controller (_close)

@@ -108,7 +108,7 @@ def test_a_while_true_polling_loop_needs_no_close_and_is_noted():
     """
     )
     assert [r for r in outcome.reports if not r.note] == []
-    assert "while True:\n    time.sleep(1)" in outcome.source
+    assert "while True:\n    PROCESS_MESSAGE_EXECUTOR.serve_once(1)" in outcome.source
     assert any("ends this `while True` polling loop" in r.message for r in outcome.reports)
 
 
@@ -863,7 +863,7 @@ class LoopHelper:
     def poll(self, done, timeout=0.1, map=None):
         self.smtp_controller.start()
         while not self.smtp_controller.stopped.is_set() and not done:
-            time.sleep(timeout)  # smtpd served here; the controller serves alone
+            PROCESS_MESSAGE_EXECUTOR.serve_once(timeout)  # smtpd's pass: process_message runs here
 """
         in after
     )
@@ -883,10 +883,10 @@ def test_a_polling_loop_with_other_work_away_from_the_server_is_followed():
     assert [r for r in outcome.reports if not r.note] == []
     assert (
         "            if done:\n                break\n"
-        "            time.sleep(timeout)  # smtpd served here; the controller serves alone\n"
+        "            PROCESS_MESSAGE_EXECUTOR.serve_once(timeout)  # smtpd's pass: process_message runs here\n"
         "            self.polls = getattr(self, 'polls', 0) + 1\n"
     ) in outcome.source
-    assert any("other statements now run every T seconds" in r.message for r in outcome.reports)
+    assert any("other statements now run after each pass that ran messages, otherwise" in r.message for r in outcome.reports)
 
 
 def test_noop_map_read_other_than_as_an_operand():
@@ -981,7 +981,7 @@ def test_polling_loop_inside_the_map_alias_if():
         if map is None:
             self.smtp_controller.start()
             while not self.smtp_controller.stopped.is_set() and not done:
-                time.sleep(timeout)  # smtpd served here; the controller serves alone
+                PROCESS_MESSAGE_EXECUTOR.serve_once(timeout)  # smtpd's pass: process_message runs here
 """
         in after
     )

@@ -84,9 +84,10 @@ from smtpd_compat.codemod._vestigial import UNUSED_BASE, unused_server_base
 OWNERS = ("self.", "cls.")
 # A polling loop that does other work beside asyncore.loop(timeout=T, count=1).
 POLL_WITH_OTHER_WORK = (
-    "the polling loop's other statements now run every T seconds of its timeout (smtpd's"
-    " loop(count=1) also returned after each event it served): the controller serves on its"
-    " own thread meanwhile; lower the timeout if that work must run sooner after a message"
+    "the polling loop's other statements now run after each pass that ran messages, otherwise"
+    " every T seconds of its timeout (smtpd's loop(count=1) returned after each event it"
+    " served, a command or a connection): the controller serves the dialogues on its own"
+    " thread meanwhile; lower the timeout if that work must run sooner after a command"
 )
 
 

@@ -261,6 +261,36 @@ class {EXECUTOR_CLASS}(concurrent.futures.Executor):
         else:
             future.set_result(result)
 '''
+SERVE_ONCE_CODE = '''\
+    def serve_once(self, timeout):
+        """One pass of smtpd's loop(timeout, count=1): wait up to ``timeout`` seconds
+        for calls, run here those there are, and return. From the first pass on, calls
+        wait for the next pass (as for smtpd's) instead of going to the worker."""
+        self.polled = True
+        try:
+            future, call = self.calls.get(timeout=timeout)
+        except queue.Empty:
+            return
+        self.execute(future, call)
+        while not self.calls.empty():
+            future, call = self.calls.get()
+            self.execute(future, call)
+
+'''
+
+
+def executor_class_code(polls: bool) -> str:
+    """The executor class; with ``serve_once()`` for the module's polling loops (rule
+    thread), whose thread runs the calls between its waits as smtpd's passes did."""
+    if not polls:
+        return EXECUTOR_CLASS_CODE
+    code = EXECUTOR_CLASS_CODE.replace(
+        "        self.serving = 0\n", "        self.serving = 0\n        self.polled = False\n"
+    ).replace("if not self.serving:", "if not self.serving and not self.polled:")
+    execute = "    def execute(self, future, call):\n"
+    return code.replace(execute, SERVE_ONCE_CODE + execute)
+
+
 EXECUTOR_CODE = f"""\
 # smtpd ran process_message on the thread running its loop: serve() runs it there.
 {{executor}} = {EXECUTOR_CLASS}()
@@ -502,7 +532,7 @@ def add_executor(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cst
         updated = insert_helpers(updated, code)
     if plan.makes_shared_executor:
         updated = insert_helpers(updated, EXECUTOR_CODE.format(executor=SHARED_EXECUTOR))
-    return insert_helpers(updated, EXECUTOR_CLASS_CODE)
+    return insert_helpers(updated, executor_class_code(bool(plan.polls)))
 
 
 @RULE.on(cst.Module)

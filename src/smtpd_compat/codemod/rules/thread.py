@@ -50,6 +50,7 @@ from smtpd_compat.codemod.rules.startup import (
     ATTRIBUTE_FOR,
     BOUND_CONTROLLER_IMPORTS,
     controller_at,
+    loop_executor,
     server_options,
 )
 
@@ -322,14 +323,24 @@ def poll_of(plan: Plan, node: cst.CSTNode) -> Poll | None:
     return next((p for p in plan.polls if p.loop is node), None)
 
 
+def poll_wait(plan: Plan, loop: cst.While, timeout: str) -> str:
+    """The poll's line becomes one pass of its servers' executor (rule handler): it runs
+    their process_message calls on this thread, as smtpd's pass did; a sleep where no
+    executor is made (no process_message of the program's own runs)."""
+    executor = loop_executor(plan, plan.served[id(loop)])
+    if executor is not None:
+        return f"{executor}.serve_once({timeout})  # smtpd's pass: process_message runs here\n"
+    plan.imports.add(("time", None))
+    return f"time.sleep({timeout})  # smtpd served here; the controller serves alone\n"
+
+
 @RULE.on(cst.While)
 def replace_poll(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
     poll = poll_of(plan, original) if plan.convert else None
     if poll is None or not isinstance(updated, cst.While) or not isinstance(original, cst.While):
         return updated
-    plan.imports.add(("time", None))
     timeout = code_of(poll.timeout) if poll.timeout is not None else DEFAULT_TIMEOUT
-    wait = statement(f"time.sleep({timeout})  # smtpd served here; the controller serves alone\n")
+    wait = statement(poll_wait(plan, original, timeout))
     assert isinstance(updated.body, cst.IndentedBlock)
     assert isinstance(original.body, cst.IndentedBlock)
     body: List[cst.BaseStatement] = [wait]
