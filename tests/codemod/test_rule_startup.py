@@ -863,7 +863,7 @@ class LoopHelper:
     def poll(self, done, timeout=0.1, map=None):
         self.smtp_controller.start()
         while not self.smtp_controller.stopped.is_set() and not done:
-            PROCESS_MESSAGE_EXECUTOR.serve_once(timeout)  # smtpd's pass: process_message runs here
+            PROCESS_MESSAGE_EXECUTOR.serve_once(timeout)  # runs process_message here
 """
         in after
     )
@@ -883,10 +883,13 @@ def test_a_polling_loop_with_other_work_away_from_the_server_is_followed():
     assert [r for r in outcome.reports if not r.note] == []
     assert (
         "            if done:\n                break\n"
-        "            PROCESS_MESSAGE_EXECUTOR.serve_once(timeout)  # smtpd's pass: process_message runs here\n"
+        "            PROCESS_MESSAGE_EXECUTOR.serve_once(timeout)  # runs process_message here\n"
         "            self.polls = getattr(self, 'polls', 0) + 1\n"
     ) in outcome.source
-    assert any("other statements now run after each pass that ran messages, otherwise" in r.message for r in outcome.reports)
+    assert any(
+        "other statements now run after each pass that ran messages, otherwise" in r.message
+        for r in outcome.reports
+    )
 
 
 def test_noop_map_read_other_than_as_an_operand():
@@ -981,7 +984,7 @@ def test_polling_loop_inside_the_map_alias_if():
         if map is None:
             self.smtp_controller.start()
             while not self.smtp_controller.stopped.is_set() and not done:
-                PROCESS_MESSAGE_EXECUTOR.serve_once(timeout)  # smtpd's pass: process_message runs here
+                PROCESS_MESSAGE_EXECUTOR.serve_once(timeout)  # runs process_message here
 """
         in after
     )
@@ -2048,3 +2051,58 @@ def test_noop_init_reading_its_socket_elsewhere(init):
         asyncore.loop()
     """)
     assert any("class Sink uses the dispatcher's socket" in r for r in reports), reports
+
+
+# -- a local of the instance's name in another function -------------------------------
+
+RELAY = """
+    import asyncore
+    import smtpd
+    import smtplib
+
+
+    class Relay(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            {forward}
+
+
+    server = Relay(("127.0.0.1", 2525), None)
+    asyncore.loop()
+"""
+
+
+@pytest.mark.parametrize(
+    "forward",
+    [
+        'server = smtplib.SMTP("127.0.0.1", 25)\n'
+        "            server.sendmail(mailfrom, rcpttos, data)\n"
+        "            server.quit()",
+        'with smtplib.SMTP("127.0.0.1", 25) as server:\n'
+        "                server.sendmail(mailfrom, rcpttos, data)",
+    ],
+)
+def test_a_client_named_like_the_server_is_another_object(forward):
+    """heldout6/cloak_service_before_init: a method's own ``server = smtplib.SMTP(...)``
+    was taken for the module's server (its sendmail "used outside the function")."""
+    outcome = run(RELAY.format(forward=forward))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "server.sendmail(mailfrom, rcpttos, data)" in outcome.source
+    assert "server_controller = Controller(server" in outcome.source
+
+
+@pytest.mark.parametrize(
+    "made",
+    [
+        "find_server()",  # a function of the module's own may return the instance
+        "self.server",
+        "Relay(('127.0.0.1', 2526), None)",
+    ],
+)
+def test_noop_a_local_that_may_be_a_server(made):
+    forward = f"server = {made}\n            server.close()"
+    source = RELAY.format(forward=forward).replace(
+        "\n\n    server = Relay",
+        "\n\n    def find_server():\n        return server\n\n\n    server = Relay",
+    )
+    reports = check_noop(source)
+    assert any("server.close is used outside the function that creates" in r for r in reports)

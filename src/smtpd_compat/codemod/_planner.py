@@ -751,6 +751,8 @@ class Planner(cst.CSTVisitor):
             made_in = self.scope_of(instance.statement)
             if not reached and alone and declares_global(made_in, instance.target):
                 continue  # ``global server`` where it is made: followed as a module name
+            if not reached and self.another_local(attribute, instance.target):
+                continue  # ``server = smtplib.SMTP(...)`` there: not this instance
             if not reached:
                 self.block(
                     attribute,
@@ -805,6 +807,46 @@ class Planner(cst.CSTVisitor):
         if name.startswith(OWNERS):  # an attribute: any method of the same class reaches it
             return self.class_of(here) is not None and self.class_of(here) is self.class_of(there)
         return isinstance(there, cst.Module) and "." not in name and not binds(here, name)
+
+    def another_local(self, attribute: cst.Attribute, name: Optional[str]) -> bool:
+        """``name.attr`` in a function whose own ``name`` is made there by calls other
+        than a server class's (``server = smtplib.SMTP(...)``, ``with ... as server``):
+        another object that shares the instance's name, which its use never reaches."""
+        scope = self.scope_of(attribute)
+        if not isinstance(scope, cst.FunctionDef) or not name or "." in name:
+            return False
+        params = scope.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        if any(p.name.value == name for p in every) or declares_global(scope, name):
+            return False
+        m = cst.matchers
+        target = m.Name(name)
+        assigns = m.findall(scope, m.Assign(targets=[m.AssignTarget(target)]))
+        items = m.findall(scope, m.WithItem(asname=m.AsName(name=target)))
+        made = [cast(cst.Assign, a).value for a in assigns]
+        made += [cast(cst.WithItem, w).item for w in items]
+        bound = m.findall(scope, m.AssignTarget(target) | m.AsName(name=target))
+        if not made or len(made) != len(bound):
+            return False  # a tuple target, a for loop, an except clause: not followed
+        imported = self.imported_names()
+        return all(
+            isinstance(value, cst.Call)
+            and (dotted_name(value.func) or "").split(".")[0] in imported
+            and self.legacy(value.func) is None
+            for value in made
+        )
+
+    def imported_names(self) -> Set[str]:
+        """Names the module's imports bind: what they make is no server of this module
+        (a function of its own could return one)."""
+        m = cst.matchers
+        names: Set[str] = set()
+        for alias in m.findall(self.module, m.ImportAlias()):
+            assert isinstance(alias, cst.ImportAlias)
+            bound = alias.asname.name if alias.asname is not None else alias.name
+            names.add((dotted_name(cast(cst.BaseExpression, bound)) or "").split(".")[0])
+        return names
 
     def channel_parameter(self, attribute: cst.Attribute) -> bool:
         """``server.x`` in a channel method taking ``server``: what smtpd passed, no instance."""

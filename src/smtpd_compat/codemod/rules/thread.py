@@ -329,7 +329,7 @@ def poll_wait(plan: Plan, loop: cst.While, timeout: str) -> str:
     executor is made (no process_message of the program's own runs)."""
     executor = loop_executor(plan, plan.served[id(loop)])
     if executor is not None:
-        return f"{executor}.serve_once({timeout})  # smtpd's pass: process_message runs here\n"
+        return f"{executor}.serve_once({timeout})  # runs process_message here\n"
     plan.imports.add(("time", None))
     return f"time.sleep({timeout})  # smtpd served here; the controller serves alone\n"
 
