@@ -861,6 +861,7 @@ def test_base_class_polling_the_map_under_a_local_name():
         """
 class LoopHelper:
     def poll(self, done, timeout=0.1, map=None):
+        PROCESS_MESSAGE_EXECUTOR.start_polling()
         self.smtp_controller.start()
         while not self.smtp_controller.stopped.is_set() and not done:
             PROCESS_MESSAGE_EXECUTOR.serve_once(timeout)  # runs process_message here
@@ -982,6 +983,7 @@ def test_polling_loop_inside_the_map_alias_if():
         """
     def poll(self, done, timeout=0.1, map=None):
         if map is None:
+            PROCESS_MESSAGE_EXECUTOR.start_polling()
             self.smtp_controller.start()
             while not self.smtp_controller.stopped.is_set() and not done:
                 PROCESS_MESSAGE_EXECUTOR.serve_once(timeout)  # runs process_message here

@@ -167,6 +167,7 @@ server = Sink()
 server_controller = Controller(
     server, hostname="127.0.0.1", port=2525, enable_SMTPUTF8=False
 )
+PROCESS_MESSAGE_EXECUTOR.start_polling()
 server_controller.start()
 while running:
     PROCESS_MESSAGE_EXECUTOR.serve_once(0.5)  # runs process_message here

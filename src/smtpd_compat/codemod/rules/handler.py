@@ -262,10 +262,14 @@ class {EXECUTOR_CLASS}(concurrent.futures.Executor):
             future.set_result(result)
 '''
 SERVE_ONCE_CODE = '''\
+    def start_polling(self):
+        """A polling loop serves from now on: calls wait for its next serve_once(), as
+        for smtpd's next pass, instead of going to the worker."""
+        self.polled = True
+
     def serve_once(self, timeout):
         """One pass of smtpd's loop(timeout, count=1): wait up to ``timeout`` seconds
-        for calls, run here those there are, and return. From the first pass on, calls
-        wait for the next pass (as for smtpd's) instead of going to the worker."""
+        for calls, run here those there are, and return."""
         self.polled = True
         try:
             future, call = self.calls.get(timeout=timeout)

@@ -327,11 +327,15 @@ def poll_wait(plan: Plan, loop: cst.While, timeout: str) -> str:
     """The poll's line becomes one pass of its servers' executor (rule handler): it runs
     their process_message calls on this thread, as smtpd's pass did; a sleep where no
     executor is made (no process_message of the program's own runs)."""
-    executor = loop_executor(plan, plan.served[id(loop)])
+    executor = poll_executor(plan, loop)
     if executor is not None:
         return f"{executor}.serve_once({timeout})  # runs process_message here\n"
     plan.imports.add(("time", None))
     return f"time.sleep({timeout})  # smtpd served here; the controller serves alone\n"
+
+
+def poll_executor(plan: Plan, loop: cst.While) -> Optional[str]:
+    return loop_executor(plan, plan.served[id(loop)])
 
 
 @RULE.on(cst.While)
@@ -353,5 +357,8 @@ def replace_poll(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     if name is not None or socket_map_operands(original.test, plan.names):
         loop = loop.with_changes(test=loop.test.visit(MapOperand(name, controllers[0], plan.names)))
     starts = [statement(f"{c}.start()\n") for c in controllers]
+    executor = poll_executor(plan, original)
+    if executor is not None:  # a message before the first pass waits for it, as in smtpd
+        starts.insert(0, statement(f"{executor}.start_polling()\n"))
     loop = loop.with_changes(leading_lines=[])
     return cst.FlattenSentinel(keep_leading_lines(original, [*starts, loop]))
