@@ -661,6 +661,9 @@ SHAPES7: Dict[str, str] = {
     "bigitr_fork_child": "sync tool tests: (dir, *args, **kwargs), 4-arg, os.fork() child loop",
     "postfix_options_rewrite_filter": "Postfix filter: explicit options, smtplib reinject, '250 OK'",
     "lmtp_archiver_storage": "LMTP archiver: LHLO->HELO channel, handle_accept, static Storage",
+    "hsmtp_channel_in_init": "honeypot: hand-built channel set in __init__, handle_accepted, logs",
+    "sentry_decorated_forwarder": "forwarding service: decorated process_message, 454, STARTTLS",
+    "secure_reinit_auth_channel": "AUTH library: async_chat re-init, 4-arg called by own channel",
 }
 STOPPED_BY_STDIN7: Set[str] = {
     "cellprofiler_map_setupclass",
@@ -674,6 +677,33 @@ EXTRA_DIALOGUES7: Dict[str, Dict[str, List[str]]] = {
             "RCPT TO:<bob@example.com>",
             "DATA",
             "LHLO again.example",
+            "QUIT",
+        ],
+    },
+    "sentry_decorated_forwarder": {
+        "starttls": ["EHLO client.example", "STARTTLS now", "STARTTLS", "QUIT"],
+    },
+    "secure_reinit_auth_channel": {
+        "auth": [
+            "EHLO client.example",
+            "MAIL FROM:<early@example.com>",
+            f"AUTH PLAIN {plain('user', 'wrong')}",
+            "AUTH LOGIN",
+            B64_USER,
+            B64_SECRET,
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+        "auth_continuation": [
+            "EHLO client.example",
+            "AUTH CRAM-MD5",
+            "AUTH PLAIN",
+            plain("user", "secret"),
+            "MAIL FROM:<carol@example.com>",
+            "RCPT TO:<dave@example.com>",
+            "DATA",
             "QUIT",
         ],
     },
