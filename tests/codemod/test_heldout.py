@@ -664,10 +664,15 @@ SHAPES7: Dict[str, str] = {
     "hsmtp_channel_in_init": "honeypot: hand-built channel set in __init__, handle_accepted, logs",
     "sentry_decorated_forwarder": "forwarding service: decorated process_message, 454, STARTTLS",
     "secure_reinit_auth_channel": "AUTH library: async_chat re-init, 4-arg called by own channel",
+    "buildjson_debugging_namespace": "e2e catcher: DebuggingServer subclass run by smtpd.main() -c",
+    "unused_custom_debugging_instance": "tutorial copy: 4-arg class unused, DebuggingServer instance",
+    "relay_service_pureproxy_logfile": "relay container: PureProxy subclass, basicConfig in init, 4-arg",
+    "typed_mock_thread_matching": "test helper: typed (SMTPServer, Thread), start() in __init__",
 }
 STOPPED_BY_STDIN7: Set[str] = {
     "cellprofiler_map_setupclass",
     "bigitr_fork_child",
+    "typed_mock_thread_matching",
 }
 EXTRA_DIALOGUES7: Dict[str, Dict[str, List[str]]] = {
     "lmtp_archiver_storage": {
