@@ -668,11 +668,14 @@ SHAPES7: Dict[str, str] = {
     "unused_custom_debugging_instance": "tutorial copy: 4-arg class unused, DebuggingServer instance",
     "relay_service_pureproxy_logfile": "relay container: PureProxy subclass, basicConfig in init, 4-arg",
     "typed_mock_thread_matching": "test helper: typed (SMTPServer, Thread), start() in __init__",
+    "lamson_router_receiver": "app framework: renamed 4-arg, use_poll loop thread, close() logs",
+    "django_cram_md5_channel": "framework tests: CRAM-MD5 channel, decode_data injected, 553",
 }
 STOPPED_BY_STDIN7: Set[str] = {
     "cellprofiler_map_setupclass",
     "bigitr_fork_child",
     "typed_mock_thread_matching",
+    "django_cram_md5_channel",
 }
 EXTRA_DIALOGUES7: Dict[str, Dict[str, List[str]]] = {
     "lmtp_archiver_storage": {
@@ -687,6 +690,17 @@ EXTRA_DIALOGUES7: Dict[str, Dict[str, List[str]]] = {
     },
     "sentry_decorated_forwarder": {
         "starttls": ["EHLO client.example", "STARTTLS now", "STARTTLS", "QUIT"],
+    },
+    "django_cram_md5_channel": {
+        "auth": [
+            "EHLO client.example",
+            "AUTH CRAM-MD5",
+            f"AUTH PLAIN {plain('user', 'secret')}",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
     },
     "secure_reinit_auth_channel": {
         "auth": [
