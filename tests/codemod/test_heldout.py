@@ -670,6 +670,8 @@ SHAPES7: Dict[str, str] = {
     "typed_mock_thread_matching": "test helper: typed (SMTPServer, Thread), start() in __init__",
     "lamson_router_receiver": "app framework: renamed 4-arg, use_poll loop thread, close() logs",
     "django_cram_md5_channel": "framework tests: CRAM-MD5 channel, decode_data injected, 553",
+    "smtppot_consumer_process": "honeypot: mangled privates, consumer Process, SIGINT close_all()",
+    "localserver_maildir_stopevent": "pytest plugin: Maildir outbox, _localaddr, count=1, 4-arg",
 }
 STOPPED_BY_STDIN7: Set[str] = {
     "cellprofiler_map_setupclass",
