@@ -672,12 +672,18 @@ SHAPES7: Dict[str, str] = {
     "django_cram_md5_channel": "framework tests: CRAM-MD5 channel, decode_data injected, 553",
     "smtppot_consumer_process": "honeypot: mangled privates, consumer Process, SIGINT close_all()",
     "localserver_maildir_stopevent": "pytest plugin: Maildir outbox, _localaddr, count=1, 4-arg",
+    "salmon_one_rcpt_channel": "app framework: mangled __rcpttos channel, SMTPError replies",
+    "mender_condition_utf8": "integration fixtures: Condition, enable_SMTPUTF8, loop in start()",
+    "debugging_thread_target_kwargs": "test helper: Thread(target=asyncore.loop) subclass, Debugging",
+    "mailrobot_loop_timeout": "deploy robot: unkept server, loop(timeout=300), 4-arg parsestr",
 }
 STOPPED_BY_STDIN7: Set[str] = {
     "cellprofiler_map_setupclass",
     "bigitr_fork_child",
     "typed_mock_thread_matching",
     "django_cram_md5_channel",
+    "mender_condition_utf8",
+    "debugging_thread_target_kwargs",
 }
 EXTRA_DIALOGUES7: Dict[str, Dict[str, List[str]]] = {
     "lmtp_archiver_storage": {
