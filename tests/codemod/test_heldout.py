@@ -676,6 +676,8 @@ SHAPES7: Dict[str, str] = {
     "mender_condition_utf8": "integration fixtures: Condition, enable_SMTPUTF8, loop in start()",
     "debugging_thread_target_kwargs": "test helper: Thread(target=asyncore.loop) subclass, Debugging",
     "mailrobot_loop_timeout": "deploy robot: unkept server, loop(timeout=300), 4-arg parsestr",
+    "lazr_addchannel_private_map": "test server lib: add_channel map swap, EXIT/RSET verbs, 4-arg",
+    "maildrake_sqlite_store": "dev mail server: decode_data default in kwargs, sqlite per message",
 }
 STOPPED_BY_STDIN7: Set[str] = {
     "cellprofiler_map_setupclass",
@@ -684,6 +686,7 @@ STOPPED_BY_STDIN7: Set[str] = {
     "django_cram_md5_channel",
     "mender_condition_utf8",
     "debugging_thread_target_kwargs",
+    "lazr_addchannel_private_map",
 }
 EXTRA_DIALOGUES7: Dict[str, Dict[str, List[str]]] = {
     "lmtp_archiver_storage": {
@@ -709,6 +712,10 @@ EXTRA_DIALOGUES7: Dict[str, Dict[str, List[str]]] = {
             "DATA",
             "QUIT",
         ],
+    },
+    # Run after the standard dialogues: EXIT stops the server's loop.
+    "lazr_addchannel_private_map": {
+        "exit": ["HELO client.example", "EXIT"],
     },
     "secure_reinit_auth_channel": {
         "auth": [
