@@ -678,6 +678,9 @@ SHAPES7: Dict[str, str] = {
     "mailrobot_loop_timeout": "deploy robot: unkept server, loop(timeout=300), 4-arg parsestr",
     "lazr_addchannel_private_map": "test server lib: add_channel map swap, EXIT/RSET verbs, 4-arg",
     "maildrake_sqlite_store": "dev mail server: decode_data default in kwargs, sqlite per message",
+    "study_sections_pureproxy": "book study script: argparse sections, PureProxy instance, bare loop",
+    "dsmtpd_docopt_debug": "dev SMTP tool: DebuggingServer subclass not calling base, unkept",
+    "mailtest_shared_server_cache": "test lib: server cache by port, callbacks dict, nested with",
 }
 STOPPED_BY_STDIN7: Set[str] = {
     "cellprofiler_map_setupclass",
@@ -687,6 +690,7 @@ STOPPED_BY_STDIN7: Set[str] = {
     "mender_condition_utf8",
     "debugging_thread_target_kwargs",
     "lazr_addchannel_private_map",
+    "mailtest_shared_server_cache",
 }
 EXTRA_DIALOGUES7: Dict[str, Dict[str, List[str]]] = {
     "lmtp_archiver_storage": {
