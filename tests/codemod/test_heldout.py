@@ -681,6 +681,10 @@ SHAPES7: Dict[str, str] = {
     "study_sections_pureproxy": "book study script: argparse sections, PureProxy instance, bare loop",
     "dsmtpd_docopt_debug": "dev SMTP tool: DebuggingServer subclass not calling base, unkept",
     "mailtest_shared_server_cache": "test lib: server cache by port, callbacks dict, nested with",
+    "personfinder_smtpd_asyncore": "app tests: class in run(), smtpd.asyncore.loop count=1, 4-arg",
+    "vagrant_inline_logging_smtpd": "provisioning one-liner: explicit options, f-string bytes log",
+    "student_dns_table_relay": "course exercise: dict 'DNS', KeyError in process_message, relay",
+    "tempmail_config_at_import": "disposable mail: config.json at import, explicit options, except",
 }
 STOPPED_BY_STDIN7: Set[str] = {
     "cellprofiler_map_setupclass",
@@ -691,6 +695,7 @@ STOPPED_BY_STDIN7: Set[str] = {
     "debugging_thread_target_kwargs",
     "lazr_addchannel_private_map",
     "mailtest_shared_server_cache",
+    "personfinder_smtpd_asyncore",
 }
 EXTRA_DIALOGUES7: Dict[str, Dict[str, List[str]]] = {
     "lmtp_archiver_storage": {
