@@ -66,7 +66,7 @@ class TestSendEmail(unittest.TestCase):
         sys.stdin.read()
         messages = self.recv()
         print("messages:", len(messages))
-        for peer, mailfrom, rcpttos, data in messages:
+        for peer, mailfrom, rcpttos, data in messages:  # noqa: B007
             print(mailfrom, rcpttos, len(data))
 
 

@@ -106,7 +106,7 @@ def main():
         DebugServer(config)
         for dispatcher in list(asyncore.socket_map.values()):
             print(dispatcher.socket.getsockname()[1], flush=True)
-        log.info("Starting {0} {1} at {2}".format(APP_NAME, __version__, config.interface))  # noqa: UP030
+        log.info("Starting {0} {1} at {2}".format(APP_NAME, __version__, config.interface))  # noqa: UP030, UP032
 
         if config.directory:
             try:

@@ -60,7 +60,7 @@ class Server(object):  # noqa: UP004
     def _start_smtp_server(self):
         _smtp_server = _smtp_servers.get(self._smtp_port)
         if not _smtp_server:
-            if sys.version_info[0] < 3:
+            if sys.version_info[0] < 3:  # noqa: UP036
                 _smtp_server = _SMTPServer(("127.0.0.1", self._smtp_port), None)
             else:
                 _smtp_server = _SMTPServer(("127.0.0.1", self._smtp_port), None,

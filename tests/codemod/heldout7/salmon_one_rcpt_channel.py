@@ -64,7 +64,8 @@ def _deliver(receiver, Peer, From, To, Data, **kwargs):
     except Exception:
         logging.exception("Exception while processing message from Peer: %r, From: %r, to To %r.",
                           Peer[0], From, To)
-        undeliverable_message(Data, "Error in message %r:%r:%r, look in logs." % (Peer[0], From, To))
+        undeliverable_message(Data, "Error in message %r:%r:%r, look in logs."
+                              % (Peer[0], From, To))
 
 
 class SMTPChannel(smtpd.SMTPChannel):

@@ -58,7 +58,8 @@ class SMTPServer(smtpd.SMTPServer):
     channel_class = TLSChannel
 
     def __init__(self):
-        logger.info('starting SMTP server on %s\nforwarding to %s\nallowed domains: %s\ncommit: "%s"',
+        logger.info('starting SMTP server on %s\nforwarding to %s\nallowed domains: %s\n'
+                    'commit: "%s"',
                     local_port, forward_to, sorted(allowed_domains), commit)
 
         super().__init__(("127.0.0.1", local_port), None)
