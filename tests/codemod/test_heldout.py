@@ -62,6 +62,25 @@ program three times, side by side, with the same result) to check that each prog
 starts, answers and stops reliably. Its first run (2026-11-30 23:55, main at 81b1933, with
 that evening's work from heldout5 and before the day's two shape branches were merged; no
 one had tuned on it): a 11, b 2, c 17, d 0.
+
+``heldout7/`` is the seventh set: 30 programs in the shapes of further public programs (none
+the model of a program in the first six sets), weighted as USAGE.md counts real usage: 17
+SMTPServer subclasses handling process_message themselves (test fixtures, sinks writing
+files or sqlite, a Postfix filter reinjecting with smtplib, inbound-mail services), 7
+customising SMTPChannel (an LHLO channel, a hand-built channel set in __init__, AUTH
+channels, a found_terminator calling a 4-argument process_message itself, smtpd's mangled
+``__rcpttos`` read from a channel named SMTPChannel, add_channel swapping the map), 4
+DebuggingServer (3 subclasses, one run through smtpd's own command line; 1 instance) and 2
+PureProxy (a subclass and an instance); nine have the 4-argument process_message that raised
+TypeError under 3.11's default decode_data, two more raise inside process_message.
+Start-ups: bare loops, try/except around the loop, smtpd's ``__main__`` through runpy, loop
+threads (``map=server._map``, ``use_poll``, ``smtpd.asyncore``), Thread subclasses polling
+with count=1, an os.fork() child, a multiprocessing consumer with a SIGINT handler calling
+close_all(), setUpClass/tearDownClass, a generator fixture and nested context managers
+sharing one cached server. It was written by someone who had not read the codemod, its rule
+tests, its round-trip programs or any converted output, and who never ran the codemod on it:
+only the legacy side was run (each program at least twice, with the same result) to check
+that each program starts, answers and stops reliably. Its first run: see the lead's note.
 """
 
 from __future__ import annotations
@@ -98,6 +117,7 @@ HELDOUT3 = Path(__file__).parent / "heldout3"
 HELDOUT4 = Path(__file__).parent / "heldout4"
 HELDOUT5 = Path(__file__).parent / "heldout5"
 HELDOUT6 = Path(__file__).parent / "heldout6"
+HELDOUT7 = Path(__file__).parent / "heldout7"
 
 # Program -> the real shape it stands for (the table's second column).
 SHAPES: Dict[str, str] = {
@@ -651,6 +671,110 @@ EXTRA_DIALOGUES6: Dict[str, Dict[str, List[str]]] = {
 SILENT6: Dict[str, str] = {}
 
 
+# The seventh held-out set (heldout7/): public programs' shapes none of the first six sets
+# modelled, written without reading the codemod.
+SHAPES7: Dict[str, str] = {
+    "woozits_password_recovery": "course mail robot: import-time globals, 4-arg, reply by smtplib",
+    "mattermost_header_split": "chat notifier: decode_data=True 4-arg, split('\\n\\n'), environ",
+    "cellprofiler_map_setupclass": "suite tests: setUpClass thread loop(map=server._map), 4-arg",
+    "bigitr_fork_child": "sync tool tests: (dir, *args, **kwargs), 4-arg, os.fork() child loop",
+    "postfix_options_rewrite_filter": "Postfix filter: explicit options, reinjects, '250 OK'",
+    "lmtp_archiver_storage": "LMTP archiver: LHLO->HELO channel, handle_accept, static Storage",
+    "hsmtp_channel_in_init": "honeypot: hand-built channel set in __init__, handle_accepted, logs",
+    "sentry_decorated_forwarder": "forwarding service: decorated process_message, 454, STARTTLS",
+    "secure_reinit_auth_channel": "AUTH library: async_chat re-init, 4-arg called by own channel",
+    "buildjson_debugging_namespace": "e2e catcher: DebuggingServer subclass run by smtpd.main() -c",
+    "unused_custom_debugging_instance": "tutorial copy: 4-arg class unused, DebuggingServer used",
+    "relay_service_pureproxy_logfile": "relay container: PureProxy subclass, log in init, 4-arg",
+    "typed_mock_thread_matching": "test helper: typed (SMTPServer, Thread), start() in __init__",
+    "lamson_router_receiver": "app framework: renamed 4-arg, use_poll loop thread, close() logs",
+    "django_cram_md5_channel": "framework tests: CRAM-MD5 channel, decode_data injected, 553",
+    "smtppot_consumer_process": "honeypot: mangled privates, consumer Process, SIGINT close_all()",
+    "localserver_maildir_stopevent": "pytest plugin: Maildir outbox, _localaddr, count=1, 4-arg",
+    "salmon_one_rcpt_channel": "app framework: mangled __rcpttos channel, SMTPError replies",
+    "mender_condition_utf8": "integration fixtures: Condition, enable_SMTPUTF8, loop in start()",
+    "debugging_thread_target_kwargs": "test helper: Thread(target=loop) subclass, Debugging",
+    "mailrobot_loop_timeout": "deploy robot: unkept server, loop(timeout=300), 4-arg parsestr",
+    "lazr_addchannel_private_map": "test server lib: add_channel map swap, EXIT/RSET verbs, 4-arg",
+    "maildrake_sqlite_store": "dev mail server: decode_data default in kwargs, sqlite per message",
+    "study_sections_pureproxy": "book study script: argparse sections, PureProxy instance",
+    "dsmtpd_docopt_debug": "dev SMTP tool: DebuggingServer subclass not calling base, unkept",
+    "mailtest_shared_server_cache": "test lib: server cache by port, callbacks dict, nested with",
+    "personfinder_smtpd_asyncore": "app tests: class in run(), smtpd.asyncore.loop count=1, 4-arg",
+    "vagrant_inline_logging_smtpd": "provisioning one-liner: explicit options, f-string bytes log",
+    "student_dns_table_relay": "course exercise: dict 'DNS', KeyError in process_message, relay",
+    "tempmail_config_at_import": "disposable mail: config.json at import, explicit options, except",
+}
+STOPPED_BY_STDIN7: Set[str] = {
+    "cellprofiler_map_setupclass",
+    "bigitr_fork_child",
+    "typed_mock_thread_matching",
+    "django_cram_md5_channel",
+    "mender_condition_utf8",
+    "debugging_thread_target_kwargs",
+    "lazr_addchannel_private_map",
+    "mailtest_shared_server_cache",
+    "personfinder_smtpd_asyncore",
+}
+EXTRA_DIALOGUES7: Dict[str, Dict[str, List[str]]] = {
+    "lmtp_archiver_storage": {
+        "lhlo": [
+            "LHLO client.example",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "LHLO again.example",
+            "QUIT",
+        ],
+    },
+    "sentry_decorated_forwarder": {
+        "starttls": ["EHLO client.example", "STARTTLS now", "STARTTLS", "QUIT"],
+    },
+    "django_cram_md5_channel": {
+        "auth": [
+            "EHLO client.example",
+            "AUTH CRAM-MD5",
+            f"AUTH PLAIN {plain('user', 'secret')}",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+    },
+    # Run after the standard dialogues: EXIT stops the server's loop.
+    "lazr_addchannel_private_map": {
+        "exit": ["HELO client.example", "EXIT"],
+    },
+    "secure_reinit_auth_channel": {
+        "auth": [
+            "EHLO client.example",
+            "MAIL FROM:<early@example.com>",
+            f"AUTH PLAIN {plain('user', 'wrong')}",
+            "AUTH LOGIN",
+            B64_USER,
+            B64_SECRET,
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+        "auth_continuation": [
+            "EHLO client.example",
+            "AUTH CRAM-MD5",
+            "AUTH PLAIN",
+            plain("user", "secret"),
+            "MAIL FROM:<carol@example.com>",
+            "RCPT TO:<dave@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+    },
+}
+# Class d programs of the seventh set: strict xfails, as SILENT above. (Not measured yet:
+# the set was written and checked on the legacy side only.)
+SILENT7: Dict[str, str] = {}
+
+
 @dataclass(frozen=True)
 class HeldoutSet:
     """One folder of held-out programs and what the harness must know about them."""
@@ -672,6 +796,7 @@ SETS: Dict[str, HeldoutSet] = {
         HeldoutSet("heldout4", HELDOUT4, SHAPES4, STOPPED_BY_STDIN4, EXTRA_DIALOGUES4, SILENT4),
         HeldoutSet("heldout5", HELDOUT5, SHAPES5, STOPPED_BY_STDIN5, EXTRA_DIALOGUES5, SILENT5),
         HeldoutSet("heldout6", HELDOUT6, SHAPES6, STOPPED_BY_STDIN6, EXTRA_DIALOGUES6, SILENT6),
+        HeldoutSet("heldout7", HELDOUT7, SHAPES7, STOPPED_BY_STDIN7, EXTRA_DIALOGUES7, SILENT7),
     )
 }
 # The note of a process_message smtpd called with keywords it does not take.
@@ -1085,3 +1210,4 @@ def test_heldout_sets_share_no_program_name() -> None:
     assert not (set(SHAPES) | set(SHAPES2) | set(SHAPES3) | set(SHAPES4)) & set(SHAPES5)
     earlier = set(SHAPES) | set(SHAPES2) | set(SHAPES3) | set(SHAPES4) | set(SHAPES5)
     assert not earlier & set(SHAPES6)
+    assert not (earlier | set(SHAPES6)) & set(SHAPES7)
