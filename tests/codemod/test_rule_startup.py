@@ -2108,3 +2108,83 @@ def test_noop_a_local_that_may_be_a_server(made):
     )
     reports = check_noop(source)
     assert any("server.close is used outside the function that creates" in r for r in reports)
+
+
+OBJECT_METHOD_TARGET = """
+    class Mock:
+        def start(self):
+            self.server = Sink(("127.0.0.1", 0), None)
+            asyncore.loop()
+
+        def stop(self):
+            self.server.close()
+
+
+    mock = Mock()
+    threading.Thread(target=mock.start, daemon=True).start()
+    while not hasattr(mock, "server"):
+        pass
+    print(mock.server.socket.getsockname()[1])
+    mock.stop()
+    """
+
+
+def test_server_made_in_a_method_of_another_object_given_as_target_is_published():
+    """heldout7/mender_condition_utf8: ``Thread(target=fixture.start)``, the fixture
+    waiting for ``fixture.server``: it read the socket before the handler had one."""
+    outcome = run(CLASS + OBJECT_METHOD_TARGET)
+    assert [r for r in outcome.reports if not r.note] == []
+    bound = outcome.source.index("        server.socket = self.server_controller.socket")
+    published = outcome.source.index(
+        "        self.server = server  # published with its socket, as smtpd's server was\n"
+    )
+    assert bound < published
+
+
+LATE_SERVER = """
+    class ServerThread(threading.Thread):
+        def __init__(self, port):
+            threading.Thread.__init__(self, target=asyncore.loop, kwargs={"timeout": 1})
+            self.server = Sink(("127.0.0.1", port), None)
+
+        def stop(self):
+            self.server.close()
+
+
+    thread = ServerThread(0)
+    thread.start()
+    print(thread.server.socket.getsockname()[1])
+    thread.stop()
+    """
+
+
+def test_a_loop_thread_made_before_its_server_reads_the_controller_when_it_runs():
+    """heldout7/debugging_thread_target_kwargs: Thread.__init__(target=asyncore.loop)
+    before ``self.server = ...``: ``args=(self.server_controller,)`` there raised
+    AttributeError; smtpd's loop read the map only when the thread ran."""
+    outcome = run(CLASS + LATE_SERVER)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        threading.Thread.__init__(\n"
+        "            self, target=lambda: serve_until_stopped(self.server_controller, "
+    ) in outcome.source or (
+        "threading.Thread.__init__(self, target=lambda: serve_until_stopped("
+        "self.server_controller"
+    ) in outcome.source
+    assert "args=(self.server_controller" not in outcome.source
+
+
+def test_a_note_beside_a_legacy_use_does_not_hide_it():
+    """heldout7/mailrobot_loop_timeout: the map read in the class that makes the server
+    went unreported, hidden by the note at the creation's line in the same class."""
+    source = CLASS + """
+    class Factory:
+        def start(self):
+            Sink(("127.0.0.1", 0), None)
+            for dispatcher in list(asyncore.socket_map.values()):
+                print(dispatcher.socket.getsockname()[1])
+            asyncore.loop()
+    """
+    outcome = run(source)
+    blockers = [r.message for r in outcome.reports if not r.note]
+    assert any("asyncore.socket_map" in m and "still used here" in m for m in blockers)

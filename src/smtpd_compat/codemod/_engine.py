@@ -93,7 +93,8 @@ def leftovers(wrapper: MetadataWrapper, plan: Plan, report_channels: bool) -> Li
     reports: List[Report] = []
     if report_channels:
         reports += channel.channel_reports(plan, finder.channel_lines)
-    explained = {(r.line) for r in plan.reports + reports}
+    # A note explains no legacy use: a use beside one (in the same class) is still reported.
+    explained = {r.line for r in plan.reports + reports if not r.note}
     why = "" if plan.convert or not plan.reports else ": left as is because of the other reports"
     for line, name in finder.found:
         if line not in explained and not finder.inside_explained(line, explained):
@@ -114,6 +115,7 @@ class LeftoverFinder(cst.CSTVisitor):
         if plan.convert:
             nodes: List[cst.CSTNode] = [b for s in plan.servers for b in s.node.bases]
             nodes += [c.bases[0] for c in plan.debugging_classes.values()]
+            nodes += [b for c in plan.unused_server_bases for b in c.bases]  # (rule thread)
             nodes += [s.base_init for s in plan.servers if s.base_init is not None]
             nodes += [s.base_close for s in plan.servers if s.base_close is not None]
             nodes += [i.statement for i in plan.instances] + list(plan.loops)

@@ -309,6 +309,9 @@ class Plan:
     instances: List[Instance] = field(default_factory=list)
     loops: List[cst.SimpleStatementLine] = field(default_factory=list)
     threads: List[cst.Call] = field(default_factory=list)
+    # ids of loop threads made before the server they serve (rule startup): their target
+    # reads the controller when the thread runs, as smtpd's loop read the map then
+    late_threads: Set[int] = field(default_factory=set)
     columns: Dict[int, int] = field(default_factory=dict)  # id(call) -> where it starts
     polls: List[Poll] = field(default_factory=list)
     closes: Dict[cst.CSTNode, Instance] = field(default_factory=dict)

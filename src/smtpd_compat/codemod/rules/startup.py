@@ -139,7 +139,8 @@ def runs_on_its_thread(planner: Planner, targets: Set[str], scope: cst.CSTNode) 
 
 
 def thread_targets(planner: Planner, module: cst.Module) -> Set[str]:
-    """Names of the functions and methods given to ``threading.Thread(target=...)``."""
+    """Names of the functions and methods given to ``threading.Thread(target=...)``: a
+    method of any object (``target=fixture.start``) counts by its name."""
     m = cst.matchers
     found = set()
     target_arg = m.Arg(keyword=m.Name("target"))
@@ -150,7 +151,7 @@ def thread_targets(planner: Planner, module: cst.Module) -> Set[str]:
         target = next(a.value for a in call.args if a.keyword and a.keyword.value == "target")
         if isinstance(target, cst.Name):
             found.add(target.value)
-        elif isinstance(target, cst.Attribute) and dotted_name(target.value) == "self":
+        elif isinstance(target, cst.Attribute):
             found.add(target.attr.value)
     return found
 
@@ -233,6 +234,20 @@ def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
             "thread runs a helper of that name",
             SECTION_STARTUP,
         )
+
+
+@RULE.analysis
+def find_late_loop_threads(planner: Planner, module: cst.Module) -> None:
+    """``Thread(target=asyncore.loop)`` made before the server in the same function
+    (``Thread.__init__`` first, then ``self.server = ...``): its controller does not
+    exist yet there, so the thread's target reads it when the thread runs."""
+    plan = planner.plan
+    for call in plan.threads:
+        here = planner.scope_of(call)
+        for instance in plan.served.get(id(call), []):
+            made_after = planner.line(instance.statement) > planner.line(call)
+            if made_after and planner.scope_of(instance.statement) is here:
+                plan.late_threads.add(id(call))
 
 
 @RULE.analysis
@@ -678,6 +693,12 @@ def loop_thread(plan: Plan, original: cst.CSTNode, updated: cst.Call) -> cst.Cal
         if not (a.keyword and a.keyword.value in ("args", "kwargs"))
     ]
     executor = loop_executor(plan, plan.served[id(original)])
+    if id(original) in plan.late_threads:  # the controller is made after the thread
+        own = f", {executor}" if executor not in (None, SHARED_EXECUTOR) else ""
+        late = expression(f"lambda: {SERVE_UNTIL_STOPPED_NAME}({controller}{own})")
+        args = [a.with_changes(value=late) if a.value is target else a for a in args]
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(args=args)
     own = f", {executor}" if executor not in (None, SHARED_EXECUTOR) else ","
     passed = expression(f"f(args=({controller}{own}))")
     assert isinstance(passed, cst.Call)
