@@ -313,10 +313,19 @@ def test_noop_a_polling_loop_doing_legacy_work_beside_the_poll():
     assert check_noop(source) != []
 
 
-def test_noop_a_polling_loop_with_a_break_and_no_close():
+def test_a_polling_loop_with_a_break_and_no_close_stops_the_controller_after_it():
+    """smtpd stopped serving when the loop ended: the controller is stopped there, and the
+    note says its socket now closes (smtpd's stayed bound, unanswered)."""
     source = WORKING_POLL.replace("poll_bot()", "if poll_bot():\n                break")
-    reports = check_noop(source)
-    assert any("a server served by the polling loop is never closed" in r for r in reports)
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        PROCESS_MESSAGE_EXECUTOR.serve_once(1)  # runs process_message here\n"
+        "    server_controller.stop()\n"
+        "except KeyboardInterrupt:\n"
+    ) in outcome.source
+    notes = " ".join(r.message for r in outcome.reports if r.note)
+    assert "nothing closes a server this polling loop served" in notes
 
 
 @pytest.mark.parametrize(

@@ -86,7 +86,17 @@ class LegacyNames(cst.CSTVisitor):
         head, _, rest = dotted.partition(".")
         if head not in self.table:
             return None
-        return f"{self.table[head]}.{rest}" if rest else self.table[head]
+        return through_smtpd(f"{self.table[head]}.{rest}" if rest else self.table[head])
+
+
+def through_smtpd(name: str) -> str:
+    """``smtpd.asyncore.loop`` is ``asyncore.loop``: smtpd imported both modules it
+    builds on, and programs reached them through it."""
+    for module in ("asyncore", "asynchat"):
+        prefix = f"smtpd.{module}"
+        if name == prefix or name.startswith(prefix + "."):
+            return module + name[len(prefix) :]
+    return name
 
 
 def head_name(node: cst.BaseExpression) -> cst.BaseExpression:

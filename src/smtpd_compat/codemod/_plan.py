@@ -312,6 +312,9 @@ class Plan:
     # ids of loop threads made before the server they serve (rule startup): their target
     # reads the controller when the thread runs, as smtpd's loop read the map then
     late_threads: Set[int] = field(default_factory=set)
+    # id of a polling loop -> the servers it served that nothing closes (rule thread):
+    # stopped after the loop, where smtpd's stopped being served
+    stops_after_poll: Dict[int, List[Instance]] = field(default_factory=dict)
     columns: Dict[int, int] = field(default_factory=dict)  # id(call) -> where it starts
     polls: List[Poll] = field(default_factory=list)
     closes: Dict[cst.CSTNode, Instance] = field(default_factory=dict)

@@ -52,6 +52,7 @@ from smtpd_compat.codemod.rules.startup import (
     controller_at,
     loop_executor,
     server_options,
+    stop_call,
 )
 
 # A Thread subclass that was not a daemon kept the process alive until stop().
@@ -108,12 +109,16 @@ def check_polls_close(planner: Planner, module: cst.Module) -> None:
             if ends_only_by_exception(poll.loop):
                 planner.add_note(poll.loop, SERVES_AFTER_EXCEPTION, SECTION_CHANGES)
                 continue
-            planner.block(
-                poll.loop,
-                "a server served by the polling loop is never closed: "
-                "after the loop smtpd stopped serving it, a Controller would not",
-                SECTION_THREAD,
-            )
+            plan.stops_after_poll[id(poll.loop)] = [i for i in served if id(i) not in closed]
+            planner.add_note(poll.loop, STOPPED_AFTER_POLL, SECTION_CHANGES)
+
+
+STOPPED_AFTER_POLL = (
+    "nothing closes a server this polling loop served: the converted code stops its"
+    " controller after the loop, where smtpd stopped serving it, and that closes the"
+    " listening socket (smtpd's stayed bound, unanswered, until the program exited: a client"
+    " connecting after the loop now gets a refusal instead of waiting)"
+)
 
 
 SERVES_AFTER_EXCEPTION = (
@@ -361,4 +366,6 @@ def replace_poll(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     if executor is not None:  # a message before the first pass waits for it, as in smtpd
         starts.insert(0, statement(f"{executor}.start_polling()\n"))
     loop = loop.with_changes(leading_lines=[])
-    return cst.FlattenSentinel(keep_leading_lines(original, [*starts, loop]))
+    unclosed = plan.stops_after_poll.get(id(original), [])
+    stops = [statement(f"{stop_call(plan, original, i)}\n") for i in unclosed]
+    return cst.FlattenSentinel(keep_leading_lines(original, [*starts, loop, *stops]))
