@@ -178,6 +178,8 @@ CONVERTED = [
     "poll_with_chores",
     # a polling loop whose thread owns the sqlite3 database process_message writes (rule thread)
     "poll_sqlite_catcher",
+    # a (SMTPServer, Thread) that starts itself, run() one blocking loop, ended by close()
+    "self_starting_mock",
     # while asyncore.socket_map: asyncore.loop() in a method run on a thread (rule thread)
     "drain_map_receiver",
     # __init__ reads self.socket after its base call: it binds its controller (_close)
@@ -207,6 +209,7 @@ AUTH_VERB_PROGRAMS = {"submission_auth"}
 # aiosmtpd answers RCPT and DATA with 530 where smtpd answered 503).
 AUTH_ONLY = {"auth_required"}
 STOPPED_BY_STDIN = {
+    "self_starting_mock",
     "target_publishes_server",
     "fixture_named_smtpd",
     "catcher_thread_base",

@@ -541,3 +541,66 @@ def test_blocking_loop_under_a_condition_besides_the_map_is_reported():
     outcome = run(source)
     blockers = [r.format("t.py") for r in outcome.reports if not r.note]
     assert any("socket_map is still used here" in r for r in blockers), blockers
+
+
+SELF_STARTING = """\
+import asyncore
+import smtpd
+import threading
+
+
+class MockSMTPServer(smtpd.SMTPServer, threading.Thread):
+    def __init__(self, hostname, port):
+        threading.Thread.__init__(self)
+        smtpd.SMTPServer.__init__(self, (hostname, port), None)
+        self.daemon = True
+        self.received = []
+        self.start()
+
+    def run(self):
+        asyncore.loop()
+
+    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+        self.received.append(data)
+
+
+mock = MockSMTPServer("127.0.0.1", 0)
+print(mock.socket.getsockname()[1])
+mock.close()
+"""
+
+
+def test_a_self_starting_blocking_thread_closed_by_close_becomes_a_controller():
+    """The public MockSMTPServer/FakeSMTPServer shape: no stop(); run() is one blocking
+    loop that the server's own close() ended. The class gets a close() stopping its
+    controller, so every close() call, here or in the tests, still ends the serving."""
+    outcome = run(SELF_STARTING)
+    assert [r for r in outcome.reports if not r.note] == []
+    source = outcome.source
+    assert "class MockSMTPServer:\n" in source and "def run" not in source
+    assert "    def start(self):\n        self.controller.start()\n" in source
+    assert (
+        "\n\n    def close(self):\n"
+        "        # smtpd.SMTPServer's close() ended the loop this class's thread ran: "
+        "stop the controller\n"
+        "        self.controller.stop()\n"
+    ) in source
+    assert "self.daemon" not in source and "threading.Thread" not in source
+    assert source.endswith("mock.close()\n")
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (
+            "    def run(self):\n        asyncore.loop()\n",
+            "    def run(self):\n        while True:\n"
+            "            asyncore.loop(timeout=1, count=1)\n",
+        ),
+        ("    def run(self):\n", "    def close(self):\n        pass\n\n    def run(self):\n"),
+    ],
+)
+def test_noop_no_stop_unless_close_ends_a_blocking_loop(change, reason):
+    """A polling run() is not ended by close(); an own close() is not smtpd's."""
+    reports = check_noop(SELF_STARTING.replace(change, reason))
+    assert any("it has no stop() method" in r for r in reports), reports

@@ -53,6 +53,9 @@ class ThreadPlan:
     start_call: Optional[cst.BaseStatement] = None  # Thread.start(self) in a start() override
     stop_statements: List[cst.BaseStatement] = field(default_factory=list)
     run_closes: bool = False  # run() closes the server after its loop
+    # No stop(): run() is one blocking loop, ended by the server's own close() from outside
+    # (``self.start()`` in __init__, ``mock.close()`` in the tests): close() stops instead
+    close_stops: bool = False
     counted: Optional[cst.BaseExpression] = None  # the long count= of run()'s loop (noted)
     closes_all: bool = False  # asyncore.close_all() closed every server of the program
     reasons: List[str] = field(default_factory=list)
@@ -173,17 +176,25 @@ class ThreadAnalysis:
         """``stop``, else the one other method that joins the thread (``shutdown()``)."""
         if "stop" in self.methods:
             return "stop"
-        joining = [
+        joining = self.joining_methods()
+        return joining[0] if len(joining) == 1 else "stop"
+
+    def joining_methods(self) -> List[str]:
+        """The methods other than the life cycle's that join the thread."""
+        return [
             name
             for name, method in self.methods.items()
             if name not in ("__init__", "run", "start")
             and stop_block(method.body, self.names) is not None
         ]
-        return joining[0] if len(joining) == 1 else "stop"
 
     def analyse(self) -> ThreadPlan:
         self.stop_name = self.stopping_method()
-        for method in ("__init__", "run", self.stop_name):
+        stopped_by_close = not ({self.stop_name, "close"} & set(self.methods)) and not (
+            self.joining_methods()
+        )
+        needed = ("__init__", "run") if stopped_by_close else ("__init__", "run", self.stop_name)
+        for method in needed:
             if method not in self.methods:
                 self.why(f"it has no {method}() method")
         if self.plan.reasons:
@@ -192,7 +203,12 @@ class ThreadAnalysis:
         self.read_run(self.methods["run"])
         if "start" in self.methods:
             self.read_start(self.methods["start"])
-        self.read_stop(self.methods[self.stop_name])
+        if stopped_by_close and not self.blocking:
+            self.why(f"it has no {self.stop_name}() method (its run() is no blocking loop)")
+        elif stopped_by_close:
+            self.plan.close_stops = True  # the server's close() ended run()'s loop
+        else:
+            self.read_stop(self.methods[self.stop_name])
         if not self.plan.reasons:
             self.check_state_uses()
         return self.plan

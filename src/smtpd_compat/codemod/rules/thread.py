@@ -74,6 +74,8 @@ def check_thread_uses(planner: Planner, module: cst.Module) -> None:
             continue
         body = block_body(server.node.body)
         defined = {s.name.value for s in body if isinstance(s, cst.FunctionDef)}
+        if server.thread.close_stops:
+            defined.add("close")  # written into the class (CLOSE_STOPS)
         if attribute.attr.value in (THREAD_ATTRS | DISPATCHER_ATTRS) - {"socket"} - defined:
             planner.block(
                 attribute,
@@ -298,11 +300,23 @@ def replace_run(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Resu
     return start.with_changes(body=body, leading_lines=updated.leading_lines)
 
 
+CLOSE_STOPS = """\
+def close(self):
+    # smtpd.SMTPServer's close() ended the loop this class's thread ran: stop the controller
+    self.controller.stop()
+"""
+
+
 @RULE.on(cst.ClassDef)
 def drop_thread_base(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
-    if not plan.convert or thread_of(plan, original) is None:
+    server = thread_of(plan, original) if plan.convert else None
+    if server is None:
         return updated
     assert isinstance(updated, cst.ClassDef)
+    if server.thread is not None and server.thread.close_stops:
+        close = statement(CLOSE_STOPS).with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+        body = updated.body.with_changes(body=[*updated.body.body, close])
+        updated = updated.with_changes(body=body)
     bases = [b for b in updated.bases if not plan.names.is_thread_class(b.value)]
     if bases:
         bases[-1] = bases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
