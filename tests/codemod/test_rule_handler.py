@@ -504,7 +504,7 @@ def test_owner_leaving_its_method_converts_when_elsewhere_reads_socket_and_own_a
             "box.server.close reaches the server's close outside its class: the converted "
             "handler has none (its controller will be box.server_controller: stop() it there",
         ),
-        ("print(box.server.addr)", 25, "box.server.addr reaches the server's addr outside"),
+        ("print(box.server._map)", 25, "box.server._map reaches the server's _map outside"),
         ("keep(box.server)", 25, "box.server hands the server on here"),
     ],
 )

@@ -409,6 +409,8 @@ def test_noop_base_init_in_a_check_not_decided_on_every_target(test):
 )
 def test_a_version_check_is_decided_only_where_every_target_agrees(test, value):
     assert decided(expression(test)) is value
+
+
 DEFERRED = """
     import asyncore
     import smtpd
@@ -464,3 +466,51 @@ def test_noop_base_init_elsewhere_in_another_shape(init, more):
     reports = check_noop(DEFERRED.format(init=init, more=more))
     expected = "Sink.__init__ does not call the base __init__ exactly once at its top level"
     assert any(expected in r for r in reports), reports
+
+
+ADDRESS = """
+    import asyncore
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        def __init__(self, host="localhost", port=0):
+            smtpd.SMTPServer.__init__(self, (host, port), None)
+            if self._localaddr[1] == 0:
+                self.addr = self.socket.getsockname()
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+        def __repr__(self):
+            return "<Sink %s:%s>" % self.addr
+
+
+    server = Sink("127.0.0.1", 2525)
+    print(server.addr[1])
+    asyncore.loop()
+"""
+
+
+def test_the_dispatchers_addr_is_the_address_smtpd_was_given():
+    """pytest-localserver's shape: ``self.addr`` (asyncore's bind() set it to the address
+    given), replaced by the real one for port 0. It was a blocker ("the dispatcher's addr")."""
+    outcome = run(ADDRESS)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert (
+        "        self._localaddr = (host, port)\n"
+        "        self._remoteaddr = None\n"
+        "        self.addr = self._localaddr  # as asyncore's bind() set it\n"
+    ) in outcome.source
+    assert "            self.addr = self.socket.getsockname()\n" in outcome.source
+    assert "print(server.addr[1])" in outcome.source
+
+
+def test_no_addr_is_stored_where_nothing_reads_it():
+    outcome = run(
+        ADDRESS.replace("% self.addr", "% self._localaddr")
+        .replace("print(server.addr[1])", "print(server._localaddr[1])")
+        .replace("                self.addr = self.socket.getsockname()", "                pass")
+    )
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "self.addr" not in outcome.source

@@ -290,7 +290,7 @@ def test_noop_every_blocker_of_a_class_is_reported_at_its_line():
 
     class Sink(smtpd.SMTPServer, Base):
         def process_message(self, peer, mailfrom, rcpttos, data):
-            print(self.addr)
+            print(self._map)
 
         def handle_accepted(self, conn, addr):
             pass
@@ -304,7 +304,7 @@ def test_noop_every_blocker_of_a_class_is_reported_at_its_line():
     assert reports[:3] == [
         "t.py:9: class Sink has another base or class keyword besides smtpd.SMTPServer (Base): "
         "the handler would lose what it gives" + manual,
-        "t.py:11: class Sink uses the dispatcher's addr: a handler has no socket of its own "
+        "t.py:11: class Sink uses the dispatcher's _map: a handler has no socket of its own "
         "(its Controller has)" + manual,
         "t.py:13: class Sink overrides the dispatcher's handle_accepted: aiosmtpd makes the "
         "sessions (an SMTP subclass through Controller.factory())" + manual,

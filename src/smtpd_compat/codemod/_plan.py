@@ -25,8 +25,11 @@ from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._threads import ThreadPlan, small_call
 
-# Attributes smtpd.SMTPServer set in __init__ that the codemod carries over.
+# Attributes smtpd.SMTPServer set in __init__ that the codemod carries over. ``addr`` is
+# the dispatcher's, which bind() set to the same address (first: each parameter's own
+# attribute, later in the dict, wins in the reverse maps, ATTRIBUTE_FOR).
 LEGACY_ATTRS = {
+    "addr": "localaddr",
     "_localaddr": "localaddr",
     "_remoteaddr": "remoteaddr",
     "data_size_limit": "data_size_limit",
@@ -35,7 +38,7 @@ LEGACY_ATTRS = {
 }
 # asyncore.dispatcher surface: a handler has no socket, so these cannot be carried over.
 DISPATCHER_ATTRS = frozenset(
-    "socket addr _map close accept accepting connected bind listen getsockname set_socket"
+    "socket _map close accept accepting connected bind listen getsockname set_socket"
     " create_socket set_reuse_addr add_channel del_channel readable writable channel_class"
     " handle_accept handle_accepted handle_close handle_error handle_read handle_write"
     " handle_expt handle_connect log log_info".split()

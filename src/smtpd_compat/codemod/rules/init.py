@@ -70,17 +70,27 @@ def assignments(plan: Plan, server: ServerClass) -> List[cst.BaseStatement]:
     me = server.self_name or "self"  # (None only where self is in ``*args``: no binding here)
     # it binds its controller where smtpd bound (rules thread, startup)
     binds = server.thread is not None or server.loop_thread is not None or server.binds_in_init
+    bound = dispatcher_address(server, me)
     if server.forwards:
         controller = controller_statements(plan, server, me) if binds else []
-        return [forwarded_attributes(server), *controller]
+        return [forwarded_attributes(server), *bound, *controller]
     stored = []
     for param in ("localaddr", "remoteaddr", "data_size_limit", "enable_SMTPUTF8", "decode_data"):
         if param in server.base_args:
             value = code_of(server.base_args[param])
             stored.append(statement(f"{me}.{ATTRIBUTE_FOR[param]} = {value}\n"))
+    stored += bound
     if binds:
         stored += controller_statements(plan, server, me)
     return stored
+
+
+def dispatcher_address(server: ServerClass, me: str) -> List[cst.BaseStatement]:
+    """``self.addr``, read by the class or its users: asyncore's bind() set it to the
+    address smtpd was given (``_localaddr``), not to the port the system chose."""
+    if "addr" not in server.attrs_read:
+        return []
+    return [statement(f"{me}.addr = {me}._localaddr  # as asyncore's bind() set it\n")]
 
 
 @RULE.on(cst.Module)
