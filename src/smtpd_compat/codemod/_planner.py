@@ -815,10 +815,7 @@ class Planner(cst.CSTVisitor):
         scope = self.scope_of(attribute)
         if not isinstance(scope, cst.FunctionDef) or not name or "." in name:
             return False
-        params = scope.params
-        every = [*params.posonly_params, *params.params, *params.kwonly_params]
-        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
-        if any(p.name.value == name for p in every) or declares_global(scope, name):
+        if name in parameter_names(scope) or declares_global(scope, name):
             return False
         m = cst.matchers
         target = m.Name(name)
@@ -855,9 +852,7 @@ class Planner(cst.CSTVisitor):
         if not any(self.class_of(scope) is c for c in self.plan.channels):
             return False
         assert isinstance(scope, cst.FunctionDef)
-        params = scope.params
-        every = [*params.posonly_params, *params.params, *params.kwonly_params]
-        return any(p.name.value == name for p in every)
+        return name in parameter_names(scope, stars=False)
 
     def class_of(self, function: cst.CSTNode) -> Optional[cst.ClassDef]:
         """The class a method is defined in, directly."""
@@ -986,14 +981,19 @@ def uses_in_scope(scope: cst.CSTNode, name: str) -> int:
     return every - len(m.findall(scope, m.Arg(keyword=m.Name(name))))
 
 
+def parameter_names(function: cst.FunctionDef, stars: bool = True) -> List[str]:
+    """The names a function's parameters bind (``*args`` and ``**kwargs`` too, by default)."""
+    params = function.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    if stars:
+        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return [p.name.value for p in every]
+
+
 def binds(function: cst.CSTNode, name: str) -> bool:
     """True when a function has a parameter or an assignment of its own called ``name``."""
-    if isinstance(function, cst.FunctionDef):
-        params = function.params
-        every = [*params.posonly_params, *params.params, *params.kwonly_params]
-        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
-        if any(p.name.value == name for p in every):
-            return True
+    if isinstance(function, cst.FunctionDef) and name in parameter_names(function):
+        return True
     targets = cst.matchers.findall(
         function, cst.matchers.AssignTarget(target=cst.matchers.Name(name))
     )

@@ -172,11 +172,10 @@ class ThreadAnalysis:
         self.plan.reasons.append(reason)
         self.plan.where.append(node if node is not None else self.plan.node)
 
-    def stopping_method(self) -> str:
+    def stopping_method(self, joining: List[str]) -> str:
         """``stop``, else the one other method that joins the thread (``shutdown()``)."""
         if "stop" in self.methods:
             return "stop"
-        joining = self.joining_methods()
         return joining[0] if len(joining) == 1 else "stop"
 
     def joining_methods(self) -> List[str]:
@@ -189,10 +188,9 @@ class ThreadAnalysis:
         ]
 
     def analyse(self) -> ThreadPlan:
-        self.stop_name = self.stopping_method()
-        stopped_by_close = not ({self.stop_name, "close"} & set(self.methods)) and not (
-            self.joining_methods()
-        )
+        joining = self.joining_methods()
+        self.stop_name = self.stopping_method(joining)
+        stopped_by_close = not joining and not {self.stop_name, "close"} & set(self.methods)
         needed = ("__init__", "run") if stopped_by_close else ("__init__", "run", self.stop_name)
         for method in needed:
             if method not in self.methods:

@@ -270,7 +270,6 @@ SERVE_ONCE_CODE = '''\
     def serve_once(self, timeout):
         """One pass of smtpd's loop(timeout, count=1): wait up to ``timeout`` seconds
         for calls, run here those there are, and return."""
-        self.polled = True
         try:
             future, call = self.calls.get(timeout=timeout)
         except queue.Empty:

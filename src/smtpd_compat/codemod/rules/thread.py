@@ -342,19 +342,14 @@ def poll_of(plan: Plan, node: cst.CSTNode) -> Poll | None:
     return next((p for p in plan.polls if p.loop is node), None)
 
 
-def poll_wait(plan: Plan, loop: cst.While, timeout: str) -> str:
+def poll_wait(plan: Plan, executor: Optional[str], timeout: str) -> str:
     """The poll's line becomes one pass of its servers' executor (rule handler): it runs
     their process_message calls on this thread, as smtpd's pass did; a sleep where no
     executor is made (no process_message of the program's own runs)."""
-    executor = poll_executor(plan, loop)
     if executor is not None:
         return f"{executor}.serve_once({timeout})  # runs process_message here\n"
     plan.imports.add(("time", None))
     return f"time.sleep({timeout})  # smtpd served here; the controller serves alone\n"
-
-
-def poll_executor(plan: Plan, loop: cst.While) -> Optional[str]:
-    return loop_executor(plan, plan.served[id(loop)])
 
 
 @RULE.on(cst.While)
@@ -363,7 +358,8 @@ def replace_poll(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     if poll is None or not isinstance(updated, cst.While) or not isinstance(original, cst.While):
         return updated
     timeout = code_of(poll.timeout) if poll.timeout is not None else DEFAULT_TIMEOUT
-    wait = statement(poll_wait(plan, original, timeout))
+    executor = loop_executor(plan, plan.served[id(original)])
+    wait = statement(poll_wait(plan, executor, timeout))
     assert isinstance(updated.body, cst.IndentedBlock)
     assert isinstance(original.body, cst.IndentedBlock)
     body: List[cst.BaseStatement] = [wait]
@@ -376,7 +372,6 @@ def replace_poll(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
     if name is not None or socket_map_operands(original.test, plan.names):
         loop = loop.with_changes(test=loop.test.visit(MapOperand(name, controllers[0], plan.names)))
     starts = [statement(f"{c}.start()\n") for c in controllers]
-    executor = poll_executor(plan, original)
     if executor is not None:  # a message before the first pass waits for it, as in smtpd
         starts.insert(0, statement(f"{executor}.start_polling()\n"))
     loop = loop.with_changes(leading_lines=[])
