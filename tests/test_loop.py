@@ -172,6 +172,53 @@ def test_a_session_ending_as_the_helper_takes_the_loop_over_leaves_no_thread(
     assert wait_until(lambda: not event_loop_threads())
 
 
+def test_a_runner_collected_on_the_starting_helper_does_not_wait_for_its_starter(
+    monkeypatch: Any,
+) -> None:
+    """The garbage collector runs ``ProgramLoopJobs.__del__`` at any allocation,
+    on any thread: also on a helper thread that is just starting, while the
+    session that started it waits in ``Thread.start()``. The finaliser leaves the
+    engine through its lock, so the starter must not hold it meanwhile (a stress
+    run found the session thread and the new helper waiting on each other for
+    good: no banner, and a helper thread that never ended)."""
+    from smtpd_compat import _threads
+
+    gc.collect()
+    assert wait_until(lambda: not event_loop_threads())
+    private: dict = {}
+    server = Recorder(("127.0.0.1", 0), None, map=private)  # open; no loop runs
+    helper_main = _threads.EventLoopThread._helper_main
+    collected = threading.Event()
+
+    def collect_first(engine: Any, helper: Any) -> None:
+        gc.collect()  # the stale runner's __del__ runs here, on the new helper
+        collected.set()
+        helper_main(engine, helper)
+
+    thread_start = threading.Thread.start
+    finalised_during_start: List[bool] = []
+
+    def start_and_wait_for_the_collection(thread: threading.Thread) -> None:
+        thread_start(thread)
+        if thread.name == "smtpd_compat-loop":  # as a collection in its bootstrap
+            finalised_during_start.append(collected.wait(5))
+
+    monkeypatch.setattr(_threads.EventLoopThread, "_helper_main", collect_first)
+    monkeypatch.setattr(threading.Thread, "start", start_and_wait_for_the_collection)
+    gc.disable()
+    try:
+        stale = _threads.ProgramLoopJobs({})  # a runner whose map was cleared...
+        stale.cycle = stale  # type: ignore[attr-defined]  # ...left to the collector
+        del stale
+        engine = _threads.EventLoopThread.acquire()  # a session: the helper starts
+        engine.release()
+    finally:
+        gc.enable()
+        server.close()
+    assert finalised_during_start == [True], "the helper's finaliser waited for its starter"
+    assert wait_until(lambda: not event_loop_threads())
+
+
 def test_closing_the_loop_does_not_wait_forever_for_a_stubborn_task(
     monkeypatch: Any, caplog: Any
 ) -> None:

@@ -362,6 +362,11 @@ class _Helper:
         self.thread = threading.Thread(
             target=engine._helper_main, args=(self,), name="smtpd_compat-loop", daemon=True
         )
+
+    def start(self) -> None:
+        """Never under ``EventLoopThread._lock``: ``Thread.start()`` waits for the new
+        thread, and a runner collected there (``ProgramLoopJobs.__del__``, at any
+        allocation) takes that lock to leave the engine."""
         self.thread.start()
 
     def stop(self, engine: EventLoopThread, timeout: float) -> None:
@@ -374,7 +379,9 @@ class _Helper:
                 engine.loop.call_soon_threadsafe(engine.loop.stop)
             except RuntimeError:  # closed
                 pass
-        if threading.current_thread() is not self.thread:
+        # Not started yet (its acquire() starts it after the lock): it sees
+        # ``stopping`` and returns at once.
+        if threading.current_thread() is not self.thread and self.thread.ident is not None:
             self.thread.join(timeout)
 
     def _ring(self) -> None:
@@ -410,7 +417,10 @@ class EventLoopThread:
     exists and ``LINGER`` seconds after the last one (at once once no server is
     open)."""
 
-    _lock = threading.Lock()
+    #: Reentrant: a runner collected while this thread holds it (the garbage
+    #: collector runs ``ProgramLoopJobs.__del__`` at any allocation) leaves the
+    #: engine through it (:meth:`remove_runner`).
+    _lock = threading.RLock()
     _current: Optional[EventLoopThread] = None
 
     def __init__(self) -> None:
@@ -457,14 +467,17 @@ class EventLoopThread:
     @classmethod
     def acquire(cls) -> EventLoopThread:
         """The engine (started if none), held until :meth:`release`."""
+        helper = None
         with cls._lock:
             engine = cls._engine()
             engine.users += 1
             if engine._helper is None:
-                engine._helper = _Helper(engine)
+                helper = engine._helper = _Helper(engine)
             elif engine.users == 1:
                 engine._helper.wake()
-            return engine
+        if helper is not None:
+            helper.start()
+        return engine
 
     @classmethod
     def acquire_existing(cls) -> Optional[EventLoopThread]:
@@ -686,7 +699,10 @@ class EventLoopThread:
                 self._take_over(helper, timeout=TICK)
             return
         poller = select.poll()
-        poller.register(self.fileno(), select.POLLIN)
+        try:
+            poller.register(self.fileno(), select.POLLIN)
+        except (ValueError, OSError):  # stopped and the loop closed before it started
+            return
         seen = -1
         while helper.tick(self._next_wait(helper)):
             if self.users == 0 and self._retire(helper):
