@@ -253,12 +253,16 @@ POPPED_SETTINGS = """
 """
 
 
+POPPED = 'kwargs.pop("rows")\n            kwargs.pop("ttl", None)\n            '
+
+
 @pytest.mark.parametrize(
     "removals",
     [
         'kwargs.pop("rows")\n            kwargs.pop("ttl", None)',
         'del kwargs["rows"]\n            self.ttl = kwargs.pop("ttl", 60)',
         'kwargs.pop("rows")\n            if "ttl" in kwargs:\n                del kwargs["ttl"]',
+        POPPED + 'if "decode_data" not in kwargs:\n                kwargs["decode_data"] = False',
     ],
 )
 def test_keywords_popped_before_the_base_call_are_not_smtpds(removals):
@@ -269,6 +273,11 @@ def test_keywords_popped_before_the_base_call_are_not_smtpds(removals):
     assert 'data = data.decode("utf-8")' in outcome.source  # decode_data=True reached smtpd
     controller = "BoundController(server, server._localaddr, enable_SMTPUTF8=False)"
     assert f"server_controller = {controller}" in unwrapped(outcome.source)
+
+
+GUARDED_DEFAULT = (
+    'if "decode_data" not in kwargs:\n                    kwargs["decode_data"] = True'
+)
 
 
 @pytest.mark.parametrize(
@@ -282,6 +291,8 @@ def test_keywords_popped_before_the_base_call_are_not_smtpds(removals):
             "Sink(ADDR, None)",
             False,
         ),
+        (GUARDED_DEFAULT, "Sink(ADDR, None)", True),  # a setdefault spelled out
+        (GUARDED_DEFAULT, "Sink(ADDR, None, decode_data=False)", False),
     ],
 )
 def test_smtpds_options_set_in_kwargs_before_the_base_call(changes, instance, decodes):
@@ -312,6 +323,11 @@ def test_smtpds_options_set_in_kwargs_before_the_base_call(changes, instance, de
     "removals",
     [
         'kwargs.setdefault("decode_data", DECODE)',  # not a literal
+        POPPED + 'if "decode_data" not in kwargs:\n                kwargs["decode_data"] = DECODE',
+        # the guard's own key is not the one set:
+        POPPED + 'if "decode_data" not in kwargs:\n                kwargs["map"] = None',
+        POPPED + 'if "decode_data" not in kwargs:\n                kwargs["decode_data"] = False\n'
+        '                kwargs["map"] = None',
         'kwargs.pop("rows")',  # ttl= still reaches smtpd, which takes no such keyword
         'kwargs.pop("rows")\n            kwargs["ttl"] = None',
         'kwargs.pop("rows")\n            kwargs.update(ttl=None)',

@@ -10,7 +10,8 @@ base call passes is a parameter passed on unchanged, a literal, or a star-argume
 
 A service reading its own settings out of ``**kwargs`` first (``self.session =
 kwargs.pop("session")``, ``del kwargs["logger"]``) passes smtpd the rest, and one setting
-smtpd's options first (``kwargs.setdefault("decode_data", True)``, ``kwargs["map"] =
+smtpd's options first (``kwargs.setdefault("decode_data", True)``, the same spelled
+``if "decode_data" not in kwargs: kwargs["decode_data"] = True``, ``kwargs["map"] =
 None``) passes them too: top-level statements before the base call that remove a key or
 set one to a literal are replayed at each instance. Any other change to that dict
 (``update()``, a computed value, handing it to a call) is not followed, and the base call
@@ -135,7 +136,7 @@ class Forwarding:
         changes: List[Change] = []
         allowed = {id(a.value) for a in self.base_args if a.star == "**"}
         for statement in body[:base_at]:
-            for found in [keyword_change(statement, name), *guarded_pops(statement, name)]:
+            for found in [keyword_change(statement, name), *guarded_changes(statement, name)]:
                 if found is not None:
                     changes.append(found[0])
                     allowed.add(id(found[1]))
@@ -289,21 +290,28 @@ def keyword_change(statement: cst.BaseStatement, name: str) -> Optional[Tuple[Ch
     return None
 
 
-def guarded_pops(statement: cst.BaseStatement, name: str) -> List[Tuple[Change, cst.Name]]:
-    """``if "k" in kwargs:`` (no ``else``) holding pops or ``del`` of that key: the key goes."""
+def guarded_changes(statement: cst.BaseStatement, name: str) -> List[Tuple[Change, cst.Name]]:
+    """``if "k" in kwargs:`` (no ``else``) holding pops or ``del`` of that key: the key goes.
+    ``if "k" not in kwargs: kwargs["k"] = <literal>``: a ``setdefault`` spelled out."""
     if not isinstance(statement, cst.If) or statement.orelse is not None:
         return []
     test = statement.test
+    operator = m.In() | m.NotIn()
     guard = m.Comparison(
         left=m.SimpleString(),
-        comparisons=[m.ComparisonTarget(operator=m.In(), comparator=m.Name(name))],
+        comparisons=[m.ComparisonTarget(operator=operator, comparator=m.Name(name))],
     )
     if not m.matches(test, guard):
         return []
     assert isinstance(test, cst.Comparison)
     key = key_of(test.left)
     found = [keyword_change(s, name) for s in block_body(statement.body)]
-    return [f for f in found if f is not None and f[0][:2] == (key, "pop")]
+    if isinstance(test.comparisons[0].operator, cst.In):
+        return [f for f in found if f is not None and f[0][:2] == (key, "pop")]
+    if len(found) != 1 or found[0] is None or found[0][0][:2] != (key, "set"):
+        return []  # only the one assignment the guard makes a default
+    (_, _, value), owner = found[0]
+    return [((key, "setdefault", value), owner)]
 
 
 def subscript_change(
