@@ -219,6 +219,67 @@ def test_a_runner_collected_on_the_starting_helper_does_not_wait_for_its_starter
     assert wait_until(lambda: not event_loop_threads())
 
 
+def test_a_runner_collected_where_threads_cannot_end_does_not_wait_for_the_helper(
+    monkeypatch: Any,
+) -> None:
+    """The collector may run ``ProgramLoopJobs.__del__`` inside ``threading.enumerate()``,
+    which holds the lock every thread takes on its way out. The last runner's finaliser
+    stops the lingering helper; it waited for it there, and the helper waited for that
+    lock: both stood still for the whole join timeout (CI's failures of
+    test_idle_servers_hold_no_thread_and_connections_share_one, whose wait for the
+    helper calls enumerate()). The helper must end, and the loop close, without it."""
+    from smtpd_compat import _threads
+
+    gc.collect()  # a runner of an earlier test's map cleared by close_all() goes
+    assert wait_until(lambda: _threads.EventLoopThread._current is None), "a server is open"
+    assert wait_until(lambda: not event_loop_threads())
+    monkeypatch.setattr(_threads, "LINGER", 3600.0)  # only the last runner's end stops it
+
+    def collect_as_enumerate_would() -> None:
+        with threading._active_limbo_lock:  # type: ignore[attr-defined]
+            gc.collect()
+
+    gc.disable()
+    try:
+        stale = _threads.ProgramLoopJobs({})  # the engine's only runner...
+        stale.cycle = stale  # type: ignore[attr-defined]  # ...left to the collector
+        engine = stale.engine
+        del stale
+        _threads.EventLoopThread.acquire().release()  # a session came and went
+        [helper] = event_loop_threads()
+        collector = threading.Thread(target=collect_as_enumerate_would, name="collector")
+        collector.start()
+        collector.join(5)  # (the finaliser's join waited 10 s)
+        assert not collector.is_alive(), "the finaliser waited for a thread that cannot end"
+    finally:
+        gc.enable()
+    helper.join(TIMEOUT)
+    assert not helper.is_alive()
+    assert engine.loop.is_closed()
+    assert _threads.EventLoopThread._current is None
+
+
+def test_a_runner_collected_with_no_helper_closes_the_loop_without_waiting() -> None:
+    """The same finaliser with no helper left (it retired) closes the loop itself, as
+    that needs no waiting when no task is left."""
+    from smtpd_compat import _threads
+
+    gc.collect()
+    assert wait_until(lambda: _threads.EventLoopThread._current is None), "a server is open"
+    gc.disable()
+    try:
+        stale = _threads.ProgramLoopJobs({})
+        stale.cycle = stale  # type: ignore[attr-defined]
+        engine = stale.engine
+        del stale
+        assert engine._helper is None and not engine.loop.is_closed()
+        gc.collect()
+    finally:
+        gc.enable()
+    assert engine.loop.is_closed()
+    assert _threads.EventLoopThread._current is None
+
+
 def test_closing_the_loop_does_not_wait_forever_for_a_stubborn_task(
     monkeypatch: Any, caplog: Any
 ) -> None:

@@ -351,6 +351,9 @@ class _Helper:
 
     def __init__(self, engine: EventLoopThread) -> None:
         self.stopping = False
+        #: Close the engine's loop on the way out: it was detached from a finaliser,
+        #: which must not wait for the loop (see :meth:`EventLoopThread.remove_runner`).
+        self.closes_loop = False
         #: Asleep with no session to watch until ``LINGER`` is over or a session
         #: comes (:meth:`wake`); set and read under ``EventLoopThread._lock``.
         self.lingering = False
@@ -369,7 +372,8 @@ class _Helper:
         allocation) takes that lock to leave the engine."""
         self.thread.start()
 
-    def stop(self, engine: EventLoopThread, timeout: float) -> None:
+    def stop(self, engine: EventLoopThread, timeout: Optional[float]) -> None:
+        """Make it leave; wait ``timeout`` seconds for that (None: do not wait)."""
         if self.stopping:
             return
         self.stopping = True
@@ -381,7 +385,9 @@ class _Helper:
                 pass
         # Not started yet (its acquire() starts it after the lock): it sees
         # ``stopping`` and returns at once.
-        if threading.current_thread() is not self.thread and self.thread.ident is not None:
+        if timeout is None or threading.current_thread() is self.thread:
+            return
+        if self.thread.ident is not None:
             self.thread.join(timeout)
 
     def _ring(self) -> None:
@@ -530,7 +536,16 @@ class EventLoopThread:
             engine.runner_jobs.add(jobs)
             return engine
 
-    def remove_runner(self, jobs: ProgramLoopJobs, timeout: float = 10.0) -> None:
+    def remove_runner(
+        self, jobs: ProgramLoopJobs, timeout: float = 10.0, finalizing: bool = False
+    ) -> None:
+        """A socket map's loop no longer polls us; the last one closes the loop.
+
+        ``finalizing``: called from ``ProgramLoopJobs.__del__``, which the collector
+        runs at any allocation on any thread, maybe inside ``threading.enumerate()``
+        holding the lock a thread needs to end: nothing here may wait (a join of the
+        helper there waited its whole timeout) or run the loop. The helper closes
+        the loop on its way out, or it is closed here if that takes no waiting."""
         with self._lock:
             self.runners -= 1
             self.runner_jobs.discard(jobs)
@@ -538,9 +553,14 @@ class EventLoopThread:
             helper = None
             if unused:
                 helper, self._helper = self._helper, None
-        if helper is not None:
+        if finalizing and helper is not None:
+            helper.closes_loop = True  # (before stop(): it may leave at once)
+            helper.stop(self, None)
+        elif helper is not None:
             helper.stop(self, timeout)
-        if unused:
+        if unused and finalizing and helper is None:
+            self._close_without_waiting()
+        elif unused and not finalizing:
             self._close()
 
     def _retire(self, helper: _Helper) -> bool:
@@ -641,12 +661,15 @@ class EventLoopThread:
         return taken
 
     def _drop_baton(self) -> None:
-        """Release the baton; a close that came while we ran the loop happens now."""
+        """Release the baton; a close that came while we ran the loop happens now
+        (also one asked for as we let go, which found the baton still taken)."""
         if self._close_pending and not self.loop.is_running():
             self._close_pending = False
             self._shut_loop()
         self._baton_owner = None
         self.baton.release()
+        if self._close_pending and not self.loop.is_closed() and self._take_baton():
+            self._drop_baton()
 
     def run_once_here(self, jobs: ProgramLoopJobs, me: int) -> bool:
         """On a program's loop thread (``me``): one iteration of the loop, unless
@@ -694,6 +717,13 @@ class EventLoopThread:
 
     def _helper_main(self, helper: _Helper) -> None:
         block_signals()
+        try:
+            self._help(helper)
+        finally:
+            if helper.closes_loop:
+                self._close()
+
+    def _help(self, helper: _Helper) -> None:
         if not self.pollable:
             while not helper.stopping:
                 self._take_over(helper, timeout=TICK)
@@ -828,6 +858,21 @@ class EventLoopThread:
             return
         try:
             self._shut_loop()
+        finally:
+            self._baton_owner = None
+            self.baton.release()
+
+    def _close_without_waiting(self) -> None:
+        """From a finaliser, no helper left: close the loop if that needs neither
+        the baton nor a run (no task left); otherwise whoever holds the baton
+        closes it as it lets go (:meth:`_drop_baton`)."""
+        self._close_pending = True
+        if self.running_here() or not self._take_baton():
+            return
+        try:
+            if not self.loop.is_closed() and not asyncio.all_tasks(self.loop):
+                self._close_pending = False
+                self.loop.close()
         finally:
             self._baton_owner = None
             self.baton.release()
@@ -1104,7 +1149,7 @@ class ProgramLoopJobs:
             except (OSError, IndexError):
                 pass
 
-    def _close_now(self) -> None:
+    def _close_now(self, finalizing: bool = False) -> None:
         if self._closed:
             return
         self._closed = True
@@ -1118,10 +1163,10 @@ class ProgramLoopJobs:
         self._writer.close()
         engine = getattr(self, "engine", None)  # None if __init__ failed before it
         if engine is not None:
-            engine.remove_runner(self)
+            engine.remove_runner(self, finalizing=finalizing)
 
     def __del__(self) -> None:
-        self._close_now()
+        self._close_now(finalizing=True)
         self._close_retired()
 
 

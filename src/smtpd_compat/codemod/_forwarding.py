@@ -310,8 +310,8 @@ def guarded_changes(statement: cst.BaseStatement, name: str) -> List[Tuple[Chang
         return [f for f in found if f is not None and f[0][:2] == (key, "pop")]
     if len(found) != 1 or found[0] is None or found[0][0][:2] != (key, "set"):
         return []  # only the one assignment the guard makes a default
-    (_, _, value), owner = found[0]
-    return [((key, "setdefault", value), owner)]
+    (found_key, _, value), owner = found[0]
+    return [((found_key, "setdefault", value), owner)]
 
 
 def subscript_change(
