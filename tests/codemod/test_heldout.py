@@ -791,9 +791,15 @@ SHAPES8: Dict[str, str] = {
     "maildump_basepath_dirs": "dummy dump server: basepath before base init, 4-arg, loop(timeout=2)",
     "optparse_client_kwargs_pop": "relay forwarder: smtp_client popped from kwargs, optparse, 4-arg",
     "emoji_fixed_for_311": "hobby script 'fixed for 3.11': 4-arg f-string emoji print, bare loop",
+    "fail2ban_ready_flag_active_loop": "IPS tests: ready flag, plain setUpClass, own loop(active=lambda)",
+    "mention_mail_test_script": "feature test script: class list, inner run_server thread, exit()",
+    "open_port_yield_fixture": "conftest: attrs before base init, close() joins, free-port fixture",
 }
 STOPPED_BY_STDIN8: Set[str] = {
     "pickle_mailbox_handler_thread",
+    "fail2ban_ready_flag_active_loop",
+    "mention_mail_test_script",
+    "open_port_yield_fixture",
 }
 EXTRA_DIALOGUES8: Dict[str, Dict[str, List[str]]] = {}
 # Class d programs of the eighth set: strict xfails, as SILENT above.
