@@ -794,12 +794,17 @@ SHAPES8: Dict[str, str] = {
     "fail2ban_ready_flag_active_loop": "IPS tests: ready flag, plain setUpClass, own loop(active=lambda)",
     "mention_mail_test_script": "feature test script: class list, inner run_server thread, exit()",
     "open_port_yield_fixture": "conftest: attrs before base init, close() joins, free-port fixture",
+    "django_mailserver_config_lock": "Django mail daemon: config file read in init, basicConfig, lock, 4-arg",
+    "handler_decorators_receiver": "list receiver: decorator HANDLERS, capitalised 4-arg, use_poll thread",
+    "selenium_signup_wait_for_mail": "Selenium test: self-starting (SMTPServer, Thread), wait_for_mail",
+    "disk_fixture_loop_before_yield": "conftest: session fixture loops before its yield, files per mail",
 }
 STOPPED_BY_STDIN8: Set[str] = {
     "pickle_mailbox_handler_thread",
     "fail2ban_ready_flag_active_loop",
     "mention_mail_test_script",
     "open_port_yield_fixture",
+    "selenium_signup_wait_for_mail",
 }
 EXTRA_DIALOGUES8: Dict[str, Dict[str, List[str]]] = {}
 # Class d programs of the eighth set: strict xfails, as SILENT above.
