@@ -798,6 +798,12 @@ SHAPES8: Dict[str, str] = {
     "handler_decorators_receiver": "list receiver: decorator HANDLERS, capitalised 4-arg, use_poll thread",
     "selenium_signup_wait_for_mail": "Selenium test: self-starting (SMTPServer, Thread), wait_for_mail",
     "disk_fixture_loop_before_yield": "conftest: session fixture loops before its yield, files per mail",
+    "bcc2to_getopt_proxy": "BCC proxy: PureProxy 4-arg, getopt Options, _deliver extra arg, unkept",
+    "throttled_task_proxy": "throttled relay: PureProxy _deliver to a task queue, module loop",
+    "doctest_debugging_connect_ex": "framework doctest: DebuggingServer in thread target, connect_ex spin",
+    "unkept_debugging_server_start": "debug module: unkept DebuggingServer in server_start(), bare loop",
+    "tasks_smtpd_main_debugging": "dev tasks: python -m smtpd -n -c DebuggingServer through runpy",
+    "lab_repl_debugging_statements": "lab REPL steps: module-level DebuggingServer instance, bare loop",
 }
 STOPPED_BY_STDIN8: Set[str] = {
     "pickle_mailbox_handler_thread",
@@ -805,6 +811,7 @@ STOPPED_BY_STDIN8: Set[str] = {
     "mention_mail_test_script",
     "open_port_yield_fixture",
     "selenium_signup_wait_for_mail",
+    "doctest_debugging_connect_ex",
 }
 EXTRA_DIALOGUES8: Dict[str, Dict[str, List[str]]] = {}
 # Class d programs of the eighth set: strict xfails, as SILENT above.
