@@ -804,6 +804,9 @@ SHAPES8: Dict[str, str] = {
     "unkept_debugging_server_start": "debug module: unkept DebuggingServer in server_start(), bare loop",
     "tasks_smtpd_main_debugging": "dev tasks: python -m smtpd -n -c DebuggingServer through runpy",
     "lab_repl_debugging_statements": "lab REPL steps: module-level DebuggingServer instance, bare loop",
+    "aiosmtplib_getaddr_finalizer": "client-lib tests: _getaddr override channel, loop(1, True), addfinalizer",
+    "norelay_mangled_getaddr": "no-relay sink: channel named SMTPChannel, mangled __getaddr, handle_accept",
+    "sendsecure_trace_push": "secure-mail front: push/found_terminator/RCPT copies, __version__",
 }
 STOPPED_BY_STDIN8: Set[str] = {
     "pickle_mailbox_handler_thread",
@@ -812,8 +815,26 @@ STOPPED_BY_STDIN8: Set[str] = {
     "open_port_yield_fixture",
     "selenium_signup_wait_for_mail",
     "doctest_debugging_connect_ex",
+    "aiosmtplib_getaddr_finalizer",
 }
-EXTRA_DIALOGUES8: Dict[str, Dict[str, List[str]]] = {}
+EXTRA_DIALOGUES8: Dict[str, Dict[str, List[str]]] = {
+    # RCPT before MAIL reads the mangled __mailfrom alias and answers; after MAIL, the
+    # mangled __getaddr does not exist and smtpd drops the connection.
+    "norelay_mangled_getaddr": {
+        "rcpt_first": ["HELO client.example", "RCPT TO:<bob@example.com>", "NOOP", "QUIT"],
+    },
+    "sendsecure_trace_push": {
+        "noreply": [
+            "EHLO client.example",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<do-not-reply-secure@example.com>",
+            "RCPT TO:<bob@example.com> NOTIFY=NEVER",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+    },
+}
 # Class d programs of the eighth set: strict xfails, as SILENT above.
 SILENT8: Dict[str, str] = {}
 
