@@ -807,6 +807,7 @@ SHAPES8: Dict[str, str] = {
     "aiosmtplib_getaddr_finalizer": "client-lib tests: _getaddr override channel, loop(1, True), addfinalizer",
     "norelay_mangled_getaddr": "no-relay sink: channel named SMTPChannel, mangled __getaddr, handle_accept",
     "sendsecure_trace_push": "secure-mail front: push/found_terminator/RCPT copies, __version__",
+    "gpg_admin_verbs_channel": "encrypting gateway: re-inited channel, admin verbs, mangled __line gate",
 }
 STOPPED_BY_STDIN8: Set[str] = {
     "pickle_mailbox_handler_thread",
@@ -822,6 +823,31 @@ EXTRA_DIALOGUES8: Dict[str, Dict[str, List[str]]] = {
     # mangled __getaddr does not exist and smtpd drops the connection.
     "norelay_mangled_getaddr": {
         "rcpt_first": ["HELO client.example", "RCPT TO:<bob@example.com>", "NOOP", "QUIT"],
+    },
+    "gpg_admin_verbs_channel": {
+        "auth": [
+            "EHLO client.example",
+            "MAIL FROM:<early@example.com>",
+            f"AUTH PLAIN {plain('user', 'wrong')}",
+            "AUTH LOGIN",
+            f"AUTH PLAIN {plain('user', 'secret')}",
+            "STATISTICS",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "RSET",
+            "MAIL FROM:<alice@example.com>",
+            "QUIT",
+        ],
+        "admin": [
+            "HELO client.example",
+            f"AUTH PLAIN {plain('admin', 'root')}",
+            "STATISTICS",
+            "SETUSER carol pw",
+            "DELUSER admin",
+            "DELUSER nobody",
+            "QUIT",
+        ],
     },
     "sendsecure_trace_push": {
         "noreply": [
