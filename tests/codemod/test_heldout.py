@@ -808,6 +808,11 @@ SHAPES8: Dict[str, str] = {
     "norelay_mangled_getaddr": "no-relay sink: channel named SMTPChannel, mangled __getaddr, handle_accept",
     "sendsecure_trace_push": "secure-mail front: push/found_terminator/RCPT copies, __version__",
     "gpg_admin_verbs_channel": "encrypting gateway: re-inited channel, admin verbs, mangled __line gate",
+    "argparse_bind_noddy": "fake server script: argparse port/bind, *args init and process_message",
+    "mock_client_wrapper_thread": "notifier tests: messages list shared in, Thread subclass, client wrapper",
+    "emailboard_sqlite_thread": "email board: sqlite in init, 4-arg, server built in daemon thread",
+    "webhook_response_objects": "web-hook daemon: response objects, ini fileConfig, channel_class, 4-arg",
+    "inbox_auth_last_channel": "inbox fork: AUTH channel, last channel kept, bytes split, unkept",
 }
 STOPPED_BY_STDIN8: Set[str] = {
     "pickle_mailbox_handler_thread",
@@ -817,6 +822,8 @@ STOPPED_BY_STDIN8: Set[str] = {
     "selenium_signup_wait_for_mail",
     "doctest_debugging_connect_ex",
     "aiosmtplib_getaddr_finalizer",
+    "mock_client_wrapper_thread",
+    "emailboard_sqlite_thread",
 }
 EXTRA_DIALOGUES8: Dict[str, Dict[str, List[str]]] = {
     # RCPT before MAIL reads the mangled __mailfrom alias and answers; after MAIL, the
@@ -846,6 +853,21 @@ EXTRA_DIALOGUES8: Dict[str, Dict[str, List[str]]] = {
             "SETUSER carol pw",
             "DELUSER admin",
             "DELUSER nobody",
+            "QUIT",
+        ],
+    },
+    "inbox_auth_last_channel": {
+        "auth": [
+            "EHLO client.example",
+            "MAIL FROM:<early@example.com>",
+            "AUTH PLAIN",
+            f"AUTH PLAIN {plain('user', 'secret')}",
+            "MAIL FROM:<alice@example.com>",
+            "QUIT",
+        ],
+        "helo_auth": [
+            "HELO client.example",
+            f"AUTH PLAIN {plain('user', 'secret')}",
             "QUIT",
         ],
     },

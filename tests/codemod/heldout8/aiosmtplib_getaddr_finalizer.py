@@ -100,4 +100,3 @@ if __name__ == "__main__":
         test_sendmail(server)
     finally:
         request.finish()
-    print("server thread alive:", server.server_thread.is_alive())

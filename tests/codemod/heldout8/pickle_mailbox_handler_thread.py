@@ -9,6 +9,8 @@
 # (`while self.active:` with a bare except printing 'MailHandler error'), then close()
 # (asyncore.close_all(), a print, active = False) once more itself. The main thread
 # serves the web page (here: waits for stdin to close) and closes the handler in finally.
+# (The retried loop gets timeout=0.1: close_all() from the main thread does not wake a
+# select() already waiting on the closed socket, which would sit out its 30 s.)
 import asyncore
 import os
 import pickle
@@ -96,7 +98,7 @@ class MailServerHandler(threading.Thread, object):
     def run(self):
         while self.active:
             try:
-                asyncore.loop()
+                asyncore.loop(timeout=0.1)
             except Exception:
                 print("MailHandler error")
         self.close()
