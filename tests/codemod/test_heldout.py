@@ -813,6 +813,8 @@ SHAPES8: Dict[str, str] = {
     "emailboard_sqlite_thread": "email board: sqlite in init, 4-arg, server built in daemon thread",
     "webhook_response_objects": "web-hook daemon: response objects, ini fileConfig, channel_class, 4-arg",
     "inbox_auth_last_channel": "inbox fork: AUTH channel, last channel kept, bytes split, unkept",
+    "zimbra_gateway_channel": "webmail gateway: AUTH gist channel, property validator, extra kwarg",
+    "py2_secure_channel_bytes_join": "inbox service: Py2 channel named SMTPChannel, mangled names, str join",
 }
 STOPPED_BY_STDIN8: Set[str] = {
     "pickle_mailbox_handler_thread",
@@ -870,6 +872,30 @@ EXTRA_DIALOGUES8: Dict[str, Dict[str, List[str]]] = {
             f"AUTH PLAIN {plain('user', 'secret')}",
             "QUIT",
         ],
+    },
+    "zimbra_gateway_channel": {
+        "auth_plain": [
+            "EHLO client.example",
+            "MAIL FROM:<early@example.com>",
+            "STARTTLS",
+            f"AUTH PLAIN {plain('user', 'secret')}",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "RCPT TO:<carol@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+        "auth_login": [
+            "EHLO client.example",
+            "AUTH LOGIN",
+            B64_USER,
+            B64_SECRET,
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+        "auth_refused": ["HELO client.example", f"AUTH PLAIN {plain('user', 'wrong')}"],
     },
     "sendsecure_trace_push": {
         "noreply": [
