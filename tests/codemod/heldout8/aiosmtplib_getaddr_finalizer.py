@@ -65,7 +65,7 @@ class ThreadedSMTPDServer:
         self.server_thread.join(timeout=0.5)
 
 
-class FixtureRequest(object):
+class FixtureRequest(object):  # noqa: UP004
     def __init__(self):
         self.finalizers = []
 
@@ -88,7 +88,7 @@ def smtpd_server(request, unused_tcp_port):
 
 def test_sendmail(smtpd_server):
     sys.stdin.read()
-    for peer, mailfrom, rcpttos, data, kwargs in smtpd_server.smtpd.messages:
+    for peer, mailfrom, rcpttos, data, kwargs in smtpd_server.smtpd.messages:  # noqa: B007
         print(mailfrom, rcpttos, sorted(kwargs), len(data))
 
 

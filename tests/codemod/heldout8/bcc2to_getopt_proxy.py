@@ -96,7 +96,7 @@ def getdefault():
     df = "/etc/default/bcc2to.example-missing"
     try:
         with open(df) as f:
-            for line in f:
+            for line in f:  # noqa: B007
                 pass
     except Exception:
         log.warning("Cannot find defaults file '%s'", df)

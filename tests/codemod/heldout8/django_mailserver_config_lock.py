@@ -24,7 +24,7 @@ DEFAULT_CONF = "\n".join([".", ".", "python3", "60", "127.0.0.1", "0",
                           "mailserver.log", "INFO"]) + "\n"
 
 
-class Settings(object):
+class Settings(object):  # noqa: UP004
     def __init__(self, projects_root, path_to_python, poll_interval, lock):
         self.projects_root = projects_root
         self.path_to_python = path_to_python
@@ -87,7 +87,7 @@ class MailServer(smtpd.SMTPServer):
         if not os.path.exists(configfile):
             with open(configfile, "w") as f:
                 f.write(DEFAULT_CONF)
-        with open(configfile, "r") as f:
+        with open(configfile, "r") as f:  # noqa: UP015
             projects_root = f.readline().strip("\n")
             if not os.path.exists(projects_root):
                 raise Exception("projects_root folder %s not exists." % projects_root)

@@ -61,8 +61,8 @@ class SmtpServer(smtpd.SMTPServer):
 
     def process_message(self, peer, mailfrom, rcpttos, data):
         record(peer, mailfrom, rcpttos, data)
-        self.log.debug("Message addressed from {0}".format(mailfrom))
-        self.log.debug("Message addressed to {0!r}".format(rcpttos))
+        self.log.debug("Message addressed from {0}".format(mailfrom))  # noqa: UP030, UP032
+        self.log.debug("Message addressed to {0!r}".format(rcpttos))  # noqa: UP030, UP032
         c = self.db_connection.cursor()
         timestamp = int(time.time())
         msg = email.message_from_string(data)
@@ -87,7 +87,7 @@ class SmtpServerThread(threading.Thread):
         self.ready = threading.Event()
 
     def run(self):
-        self.log.debug("Setting up SMTP server on {0}".format(self.server_address))
+        self.log.debug("Setting up SMTP server on {0}".format(self.server_address))  # noqa: UP030, UP032
         self._server = SmtpServer(self.server_address, self._db_file)
         self.ready.set()
         asyncore.loop()
@@ -110,7 +110,7 @@ def main():
     log.info("Monitoring the working threads.")
     try:
         while httpd_thread.is_alive() and smtpd_thread.is_alive():
-            log.debug("Threads alive? HTTPD: {0}, SMTPD: {1}.".format(
+            log.debug("Threads alive? HTTPD: {0}, SMTPD: {1}.".format(  # noqa: UP030, UP032
                 httpd_thread.is_alive(), smtpd_thread.is_alive()))
             httpd_thread.join(10)
             if httpd_thread.is_alive():

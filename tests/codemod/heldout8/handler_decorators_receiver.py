@@ -74,7 +74,7 @@ class SMTPReceiver(smtpd.SMTPServer):
     def __init__(self, host, port):
         self.host = host
         self.port = port
-        super(SMTPReceiver, self).__init__((self.host, self.port), None)
+        super(SMTPReceiver, self).__init__((self.host, self.port), None)  # noqa: UP008
 
     def process_message(self, Peer, From, To, Data):
         record(Peer, From, To, Data)

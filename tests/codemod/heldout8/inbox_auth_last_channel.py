@@ -58,10 +58,10 @@ class SMTPChannelWithAuth(smtpd.SMTPChannel):
         return user_password.split("\0", 3)[1:]
 
 
-class InboxServer(smtpd.SMTPServer, object):
+class InboxServer(smtpd.SMTPServer, object):  # noqa: UP004
 
     def __init__(self, localaddr, handler):
-        super(InboxServer, self).__init__(localaddr, None)
+        super(InboxServer, self).__init__(localaddr, None)  # noqa: UP008
         self._handler = handler
         self._channel = None
 
@@ -73,7 +73,7 @@ class InboxServer(smtpd.SMTPServer, object):
 
     def process_message(self, peer, mailfrom, rcpttos, data):
         record(peer, mailfrom, rcpttos, data)
-        log.info("Storing message to inbox: '{0}' (from: {1}, to: {2})".format(
+        log.info("Storing message to inbox: '{0}' (from: {1}, to: {2})".format(  # noqa: UP030, UP032
             self._channel.user, mailfrom, rcpttos))
         message = email.message_from_string(data)
         return self._handler(to=rcpttos, sender=mailfrom, message=message, body=data,

@@ -36,7 +36,7 @@ def main():
     asyncore.loop()
 
 
-class MailClient(object):
+class MailClient(object):  # noqa: UP004
 
     def __init__(self, host, port, ssl, tls, username, password):
         self.host, self.port, self.ssl, self.tls, self.username, self.password = \

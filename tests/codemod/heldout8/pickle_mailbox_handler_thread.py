@@ -88,7 +88,7 @@ class MailServer(smtpd.SMTPServer):
         mailBox.save(data)
 
 
-class MailServerHandler(threading.Thread, object):
+class MailServerHandler(threading.Thread, object):  # noqa: UP004
     def __init__(self, hostInfo):
         threading.Thread.__init__(self)
         self.hostInfo = hostInfo

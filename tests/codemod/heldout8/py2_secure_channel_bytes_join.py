@@ -30,7 +30,7 @@ __version__ = "BHWSGSMTP proxy version 0.1"
 EMPTYSTRING = ""  # smtpd no longer exports it
 
 
-class BHWSGSMTPCredintailsValidator(object):
+class BHWSGSMTPCredintailsValidator(object):  # noqa: UP004
     """
         Check inbox by given credintails
     """
@@ -50,7 +50,7 @@ class BHWSGSMTPCredintailsValidator(object):
         return self.valid
 
 
-class handle_mail(object):
+class handle_mail(object):  # noqa: UP004
     @staticmethod
     def delay(mail_dict):
         print("queued mail for inbox", mail_dict["inbox"])
@@ -185,7 +185,7 @@ class SMTPChannel(smtpd.SMTPChannel):
                 self.push(status)
 
 
-class Command(object):
+class Command(object):  # noqa: UP004
     help = "Run the inbox SMTP server"
 
     def handle(self, *args, **options):

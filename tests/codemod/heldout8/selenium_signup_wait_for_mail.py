@@ -46,7 +46,7 @@ class FakeSMTPServer(smtpd.SMTPServer, threading.Thread):
                 raise AssertionError("no mail")
 
 
-class Browser(object):
+class Browser(object):  # noqa: UP004
     def __init__(self, port):
         self.port = port
 

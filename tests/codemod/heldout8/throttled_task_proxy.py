@@ -11,7 +11,7 @@ import smtpd
 from _record import record
 
 
-class _Task(object):
+class _Task(object):  # noqa: UP004
     def __init__(self, name):
         self.name = name
         self.queued = []
@@ -21,7 +21,7 @@ class _Task(object):
         print("queued task", self.name, kwargs["rcpttos"])
 
 
-class tasks(object):
+class tasks(object):  # noqa: UP004
     send_email = _Task("base.tasks.send_email")
 
 

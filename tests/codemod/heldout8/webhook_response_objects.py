@@ -57,7 +57,7 @@ format = %(name)s %(levelname)s %(message)s
 log = logging.getLogger("webhook-smtpd")
 
 
-class SMTPResponse(object):
+class SMTPResponse(object):  # noqa: UP004
     def __init__(self, code=None, text=None):
         self.code = code or self.__class__.code
         self.text = text or self.__class__.text
@@ -79,18 +79,18 @@ class SMTPUnavailable(SMTPResponse):
 flatten_response = lambda rv: str(rv) if isinstance(rv, SMTPResponse) else rv  # noqa: E731
 
 
-class SMTPChannel(smtpd.SMTPChannel, object):
+class SMTPChannel(smtpd.SMTPChannel, object):  # noqa: UP004
     def __init__(self, *args, **kwargs):
-        super(SMTPChannel, self).__init__(*args, **kwargs)
+        super(SMTPChannel, self).__init__(*args, **kwargs)  # noqa: UP008
         self.log = logging.getLogger(self.__class__.__name__)
 
 
-class WebHookSMTPServer(smtpd.SMTPServer, object):
+class WebHookSMTPServer(smtpd.SMTPServer, object):  # noqa: UP004
 
     channel_class = SMTPChannel
 
     def __init__(self, localaddr, remoteaddr, endpoint):
-        super(WebHookSMTPServer, self).__init__(localaddr, remoteaddr)
+        super(WebHookSMTPServer, self).__init__(localaddr, remoteaddr)  # noqa: UP008
         self.endpoint = endpoint
         self.log = logging.getLogger(self.__class__.__name__)
 

@@ -33,10 +33,10 @@ logging.basicConfig(format="%(levelname)s %(message)s")
 logging.getLogger().setLevel(logging.INFO)
 
 
-class zimbra(object):
+class zimbra(object):  # noqa: UP004
     """Stand-in for the webmail backend module."""
 
-    class SessionData(object):
+    class SessionData(object):  # noqa: UP004
         def __init__(self, user=None):
             self.user = user
 
