@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 import libcst.matchers
+import pytest
 from before_after import check_noop, run  # noqa: E402
 from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -260,3 +261,63 @@ def test_smtpd_bound_again_under_except_importerror_is_still_the_module():
         lines[n].start.line for n in m.findall(wrapper.module, m.Name("smtpd")) if id(n) in shadowed
     )
     assert found == [8, 9]  # the parameter and its read; lines 2, 4, 5 and 7 are the module's
+
+
+@pytest.mark.parametrize(
+    "use, how",
+    [
+        ('runpy.run_module("smtpd", run_name="__main__")', "runpy.run_module()"),
+        ('importlib.import_module("asyncore")', "importlib.import_module()"),
+        ('__import__("smtpd")', "__import__()"),
+        (
+            'subprocess.Popen([sys.executable, "-m", "smtpd", "-n", "localhost:1025"])',
+            'a command line running "-m smtpd"',
+        ),
+        (
+            'os.system("python3 -m smtpd -n -c DebuggingServer")',
+            "a command line running `-m smtpd`",
+        ),
+        ('subprocess.run(f"{sys.executable} -m smtpd -n", shell=True)', "`-m smtpd`"),
+    ],
+)
+def test_a_legacy_module_run_or_imported_by_name_is_reported_at_its_line(use, how):
+    """No import names it, so nothing else sees it; on 3.12+ the program fails there."""
+    reports = check_noop(f"""
+        import importlib
+        import os
+        import runpy
+        import subprocess
+        import sys
+
+
+        def serve():
+            \"\"\"Run it as python -m smtpd -n would (a docstring is no use).\"\"\"
+            {use}
+    """)
+    [report] = reports
+    assert report.startswith("t.py:10: ")
+    assert how in report and "is run or imported by name here" in report
+    assert "Python 3.12 removed it" in report
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        'runpy.run_module("smtpd_compat", run_name="__main__")',
+        'subprocess.Popen([sys.executable, "-m", "smtpd_compat", "-n"])',
+        'print("smtpd")',
+        'os.system("python3 -m smtpdx")',
+    ],
+)
+def test_other_modules_named_in_strings_are_not_reported(use):
+    assert (
+        check_noop(f"""
+        import os
+        import runpy
+        import subprocess
+        import sys
+
+        {use}
+    """)
+        == []
+    )

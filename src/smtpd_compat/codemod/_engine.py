@@ -9,6 +9,7 @@ from typing import List, Sequence, Set, Tuple
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from smtpd_compat.codemod._by_name import module_named_by
 from smtpd_compat.codemod._names import LegacyNames
 from smtpd_compat.codemod._plan import SECTION_MANUAL, Plan
 from smtpd_compat.codemod._planner import make_plan
@@ -100,6 +101,7 @@ def leftovers(wrapper: MetadataWrapper, plan: Plan, report_channels: bool) -> Li
         if line not in explained and not finder.inside_explained(line, explained):
             explained.add(line)
             reports.append(Report(line, f"{name} is still used here{why}", SECTION_MANUAL))
+    reports += [Report(line, message, SECTION_MANUAL) for line, message in finder.by_name]
     return reports
 
 
@@ -129,6 +131,7 @@ class LeftoverFinder(cst.CSTVisitor):
             nodes += [r for use in plan.base_uses.values() for r in use.references]
             self.converted = {id(n) for n in nodes}
         self.found: List[Tuple[int, str]] = []
+        self.by_name: List[Tuple[int, str]] = []  # _by_name: run or imported by name
         self.spans: List[range] = []
         self.channel_lines: List[int] = []
 
@@ -148,6 +151,12 @@ class LeftoverFinder(cst.CSTVisitor):
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if id(node) in self.converted or isinstance(node, (cst.Import, cst.ImportFrom)):
+            return False
+        if isinstance(node, cst.Expr) and isinstance(node.value, cst.BaseString):
+            return False  # a docstring that tells how to run it
+        named = module_named_by(node)
+        if named is not None:
+            self.by_name.append((self.span(node).start, named))
             return False
         if isinstance(node, (cst.Attribute, cst.Name)):
             name = self.plan.names.legacy_name(node)
