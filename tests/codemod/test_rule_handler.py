@@ -1024,3 +1024,44 @@ def test_noop_socket_read_by_a_method_init_reaches_through_another():
         asyncore.loop()
     """)
     assert any("class Sink uses the dispatcher's socket" in r for r in reports), reports
+
+
+OWN_LOG = """
+    import asyncore
+    import logging
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        {own}
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            self.log.info("from %s", mailfrom)
+
+
+    server = Sink(("127.0.0.1", 0), None)
+    asyncore.loop()
+"""
+
+
+@pytest.mark.parametrize(
+    "own",
+    [
+        'log = logging.getLogger("sink")',  # a class attribute
+        "def __init__(self, *args, **kwargs):\n"
+        "            super().__init__(*args, **kwargs)\n"
+        '            self.log = logging.getLogger("sink")',
+    ],
+)
+def test_a_class_with_its_own_log_keeps_it(own):
+    """asyncore's dispatcher.log() (``log: <message>`` on stderr) is called by neither
+    asyncore nor smtpd: a class's own ``log`` is only its own, and the handler keeps it."""
+    outcome = run(OWN_LOG.format(own=own))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert 'self.log.info("from %s", mailfrom)' in outcome.source
+    assert 'logging.getLogger("sink")' in outcome.source
+
+
+def test_noop_the_dispatchers_own_log_read_by_the_class():
+    reports = check_noop(OWN_LOG.format(own="sink_name = 'sink'"))
+    assert any("class Sink uses the dispatcher's log" in r for r in reports), reports

@@ -140,10 +140,12 @@ def reads_socket_while_made(node: cst.ClassDef) -> bool:
 def kept_dispatcher_names(
     server: ServerClass, read: Set[str], defined: Set[str], names: LegacyNames
 ) -> Set[str]:
-    """The dispatcher names a class uses that its handler keeps: close(), socket."""
+    """The dispatcher names a class uses that its handler keeps: close(), socket, log."""
     kept = set()
     if "close" in read | defined and attach_close(server, read, defined, names):
         kept.add("close")  # its own close(), kept or made
+    if "log" in defined or sets_own(server.node, "log"):
+        kept.add("log")  # its own logger (``log = logging.getLogger(...)``): no one else's
     if "socket" in read and not reads_socket_while_made(server.node):
         server.reads_socket = True  # its controller's, set at start-up
         kept.add("socket")
@@ -205,6 +207,17 @@ def why_close_stays(close: cst.FunctionDef, names: LegacyNames) -> str:
         "its close() does not close the base exactly once where it always runs: a handler "
         "cannot close; its Controller's stop() does"
     )
+
+
+def sets_own(node: cst.ClassDef, name: str) -> bool:
+    """``self.<name> = ...`` in a method: the class's own attribute, not the dispatcher's.
+
+    For ``log``: asyncore's dispatcher.log() wrote ``log: <message>`` to stderr, but neither
+    asyncore nor smtpd ever calls it, so a class's own ``log`` (a logger, a method) is just
+    its own, and the handler keeps it."""
+    m = cst.matchers
+    target = m.AssignTarget(target=m.Attribute(value=m.Name("self"), attr=m.Name(name)))
+    return bool(m.findall(node, target))
 
 
 def socket_read_after_base_init(server: ServerClass) -> bool:
