@@ -145,6 +145,24 @@ def test_values_computed_from_the_server_are_computed_from_the_handler():
     assert not any("computes self.store" in n for n in notes)  # no call: no effect
 
 
+def test_a_logger_nothing_reads_goes_and_a_py2_object_base_is_no_other_base():
+    """``self.log = logging.getLogger(...)`` replaced the dispatcher's log(), which nothing in
+    smtpd, asynchat or asyncore calls; unread, getting a logger shows nowhere. The
+    ``(smtpd.SMTPChannel, object)`` of Python 2 style code is one base."""
+    init = FORWARDING_INIT + "            self.log = logging.getLogger(self.__class__.__name__)\n"
+    methods = (
+        "\n        def smtp_XWHO(self, arg):\n            self.push('250 %s' % self.created_by)\n"
+    )
+    source = LMTP_LIKE.format(init=init + methods, accept=ACCEPT, args='("127.0.0.1", 0), None')
+    source = source.replace("    import smtpd\n", "    import logging\n    import smtpd\n")
+    source = source.replace("(smtpd.SMTPChannel):", "(smtpd.SMTPChannel, object):")
+    assert "(smtpd.SMTPChannel, object):" in source
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "self.log" not in outcome.source and "class LHLOChannel(SMTP):" in outcome.source
+    assert not any("computes self.log" in r.message for r in outcome.reports)
+
+
 NAMED = """
     import asyncore
     import smtpd
@@ -190,6 +208,7 @@ def test_an_init_setting_fqdn_sets_the_hostname_and_notes_the_greeting():
         ("self.seen = lambda: 1", "other methods read self.seen, set from lambda: 1"),
         ("self.seen = asyncore.socket_map", "other methods read self.seen, set from asyncore"),
         ("self.data_size_limit = 10", "it sets the channel's self.data_size_limit"),
+        ("self.log = make_logger(conn)", "it keeps self.log, set from make_logger(conn)"),
     ],
 )
 def test_noop_init_values_the_subclass_cannot_compute(kept, why):

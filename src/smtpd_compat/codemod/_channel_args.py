@@ -42,6 +42,10 @@ LITERALS = (cst.SimpleString, cst.Integer, cst.Float)
 CONSTANTS = ("None", "True", "False")
 
 
+# Calls whose result nobody may miss: a logger nothing logs to shows nowhere.
+EFFECTLESS_CALLS = frozenset({"logging.getLogger"})
+
+
 class InitValue(cst.CSTTransformer):
     """A value an ``__init__`` keeps, as the SMTP subclass computes it (None: it cannot).
 
@@ -68,7 +72,8 @@ class InitValue(cst.CSTTransformer):
         return code_of(result)
 
     def visit_Call(self, node: cst.Call) -> None:
-        self.pure = False
+        if dotted_name(node.func) not in EFFECTLESS_CALLS:
+            self.pure = False
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         if dotted_name(node) == "self.smtp_server":

@@ -212,7 +212,8 @@ def analyse_commands(node: cst.ClassDef, names: LegacyNames) -> ChannelPlan:
     else:
         plan.hooks = [hook for _, hook in policy]
         plan.hooks_as_verbs = as_verbs if len(as_verbs) == len(moved) else None
-    if node.decorators or node.keywords or len(node.bases) != 1:
+    bases = [b for b in node.bases if dotted_name(b.value) != "object"]  # (Py2 style)
+    if node.decorators or node.keywords or len(bases) != 1:
         late.append("it has decorators, keywords or other bases")
     plan.reasons += late
     return plan
@@ -333,6 +334,9 @@ def is_verb_method(name: str) -> bool:
     return name.startswith("smtp_") and verb.isalpha() and verb.isupper()
 
 
+# Channel names neither smtpd, asynchat nor asyncore ever call (the dispatcher's log()): a
+# channel's own attribute of that name (``self.log = logging.getLogger(...)``) is its own.
+NEVER_CALLED = frozenset({"log"})
 # Channel settings an __init__ may change after the base's, and where aiosmtpd keeps them.
 SESSION_SETTINGS = {"fqdn": "hostname"}
 EFFECT_NOTE = "{}.__init__ computes self.{} on each connection, and once more for " + SELF_CHECK
@@ -385,7 +389,7 @@ def analyse_init(
         reads = InitValue(server_and_passed, star, names, stmt in after)
         reads.hidden -= {p.name.value for p in plan.init_extras}  # the server passes them
         code = reads.code(value)
-        if attr in CHANNEL_NAMES and attr not in SESSION_SETTINGS:
+        if attr in CHANNEL_NAMES - NEVER_CALLED and attr not in SESSION_SETTINGS:
             return f"it sets the channel's self.{attr}"
         unread = attr not in SESSION_SETTINGS and not read_elsewhere(plan.node, init, attr)
         unread = unread and attr not in read_by_code
@@ -908,9 +912,7 @@ def attached_channel(
         with_session(channel)
     if channel is not None and channel.convertible:
         accept_code = hook.statements if hook is not None else []
-        why = bind_arguments(
-            channel, server, method if hook is not None else building, accept_code
-        )
+        why = bind_arguments(channel, server, method if hook is not None else building, accept_code)
         if why is not None:
             channel.reasons.append(why)
     if channel is None or not channel.convertible:
