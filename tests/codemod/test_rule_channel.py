@@ -479,3 +479,55 @@ def test_noop_a_channel_two_servers_build_with_their_own_arguments():
     )
     reports = check_noop(source)
     assert any("Sink and Other build it, each with its own arguments" in r for r in reports)
+
+
+GETADDR = """
+    import asyncore
+    import smtpd
+    from email.errors import HeaderParseError
+
+
+    class Lenient(smtpd.SMTPChannel):
+        def _getaddr(self, arg):
+            \"\"\"No exception on an unparsable address.\"\"\"
+            try:
+                return {base}
+            except HeaderParseError:
+                return {fallback}
+
+
+    class Sink(smtpd.SMTPServer):
+        channel_class = Lenient
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    sink = Sink(("127.0.0.1", 0), None)
+    asyncore.loop()
+"""
+
+
+@pytest.mark.parametrize("base", ["super()._getaddr(arg)", "smtpd.SMTPChannel._getaddr(self, arg)"])
+def test_a_getaddr_that_only_catches_header_parse_errors_is_aiosmtpds_own(base):
+    """aiosmtpd's _getaddr returns no address where email's parser fails, as the override
+    did; it answers 553 there where the override made smtpd answer 501 (noted)."""
+    outcome = run(GETADDR.format(base=base, fallback='None, ""'))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "_getaddr" not in outcome.source and "HeaderParseError" not in outcome.source
+    assert "class Lenient(SMTP):" in outcome.source
+    notes = [r.message for r in outcome.reports if r.note]
+    assert any(n.startswith("Lenient._getaddr made MAIL and RCPT answer 501") for n in notes)
+
+
+@pytest.mark.parametrize(
+    "base, fallback",
+    [
+        ("super()._getaddr(arg)", '"nobody@example.com", ""'),  # an address of its own
+        ("super()._getaddr(arg.lower())", 'None, ""'),  # another argument
+        ("self.parse(arg)", 'None, ""'),
+    ],
+)
+def test_noop_getaddr_overrides_that_do_more(base, fallback):
+    reports = check_noop(GETADDR.format(base=base, fallback=fallback))
+    assert any("_getaddr has no hook equivalent" in r for r in reports), reports

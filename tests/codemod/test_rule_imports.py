@@ -321,3 +321,32 @@ def test_other_modules_named_in_strings_are_not_reported(use):
     """)
         == []
     )
+
+
+def test_an_attribute_or_keyword_named_like_a_legacy_module_is_no_use_of_it():
+    """``options.smtpd`` (say, a test fixture's server) and ``f(smtpd=...)`` name no
+    module: the import goes and nothing is reported (it stayed, and the converted program
+    failed on 3.12+ at ``import smtpd``)."""
+    outcome = run("""
+        import argparse
+        import asyncore
+        import smtpd
+
+
+        class Sink(smtpd.SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                pass
+
+
+        def configure(**settings):
+            return settings
+
+
+        options = argparse.Namespace(smtpd="sink", asyncore=None)
+        print(options.smtpd, options.asyncore, configure(smtpd=True, asyncore=False))
+        server = Sink(("127.0.0.1", 0), None)
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "import smtpd" not in outcome.source and "import asyncore" not in outcome.source
+    assert "configure(smtpd=True, asyncore=False)" in outcome.source

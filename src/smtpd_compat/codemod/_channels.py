@@ -30,6 +30,7 @@ from smtpd_compat.codemod._accept import (
 from smtpd_compat.codemod._auth import AuthPlan, analyse_auth, is_base_call, small
 from smtpd_compat.codemod._build import block_body, code_of, is_docstring, statements_of
 from smtpd_compat.codemod._channel_args import InitValue, bind_arguments, extra_params
+from smtpd_compat.codemod._forwarding import is_literal
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
 from smtpd_compat.codemod._session import (
     CHANNEL_NAMES,
@@ -130,6 +131,7 @@ class ChannelPlan:
     accepted_by: Optional[str] = None  # that server
     synthesized: bool = False  # no class of the program's: smtpd's own channel, for accept
     smtpd_defaults: bool = False  # built by hand: smtpd's settings, not the server's (factory)
+    natives: List[str] = field(default_factory=list)  # overrides aiosmtpd's SMTP does itself
 
     @property
     def name(self) -> str:
@@ -147,7 +149,9 @@ class ChannelPlan:
     @property
     def session(self) -> bool:
         """True when the channel becomes an SMTP subclass: methods, or values it keeps."""
-        return bool(self.verbs or self.init_attributes or self.accept or self.init_code)
+        return bool(
+            self.verbs or self.init_attributes or self.accept or self.init_code or self.natives
+        )
 
     @property
     def convertible(self) -> bool:
@@ -319,6 +323,9 @@ def add_method(
         if isinstance(kept, str):
             return f"__init__ changes how the channel is built: {kept}"
         plan.init, plan.init_attributes = method, kept
+    elif name == "_getaddr" and is_natives_getaddr(method, names):
+        plan.natives.append(name)  # aiosmtpd's own _getaddr does what it does
+        plan.init_notes.append((method, GETADDR_NOTE.format(plan.name)))
     elif name == "handle_error":
         error = error_report(method, names)
         if isinstance(error, str):
@@ -327,6 +334,55 @@ def add_method(
     else:
         return UNCONVERTED.get(name, OTHER).format(name)
     return None
+
+
+GETADDR_NOTE = (
+    "{}._getaddr made MAIL and RCPT answer 501 to an address email's parser cannot read "
+    "(smtpd itself dropped the connection); aiosmtpd's own _getaddr returns no address "
+    "there as well, and it answers 553 5.1.3: check clients that rely on the code"
+)
+
+
+def is_natives_getaddr(method: cst.FunctionDef, names: LegacyNames) -> bool:
+    """``_getaddr(self, arg)`` returning the base's, or ``None, <literal>`` on HeaderParseError.
+
+    smtpd's _getaddr let email's HeaderParseError escape on an unparsable address (the
+    connection dropped); with the override MAIL and RCPT answer 501, as they do for any
+    address that is None. aiosmtpd's _getaddr returns ``None, None`` there itself."""
+    params = [p.name.value for p in method.params.params]
+    body = [s for s in block_body(method.body) if not is_docstring(s)]
+    if len(params) != 2 or method.decorators or len(body) != 1:
+        return False
+    attempt = body[0]
+    if not isinstance(attempt, cst.Try) or attempt.orelse or attempt.finalbody:
+        return False
+    if len(attempt.handlers) != 1 or len(block_body(attempt.body)) != 1:
+        return False
+    handler = attempt.handlers[0]
+    caught = dotted_name(handler.type) if handler.type is not None else None
+    if caught not in ("HeaderParseError", "email.errors.HeaderParseError"):
+        return False
+    reply = small(block_body(handler.body)[0]) if len(block_body(handler.body)) == 1 else None
+    value = reply.value if isinstance(reply, cst.Return) else None
+    if not (isinstance(value, cst.Tuple) and len(value.elements) == 2):
+        return False
+    first, second = (e.value for e in value.elements)
+    if dotted_name(first) != "None" or not is_literal(second):
+        return False
+    returned = small(block_body(attempt.body)[0])
+    call = returned.value if isinstance(returned, cst.Return) else None
+    return isinstance(call, cst.Call) and is_base_getaddr(call, params, names)
+
+
+def is_base_getaddr(call: cst.Call, params: List[str], names: LegacyNames) -> bool:
+    """``super()._getaddr(arg)`` or ``smtpd.SMTPChannel._getaddr(self, arg)``."""
+    if not isinstance(call.func, cst.Attribute) or call.func.attr.value != "_getaddr":
+        return False
+    args = [dotted_name(a.value) if not a.star and not a.keyword else None for a in call.args]
+    owner = call.func.value
+    if isinstance(owner, cst.Call) and dotted_name(owner.func) == "super":
+        return args == params[1:]
+    return names.legacy_name(owner) == "smtpd.SMTPChannel" and args == params
 
 
 def is_verb_method(name: str) -> bool:

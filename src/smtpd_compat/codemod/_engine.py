@@ -132,6 +132,7 @@ class LeftoverFinder(cst.CSTVisitor):
             self.converted = {id(n) for n in nodes}
         self.found: List[Tuple[int, str]] = []
         self.by_name: List[Tuple[int, str]] = []  # _by_name: run or imported by name
+        self.labels: Set[int] = set()  # Names that are attribute or keyword names
         self.spans: List[range] = []
         self.channel_lines: List[int] = []
 
@@ -158,9 +159,13 @@ class LeftoverFinder(cst.CSTVisitor):
         if named is not None:
             self.by_name.append((self.span(node).start, named))
             return False
-        if isinstance(node, (cst.Attribute, cst.Name)):
+        if isinstance(node, (cst.Attribute, cst.Name)) and id(node) not in self.labels:
             name = self.plan.names.legacy_name(node)
             if name is not None:
                 self.found.append((self.span(node).start, name))
                 return False
+        if isinstance(node, cst.Attribute):
+            self.labels.add(id(node.attr))  # ``fixture.smtpd``: an attribute, not the module
+        elif isinstance(node, cst.Arg) and node.keyword is not None:
+            self.labels.add(id(node.keyword))
         return super().on_visit(node)

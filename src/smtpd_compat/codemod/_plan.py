@@ -94,7 +94,8 @@ AIOSMTPD_CHANGES = (
     "HELP lists aiosmtpd's commands, a second HELO/EHLO gets 250 (smtpd: 503), MAIL with"
     " SMTPUTF8 while it is off gets 501 (smtpd: 555), QUIT with an argument gets 501"
     " (smtpd: 221 and closed), the fifth unknown command in a session gets 502 and the"
-    " session is closed (smtpd: 500 each time): check clients that rely on these",
+    " session is closed (smtpd: 500 each time), a MAIL or RCPT address email's parser"
+    " cannot read gets 553 (smtpd dropped the connection): check clients that rely on these",
 )
 STRICT_ASCII = (
     "decode_data=True: aiosmtpd refuses non-ASCII bodies with 500 where smtpd decoded"

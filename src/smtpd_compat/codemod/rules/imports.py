@@ -77,6 +77,14 @@ class UsedNames(cst.CSTVisitor):
         if id(node) not in self.shadowed:
             self.used.add(node.value)
 
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)  # ``fixture.smtpd`` names an attribute, not the module
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)  # ``f(smtpd=...)``: a keyword, not the module
+        return False
+
 
 def local_name(alias: cst.ImportAlias) -> str:
     name = alias.asname.name if alias.asname else alias.name
