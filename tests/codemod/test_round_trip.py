@@ -751,6 +751,23 @@ NOTED: Dict[str, Tuple[List[str], Tuple[int, str], Tuple[int, str]]] = {
         DROPPED,
         (553, "5.1.3 Error: malformed address"),
     ),
+    "unreadable_vrfy": (["VRFY <a@>"], DROPPED, (502, "Could not VRFY <a@>")),
+    "noop_argument": (["NOOP now"], (501, "Syntax: NOOP"), (250, "OK")),
+    "long_line": (
+        ["NOOP " + "x" * 600],
+        (500, "Error: line too long"),
+        (500, "Command line too long"),
+    ),
+    "auth": (
+        ["EHLO a.example", "AUTH PLAIN AGFAYg=="],
+        (500, 'Error: command "AUTH" not recognized'),
+        (538, "5.7.11 Encryption required for requested authentication mechanism"),
+    ),
+    "starttls": (
+        ["EHLO a.example", "STARTTLS"],
+        (500, 'Error: command "STARTTLS" not recognized'),
+        (454, "TLS not available"),
+    ),
 }
 
 
@@ -795,6 +812,10 @@ def test_the_noted_differences_are_the_real_ones(legacy_python, native_python, t
         "552",
         "QUIT with an argument gets 501",
         "the fifth unknown command in a session gets 502",
-        "address email's parser cannot read gets 553 (smtpd dropped the connection)",
+        "address email's parser cannot read gets 553",
+        "a VRFY one 502 (smtpd dropped the connection)",
+        "NOOP with an argument gets 250 (smtpd: 501)",
+        "AUTH and STARTTLS get aiosmtpd's refusals",
+        "'500 Command line too long'",
     ):
         assert words in notes

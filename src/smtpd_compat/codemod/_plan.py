@@ -93,9 +93,12 @@ AIOSMTPD_CHANGES = (
     " final line end: raise data_size_limit by 2 if clients send such sizes)",
     "HELP lists aiosmtpd's commands, a second HELO/EHLO gets 250 (smtpd: 503), MAIL with"
     " SMTPUTF8 while it is off gets 501 (smtpd: 555), QUIT with an argument gets 501"
-    " (smtpd: 221 and closed), the fifth unknown command in a session gets 502 and the"
-    " session is closed (smtpd: 500 each time), a MAIL or RCPT address email's parser"
-    " cannot read gets 553 (smtpd dropped the connection): check clients that rely on these",
+    " (smtpd: 221 and closed), NOOP with an argument gets 250 (smtpd: 501), AUTH and"
+    " STARTTLS get aiosmtpd's refusals (503 or 538, and 454; smtpd: 500 not recognized), a"
+    " command line too long gets '500 Command line too long' (smtpd: '500 Error: line too"
+    " long'), the fifth unknown command in a session gets 502 and the session is closed"
+    " (smtpd: 500 each time), a MAIL or RCPT address email's parser cannot read gets 553"
+    " and a VRFY one 502 (smtpd dropped the connection): check clients that rely on these",
 )
 STRICT_ASCII = (
     "decode_data=True: aiosmtpd refuses non-ASCII bodies with 500 where smtpd decoded"
