@@ -771,13 +771,24 @@ NOTED: Dict[str, Tuple[List[str], Tuple[int, str], Tuple[int, str]]] = {
 }
 
 
+# Rows that need a program with a size limit over 1000 bytes (policy_relay's is 1000).
+NOTED_ON_CONSTANT_DECODE: Dict[str, Tuple[List[str], Tuple[int, str], Tuple[int, str]]] = {
+    "long_data_line": (
+        ["EHLO a.example", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "DATA_LONG"],
+        (250, "OK"),
+        (500, "Line too long (see RFC5321 4.5.3.1.6)"),
+    ),
+}
+
+
 def last_reply(port: int, commands: List[str]) -> Tuple[int, str]:
     with smtplib.SMTP(timeout=TIMEOUT) as client:
         client.connect("127.0.0.1", port)
         for command in commands:
-            if command == "DATA_EXACT":
+            if command in ("DATA_EXACT", "DATA_LONG"):
+                body = EXACT_BODY if command == "DATA_EXACT" else "Subject: x\r\n\r\n" + "y" * 1100
                 client.docmd("DATA")
-                client.send((EXACT_BODY + "\r\n.\r\n").encode())
+                client.send((body + "\r\n.\r\n").encode())
                 code, text = client.getreply()
             else:
                 try:
@@ -791,20 +802,23 @@ def last_reply(port: int, commands: List[str]) -> Tuple[int, str]:
 def test_the_noted_differences_are_the_real_ones(legacy_python, native_python, tmp_path, capsys):
     """Each difference a note names shows, and only as the guide's table says."""
     assert len(EXACT_BODY.encode()) == SIZE_LIMIT
-    legacy_path = copy_program("policy_relay", tmp_path / "legacy")
-    converted_path = copy_program("policy_relay", tmp_path / "converted")
-    main([str(converted_path)])
-    notes = capsys.readouterr().err
-    for python, path, which in (
-        (legacy_python, legacy_path, 1),
-        (native_python, converted_path, 2),
-    ):
-        running = Program(python, path)
-        try:
-            got = {name: last_reply(running.port, n[0]) for name, n in NOTED.items()}
-        finally:
-            running.stop(by_stdin=False)
-        assert got == {name: n[which] for name, n in NOTED.items()}
+    notes = ""
+    for program, rows in (("policy_relay", NOTED), ("constant_decode", NOTED_ON_CONSTANT_DECODE)):
+        (tmp_path / program).mkdir()
+        legacy_path = copy_program(program, tmp_path / program / "legacy")
+        converted_path = copy_program(program, tmp_path / program / "converted")
+        main([str(converted_path)])
+        notes += capsys.readouterr().err
+        for python, path, which in (
+            (legacy_python, legacy_path, 1),
+            (native_python, converted_path, 2),
+        ):
+            running = Program(python, path)
+            try:
+                got = {name: last_reply(running.port, n[0]) for name, n in rows.items()}
+            finally:
+                running.stop(by_stdin=False)
+            assert got == {name: n[which] for name, n in rows.items()}
     for words in (
         "HELP",
         "HELO/EHLO gets 250 (smtpd: 503)",
@@ -817,5 +831,7 @@ def test_the_noted_differences_are_the_real_ones(legacy_python, native_python, t
         "NOOP with an argument gets 250 (smtpd: 501)",
         "AUTH and STARTTLS get aiosmtpd's refusals",
         "'500 Command line too long'",
+        "a line over 1000 bytes gets '500 Line too long' and is refused",
+        "DATA ended by a lone '.' at once (an empty message) is taken",
     ):
         assert words in notes

@@ -91,6 +91,10 @@ AIOSMTPD_CHANGES = (
     " Controller for another limit)",
     "a message of exactly data_size_limit bytes or one less gets 552 (aiosmtpd counts the"
     " final line end: raise data_size_limit by 2 if clients send such sizes)",
+    "a message with a line over 1000 bytes gets '500 Line too long' and is refused (smtpd"
+    " took it: give the SMTP class that Controller.factory() returns a larger"
+    " line_length_limit if clients send such lines); DATA ended by a lone '.' at once (an"
+    " empty message) is taken (smtpd waited for more)",
     "HELP lists aiosmtpd's commands, a second HELO/EHLO gets 250 (smtpd: 503), MAIL with"
     " SMTPUTF8 while it is off gets 501 (smtpd: 555), QUIT with an argument gets 501"
     " (smtpd: 221 and closed), NOOP with an argument gets 250 (smtpd: 501), AUTH and"
