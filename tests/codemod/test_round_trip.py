@@ -833,5 +833,6 @@ def test_the_noted_differences_are_the_real_ones(legacy_python, native_python, t
         "'500 Command line too long'",
         "a line over 1000 bytes gets '500 Line too long' and is refused",
         "DATA ended by a lone '.' at once (an empty message) is taken",
+        "after a 552 the session takes commands again",
     ):
         assert words in notes

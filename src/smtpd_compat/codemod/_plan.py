@@ -94,7 +94,8 @@ AIOSMTPD_CHANGES = (
     "a message with a line over 1000 bytes gets '500 Line too long' and is refused (smtpd"
     " took it: give the SMTP class that Controller.factory() returns a larger"
     " line_length_limit if clients send such lines); DATA ended by a lone '.' at once (an"
-    " empty message) is taken (smtpd waited for more)",
+    " empty message) is taken (smtpd waited for more); after a 552 the session takes"
+    " commands again (smtpd took them as a new message body)",
     "HELP lists aiosmtpd's commands, a second HELO/EHLO gets 250 (smtpd: 503), MAIL with"
     " SMTPUTF8 while it is off gets 501 (smtpd: 555), QUIT with an argument gets 501"
     " (smtpd: 221 and closed), NOOP with an argument gets 250 (smtpd: 501), AUTH and"
