@@ -383,10 +383,10 @@ class _Helper:
                 engine.loop.call_soon_threadsafe(engine.loop.stop)
             except RuntimeError:  # closed
                 pass
-        # Not started yet (its acquire() starts it after the lock): it sees
-        # ``stopping`` and returns at once.
         if timeout is None or threading.current_thread() is self.thread:
             return
+        # Not started yet (acquire() starts it after the lock): no join, it sees
+        # ``stopping`` and returns at once.
         if self.thread.ident is not None:
             self.thread.join(timeout)
 
@@ -553,15 +553,13 @@ class EventLoopThread:
             helper = None
             if unused:
                 helper, self._helper = self._helper, None
-        if finalizing and helper is not None:
-            helper.closes_loop = True  # (before stop(): it may leave at once)
-            helper.stop(self, None)
-        elif helper is not None:
-            helper.stop(self, timeout)
-        if unused and finalizing and helper is None:
-            self._close_without_waiting()
-        elif unused and not finalizing:
+        if helper is not None:
+            helper.closes_loop = finalizing  # (before stop(): it may leave at once)
+            helper.stop(self, None if finalizing else timeout)
+        if unused and not finalizing:
             self._close()
+        elif unused and helper is None:
+            self._close_without_waiting()
 
     def _retire(self, helper: _Helper) -> bool:
         """On the helper: no session for ``LINGER`` seconds: leave (True)."""
@@ -864,8 +862,9 @@ class EventLoopThread:
 
     def _close_without_waiting(self) -> None:
         """From a finaliser, no helper left: close the loop if that needs neither
-        the baton nor a run (no task left); otherwise whoever holds the baton
-        closes it as it lets go (:meth:`_drop_baton`)."""
+        the baton nor a run (no task left). Otherwise whoever holds the baton
+        closes it as it lets go (:meth:`_drop_baton`); a task left with nobody
+        holding it keeps the loop open until the engine is collected."""
         self._close_pending = True
         if self.running_here() or not self._take_baton():
             return
