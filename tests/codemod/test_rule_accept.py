@@ -52,7 +52,7 @@ def test_code_around_the_base_call_runs_in_a_session_of_its_own():
     outcome = run(PROGRAM.format(accept=BASE_CALL))
     assert [r for r in outcome.reports if not r.note] == []
     source = outcome.source
-    assert "class SinkSession(SMTP):\n" in source
+    assert "class SinkSession(LongLinesSMTP):\n" in source
     assert (
         CONNECTION_MADE + "        # Sink.handle_accepted's own code, for each connection\n"
         '        addr = transport.get_extra_info("peername")\n'
@@ -264,7 +264,7 @@ def test_policy_hooks_stay_hooks_beside_the_accept_code_when_they_must():
         "    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):\n"
         in (source)
     )
-    assert "class Channel(SMTP):\n" in source and "class ChannelController(BoundController):\n" in (
+    assert "class Channel(LongLinesSMTP):\n" in source and "class ChannelController(BoundController):\n" in (
         source
     )
     assert "def smtp_RCPT" not in source
@@ -292,7 +292,7 @@ def test_a_py2_accept_building_smtpds_own_channel_only_keeps_its_settings():
     )
     outcome = run(source)
     assert [r for r in outcome.reports if not r.note] == []
-    assert "class SinkSession(SMTP):\n" in outcome.source
+    assert "class SinkSession(LongLinesSMTP):\n" in outcome.source
     assert "connection_made" not in outcome.source and "_trigger_server" not in outcome.source
     assert "        return SinkSession(self.handler, **settings)\n" in outcome.source
 

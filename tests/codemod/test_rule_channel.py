@@ -93,7 +93,7 @@ def test_a_handle_accept_that_only_builds_the_channel_is_its_channel_class(accep
     outcome = run(source)
     assert [r for r in outcome.reports if not r.note] == []
     converted = outcome.source
-    assert "class LHLOChannel(SMTP):" in converted and "SMTPChannel.__init__" not in converted
+    assert "class LHLOChannel(LongLinesSMTP):" in converted and "SMTPChannel.__init__" not in converted
     assert (
         "    async def smtp_LHLO(self, arg):\n        await super().smtp_HELO(arg)\n" in converted
     )
@@ -159,7 +159,7 @@ def test_a_logger_nothing_reads_goes_and_a_py2_object_base_is_no_other_base():
     assert "(smtpd.SMTPChannel, object):" in source
     outcome = run(source)
     assert [r for r in outcome.reports if not r.note] == []
-    assert "self.log" not in outcome.source and "class LHLOChannel(SMTP):" in outcome.source
+    assert "self.log" not in outcome.source and "class LHLOChannel(LongLinesSMTP):" in outcome.source
     assert not any("computes self.log" in r.message for r in outcome.reports)
 
 
@@ -515,7 +515,7 @@ def test_a_getaddr_that_only_catches_header_parse_errors_is_aiosmtpds_own(base):
     outcome = run(GETADDR.format(base=base, fallback='None, ""'))
     assert [r for r in outcome.reports if not r.note] == []
     assert "_getaddr" not in outcome.source and "HeaderParseError" not in outcome.source
-    assert "class Lenient(SMTP):" in outcome.source
+    assert "class Lenient(LongLinesSMTP):" in outcome.source
     notes = [r.message for r in outcome.reports if r.note]
     assert any(n.startswith("Lenient._getaddr made MAIL and RCPT answer 501") for n in notes)
 

@@ -38,7 +38,7 @@ def test_literal_verbs_become_an_smtp_subclass_built_by_the_controller():
     outcome = run(PROGRAM.format(methods=XCLIENT))
     assert [r for r in outcome.reports if not r.note] == []
     source = outcome.source
-    assert "class Channel(SMTP):\n" in source and "from aiosmtpd.smtp import SMTP\n" in source
+    assert "class Channel(LongLinesSMTP):\n" in source and "from aiosmtpd.smtp import SMTP\n" in source
     assert (
         "    async def smtp_XCLIENT(self, arg):\n"
         '        """Accepted and ignored."""\n'

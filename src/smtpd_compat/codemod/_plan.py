@@ -91,9 +91,8 @@ AIOSMTPD_CHANGES = (
     " Controller for another limit)",
     "a message of exactly data_size_limit bytes or one less gets 552 (aiosmtpd counts the"
     " final line end: raise data_size_limit by 2 if clients send such sizes)",
-    "a message with a line over 1000 bytes gets '500 Line too long' and is refused (smtpd"
-    " took it: give the SMTP class that Controller.factory() returns a larger"
-    " line_length_limit if clients send such lines); DATA ended by a lone '.' at once (an"
+    "a message with one line over data_size_limit + 1000 bytes gets '500 Line too long'"
+    " (smtpd: 552; both refuse it); DATA ended by a lone '.' at once (an"
     " empty message) is taken (smtpd waited for more); after a 552 the session takes"
     " commands again (smtpd took them as a new message body)",
     "HELP lists aiosmtpd's commands, a second HELO/EHLO gets 250 (smtpd: 503), MAIL with"

@@ -306,15 +306,24 @@ def is_stdlib(module: str) -> bool:
 
 
 def joined(wanted: List[Tuple[str, Optional[str]]]) -> List[Tuple[str, Optional[str]]]:
-    """Names from one module in one ``from`` import (``SMTP, syntax``), as isort writes them."""
+    """Names from one module in one ``from`` import (``SMTP, AuthResult, syntax``), as
+    isort writes them: constants, then classes, then the rest."""
     result: List[Tuple[str, Optional[str]]] = []
     for module, name in wanted:
         last = result[-1] if result else None
         if name and last and last[0] == module and last[1]:
-            result[-1] = (module, f"{last[1]}, {name}")
+            names = sorted([*last[1].split(", "), name], key=isort_name_key)
+            result[-1] = (module, ", ".join(names))
         else:
             result.append((module, name))
     return result
+
+
+def isort_name_key(name: str) -> Tuple[int, str]:
+    """isort's order-by-type: CONSTANTS, then Classes, then functions and variables."""
+    if name.isupper() and len(name) > 1:
+        return 0, name
+    return (1 if name[:1].isupper() else 2), name.lower()
 
 
 def import_line(module: str, name: Optional[str]) -> cst.SimpleStatementLine:

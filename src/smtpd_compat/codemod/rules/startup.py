@@ -396,11 +396,23 @@ def always(plan: Plan) -> bool:
 
 
 BOUND_CONTROLLER = '''\
+class LongLinesSMTP(SMTP):
+    """aiosmtpd's SMTP taking message lines of any length within data_size_limit, as
+    smtpd did (aiosmtpd refuses a line over 1000 bytes with 500)."""
+
+    def __init__(self, handler, **kwargs):
+        limit = kwargs.get("data_size_limit", 33554432)  # aiosmtpd's default, and smtpd's
+        # SMTP.__init__ sizes its line reader by line_length_limit: set it first
+        self.line_length_limit = (limit or 2**31) + 1001
+        super().__init__(handler, **kwargs)
+
+
 class BoundController(Controller):
     """A Controller on a socket bound at once, as smtpd.SMTPServer did: port 0 works.
 
-    It serves that socket through Controller._create_server and _factory_invoker,
-    internals of aiosmtpd 1.4: on another aiosmtpd it refuses to start.
+    It serves that socket through Controller._create_server and _factory_invoker, and
+    its sessions are LongLinesSMTPs, whose line limit SMTP.__init__ reads: internals of
+    aiosmtpd 1.4. On another aiosmtpd it refuses to start.
     """
 
     def __init__(self, handler, localaddr, **kwargs):
@@ -415,6 +427,9 @@ class BoundController(Controller):
         self.closed = False
         self.stopped = threading.Event()  # set by stop(): smtpd's loop returned then
         super().__init__(handler, hostname=host, port=port, **kwargs)
+
+    def factory(self):
+        return LongLinesSMTP(self.handler, **self.SMTP_kwargs)
 
     def _create_server(self):
         return self.loop.create_server(
@@ -462,7 +477,12 @@ logging.getLogger("asyncio").addFilter(
     lambda record: not record.getMessage().startswith("Using selector")
 )
 """
-BOUND_CONTROLLER_IMPORTS = {("aiosmtpd", None), ("socket", None), ("threading", None)}
+BOUND_CONTROLLER_IMPORTS = {
+    ("aiosmtpd", None),
+    ("aiosmtpd.smtp", "SMTP"),
+    ("socket", None),
+    ("threading", None),
+}
 OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
 

@@ -189,7 +189,7 @@ def session_classes(channel: ChannelPlan) -> List[cst.BaseStatement]:
     """The SMTP subclass with the channel's methods, and the Controller that builds it."""
     what = "commands" if channel.verbs else "sessions"
     lines = [
-        f"class {channel.name}(SMTP):",
+        f"class {channel.name}(LongLinesSMTP):",
         f'    """The {what} of the smtpd channel {channel.name}, on aiosmtpd\'s SMTP."""',
         "",
         "",
@@ -340,7 +340,6 @@ def convert(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
         if channel is None or not channel.session:
             continue
         if original is channel.node or (channel.synthesized and original is server.node):
-            plan.imports.add(("aiosmtpd.smtp", "SMTP"))
             if any(m.method.decorators for m in channel.verbs):
                 plan.imports.add(("aiosmtpd.smtp", "syntax"))
             if runs_accept_code(channel):
