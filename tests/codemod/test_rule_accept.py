@@ -264,8 +264,9 @@ def test_policy_hooks_stay_hooks_beside_the_accept_code_when_they_must():
         "    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):\n"
         in (source)
     )
-    assert "class Channel(LongLinesSMTP):\n" in source and "class ChannelController(BoundController):\n" in (
-        source
+    assert (
+        "class Channel(LongLinesSMTP):\n" in source
+        and "class ChannelController(BoundController):\n" in (source)
     )
     assert "def smtp_RCPT" not in source
 

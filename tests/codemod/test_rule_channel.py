@@ -93,7 +93,9 @@ def test_a_handle_accept_that_only_builds_the_channel_is_its_channel_class(accep
     outcome = run(source)
     assert [r for r in outcome.reports if not r.note] == []
     converted = outcome.source
-    assert "class LHLOChannel(LongLinesSMTP):" in converted and "SMTPChannel.__init__" not in converted
+    assert (
+        "class LHLOChannel(LongLinesSMTP):" in converted and "SMTPChannel.__init__" not in converted
+    )
     assert (
         "    async def smtp_LHLO(self, arg):\n        await super().smtp_HELO(arg)\n" in converted
     )
@@ -159,7 +161,9 @@ def test_a_logger_nothing_reads_goes_and_a_py2_object_base_is_no_other_base():
     assert "(smtpd.SMTPChannel, object):" in source
     outcome = run(source)
     assert [r for r in outcome.reports if not r.note] == []
-    assert "self.log" not in outcome.source and "class LHLOChannel(LongLinesSMTP):" in outcome.source
+    assert (
+        "self.log" not in outcome.source and "class LHLOChannel(LongLinesSMTP):" in outcome.source
+    )
     assert not any("computes self.log" in r.message for r in outcome.reports)
 
 

@@ -152,7 +152,9 @@ def test_overrides_no_hook_can_run_become_an_smtp_subclass(body, expected):
     outcome = run(program(f"        def smtp_MAIL(self, arg):\n            {body}\n"))
     assert [r for r in outcome.reports if not r.note] == []
     assert f"    async def smtp_MAIL(self, arg):\n        {expected}\n" in outcome.source
-    assert "class Channel(LongLinesSMTP):" in outcome.source and "channel_class" not in outcome.source
+    assert (
+        "class Channel(LongLinesSMTP):" in outcome.source and "channel_class" not in outcome.source
+    )
 
 
 def test_noop_channel_used_elsewhere():

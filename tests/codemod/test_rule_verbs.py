@@ -38,7 +38,9 @@ def test_literal_verbs_become_an_smtp_subclass_built_by_the_controller():
     outcome = run(PROGRAM.format(methods=XCLIENT))
     assert [r for r in outcome.reports if not r.note] == []
     source = outcome.source
-    assert "class Channel(LongLinesSMTP):\n" in source and "from aiosmtpd.smtp import SMTP\n" in source
+    assert (
+        "class Channel(LongLinesSMTP):\n" in source and "from aiosmtpd.smtp import SMTP\n" in source
+    )
     assert (
         "    async def smtp_XCLIENT(self, arg):\n"
         '        """Accepted and ignored."""\n'
@@ -146,8 +148,7 @@ def test_an_attribute_aiosmtpd_has_too_takes_another_name_in_the_smtp_subclass()
     outcome = run(PROGRAM.format(methods=SESSION_ATTRIBUTE))
     assert [r for r in outcome.reports if not r.note] == []
     assert (
-        "        super().__init__(*args, **kwargs)\n"
-        "        self.channel_session = []\n"
+        "        super().__init__(*args, **kwargs)\n        self.channel_session = []\n"
     ) in outcome.source
     assert (
         "    async def smtp_XCLIENT(self, arg):\n"
