@@ -946,9 +946,99 @@ SILENT8: Dict[str, str] = {}
 # modelled, written without reading the codemod.
 SHAPES9: Dict[str, str] = {
     "smtp2file_empty_tuple_remote": "save-to-file script: remoteaddr (), 4-arg, message_from_string",
+    "todo_parsestr_class_lists": "half-done fake server: class lists, parsestr(bytes) raises, TODO",
+    "maildump_smtp_handler_bytesparser": "mail catcher: handler passed to init, returns its result",
+    "greylist_triplet_451": "greylisting toy: triplet dict, 451 first time, decode_data=True",
+    "autoresponder_refused_relay": "auto-responder: smtplib to _remoteaddr refused, SIGTERM exit",
+    "atexit_summary_counter": "mail counter: class Counter, 4-arg, atexit report, bare loop",
+    "tk_after_poll_viewer": "desktop viewer: root.after() polls loop(count=1), mainloop ^C",
+    "stdin_command_console": "console server: select() on stdin, count=1 polling, quit on EOF",
+    "nose_setup_module_server": "nose module: setup_module/teardown_module globals, 4-arg thread",
+    "two_maps_relay_pair": "filter rig: front relays by smtplib to a private-map downstream",
+    "executor_offload_webhook": "chat bridge: ThreadPoolExecutor submit, '250 Queued' return",
+    "rotating_log_receiver": "mail logger: RotatingFileHandler file, 550 for refused, timeout=1",
+    "s3_bucket_stand_in": "S3 archiver: env settings at import, 4-arg put_object, sys.exit(0)",
+    "mail2rss_feed_writer": "newsletter to RSS: decode_data=True, rewrites feed.xml, timeout=5",
+    "daemon_lockfile_context": "python-daemon sink: DaemonContext lock file, 4-arg, loop in with",
+    "unittest_addcleanup_server": "unittest: setUp addCleanup(join), addCleanup(close), 4-arg",
+    "mailing_list_expander": "list server: LISTS expansion, spool files, 550, 4-arg, timeout=30",
+    "resetting_mbox_channel": "CMS test sink: RSET truncates mbox, send() silenced, handle_accepted",
+    "collect_limit_channel": "flood guard: collect_incoming_data byte cap, 421, 4-arg server",
+    "help_expn_verbs_channel": "list front: own HELP, EXPN verb, SIGINT flag, count=1 polling",
+    "handle_close_session_log_channel": "audit sink: MAIL/RCPT wrappers, handle_close summary, join",
+    "rcpt_cap_data_channel": "bulk-mail guard: smtp_DATA refuses > 3 recipients, then the base",
+    "invalid_command_limit_channel": "scanner hang-up: push() counts 5xx, 421 close, init sets class",
+    "ticket_auth_login_channel": "ticket gateway: 7-arg channel, AUTH LOGIN via found_terminator",
+    "async_debugging_coroutine": "DebuggingServer subclass with async process_message, Threaded",
+    "maild_alias_oneliner": "shell alias as a script: unkept DebuggingServer on one line",
+    "winservice_debugging_status_thread": "Windows service: DebuggingServer, loop and status threads",
+    "debugging_print_content_override": "DebuggingServer subclass overriding _print_message_content",
+    "httpoe_dispatch_pureproxy": "HTTP-over-mail: PureProxy 4-arg, super(PureProxy) forward",
+    "milter_basedir_pureproxy": "filtering proxy: PureProxy init(name, basedir, ...), base deliver",
 }
-STOPPED_BY_STDIN9: Set[str] = set()
-EXTRA_DIALOGUES9: Dict[str, Dict[str, List[str]]] = {}
+STOPPED_BY_STDIN9: Set[str] = {
+    "stdin_command_console",
+    "nose_setup_module_server",
+    "unittest_addcleanup_server",
+    "async_debugging_coroutine",
+    "winservice_debugging_status_thread",
+}
+LONG_MAIL9 = "MAIL FROM:<" + "a" * 300 + "@example.com>"
+LONG_RCPT9 = "RCPT TO:<" + "b" * 300 + "@example.com>"
+B64_WRONG9 = "d3Jvbmc="  # "wrong"
+EXTRA_DIALOGUES9: Dict[str, Dict[str, List[str]]] = {
+    "help_expn_verbs_channel": {
+        "expn": [
+            "EHLO client.example",
+            "HELP",
+            "HELP MAIL",
+            "EXPN staff",
+            "EXPN <bob@example.com>",
+            "EXPN nobody",
+            "EXPN",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<staff>",
+            "DATA",
+            "QUIT",
+        ],
+    },
+    "ticket_auth_login_channel": {
+        "auth_login": [
+            "EHLO client.example",
+            "MAIL FROM:<early@example.com>",
+            "AUTH PLAIN",
+            "AUTH LOGIN",
+            B64_USER,
+            B64_WRONG9,
+            "AUTH LOGIN",
+            "not base64 at all!",
+            "AUTH LOGIN",
+            B64_USER,
+            B64_SECRET,
+            "AUTH LOGIN",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+    },
+    # Two 5xx replies and the channel pushes 421 and hangs up; one is let through.
+    "invalid_command_limit_channel": {
+        "one_error": [
+            "HELO client.example",
+            "XYZZY",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+        "two_errors": ["HELO client.example", "XYZZY", "FOO"],
+    },
+    # Past 400 bytes on one connection the channel answers 421 and closes.
+    "collect_limit_channel": {
+        "flood": ["EHLO client.example", LONG_MAIL9, LONG_RCPT9],
+    },
+}
 # Class d programs of the ninth set: strict xfails, as SILENT above.
 SILENT9: Dict[str, str] = {}
 
