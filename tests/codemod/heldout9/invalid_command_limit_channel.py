@@ -11,7 +11,7 @@ import smtpd
 
 from _record import record
 
-MAX_ERRORS = 2
+MAX_ERRORS = 4
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

@@ -4,7 +4,7 @@
 # self._handler(sender=mailfrom, recipients=rcpttos, body=data); a module-level
 # smtp_handler that parses the body with BytesParser().parsebytes, logs "Received message
 # from '<From header or sender>' (<n> bytes)" and stores it through db.add_message()
-# (an sqlite file next to the program); start() builds the server with smtp_handler and
+# (an in-memory sqlite database here); start() builds the server with smtp_handler and
 # the caller loops with asyncore.loop(timeout=0.5) in try/finally that disconnects the
 # database. (logbook is replaced by logging at INFO to stderr.)
 import asyncore
@@ -66,7 +66,7 @@ def start(host, port):
 
 
 if __name__ == "__main__":
-    db.connect("maildump.sqlite")
+    db.connect(":memory:")
     server = start("127.0.0.1", 0)
     print(server.socket.getsockname()[1], flush=True)
     try:

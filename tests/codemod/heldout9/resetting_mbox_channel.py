@@ -38,7 +38,7 @@ class ResettingChannel(smtpd.SMTPChannel):
         """Silence the bloody asynchat/asyncore broken pipe errors!"""
         try:
             return smtpd.SMTPChannel.send(self, data)
-        except socket.error:
+        except socket.error:  # noqa: UP024 - as written in the original
             return 0
 
 

@@ -43,14 +43,14 @@ class SMTP2file(smtpd.SMTPServer):
     def process_message(self, peer, mailfrom, rcpttos, data):
         record(peer, mailfrom, rcpttos, data)
         mail = email.message_from_string(data)
-        print("Received: {}".format(next(_numbers)))
-        print("From:     {}".format(mailfrom))
-        print("To:       {}".format(", ".join(rcpttos)))
-        print("Subject:  {}".format(header2str(mail["Subject"])))
+        print("Received: {}".format(next(_numbers)))  # noqa: UP032
+        print("From:     {}".format(mailfrom))  # noqa: UP032
+        print("To:       {}".format(", ".join(rcpttos)))  # noqa: UP032
+        print("Subject:  {}".format(header2str(mail["Subject"])))  # noqa: UP032
         print("*****************")
         if not os.path.isdir(MSGS_DIR):
             os.makedirs(MSGS_DIR)
-        filename = "email_{}.txt".format(len(os.listdir(MSGS_DIR)) + 1)
+        filename = "email_{}.txt".format(len(os.listdir(MSGS_DIR)) + 1)  # noqa: UP032
         with open(os.path.join(MSGS_DIR, filename), "w") as f:
             f.write(data)
         attachments2file(mail, "attachments")
