@@ -112,8 +112,8 @@ STRICT_ASCII = (
 NO_OPTION_KWARGS = (
     "process_message does not take mail_options and rcpt_options, which smtpd"
     " (decode_data=False) passed: it raised TypeError on every message and smtpd dropped the"
-    " connection; converted code runs it and answers 250: check that this program should now"
-    " take its mail"
+    " connection; converted code runs it and answers what it returns (250 for None): check"
+    " that this program should now take its mail"
 )
 NOT_IMPLEMENTED = (
     "smtpd.SMTPServer itself: its process_message raised NotImplementedError on every"
