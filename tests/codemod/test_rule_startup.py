@@ -177,6 +177,44 @@ def test_noop_server_used_in_expression():
     assert any("is not a statement of its own" in r for r in reports)
 
 
+def test_a_server_made_only_to_read_its_socket_is_made_above_that_line():
+    """``print(Sink(...).socket.getsockname()[1])``: smtpd bound it there, unkept, and the
+    loop served it; the handler and its controller are made just above, the line reads the
+    controller's socket."""
+    after = tail("""
+    def main():
+        port = Sink(("127.0.0.1", 0), None).socket.getsockname()[1]
+        print(port, flush=True)
+        asyncore.loop()
+    """)
+    assert after.endswith("""
+def main():
+    server = Sink()
+    server_controller = BoundController(server, ("127.0.0.1", 0), enable_SMTPUTF8=False)
+    port = server_controller.socket.getsockname()[1]
+    print(port, flush=True)
+    server_controller.start()
+    # serves until interrupted, running process_message here as smtpd's loop did
+    PROCESS_MESSAGE_EXECUTOR.serve()
+""")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # the name the codemod would give the server is taken
+        'print(Sink(("127.0.0.1", 0), None).socket.getsockname()[1])\nserver = None',
+        # not always made: smtpd made it only when the condition held
+        'print(Sink(("127.0.0.1", 0), None).socket if True else None)',
+        # made in a lambda: when it runs is not this line's business
+        'show = lambda: Sink(("127.0.0.1", 0), None).socket',
+    ],
+)
+def test_a_server_made_inside_an_expression_is_reported_otherwise(line):
+    reports = check_noop(CLASS + textwrap.indent(line + "\nasyncore.loop()\n", "    "))
+    assert any("is not a statement of its own" in r for r in reports)
+
+
 def test_server_returned_by_a_function_and_closed_elsewhere_gets_a_close():
     """A fixture function hands the server out, and another function closes it (_close)."""
     outcome = run(

@@ -272,6 +272,9 @@ class Instance:
     # ``self.<attr> = Server(...)`` another thread waits for: made under this local name and
     # published once its socket is set, as smtpd's was bound when assigned (rule startup)
     staged: Optional[str] = None
+    # made inside an expression that reads its socket (``print(Server(...).socket...)``): it
+    # is made as ``server`` above that statement, which stays and reads the controller's
+    inline: bool = False
 
     @property
     def not_implemented(self) -> bool:

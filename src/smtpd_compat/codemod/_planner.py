@@ -511,6 +511,28 @@ class Planner(cst.CSTVisitor):
             )
         return True
 
+    def read_for_its_socket(
+        self, call: cst.Call
+    ) -> Tuple[Optional[cst.Attribute], Optional[cst.SimpleStatementLine]]:
+        """``Server(...).socket`` inside a one-statement line that always runs it (no
+        lambda, condition or comprehension between): the server can be made as ``server``
+        just above that line, where no other ``server`` is, and its socket read there."""
+        parent = self.get_metadata(ParentNodeProvider, call)
+        if not (isinstance(parent, cst.Attribute) and parent.attr.value == "socket"):
+            return None, None
+        node: cst.CSTNode = parent
+        while not isinstance(node, cst.SimpleStatementLine):
+            node = self.get_metadata(ParentNodeProvider, node)
+            if not isinstance(node, ALWAYS_EVALUATED):
+                return None, None
+        if len(node.body) != 1 or self.module_names("server"):
+            return None, None
+        return parent, node
+
+    def module_names(self, name: str) -> bool:
+        """True when any code of the module uses or binds ``name``."""
+        return bool(libcst.matchers.findall(self.module, libcst.matchers.Name(name)))
+
     def made_inside(self, call: cst.Call) -> Optional[ServerClass]:
         """The server class whose method creates an instance of its own class with ``call``."""
         node: cst.CSTNode = call
@@ -526,6 +548,9 @@ class Planner(cst.CSTVisitor):
     ) -> None:
         statement = self.statement_of(call, (cst.Assign, cst.Expr, cst.Return))
         what = server.name if server else dotted_name(call.func) or "the server"
+        socket_read = None
+        if statement is None:  # ``print(Server(...).socket.getsockname()[1])``
+            socket_read, statement = self.read_for_its_socket(call)
         if statement is None:
             self.block(call, f"{what}(...) is not a statement of its own", SECTION_STARTUP)
             return
@@ -534,7 +559,7 @@ class Planner(cst.CSTVisitor):
         if isinstance(small, cst.Return) and binds(self.scope_of(call), "server"):
             self.block(call, f"{what}(...) is returned where 'server' is taken", SECTION_STARTUP)
             return
-        if isinstance(small, cst.Assign):
+        if isinstance(small, cst.Assign) and socket_read is None:
             if len(small.targets) != 1 or dotted_name(small.targets[0].target) is None:
                 self.block(
                     call, f"{what}(...) is assigned to an unsupported target", SECTION_STARTUP
@@ -572,6 +597,9 @@ class Planner(cst.CSTVisitor):
         owner = self.owner_of(statement)
         instance = Instance(statement, call, server, target, args, owner, handler_class=made)
         instance.returned = isinstance(small, cst.Return)
+        if socket_read is not None:  # made as ``server`` on the lines above, read from there
+            instance.inline = True
+            self.plan.sockets[socket_read] = instance
         instance.socket_map = args.get("map") or instance_map(call, server)
         instance.indent = self.indent_of(statement)
         instance.bound = not fixed_port(args.get("localaddr"))
@@ -988,6 +1016,26 @@ def parameter_names(function: cst.FunctionDef, stars: bool = True) -> List[str]:
     if stars:
         every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
     return [p.name.value for p in every]
+
+
+# Nodes between an expression and its statement that always evaluate it, in order.
+ALWAYS_EVALUATED = (
+    cst.Attribute,
+    cst.Subscript,
+    cst.SubscriptElement,
+    cst.Index,
+    cst.Call,
+    cst.Arg,
+    cst.BinaryOperation,
+    cst.FormattedString,
+    cst.FormattedStringExpression,
+    cst.Tuple,
+    cst.List,
+    cst.Element,
+    cst.Expr,
+    cst.Assign,
+    cst.SimpleStatementLine,
+)
 
 
 def binds(function: cst.CSTNode, name: str) -> bool:

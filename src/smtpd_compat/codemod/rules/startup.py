@@ -590,7 +590,9 @@ def controller_call(plan: Plan, instance: Instance) -> str:
     return assign_call(instance.controller_name, "Controller", args, instance.indent)
 
 
-def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
+def replace_instance(
+    plan: Plan, instance: Instance, updated: cst.SimpleStatementLine
+) -> List[cst.BaseStatement]:
     plan.imports.add(("aiosmtpd.controller", "Controller"))
     if instance.bound:
         plan.imports.update(BOUND_CONTROLLER_IMPORTS)
@@ -622,6 +624,8 @@ def replace_instance(plan: Plan, instance: Instance) -> List[cst.BaseStatement]:
         )
     if instance.returned:
         made.append(statement(f"return {instance.handler_name}\n"))
+    if instance.inline:  # the statement it was made in, now reading the controller's socket
+        made.append(updated.with_changes(leading_lines=[]))
     return keep_leading_lines(instance.statement, made)
 
 
@@ -681,7 +685,8 @@ def replace_statement(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
         return updated
     instance = next((i for i in plan.instances if i.statement is original), None)
     if instance is not None:
-        return cst.FlattenSentinel(replace_instance(plan, instance))
+        assert isinstance(updated, cst.SimpleStatementLine)
+        return cst.FlattenSentinel(replace_instance(plan, instance, updated))
     if original in plan.loops:
         return cst.FlattenSentinel(keep_leading_lines(original, replace_loop(plan, original)))
     if any(original is s for s in plan.dropped):
