@@ -72,3 +72,53 @@ def test_other_debugstream_settings_stay_and_are_reported(setting):
 def test_noop_banner_rule_skipped():
     source = HEAD + '    smtpd.__version__ = "ESMTP ready"\n' + SINK
     check_noop(source, "handler", "init", "startup", "imports")
+
+
+PRINTING_SINK = """
+
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            # smtpd's own words
+            {line}
+            record(peer)
+
+        def note(self, addr):
+            {line}
+
+
+    server = Sink(("127.0.0.1", 2525), None)
+    asyncore.loop()
+"""
+
+
+@pytest.mark.parametrize(
+    ("head", "line"),
+    [
+        ("", 'print("Peer: %s" % repr(peer), file=smtpd.DEBUGSTREAM)'),
+        ("    from smtpd import DEBUGSTREAM\n", 'print("Peer:", peer, file=DEBUGSTREAM)'),
+        ("", 'smtpd.DEBUGSTREAM.write(f"Peer: {peer[0]}\\n")'),
+    ],
+)
+def test_prints_to_the_unset_debugstream_go(head, line):
+    """smtpd's DEBUGSTREAM was a Devnull: what a program printed there was never seen."""
+    outcome = run(HEAD + head + PRINTING_SINK.format(line=line))
+    assert [r for r in outcome.reports if not r.note] == []
+    source = outcome.source
+    assert "DEBUGSTREAM" not in source and "import smtpd" not in source
+    assert "# smtpd's own words\n" in source and "def note(self, addr):\n        pass\n" in source
+
+
+@pytest.mark.parametrize(
+    ("setting", "line"),
+    [
+        # the program reads its diagnostics: the print is seen
+        ("smtpd.DEBUGSTREAM = sys.stderr", 'print("Peer:", peer, file=smtpd.DEBUGSTREAM)'),
+        # the print does more than read: its arguments run code of the program
+        ("", 'print("Peer:", describe(peer), file=smtpd.DEBUGSTREAM)'),
+    ],
+)
+def test_other_prints_to_debugstream_stay_and_are_reported(setting, line):
+    outcome = run(HEAD + f"    {setting}\n" + PRINTING_SINK.format(line=line))
+    assert line in outcome.source
+    reports = [r.format("t.py") for r in outcome.reports]
+    assert any("smtpd.DEBUGSTREAM is still used here" in r for r in reports)

@@ -17,7 +17,7 @@ from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Rule, RuleRunner
 from smtpd_compat.codemod._shadowing import shadowed_names
 from smtpd_compat.codemod._versions import dead_branches
-from smtpd_compat.codemod.rules import RULES, channel, imports
+from smtpd_compat.codemod.rules import RULES, channel, debugstream, imports
 
 MENTIONS = ("smtpd", "asyncore", "asynchat")
 
@@ -77,10 +77,16 @@ def rewrite(wrapper: MetadataWrapper, rules: Sequence[Rule]) -> Outcome:
     wrapper.module.visit(names)
     names.shadowed = shadowed_names(wrapper, names.table)
     enabled = {rule.name for rule in rules}
+    discarded_prints: Set[str] = set()
+    if debugstream.RULE in rules:
+        names.discarded, discarded_prints = debugstream.discarded_prints(wrapper.module, names)
     plan = make_plan(wrapper, names, RULES, enabled)
     module = wrapper.module
     if plan.convert:
         module = module.visit(RuleRunner(plan, [r for r in rules if r is not imports.RULE]))
+        module = debugstream.without_discarded_prints(module, discarded_prints)
+    else:  # the prints stay, and their DEBUGSTREAM is a use like any other
+        names.discarded = set()
     if imports.RULE in rules:
         module = imports.finish(plan, module, imports.used_names(wrapper.module))
     reports = list(plan.reports) + leftovers(wrapper, plan, channel.RULE in rules)

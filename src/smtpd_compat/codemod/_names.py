@@ -43,6 +43,8 @@ class LegacyNames(cst.CSTVisitor):
         # Name nodes spelled as a legacy name that stand for something the program
         # defined (a fixture ``def smtpd()``, a parameter): set by ``_shadowing``.
         self.shadowed: Set[int] = set()
+        # DEBUGSTREAM named by a print that converted code drops (rule debugstream)
+        self.discarded: Set[int] = set()
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -81,7 +83,8 @@ class LegacyNames(cst.CSTVisitor):
     def legacy_name(self, node: cst.BaseExpression) -> Optional[str]:
         """The canonical legacy name an expression stands for, if any."""
         dotted = dotted_name(node)
-        if dotted is None or id(head_name(node)) in self.shadowed:
+        first = id(head_name(node))
+        if dotted is None or first in self.shadowed or first in self.discarded:
             return None
         head, _, rest = dotted.partition(".")
         if head not in self.table:

@@ -13,9 +13,12 @@ aiosmtpd logs to the ``mail.log`` logger instead.
 
 from __future__ import annotations
 
+from typing import List, Optional, Sequence, Set, Tuple
+
 import libcst as cst
 
-from smtpd_compat.codemod._build import code_of
+from smtpd_compat.codemod._build import code_of, leading_lines, statement, with_leading_lines
+from smtpd_compat.codemod._names import LegacyNames, dotted_name, head_name
 from smtpd_compat.codemod._plan import SECTION_DEBUGSTREAM, Plan
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
@@ -43,3 +46,148 @@ def drop_silencing(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> R
     if plan.convert and any(original is s for s in plan.silenced_debugstream):
         return cst.RemovalSentinel.REMOVE
     return updated
+
+
+# -- prints to smtpd's DEBUGSTREAM: smtpd's Devnull discarded them -----------------------
+# Calls a discarded print's arguments may make: they only read, so dropping them changes
+# nothing the program sees.
+READING_CALLS = frozenset({"repr", "str", "len", "type", "time.ctime", "time.time"})
+
+
+def discarded_prints(module: cst.Module, names: LegacyNames) -> Tuple[Set[int], Set[str]]:
+    """``print(..., file=DEBUGSTREAM)`` and ``DEBUGSTREAM.write(...)`` lines of a module
+    that never sets DEBUGSTREAM: they wrote to smtpd's Devnull, so converted code drops
+    them (copies of smtpd's own code have many). Returns the nodes that name DEBUGSTREAM
+    there, which are then no legacy use, and the code of each line, which
+    ``without_discarded_prints`` drops wherever the rules moved it."""
+    finder = DebugPrints(names)
+    module.visit(finder)
+    if finder.sets_debugstream:
+        return set(), set()
+    return finder.heads, finder.codes
+
+
+class DebugPrints(cst.CSTVisitor):
+    def __init__(self, names: LegacyNames) -> None:
+        super().__init__()
+        self.names = names
+        self.sets_debugstream = False
+        self.heads: Set[int] = set()
+        self.codes: Set[str] = set()
+
+    def is_debugstream(self, node: cst.BaseExpression) -> bool:
+        return self.names.legacy_name(node) == DEBUGSTREAM
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.sets_debugstream |= self.is_debugstream(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.sets_debugstream |= self.is_debugstream(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.sets_debugstream |= self.is_debugstream(node.target)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.sets_debugstream |= any(self.names.legacy_name(n.name) for n in node.names)
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        small = node.body[0] if len(node.body) == 1 else None
+        if not isinstance(small, cst.Expr) or not isinstance(small.value, cst.Call):
+            return
+        stream = self.stream_written(small.value)
+        if stream is not None:
+            self.heads.add(id(head_name(stream)))
+            self.codes.add(code_of(small))
+
+    def stream_written(self, call: cst.Call) -> Optional[cst.BaseExpression]:
+        """DEBUGSTREAM where ``call`` only writes plain values to it, else None."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "write":
+            stream: Optional[cst.BaseExpression] = func.value
+            values = list(call.args)
+        elif isinstance(func, cst.Name) and func.value == "print":
+            files = [a for a in call.args if a.keyword and a.keyword.value == "file"]
+            stream = files[0].value if len(files) == 1 else None
+            values = [a for a in call.args if a not in files]
+        else:
+            return None
+        if stream is None or not self.is_debugstream(stream):
+            return None
+        if any(a.star or not is_plain(a.value) for a in values):
+            return None
+        return stream
+
+
+def is_plain(node: cst.BaseExpression) -> bool:
+    """An expression that only reads: names, literals, formatting and READING_CALLS."""
+    if isinstance(node, (cst.Name, cst.BaseNumber, cst.SimpleString)):
+        return True
+    if isinstance(node, cst.Attribute):
+        return is_plain(node.value)
+    if isinstance(node, cst.ConcatenatedString):
+        return is_plain(node.left) and is_plain(node.right)
+    if isinstance(node, cst.FormattedString):
+        return all(
+            not isinstance(p, cst.FormattedStringExpression) or is_plain(p.expression)
+            for p in node.parts
+        )
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return all(is_plain(e.value) for e in node.elements)
+    if isinstance(node, cst.BinaryOperation):
+        return is_plain(node.left) and is_plain(node.right)
+    if isinstance(node, cst.Subscript):
+        indexes = [e.slice for e in node.slice]
+        plain = all(isinstance(i, cst.Index) and is_plain(i.value) for i in indexes)
+        return plain and is_plain(node.value)
+    if isinstance(node, cst.Call):
+        arguments = all(not a.star and is_plain(a.value) for a in node.args)
+        return dotted_name(node.func) in READING_CALLS and arguments
+    return False
+
+
+def without_discarded_prints(module: cst.Module, codes: Set[str]) -> cst.Module:
+    """The module without the discarded prints, wherever the rules put them; a comment
+    above one moves to the next statement, and a block left empty gets ``pass``."""
+    if not codes:
+        return module
+    made = module.visit(DropLines(codes))
+    assert isinstance(made, cst.Module)
+    return made
+
+
+class DropLines(cst.CSTTransformer):
+    def __init__(self, codes: Set[str]) -> None:
+        super().__init__()
+        self.codes = codes
+
+    def dropped(self, stmt: cst.BaseStatement) -> bool:
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+            return False
+        return code_of(stmt.body[0]) in self.codes
+
+    def kept(self, body: Sequence[cst.BaseStatement]) -> List[cst.BaseStatement]:
+        result: List[cst.BaseStatement] = []
+        comments: List[cst.EmptyLine] = []
+        for stmt in body:
+            if self.dropped(stmt):
+                comments += [line for line in leading_lines(stmt) if line.comment]
+                continue
+            if comments:
+                stmt = with_leading_lines(stmt, [*comments, *leading_lines(stmt)])
+                comments = []
+            result.append(stmt)
+        if comments or not result:
+            result.append(with_leading_lines(statement("pass\n"), comments))
+        return result
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if not any(self.dropped(s) for s in updated_node.body):
+            return updated_node
+        return updated_node.with_changes(body=self.kept(updated_node.body))
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        if not any(self.dropped(s) for s in updated_node.body):
+            return updated_node
+        return updated_node.with_changes(body=self.kept(updated_node.body))
