@@ -88,7 +88,7 @@ class DebugPrints(cst.CSTVisitor):
         self.sets_debugstream |= self.is_debugstream(node.target)
 
     def visit_Global(self, node: cst.Global) -> None:
-        self.sets_debugstream |= any(self.names.legacy_name(n.name) for n in node.names)
+        self.sets_debugstream |= any(self.is_debugstream(n.name) for n in node.names)
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         small = node.body[0] if len(node.body) == 1 else None
