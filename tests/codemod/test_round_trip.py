@@ -21,8 +21,11 @@ import selectors
 import shutil
 import signal
 import smtplib
+import socket
 import subprocess
 import sys
+import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
@@ -712,8 +715,13 @@ def test_partly_converted_program_says_what_is_left(name, tmp_path, capsys):
     assert "aiosmtpd.controller import Controller" in path.read_text()
 
 
+# Converted programs compared by a test of their own: a fixed port listens only after the
+# program printed it (test_a_fixed_port_server_takes_long_lines_as_smtpd_did).
+WITH_A_TEST_OF_THEIR_OWN = ["fixed_port_sink"]
+
+
 def test_every_program_is_counted_once():
-    listed = CONVERTED + PARTLY_CONVERTED + NOT_CONVERTED
+    listed = CONVERTED + PARTLY_CONVERTED + NOT_CONVERTED + WITH_A_TEST_OF_THEIR_OWN
     on_disk = sorted(p.stem for p in PROGRAMS.glob("[!_]*.py"))
     assert sorted(listed) == on_disk
 
@@ -768,8 +776,6 @@ NOTED: Dict[str, Tuple[List[str], Tuple[int, str], Tuple[int, str]]] = {
         (500, 'Error: command "STARTTLS" not recognized'),
         (454, "TLS not available"),
     ),
-
-
     "line_over_limit": (
         ["EHLO a.example", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "DATA_HUGE"],
         (552, "Error: Too much mail data"),
@@ -850,3 +856,49 @@ def test_the_noted_differences_are_the_real_ones(legacy_python, native_python, t
         "after a 552 the session takes commands again",
     ):
         assert words in notes
+
+
+def free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return int(probe.getsockname()[1])
+
+
+def wait_until_listening(port: int) -> None:
+    """A fixed-port Controller listens once start() returns, after the program printed its
+    port: connect until it answers (each refusal is immediate), within TIMEOUT."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT).close()
+            return
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise
+            threading.Event().wait(0.02)
+
+
+def test_a_fixed_port_server_takes_long_lines_as_smtpd_did(
+    legacy_python, native_python, tmp_path, capsys
+):
+    """A fixed port converts to a plain LongLinesController, which takes a message line over
+    1000 bytes, as smtpd did (aiosmtpd alone answers '500 Line too long')."""
+    port = free_port()
+    dialogue = ["EHLO a.example", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>"]
+    got = {}
+    for python, which in ((legacy_python, "legacy"), (native_python, "converted")):
+        path = copy_program("fixed_port_sink", tmp_path / which)
+        path.write_text(path.read_text().replace("8025", str(port)))
+        if which == "converted":
+            assert main([str(path)]) == 1
+            assert "0 need manual work" in capsys.readouterr().err
+            assert "server_controller = LongLinesController(" in path.read_text()
+        running = Program(python, path)
+        try:
+            wait_until_listening(running.port)
+            reply = last_reply(running.port, [*dialogue, "DATA_LONG"])
+        finally:
+            _, records = running.stop(by_stdin=False)
+        got[which] = (reply, [r["data"] for r in records])
+    assert got["legacy"] == got["converted"]
+    assert got["legacy"][0] == (250, "OK")
+    assert got["legacy"][1] == [BODIES["DATA_LONG"].replace("\r\n", "\n")]

@@ -131,11 +131,11 @@ def test_plain_channel_becomes_an_authenticator():
     source = converted(EHLO, AUTH, TERMINATOR, CHECK)
     assert authenticator(source) == PLAIN_AUTHENTICATOR
     assert controller(source) == (
-        'server_controller = Controller(server, hostname="127.0.0.1", port=2525, '
+        'server_controller = LongLinesController(server, hostname="127.0.0.1", port=2525, '
         "enable_SMTPUTF8=False, authenticator=channel_authenticator, auth_require_tls=False, "
         'auth_exclude_mechanism=["LOGIN"])'
     )
-    assert "from aiosmtpd.smtp import AuthResult\n" in source
+    assert "from aiosmtpd.smtp import SMTP, AuthResult\n" in source
     assert "class Server:\n    async def handle_DATA" in source
 
 

@@ -23,7 +23,7 @@ def test_version_becomes_ident():
     assert [r for r in outcome.reports if not r.note] == []
     assert "__version__" not in outcome.source and "import smtpd" not in outcome.source
     assert (
-        'server_controller = Controller(server, hostname="127.0.0.1", port=2525, '
+        'server_controller = LongLinesController(server, hostname="127.0.0.1", port=2525, '
         'enable_SMTPUTF8=False, ident="ESMTP ready")'
     ) in unwrapped(outcome.source)
 

@@ -5,7 +5,7 @@ Subclasses calling their base's methods inherit them from a class written into t
 
 from __future__ import annotations
 
-from before_after import check_noop, run  # noqa: E402
+from before_after import check_noop, run, unwrapped  # noqa: E402
 
 OPTIONS = "enable_SMTPUTF8=False"  # the handler decodes: aiosmtpd's decode_data is strict ASCII
 
@@ -20,10 +20,10 @@ def test_debugging_server_keeps_legacy_output():
     """)
     assert [r for r in outcome.reports if not r.note] == []
     assert "class LegacyDebuggingHandler:" in outcome.source
-    assert outcome.source.endswith(
+    assert unwrapped(outcome.source).endswith(
         """
 server = LegacyDebuggingHandler(decode_data=True)
-server_controller = Controller(server, hostname="localhost", port=1025, """
+server_controller = LongLinesController(server, hostname="localhost", port=1025, """
         + OPTIONS
         + """)
 server_controller.start()
@@ -137,9 +137,9 @@ def test_empty_debugging_subclass_becomes_a_subclass_of_the_handler():
     assert 'class Loud(LegacyDebuggingHandler):\n    """Prints what it gets."""\n' in outcome.source
     assert "    server = Loud(decode_data=True)\n" in outcome.source
     assert (
-        '    server_controller = Controller(server, hostname="localhost", port=1025, '
-        + OPTIONS
-        + ")\n"
+        "    server_controller = LongLinesController(\n"
+        f'        server, hostname="localhost", port=1025, {OPTIONS}\n'
+        "    )\n"
     ) in outcome.source
 
 

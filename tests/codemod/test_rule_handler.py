@@ -9,7 +9,7 @@ from before_after import check_noop, check_transformed, run, unwrapped  # noqa: 
 
 from smtpd_compat.codemod._plan import SHARED_EXECUTOR
 from smtpd_compat.codemod.rules.handler import EXECUTOR_CLASS_CODE, EXECUTOR_CODE
-from smtpd_compat.codemod.rules.startup import QUIET_MAIL_LOG
+from smtpd_compat.codemod.rules.startup import LONG_LINES_CONTROLLER, QUIET_MAIL_LOG
 
 HANDLE_DATA = """\
     async def handle_DATA(self, server, session, envelope):
@@ -46,7 +46,10 @@ import threading
 import traceback
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
+
+{long_lines}
 
 {quiet}
 
@@ -54,12 +57,15 @@ from aiosmtpd.controller import Controller
 """
 # The helpers the rules insert (their text is theirs; where they go is what is checked).
 HEADER = HEADER_TEMPLATE.format(
+    long_lines=LONG_LINES_CONTROLLER,
     quiet=QUIET_MAIL_LOG,
     executor=EXECUTOR_CLASS_CODE + "\n\n" + EXECUTOR_CODE.format(executor=SHARED_EXECUTOR),
 )
 START = """
 server = Sink()
-server_controller = Controller(server, hostname="localhost", port=1025, {options}{extra})
+server_controller = LongLinesController(
+    server, hostname="localhost", port=1025, {options}{extra}
+)
 server_controller.start()
 # serves until interrupted, running process_message here as smtpd's loop did
 PROCESS_MESSAGE_EXECUTOR.serve()

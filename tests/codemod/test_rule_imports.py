@@ -89,7 +89,8 @@ def test_new_imports_join_the_stdlib_group_in_order_and_aiosmtpd_follows():
     assert head == (
         "import asyncio\nimport concurrent.futures\nimport functools\nimport logging\n"
         "import queue\nimport sys\nimport threading\nimport traceback\nfrom os import path\n\n"
-        "from aiosmtpd.controller import Controller\n\nimport requests"
+        "from aiosmtpd.controller import Controller\nfrom aiosmtpd.smtp import SMTP\n\n"
+        "import requests"
     )
 
 

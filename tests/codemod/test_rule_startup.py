@@ -40,7 +40,9 @@ def test_keyboard_interrupt_and_close():
     """)
     assert after.endswith("""
 server = Sink()
-server_controller = Controller(server, hostname="127.0.0.1", port=2525, enable_SMTPUTF8=True)
+server_controller = LongLinesController(
+    server, hostname="127.0.0.1", port=2525, enable_SMTPUTF8=True
+)
 try:
     server_controller.start()
     # serves until interrupted, running process_message here as smtpd's loop did
@@ -2130,7 +2132,7 @@ def test_a_client_named_like_the_server_is_another_object(forward):
     outcome = run(RELAY.format(forward=forward))
     assert [r for r in outcome.reports if not r.note] == []
     assert "server.sendmail(mailfrom, rcpttos, data)" in outcome.source
-    assert "server_controller = Controller(server" in outcome.source
+    assert "server_controller = LongLinesController(\n    server," in outcome.source
 
 
 @pytest.mark.parametrize(

@@ -164,7 +164,7 @@ def test_polling_loop_starts_the_controller_and_polls_the_flag():
     assert outcome.endswith(
         """
 server = Sink()
-server_controller = Controller(
+server_controller = LongLinesController(
     server, hostname="127.0.0.1", port=2525, enable_SMTPUTF8=False
 )
 PROCESS_MESSAGE_EXECUTOR.start_polling()
@@ -172,9 +172,7 @@ server_controller.start()
 while running:
     PROCESS_MESSAGE_EXECUTOR.serve_once(0.5)  # runs process_message here
 server_controller.stop()
-""".replace("(\n    ", "(")
-        .replace("\n)", ")")
-        .replace(", enable", ", enable")
+"""
     )
 
 

@@ -91,11 +91,8 @@ AIOSMTPD_CHANGES = (
     " Controller for another limit)",
     "a message of exactly data_size_limit bytes or one less gets 552 (aiosmtpd counts the"
     " final line end: raise data_size_limit by 2 if clients send such sizes)",
-    "a message line over 1000 bytes gets '500 Line too long' from a plain Controller (a"
-    " fixed port; smtpd took it: give it a factory() that returns an SMTP subclass with"
-    " line_length_limit = data_size_limit + 1001, as BoundController's LongLinesSMTP, if"
-    " clients send such lines), and from a BoundController a message with one line over"
-    " data_size_limit + 1000 bytes gets '500 Line too long' (smtpd: 552; both refuse it);"
+    "a message with one line over data_size_limit + 1000 bytes gets '500 Line too long'"
+    " (smtpd: 552; both refuse it; shorter lines are taken, as smtpd took them);"
     " DATA ended by a lone '.' at once (an"
     " empty message) is taken (smtpd waited for more); after a 552 the session takes"
     " commands again (smtpd took them as a new message body)",

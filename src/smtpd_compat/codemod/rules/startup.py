@@ -3,9 +3,11 @@
 Guide section: "Rule startup: asyncore.loop becomes a Controller".
 
 ``server = Server(localaddr, remoteaddr, ...)`` becomes the handler plus a
-``server_controller``: aiosmtpd's ``Controller``, or, where the program needs
-the bound port (port 0, ``server.socket``) or the address is computed, a
-``BoundController`` that binds at once as smtpd did. ``asyncore.loop()``
+``server_controller``: a ``LongLinesController`` (aiosmtpd's ``Controller`` whose
+sessions take message lines of any length within ``data_size_limit``, as smtpd's
+did, through public API), or, where the program needs the bound port (port 0,
+``server.socket``) or the address is computed, a ``BoundController`` that binds at
+once as smtpd did. ``asyncore.loop()``
 becomes ``start()`` and a blocking wait; a ``Thread(target=asyncore.loop)``
 starts the controller instead; ``server.close()`` and ``asyncore.close_all()``
 become ``stop()``. ``enable_SMTPUTF8`` is always passed (the Controller would
@@ -395,7 +397,7 @@ def always(plan: Plan) -> bool:
     return True
 
 
-BOUND_CONTROLLER = '''\
+LONG_LINES_CONTROLLER = '''\
 class LongLinesSMTP(SMTP):
     """aiosmtpd's SMTP taking message lines of any length within data_size_limit, as
     smtpd did (aiosmtpd refuses a line over 1000 bytes with 500)."""
@@ -407,12 +409,18 @@ class LongLinesSMTP(SMTP):
         super().__init__(handler, **kwargs)
 
 
-class BoundController(Controller):
+class LongLinesController(Controller):
+    """A Controller whose sessions are LongLinesSMTPs."""
+
+    def factory(self):
+        return LongLinesSMTP(self.handler, **self.SMTP_kwargs)
+'''
+BOUND_CONTROLLER = '''\
+class BoundController(LongLinesController):
     """A Controller on a socket bound at once, as smtpd.SMTPServer did: port 0 works.
 
-    It serves that socket through Controller._create_server and _factory_invoker, and
-    its sessions are LongLinesSMTPs, whose line limit SMTP.__init__ reads: internals of
-    aiosmtpd 1.4. On another aiosmtpd it refuses to start.
+    It serves that socket through Controller._create_server and _factory_invoker:
+    internals of aiosmtpd 1.4. On another aiosmtpd it refuses to start.
     """
 
     def __init__(self, handler, localaddr, **kwargs):
@@ -427,9 +435,6 @@ class BoundController(Controller):
         self.closed = False
         self.stopped = threading.Event()  # set by stop(): smtpd's loop returned then
         super().__init__(handler, hostname=host, port=port, **kwargs)
-
-    def factory(self):
-        return LongLinesSMTP(self.handler, **self.SMTP_kwargs)
 
     def _create_server(self):
         return self.loop.create_server(
@@ -477,12 +482,9 @@ logging.getLogger("asyncio").addFilter(
     lambda record: not record.getMessage().startswith("Using selector")
 )
 """
-BOUND_CONTROLLER_IMPORTS = {
-    ("aiosmtpd", None),
-    ("aiosmtpd.smtp", "SMTP"),
-    ("socket", None),
-    ("threading", None),
-}
+#: Every converted server's Controller is a LongLinesController.
+CONTROLLER_IMPORTS = {("aiosmtpd.controller", "Controller"), ("aiosmtpd.smtp", "SMTP")}
+BOUND_CONTROLLER_IMPORTS = {("aiosmtpd", None), ("socket", None), ("threading", None)}
 OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
 ATTRIBUTE_FOR = {param: attr for attr, param in LEGACY_ATTRS.items()}
 
@@ -587,13 +589,13 @@ def controller_call(plan: Plan, instance: Instance) -> str:
     assert isinstance(address, cst.Tuple)
     host, port = (code_of(e.value) for e in address.elements)
     args = [handler, f"hostname={host}", f"port={port}", *options]
-    return assign_call(instance.controller_name, "Controller", args, instance.indent)
+    return assign_call(instance.controller_name, "LongLinesController", args, instance.indent)
 
 
 def replace_instance(
     plan: Plan, instance: Instance, updated: cst.SimpleStatementLine
 ) -> List[cst.BaseStatement]:
-    plan.imports.add(("aiosmtpd.controller", "Controller"))
+    plan.imports.update(CONTROLLER_IMPORTS)
     if instance.bound:
         plan.imports.update(BOUND_CONTROLLER_IMPORTS)
     handler = statement(handler_statement(plan, instance))
@@ -784,6 +786,7 @@ def add_bound_controller(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode
     if plan.threads:
         wait = SERVE_STOPPED if plan.makes_shared_executor else WAIT_STOPPED
         updated = insert_helpers(updated, SERVE_UNTIL_STOPPED.format(wait=wait))
-    if not plan.needs_bound_controller:
+    if not (plan.instances or plan.thread_servers):
         return updated
-    return insert_helpers(updated, BOUND_CONTROLLER)
+    bound = f"\n\n{BOUND_CONTROLLER}" if plan.needs_bound_controller else ""
+    return insert_helpers(updated, LONG_LINES_CONTROLLER + bound)

@@ -49,6 +49,7 @@ from smtpd_compat.codemod._threads import (
 from smtpd_compat.codemod.rules.startup import (
     ATTRIBUTE_FOR,
     BOUND_CONTROLLER_IMPORTS,
+    CONTROLLER_IMPORTS,
     controller_at,
     loop_executor,
     server_options,
@@ -245,7 +246,7 @@ FORWARDED_OPTIONS = ("data_size_limit", "enable_SMTPUTF8", "decode_data")
 
 def controller_statements(plan: Plan, server: ServerClass, me: str) -> List[cst.BaseStatement]:
     """Where smtpd.SMTPServer.__init__ bound: bind a controller and keep its socket."""
-    plan.imports.update({("aiosmtpd.controller", "Controller"), *BOUND_CONTROLLER_IMPORTS})
+    plan.imports.update({*CONTROLLER_IMPORTS, *BOUND_CONTROLLER_IMPORTS})
     stored: Dict[str, cst.BaseExpression] = {}
     if server.forwards:  # smtpd_server_attributes (rule init) stored what the instance passed
         stored = {p: expression(f"{me}.{ATTRIBUTE_FOR[p]}") for p in FORWARDED_OPTIONS}
