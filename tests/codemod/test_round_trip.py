@@ -649,6 +649,11 @@ def copy_program(name: str, where: Path) -> Path:
     return Path(shutil.copy(PROGRAMS / f"{name}.py", where))
 
 
+# Converted programs compared by a test of their own: a fixed port listens only after the
+# program printed it (test_a_fixed_port_server_takes_long_lines_as_smtpd_did).
+WITH_A_TEST_OF_THEIR_OWN = ["fixed_port_sink"]
+
+
 @pytest.mark.parametrize("name", CONVERTED)
 def test_converted_program_behaves_the_same(
     name, legacy_python, native_python, legacy_results, tmp_path, capsys
@@ -682,6 +687,21 @@ def test_converted_program_behaves_the_same(
     assert_lint_clean(converted_path)
 
 
+@pytest.mark.parametrize("name", CONVERTED + WITH_A_TEST_OF_THEIR_OWN)
+def test_program_converts_on_this_python(name, tmp_path, capsys):
+    """Every tox environment converts every program on its own Python and libcst (one,
+    py313, also runs them: the tests above); the result is whole, idempotent and clean."""
+    path = copy_program(name, tmp_path / "converted")
+    assert main([str(path)]) == 1
+    assert "0 need manual work" in capsys.readouterr().err
+    converted = path.read_text()
+    assert "import smtpd" not in converted and "asyncore" not in converted
+    compile(converted, str(path), "exec")
+    assert main([str(path)]) == 0
+    assert path.read_text() == converted
+    assert_lint_clean(path)
+
+
 def assert_lint_clean(path: Path) -> None:
     """Converted code passes ruff (pyflakes, pycodestyle, isort; lines up to 100)."""
     ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
@@ -713,11 +733,6 @@ def test_partly_converted_program_says_what_is_left(name, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "1 need manual work" in err and "is still used here" in err
     assert "aiosmtpd.controller import Controller" in path.read_text()
-
-
-# Converted programs compared by a test of their own: a fixed port listens only after the
-# program printed it (test_a_fixed_port_server_takes_long_lines_as_smtpd_did).
-WITH_A_TEST_OF_THEIR_OWN = ["fixed_port_sink"]
 
 
 def test_every_program_is_counted_once():
