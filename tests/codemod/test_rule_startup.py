@@ -2233,3 +2233,49 @@ def test_a_note_beside_a_legacy_use_does_not_hide_it():
     outcome = run(source)
     blockers = [r.message for r in outcome.reports if not r.note]
     assert any("asyncore.socket_map" in m and "still used here" in m for m in blockers)
+
+
+CLOSURE_LOOP = """
+def start_sink():
+    {before}server = Sink(("127.0.0.1", 0), None)
+
+    def run_server():
+        {inner}asyncore.loop()
+
+    {after}return server
+
+
+def main():
+    sink = start_sink()
+    print(sink.socket.getsockname()[1])
+
+
+main()
+"""
+STARTED = "thread = threading.Thread(target=run_server, daemon=True)\n    thread.start()\n    "
+
+
+def test_a_loop_in_a_function_nested_in_the_creating_one_serves_it():
+    """heldout8/mention_mail_test_script: ``def run_server(): asyncore.loop()`` inside the
+    function that makes the server, started as a thread after the creation."""
+    after = converted_flat(SINK + CLOSURE_LOOP.format(before="", after=STARTED, inner=""))
+    assert (
+        "    def run_server():\n        server_controller.start()\n"
+        "        # serves until interrupted, running process_message here as smtpd's loop did\n"
+        "        PROCESS_MESSAGE_EXECUTOR.serve()\n"
+    ) in after
+    assert "    server.socket = server_controller.socket" in after
+
+
+@pytest.mark.parametrize(
+    "before, after, inner",
+    [
+        (STARTED.replace("\n    thread.start()", ""), "thread.start()\n    ", ""),  # before
+        ("", "", ""),  # never named: nothing runs it
+        ("", STARTED, "server = None\n        "),  # the name is the nested function's own
+    ],
+)
+def test_noop_nested_loop_named_before_the_creation_or_never(before, after, inner):
+    source = CLOSURE_LOOP.format(before=before, after=after, inner=inner)
+    reports = check_noop(FLAT_IMPORTS + SINK + source)
+    assert any("does not follow the creation of a server" in r for r in reports), reports

@@ -200,9 +200,15 @@ class Tracker:
         if isinstance(holder.scope, cst.ClassDef):
             owner = self.planner.class_of(scope)
             return owner is holder.scope or self.only_base_of(owner, holder.scope)
+        head = holder.expr.split(".")[0]
         if isinstance(holder.scope, cst.Module):
-            head = holder.expr.split(".")[0]
             return not any(binds(f, head) for f in self.enclosing_functions(scope))
+        if isinstance(holder.scope, cst.FunctionDef):  # a closure of the holding function
+            for function in self.enclosing_functions(scope):
+                if function is holder.scope:
+                    return True
+                if binds(function, head):
+                    return False
         return False
 
     def only_base_of(self, base: Optional[cst.ClassDef], cls: cst.ClassDef) -> bool:
@@ -323,7 +329,28 @@ def created_before(planner: Planner, tracker: Tracker, holder: Holder, site: cst
         return encloses(planner, instance.owner, site) and planner.line(
             instance.statement
         ) < planner.line(site)
+    if isinstance(made_in, cst.FunctionDef) and encloses(planner, made_in, site):
+        return closure_named_after_creation(planner, instance, site)
     return isinstance(made_in, cst.Module) and not called_before(planner, instance, site)
+
+
+def closure_named_after_creation(planner: Planner, instance: Instance, site: cst.CSTNode) -> bool:
+    """A loop in a function nested in the creating one (``def run_server(): loop()``) runs
+    after the creation when the creating function names that function only after it: as
+    ``Thread(target=run_server)``, say, it then finds the server, and its controller."""
+    made_in = planner.scope_of(instance.statement)
+    nested: Optional[cst.CSTNode] = None
+    node = site
+    while node is not made_in:
+        if isinstance(node, cst.FunctionDef):
+            nested = node
+        node = planner.get_metadata(ParentNodeProvider, node)
+    if not isinstance(nested, cst.FunctionDef):
+        return False
+    m = cst.matchers
+    uses = [n for n in m.findall(made_in, m.Name(nested.name.value)) if n is not nested.name]
+    created = planner.line(instance.statement)
+    return bool(uses) and all(planner.line(n) > created for n in uses)
 
 
 def runs_during_creation(planner: Planner, instance: Instance, site: cst.CSTNode) -> bool:
