@@ -1,6 +1,6 @@
 # Shape: a cron-monitoring service's "smtpd" management command: Listener(SMTPServer)
 # (from smtpd import SMTPServer) whose __init__(localaddr, stdout) keeps the command's
-# stdout and calls super(Listener, self).__init__(localaddr, None, decode_data=False)  # noqa: UP008;
+# stdout and calls super(Listener, self).__init__(localaddr, None, decode_data=False);
 # process_message with explicit mail_options=None, rcpt_options=None closes the database
 # connections, takes the first recipient's local part as a check code (a UUID regex),
 # decodes the data ("[binary data]" on UnicodeError), looks the check up, compares the
