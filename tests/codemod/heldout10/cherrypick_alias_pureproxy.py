@@ -33,7 +33,7 @@ if not os.path.exists("config.ini"):
     with open("config.ini", "w") as f:
         f.write("[general]\nsmtp_pidFile = cherrypick_smtp.pid\n\n"
                 "[smtp]\nbannerHostname = example.com\nport = 0\n"
-                "smarthost = 127.0.0.1\nsmarthostPort = %d\n" % closed_port())
+                "smarthost = 127.0.0.1\n")
 
 redis = {
     "alias:bob": "robert@elsewhere.example",
@@ -51,7 +51,7 @@ with open(smtp_pid_fn, "w") as pidfile:
 host = config.get("smtp", "bannerHostname")
 port = config.getint("smtp", "port")
 smarthost = config.get("smtp", "smarthost")
-smarthostPort = config.getint("smtp", "smarthostPort")
+smarthostPort = config.getint("smtp", "smarthostPort", fallback=closed_port())
 
 # smtpd.DEBUGSTREAM = sys.stderr
 DEBUGSTREAM = sys.stderr
