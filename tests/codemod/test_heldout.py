@@ -178,8 +178,12 @@ generator fixtures, unittest setUp/tearDown by hand, optparse and argparse mains
 management-command class. It was written by someone who had not read the codemod, its rule
 tests, its round-trip programs or any converted output, and who never ran the codemod on
 it: only the legacy side was run (each program at least twice, with the same result) to
-check that each program starts, answers and stops reliably. Its first run: (to be filled by
-the lead).
+check that each program starts, answers and stops reliably. Its first run
+(2026-12-01 22:30, main at 47d2b32; no one had tuned on it): a 9, b 7, c 12, d 2. The two d:
+a 4-argument process_message that smtpd never ran (TypeError) deadlocks on its own Lock
+once converted code runs it, and a DebuggingServer in a multiprocessing child whose
+converted program hung once in three runs on 3.13; both are xfails naming that (SILENT10,
+INTERMITTENT), not yet fixed.
 """
 
 from __future__ import annotations
@@ -1217,7 +1221,20 @@ EXTRA_DIALOGUES10: Dict[str, Dict[str, List[str]]] = {
     },
 }
 # Class d programs of the tenth set: strict xfails, as SILENT above.
-SILENT10: Dict[str, str] = {}
+SILENT10: Dict[str, str] = {
+    "lock_property_fake_fixture": (
+        "process_message, which smtpd never ran (TypeError, noted), now runs and deadlocks on "
+        "its own Lock (the messages property takes it again); the test then hangs reading "
+        "messages: a crash the TypeError note does not name"
+    ),
+}
+#: Class d seen in some runs only (not strict): (set, program) -> what was seen.
+INTERMITTENT: Dict[Tuple[str, str], str] = {
+    ("heldout10", "pipe_process_debugging"): (
+        "converted program in a multiprocessing child hung once in three runs on 3.13 "
+        "(pytest-timeout); not yet reproduced outside the harness"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -1275,6 +1292,8 @@ def program_params() -> List[object]:
             marks = []
             if n in held.silent:
                 marks = [pytest.mark.xfail(strict=True, reason=held.silent[n])]
+            elif (held.name, n) in INTERMITTENT:
+                marks = [pytest.mark.xfail(strict=False, reason=INTERMITTENT[(held.name, n)])]
             ident = n if held.name == "heldout" else f"{held.name}/{n}"
             params.append(pytest.param(held.name, n, marks=marks, id=ident))
     return params
