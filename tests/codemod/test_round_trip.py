@@ -661,11 +661,7 @@ def test_converted_program_behaves_the_same(
     if name not in legacy_results:
         legacy_results[name] = run(legacy_python, copy_program(name, tmp_path / "legacy"))
     legacy = legacy_results[name]
-    converted_path = copy_program(name, tmp_path / "converted")
-    assert main([str(converted_path)]) == 1
-    assert "0 need manual work" in capsys.readouterr().err
-    converted_source = converted_path.read_text()
-    assert "import smtpd" not in converted_source and "asyncore" not in converted_source
+    converted_path = converted_copy(copy_program(name, tmp_path / "converted"), capsys)
     native = run(native_python, converted_path)
     assert same_replies(name, native, legacy), (native["replies"], legacy["replies"])
     assert native["auth_codes"] == legacy["auth_codes"]
@@ -691,15 +687,21 @@ def test_converted_program_behaves_the_same(
 def test_program_converts_on_this_python(name, tmp_path, capsys):
     """Every tox environment converts every program on its own Python and libcst (one,
     py313, also runs them: the tests above); the result is whole, idempotent and clean."""
-    path = copy_program(name, tmp_path / "converted")
-    assert main([str(path)]) == 1
-    assert "0 need manual work" in capsys.readouterr().err
+    path = converted_copy(copy_program(name, tmp_path / "converted"), capsys)
     converted = path.read_text()
-    assert "import smtpd" not in converted and "asyncore" not in converted
     compile(converted, str(path), "exec")
     assert main([str(path)]) == 0
     assert path.read_text() == converted
     assert_lint_clean(path)
+
+
+def converted_copy(path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """The program at ``path``, converted in place, whole: no manual work, no legacy import."""
+    assert main([str(path)]) == 1
+    assert "0 need manual work" in capsys.readouterr().err
+    converted = path.read_text()
+    assert "import smtpd" not in converted and "asyncore" not in converted
+    return path
 
 
 def assert_lint_clean(path: Path) -> None:
@@ -904,8 +906,7 @@ def test_a_fixed_port_server_takes_long_lines_as_smtpd_did(
         path = copy_program("fixed_port_sink", tmp_path / which)
         path.write_text(path.read_text().replace("8025", str(port)))
         if which == "converted":
-            assert main([str(path)]) == 1
-            assert "0 need manual work" in capsys.readouterr().err
+            converted_copy(path, capsys)
             assert "server_controller = LongLinesController(" in path.read_text()
         running = Program(python, path)
         try:

@@ -360,6 +360,11 @@ class Plan:
     convert: bool = False
 
     @property
+    def makes_controllers(self) -> bool:
+        """Servers become Controllers here: made in place, or bound by a Thread subclass."""
+        return bool(self.instances or self.thread_servers)
+
+    @property
     def needs_bound_controller(self) -> bool:
         return any(i.bound for i in self.instances) or bool(self.thread_servers)
 

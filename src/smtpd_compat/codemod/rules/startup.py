@@ -777,16 +777,18 @@ def replace_socket(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> R
 
 
 @RULE.on(cst.Module)
-def add_bound_controller(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+def add_controller_helpers(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """The module-level helpers converted Controllers use: the quiet mail.log, the loop
+    thread's target, LongLinesController and, where a socket is bound at once, BoundController."""
     if not plan.convert or not isinstance(updated, cst.Module):
         return updated
-    if plan.instances or plan.thread_servers:
+    if plan.makes_controllers:
         plan.imports.add(("logging", None))
         updated = insert_helpers(updated, QUIET_MAIL_LOG)
     if plan.threads:
         wait = SERVE_STOPPED if plan.makes_shared_executor else WAIT_STOPPED
         updated = insert_helpers(updated, SERVE_UNTIL_STOPPED.format(wait=wait))
-    if not (plan.instances or plan.thread_servers):
+    if not plan.makes_controllers:
         return updated
     bound = f"\n\n{BOUND_CONTROLLER}" if plan.needs_bound_controller else ""
     return insert_helpers(updated, LONG_LINES_CONTROLLER + bound)
