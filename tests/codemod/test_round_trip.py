@@ -521,6 +521,7 @@ class Program:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # a group of its own: kill() ends the children it started
         )
         self.pending = b""  # read from the pipe past the lines returned so far
         self.port = int(self.readline())
@@ -536,14 +537,25 @@ class Program:
             with selectors.DefaultSelector() as selector:
                 selector.register(fd, selectors.EVENT_READ)
                 if not selector.select(TIMEOUT):
-                    self.proc.kill()
-                    pytest.fail(f"no output within {TIMEOUT}s: {self.proc.communicate()}")
+                    pytest.fail(f"no output within {TIMEOUT}s: {self.kill()}")
             chunk = os.read(fd, 65536)
             if not chunk:
-                pytest.fail(f"program exited: {self.proc.communicate()}")
+                pytest.fail(f"program exited: {self.kill()}")
             self.pending += chunk
         line, _, self.pending = self.pending.partition(b"\n")
         return line.decode() + "\n"
+
+    def kill(self) -> Tuple[str, str]:
+        """End the program and every process it started; what it wrote.
+
+        A child left running (a multiprocessing.Process) holds the program's pipes, and
+        communicate() would wait for it for good.
+        """
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:  # the whole group has ended already
+            pass
+        return self.proc.communicate(timeout=TIMEOUT)
 
     def stop(self, by_stdin: bool) -> Tuple[str, List[dict]]:
         """Stop by closing stdin (the thread fixture) or by Ctrl+C; stdout and records."""

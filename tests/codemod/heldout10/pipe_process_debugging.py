@@ -1,7 +1,9 @@
 # Shape: a test helper process: DummySMTP(smtpd.DebuggingServer) whose __init__(port,
 # pipe) calls smtpd.SMTPServer.__init__ by name on ('', port) (skipping
-# DebuggingServer's), sends "UP" (here with the real port) through a multiprocessing
-# pipe and prints "DummySMTP listening on port <port>."; process_message(*args, **kwargs)
+# DebuggingServer's), prints "DummySMTP listening on port <port>." and sends "UP" (here
+# with the real port) through a multiprocessing pipe (printed first here: after the send,
+# the child's line and the parent's port line could interleave on the shared stdout, and
+# the harness would see no port); process_message(*args, **kwargs)
 # calls DebuggingServer.process_message with them, then sends (args, kwargs) through the
 # pipe; loop(pipe) builds it and runs asyncore.loop(timeout=2) in try/except
 # KeyboardInterrupt printing "Shutting down.", then close(). The test runs loop in a
@@ -20,8 +22,8 @@ class DummySMTP(smtpd.DebuggingServer):
     def __init__(self, port, pipe):
         smtpd.SMTPServer.__init__(self, ("127.0.0.1", port), None)
         self.pipe = pipe
-        self.pipe.send(("UP", self.socket.getsockname()[1]))
         print("DummySMTP listening on port " + str(port) + ".")
+        self.pipe.send(("UP", self.socket.getsockname()[1]))
 
     def process_message(self, *args, **kwargs):
         record(*args, **kwargs)
