@@ -100,6 +100,7 @@ def test_only_skip_and_list_rules(tree, capsys):
         "verbs",
         "banner",
         "debugstream",
+        "constants",
         "channel",
         "imports",
     ]

@@ -130,6 +130,7 @@ class LeftoverFinder(cst.CSTVisitor):
             nodes += list(plan.threads) + list(plan.close_alls) + list(plan.closes)
             nodes += plan.converted_channels
             nodes += list(plan.silenced_debugstream) + list(plan.dropped)
+            nodes += list(plan.constants)
             nodes += [plan.banner] if plan.banner is not None else []
             nodes += [n for s in plan.thread_servers if s.thread for n in s.thread.rewritten]
             nodes += [p.loop for p in plan.polls]
@@ -145,6 +146,14 @@ class LeftoverFinder(cst.CSTVisitor):
     def span(self, node: cst.CSTNode) -> range:
         position = self.get_metadata(PositionProvider, node)
         return range(position.start.line, position.end.line + 1)
+
+    def rewritten_within(self, node: cst.BaseExpression) -> bool:
+        """Part of the dotted name ``node`` is one the rules rewrite."""
+        while isinstance(node, cst.Attribute):
+            node = node.value
+            if id(node) in self.converted:
+                return True
+        return False
 
     def inside_explained(self, line: int, explained: Set[int]) -> bool:
         return any(line in span and explained & set(span) for span in self.spans)
@@ -166,6 +175,8 @@ class LeftoverFinder(cst.CSTVisitor):
             self.by_name.append((self.span(node).start, named))
             return False
         if isinstance(node, (cst.Attribute, cst.Name)) and id(node) not in self.labels:
+            if self.rewritten_within(node):
+                return True  # ``smtpd.COMMASPACE.join``: its ``smtpd.COMMASPACE`` is rewritten
             name = self.plan.names.legacy_name(node)
             if name is not None:
                 self.found.append((self.span(node).start, name))

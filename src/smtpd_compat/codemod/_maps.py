@@ -333,6 +333,8 @@ class DottedUses(cst.CSTVisitor):
 
 
 LOOP_COUNT_POSITION = 3
+
+
 def check_thread_counts(planner: Planner) -> None:
     """``Thread(target=asyncore.loop, kwargs={"count": N})``: the loop returned after N passes.
 

@@ -657,8 +657,18 @@ def translate_data(
     m = cst.matchers
     statement_calls = m.findall(body, m.Expr(value=m.Call()))
     passed_on = [
-        c for c in statement_calls if m.matches(c, m.Expr(value=m.Call(func=m.Attribute(
-            value=m.Call(func=m.Name("super")), attr=m.Name("data_received")))))
+        c
+        for c in statement_calls
+        if m.matches(
+            c,
+            m.Expr(
+                value=m.Call(
+                    func=m.Attribute(
+                        value=m.Call(func=m.Name("super")), attr=m.Name("data_received")
+                    )
+                )
+            ),
+        )
     ]
     if base.found != 1 or len(passed_on) != 1:
         return "it does not pass the data on to the base collect_incoming_data once, as a statement"

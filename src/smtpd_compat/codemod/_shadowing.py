@@ -81,4 +81,3 @@ def rebinding(assignment: BaseAssignment) -> Optional[cst.CSTNode]:
     if isinstance(assignment, Assignment) and isinstance(assignment.node, REBINDINGS):
         return assignment.node
     return None
-

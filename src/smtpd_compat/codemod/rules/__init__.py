@@ -9,6 +9,7 @@ from smtpd_compat.codemod.rules import (
     auth,
     banner,
     channel,
+    constants,
     debugging,
     debugstream,
     handler,
@@ -31,6 +32,7 @@ RULES: Tuple[Rule, ...] = (
     verbs.RULE,
     banner.RULE,
     debugstream.RULE,
+    constants.RULE,
     channel.RULE,
     imports.RULE,
 )
