@@ -48,6 +48,7 @@ CONVERTED = [
     "debugging_server",
     "banner_version",
     "banner_debugstream",
+    "constants_devnull_log",
     "django_fixture",
     "localserver_fixture",
     "polling_loop",

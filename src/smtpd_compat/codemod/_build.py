@@ -120,12 +120,14 @@ def import_end(body: Sequence[cst.BaseStatement]) -> int:
 
 
 def insert_helpers(module: cst.Module, code: str) -> cst.Module:
-    """Insert module-level helper definitions after the imports, two blank lines around."""
+    """Insert module-level helper definitions after the imports, two blank lines around
+    (one after the imports before a plain statement, as isort places it)."""
     body: List[cst.BaseStatement] = list(module.body)
     end = import_end(body)
     new = statements(code)
     if end:
-        new[0] = with_leading_lines(new[0], [EMPTY, EMPTY, *comments(new[0])])
+        blank = [EMPTY] if isinstance(new[0], cst.SimpleStatementLine) else [EMPTY, EMPTY]
+        new[0] = with_leading_lines(new[0], [*blank, *comments(new[0])])
     if end < len(body):
         body[end] = with_leading_lines(body[end], [EMPTY, EMPTY, *comments(body[end])])
     return module.with_changes(body=[*body[:end], *new, *body[end:]])
