@@ -1228,7 +1228,8 @@ SILENT10: Dict[str, str] = {
     "lock_property_fake_fixture": (
         "process_message, which smtpd never ran (TypeError, noted), now runs and deadlocks on "
         "its own Lock (the messages property takes it again); the test then hangs reading "
-        "messages: a crash the TypeError note does not name"
+        "messages. The note now warns that a bug the TypeError hid shows once the method "
+        "runs, but a hang counts as d whatever a note says"
     ),
 }
 #: Class d seen in some runs only (not strict): (set, program) -> what was seen.

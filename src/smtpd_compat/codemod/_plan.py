@@ -115,7 +115,8 @@ NO_OPTION_KWARGS = (
     "process_message does not take mail_options and rcpt_options, which smtpd"
     " (decode_data=False) passed: it raised TypeError on every message and smtpd dropped the"
     " connection; converted code runs it and answers what it returns (250 for None): check"
-    " that this program should now take its mail"
+    " that this program should now take its mail, and test process_message, whose code never"
+    " ran on Python 3 (a bug it hid, such as a lock taken twice, shows now)"
 )
 NOT_IMPLEMENTED = (
     "smtpd.SMTPServer itself: its process_message raised NotImplementedError on every"
