@@ -1232,8 +1232,6 @@ SILENT10: Dict[str, str] = {
         "runs, but a hang counts as d whatever a note says"
     ),
 }
-#: Class d seen in some runs only (not strict): (set, program) -> what was seen.
-INTERMITTENT: Dict[Tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -1291,8 +1289,6 @@ def program_params() -> List[object]:
             marks = []
             if n in held.silent:
                 marks = [pytest.mark.xfail(strict=True, reason=held.silent[n])]
-            elif (held.name, n) in INTERMITTENT:
-                marks = [pytest.mark.xfail(strict=False, reason=INTERMITTENT[(held.name, n)])]
             ident = n if held.name == "heldout" else f"{held.name}/{n}"
             params.append(pytest.param(held.name, n, marks=marks, id=ident))
     return params

@@ -36,11 +36,11 @@ def test_constants_and_devnull_become_the_modules_own():
 
 
 def test_the_definitions_are_smtpds():
-    from smtpd_compat.codemod.rules.constants import CONSTANTS
+    from smtpd_compat.codemod.rules.constants import DEFINITIONS
 
     outcome = run(HEAD + "    LOG = smtpd.Devnull()\n    LINE = smtpd.NEWLINE\n" + SINK)
     space: dict = {}
-    for _, definition in CONSTANTS.values():
+    for definition in DEFINITIONS.values():
         assert definition in outcome.source
         exec(definition, space)
     # as smtpd defined them (Python 3.11's smtpd.py)

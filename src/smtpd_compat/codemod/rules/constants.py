@@ -12,7 +12,7 @@ which is then reported.
 
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 import libcst as cst
 
@@ -32,15 +32,14 @@ DEVNULL = '''class Devnull:
     def flush(self):
         pass
 '''
-#: smtpd's name -> (the module's own name, its definition as smtpd had it)
-CONSTANTS: Dict[str, Tuple[str, str]] = {
-    "smtpd.DATA_SIZE_DEFAULT": (
-        "DATA_SIZE_DEFAULT",
-        "DATA_SIZE_DEFAULT = 33554432  # smtpd's default data_size_limit: 32 MiB\n",
+#: smtpd's name (after ``smtpd.``), which the module takes over -> smtpd's definition of it
+DEFINITIONS: Dict[str, str] = {
+    "DATA_SIZE_DEFAULT": (
+        "DATA_SIZE_DEFAULT = 33554432  # smtpd's default data_size_limit: 32 MiB\n"
     ),
-    "smtpd.NEWLINE": ("NEWLINE", 'NEWLINE = "\\n"  # smtpd.NEWLINE\n'),
-    "smtpd.COMMASPACE": ("COMMASPACE", 'COMMASPACE = ", "  # smtpd.COMMASPACE\n'),
-    "smtpd.Devnull": ("Devnull", DEVNULL),
+    "NEWLINE": 'NEWLINE = "\\n"  # smtpd.NEWLINE\n',
+    "COMMASPACE": 'COMMASPACE = ", "  # smtpd.COMMASPACE\n',
+    "Devnull": DEVNULL,
 }
 
 
@@ -49,13 +48,12 @@ def find_constants(planner: Planner, module: cst.Module) -> None:
     """``smtpd.<constant>`` references whose short name the module uses nowhere else."""
     found: Dict[str, List[cst.Attribute]] = {}
     for attribute in planner.attributes:
-        name = planner.legacy(attribute)
-        if name in CONSTANTS:
+        owner, _, name = (planner.legacy(attribute) or "").partition(".")
+        if owner == "smtpd" and name in DEFINITIONS:
             found.setdefault(name, []).append(attribute)
     for name, references in found.items():
-        short = CONSTANTS[name][0]
-        if planner.name_uses.get(short, 0) == len(references):  # the references' own .attr
-            planner.plan.constants.update((r, short) for r in references)
+        if planner.name_uses.get(name, 0) == len(references):  # the references' own .attr
+            planner.plan.constants.update((r, name) for r in references)
 
 
 @RULE.needed_when
@@ -76,5 +74,5 @@ def define_constants(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) ->
     if not plan.convert or not plan.constants:
         return updated
     assert isinstance(updated, cst.Module)
-    definitions = {CONSTANTS[f"smtpd.{short}"][1] for short in plan.constants.values()}
-    return insert_helpers(updated, "\n\n".join(sorted(definitions)))
+    definitions = sorted(DEFINITIONS[name] for name in set(plan.constants.values()))
+    return insert_helpers(updated, "\n\n".join(definitions))
