@@ -179,6 +179,32 @@ def test_noop_server_used_in_expression():
     assert any("is not a statement of its own" in r for r in reports)
 
 
+def test_an_unused_class_in_a_program_serving_another_server_converts_with_a_note():
+    outcome = run(
+        CLASS
+        + """
+    server = smtpd.DebuggingServer(("127.0.0.1", 0), None)
+    asyncore.loop()
+    """
+    )
+    assert "smtpd" not in outcome.source.split("\nimport ", 1)[0]
+    assert "class Sink:\n    async def handle_DATA" in outcome.source
+    assert "\nserver = LegacyDebuggingHandler()\n" in outcome.source
+    assert not [r for r in outcome.reports if not r.note]
+    (unused,) = [r.format("t.py") for r in outcome.reports if "not instantiated" in r.message]
+    assert unused.startswith("t.py:6: note: class Sink is not instantiated in this module,")
+    assert "serve a Sink() with an aiosmtpd Controller instead" in unused
+
+
+def test_noop_an_unused_class_in_a_module_serving_nothing_is_its_api():
+    reports = check_noop(CLASS)
+    assert reports == [
+        "t.py:6: class Sink is not instantiated in this module, so its start-up cannot be"
+        " rewritten with it (see migration_guide.md, section 'Rule startup: asyncore.loop"
+        " becomes a Controller')"
+    ]
+
+
 def test_a_server_made_only_to_read_its_socket_is_made_above_that_line():
     """``print(Sink(...).socket.getsockname()[1])``: smtpd bound it there, unkept, and the
     loop served it; the handler and its controller are made just above, the line reads the

@@ -82,6 +82,14 @@ from smtpd_compat.codemod._vestigial import UNUSED_BASE, unused_server_base
 # ``self.server`` (instance methods), ``cls.server`` (a test's setUpClass/tearDownClass):
 # the server kept on its class's instance or on the class, reached by the class's methods.
 OWNERS = ("self.", "cls.")
+UNUSED = (
+    "class {name} is not instantiated in this module, so its start-up cannot be rewritten with it"
+)
+UNUSED_IN_PROGRAM = (
+    "class {name} is not instantiated in this module, which serves another server: it becomes"
+    " a handler all the same; code elsewhere that makes {name}(localaddr, remoteaddr, ...)"
+    " must serve a {name}() with an aiosmtpd Controller instead"
+)
 # A polling loop that does other work beside asyncore.loop(timeout=T, count=1).
 POLL_WITH_OTHER_WORK = (
     "the polling loop's other statements now run after each pass that ran messages, otherwise"
@@ -501,14 +509,14 @@ class Planner(cst.CSTVisitor):
                         SECTION_STARTUP,
                     )
         unused = [s.node for s in self.plan.servers if s.name not in called and s.thread is None]
-        unused += [c for n, c in self.plan.debugging_classes.items() if n not in called]
-        for node in unused:
-            self.block(
-                node,
-                f"class {node.name.value} is not instantiated in this "
-                "module, so its start-up cannot be rewritten with it",
-                SECTION_STARTUP,
-            )
+        unused_debugging = [c for n, c in self.plan.debugging_classes.items() if n not in called]
+        # A module that serves another server is a program: an unused class there is dead
+        # code, and converts. In a module serving none it is the module's API: it stays.
+        converted = unused if self.plan.instances or self.thread_instances else []
+        for node in converted:
+            self.add_note(node, UNUSED_IN_PROGRAM.format(name=node.name.value), SECTION_STARTUP)
+        for node in [n for n in unused if n not in converted] + unused_debugging:
+            self.block(node, UNUSED.format(name=node.name.value), SECTION_STARTUP)
         return True
 
     def read_for_its_socket(
