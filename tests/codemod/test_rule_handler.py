@@ -1071,3 +1071,67 @@ def test_a_class_with_its_own_log_keeps_it(own):
 def test_noop_the_dispatchers_own_log_read_by_the_class():
     reports = check_noop(OWN_LOG.format(own="sink_name = 'sink'"))
     assert any("class Sink uses the dispatcher's log" in r for r in reports), reports
+
+
+LISTENING = """
+    import asyncore
+    import smtpd
+
+
+    class Ready(smtpd.SMTPServer):
+        {init}def listen(self, num):
+            print("ready")
+            {base}
+
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    server = Ready(("127.0.0.1", 2525), None)
+    print("made")
+    asyncore.loop()
+    """
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "return super().listen(num)",
+        "super(Ready, self).listen(num)",
+        "smtpd.SMTPServer.listen(self, num)",
+        "asyncore.dispatcher.listen(self, num)",
+    ],
+)
+def test_an_own_listen_keeps_its_code_and_is_called_once_bound(base):
+    outcome = run(LISTENING.format(init="", base=base))
+    assert not [r for r in outcome.reports if not r.note]
+    source = outcome.source
+    assert '    def listen(self, num):\n        print("ready")\n\n' in source
+    assert ".listen(num)" not in source and "import smtpd" not in source
+    # smtpd.SMTPServer.__init__ bound, then listened: a BoundController binds when made
+    assert source.split("class Ready:")[1].split("\nserver = Ready()\n")[1].startswith(
+        'server_controller = BoundController(server, ("127.0.0.1", 2525), enable_SMTPUTF8=False)\n'
+        "server.listen(5)  # smtpd.SMTPServer.__init__ called it once bound\n"
+        'print("made")\n'
+    )
+
+
+def test_noop_an_own_listen_before_more_init_code_says_why():
+    init = """def __init__(self, *args):
+            smtpd.SMTPServer.__init__(self, *args)
+            print("after listen")
+
+        """
+    reports = check_noop(LISTENING.format(init=init, base="super().listen(num)"))
+    assert any(
+        "class Ready overrides the dispatcher's listen, which smtpd's __init__ called once "
+        "bound: the start-up cannot call it there (its __init__ goes on after the base call"
+        in r
+        for r in reports
+    ), reports
+
+
+def test_noop_a_listen_that_does_more_than_call_the_base_last():
+    after_base = "super().listen(num)\n            print(1)"
+    reports = check_noop(LISTENING.format(init="", base=after_base))
+    assert any("overrides the dispatcher's listen: a handler has no socket" in r for r in reports)

@@ -126,6 +126,7 @@ class LeftoverFinder(cst.CSTVisitor):
             nodes += [b for c in plan.unused_server_bases for b in c.bases]  # (rule thread)
             nodes += [s.base_init for s in plan.servers if s.base_init is not None]
             nodes += [s.base_close for s in plan.servers if s.base_close is not None]
+            nodes += [s.base_listen for s in plan.servers if s.base_listen is not None]
             nodes += [i.statement for i in plan.instances] + list(plan.loops)
             nodes += list(plan.threads) + list(plan.close_alls) + list(plan.closes)
             nodes += plan.converted_channels

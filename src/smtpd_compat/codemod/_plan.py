@@ -152,6 +152,8 @@ class ServerClass:
     forwarding: Optional[Forwarding] = None
     # the statement of its own close() that closes the base: it becomes the controller's stop()
     base_close: Optional[cst.SimpleStatementLine] = None
+    # the last statement of its own listen(): it goes, and the start-up calls listen (_listen)
+    base_listen: Optional[cst.SimpleStatementLine] = None
     # it calls smtpd's self.close(): the handler gets a close() stopping its controller (_close)
     closes_by_controller: bool = False
     # its methods read self.socket once it serves: the handler gets its controller's (_close)

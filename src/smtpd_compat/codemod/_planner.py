@@ -22,6 +22,7 @@ from smtpd_compat.codemod._close import kept_dispatcher_names
 from smtpd_compat.codemod._deferred import deferred_base_init
 from smtpd_compat.codemod._forwarding import Forwarding
 from smtpd_compat.codemod._keyword_dict import spelled_out
+from smtpd_compat.codemod._listen import kept_listen
 from smtpd_compat.codemod._made_per_message import per_message_reason
 from smtpd_compat.codemod._mixins import defined_names, mixin_problems, split_mixins
 from smtpd_compat.codemod._names import LegacyNames, dotted_name
@@ -311,6 +312,7 @@ class Planner(cst.CSTVisitor):
             mixin.visit(collector)
         inherited = {n for m in server.mixins for n in defined_names(m)}  # _mixins
         kept = kept_dispatcher_names(server, collector.read, collector.defined, self.plan.names)
+        kept |= kept_listen(server, collector.read, collector.defined, self.plan.names)
         overridden = [n for n in collector.defined if n in DISPATCHER_ATTRS - kept]
         forbidden = DISPATCHER_ATTRS
         if server.thread is not None:  # the handler keeps the bound socket as self.socket

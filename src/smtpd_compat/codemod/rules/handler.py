@@ -34,6 +34,7 @@ from smtpd_compat.codemod._build import (
 )
 from smtpd_compat.codemod._choice import share_attributes
 from smtpd_compat.codemod._close import CLOSE_METHOD, CONTROLLER_ATTRIBUTE
+from smtpd_compat.codemod._listen import listen_method, why_listen_stays
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
     DISPATCHER_ATTRS,
@@ -112,6 +113,28 @@ def keep_socket_for_the_class(planner: Planner, module: cst.Module) -> None:
         if instance.server is not None and instance.server.reads_socket:
             instance.keeps_socket = True
             instance.bound = True  # a BoundController has the socket before it starts
+
+
+@RULE.analysis
+def call_listen_once_bound(planner: Planner, module: cst.Module) -> None:
+    """A class's own listen(): the start-up calls it once a BoundController has bound, where
+    smtpd's __init__ called it, or the class is reported (_listen)."""
+    for server in [s for s in planner.plan.servers if s.base_listen is not None]:
+        init = server.init
+        ends = init is None or block_body(init.body)[-1] is server.base_init
+        why = why_listen_stays(server, ends)
+        made = [i for i in planner.plan.instances if i.server is server]
+        if why is None and any(i.starts_itself for i in made):
+            why = "its __init__ starts its Controller itself"
+        if why is not None:
+            planner.block(
+                listen_method(server) or server.node,
+                f"class {server.name} overrides the dispatcher's listen, which smtpd's "
+                f"__init__ called once bound: the start-up cannot call it there ({why})",
+                SECTION_STARTUP,
+            )
+        for instance in made:
+            instance.bound = True  # bound when made, as smtpd's server was before listen()
 
 
 @RULE.analysis
@@ -499,6 +522,23 @@ def convert_class(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> cs
         rpar=cst.MaybeSentinel.DEFAULT if not bases else updated.rpar,
         body=updated.body.with_changes(body=body),
     )
+
+
+@RULE.on(cst.FunctionDef)
+def drop_base_listen(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    """In the class's own listen(), the base call goes: its controller listens."""
+    bases = [s.base_listen for s in plan.servers if s.base_listen is not None]
+    if not bases or not isinstance(original, cst.FunctionDef):
+        return updated
+    if not isinstance(updated, cst.FunctionDef) or original.name.value != "listen":
+        return updated
+    body = block_body(original.body)
+    at = next((i for i, s in enumerate(body) if any(s is b for b in bases)), None)
+    if at is None:
+        return updated
+    kept = [s for i, s in enumerate(block_body(updated.body)) if i != at]
+    assert isinstance(updated.body, cst.IndentedBlock)
+    return updated.with_changes(body=updated.body.with_changes(body=kept or [statement("pass\n")]))
 
 
 @RULE.on(cst.SimpleStatementLine)

@@ -35,6 +35,7 @@ from smtpd_compat.codemod._build import (
     statement,
 )
 from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
+from smtpd_compat.codemod._listen import listen_call
 from smtpd_compat.codemod._maps import check_socket_maps, check_thread_counts, closed_by
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
@@ -605,6 +606,8 @@ def replace_instance(
     control = statement(controller_call(plan, instance))
     made = [handler, control]
     name = instance.staged or instance.handler_name
+    if instance.server is not None and instance.server.base_listen is not None:
+        made.append(listen_call(name))  # its own listen(), where smtpd's __init__ called it
     if instance.carries or instance.closes_itself:
         why = "  # its close() stops it" if instance.closes_itself else ""
         made.append(statement(f"{name}.{CONTROLLER_ATTRIBUTE} = {instance.controller_name}{why}\n"))
