@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 import libcst as cst
 
@@ -79,11 +79,37 @@ def with_blank_lines(node: cst.BaseStatement, count: int) -> cst.BaseStatement:
 def keep_leading_lines(
     original: cst.BaseStatement, new: Sequence[cst.BaseStatement]
 ) -> List[cst.BaseStatement]:
-    """Carry the comments and blank lines above ``original`` over to the first new statement."""
+    """Carry the comments and blank lines above ``original`` over to the first new statement,
+    and its own end-of-line comment to the first new line without one (or above them all)."""
     if not new:
         return []
-    first = with_leading_lines(new[0], leading_lines(original))
-    return [first, *new[1:]]
+    made, above = with_trailing_comment(original, list(new))
+    first = with_leading_lines(made[0], [*leading_lines(original), *above])
+    return [first, *made[1:]]
+
+
+# A comment moved to the end of a generated line keeps that line within ruff's length.
+COMMENTED_LINE = 88
+
+
+def with_trailing_comment(
+    original: cst.BaseStatement, new: List[cst.BaseStatement]
+) -> Tuple[List[cst.BaseStatement], List[cst.EmptyLine]]:
+    """``new`` with the end-of-line comment of ``original`` kept (a program's ``noqa`` or
+    why is not the codemod's to drop): at the end of the first new line without one that
+    stays short, else as a line of its own above them (the second value)."""
+    if not isinstance(original, cst.SimpleStatementLine):
+        return new, []
+    comment = original.trailing_whitespace.comment
+    if comment is None or any(comment.value in code_of(s) for s in new):
+        return new, []
+    for index, line in enumerate(new):
+        if not isinstance(line, cst.SimpleStatementLine) or line.trailing_whitespace.comment:
+            continue
+        if len(code_of(line).rstrip()) + 2 + len(comment.value) <= COMMENTED_LINE:
+            kept = line.with_changes(trailing_whitespace=original.trailing_whitespace)
+            return [*new[:index], kept, *new[index + 1 :]], []
+    return new, [cst.EmptyLine(comment=comment)]
 
 
 def is_guarded_import(stmt: cst.BaseStatement) -> bool:

@@ -10,6 +10,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from smtpd_compat.codemod._by_name import module_named_by
+from smtpd_compat.codemod._joined import at_original_lines, split_joined
 from smtpd_compat.codemod._names import LegacyNames
 from smtpd_compat.codemod._plan import SECTION_MANUAL, Plan
 from smtpd_compat.codemod._planner import make_plan
@@ -61,11 +62,15 @@ def fix_source(source: str, rules: Sequence[Rule] = RULES) -> Outcome:
     if not mentions_legacy(source):
         return Outcome(source)
     refuse_what_python_refuses(source)
-    wrapper = MetadataWrapper(cst.parse_module(source))
+    module, origin = split_joined(cst.parse_module(source))
     try:
-        return rewrite(wrapper, rules)
+        outcome = rewrite(MetadataWrapper(module), rules)
     except cst.ParserSyntaxError as error:  # code a rule emitted, not the user's
         raise GeneratedCodeError(f"a rule emitted code that does not parse: {error}") from error
+    if module.code == source:
+        return outcome
+    reports = at_original_lines(outcome.reports, origin)
+    return Outcome(source if outcome.source == module.code else outcome.source, reports)
 
 
 class GeneratedCodeError(RuntimeError):
