@@ -50,6 +50,7 @@ CONVERTED = [
     "banner_debugstream",
     "constants_devnull_log",
     "listen_ready_unused_class",
+    "executor_loop_fixture",
     "django_fixture",
     "localserver_fixture",
     "polling_loop",
@@ -217,6 +218,7 @@ AUTH_VERB_PROGRAMS = {"submission_auth"}
 # aiosmtpd answers RCPT and DATA with 530 where smtpd answered 503).
 AUTH_ONLY = {"auth_required"}
 STOPPED_BY_STDIN = {
+    "executor_loop_fixture",
     "self_starting_mock",
     "target_publishes_server",
     "fixture_named_smtpd",

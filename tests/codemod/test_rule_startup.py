@@ -95,6 +95,42 @@ def test_thread_fixture_with_attribute_target():
     assert "asyncore" not in outcome.source and "import smtpd" not in outcome.source
 
 
+@pytest.mark.parametrize(
+    "submitted", ["asyncore.loop, 1", "asyncore.loop, timeout=1", "lambda: asyncore.loop(1)"]
+)
+def test_a_loop_submitted_to_an_executor_serves_on_its_worker(submitted):
+    source = (
+        CLASS
+        + f"""
+    class Fixture:
+        def setUp(self):
+            self.smtp = Sink(("127.0.0.1", 0), None)
+            self.pool = concurrent.futures.ThreadPoolExecutor(1)
+            self.pool.submit({submitted})
+
+        def tearDown(self):
+            asyncore.close_all()
+    """
+    )
+    outcome = run(source)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "self.pool.submit(serve_until_stopped, self.smtp_controller)" in outcome.source
+    assert "self.smtp_controller.stop()" in outcome.source
+    assert "asyncore" not in outcome.source and "import smtpd" not in outcome.source
+
+
+def test_noop_a_loop_submitted_with_a_short_count_says_so_by_its_form():
+    reports = check_noop(
+        CLASS
+        + """
+    server = Sink(("127.0.0.1", 0), None)
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    pool.submit(asyncore.loop, 1, False, None, 5)
+    """
+    )
+    assert any("the loop thread is given count=5" in r for r in reports), reports
+
+
 # -- guards --------------------------------------------------------------------
 
 

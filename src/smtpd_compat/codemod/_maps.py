@@ -34,6 +34,7 @@ from smtpd_compat.codemod._threads import (
     counted_passes,
     long_count,
     loop_target_arguments,
+    loop_thread_label,
     small_call,
     socket_map_alias,
 )
@@ -75,7 +76,11 @@ def loop_thread_argument(
     its ``kwargs=`` or the ``position``-th of its ``args=``, or of the target's own
     arguments (``lambda: asyncore.loop(...)``, ``functools.partial(asyncore.loop, ...)``)."""
     keywords = {a.keyword.value: a.value for a in call.args if a.keyword}
-    own = loop_target_arguments(keywords["target"], planner.plan.names) or []
+    target = next(arg for c, arg in planner.thread_targets if c is call)
+    own = loop_target_arguments(target.value, planner.plan.names) or []
+    if target.keyword is None:  # ``executor.submit(asyncore.loop, 1)``: the rest are the loop's
+        own = [*own, *call.args[1:]]
+        keywords = {}
     if own:
         fake = cst.Call(func=cst.Name("loop"), args=own)  # read as the loop call it stands for
         return argument(fake, name, position)
@@ -117,9 +122,9 @@ def map_sites(planner: Planner) -> Iterator[Tuple[cst.CSTNode, str, Optional[cst
             given = None  # asyncore's shared map under a local name
         if not in_thread_class(planner, call):
             yield call, "asyncore.loop()", given
-    for call, _ in planner.thread_targets:
+    for call, target in planner.thread_targets:
         given = loop_thread_argument(planner, call, "map", LOOP_MAP_POSITION)
-        yield call, "threading.Thread(target=asyncore.loop)", given
+        yield call, loop_thread_label(target), given
     for call in planner.calls:
         if planner.legacy(call.func) == "asyncore.close_all" and not in_thread_class(planner, call):
             yield call, CLOSE_ALL, argument(call, "map", CLOSE_ALL_MAP_POSITION)

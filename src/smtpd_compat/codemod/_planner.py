@@ -69,7 +69,8 @@ from smtpd_compat.codemod._threads import (
     declares_global,
     drains_map,
     is_polling_call,
-    loop_target_arguments,
+    loop_target,
+    loop_thread_label,
     plain_loop,
     polling_timeout,
     reads_legacy_state,
@@ -208,12 +209,11 @@ class Planner(cst.CSTVisitor):
         name = self.legacy(node.func)
         if name == "asyncore.loop" and id(node) not in self.target_loops:
             self.loop_calls.append(node)
-        for arg in node.args:
-            if arg.keyword and arg.keyword.value == "target":
-                if loop_target_arguments(arg.value, self.plan.names) is not None:
-                    self.thread_targets.append((node, arg))
-                    if isinstance(arg.value, cst.Lambda):  # its loop is the thread's
-                        self.target_loops.add(id(arg.value.body))
+        arg = loop_target(node, self.plan.names)
+        if arg is not None:
+            self.thread_targets.append((node, arg))
+            if isinstance(arg.value, cst.Lambda):  # its loop is the thread's
+                self.target_loops.add(id(arg.value.body))
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.attributes.append(node)
@@ -660,8 +660,8 @@ class Planner(cst.CSTVisitor):
                 continue
             if self.same_block(statement, "asyncore.loop()"):
                 self.plan.loops.append(statement)
-        for call, _ in self.thread_targets:
-            what = "threading.Thread(target=asyncore.loop)"
+        for call, target in self.thread_targets:
+            what = loop_thread_label(target)
             if self.same_block(self.statement_of(call) or call, what, key=call):
                 self.add_loop_thread(call)
         return True

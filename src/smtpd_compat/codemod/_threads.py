@@ -377,6 +377,29 @@ class ThreadAnalysis:
         return finder.found
 
 
+LOOP_THREAD = "threading.Thread(target=asyncore.loop)"
+LOOP_SUBMITTED = "executor.submit(asyncore.loop)"
+
+
+def loop_target(call: cst.Call, names: LegacyNames) -> Optional[cst.Arg]:
+    """The argument that gives a thread smtpd's loop to run: a Thread's ``target=``, or the
+    callable of an executor's ``submit(fn, *args)`` (a ThreadPoolExecutor's worker ran it)."""
+    for arg in call.args:
+        if arg.keyword and arg.keyword.value == "target":
+            return arg if loop_target_arguments(arg.value, names) is not None else None
+    if not isinstance(call.func, cst.Attribute) or call.func.attr.value != "submit":
+        return None
+    first = call.args[0] if call.args else None
+    if first is None or first.keyword is not None or any(a.star for a in call.args):
+        return None
+    return first if loop_target_arguments(first.value, names) is not None else None
+
+
+def loop_thread_label(target: cst.Arg) -> str:
+    """How reports name a loop thread: by the form the program wrote."""
+    return LOOP_THREAD if target.keyword is not None else LOOP_SUBMITTED
+
+
 def loop_target_arguments(
     target: cst.BaseExpression, names: LegacyNames
 ) -> Optional[List[cst.Arg]]:

@@ -716,6 +716,8 @@ def replace_call(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Res
 def loop_thread(plan: Plan, original: cst.CSTNode, updated: cst.Call) -> cst.Call:
     """``Thread(target=asyncore.loop, ...)`` serves until ``stop()``, as the loop until close()."""
     controller = controller_at(plan, original, plan.served[id(original)][0])
+    if not any(a.keyword and a.keyword.value == "target" for a in updated.args):  # submit()
+        return loop_submitted(plan, original, updated, controller)
     target = expression(SERVE_UNTIL_STOPPED_NAME)
     args = [
         a.with_changes(value=target) if a.keyword and a.keyword.value == "target" else a
@@ -747,6 +749,20 @@ def loop_thread(plan: Plan, original: cst.CSTNode, updated: cst.Call) -> cst.Cal
     if "\n" not in one_line and plan.columns.get(id(original), 0) + len(one_line) > LINE_LENGTH:
         return arguments_on_their_own_line(call)
     return call
+
+
+def loop_submitted(
+    plan: Plan, original: cst.CSTNode, updated: cst.Call, controller: str
+) -> cst.Call:
+    """``executor.submit(asyncore.loop, 1)``: its worker serves until ``stop()`` instead."""
+    executor = loop_executor(plan, plan.served[id(original)])
+    own = f", {executor}" if executor not in (None, SHARED_EXECUTOR) else ""
+    served = f"{SERVE_UNTIL_STOPPED_NAME}, {controller}{own}"
+    if id(original) in plan.late_threads:  # the controller is made after the worker starts
+        served = f"lambda: {SERVE_UNTIL_STOPPED_NAME}({controller}{own})"
+    passed = expression(f"f({served})")
+    assert isinstance(passed, cst.Call)
+    return updated.with_changes(args=passed.args)
 
 
 def arguments_on_their_own_line(call: cst.Call) -> cst.Call:
