@@ -51,6 +51,7 @@ CONVERTED = [
     "constants_devnull_log",
     "listen_ready_unused_class",
     "executor_loop_fixture",
+    "unkept_map_port",
     "django_fixture",
     "localserver_fixture",
     "polling_loop",

@@ -2287,14 +2287,65 @@ def test_a_note_beside_a_legacy_use_does_not_hide_it():
     class Factory:
         def start(self):
             Sink(("127.0.0.1", 0), None)
-            for dispatcher in list(asyncore.socket_map.values()):
-                print(dispatcher.socket.getsockname()[1])
+            print(len(asyncore.socket_map), "dispatchers")
             asyncore.loop()
     """
     )
     outcome = run(source)
     blockers = [r.message for r in outcome.reports if not r.note]
     assert any("asyncore.socket_map" in m and "still used here" in m for m in blockers)
+
+
+MAP_READ = """
+    class Factory:
+        def start(self):
+            Sink(("127.0.0.1", 0), None)
+            {read}
+            asyncore.loop()
+    """
+
+
+@pytest.mark.parametrize(
+    "read, becomes",
+    [
+        (
+            "for dispatcher in list(asyncore.socket_map.values()):\n"
+            "                print(dispatcher.socket.getsockname()[1])",
+            "for dispatcher in list([server_controller]):",
+        ),
+        (
+            "sink = next(iter(asyncore.socket_map.values()))\n"
+            "            print(sink.socket.getsockname()[1])",
+            "sink = next(iter([server_controller]))",
+        ),
+    ],
+)
+def test_the_map_read_right_after_the_one_server_is_made_reads_its_controller(read, becomes):
+    """heldout7/mailrobot_loop_timeout, heldout10/http_inbox_sink_daemon: the map held that
+    server alone, so its socket is the bound controller's."""
+    outcome = run(CLASS + MAP_READ.format(read=read))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "server_controller = BoundController(" in outcome.source
+    assert becomes in outcome.source and "asyncore" not in outcome.source
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        # the dispatcher is used for more than its socket
+        "for dispatcher in list(asyncore.socket_map.values()):\n"
+        "                dispatcher.close()",
+        # not right after the server is made: something may have served (or made) by then
+        "print('made')\n"
+        "            sink = next(iter(asyncore.socket_map.values()))\n"
+        "            print(sink.socket.getsockname()[1])",
+    ],
+)
+def test_other_reads_of_the_map_stay_and_are_reported(read):
+    outcome = run(CLASS + MAP_READ.format(read=read))
+    reports = [r.message for r in outcome.reports if not r.note]
+    assert "asyncore.socket_map.values is still used here" in reports, reports
+    assert "asyncore.socket_map.values()" in outcome.source
 
 
 CLOSURE_LOOP = """

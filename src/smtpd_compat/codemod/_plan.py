@@ -339,6 +339,8 @@ class Plan:
     closes: Dict[cst.CSTNode, Instance] = field(default_factory=dict)
     close_alls: List[cst.SimpleStatementLine] = field(default_factory=list)
     sockets: Dict[cst.Attribute, Instance] = field(default_factory=dict)
+    # ``asyncore.socket_map.values()`` read right after the one server is made (_map_reads)
+    map_reads: Dict[cst.Call, Instance] = field(default_factory=dict)
     channels: List[cst.ClassDef] = field(default_factory=list)
     channel_plans: Dict[str, ChannelPlan] = field(default_factory=dict)
     # empty smtpd.DebuggingServer subclasses by name: they become LegacyDebuggingHandler's

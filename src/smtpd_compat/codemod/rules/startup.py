@@ -36,6 +36,14 @@ from smtpd_compat.codemod._build import (
 )
 from smtpd_compat.codemod._close import CONTROLLER_ATTRIBUTE
 from smtpd_compat.codemod._listen import listen_call
+from smtpd_compat.codemod._map_reads import (
+    bound_name,
+    follows,
+    map_values_call,
+    only_socket_read,
+    read_dispatcher,
+    the_server,
+)
 from smtpd_compat.codemod._maps import check_socket_maps, check_thread_counts, closed_by
 from smtpd_compat.codemod._names import dotted_name
 from smtpd_compat.codemod._plan import (
@@ -105,6 +113,27 @@ def socket_maps(planner: Planner, module: cst.Module) -> None:
     """A private map= converts where it only keeps the one server apart; no loop count."""
     check_socket_maps(planner)
     check_thread_counts(planner)
+
+
+@RULE.analysis
+def read_the_server_through_the_map(planner: Planner, module: cst.Module) -> None:
+    """``for d in list(asyncore.socket_map.values()): print(d.socket...)`` right after the
+    module's one server is made: the map held that server alone (_map_reads)."""
+    instance = the_server(planner.plan.instances, planner.thread_instances)
+    names = planner.plan.names
+    for call in [c for c in planner.calls if instance and map_values_call(c, names)]:
+        assert instance is not None
+        line: cst.CSTNode = call
+        while not isinstance(line, (cst.For, cst.SimpleStatementLine, cst.Module)):
+            line = planner.get_metadata(ParentNodeProvider, line)
+        name = read_dispatcher(line, call)
+        block = planner.get_metadata(ParentNodeProvider, line, None)
+        body = list(getattr(block, "body", ()))
+        if name is None or not follows(body, instance.statement, line):
+            continue
+        if only_socket_read(planner.scope_of(line), name, bound_name(line)):
+            planner.plan.map_reads[call] = instance
+            instance.bound = True  # its socket is read before it serves
 
 
 @RULE.analysis
@@ -706,6 +735,9 @@ def replace_statement(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -
 def replace_call(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
     if not plan.convert or not isinstance(updated, cst.Call):
         return updated
+    read = plan.map_reads.get(original) if isinstance(original, cst.Call) else None
+    if read is not None:  # the map held the one server: its controller stands in
+        return expression(f"[{controller_at(plan, original, read)}]")
     if original in plan.closes:
         return expression(stop_call(plan, original, plan.closes[original]))
     if original in plan.threads:
