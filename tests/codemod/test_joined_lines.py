@@ -62,3 +62,25 @@ def test_a_comment_too_long_for_the_new_line_goes_above_it():
         "asyncore.loop()\n"
     )
     assert f"\n{why}\nserver = LegacyDebuggingHandler()\n" in outcome.source
+
+
+def test_a_comment_a_generated_comment_contains_still_stays():
+    """``# serve`` is part of the generated ``# serves until interrupted ...``: it stays."""
+    outcome = run(
+        "import asyncore\n"
+        "import smtpd\n"
+        "\n"
+        "\n"
+        "class Sink(smtpd.SMTPServer):\n"
+        "    def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):\n"
+        "        pass\n"
+        "\n"
+        "\n"
+        "server = Sink(('127.0.0.1', 0), None)\n"
+        "try:\n"
+        "    asyncore.loop(timeout=1)  # serve\n"
+        "except KeyboardInterrupt:  # ^C\n"
+        "    server.close()  # close it\n"
+    )
+    assert "\n    server_controller.start()  # serve\n" in outcome.source
+    assert "\n    server_controller.stop()  # close it\n" in outcome.source

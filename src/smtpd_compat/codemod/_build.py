@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -92,6 +92,13 @@ def keep_leading_lines(
 COMMENTED_LINE = 88
 
 
+def trailing_comment(node: cst.BaseStatement) -> Optional[str]:
+    if not isinstance(node, cst.SimpleStatementLine):
+        return None
+    comment = node.trailing_whitespace.comment
+    return comment.value if comment is not None else None
+
+
 def with_trailing_comment(
     original: cst.BaseStatement, new: List[cst.BaseStatement]
 ) -> Tuple[List[cst.BaseStatement], List[cst.EmptyLine]]:
@@ -101,8 +108,8 @@ def with_trailing_comment(
     if not isinstance(original, cst.SimpleStatementLine):
         return new, []
     comment = original.trailing_whitespace.comment
-    if comment is None or any(comment.value in code_of(s) for s in new):
-        return new, []
+    if comment is None or any(trailing_comment(s) == comment.value for s in new):
+        return new, []  # a rule carried it over itself
     for index, line in enumerate(new):
         if not isinstance(line, cst.SimpleStatementLine) or line.trailing_whitespace.comment:
             continue
