@@ -2392,3 +2392,56 @@ def test_noop_nested_loop_named_before_the_creation_or_never(before, after, inne
     source = CLOSURE_LOOP.format(before=before, after=after, inner=inner)
     reports = check_noop(FLAT_IMPORTS + SINK + source)
     assert any("does not follow the creation of a server" in r for r in reports), reports
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [
+        "for robot in names:",
+        "with open(names[0]) as robot:",
+        "for _, (robot, *rest) in enumerate(names):",
+        "if (robot := names[0]):",
+    ],
+)
+def test_a_local_of_a_function_named_as_the_server_is_another_object(binding):
+    """heldout10/mailrobot_template_kwargs: ``for robot in robots: f(robot)`` inside
+    process_message was taken for the module's ``robot`` server passed on."""
+    source = f"""
+    import asyncore
+    import smtpd
+
+
+    def run_robot(name):
+        print(name)
+
+
+    class MailRobot(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            names = [r.split("@")[0] for r in rcpttos]
+            {binding}
+                run_robot(robot)
+
+
+    robot = MailRobot(("127.0.0.1", 0), None)
+    asyncore.loop()
+    """
+    outcome = run(source)
+    assert [r.message for r in outcome.reports if not r.note] == []
+    assert "run_robot(robot)" in outcome.source
+
+
+def test_noop_the_server_itself_passed_on_from_a_function_is_still_reported():
+    reports = check_noop(
+        CLASS
+        + """
+    robot = Sink(("127.0.0.1", 0), None)
+
+
+    def hand_over():
+        keep(robot)
+
+
+    asyncore.loop()
+    """
+    )
+    assert any("robot is passed on here" in r for r in reports), reports

@@ -1049,13 +1049,41 @@ ALWAYS_EVALUATED = (
 
 
 def binds(function: cst.CSTNode, name: str) -> bool:
-    """True when a function has a parameter or an assignment of its own called ``name``."""
+    """True when a function has a parameter or a binding of its own called ``name``: an
+    assignment (a tuple's element too), a ``for``, ``with ... as``, ``except ... as`` or
+    walrus target, an import or a nested def; a ``global`` declaration makes none."""
     if isinstance(function, cst.FunctionDef) and name in parameter_names(function):
         return True
-    targets = cst.matchers.findall(
-        function, cst.matchers.AssignTarget(target=cst.matchers.Name(name))
-    )
-    return bool(targets)
+    if declares_global(function, name):
+        return False
+    return name in bound_names(function)
+
+
+def bound_names(function: cst.CSTNode) -> Set[str]:
+    """The names the statements of ``function`` bind (nested functions' included)."""
+    m = cst.matchers
+    binding = m.AssignTarget() | m.AugAssign() | m.AnnAssign() | m.For() | m.NamedExpr()
+    kinds = (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr)
+    found = m.findall(function, binding)
+    targets: List[cst.CSTNode] = [n.target for n in found if isinstance(n, kinds)]
+    targets += [n.name for n in m.findall(function, m.AsName()) if isinstance(n, cst.AsName)]
+    names = {n for t in targets for n in target_names(t)}
+    for alias in m.findall(function, m.ImportAlias()):
+        if isinstance(alias, cst.ImportAlias) and alias.asname is None:
+            names.add((dotted_name(alias.name) or "").split(".")[0])
+    body = function.body if isinstance(function, cst.FunctionDef) else function
+    inner = m.findall(body, m.FunctionDef() | m.ClassDef())
+    names.update(d.name.value for d in inner if isinstance(d, (cst.FunctionDef, cst.ClassDef)))
+    return names
+
+
+def target_names(target: cst.CSTNode) -> Set[str]:
+    """The names a binding target binds: ``x``, ``a, (b, *c)``; not ``self.x`` or ``d[k]``."""
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return {n for e in target.elements for n in target_names(e.value)}
+    return set()
 
 
 class SelfAttributes(cst.CSTVisitor):
