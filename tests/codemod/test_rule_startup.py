@@ -518,7 +518,7 @@ def test_noop_instance_made_by_a_classmethod_says_so():
     )
     # cls(...) in a classmethod is an instance of the class, started like any other (_choice)
     assert any(
-        r.startswith("t.py:8: server is served by an asyncore.loop() outside the block")
+        r.startswith("t.py:8: cls(...) is served by an asyncore.loop() outside the block")
         for r in reports
     )
     assert not any("is not instantiated in this module" in r for r in reports)
@@ -2445,3 +2445,39 @@ def test_noop_the_server_itself_passed_on_from_a_function_is_still_reported():
     """
     )
     assert any("robot is passed on here" in r for r in reports), reports
+
+
+def test_noop_the_blockers_behind_a_blocked_class_are_reported_too():
+    """heldout10/hg_dummysmtpd_handle_accept: the class's handle_error blocked it, and the
+    loop served from another function was reported only once that was fixed."""
+    reports = check_noop(
+        """
+    import asyncore
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+        def handle_error(self):
+            pass
+
+
+    def run():
+        asyncore.loop()
+
+
+    def main():
+        Sink(("127.0.0.1", 0), None)
+        run()
+    """
+    )
+    assert [r.split(": ", 1)[1].split(" (see ")[0] for r in reports] == [
+        "class Sink overrides the dispatcher's handle_error: a handler has no socket of its own"
+        " (its Controller has)",
+        "asyncore.loop() does not follow the creation of a server in the same block, nor"
+        " reaches the one this module creates",
+        "Sink(...) is served by an asyncore.loop() outside the block that creates it: the"
+        " start-up cannot be rewritten with it",
+    ]

@@ -13,7 +13,7 @@ from smtpd_compat.codemod._by_name import module_named_by
 from smtpd_compat.codemod._joined import at_original_lines, split_joined
 from smtpd_compat.codemod._names import LegacyNames
 from smtpd_compat.codemod._plan import SECTION_MANUAL, Plan
-from smtpd_compat.codemod._planner import make_plan
+from smtpd_compat.codemod._planner import LEFT, make_plan
 from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Rule, RuleRunner
 from smtpd_compat.codemod._shadowing import shadowed_names
@@ -95,6 +95,8 @@ def rewrite(wrapper: MetadataWrapper, rules: Sequence[Rule]) -> Outcome:
     if imports.RULE in rules:
         module = imports.finish(plan, module, imports.used_names(wrapper.module))
     reports = list(plan.reports) + leftovers(wrapper, plan, channel.RULE in rules)
+    said = {r.line for r in plan.further}  # a reason at a line says more than "left as is"
+    reports = [r for r in reports if not (r.line in said and LEFT in r.message)] + plan.further
     return Outcome(module.code, sorted(set(reports)))
 
 

@@ -341,6 +341,8 @@ class Plan:
     sockets: Dict[cst.Attribute, Instance] = field(default_factory=dict)
     # ``asyncore.socket_map.values()`` read right after the one server is made (_map_reads)
     map_reads: Dict[cst.Call, Instance] = field(default_factory=dict)
+    # blockers found reading on as if the blocked server classes converted (make_plan)
+    further: List[Report] = field(default_factory=list)
     channels: List[cst.ClassDef] = field(default_factory=list)
     channel_plans: Dict[str, ChannelPlan] = field(default_factory=dict)
     # empty smtpd.DebuggingServer subclasses by name: they become LegacyDebuggingHandler's

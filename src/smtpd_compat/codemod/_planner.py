@@ -84,6 +84,7 @@ from smtpd_compat.codemod._vestigial import UNUSED_BASE, unused_server_base
 # ``self.server`` (instance methods), ``cls.server`` (a test's setUpClass/tearDownClass):
 # the server kept on its class's instance or on the class, reached by the class's methods.
 OWNERS = ("self.", "cls.")
+LEFT = "no server this module creates could be converted"
 UNUSED = (
     "class {name} is not instantiated in this module, so its start-up cannot be rewritten with it"
 )
@@ -117,10 +118,17 @@ class Planner(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (PositionProvider, ParentNodeProvider)
 
     def __init__(
-        self, names: LegacyNames, rules: Sequence[RuleAnalysis], enabled: Set[str]
+        self,
+        names: LegacyNames,
+        rules: Sequence[RuleAnalysis],
+        enabled: Set[str],
+        as_if_converted: bool = False,
     ) -> None:
         super().__init__()
         self.plan = Plan(names)
+        # Read on as if each blocked server class converted: what else blocks (make_plan)
+        self.as_if_converted = as_if_converted
+        self.blocked_classes = 0
         self.rules = rules
         self.enabled = enabled
         self.blockers: List[Report] = []
@@ -285,8 +293,10 @@ class Planner(cst.CSTVisitor):
             self.in_threads |= skipped_ids(thread)
         body_ok = self.check_class_body(server)
         init_ok = self.check_init(server)
-        if body_ok and init_ok and not blocked:
+        if body_ok and init_ok and not blocked or self.as_if_converted:
             self.plan.servers.append(server)
+        else:
+            self.blocked_classes += 1
 
     def block_bases(self, node: cst.ClassDef, extra: Sequence[cst.Arg]) -> bool:
         """Other bases and class keywords: a handler is a plain class. True if any."""
@@ -759,7 +769,7 @@ class Planner(cst.CSTVisitor):
         if not self.plan.instances:
             self.block(
                 statement,
-                f"{what} left as is: no server this module creates could be converted",
+                f"{what} left as is: {LEFT}",
                 SECTION_STARTUP,
             )
             return False
@@ -1131,4 +1141,9 @@ def make_plan(
     """The plan for a module; ``rules`` are all the rules, ``enabled`` those that may run."""
     planner = Planner(names, rules, enabled)
     wrapper.visit(planner)
+    if planner.blocked_classes:  # every blocker: those behind a blocked class's too
+        again = Planner(names, rules, enabled, as_if_converted=True)
+        wrapper.visit(again)
+        found = set(planner.plan.reports)
+        planner.plan.further = [r for r in again.blockers if r not in found and not r.note]
     return planner.plan

@@ -401,7 +401,8 @@ def check_every_instance_served(planner: Planner) -> None:
         if id(instance) not in served and looping:
             planner.block(
                 instance.statement,
-                f"{instance.handler_name} is served by an asyncore.loop() outside the block "
+                f"{instance.target or code_of(instance.call.func) + '(...)'} is served by an"
+                " asyncore.loop() outside the block "
                 "that creates it: the start-up cannot be rewritten with it",
                 SECTION_STARTUP,
             )
