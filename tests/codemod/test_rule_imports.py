@@ -351,3 +351,51 @@ def test_an_attribute_or_keyword_named_like_a_legacy_module_is_no_use_of_it():
     assert [r for r in outcome.reports if not r.note] == []
     assert "import smtpd" not in outcome.source and "import asyncore" not in outcome.source
     assert "configure(smtpd=True, asyncore=False)" in outcome.source
+
+
+CLASHING = """
+    import asyncore
+    import smtpd
+    {imports}
+
+
+    class Relay(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    {binding}
+    server = Relay(("127.0.0.1", 8025), None)
+    asyncore.loop()
+    """
+
+
+@pytest.mark.parametrize(
+    "imports, binding, line, name, module",
+    [
+        # a relay's client class: converted code would subclass and call the wrong SMTP
+        ("from smtplib import SMTP", "", 3, "SMTP", "aiosmtpd.smtp"),
+        ("from multiprocessing import Queue", "queue = Queue()", 11, "queue", "queue"),
+        ("", "for logging in range(1):\n        pass", 11, "logging", "logging"),
+    ],
+)
+def test_noop_a_top_level_name_the_converted_code_imports_blocks(
+    imports, binding, line, name, module
+):
+    reports = check_noop(CLASHING.format(imports=imports, binding=binding))
+    assert f"t.py:{line}: the module binds {name} here, the name of the {module} import" in (
+        "\n".join(reports)
+    ), reports
+
+
+@pytest.mark.parametrize(
+    "imports",
+    [
+        "import concurrent.futures\nimport queue as queue",
+        "from aiosmtpd.smtp import SMTP\nimport logging.handlers",
+    ],
+)
+def test_the_same_modules_imported_by_the_program_are_no_clash(imports):
+    outcome = run(CLASHING.format(imports=imports.replace("\n", "\n    "), binding=""))
+    assert [r.message for r in outcome.reports if not r.note] == []
+    assert "import smtpd" not in outcome.source

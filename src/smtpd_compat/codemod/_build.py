@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -186,3 +186,12 @@ def is_docstring(stmt: cst.BaseStatement) -> bool:
 def statements_of(function: cst.FunctionDef) -> List[cst.BaseStatement]:
     """A function's statements, its docstring left out."""
     return [s for s in block_body(function.body) if not is_docstring(s)]
+
+
+def target_names(target: cst.CSTNode) -> Set[str]:
+    """The names a binding target binds: ``x``, ``a, (b, *c)``; not ``self.x`` or ``d[k]``."""
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return {n for e in target.elements for n in target_names(e.value)}
+    return set()

@@ -21,6 +21,11 @@ from smtpd_compat.codemod._versions import dead_branches
 from smtpd_compat.codemod.rules import RULES, channel, debugstream, imports
 
 MENTIONS = ("smtpd", "asyncore", "asynchat")
+SECTION_IMPORTS = "Rule imports"
+CLASH = (
+    "the module binds {name} here, the name of the {module} import the converted code needs"
+    " (it would read this one instead): rename it"
+)
 
 
 @dataclass
@@ -90,7 +95,11 @@ def rewrite(wrapper: MetadataWrapper, rules: Sequence[Rule]) -> Outcome:
     if plan.convert:
         module = module.visit(RuleRunner(plan, [r for r in rules if r is not imports.RULE]))
         module = debugstream.without_discarded_prints(module, discarded_prints)
-    else:  # the prints stay, and their DEBUGSTREAM is a use like any other
+        clashes = clash_reports(wrapper, plan)
+        if clashes:  # the converted code would read the program's object: nothing converts
+            module, plan.convert = wrapper.module, False
+            plan.reports = [r for r in plan.reports if not r.note] + clashes
+    if not plan.convert:  # the prints stay, and their DEBUGSTREAM is a use like any other
         names.discarded = set()
     if imports.RULE in rules:
         module = imports.finish(plan, module, imports.used_names(wrapper.module))
@@ -98,6 +107,16 @@ def rewrite(wrapper: MetadataWrapper, rules: Sequence[Rule]) -> Outcome:
     said = {r.line for r in plan.further}  # a reason at a line says more than "left as is"
     reports = [r for r in reports if not (r.line in said and LEFT in r.message)] + plan.further
     return Outcome(module.code, sorted(set(reports)))
+
+
+def clash_reports(wrapper: MetadataWrapper, plan: Plan) -> List[Report]:
+    """A top-level binding of a name the converted code imports (rule imports)."""
+    found = imports.clashing_bindings(wrapper.module, plan)
+    lines = wrapper.resolve(PositionProvider) if found else {}
+    return [
+        Report(lines[node].start.line, CLASH.format(name=name, module=module), SECTION_IMPORTS)
+        for node, name, module in found
+    ]
 
 
 def leftovers(wrapper: MetadataWrapper, plan: Plan, report_channels: bool) -> List[Report]:

@@ -15,7 +15,7 @@ import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from smtpd_compat.codemod._base_methods import base_use, process_message_of
-from smtpd_compat.codemod._build import block_body, code_of
+from smtpd_compat.codemod._build import block_body, code_of, target_names
 from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
 from smtpd_compat.codemod._close import kept_dispatcher_names
@@ -1085,15 +1085,6 @@ def bound_names(function: cst.CSTNode) -> Set[str]:
     inner = m.findall(body, m.FunctionDef() | m.ClassDef())
     names.update(d.name.value for d in inner if isinstance(d, (cst.FunctionDef, cst.ClassDef)))
     return names
-
-
-def target_names(target: cst.CSTNode) -> Set[str]:
-    """The names a binding target binds: ``x``, ``a, (b, *c)``; not ``self.x`` or ``d[k]``."""
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return {n for e in target.elements for n in target_names(e.value)}
-    return set()
 
 
 class SelfAttributes(cst.CSTVisitor):

@@ -27,6 +27,7 @@ from smtpd_compat.codemod._build import (
     is_guarded_import,
     leading_lines,
     statement,
+    target_names,
     with_leading_lines,
 )
 from smtpd_compat.codemod._names import LEGACY_MODULES, canonical_module, dotted_name
@@ -53,6 +54,90 @@ def stdlib_module_names() -> FrozenSet[str]:
 
 
 RULE = Rule("imports", "unused legacy imports go, aiosmtpd imports come", "Rule imports")
+
+
+def clashing_bindings(module: cst.Module, plan: Plan) -> List[Tuple[cst.CSTNode, str, str]]:
+    """Where the module binds at its top level a name the converted code imports, to
+    something else (``queue = Queue()``, ``from smtplib import SMTP``): the converted code
+    would read the program's object (ruff F811). Each with the name and its import."""
+    wanted = {
+        (name or module_name.split(".")[0]): module_name for module_name, name in plan.imports
+    }
+    bindings = HelperNameBindings(wanted)
+    module.visit(bindings)
+    return [(node, name, wanted[name]) for node, name in bindings.found]
+
+
+class HelperNameBindings(cst.CSTVisitor):
+    """Module-level bindings of a helper's name by anything but importing that very module
+    (an ``if``/``try``/``with``/``for`` block at the top level runs there too)."""
+
+    def __init__(self, wanted: Dict[str, str]) -> None:
+        super().__init__()
+        self.wanted = wanted  # name -> the module the converted code imports it from
+        self.found: List[Tuple[cst.CSTNode, str]] = []
+
+    def add(self, node: cst.CSTNode, names: Set[str]) -> None:
+        self.found += [(node, n) for n in sorted(names & set(self.wanted))]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.add(node, {node.name.value})
+        return False  # its own names are its locals
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.add(node, {node.name.value})
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.add(node, target_names(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.add(node, target_names(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.add(node, target_names(node.target))
+
+    def visit_For(self, node: cst.For) -> None:
+        self.add(node, target_names(node.target))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.add(node, target_names(node.target))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.add(node, target_names(node.asname.name))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self.add(node, target_names(node.name.name))
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self.add_import(alias, dotted_name(alias.name) or "", from_module=False)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        base = dotted_name(node.module) if node.module is not None else ""
+        for alias in [] if isinstance(node.names, cst.ImportStar) else node.names:
+            self.add_import(alias, f"{base}.{dotted_name(alias.name) or ''}", from_module=True)
+
+    def add_import(self, alias: cst.ImportAlias, full: str, from_module: bool) -> None:
+        """``import x as queue``, ``from smtplib import SMTP``: the name is another object."""
+        name = local_name(alias)
+        wanted = self.wanted.get(name)
+        if wanted is None:
+            return
+        top = wanted.split(".")[0]
+        if from_module:
+            same = full == f"{wanted}.{name}"
+        elif alias.asname is None:  # ``import concurrent.futures`` binds ``concurrent``
+            same = full.split(".")[0] == top
+        else:
+            same = full in (wanted, top)
+        if not same:
+            self.add(alias, {name})
 
 
 class UsedNames(cst.CSTVisitor):
