@@ -399,3 +399,30 @@ def test_the_same_modules_imported_by_the_program_are_no_clash(imports):
     outcome = run(CLASHING.format(imports=imports.replace("\n", "\n    "), binding=""))
     assert [r.message for r in outcome.reports if not r.note] == []
     assert "import smtpd" not in outcome.source
+
+
+def test_an_import_inside_a_function_is_no_module_import():
+    """heldout5/spambayes_main_guard_proxy: a function's own ``import traceback`` kept the
+    module-level import the converted handle_DATA needs from being added (NameError)."""
+    outcome = run(
+        """
+    import asyncore
+    import smtpd
+
+
+    def report():
+        import traceback
+
+        traceback.print_exc()
+
+
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            pass
+
+
+    server = Sink(("127.0.0.1", 8025), None)
+    asyncore.loop()
+    """
+    )
+    assert "\nimport traceback\n" in outcome.source.split("\nclass ", 1)[0]

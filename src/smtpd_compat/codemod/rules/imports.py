@@ -147,12 +147,30 @@ class UsedNames(cst.CSTVisitor):
         self.used: Set[str] = set()
         self.present: Set[Tuple[str, Optional[str]]] = set()
         self.shadowed = shadowed or set()  # names that are not the import (_shadowing)
+        self.depth = 0  # inside a def or class: an import there is no module global
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.depth += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.depth -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.depth += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.depth -= 1
 
     def visit_Import(self, node: cst.Import) -> bool:
-        self.present.update((dotted_name(a.name) or "", None) for a in node.names if not a.asname)
+        if not self.depth:
+            self.present.update(
+                (dotted_name(a.name) or "", None) for a in node.names if not a.asname
+            )
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        if self.depth:
+            return False
         if node.module is not None and not isinstance(node.names, cst.ImportStar):
             module = dotted_name(node.module) or ""
             self.present.update((module, dotted_name(a.name)) for a in node.names if not a.asname)

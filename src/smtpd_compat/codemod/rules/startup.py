@@ -639,29 +639,33 @@ def replace_instance(
     if instance.server is not None and instance.server.base_listen is not None:
         made.append(listen_call(name))  # its own listen(), where smtpd's __init__ called it
     if instance.carries or instance.closes_itself:
-        why = "  # its close() stops it" if instance.closes_itself else ""
-        made.append(statement(f"{name}.{CONTROLLER_ATTRIBUTE} = {instance.controller_name}{why}\n"))
+        why = "its close() stops it" if instance.closes_itself else None
+        carried = f"{name}.{CONTROLLER_ATTRIBUTE} = {instance.controller_name}"
+        made.append(statement(commented(carried, why, instance.indent)))
     handed = instance.escapes is not None or instance.read_outside is not None
     if handed or instance.keeps_socket or instance.carries:
         # code elsewhere reads the port, as from smtpd's server
-        made.append(
-            statement(
-                f"{name}.socket = {instance.controller_name}.socket"
-                "  # bound, as smtpd.SMTPServer's was\n"
-            )
-        )
+        kept = f"{name}.socket = {instance.controller_name}.socket"
+        made.append(statement(commented(kept, "bound, as smtpd.SMTPServer's was", instance.indent)))
     if instance.staged is not None:
-        made.append(
-            statement(
-                f"{instance.handler_name} = {instance.staged}"
-                "  # published with its socket, as smtpd's server was\n"
-            )
-        )
+        published = f"{instance.handler_name} = {instance.staged}"
+        why = "published with its socket, as smtpd's server was"
+        made.append(statement(commented(published, why, instance.indent)))
     if instance.returned:
         made.append(statement(f"return {instance.handler_name}\n"))
     if instance.inline:  # the statement it was made in, now reading the controller's socket
         made.append(updated.with_changes(leading_lines=[]))
     return keep_leading_lines(instance.statement, made)
+
+
+def commented(code: str, why: Optional[str], indent: int) -> str:
+    """A generated line with its comment at its end, or above it where the line would be
+    longer than ruff's line length."""
+    if why is None:
+        return f"{code}\n"
+    if indent + len(code) + len(why) + 4 <= LINE_LENGTH:
+        return f"{code}  # {why}\n"
+    return f"# {why}\n{code}\n"
 
 
 def controller_at(plan: Plan, node: cst.CSTNode, instance: Instance) -> str:
