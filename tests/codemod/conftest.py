@@ -20,8 +20,14 @@ collect_ignore_glob += ["heldout*/*.py", "programs/*.py"]
 #: programs (counted as deselected, not skipped). Those environments still convert every
 #: round-trip program on their own Python (test_program_converts_on_this_python).
 PROGRAMS_RUN_ELSEWHERE = os.environ.get("SMTPD_CODEMOD_PROGRAMS") == "elsewhere"
-#: The fixtures of the interpreters that run programs.
-RUNS_PROGRAMS = {"legacy_python", "native_python"}
+#: The fixtures of the interpreters that run programs, and of the lint of every converted
+#: program (test_converted_lint: one environment converts them all once).
+RUNS_PROGRAMS = {"legacy_python", "native_python", "every_program_converted"}
+
+
+@pytest.fixture
+def every_program_converted() -> None:
+    """Marks a test that converts every held-out and round-trip program."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:

@@ -426,3 +426,27 @@ def test_an_import_inside_a_function_is_no_module_import():
     """
     )
     assert "\nimport traceback\n" in outcome.source.split("\nclass ", 1)[0]
+
+
+def test_a_blank_line_stays_after_future_imports_when_the_first_import_goes():
+    """heldout8/suspicious_attachment_scan: the blank line under ``from __future__`` was
+    the removed ``import asyncore``'s, and isort (ruff I001) wants one there."""
+    outcome = run(
+        """
+    from __future__ import annotations
+
+    import asyncore
+    import email
+    import smtpd
+
+
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            print(email.message_from_bytes(data))
+
+
+    server = Sink(("127.0.0.1", 8025), None)
+    asyncore.loop()
+    """
+    )
+    assert outcome.source.startswith("from __future__ import annotations\n\nimport asyncio\n")

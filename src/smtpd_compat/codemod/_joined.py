@@ -55,6 +55,9 @@ class JoinedLines(cst.CSTTransformer):
 def split_joined(module: cst.Module) -> Tuple[cst.Module, List[int]]:
     """The module with its joined legacy lines split, and for each line of it the line of
     ``module`` it came from."""
+    lines = module.code.splitlines()
+    if not any(";" in line and any(w in line for w in LEGACY_WORDS) for line in lines):
+        return module, list(range(1, len(lines) + 2))  # nothing joined: no second parse
     finder = JoinedLines()
     split = MetadataWrapper(module).visit(finder)
     origin: List[int] = []

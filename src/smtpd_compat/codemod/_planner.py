@@ -482,8 +482,10 @@ class Planner(cst.CSTVisitor):
             legacy = self.legacy(call.func)
             makes = name in classes or name in self.plan.debugging_classes
             makes |= legacy in ("smtpd.SMTPServer", "smtpd.DebuggingServer", "smtpd.PureProxy")
-            per_message = per_message_reason(call, [s.node for s in self.plan.servers])
-            if makes and per_message is not None:  # no start-up there (_made_per_message)
+            per_message = (
+                per_message_reason(call, [s.node for s in self.plan.servers]) if makes else None
+            )
+            if per_message is not None:  # no start-up there (_made_per_message)
                 self.block(call, per_message, SECTION_STARTUP)
                 continue
             chosen = None if name in classes else chosen_classes(call.func, self.module, classes)

@@ -349,6 +349,11 @@ def place_imports(
         head[high:high] = third
     else:
         head, rest = with_comments(head, comments), with_comments(rest, comments)
+    future = start > 0 and imported_module(head[start - 1]) == "__future__"
+    if future and start < len(head) and not leading_lines(head[start]):
+        # isort parts the __future__ imports from the rest (the blank line above the first
+        # import went with it, when that was a legacy one)
+        head[start] = with_leading_lines(head[start], [EMPTY])
     return [*head, *rest]
 
 
