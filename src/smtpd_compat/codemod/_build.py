@@ -6,6 +6,8 @@ from typing import List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
+from smtpd_compat.codemod._names import dotted_name
+
 EMPTY = cst.EmptyLine(indent=False)
 
 
@@ -195,3 +197,50 @@ def target_names(target: cst.CSTNode) -> Set[str]:
     if isinstance(target, (cst.Tuple, cst.List)):
         return {n for e in target.elements for n in target_names(e.value)}
     return set()
+
+
+class Bindings(cst.CSTVisitor):
+    """Where code binds names, and which: assignment, ``for`` and walrus targets, ``as``
+    names (``with``, ``except``, ``import``), plain imports, defs and classes (whose own
+    bodies are read only when ``nested``)."""
+
+    def __init__(self, nested: bool) -> None:
+        super().__init__()
+        self.nested = nested
+        self.found: List[Tuple[cst.CSTNode, str]] = []
+
+    def add(self, node: cst.CSTNode, names: Set[str]) -> None:
+        self.found += [(node, n) for n in sorted(names)]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.add(node, {node.name.value})
+        return self.nested
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.add(node, {node.name.value})
+        return self.nested
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return self.nested
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.add(node, target_names(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.add(node, target_names(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.add(node, target_names(node.target))
+
+    def visit_For(self, node: cst.For) -> None:
+        self.add(node, target_names(node.target))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.add(node, target_names(node.target))
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self.add(node, target_names(node.name))
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        if node.asname is None:  # ``import a.b`` binds ``a``
+            self.add(node, {(dotted_name(node.name) or "").split(".")[0]})

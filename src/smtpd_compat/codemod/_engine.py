@@ -11,7 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from smtpd_compat.codemod._by_name import module_named_by
 from smtpd_compat.codemod._joined import at_original_lines, split_joined
-from smtpd_compat.codemod._names import LegacyNames
+from smtpd_compat.codemod._names import LEGACY_MODULES, LegacyNames
 from smtpd_compat.codemod._plan import SECTION_MANUAL, Plan
 from smtpd_compat.codemod._planner import LEFT, make_plan
 from smtpd_compat.codemod._report import Report
@@ -20,12 +20,7 @@ from smtpd_compat.codemod._shadowing import shadowed_names
 from smtpd_compat.codemod._versions import dead_branches
 from smtpd_compat.codemod.rules import RULES, channel, debugstream, imports
 
-MENTIONS = ("smtpd", "asyncore", "asynchat")
-SECTION_IMPORTS = "Rule imports"
-CLASH = (
-    "the module binds {name} here, the name of the {module} import the converted code needs"
-    " (it would read this one instead): rename it"
-)
+MENTIONS = LEGACY_MODULES
 
 
 @dataclass
@@ -95,7 +90,7 @@ def rewrite(wrapper: MetadataWrapper, rules: Sequence[Rule]) -> Outcome:
     if plan.convert:
         module = module.visit(RuleRunner(plan, [r for r in rules if r is not imports.RULE]))
         module = debugstream.without_discarded_prints(module, discarded_prints)
-        clashes = clash_reports(wrapper, plan)
+        clashes = imports.clash_reports(wrapper, plan)
         if clashes:  # the converted code would read the program's object: nothing converts
             module, plan.convert = wrapper.module, False
             plan.reports = [r for r in plan.reports if not r.note] + clashes
@@ -107,16 +102,6 @@ def rewrite(wrapper: MetadataWrapper, rules: Sequence[Rule]) -> Outcome:
     said = {r.line for r in plan.further}  # a reason at a line says more than "left as is"
     reports = [r for r in reports if not (r.line in said and LEFT in r.message)] + plan.further
     return Outcome(module.code, sorted(set(reports)))
-
-
-def clash_reports(wrapper: MetadataWrapper, plan: Plan) -> List[Report]:
-    """A top-level binding of a name the converted code imports (rule imports)."""
-    found = imports.clashing_bindings(wrapper.module, plan)
-    lines = wrapper.resolve(PositionProvider) if found else {}
-    return [
-        Report(lines[node].start.line, CLASH.format(name=name, module=module), SECTION_IMPORTS)
-        for node, name, module in found
-    ]
 
 
 def leftovers(wrapper: MetadataWrapper, plan: Plan, report_channels: bool) -> List[Report]:

@@ -15,9 +15,8 @@ from typing import Dict, List, Sequence, Tuple, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from smtpd_compat.codemod._names import LEGACY_MODULES
 from smtpd_compat.codemod._report import Report
-
-LEGACY_WORDS = ("smtpd", "asyncore", "asynchat")
 
 
 class JoinedLines(cst.CSTTransformer):
@@ -36,7 +35,7 @@ class JoinedLines(cst.CSTTransformer):
             return updated_node
         position = self.get_metadata(PositionProvider, original_node)
         code = cst.Module(body=[]).code_for_node(updated_node)
-        if position.start.line != position.end.line or not any(w in code for w in LEGACY_WORDS):
+        if position.start.line != position.end.line or not any(w in code for w in LEGACY_MODULES):
             return updated_node
         self.split[position.start.line] = len(updated_node.body)
         last = len(updated_node.body) - 1
@@ -56,12 +55,12 @@ def split_joined(module: cst.Module) -> Tuple[cst.Module, List[int]]:
     """The module with its joined legacy lines split, and for each line of it the line of
     ``module`` it came from."""
     lines = module.code.splitlines()
-    if not any(";" in line and any(w in line for w in LEGACY_WORDS) for line in lines):
+    if not any(";" in line and any(w in line for w in LEGACY_MODULES) for line in lines):
         return module, list(range(1, len(lines) + 2))  # nothing joined: no second parse
     finder = JoinedLines()
     split = MetadataWrapper(module).visit(finder)
     origin: List[int] = []
-    for line in range(1, len(module.code.splitlines()) + 2):
+    for line in range(1, len(lines) + 2):
         origin.extend([line] * finder.split.get(line, 1))
     return split, origin
 

@@ -15,7 +15,7 @@ import libcst.matchers
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
 from smtpd_compat.codemod._base_methods import base_use, process_message_of
-from smtpd_compat.codemod._build import block_body, code_of, target_names
+from smtpd_compat.codemod._build import Bindings, block_body, code_of
 from smtpd_compat.codemod._channels import attached_channel, read_channels
 from smtpd_compat.codemod._choice import add_chosen_instance, chosen_classes, makes_own_class
 from smtpd_compat.codemod._close import kept_dispatcher_names
@@ -1073,20 +1073,9 @@ def binds(function: cst.CSTNode, name: str) -> bool:
 
 def bound_names(function: cst.CSTNode) -> Set[str]:
     """The names the statements of ``function`` bind (nested functions' included)."""
-    m = cst.matchers
-    binding = m.AssignTarget() | m.AugAssign() | m.AnnAssign() | m.For() | m.NamedExpr()
-    kinds = (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr)
-    found = m.findall(function, binding)
-    targets: List[cst.CSTNode] = [n.target for n in found if isinstance(n, kinds)]
-    targets += [n.name for n in m.findall(function, m.AsName()) if isinstance(n, cst.AsName)]
-    names = {n for t in targets for n in target_names(t)}
-    for alias in m.findall(function, m.ImportAlias()):
-        if isinstance(alias, cst.ImportAlias) and alias.asname is None:
-            names.add((dotted_name(alias.name) or "").split(".")[0])
-    body = function.body if isinstance(function, cst.FunctionDef) else function
-    inner = m.findall(body, m.FunctionDef() | m.ClassDef())
-    names.update(d.name.value for d in inner if isinstance(d, (cst.FunctionDef, cst.ClassDef)))
-    return names
+    bindings = Bindings(nested=True)
+    (function.body if isinstance(function, cst.FunctionDef) else function).visit(bindings)
+    return {name for _, name in bindings.found}
 
 
 class SelfAttributes(cst.CSTVisitor):

@@ -18,20 +18,21 @@ from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple, cast
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from smtpd_compat.codemod._build import (
     EMPTY,
+    Bindings,
     block_body,
     import_end,
     is_guarded_import,
     leading_lines,
     statement,
-    target_names,
     with_leading_lines,
 )
 from smtpd_compat.codemod._names import LEGACY_MODULES, canonical_module, dotted_name
 from smtpd_compat.codemod._plan import Plan
+from smtpd_compat.codemod._report import Report
 from smtpd_compat.codemod._rule import Rule
 from smtpd_compat.codemod._shadowing import shadowed_names
 
@@ -56,6 +57,22 @@ def stdlib_module_names() -> FrozenSet[str]:
 RULE = Rule("imports", "unused legacy imports go, aiosmtpd imports come", "Rule imports")
 
 
+CLASH = (
+    "the module binds {name} here, the name of the {module} import the converted code needs"
+    " (it would read this one instead): rename it"
+)
+
+
+def clash_reports(wrapper: MetadataWrapper, plan: Plan) -> List[Report]:
+    """A top-level binding of a name the converted code imports, at its line."""
+    found = clashing_bindings(wrapper.module, plan)
+    lines = wrapper.resolve(PositionProvider) if found else {}
+    return [
+        Report(lines[node].start.line, CLASH.format(name=name, module=module), RULE.section)
+        for node, name, module in found
+    ]
+
+
 def clashing_bindings(module: cst.Module, plan: Plan) -> List[Tuple[cst.CSTNode, str, str]]:
     """Where the module binds at its top level a name the converted code imports, to
     something else (``queue = Queue()``, ``from smtplib import SMTP``): the converted code
@@ -68,60 +85,27 @@ def clashing_bindings(module: cst.Module, plan: Plan) -> List[Tuple[cst.CSTNode,
     return [(node, name, wanted[name]) for node, name in bindings.found]
 
 
-class HelperNameBindings(cst.CSTVisitor):
+class HelperNameBindings(Bindings):
     """Module-level bindings of a helper's name by anything but importing that very module
     (an ``if``/``try``/``with``/``for`` block at the top level runs there too)."""
 
     def __init__(self, wanted: Dict[str, str]) -> None:
-        super().__init__()
+        super().__init__(nested=False)
         self.wanted = wanted  # name -> the module the converted code imports it from
-        self.found: List[Tuple[cst.CSTNode, str]] = []
 
     def add(self, node: cst.CSTNode, names: Set[str]) -> None:
-        self.found += [(node, n) for n in sorted(names & set(self.wanted))]
+        super().add(node, names & set(self.wanted))
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.add(node, {node.name.value})
-        return False  # its own names are its locals
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self.add(node, {node.name.value})
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self.add(node, target_names(node.target))
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self.add(node, target_names(node.target))
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self.add(node, target_names(node.target))
-
-    def visit_For(self, node: cst.For) -> None:
-        self.add(node, target_names(node.target))
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self.add(node, target_names(node.target))
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self.add(node, target_names(node.asname.name))
-
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        if node.name is not None:
-            self.add(node, target_names(node.name.name))
-
-    def visit_Import(self, node: cst.Import) -> None:
+    def visit_Import(self, node: cst.Import) -> bool:
         for alias in node.names:
             self.add_import(alias, dotted_name(alias.name) or "", from_module=False)
+        return False  # its aliases are read here, with the module they name
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         base = dotted_name(node.module) if node.module is not None else ""
         for alias in [] if isinstance(node.names, cst.ImportStar) else node.names:
             self.add_import(alias, f"{base}.{dotted_name(alias.name) or ''}", from_module=True)
+        return False
 
     def add_import(self, alias: cst.ImportAlias, full: str, from_module: bool) -> None:
         """``import x as queue``, ``from smtplib import SMTP``: the name is another object."""
