@@ -572,7 +572,11 @@ class Program:
         self.proc.stdin = None
         if not by_stdin:
             self.proc.send_signal(signal.SIGINT)
-        out, err = self.proc.communicate(timeout=TIMEOUT)
+        try:
+            out, err = self.proc.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()  # it would not stop: end it and every process it started
+            raise
         out = self.pending.decode() + out  # what readline() read past its last line
         self.stderr = err
         records = self.record.read_text().splitlines() if self.record.exists() else []
@@ -941,3 +945,27 @@ def test_a_fixed_port_server_takes_long_lines_as_smtpd_did(
     assert got["legacy"] == got["converted"]
     assert got["legacy"][0] == (250, "OK")
     assert got["legacy"][1] == [BODIES["DATA_LONG"].replace("\r\n", "\n")]
+
+
+STUBBORN = """\
+import signal, subprocess, sys, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_program_that_will_not_stop_is_ended_with_what_it_started(tmp_path, monkeypatch):
+    """stop() that times out ends the program's whole process group before it raises: a
+    child left running would outlive the test (and hold the program's pipes)."""
+    monkeypatch.setattr(sys.modules[__name__], "TIMEOUT", 1)
+    path = tmp_path / "stubborn.py"
+    path.write_text(STUBBORN)
+    running = Program(Path(sys.executable), path)
+    child = running.port  # the program printed its child's pid where a port would be
+    with pytest.raises(subprocess.TimeoutExpired):
+        running.stop(by_stdin=False)
+    assert running.proc.returncode == -signal.SIGKILL
+    stat = Path(f"/proc/{child}/stat")
+    assert not stat.exists() or stat.read_text().split(") ")[1][0] == "Z"  # ended
