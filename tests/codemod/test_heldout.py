@@ -187,6 +187,33 @@ the child's line and the parent's port line interleaved on the shared stdout, th
 saw no port, killed the parent alone and waited for good on the pipes the child still held.
 The program now prints before it signals the parent, and the harness runs each program in
 a process group of its own and kills the group (2026-12-02).
+
+``heldout11/`` is the eleventh set: 27 programs in the shapes of further public programs
+(none the model of a program in the first ten sets), weighted as USAGE.md counts real
+usage: 18 SMTPServer subclasses (an alert responder mapping log levels from strings, a
+receipt printer whose Thread owns the server and polls it with count=1, a noddy fork taking
+``*args``, a groupware listener named SMTPServer fed by a manager, a cron wrapper's test
+thread building the server in run() behind a ready flag, a honeypot with one unkept server
+per port, hooks set on an instance a classmethod made, an ``(SMTPServer, Thread)`` test
+library behind an RLock and a context manager, a class defined inside the function that
+serves it on a daemon thread, an mbox writer with a BytesParser factory, a mock library's
+``(SMTPServer, Pretender)``, a project router with a settings lock, catchers writing .eml
+files and a common log, a sink decoding first, an SES relay, an SMS gateway, a JSON sink
+forwarding ``**kwargs`` to the base, a Telegram relay), 2 customising SMTPChannel (an LMTP
+service answering LHLO through a hand-built channel, a reply bot whose channel silences
+send()), 5 DebuggingServer (an empty subclass sending to itself, an unkept one behind
+guarded imports, one kept and closed at ^C, a subclass named DebuggingServer reading a
+global, six positional arguments with _print_message_content overridden) and 2 PureProxy
+subclasses (mangled privates set after construction before _deliver, an SMTP_SSL call
+with self as the host); thirteen have a process_message that raised TypeError under
+3.11's default decode_data. It was written by someone who had not read the codemod, its
+rule tests, its round-trip programs or any converted output, and who never ran the codemod
+on it: only the legacy side was run (each program three times, with the same result).
+Its first run (2026-12-03 07:09, main at 63a4696; no one had tuned on it): a 8, b 8, c 10,
+d 1. The d: the class and its ``from smtpd import SMTPServer`` and ``import asyncore``
+inside one function; the class and its loop converted, the two imports stayed (so the
+converted program still needed smtpd) and no report said so. Imports inside a block now
+go as the module's do.
 """
 
 from __future__ import annotations
@@ -227,6 +254,7 @@ HELDOUT7 = Path(__file__).parent / "heldout7"
 HELDOUT8 = Path(__file__).parent / "heldout8"
 HELDOUT9 = Path(__file__).parent / "heldout9"
 HELDOUT10 = Path(__file__).parent / "heldout10"
+HELDOUT11 = Path(__file__).parent / "heldout11"
 
 # Program -> the real shape it stands for (the table's second column).
 SHAPES: Dict[str, str] = {
@@ -1234,6 +1262,58 @@ SILENT10: Dict[str, str] = {
 }
 
 
+# The eleventh held-out set (heldout11/): public programs' shapes none of the first ten
+# sets modelled, written by someone who had not read the codemod (see the docstring).
+SHAPES11: Dict[str, str] = {
+    "alert_failover_rotating_log": "alert responder: tabs, string level map, RotatingFileHandler",
+    "arduino_receipt_printer_thread": "receipt printer: Thread owns server, count=1 polls, Event",
+    "bounce_csv_noddy": "noddy fork: globals, *args process_message, bytes split on \\n",
+    "coils_named_server_manager": "groupware listener: class SMTPServer, manager queue, count=1",
+    "cron_wrapper_ready_flag_test": "cron tests: run() builds server, ready flag busy-wait",
+    "debug_thread_self_send_argparse": "test script: empty DebuggingServer subclass, self-send",
+    "guarded_import_unkept_debugging": "tool's test server: guarded imports, unkept Debugging",
+    "honeypot_subject_eml_ports": "honeypot: one unkept server per port, subject .eml files",
+    "hooked_classmethod_create": "hook listener: classmethod create, hooks set after init",
+    "httptestserver_rlock_contextmanager": "test library: (SMTPServer, Thread), RLock, context",
+    "huey_debugging_close_interrupt": "example: DebuggingServer kept, loop closed at ^C",
+    "lego_lmtp_message_id_channel": "LMTP service: LHLO channel, handle_accept, close_all close()",
+    "local_relay_self_send_emoji": "helper: class inside a function, daemon loop thread, self-send",
+    "mbox_bytesparser_factory_eml": "mbox writer: BytesParser factory, counter, unclosed mailbox",
+    "notifier_mangled_env_pureproxy": "relay: PureProxy, set_env mangled privates, _deliver",
+    "output_dir_global_debugging": "mail catcher: subclass named DebuggingServer, global dir",
+    "positional_args_debugging_file_dump": "file dump: six positional args, _print_message_content",
+    "pretenders_mock_history": "mock library: (SMTPServer, Pretender), classmethod start(argv)",
+    "project_router_settings_lock": "project router: **kwargs init, Settings lock, reload thread",
+    "receivedemails_common_log": "catcher: dunder class attribute, common.log, .eml files",
+    "rental_decode_print_sink": "dev container: decode first, annotated -> None, print",
+    "replybot_maildir_silenced_channel": "reply bot: silenced send(), handle_accept, signals",
+    "ses_boto_errors_to_relay": "SES relay: optparse credentials, Errors-To removed, exit 1",
+    "sms_twilio_walk_parts": "SMS gateway: .env settings, walk parts, try/except print",
+    "smtpsinkd_json_rotation": "sink daemon: mangled class lock, JSON files, argparse",
+    "ssl_sender_bug_pureproxy": "encrypting proxy: PureProxy, SMTP_SSL(self, ...) bug, unkept",
+    "telegram_env_token_gate": "Telegram relay: env token, one sender gate, header strip",
+}
+STOPPED_BY_STDIN11: Set[str] = {
+    "cron_wrapper_ready_flag_test",
+    "debug_thread_self_send_argparse",
+    "httptestserver_rlock_contextmanager",
+    "local_relay_self_send_emoji",
+}
+EXTRA_DIALOGUES11: Dict[str, Dict[str, List[str]]] = {
+    "lego_lmtp_message_id_channel": {
+        "lhlo": [
+            "LHLO client.example",
+            "MAIL FROM:<alice@example.com>",
+            "RCPT TO:<bob@example.com>",
+            "DATA",
+            "QUIT",
+        ],
+    },
+}
+# Class d programs of the eleventh set: strict xfails, as SILENT above.
+SILENT11: Dict[str, str] = {}
+
+
 @dataclass(frozen=True)
 class HeldoutSet:
     """One folder of held-out programs and what the harness must know about them."""
@@ -1260,6 +1340,9 @@ SETS: Dict[str, HeldoutSet] = {
         HeldoutSet("heldout9", HELDOUT9, SHAPES9, STOPPED_BY_STDIN9, EXTRA_DIALOGUES9, SILENT9),
         HeldoutSet(
             "heldout10", HELDOUT10, SHAPES10, STOPPED_BY_STDIN10, EXTRA_DIALOGUES10, SILENT10
+        ),
+        HeldoutSet(
+            "heldout11", HELDOUT11, SHAPES11, STOPPED_BY_STDIN11, EXTRA_DIALOGUES11, SILENT11
         ),
     )
 }
@@ -1668,14 +1751,5 @@ def test_every_heldout_program_names_its_shape(held_name: str) -> None:
 
 def test_heldout_sets_share_no_program_name() -> None:
     """Rows and legacy results are per set, but ``-k name`` should pick one program."""
-    assert not set(SHAPES) & set(SHAPES2)
-    assert not (set(SHAPES) | set(SHAPES2)) & set(SHAPES3)
-    assert not (set(SHAPES) | set(SHAPES2) | set(SHAPES3)) & set(SHAPES4)
-    assert not (set(SHAPES) | set(SHAPES2) | set(SHAPES3) | set(SHAPES4)) & set(SHAPES5)
-    earlier = set(SHAPES) | set(SHAPES2) | set(SHAPES3) | set(SHAPES4) | set(SHAPES5)
-    assert not earlier & set(SHAPES6)
-    assert not (earlier | set(SHAPES6)) & set(SHAPES7)
-    assert not (earlier | set(SHAPES6) | set(SHAPES7)) & set(SHAPES8)
-    assert not (earlier | set(SHAPES6) | set(SHAPES7) | set(SHAPES8)) & set(SHAPES9)
-    later = set(SHAPES6) | set(SHAPES7) | set(SHAPES8) | set(SHAPES9)
-    assert not (earlier | later) & set(SHAPES10)
+    names = [name for held in SETS.values() for name in held.shapes]
+    assert len(names) == len(set(names))

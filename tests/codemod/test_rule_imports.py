@@ -450,3 +450,36 @@ def test_a_blank_line_stays_after_future_imports_when_the_first_import_goes():
     """
     )
     assert outcome.source.startswith("from __future__ import annotations\n\nimport asyncio\n")
+
+
+def test_legacy_imports_inside_a_function_go_when_unused():
+    """heldout11/local_relay_self_send_emoji: ``from smtpd import SMTPServer`` and ``import
+    asyncore`` inside the function that defines and serves the server stayed, so converted
+    code still imported smtpd and failed on 3.12 where it ran (and no report said so)."""
+    outcome = run(
+        """
+    import threading
+
+
+    def start(port):
+        from smtpd import SMTPServer
+        # serves on a thread
+        import asyncore
+
+        class Sink(SMTPServer):
+            def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+                print(mailfrom)
+
+        server = Sink(("127.0.0.1", port), None)
+        asyncore.loop()
+
+
+    def legacy_only():
+        import asyncore
+    """
+    )
+    assert "from smtpd import" not in outcome.source
+    assert "import asyncore" not in outcome.source
+    assert "    # serves on a thread\n\n    class Sink:" in outcome.source
+    assert "def legacy_only():\n    pass\n" in outcome.source
+    compile(outcome.source, "t.py", "exec")

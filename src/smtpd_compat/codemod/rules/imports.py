@@ -279,7 +279,40 @@ def finish(plan: Plan, module: cst.Module, used_before: Set[str]) -> cst.Module:
             comments[id(body[-1])] = kept_comments
             kept_comments = []
     wanted = sorted(plan.imports - names.present, key=lambda i: (i[1] is not None, i))
-    return module.with_changes(body=place_imports(body, wanted, comments))
+    module = module.with_changes(body=place_imports(body, wanted, comments))
+    return module.visit(NestedLegacyImports(names.used))
+
+
+class NestedLegacyImports(cst.CSTTransformer):
+    """Legacy imports inside a block (``def start(): from smtpd import SMTPServer``) lose
+    their unused names as the module's do: on 3.12 they would fail where they run. A block
+    left with none gets ``pass``; their comments stay above what follows."""
+
+    def __init__(self, used: Set[str]) -> None:
+        self.used = used
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        body: List[cst.BaseStatement] = []
+        carried: List[cst.EmptyLine] = []
+        for stmt in updated_node.body:
+            pruned: List[cst.BaseStatement] = [stmt]
+            if isinstance(stmt, cst.SimpleStatementLine) and is_legacy(stmt.body[0]):
+                pruned = list(prune(stmt, self.used, self.used))
+            if not pruned:
+                carried += comment_lines(stmt)
+                continue
+            if carried:
+                pruned[0] = with_leading_lines(pruned[0], [*carried, *leading_lines(pruned[0])])
+                carried = []
+            body.extend(pruned)
+        if len(body) == len(updated_node.body):
+            return updated_node
+        if not body:
+            body = [cst.SimpleStatementLine([cst.Pass()], leading_lines=carried)]
+            carried = []
+        return updated_node.with_changes(body=body, footer=[*carried, *updated_node.footer])
 
 
 def comment_lines(stmt: cst.BaseStatement) -> List[cst.EmptyLine]:
