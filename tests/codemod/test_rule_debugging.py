@@ -306,3 +306,51 @@ def test_subclass_calling_super_with_its_own_name():
     assert [r for r in outcome.reports if not r.note] == []
     assert "class Relay(PureProxyMethods):" in outcome.source
     assert "super(Relay, self).process_message(peer, mailfrom, rcpttos, data)" in outcome.source
+
+
+HANDED_OUT = """
+    import asyncore
+    import smtpd
+    import threading
+
+
+    class Sink(smtpd.DebuggingServer):
+        pass
+
+
+    def start(port):
+        server = {made}(("127.0.0.1", port), None)
+        thread = threading.Thread(target=asyncore.loop, kwargs={{"timeout": 1}})
+        thread.start()
+        return server, thread
+
+
+    def main():
+        server, thread = start(0)
+        print(server.socket.getsockname()[1])
+        server.close()
+        thread.join(10)
+"""
+
+
+def test_a_handed_out_debugging_server_closed_elsewhere_gets_a_close():
+    """heldout11/debug_thread_self_send_argparse: the factory returns the DebuggingServer,
+    main() closes it; the handler gets a close() stopping the controller it carries."""
+    unused_class = "    class Sink(smtpd.DebuggingServer):\n        pass\n\n\n"
+    for made in ("Sink", "smtpd.DebuggingServer"):
+        source = HANDED_OUT.format(made=made)
+        outcome = run(source if made == "Sink" else source.replace(unused_class, ""))
+        assert [r for r in outcome.reports if not r.note] == [], made
+        handler = outcome.source.split("class LegacyDebuggingHandler:")[1].split("\nclass ")[0]
+        assert "    def close(self):\n" in handler
+        assert "        self.controller.stop()\n" in handler
+        assert "    server.controller = server_controller  # its close() stops it\n" in (
+            outcome.source
+        )
+        assert "    server.close()\n    thread.join(10)\n" in outcome.source
+
+
+def test_a_debugging_handler_nobody_closes_has_no_close():
+    outcome = run(HANDED_OUT.format(made="Sink").replace("        server.close()\n", ""))
+    assert [r for r in outcome.reports if not r.note] == []
+    assert "def close(self)" not in outcome.source

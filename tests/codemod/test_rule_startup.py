@@ -263,11 +263,29 @@ def main():
 """)
 
 
+def test_a_local_server_of_another_function_leaves_the_name_free():
+    """heldout11/ssl_sender_bug_pureproxy: ``server = smtplib.SMTP_SSL(...)`` inside a method
+    is that method's own; the module's ``server`` is free for the handler."""
+    after = tail("""
+    def relay(host):
+        server = smtplib.SMTP(host)
+        server.quit()
+
+    print(Sink(("127.0.0.1", 0), None).socket.getsockname()[1])
+    asyncore.loop()
+    """)
+    assert "\nserver = Sink()\n" in after
+    assert "\nprint(server_controller.socket.getsockname()[1])\n" in after
+    assert "\ndef relay(host):\n    server = smtplib.SMTP(host)\n" in after
+
+
 @pytest.mark.parametrize(
     "line",
     [
         # the name the codemod would give the server is taken
         'print(Sink(("127.0.0.1", 0), None).socket.getsockname()[1])\nserver = None',
+        # a function reads the module's server: a global of that name is someone's
+        'print(Sink(("127.0.0.1", 0), None).socket)\ndef show():\n    return server',
         # not always made: smtpd made it only when the condition held
         'print(Sink(("127.0.0.1", 0), None).socket if True else None)',
         # made in a lambda: when it runs is not this line's business

@@ -280,6 +280,9 @@ class Instance:
     # made inside an expression that reads its socket (``print(Server(...).socket...)``): it
     # is made as ``server`` above that statement, which stays and reads the controller's
     inline: bool = False
+    # an smtpd.DebuggingServer the program closes where the codemod does not follow it: its
+    # handler's close() stops the controller it carries (rule handler, rule debugging)
+    closes_by_controller: bool = False
 
     @property
     def not_implemented(self) -> bool:
@@ -289,7 +292,9 @@ class Instance:
     @property
     def closes_itself(self) -> bool:
         """Its class has its own close(), which stops the controller it carries (_close)."""
-        return self.server is not None and self.server.closes_itself
+        if self.server is None:
+            return self.closes_by_controller
+        return self.server.closes_itself
 
     @property
     def handler_name(self) -> str:
@@ -395,6 +400,11 @@ class Plan:
     @property
     def needs_debugging_handler(self) -> bool:
         return any(i.server is None and not i.not_implemented for i in self.instances)
+
+    @property
+    def debugging_handler_closes(self) -> bool:
+        """LegacyDebuggingHandler gets a close() stopping its controller: code closes one."""
+        return any(i.server is None and i.closes_by_controller for i in self.instances)
 
     @property
     def needs_not_implemented_handler(self) -> bool:

@@ -547,13 +547,24 @@ class Planner(cst.CSTVisitor):
             node = self.get_metadata(ParentNodeProvider, node)
             if not isinstance(node, ALWAYS_EVALUATED):
                 return None, None
-        if len(node.body) != 1 or self.module_names("server"):
+        if len(node.body) != 1 or not self.free_global("server"):
             return None, None
         return parent, node
 
-    def module_names(self, name: str) -> bool:
-        """True when any code of the module uses or binds ``name``."""
-        return bool(libcst.matchers.findall(self.module, libcst.matchers.Name(name)))
+    def free_global(self, name: str) -> bool:
+        """True when no code reads or binds ``name`` but as a local of its own function
+        (``server = smtplib.SMTP(...)`` in a method), an attribute or a keyword: a module
+        variable of that name is nobody's."""
+        for node in libcst.matchers.findall(self.module, libcst.matchers.Name(name)):
+            parent = self.get_metadata(ParentNodeProvider, node)
+            if isinstance(parent, cst.Attribute) and parent.attr is node:
+                continue
+            if isinstance(parent, cst.Arg) and parent.keyword is node:
+                continue
+            scope = self.scope_of(node)
+            if not (isinstance(scope, cst.FunctionDef) and binds(scope, name)):
+                return False
+        return True
 
     def made_inside(self, call: cst.Call) -> Optional[ServerClass]:
         """The server class whose method creates an instance of its own class with ``call``."""

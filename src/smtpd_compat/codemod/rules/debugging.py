@@ -25,6 +25,7 @@ import libcst as cst
 
 from smtpd_compat.codemod._base_methods import METHODS_CODE, base_use
 from smtpd_compat.codemod._build import insert_helpers
+from smtpd_compat.codemod._close import CLOSE_METHOD
 from smtpd_compat.codemod._plan import DEBUGGING_HANDLER, SECTION_DEBUGGING, SERVER_SUBCLASSES, Plan
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
@@ -119,6 +120,10 @@ def add_debugging_handler(plan: Plan, original: cst.CSTNode, updated: cst.CSTNod
     if not plan.convert or not plan.needs_debugging_handler:
         return updated
     assert isinstance(updated, cst.Module)
+    if plan.debugging_handler_closes:  # code closes one: its close() stops its controller
+        return insert_helpers(
+            updated, LEGACY_DEBUGGING_HANDLER + textwrap.indent("\n" + CLOSE_METHOD, "    ")
+        )
     return insert_helpers(updated, LEGACY_DEBUGGING_HANDLER)
 
 

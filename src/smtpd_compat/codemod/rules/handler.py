@@ -155,11 +155,23 @@ def close_handed_out_servers(planner: Planner, module: cst.Module) -> None:
     ]
     for instance in instances if closed else []:
         server = instance.server
+        if instance.escapes is not None and debugging_handler_can_close(planner, instance):
+            instance.closes_by_controller = True
+            instance.bound = True  # its stop() is safe at any time
         if instance.escapes is None or server is None or server.thread is not None:
             continue
         if not server.closes_itself and CONTROLLER_ATTRIBUTE not in names_in(server.node):
             server.closes_by_controller = True
             instance.bound = True  # its stop() is safe at any time
+
+
+def debugging_handler_can_close(planner: Planner, instance: Instance) -> bool:
+    """An smtpd.DebuggingServer (or an empty subclass) becomes LegacyDebuggingHandler,
+    which can get a close() of its own; no subclass names ``controller`` or ``close``."""
+    if instance.server is not None or instance.not_implemented:
+        return False
+    made = planner.plan.debugging_classes.get(dotted_name(instance.call.func) or "")
+    return made is None or not {CONTROLLER_ATTRIBUTE, "close"} & set(names_in(made))
 
 
 @RULE.analysis
