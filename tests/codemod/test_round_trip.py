@@ -14,6 +14,7 @@ interpreter version and aiosmtpd version, created once under a file lock.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -274,7 +275,10 @@ OWN_ERROR_REPORT = {"error_log_channel", "open_error_channel"}
 # smtpd.SMTPServer itself: every message raised NotImplementedError and smtpd dropped the
 # connection; converted code answers 451 to each (noted).
 NOT_IMPLEMENTED = {"bare_smtpserver"}
-DROPPED = (0, "connection dropped")
+DROPPED = (-1, "connection dropped")  # no reply at all
+# No reply within TIMEOUT: the program hangs (a deadlock in process_message), which must
+# never pass for smtpd's dropped connection.
+TIMED_OUT = (-2, "no reply in time")
 TEMPORARY_FAILURE = (451, "Requested action aborted: error in processing")
 # One dialogue per connection; "DATA" sends BODY. Replies are compared one by one.
 DIALOGUES: Dict[str, List[str]] = {
@@ -600,8 +604,8 @@ def talk(
                     client.send((body + "\r\n.\r\n").encode())
                     try:
                         code, text = client.getreply()
-                    except smtplib.SMTPServerDisconnected:
-                        replies.append(DROPPED)
+                    except smtplib.SMTPServerDisconnected as error:
+                        replies.append(TIMED_OUT if "timed out" in str(error) else DROPPED)
                         break
                     replies.append((code, text.decode()))
                     if replies[-1] == gives_up_on:
@@ -774,7 +778,6 @@ def test_every_program_is_counted_once():
 # converted program's (aiosmtpd 1.4.6). policy_relay has data_size_limit=1000.
 SIZE_LIMIT = 1000
 EXACT_BODY = "Subject: size\r\n\r\n" + "x" * (SIZE_LIMIT - len("Subject: size\r\n\r\n"))
-DROPPED = (-1, "connection dropped")  # no reply at all
 NOTED: Dict[str, Tuple[List[str], Tuple[int, str], Tuple[int, str]]] = {
     "help": (
         ["HELP"],
@@ -1000,3 +1003,29 @@ def pidfd_open(pid: int) -> int:
         errno = ctypes.get_errno()
         raise ProcessLookupError(errno, os.strerror(errno))
     return fd
+
+
+def test_a_message_never_answered_is_no_dropped_connection(monkeypatch):
+    """A converted program that hangs on a message (process_message deadlocked on its own
+    lock) must not pass for smtpd dropping the connection: the client's timeout is its own
+    reply, which differs from both."""
+    from aiosmtpd.controller import Controller
+
+    monkeypatch.setattr(sys.modules[__name__], "TIMEOUT", 1)
+
+    class Hanging:
+        async def handle_DATA(self, server, session, envelope):
+            await asyncio.sleep(60)  # cancelled by stop()
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Hanging(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        replies = talk(port, ["HELO a.example", *ENVELOPE, "DATA"])
+    finally:
+        controller.stop()
+    assert replies[-1] == TIMED_OUT != DROPPED
+
+
+ENVELOPE = ["MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>"]
