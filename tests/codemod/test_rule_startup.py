@@ -1064,9 +1064,11 @@ def test_context_manager_returning_self_hands_out_the_owner_not_the_server():
     assert "        self.smtp_controller.stop()\n" in after
 
 
-def test_noop_owner_closing_the_server_outside_its_class():
-    reports = check_noop(CLASS + textwrap.indent(CONTEXT_MANAGER + "trap.smtp.close()\n", "    "))
-    assert any("trap.smtp.close may be the server's, which is not followed" in r for r in reports)
+def test_owner_closing_the_server_outside_its_class_closes_through_the_handler():
+    """The handler gets a close() stopping its controller, a second stop() is harmless."""
+    after = tail(textwrap.indent(CONTEXT_MANAGER + "trap.smtp.close()\n", "    "))
+    assert "        self.smtp.controller = self.smtp_controller  # its close() stops it\n" in after
+    assert after.endswith("\ntrap.smtp.close()\n")
 
 
 def test_socket_read_by_a_path_not_followed_is_kept_on_the_handler():

@@ -219,7 +219,7 @@ def check_read_through_owner(
         id(instance) not in {id(i) for i in planner.plan.served.get(id(loop), [])}
         for loop in planner.plan.loops
     )
-    if what == "close" and instance.closes_itself and served_by_threads:
+    if what == "close" and served_by_threads and gets_close(instance):
         return  # its own close() stops its controller
     owner = dotted_name(attribute.value)
     controller = instance.controller_name.replace("self.", f"{owner}.", 1) if owner else None
@@ -230,6 +230,18 @@ def check_read_through_owner(
         "stop() it there instead)",
         SECTION_STARTUP,
     )
+
+
+def gets_close(instance: Instance) -> bool:
+    """Its class has a close() stopping its controller, or gets one (_close)."""
+    server = instance.server
+    if instance.closes_itself or server is None or server.thread is not None:
+        return instance.closes_itself
+    if CONTROLLER_ATTRIBUTE in names_in(server.node) or server.close_why is not None:
+        return False
+    server.closes_by_controller = True
+    instance.bound = True  # its stop() is safe at any time
+    return True
 
 
 def compared_with_none(parent: cst.CSTNode, attribute: cst.Attribute) -> bool:
