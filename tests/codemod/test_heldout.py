@@ -234,6 +234,7 @@ from test_round_trip import (  # noqa: E402
     DROPPED,
     PROGRAMS,
     TEMPORARY_FAILURE,
+    TIMED_OUT,
     TIMEOUT,
     Program,
     interpreter,
@@ -1506,12 +1507,13 @@ def reply_differences(
         new = native["replies"][dialogue]
         if not keep_greeting:
             old, new = old[1:], new[1:]
-        if old and tuple(old[-1]) == DROPPED and len(new) >= len(old):
+        unanswered = (DROPPED, TIMED_OUT)  # smtpd dropped it, or left it open (handle_error)
+        if old and tuple(old[-1]) in unanswered and len(new) >= len(old):
             now = tuple(new[len(old) - 1])
             if now == TEMPORARY_FAILURE and "451" in notes:
                 dropped = True
                 old, new = old[:-1], new[: len(old) - 1]
-            elif now != DROPPED and RAISED_TYPE_ERROR in notes and ANSWERS_ITS_REPLY in notes:
+            elif now not in unanswered and now_answers(notes):
                 dropped = True  # smtpd's TypeError: the note says the message is now handled
                 old, new = old[:-1], new[: len(old) - 1]
         for index, (was, now) in enumerate(zip(old, new)):
@@ -1520,6 +1522,11 @@ def reply_differences(
         if len(old) != len(new):
             found.append(f"{dialogue}: smtpd {len(old)} replies, now {len(new)}")
     return found, dropped
+
+
+def now_answers(notes: str) -> bool:
+    """The notes say smtpd's TypeError dropped the message and converted code answers it."""
+    return RAISED_TYPE_ERROR in notes and ANSWERS_ITS_REPLY in notes
 
 
 def without_paths(text: str) -> str:

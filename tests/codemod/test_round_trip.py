@@ -643,7 +643,9 @@ def same_replies(name: str, native: dict, legacy: dict) -> bool:
 
 
 def as_converted(reply: Tuple[int, str]) -> Tuple[int, str]:
-    return TEMPORARY_FAILURE if tuple(reply) == DROPPED else tuple(reply)
+    """What converted code answers for smtpd's reply: where smtpd dropped the connection, or
+    never answered the message (a channel's handle_error that leaves it open), 451."""
+    return TEMPORARY_FAILURE if tuple(reply) in (DROPPED, TIMED_OUT) else tuple(reply)
 
 
 def program_output(name: str, stdout: str) -> str:
