@@ -155,14 +155,25 @@ def close_handed_out_servers(planner: Planner, module: cst.Module) -> None:
     ]
     for instance in instances if closed else []:
         server = instance.server
-        if instance.escapes is not None and debugging_handler_can_close(planner, instance):
+        if instance.escapes is None:
+            continue
+        if server is None and debugging_handler_can_close(planner, instance):
             instance.closes_by_controller = True
             instance.bound = True  # its stop() is safe at any time
-        if instance.escapes is None or server is None or server.thread is not None:
-            continue
-        if not server.closes_itself and CONTROLLER_ATTRIBUTE not in names_in(server.node):
-            server.closes_by_controller = True
-            instance.bound = True  # its stop() is safe at any time
+        elif server is not None and server.thread is None:
+            close_by_controller(server, instance)
+
+
+def close_by_controller(server: ServerClass, instance: Instance) -> bool:
+    """The class keeps its own close(), or gets CLOSE_METHOD (stopping the controller the
+    start-up hands it) where no ``controller`` of its own would clash; False if neither."""
+    if server.closes_itself:
+        return True
+    if CONTROLLER_ATTRIBUTE in names_in(server.node):
+        return False
+    server.closes_by_controller = True
+    instance.bound = True  # its stop() is safe at any time
+    return True
 
 
 def debugging_handler_can_close(planner: Planner, instance: Instance) -> bool:
@@ -237,11 +248,7 @@ def gets_close(instance: Instance) -> bool:
     server = instance.server
     if instance.closes_itself or server is None or server.thread is not None:
         return instance.closes_itself
-    if CONTROLLER_ATTRIBUTE in names_in(server.node) or server.close_why is not None:
-        return False
-    server.closes_by_controller = True
-    instance.bound = True  # its stop() is safe at any time
-    return True
+    return server.close_why is None and close_by_controller(server, instance)
 
 
 def compared_with_none(parent: cst.CSTNode, attribute: cst.Attribute) -> bool:
