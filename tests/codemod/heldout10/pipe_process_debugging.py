@@ -7,7 +7,8 @@
 # calls DebuggingServer.process_message with them, then sends (args, kwargs) through the
 # pipe; loop(pipe) builds it and runs asyncore.loop(timeout=2) in try/except
 # KeyboardInterrupt printing "Shutting down.", then close(). The test runs loop in a
-# multiprocessing.Process and reads the pipe; at Ctrl+C it interrupts the child too,
+# multiprocessing.Process and reads the pipe; at Ctrl+C (a SIGINT handler's flag, so
+# that ^C never lands inside a recv() and tears the pipe) it interrupts the child too,
 # joins it and reports what came through the pipe.
 import asyncore
 import multiprocessing
@@ -47,15 +48,15 @@ if __name__ == "__main__":
     state, port = parent_end.recv()
     print(port, flush=True)
     received = []
-    try:
-        while True:
-            if parent_end.poll(0.1):
-                received.append(parent_end.recv())
-    except KeyboardInterrupt:
-        os.kill(child.pid, signal.SIGINT)  # what ^C in the terminal did to the group
-        child.join()
-        while parent_end.poll():
+    interrupted = []  # ^C only sets this: a recv() cut in half would leave the pipe torn
+    signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+    while not interrupted:
+        if parent_end.poll(0.1):
             received.append(parent_end.recv())
+    os.kill(child.pid, signal.SIGINT)  # what ^C in the terminal did to the group
+    child.join()
+    while parent_end.poll():
+        received.append(parent_end.recv())
     print("%s, then %d messages through the pipe" % (state, len(received)))
     for args, kwargs in received:
         print(" ", args[1], args[2], sorted(kwargs))
