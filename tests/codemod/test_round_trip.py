@@ -39,6 +39,7 @@ PROGRAMS = Path(__file__).parent / "programs"
 CONVERTED = [
     "tutorial_sink",
     "settings_banner",
+    "debugstream_stderr",
     "decoding_sink",
     "policy_relay",
     "policy_channel",
@@ -196,7 +197,7 @@ CONVERTED = [
     "bind_on_start",
 ]
 # Rewritten, with a use the codemod cannot rewrite reported (the file still needs smtpd).
-PARTLY_CONVERTED = ["debugstream_stderr"]
+PARTLY_CONVERTED = ["debugstream_read_back"]
 NOT_CONVERTED = [
     "auth_channel",
     "thread_subclass",
@@ -204,6 +205,9 @@ NOT_CONVERTED = [
 # Programs logging to stderr with logging.basicConfig: their log must stay as it was
 # (aiosmtpd's session log must not join it), with a line their log holds once per message.
 COMPARES_STDERR = {"honeypot_log": "INFO mail from", "guarded_import_logger": "DEBUG devsink"}
+# Programs pointing smtpd.DEBUGSTREAM at stderr: aiosmtpd's session log goes there once
+# converted, in its own lines (noted); both logs have a line per accepted MAIL with this.
+SESSION_LOG_ON_STDERR = {"debugstream_stderr": "sender: "}
 # Programs writing one line to stderr while smtpd.SMTPServer.__init__ runs (their own
 # listen()): converted code writes it once too.
 STDERR_LINE = {"listen_ready_unused_class": "ready to receive, backlog 5\n"}
@@ -713,6 +717,9 @@ def test_converted_program_behaves_the_same(
     if name in COMPARES_STDERR:
         assert native["stderr"] == legacy["stderr"]
         assert legacy["stderr"].count(COMPARES_STDERR[name]) >= 3  # the log has its lines
+    if name in SESSION_LOG_ON_STDERR:
+        mark = SESSION_LOG_ON_STDERR[name]
+        assert native["stderr"].count(mark) == legacy["stderr"].count(mark) >= 3
     assert_lint_clean(converted_path)
 
 

@@ -142,6 +142,7 @@ class LeftoverFinder(cst.CSTVisitor):
             nodes += list(plan.threads) + list(plan.close_alls) + list(plan.closes)
             nodes += plan.converted_channels
             nodes += list(plan.silenced_debugstream) + list(plan.dropped)
+            nodes += list(plan.debugstream_redirects) + list(plan.debug_switches)
             nodes += list(plan.constants) + list(plan.map_reads)
             nodes += [plan.banner] if plan.banner is not None else []
             nodes += [n for s in plan.thread_servers if s.thread for n in s.thread.rewritten]

@@ -78,7 +78,7 @@ SECTION_CHANNEL = "Rule channel: SMTPChannel subclasses"
 SECTION_POLICY = "Rule policy: smtp_MAIL and smtp_RCPT overrides become hooks"
 SECTION_AUTH = "Rule auth: AUTH channels become an authenticator"
 SECTION_BANNER = "Rule banner: smtpd.__version__ becomes ident"
-SECTION_DEBUGSTREAM = "Rule debugstream: silencing smtpd.DEBUGSTREAM"
+SECTION_DEBUGSTREAM = "Rule debugstream: smtpd.DEBUGSTREAM and debug switches"
 SECTION_CONSTANTS = "Rule constants: smtpd's constants and Devnull"
 SECTION_THREAD = "Rule thread: Thread subclasses and polling loops"
 SECTION_VERBS = "Rule verbs: new verbs become an SMTP subclass"
@@ -361,6 +361,9 @@ class Plan:
     banner: Optional[cst.SimpleStatementLine] = None
     ident: Optional[str] = None
     silenced_debugstream: List[cst.SimpleStatementLine] = field(default_factory=list)
+    # ``smtpd.DEBUGSTREAM = <stream>``: aiosmtpd's log goes there; ``<class>.debug = x`` goes
+    debugstream_redirects: List[cst.SimpleStatementLine] = field(default_factory=list)
+    debug_switches: List[cst.SimpleStatementLine] = field(default_factory=list)
     # ``smtpd.DATA_SIZE_DEFAULT`` and the like -> the module's own name for it (rule constants)
     constants: Dict[cst.Attribute, str] = field(default_factory=dict)
     dropped: List[cst.BaseStatement] = field(default_factory=list)  # made only for legacy calls

@@ -1,4 +1,5 @@
-# A sink that wants smtpd's diagnostics on stderr: left as is, reported.
+# A sink that wants smtpd's diagnostics on stderr: aiosmtpd's log of its sessions goes
+# there once converted (noted: its lines differ).
 import asyncore
 import smtpd
 import sys

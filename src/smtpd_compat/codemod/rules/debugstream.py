@@ -1,14 +1,17 @@
-"""Rule ``debugstream``: drop assignments that only silence ``smtpd.DEBUGSTREAM``.
+"""Rule ``debugstream``: ``smtpd.DEBUGSTREAM`` and smtpd's other debug switches.
 
-Guide section: "Rule debugstream: silencing smtpd.DEBUGSTREAM".
+Guide section: "Rule debugstream: smtpd.DEBUGSTREAM and debug switches".
 
 smtpd wrote its diagnostics to the module global ``DEBUGSTREAM``, a sink that
 discards them unless a program replaced it. Converted code has no smtpd to
 write there. So a module-level ``smtpd.DEBUGSTREAM = io.StringIO()`` or
 ``= open(os.devnull, "w")``, in a module that never reads ``DEBUGSTREAM``
 again, throws away output nobody can read before or after: it goes. Any other
-assignment (``sys.stderr``, a log file) wanted the diagnostics and is reported:
-aiosmtpd logs to the ``mail.log`` logger instead.
+assignment (``sys.stderr``, a log file) in a module that never reads it back
+wanted the diagnostics of the sessions: aiosmtpd's own (its ``mail.log`` logger,
+at INFO, which leaves credentials out) go to that stream instead, with a note,
+since their lines differ. ``smtpd.SMTPServer.debug = True`` set a switch that
+only asyncore's ``dispatcher_with_send`` read, which smtpd never used: it goes.
 """
 
 from __future__ import annotations
@@ -16,17 +19,55 @@ from __future__ import annotations
 from typing import List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
+from libcst.metadata import ParentNodeProvider
 
-from smtpd_compat.codemod._build import code_of, leading_lines, statement, with_leading_lines
+from smtpd_compat.codemod._build import (
+    code_of,
+    insert_helpers,
+    leading_lines,
+    statement,
+    with_leading_lines,
+)
 from smtpd_compat.codemod._names import LegacyNames, dotted_name, head_name
 from smtpd_compat.codemod._plan import SECTION_DEBUGSTREAM, Plan
 from smtpd_compat.codemod._planner import Planner
 from smtpd_compat.codemod._rule import Result, Rule
 
-RULE = Rule("debugstream", "assignments that silence smtpd.DEBUGSTREAM go", SECTION_DEBUGSTREAM)
+RULE = Rule("debugstream", "smtpd.DEBUGSTREAM becomes aiosmtpd's log, or goes", SECTION_DEBUGSTREAM)
 DEBUGSTREAM = "smtpd.DEBUGSTREAM"
 # Values that only throw smtpd's diagnostics away: nothing else can read them.
 SILENT_SINKS = ("io.StringIO()", "open(os.devnull, 'w')", 'open(os.devnull, "w")')
+#: ``<class>.debug``: asyncore read it only in dispatcher_with_send.send(), which none of
+#: smtpd's classes is, so setting it never changed what smtpd did.
+DEBUG_SWITCHES = frozenset(
+    f"{owner}.debug"
+    for owner in (
+        "smtpd.SMTPServer",
+        "smtpd.SMTPChannel",
+        "smtpd.DebuggingServer",
+        "smtpd.PureProxy",
+        "asyncore.dispatcher",
+        "asynchat.async_chat",
+    )
+)
+SEND_MAIL_LOG_TO = "send_mail_log_to"
+SEND_MAIL_LOG_TO_CODE = '''def send_mail_log_to(stream):
+    """What ``smtpd.DEBUGSTREAM = stream`` did, as near as aiosmtpd comes: smtpd wrote its
+    diagnostics of each session there; aiosmtpd's log of its sessions (at INFO, which
+    leaves credentials out) goes there now, in place of the stream set before."""
+    log = logging.getLogger("mail.log")
+    for handler in [h for h in log.handlers if getattr(h, "debugstream", False)]:
+        log.removeHandler(handler)
+    handler = logging.StreamHandler(stream)
+    handler.debugstream = True
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+'''
+REDIRECTED = (
+    "smtpd wrote its diagnostics of each session (Peer:, Data: and the like) to this "
+    "stream; aiosmtpd's log of its sessions (the mail.log logger at INFO: peer, commands, "
+    "sender, recipients) now goes there, in other lines: check what reads that output"
+)
 
 
 @RULE.analysis
@@ -41,11 +82,78 @@ def find_silencing(planner: Planner, module: cst.Module) -> None:
             planner.plan.silenced_debugstream.append(statement)
 
 
+@RULE.analysis
+def find_redirects(planner: Planner, module: cst.Module) -> None:
+    """``smtpd.DEBUGSTREAM = <a stream>`` lines (not silencing ones) of a module that only
+    ever sets DEBUGSTREAM: their stream gets aiosmtpd's log of the sessions."""
+    uses = [a for a in planner.attributes if planner.legacy(a) == DEBUGSTREAM]
+    lines = [assigned_by(planner, a) for a in uses]
+    if not uses or any(line is None for line in lines):
+        return  # DEBUGSTREAM is read (or set otherwise): each use is reported
+    for line in lines:
+        assert line is not None
+        if any(line is s for s in planner.plan.silenced_debugstream):
+            continue
+        planner.plan.debugstream_redirects.append(line)
+        planner.add_note(line, REDIRECTED, SECTION_DEBUGSTREAM)
+
+
+@RULE.analysis
+def find_debug_switches(planner: Planner, module: cst.Module) -> None:
+    """``smtpd.SMTPServer.debug = True`` and the like, never read back: no-ops that go."""
+    uses = [a for a in planner.attributes if planner.legacy(a) in DEBUG_SWITCHES]
+    lines = [assigned_by(planner, a) for a in uses]
+    if any(line is None for line in lines):
+        return  # read somewhere: each use is reported
+    for line in lines:
+        assert line is not None
+        if is_plain(first_assign(line).value):
+            planner.plan.debug_switches.append(line)
+
+
+def assigned_by(planner: Planner, attribute: cst.Attribute) -> Optional[cst.SimpleStatementLine]:
+    """The line ``<attribute> = <value>`` (one target, one statement) that sets it, else
+    None: the attribute is read, or set along with something else."""
+    target = planner.get_metadata(ParentNodeProvider, attribute)
+    if not isinstance(target, cst.AssignTarget):
+        return None
+    line = planner.statement_of(target, (cst.Assign,))
+    if line is None or len(first_assign(line).targets) != 1:
+        return None
+    return line
+
+
+def first_assign(line: cst.SimpleStatementLine) -> cst.Assign:
+    small = line.body[0]
+    assert isinstance(small, cst.Assign)
+    return small
+
+
+@RULE.needed_when
+def redirects_or_drops(plan: Plan) -> bool:
+    return bool(plan.debugstream_redirects or plan.debug_switches)
+
+
 @RULE.on(cst.SimpleStatementLine)
-def drop_silencing(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
-    if plan.convert and any(original is s for s in plan.silenced_debugstream):
+def rewrite_setting(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    if not plan.convert or not isinstance(updated, cst.SimpleStatementLine):
+        return updated
+    if any(original is s for s in [*plan.silenced_debugstream, *plan.debug_switches]):
         return cst.RemovalSentinel.REMOVE
+    if any(original is s for s in plan.debugstream_redirects):
+        value = first_assign(updated).value
+        call = cst.Call(cst.Name(SEND_MAIL_LOG_TO), [cst.Arg(value)])
+        return updated.with_changes(body=[cst.Expr(call)])
     return updated
+
+
+@RULE.on(cst.Module)
+def define_send_mail_log_to(plan: Plan, original: cst.CSTNode, updated: cst.CSTNode) -> Result:
+    if not plan.convert or not plan.debugstream_redirects:
+        return updated
+    assert isinstance(updated, cst.Module)
+    plan.imports.add(("logging", None))
+    return insert_helpers(updated, SEND_MAIL_LOG_TO_CODE)
 
 
 # -- prints to smtpd's DEBUGSTREAM: smtpd's Devnull discarded them -----------------------
