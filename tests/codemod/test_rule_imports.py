@@ -165,6 +165,58 @@ def test_a_guard_of_legacy_imports_goes_with_them_its_comment_stays():
     assert outcome.source.index("except ImportError") < outcome.source.index("class LoopThread")
 
 
+MAIN_FALLBACK = """
+    import asyncore
+    import sys
+
+    import __main__ as smtpd
+
+    # loaded by smtpd's own main, the classes are in __main__
+    if not hasattr(smtpd, "PureProxy"):
+        import smtpd
+
+    from email.parser import Parser
+
+
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            print(Parser().parsestr(data.decode())["Subject"], file=sys.stderr)
+
+
+    server = Sink(("localhost", 1025), None)
+    asyncore.loop()
+"""
+
+
+def test_a_fallback_from_main_to_smtpd_goes_with_the_imports():
+    """heldout5/spambayes_main_guard_proxy: ``import __main__ as smtpd`` and an ``if`` that
+    imports smtpd where ``__main__`` lacks its class; converted code needs neither."""
+    outcome = run(MAIN_FALLBACK)
+    assert [r for r in outcome.reports if not r.note] == []
+    source = outcome.source
+    assert "import __main__" not in source and "hasattr" not in source
+    assert "import smtpd" not in source
+    # with the fallback gone, isort sees one block: the stdlib import after it joins the
+    # stdlib group, and the fallback's comment stays where it was, above what follows
+    assert "import traceback\nfrom email.parser import Parser\n\n# loaded by smtpd's" in source
+    assert source.index("from email.parser import Parser") < source.index("from aiosmtpd")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('if not hasattr(smtpd, "PureProxy"):', 'if hasattr(smtpd, "PureProxy"):'),
+        ("        import smtpd\n", "        import smtpd\n        smtpd.loaded = True\n"),
+    ],
+)
+def test_another_if_around_a_legacy_import_stays_and_is_reported(old, new):
+    source = MAIN_FALLBACK.replace(old, new)
+    assert source != MAIN_FALLBACK
+    outcome = run(source)
+    assert "hasattr(" in outcome.source
+    assert [r for r in outcome.reports if not r.note]
+
+
 def test_a_guard_that_also_imports_another_module_stays_and_blocks():
     outcome = run("""
         import asyncore

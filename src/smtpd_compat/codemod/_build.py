@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Set, Tuple
+from typing import List, Optional, Sequence, Set, Tuple, cast
 
 import libcst as cst
+import libcst.matchers as m
 
-from smtpd_compat.codemod._names import dotted_name
+from smtpd_compat.codemod._names import canonical_module, dotted_name
 
 EMPTY = cst.EmptyLine(indent=False)
 
@@ -133,11 +134,31 @@ def is_guarded_import(stmt: cst.BaseStatement) -> bool:
     )
 
 
+def is_legacy_fallback(stmt: cst.BaseStatement) -> bool:
+    """``if not hasattr(smtpd, "PureProxy"): import smtpd`` after ``import __main__ as
+    smtpd`` (a module that smtpd's own main may have loaded): part of a module's imports,
+    and one that converted code, needing no smtpd, drops."""
+    checks_name = m.Call(func=m.Name("hasattr"), args=[m.Arg(m.Name()), m.Arg(m.SimpleString())])
+    test = m.UnaryOperation(operator=m.Not(), expression=checks_name)
+    if not isinstance(stmt, cst.If) or stmt.orelse is not None or not m.matches(stmt.test, test):
+        return False
+    lines = block_body(stmt.body)
+    smalls = [s for line in lines if isinstance(line, cst.SimpleStatementLine) for s in line.body]
+    if len(smalls) != len(lines) or not all(isinstance(s, cst.Import) for s in smalls):
+        return False
+    aliases = [a for s in smalls for a in cast(cst.Import, s).names]
+    if not all(a.asname is None and canonical_module(dotted_name(a.name) or "") for a in aliases):
+        return False
+    call = cast(cst.Call, cast(cst.UnaryOperation, stmt.test).expression)
+    checked = cast(cst.Name, call.args[0].value).value
+    return checked in {(dotted_name(a.name) or "").split(".")[0] for a in aliases}
+
+
 def import_end(body: Sequence[cst.BaseStatement]) -> int:
     """Index after the leading docstring and imports of a module body."""
     end = 0
     for index, stmt in enumerate(body):
-        if is_guarded_import(stmt):
+        if is_guarded_import(stmt) or is_legacy_fallback(stmt):
             end = index + 1
             continue
         if not isinstance(stmt, cst.SimpleStatementLine):

@@ -9,6 +9,7 @@ from typing import List, Sequence, Set, Tuple
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from smtpd_compat.codemod._build import is_legacy_fallback
 from smtpd_compat.codemod._by_name import module_named_by
 from smtpd_compat.codemod._joined import at_original_lines, split_joined
 from smtpd_compat.codemod._names import LEGACY_MODULES, LegacyNames
@@ -181,6 +182,8 @@ class LeftoverFinder(cst.CSTVisitor):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if id(node) in self.converted or isinstance(node, (cst.Import, cst.ImportFrom)):
             return False
+        if self.plan.convert and isinstance(node, cst.If) and is_legacy_fallback(node):
+            return False  # it goes with the imports (rule imports)
         if isinstance(node, cst.Expr) and isinstance(node.value, cst.BaseString):
             return False  # a docstring that tells how to run it
         named = module_named_by(node)

@@ -26,6 +26,7 @@ from smtpd_compat.codemod._build import (
     block_body,
     import_end,
     is_guarded_import,
+    is_legacy_fallback,
     leading_lines,
     statement,
     with_leading_lines,
@@ -225,7 +226,10 @@ def used_names(module: cst.Module) -> Set[str]:
 
 def guards_legacy_imports(stmt: cst.BaseStatement) -> bool:
     """``try: import smtpd ... except ...: ...``: a guard of legacy imports alone, which
-    the converted module does not need (its handler would exit where smtpd is gone)."""
+    the converted module does not need (its handler would exit where smtpd is gone); or a
+    fallback to them (``if not hasattr(smtpd, "PureProxy"): import smtpd``)."""
+    if is_legacy_fallback(stmt):
+        return True
     if not is_guarded_import(stmt):
         return False
     lines = block_body(cast(cst.Try, stmt).body)
@@ -340,17 +344,21 @@ def place_imports(
     if group is None:
         group = (start, start)
     low, high = group
-    for module, name in wanted:
-        if is_stdlib(module):
-            new: cst.BaseStatement = import_line(module, name)
-            index = next((i for i in range(low, high) if sort_key(new) < sort_key(head[i])), high)
-            if index == low and low < high:
-                new = with_leading_lines(new, leading_lines(head[low]))
-                head[low] = with_leading_lines(head[low], [])
-            elif index == low and low > 0:
-                new = with_leading_lines(new, [EMPTY])
-            head.insert(index, new)
-            high += 1
+    head, moved, stranded = without_later_stdlib(head, high)
+    if stranded:
+        after = [*head[high:], *rest]  # they stay above what follows the group
+        if after:
+            comments[id(after[0])] = [*stranded, *comments.get(id(after[0]), [])]
+    new_lines = [import_line(m, n) for m, n in wanted if is_stdlib(m)]
+    for new in [*moved, *new_lines]:
+        index = next((i for i in range(low, high) if sort_key(new) < sort_key(head[i])), high)
+        if index == low and low < high:
+            new = with_leading_lines(new, leading_lines(head[low]))
+            head[low] = with_leading_lines(head[low], [])
+        elif index == low and low > 0:
+            new = with_leading_lines(new, [EMPTY])
+        head.insert(index, new)
+        high += 1
     others = joined([(m, n) for m, n in wanted if not is_stdlib(m)])
     third: List[cst.BaseStatement] = [import_line(m, n) for m, n in others]
     orphans = [line for lines in comments.values() for line in lines]
@@ -372,6 +380,31 @@ def place_imports(
         # import went with it, when that was a legacy one)
         head[start] = with_leading_lines(head[start], [EMPTY])
     return [*head, *rest]
+
+
+def without_later_stdlib(
+    head: List[cst.BaseStatement], high: int
+) -> Tuple[List[cst.BaseStatement], List[cst.BaseStatement], List[cst.EmptyLine]]:
+    """The module's head without the stdlib imports of groups after the stdlib group (from
+    ``high`` up to a kept ``try`` guard); those imports, with the comments right above
+    them; and the comments above their group (a removed guard's), which stay in place.
+    A guard that went (``if not hasattr(smtpd, ...): import smtpd``) parted them from the
+    stdlib group: isort now sees one block, with one stdlib group."""
+    kept = list(head[:high])
+    moved: List[cst.BaseStatement] = []
+    stranded: List[cst.EmptyLine] = []
+    for index, stmt in enumerate(head[high:], start=high):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return [*kept, *head[index:]], moved, stranded
+        module = imported_module(stmt)
+        if not is_stdlib(module) or module == "__future__":
+            kept.append(stmt)
+            continue
+        lines = list(leading_lines(stmt))
+        split = max((i + 1 for i, line in enumerate(lines) if line.comment is None), default=0)
+        stranded += [line for line in lines[:split] if line.comment is not None]
+        moved.append(with_leading_lines(stmt, lines[split:]))
+    return kept, moved, stranded
 
 
 def with_comments(
