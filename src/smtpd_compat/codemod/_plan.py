@@ -118,6 +118,12 @@ NO_OPTION_KWARGS = (
     " that this program should now take its mail, and test process_message, whose code never"
     " ran on Python 3 (a bug it hid, such as a lock taken twice, shows now)"
 )
+FAILING_RELAY = (
+    "process_message is smtpd.PureProxy's, which raised TypeError on every message without"
+    " decode_data=True (smtpd dropped the connection; nothing was relayed): converted code"
+    " keeps that method, which fails on the bytes it is given, so every message gets 451"
+    " and nothing is relayed: pass decode_data=True to relay"
+)
 NOT_IMPLEMENTED = (
     "smtpd.SMTPServer itself: its process_message raised NotImplementedError on every"
     " message and smtpd dropped the connection; converted code answers every message with"
@@ -179,6 +185,8 @@ class ServerClass:
     # ``if sys.version_info ...:`` around its base call, decided on every target Python:
     # each becomes its live branch (_versions, rule init)
     version_ifs: List[cst.If] = field(default_factory=list)
+    # it keeps smtpd.PureProxy's process_message without decode_data=True (rule debugging)
+    keeps_failing_relay: bool = False
 
     @property
     def self_name(self) -> Optional[str]:

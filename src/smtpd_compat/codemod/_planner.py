@@ -31,6 +31,7 @@ from smtpd_compat.codemod._plan import (
     DEBUGGING_HANDLER,
     DISPATCHER_ATTRS,
     DISPATCHER_WHY,
+    FAILING_RELAY,
     GREETING,
     LEGACY_ATTRS,
     NO_OPTION_KWARGS,
@@ -440,7 +441,8 @@ class Planner(cst.CSTVisitor):
         for server in [s for s in self.plan.servers if s.raised_type_error]:  # once, at its def
             own = any(s is server.process_message for s in block_body(server.node.body))
             where = server.process_message if own else server.node
-            notes.append(Report(self.line(where), NO_OPTION_KWARGS, SECTION_CHANGES, note=True))
+            note = FAILING_RELAY if server.keeps_failing_relay else NO_OPTION_KWARGS
+            notes.append(Report(self.line(where), note, SECTION_CHANGES, note=True))
         return notes
 
     def outside_read_note(self, instance: Instance, attribute: cst.Attribute) -> Report:

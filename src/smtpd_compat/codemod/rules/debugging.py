@@ -9,6 +9,8 @@ of each bytes line), so ``DebuggingServer(...)`` becomes a
 started like any other server by the ``startup`` rule. ``PureProxy`` is left
 as is and reported: its relaying differs from aiosmtpd's ``Proxy`` in ways
 that need a decision (it has raised TypeError on every message since 3.6).
+A subclass that keeps its ``process_message`` without ``decode_data=True`` keeps
+failing the same way (noted): the method fails on the bytes it gets.
 
 A subclass of either that has its own ``process_message`` and calls its base's
 (``super().process_message(...)``, ``smtpd.PureProxy.process_message(self, ...)``,
@@ -58,15 +60,9 @@ def find_base_uses(planner: Planner, module: cst.Module) -> None:
                 SECTION_DEBUGGING,
             )
             continue
-        if base == "smtpd.PureProxy" and server.decode_data is not True and use.inherits:
-            planner.block(
-                server.node,
-                f"class {server.name} keeps smtpd.PureProxy's process_message, which raised "
-                "TypeError on every message without decode_data=True (smtpd dropped the "
-                "connection): pass decode_data=True, or write its process_message",
-                SECTION_DEBUGGING,
-            )
-            continue
+        if base == "smtpd.PureProxy" and server.raised_type_error and use.inherits:
+            # It keeps failing as smtpd's did: on the bytes it gets, before relaying (noted).
+            server.keeps_failing_relay = True
         planner.plan.base_uses[server.name] = use
         if base == "smtpd.PureProxy":
             server.attrs_read.add("_remoteaddr")  # where PureProxyMethods relays to
