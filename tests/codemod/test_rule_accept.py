@@ -558,3 +558,19 @@ def test_a_channel_given_its_own_arguments_before_smtpds(build):
 def test_noop_a_channel_given_its_own_arguments_otherwise(build, more, options, why):
     reports = check_noop(leading(build, more, options))
     assert any(why in r for r in reports), reports
+
+
+def test_accept_code_that_only_prints_to_smtpds_unset_debugstream_makes_no_session_code():
+    """heldout10/test_verb_pureproxy_channel: smtpd's own accept, copied with its print to a
+    DEBUGSTREAM nothing sets (it went nowhere): that print goes, and nothing else ran per
+    connection, so no connection_made is written (nor the address it would read)."""
+    accept = """
+        def handle_accept(self):
+            conn, addr = self.accept()
+            print("Incoming connection from %s" % repr(addr), file=smtpd.DEBUGSTREAM)
+            Channel(self, conn, addr)
+"""
+    outcome = run(by_hand(PROGRAM.format(accept=accept)))
+    assert [r for r in outcome.reports if not r.note] == [], outcome.reports
+    assert "def connection_made" not in outcome.source and "DEBUGSTREAM" not in outcome.source
+    assert "get_extra_info" not in outcome.source  # no address read, no start() probe
