@@ -41,6 +41,7 @@ CONVERTED = [
     "settings_banner",
     "debugstream_stderr",
     "deliver_override_bytes_proxy",
+    "unkept_caller_loop",
     "decoding_sink",
     "policy_relay",
     "policy_channel",

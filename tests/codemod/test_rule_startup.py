@@ -2501,3 +2501,91 @@ def test_noop_the_blockers_behind_a_blocked_class_are_reported_too():
         "Sink(...) is served by an asyncore.loop() outside the block that creates it: the"
         " start-up cannot be rewritten with it",
     ]
+
+
+# -- an unkept server served by a loop that cannot reach it: started where it is made ----
+UNKEPT_IN_A_FUNCTION = """
+    def start_sink(port):
+        sink = Sink(("127.0.0.1", port), None)
+        print(sink.socket.getsockname()[1])
+
+
+    def main():
+        start_sink(0)
+        try:
+            asyncore.loop()
+        except KeyboardInterrupt:
+            pass
+    """
+
+
+def test_an_unkept_server_made_by_a_function_the_loop_calls_first_starts_where_made():
+    """heldout11/guarded_import_unkept_debugging: smtpd's map held the server for the loop
+    in the caller; nothing else reaches it, so its controller starts where it is made."""
+    outcome = run(CLASS + UNKEPT_IN_A_FUNCTION)
+    assert [r for r in outcome.reports if not r.note] == []
+    after = outcome.source.split('return reply or "250 OK"')[1]
+    assert """
+def start_sink(port):
+    sink = Sink()
+    sink_controller = BoundController(sink, ("127.0.0.1", port), enable_SMTPUTF8=False)
+    sink_controller.start()  # served from here on: nothing else reaches it
+    print(sink_controller.socket.getsockname()[1])
+
+
+def main():
+    start_sink(0)
+    try:
+        # serves until interrupted, running process_message here as smtpd's loop did
+        PROCESS_MESSAGE_EXECUTOR.serve()
+    except KeyboardInterrupt:
+        pass
+""" in after
+    noted = [r for r in outcome.reports if r.note and "starts its controller here" in r.message]
+    assert [(r.line, "asyncore.loop() at line 20 ran" in r.message) for r in noted] == [(13, True)]
+    assert "makes none" not in noted[0].message
+
+
+def test_servers_made_in_a_for_block_start_where_made_and_the_note_says_it_may_make_none():
+    """heldout11/honeypot_subject_eml_ports: one server per port, one loop after the block."""
+    outcome = run(CLASS + """
+    def serve(ports):
+        for port in ports:
+            server = Sink(("127.0.0.1", port), None)
+            print(server.socket.getsockname()[1])
+        asyncore.loop()
+    """)
+    assert [r for r in outcome.reports if not r.note] == []
+    assert """
+    for port in ports:
+        server = Sink()
+        server_controller = BoundController(server, ("127.0.0.1", port), enable_SMTPUTF8=False)
+        server_controller.start()  # served from here on: nothing else reaches it
+        print(server_controller.socket.getsockname()[1])
+    # serves until interrupted, running process_message here as smtpd's loop did
+    PROCESS_MESSAGE_EXECUTOR.serve()
+""" in outcome.source
+    noted = [r.message for r in outcome.reports if r.note and "starts its controller" in r.message]
+    assert len(noted) == 1 and "smtpd's loop returned at once (an empty map)" in noted[0]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "why"),
+    [
+        # the loop runs before the server exists: smtpd's returned at once
+        ("        start_sink(0)\n        try:", "        try:", "does not follow the creation"),
+        ("        print(sink.socket", "        keep(sink)\n        print(sink.socket", "keep"),
+        ("        sink = Sink(", "        global sink\n        sink = Sink(", "global"),
+        ("        print(sink.socket.getsockname()[1])", "        return sink", "return"),
+        (
+            "    def start_sink(port):\n        sink",
+            "    def start_sink(port):\n        if port:\n            return\n        sink",
+            "conditional creation in another function",
+        ),
+    ],
+)
+def test_noop_a_server_something_keeps_or_made_after_the_loop_stays_reported(old, new, why):
+    source = CLASS + UNKEPT_IN_A_FUNCTION.replace(old, new)
+    assert source != CLASS + UNKEPT_IN_A_FUNCTION, why
+    outcome = run(source)
+    assert not any("starts its controller here" in r.message for r in outcome.reports), why

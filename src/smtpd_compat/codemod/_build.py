@@ -87,7 +87,7 @@ def keep_leading_lines(
     if not new:
         return []
     made, above = with_trailing_comment(original, list(new))
-    first = with_leading_lines(made[0], [*leading_lines(original), *above])
+    first = with_leading_lines(made[0], [*leading_lines(original), *above, *leading_lines(made[0])])
     return [first, *made[1:]]
 
 

@@ -291,6 +291,9 @@ class Instance:
     # an smtpd.DebuggingServer the program closes where the codemod does not follow it: its
     # handler's close() stops the controller it carries (rule handler, rule debugging)
     closes_by_controller: bool = False
+    # unkept, and served by a loop that cannot reach it (in the caller, after a ``for``
+    # block): its controller starts where it is made, and that loop serves (rule startup)
+    starts_where_made: bool = False
 
     @property
     def not_implemented(self) -> bool:

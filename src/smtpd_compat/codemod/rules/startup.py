@@ -241,6 +241,9 @@ def serve_distant_loops(planner: Planner, module: cst.Module) -> None:
                 SECTION_STARTUP,
             )
             continue
+        if tracker is not None and holder is None and unkept(planner, tracker, key):
+            start_where_made(planner, tracker.instance, key)
+            continue
         if tracker is None or holder is None:
             many = len(plan.instances) > 1 or planner.thread_instances
             planner.block(
@@ -290,6 +293,112 @@ def note_counted_loops(planner: Planner, module: cst.Module) -> None:
         count = plain_loop(call)[1] if call is not None else None
         if count is not None:
             planner.add_note(count, counted_passes(code_of(count), "this"), SECTION_CHANGES)
+
+
+def unkept(planner: Planner, tracker: Tracker, site: cst.CSTNode) -> bool:
+    """The server is made where nothing keeps it (a local name of its function, read
+    there only), nothing closes it, and ``site`` is a blocking ``asyncore.loop()``
+    statement that runs after: smtpd's shared map had it served there until the program
+    ended, which its controller, started where it is made, does."""
+    instance, plan = tracker.instance, planner.plan
+    if not isinstance(site, cst.SimpleStatementLine) or instance.starts_itself:
+        return False
+    if instance.returned or instance.escapes is not None or instance.read_outside is not None:
+        return False
+    own_class = instance.server.node if instance.server is not None else None
+    kept = [h for h in tracker.holders if not (h.expr == "self" and h.scope is own_class)]
+    if tracker.returners or any(not h.direct or h.declared for h in kept):
+        return False
+    if instance.server is not None and (instance.server.thread or instance.closes_itself):
+        return False
+    if not only_read_for_its_port(planner, instance):
+        return False
+    closed = any(i is instance for i in plan.closes.values()) or plan.close_alls
+    return not closed and made_before(planner, instance, site)
+
+
+def made_before(planner: Planner, instance: Instance, site: cst.SimpleStatementLine) -> bool:
+    """The loop runs after the creation: later in a block around it, or in a function
+    that first calls (in a block around the loop) the function making it at its top."""
+    made = instance.statement
+    scope = planner.scope_of(made)
+    if planner.scope_of(site) is scope:
+        return inside(planner, made, planner.owner_of(site)) and planner.line(site) > planner.line(
+            made
+        )
+    if not isinstance(scope, cst.FunctionDef) or planner.owner_of(made) is not scope.body:
+        return False
+    if not any(scope is s for s in planner.module.body):
+        return False
+    m = cst.matchers
+    if any(planner.line(e) < planner.line(made) for e in m.findall(scope, m.Return() | m.Raise())):
+        return False  # it may end before making the server
+    calls = m.findall(
+        planner.scope_of(site),
+        m.SimpleStatementLine(body=[m.Expr(m.Call(func=m.Name(scope.name.value)))]),
+    )
+    return any(
+        planner.line(call) < planner.line(site) and inside(planner, site, planner.owner_of(call))
+        for call in calls
+    )
+
+
+def inside(planner: Planner, node: cst.CSTNode, block: cst.CSTNode) -> bool:
+    """``node`` is within ``block`` (a body, or a block nested in one)."""
+    while node is not block:
+        if isinstance(node, cst.Module):
+            return False
+        node = planner.get_metadata(ParentNodeProvider, node)
+    return True
+
+
+def may_not_run(planner: Planner, instance: Instance, site: cst.CSTNode) -> bool:
+    """The creation sits in a ``for``, ``while`` or ``if`` the loop is outside of: it may
+    make no server, and smtpd's loop then returned at once."""
+    node: cst.CSTNode = instance.statement
+    block = planner.owner_of(site)
+    while node is not block and not isinstance(node, cst.Module):
+        if isinstance(node, (cst.For, cst.While, cst.If)):
+            return True
+        node = planner.get_metadata(ParentNodeProvider, node)
+    return False
+
+
+def only_read_for_its_port(planner: Planner, instance: Instance) -> bool:
+    """Its own name (a local, or none) is read nowhere but for ``.socket`` (its port)."""
+    target = instance.target
+    if target is None:
+        return True
+    if "." in target:
+        return False
+    m = cst.matchers
+    assign = instance.statement.body[0]
+    for name in m.findall(planner.scope_of(instance.statement), m.Name(target)):
+        parent = planner.get_metadata(ParentNodeProvider, name)
+        if isinstance(parent, cst.AssignTarget) and isinstance(assign, cst.Assign):
+            if any(parent is t for t in assign.targets):
+                continue
+        if isinstance(parent, cst.Attribute) and parent.value is name:
+            if parent.attr.value == "socket":
+                continue
+        return False
+    return True
+
+
+def start_where_made(planner: Planner, instance: Instance, site: cst.CSTNode) -> None:
+    """Its controller starts after its creation; the loop serves until interrupted."""
+    assert isinstance(site, cst.SimpleStatementLine)
+    plan = planner.plan
+    instance.starts_where_made = instance.bound = True
+    plan.served.setdefault(id(site), []).append(instance)
+    if site not in plan.loops:
+        plan.loops.append(site)
+    maybe = MAYBE_NONE if may_not_run(planner, instance, site) else ""
+    planner.add_note(
+        instance.statement,
+        STARTS_WHERE_MADE.format(line=planner.line(site)) + maybe,
+        SECTION_STARTUP,
+    )
 
 
 def bind_loops_that_end(planner: Planner) -> None:
@@ -504,6 +613,16 @@ def {SERVE_UNTIL_STOPPED_NAME}(controller, executor=None):
 #: (rule handler) if it has one, as that loop ran them.
 WAIT_STOPPED = "controller.stopped.wait()"
 SERVE_STOPPED = f"{SHARED_EXECUTOR}.serve(until=controller.stopped)"
+STARTS_WHERE_MADE = (
+    "smtpd served this server only once the asyncore.loop() at line {line} ran (its map"
+    " held every server); nothing keeps it, so converted code starts its controller here, and"
+    " that loop runs process_message as before: a client that connects before the loop runs"
+    " is answered at once (smtpd answered once the loop ran)"
+)
+MAYBE_NONE = (
+    "; where the block around it makes none, smtpd's loop returned at once (an empty map),"
+    " while converted code waits there until interrupted"
+)
 QUIET_MAIL_LOG = """\
 # smtpd logged nothing of its sessions: keep aiosmtpd's log of them out of the program's
 logging.getLogger("mail.log").addHandler(logging.NullHandler())
@@ -651,6 +770,11 @@ def replace_instance(
         published = f"{instance.handler_name} = {instance.staged}"
         why = "published with its socket, as smtpd's server was"
         made.append(statement(commented(published, why, instance.indent)))
+    if instance.starts_where_made:
+        why = "served from here on: nothing else reaches it"
+        made.append(
+            statement(commented(f"{instance.controller_name}.start()", why, instance.indent))
+        )
     if instance.returned:
         made.append(statement(f"return {instance.handler_name}\n"))
     if instance.inline:  # the statement it was made in, now reading the controller's socket
@@ -675,7 +799,7 @@ def controller_at(plan: Plan, node: cst.CSTNode, instance: Instance) -> str:
 
 def replace_loop(plan: Plan, loop: cst.CSTNode) -> List[cst.BaseStatement]:
     served = plan.served[id(loop)]
-    controllers = [controller_at(plan, loop, i) for i in served]
+    controllers = [controller_at(plan, loop, i) for i in served if not i.starts_where_made]
     starts = [statement(f"{c}.start()\n") for c in controllers]
     executor = loop_executor(plan, served)
     if id(loop) in plan.ending_loops:  # every server is a BoundController (rule planner)
