@@ -322,10 +322,9 @@ def made_before(planner: Planner, instance: Instance, site: cst.SimpleStatementL
     that first calls (in a block around the loop) the function making it at its top."""
     made = instance.statement
     scope = planner.scope_of(made)
+    later = planner.line(site) > planner.line(made)
     if planner.scope_of(site) is scope:
-        return inside(planner, made, planner.owner_of(site)) and planner.line(site) > planner.line(
-            made
-        )
+        return later and inside(planner, made, planner.owner_of(site))
     if not isinstance(scope, cst.FunctionDef) or planner.owner_of(made) is not scope.body:
         return False
     if not any(scope is s for s in planner.module.body):
